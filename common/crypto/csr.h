@@ -1,0 +1,96 @@
+// PKCS#10 certificate signing requests: build, and parse into an immutable value.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/crypto/key.h"
+#include "common/status/status.h"
+
+namespace joinguard::crypto {
+
+// One attribute of a distinguished name. `type` is OpenSSL's short name ("CN", "O", "OU", "C",
+// "L", "ST", "serialNumber", ...) or the dotted OID when OpenSSL has no name for it.
+struct NameAttribute {
+  std::string type;
+  std::string value;
+  friend bool operator==(const NameAttribute&, const NameAttribute&) = default;
+};
+
+// What to put into a CSR. The subject is encoded as Go's pkix.Name does for the kubelet:
+// one attribute per RDN, in the order given (kubelet: O before CN), PrintableString where legal.
+struct CsrTemplate {
+  std::vector<NameAttribute> subject;
+  std::vector<std::string> dns_names;
+  std::vector<std::string> ip_addresses;  // textual IPv4 / IPv6
+  std::vector<std::string> emails;
+  std::vector<std::string> uris;
+  // Convenience for the kubelet subject (O=system:nodes, CN=system:node:<name>).
+  static CsrTemplate ForKubeletClient(std::string_view node_name);
+};
+
+struct CsrExtension {
+  std::string oid;    // dotted
+  std::string name;   // OpenSSL short name or empty
+  bool critical = false;
+};
+
+// An immutable parsed CSR. Everything a policy check might look at is exposed.
+class ParsedCsr {
+ public:
+  // Parse one "CERTIFICATE REQUEST" PEM block (or "NEW CERTIFICATE REQUEST"). Trailing data
+  // or a second block is an error (the API server requires exactly one).
+  static StatusOr<ParsedCsr> FromPem(std::string_view pem);
+  static StatusOr<ParsedCsr> FromDer(std::string_view der);
+
+  // Subject RDNs in DER order; each inner vector is one RDN SET (multi-valued RDNs keep all).
+  const std::vector<std::vector<NameAttribute>>& subject_rdns() const { return subject_rdns_; }
+  // All CN / O / OU values in order (convenience views of subject_rdns()).
+  std::vector<std::string> SubjectValues(std::string_view type) const;
+  std::string CommonName() const;  // first CN or ""
+  std::vector<std::string> Organizations() const { return SubjectValues("O"); }
+
+  const std::vector<std::string>& dns_names() const { return dns_names_; }
+  const std::vector<std::string>& ip_addresses() const { return ip_addresses_; }
+  const std::vector<std::string>& emails() const { return emails_; }
+  const std::vector<std::string>& uris() const { return uris_; }
+  // Other SAN kinds present (otherName, dirName, registeredID, x400...), by OpenSSL type name.
+  const std::vector<std::string>& other_san_types() const { return other_san_types_; }
+  bool HasAnySan() const;
+
+  const KeyInfo& key_info() const { return key_info_; }
+  const std::string& spki_der() const { return spki_der_; }
+  const std::vector<CsrExtension>& extensions() const { return extensions_; }
+  // Number of PKCS#10 attributes (challengePassword, extensionRequest, ...).
+  int attribute_count() const { return attribute_count_; }
+  const std::string& signature_algorithm() const { return signature_algorithm_; }
+  // True when the self-signature verifies with the embedded public key.
+  bool signature_valid() const { return signature_valid_; }
+  const std::string& der() const { return der_; }
+
+ private:
+  std::vector<std::vector<NameAttribute>> subject_rdns_;
+  std::vector<std::string> dns_names_, ip_addresses_, emails_, uris_, other_san_types_;
+  KeyInfo key_info_;
+  std::string spki_der_;
+  std::vector<CsrExtension> extensions_;
+  int attribute_count_ = 0;
+  std::string signature_algorithm_;
+  bool signature_valid_ = false;
+  std::string der_;
+  friend class CsrParser;
+};
+
+// Builds and signs a CSR; returns its PEM ("CERTIFICATE REQUEST"). The signature digest follows
+// client-go cert.MakeCSR: ECDSA P-256→SHA-256, P-384→SHA-384, P-521→SHA-512; RSA <3072→SHA-256,
+// 3072..4095→SHA-384, ≥4096→SHA-512; Ed25519→pure.
+StatusOr<std::string> BuildCsrPem(const PrivateKey& key, const CsrTemplate& tmpl);
+
+// kubelet's deterministic CSR name (non-rotation path, reference/kubeadm-join.md §5.5):
+// "node-csr-" + b64url(SHA-512/256 over b64url(spki)|b64url(cn)|b64url(o)...|b64url(usage)...|).
+std::string DigestedCsrName(std::string_view spki_der, std::string_view common_name,
+                            const std::vector<std::string>& organizations,
+                            const std::vector<std::string>& usages);
+
+}  // namespace joinguard::crypto
