@@ -67,6 +67,9 @@ class ParsedCsr {
   const std::string& signature_algorithm() const { return signature_algorithm_; }
   // True when the self-signature verifies with the embedded public key.
   bool signature_valid() const { return signature_valid_; }
+  // Added with the implementation: OK when signature_valid(), else kInvalidArgument naming the
+  // key and algorithm (what the API server's CheckSignature would reject).
+  Status VerifySignature() const;
   const std::string& der() const { return der_; }
 
  private:

@@ -28,4 +28,9 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 // Cryptographically secure random bytes (RAND_bytes).
 StatusOr<std::string> RandomBytes(size_t n);
 
+// Added with the implementation:
+// Go's strconv.Quote (fmt %q) for byte strings: escapes quotes, backslashes, control bytes and
+// invalid UTF-8, so error messages that must match kubeadm's %q texts are byte-identical.
+std::string GoQuote(std::string_view s);
+
 }  // namespace joinguard::crypto

@@ -20,6 +20,9 @@ struct KeyInfo {
   int bits = 0;
   std::string curve;
   std::string ToString() const;  // "ECDSA P-256", "RSA 2048", "Ed25519"
+  // Added with the implementation: OpenSSL's key type name ("RSA", "EC", "ED25519", "ED448",
+  // "DSA", "RSA-PSS", ...) so that kOther keys can still be named in a denial reason.
+  std::string type_name;
 };
 
 // PEM encodings a private key can be written in.
@@ -50,5 +53,11 @@ class PrivateKey {
 
 // Information about an SPKI/EVP_PKEY public key.
 KeyInfo DescribeKey(const EVP_PKEY* key);
+
+// Added with the implementation: parses a DER SubjectPublicKeyInfo (e.g. ParsedCsr::spki_der()).
+StatusOr<EvpPkeyPtr> ParsePublicKeySpkiDer(std::string_view spki_der);
+
+// Added with the implementation: the key's SPKI with a "PUBLIC KEY" PEM block.
+StatusOr<std::string> PublicKeyPem(const EVP_PKEY* key);
 
 }  // namespace joinguard::crypto

@@ -1,0 +1,46 @@
+// Internal helpers shared by csr.cc and cert.cc. Not part of the public crypto API.
+#pragma once
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/crypto/csr.h"
+#include "common/crypto/openssl_handles.h"
+#include "common/status/status.h"
+
+namespace joinguard::crypto::internal {
+
+// Subject encoded as Go's pkix.Name/asn1 does: one attribute per RDN, in order, PrintableString
+// when every byte is in the PrintableString alphabet (without '*' and '&'), else UTF8String.
+StatusOr<X509NamePtr> BuildName(const std::vector<NameAttribute>& attrs);
+
+// SubjectAltName in Go's order (DNS, email, IP, URI); nullptr when there are no names.
+StatusOr<GeneralNamesPtr> BuildSans(const std::vector<std::string>& dns,
+                                    const std::vector<std::string>& emails,
+                                    const std::vector<std::string>& ips,
+                                    const std::vector<std::string>& uris);
+
+// Digest for a CSR signature (client-go cert.MakeCSR) or a certificate signature (Go
+// x509.CreateCertificate: RSA always SHA-256). nullptr for Ed25519 (pure signature).
+const EVP_MD* CsrDigestFor(const EVP_PKEY* key);
+const EVP_MD* CertDigestFor(const EVP_PKEY* key);
+
+// An initialised DigestSign context for `key` with `md`.
+StatusOr<EvpMdCtxPtr> NewSignContext(EVP_PKEY* key, const EVP_MD* md);
+
+// RDNs of a name (multi-valued RDNs kept together), values converted to UTF-8.
+StatusOr<std::vector<std::vector<NameAttribute>>> NameToRdns(const X509_NAME* name);
+
+// Appends the names of a GENERAL_NAMES to the lists (Go formatting for IPs).
+Status CollectSans(const GENERAL_NAMES* names, std::vector<std::string>* dns,
+                   std::vector<std::string>* ips, std::vector<std::string>* emails,
+                   std::vector<std::string>* uris, std::vector<std::string>* others);
+
+std::string ObjectName(const ASN1_OBJECT* obj);  // short name, else dotted OID
+std::string ObjectOid(const ASN1_OBJECT* obj);   // dotted OID
+
+}  // namespace joinguard::crypto::internal

@@ -1,0 +1,237 @@
+// The ONLY file that includes cpprestsdk (k8s-api.md §9). Exceptions from cpprest/pplx/boost
+// are caught here and turned into Status.
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <boost/asio/ssl.hpp>
+#include <cpprest/containerstream.h>
+#include <cpprest/http_client.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <mutex>
+
+#include "common/kube/api_error.h"
+#include "common/kube/http_transport.h"
+
+namespace joinguard::kube {
+namespace {
+
+namespace http = web::http;
+namespace client = web::http::client;
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool Contains(const std::string& haystack, std::string_view needle) {
+  return Lower(haystack).find(needle) != std::string::npos;
+}
+
+class CpprestTransport final : public HttpTransport {
+ public:
+  explicit CpprestTransport(TransportConfig config) : config_(std::move(config)) {}
+
+  StatusOr<HttpResponse> Do(const HttpRequest& request, std::stop_token stop) override {
+    const auto timeout = request.timeout.count() > 0 ? request.timeout : config_.timeout;
+    std::shared_ptr<client::http_client> c;
+    JG_ASSIGN_OR_RETURN(c, PooledClient(timeout));
+    pplx::cancellation_token_source cts;
+    std::stop_callback on_stop(stop, [&cts] { cts.cancel(); });
+    try {
+      http::http_response resp = c->request(BuildRequest(request), cts.get_token()).get();
+      HttpResponse out = ConvertHeaders(resp);
+      std::vector<unsigned char> body = resp.extract_vector().get();
+      out.body.assign(body.begin(), body.end());
+      return out;
+    } catch (...) {
+      return MapException(request, stop, timeout);
+    }
+  }
+
+  StatusOr<HttpResponse> Stream(const HttpRequest& request, const LineCallback& on_line,
+                                std::stop_token stop) override {
+    // A watch gets its own client: cpprest's timeout is an inactivity timer and must exceed
+    // the watch's timeoutSeconds (k8s-api.md §9.2).
+    const auto timeout = request.timeout.count() > 0 ? request.timeout : config_.timeout;
+    std::shared_ptr<client::http_client> c;
+    JG_ASSIGN_OR_RETURN(c, NewClient(timeout));
+    pplx::cancellation_token_source cts;
+    std::stop_callback on_stop(stop, [&cts] { cts.cancel(); });
+    try {
+      http::http_response resp = c->request(BuildRequest(request), cts.get_token()).get();
+      HttpResponse out = ConvertHeaders(resp);
+      if (out.status < 200 || out.status >= 300) {
+        std::vector<unsigned char> body = resp.extract_vector().get();
+        out.body.assign(body.begin(), body.end());
+        return out;
+      }
+      auto body = resp.body();
+      for (;;) {
+        if (stop.stop_requested()) return CancelledError("watch cancelled");
+        Concurrency::streams::container_buffer<std::string> line_buf;
+        body.read_line(line_buf).get();
+        std::string line = std::move(line_buf.collection());
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!line.empty()) {
+          Status s = on_line(line);
+          if (!s.ok()) {
+            cts.cancel();  // closes the socket
+            return s;
+          }
+        }
+        if (body.is_eof()) break;
+      }
+      return out;
+    } catch (...) {
+      return MapException(request, stop, timeout);
+    }
+  }
+
+  Status Init() {
+    try {
+      web::uri u(config_.server);
+      if (u.scheme() != "https" && u.scheme() != "http") {
+        return InvalidArgumentError("server URL \"" + config_.server +
+                                    "\" must start with https:// (or http://)");
+      }
+      if (u.host().empty()) {
+        return InvalidArgumentError("server URL \"" + config_.server + "\" has no host");
+      }
+    } catch (const std::exception& e) {
+      return InvalidArgumentError("server URL \"" + config_.server + "\" is invalid: " + e.what());
+    }
+    // Validate PEM material now so a bad CA/cert/key is reported once, clearly, instead of
+    // as a handshake failure on every request.
+    try {
+      boost::asio::ssl::context ctx(boost::asio::ssl::context::sslv23);
+      ConfigureSsl(ctx);
+    } catch (const std::exception& e) {
+      return InvalidArgumentError("TLS material for " + config_.server +
+                                  " is unusable (CA, client certificate or key is not valid "
+                                  "PEM, or the key does not match the certificate): " + e.what());
+    }
+    return OkStatus();
+  }
+
+ private:
+  void ConfigureSsl(boost::asio::ssl::context& ctx) const {
+    if (!config_.ca_pem.empty()) {
+      // Trust ONLY the given CA (cpprest loaded the system store first, §9.1).
+      SSL_CTX_set_cert_store(ctx.native_handle(), X509_STORE_new());
+      ctx.add_certificate_authority(boost::asio::buffer(config_.ca_pem));
+    }
+    if (!config_.client_cert_pem.empty()) {
+      ctx.use_certificate_chain(boost::asio::buffer(config_.client_cert_pem));
+      ctx.use_private_key(boost::asio::buffer(config_.client_key_pem),
+                          boost::asio::ssl::context::pem);
+    }
+  }
+
+  StatusOr<std::shared_ptr<client::http_client>> NewClient(std::chrono::milliseconds timeout) {
+    client::http_client_config cfg;
+    cfg.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
+    cfg.set_validate_certificates(!config_.insecure_skip_tls_verify);
+    cfg.set_ssl_context_callback([this](boost::asio::ssl::context& ctx) {
+      try {
+        ConfigureSsl(ctx);
+      } catch (const std::exception&) {
+        // Checked in Init(); a failure here surfaces as a handshake error.
+      }
+    });
+    try {
+      return std::make_shared<client::http_client>(web::uri(config_.server), cfg);
+    } catch (const std::exception& e) {
+      return InvalidArgumentError("cannot create an HTTP client for " + config_.server + ": " +
+                                  e.what());
+    }
+  }
+
+  StatusOr<std::shared_ptr<client::http_client>> PooledClient(std::chrono::milliseconds timeout) {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = clients_.find(timeout.count());
+    if (it != clients_.end()) return it->second;
+    std::shared_ptr<client::http_client> c;
+    JG_ASSIGN_OR_RETURN(c, NewClient(timeout));
+    clients_[timeout.count()] = c;
+    return c;
+  }
+
+  static http::http_request BuildRequest(const HttpRequest& r) {
+    http::http_request req(http::method(r.method));
+    req.set_request_uri(web::uri(r.path_and_query));
+    std::string content_type;
+    for (const auto& [k, v] : r.headers) {
+      if (Lower(k) == "content-type") {
+        content_type = v;
+        continue;
+      }
+      req.headers().add(k, v);
+    }
+    if (!r.body.empty() || !content_type.empty()) {
+      req.set_body(r.body, content_type.empty() ? "application/json" : content_type);
+    }
+    return req;
+  }
+
+  static HttpResponse ConvertHeaders(const http::http_response& resp) {
+    HttpResponse out;
+    out.status = resp.status_code();
+    for (const auto& [k, v] : resp.headers()) out.headers[Lower(k)] = v;
+    return out;
+  }
+
+  Status MapException(const HttpRequest& request, const std::stop_token& stop,
+                      std::chrono::milliseconds timeout) const {
+    const std::string what = request.method + " " + config_.server + request.path_and_query;
+    std::string msg;
+    std::error_code ec;
+    try {
+      throw;
+    } catch (const pplx::task_canceled&) {
+      return CancelledError(what + ": cancelled");
+    } catch (const http::http_exception& e) {
+      msg = e.what();
+      ec = e.error_code();
+    } catch (const std::exception& e) {
+      msg = e.what();
+    } catch (...) {
+      msg = "unknown error";
+    }
+    if (stop.stop_requested()) return CancelledError(what + ": cancelled");
+    if (Contains(msg, "certificate verify failed") || Contains(msg, "handshake")) {
+      return UnavailableError("TLS handshake with " + config_.server +
+                              " failed: certificate verify failed (" + msg +
+                              "); the server's certificate is not signed by the configured CA "
+                              "or does not match the host name; check the CA "
+                              "(certificate-authority / certificate-authority-data) and the "
+                              "server URL")
+          .WithReason(std::string(kReasonTLSVerifyFailed), 0);
+    }
+    if (ec == std::errc::timed_out || Contains(msg, "timed out") || Contains(msg, "timeout")) {
+      return DeadlineExceededError(what + ": no response within " +
+                                   std::to_string(timeout.count()) + " ms (" + msg + ")")
+          .WithReason(std::string(kReasonConnectionFailed), 0);
+    }
+    return UnavailableError("cannot reach the API server: " + what + ": " + msg)
+        .WithReason(std::string(kReasonConnectionFailed), 0);
+  }
+
+  const TransportConfig config_;
+  std::mutex mu_;  // guards clients_
+  std::map<int64_t, std::shared_ptr<client::http_client>> clients_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<HttpTransport>> NewCpprestTransport(const TransportConfig& config) {
+  auto t = std::make_unique<CpprestTransport>(config);
+  JG_RETURN_IF_ERROR(t->Init());
+  return std::unique_ptr<HttpTransport>(std::move(t));
+}
+
+}  // namespace joinguard::kube

@@ -1,0 +1,100 @@
+// kubeconfig model, loader (yaml-cpp) and writer (k8s-api.md §8.1, kubeadm-join.md §4, §5.6).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status/status.h"
+
+namespace joinguard::kube {
+
+struct KubeconfigCluster {
+  std::string server;
+  std::string certificate_authority;       // file path (absolute after loading)
+  std::string certificate_authority_data;  // decoded PEM bytes
+  bool insecure_skip_tls_verify = false;
+  std::string tls_server_name;             // parsed, not honoured by cpprest (k8s-api.md §9.1)
+  std::string proxy_url;
+};
+
+struct KubeconfigUser {
+  std::string client_certificate;       // file path
+  std::string client_certificate_data;  // decoded PEM bytes
+  std::string client_key;               // file path
+  std::string client_key_data;          // decoded PEM bytes
+  std::string token;
+  std::string token_file;               // "tokenFile"
+};
+
+struct KubeconfigContext {
+  std::string cluster;
+  std::string user;
+  std::string namespace_;
+};
+
+template <typename T>
+struct Named {
+  std::string name;
+  T value;
+};
+
+struct Kubeconfig {
+  std::vector<Named<KubeconfigCluster>> clusters;
+  std::vector<Named<KubeconfigUser>> users;
+  std::vector<Named<KubeconfigContext>> contexts;
+  std::string current_context;
+
+  const KubeconfigCluster* FindCluster(std::string_view name) const;
+  const KubeconfigUser* FindUser(std::string_view name) const;
+  const KubeconfigContext* FindContext(std::string_view name) const;
+};
+
+// The cluster/user/context a config resolves to.
+struct ResolvedKubeconfig {
+  std::string context_name;
+  KubeconfigCluster cluster;
+  KubeconfigUser user;
+  std::string namespace_;  // "default" when the context has none
+};
+
+// Parses kubeconfig YAML. Relative file paths (certificate-authority, client-certificate,
+// client-key, tokenFile) are resolved against `base_dir` as client-go does
+// (ResolveLocalPaths); an empty base_dir leaves them as written. Unknown keys are ignored.
+StatusOr<Kubeconfig> ParseKubeconfig(std::string_view yaml, std::string_view base_dir = {});
+// Reads and parses a file; relative paths are resolved against its directory.
+StatusOr<Kubeconfig> LoadKubeconfigFile(const std::string& path);
+
+// Picks `context` (or current-context when empty) and returns its cluster and user. Errors
+// name the missing context/cluster/user.
+StatusOr<ResolvedKubeconfig> Resolve(const Kubeconfig& config, std::string_view context = {});
+
+// Serialises like client-go's clientcmd writer: keys sorted, `*-data` base64-encoded, empty
+// fields omitted, no `preferences` (kubeadm-join.md §4). Byte-exact for the §4 and §5.6 shapes.
+std::string SerializeKubeconfig(const Kubeconfig& config);
+
+// Writes SerializeKubeconfig(config) atomically with mode 0600 (parents created 0755).
+Status WriteKubeconfigFile(const std::string& path, const Kubeconfig& config);
+
+// kubeadm's bootstrap-kubelet.conf (kubeadm-join.md §4): cluster `cluster_name` with server
+// and CA data, user tls-bootstrap-token-user with `token`, context
+// tls-bootstrap-token-user@kubernetes (the context name keeps "kubernetes" even when the
+// cluster is renamed).
+Kubeconfig BootstrapKubeconfig(std::string_view server, std::string_view ca_pem,
+                               std::string_view token,
+                               std::string_view cluster_name = "kubernetes");
+
+// kubelet.conf as the kubelet writes it after TLS bootstrap (kubeadm-join.md §5.6). When
+// `ca_file` is non-empty it is written as certificate-authority, otherwise `ca_pem` as
+// certificate-authority-data.
+struct KubeletKubeconfigOptions {
+  std::string server;
+  std::string ca_pem;
+  std::string ca_file;
+  bool insecure_skip_tls_verify = false;
+  std::string client_cert_path = "/var/lib/kubelet/pki/kubelet-client-current.pem";
+};
+Kubeconfig KubeletKubeconfig(const KubeletKubeconfigOptions& options);
+
+}  // namespace joinguard::kube

@@ -1,0 +1,193 @@
+// joinguard-controller: decides kubelet client CSRs under a strict policy. main() parses flags,
+// wires and owns everything, and is the only place that picks exit codes:
+//   0 clean shutdown (SIGTERM/SIGINT), 1 runtime failure (lost lease, ...), 2 bad flags/config.
+#include <CLI/CLI.hpp>
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <random>
+#include <stop_token>
+#include <thread>
+
+#include "common/kube/client.h"
+#include "common/kube/rest_config.h"
+#include "common/runtime/clock.h"
+#include "common/runtime/logger.h"
+#include "controller/manager.h"
+
+namespace {
+
+using joinguard::StatusOr;
+
+// "15s", "500ms", "2m", "1h" (Go duration subset).
+bool ParseDuration(const std::string& text, std::chrono::milliseconds* out) {
+  if (text.empty()) return false;
+  size_t i = 0;
+  while (i < text.size() && (isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  if (i == 0) return false;
+  double v = 0;
+  try {
+    v = std::stod(text.substr(0, i));
+  } catch (...) {
+    return false;
+  }
+  std::string unit = text.substr(i);
+  double ms;
+  if (unit == "ms") ms = v;
+  else if (unit == "s" || unit.empty()) ms = v * 1000;
+  else if (unit == "m") ms = v * 60000;
+  else if (unit == "h") ms = v * 3600000;
+  else return false;
+  *out = std::chrono::milliseconds(static_cast<int64_t>(ms));
+  return true;
+}
+
+std::string DefaultIdentity() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof host, "joinguard");
+  std::random_device rd;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%08x", rd());
+  return std::string(host) + "_" + suffix;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"joinguard-controller: approves or denies kubelet client CSRs under a strict policy"};
+  std::string kubeconfig, policy_file, metrics_address = ":8080", health_address = ":8081";
+  std::string policy_poll = "2s";
+  bool leader_elect = false, dry_run = false;
+  std::string lease_ns, lease_name = "joinguard-controller", identity;
+  std::string lease_duration = "15s", renew_deadline = "10s", retry_period = "2s";
+  int workers = 2;
+  std::string log_level = "info", log_format = "text";
+  double qps = 20;
+  int burst = 30;
+  app.add_option("--kubeconfig", kubeconfig, "kubeconfig file; empty = in-cluster service account");
+  app.add_option("--policy-file", policy_file, "CsrPolicy YAML file (reloaded on change); empty = built-in defaults");
+  app.add_option("--policy-poll-interval", policy_poll, "how often the policy file is checked for changes")
+      ->capture_default_str();
+  app.add_option("--metrics-address", metrics_address, "host:port for /metrics (port 0 = any)")->capture_default_str();
+  app.add_option("--health-address", health_address, "host:port for /healthz and /readyz (port 0 = any)")
+      ->capture_default_str();
+  app.add_flag("--leader-elect", leader_elect, "run Lease leader election; only the leader writes decisions");
+  app.add_option("--leader-election-namespace", lease_ns,
+                 "namespace of the Lease; empty = the service account's / kubeconfig context's namespace");
+  app.add_option("--leader-election-name", lease_name, "name of the Lease")->capture_default_str();
+  app.add_option("--leader-election-id", identity, "this replica's identity; empty = hostname_<random>");
+  app.add_option("--lease-duration", lease_duration, "leader lease duration")->capture_default_str();
+  app.add_option("--renew-deadline", renew_deadline, "leader renew deadline")->capture_default_str();
+  app.add_option("--retry-period", retry_period, "leader election retry period")->capture_default_str();
+  app.add_option("--workers", workers, "concurrent reconcile workers")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_flag("--dry-run", dry_run, "evaluate and report (log, Event, metric) but never write a decision; overrides the policy's mode");
+  app.add_option("--log-level", log_level, "debug, info, warning, error")->capture_default_str();
+  app.add_option("--log-format", log_format, "text or json")->capture_default_str()->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--qps", qps, "API client queries per second")->capture_default_str();
+  app.add_option("--burst", burst, "API client burst")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  joinguard::runtime::LogLevel level;
+  if (!joinguard::runtime::Logger::ParseLevel(log_level, &level)) {
+    std::fprintf(stderr, "--log-level \"%s\" must be debug, info, warning or error\n", log_level.c_str());
+    return 2;
+  }
+  joinguard::runtime::Logger logger(level, log_format == "json" ? joinguard::runtime::Logger::Format::kJson
+                                                                : joinguard::runtime::Logger::Format::kText);
+
+  joinguard::controller::ManagerOptions o;
+  o.metrics_address = metrics_address;
+  o.health_address = health_address;
+  o.policy_file = policy_file;
+  o.dry_run = dry_run;
+  o.workers = workers;
+  o.leader_elect = leader_elect;
+  o.lease_name = lease_name;
+  o.identity = identity.empty() ? DefaultIdentity() : identity;
+  struct {
+    const char* flag;
+    const std::string* text;
+    std::chrono::milliseconds* out;
+  } durations[] = {{"--lease-duration", &lease_duration, &o.lease_duration},
+                   {"--renew-deadline", &renew_deadline, &o.renew_deadline},
+                   {"--retry-period", &retry_period, &o.retry_period},
+                   {"--policy-poll-interval", &policy_poll, &o.policy_poll_interval}};
+  for (auto& d : durations) {
+    if (!ParseDuration(*d.text, d.out) || d.out->count() <= 0) {
+      logger.Error("invalid duration", {{"flag", d.flag}, {"value", *d.text}, {"expected", "e.g. 500ms, 15s, 2m"}});
+      return 2;
+    }
+  }
+
+  // Block the shutdown signals in every thread; main waits for them with sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  StatusOr<joinguard::kube::RestConfig> rest = kubeconfig.empty()
+                                                   ? joinguard::kube::InClusterRestConfig()
+                                                   : joinguard::kube::RestConfigFromKubeconfigFile(kubeconfig);
+  if (!rest.ok()) {
+    logger.Error("cannot build the API client configuration; pass --kubeconfig or run in a cluster",
+                 {{"error", rest.status().ToString()}});
+    return 2;
+  }
+  rest->qps = qps;
+  rest->burst = burst;
+  rest->user_agent = joinguard::kube::UserAgentFor("controller");
+  o.lease_namespace = lease_ns.empty() ? (rest->namespace_.empty() ? "joinguard-system" : rest->namespace_) : lease_ns;
+
+  joinguard::runtime::RealClock clock;
+  joinguard::kube::ClientDeps deps;
+  deps.clock = &clock;
+  deps.logger = &logger;
+  auto client = joinguard::kube::NewClient(*rest, std::move(deps));
+  if (!client.ok()) {
+    logger.Error("cannot create the API client", {{"error", client.status().ToString()}});
+    return 2;
+  }
+  auto manager = joinguard::controller::Manager::Create(**client, o, clock, logger);
+  if (!manager.ok()) {
+    logger.Error("cannot start joinguard-controller", {{"error", manager.status().ToString()}});
+    return manager.status().code() == joinguard::StatusCode::kInvalidArgument ||
+                   manager.status().code() == joinguard::StatusCode::kNotFound
+               ? 2
+               : 1;
+  }
+  logger.Info("joinguard-controller starting",
+              {{"version", JOINGUARD_VERSION}, {"server", rest->server}, {"identity", o.identity},
+               {"leader_elect", leader_elect ? "true" : "false"}, {"dry_run", dry_run ? "true" : "false"}});
+
+  std::stop_source stop;
+  joinguard::Status result;
+  std::thread runner([&] { result = (*manager)->Run(stop.get_token()); });
+  // Wait for a signal, or for the manager to end on its own (lost lease): a helper thread
+  // turns the runner's end into a SIGTERM to ourselves so one sigwait covers both.
+  std::thread watcher([&] {
+    runner.join();
+    if (!stop.stop_requested()) kill(getpid(), SIGTERM);
+  });
+  int sig = 0;
+  sigwait(&signals, &sig);
+  if (!stop.stop_requested()) {
+    logger.Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    stop.request_stop();
+  }
+  watcher.join();
+  manager->reset();
+  if (!result.ok()) {
+    logger.Error("joinguard-controller stopped with an error", {{"error", result.ToString()}});
+    return 1;
+  }
+  logger.Info("joinguard-controller stopped");
+  return 0;
+}

@@ -1,0 +1,74 @@
+// The controller's Prometheus metrics (namespace joinguard_). One instance, created in main and
+// passed by reference; the registry is exposed by the metrics server (prometheus-cpp pull).
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/status/status.h"
+
+namespace prometheus {
+class Exposer;
+}
+
+namespace joinguard::controller {
+
+class ControllerMetrics {
+ public:
+  ControllerMetrics();
+
+  // decision: approve | deny | pending; mode: enforce | dry-run.
+  void RecordDecision(std::string_view signer, std::string_view decision, std::string_view reason,
+                      std::string_view mode, std::chrono::duration<double> latency);
+  void SetPending(double n);
+  void IncWatchRestarts(std::string_view resource, double n = 1);
+  void SetLeader(bool leader);
+  void RecordPolicyReload(bool ok);
+  void SetPolicyGeneration(int64_t generation);
+  // result: success | error | requeue.
+  void RecordReconcile(std::string_view result);
+  void SetAutoapproveBindingPresent(bool present);
+  void SetQueueDepth(double n);
+
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+  // Test/inspection helper: the text exposition of every metric.
+  std::string SerializeForTest() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& decisions_;
+  prometheus::Family<prometheus::Histogram>& latency_;
+  prometheus::Gauge& pending_;
+  prometheus::Family<prometheus::Counter>& watch_restarts_;
+  prometheus::Gauge& leader_;
+  prometheus::Family<prometheus::Counter>& policy_reloads_;
+  prometheus::Gauge& policy_generation_;
+  prometheus::Counter& reconcile_errors_;
+  prometheus::Family<prometheus::Counter>& reconcile_total_;
+  prometheus::Gauge& autoapprove_binding_;
+  prometheus::Gauge& queue_depth_;
+};
+
+// The pull endpoint. `address` is "host:port" (port 0 = OS-assigned).
+class MetricsServer {
+ public:
+  static StatusOr<std::unique_ptr<MetricsServer>> Create(const std::string& address,
+                                                         const ControllerMetrics& metrics);
+  ~MetricsServer();
+  int port() const { return port_; }
+
+ private:
+  MetricsServer() = default;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  int port_ = 0;
+};
+
+}  // namespace joinguard::controller

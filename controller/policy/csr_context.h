@@ -1,0 +1,121 @@
+// The immutable input of every policy check: the CSR object's fields, the request parsed once,
+// and the facts the controller looked up (STYLE.md "Policy"). No HTTP and no JSON in here.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/crypto/csr.h"
+#include "common/status/status.h"
+
+namespace joinguard::controller::policy {
+
+using SystemTime = std::chrono::system_clock::time_point;
+
+inline constexpr std::string_view kKubeletClientSigner = "kubernetes.io/kube-apiserver-client-kubelet";
+inline constexpr std::string_view kKubeletServingSigner = "kubernetes.io/kubelet-serving";
+inline constexpr std::string_view kNodeUserPrefix = "system:node:";
+inline constexpr std::string_view kNodesGroup = "system:nodes";
+inline constexpr std::string_view kBootstrapUserPrefix = "system:bootstrap:";
+
+struct CsrCondition {
+  std::string type;    // Approved, Denied, Failed, ...
+  std::string status;  // True, False, Unknown
+  std::string reason;
+  std::string message;
+};
+
+// The fields of a certificates.k8s.io/v1 CertificateSigningRequest the policy looks at.
+// spec.username/uid/groups are set by the API server from the authenticated requester.
+struct CsrObject {
+  std::string name;
+  std::string uid;
+  std::string resource_version;
+  SystemTime creation_time{};
+  std::string signer_name;
+  std::vector<std::string> usages;
+  std::optional<int64_t> expiration_seconds;
+  std::string username;
+  std::string requester_uid;
+  std::vector<std::string> groups;
+  std::vector<CsrCondition> conditions;
+  bool has_certificate = false;
+  std::string request_pem;  // spec.request, base64-decoded
+
+  bool HasCondition(std::string_view type) const;
+  bool IsApproved() const { return HasCondition("Approved"); }
+  bool IsDenied() const { return HasCondition("Denied"); }
+  bool IsFailed() const { return HasCondition("Failed"); }
+  // Approved or Denied (a decision was made, by anyone) or already issued.
+  bool IsDecided() const { return IsApproved() || IsDenied() || has_certificate; }
+};
+
+// Who asked, derived from spec.username/groups.
+enum class Flow {
+  kBootstrap,  // system:bootstrap:<token-id>: a first join
+  kRenewal,    // system:node:<name> in system:nodes: a kubelet rotating its client certificate
+  kOther,      // anybody else
+};
+std::string_view FlowName(Flow flow);
+
+// Another kubelet-client CSR for the same node name (looked up by the controller).
+struct InFlightCsr {
+  std::string name;
+  SystemTime creation_time{};
+  bool approved = false;  // approved (issued or not); otherwise pending
+};
+
+// Facts the controller looks up for the checks. Every fact is optional: std::nullopt means
+// "could not be determined" (cache not synced, API error) and a check needing it must answer
+// retry, never deny. New facts (join grants, serving addresses, rate brakes) are added here.
+struct CsrFacts {
+  // Whether a Node named after the CSR's CN exists.
+  std::optional<bool> node_exists;
+  // Other bootstrap CSRs (same signer, same CN) that are pending or approved.
+  std::optional<std::vector<InFlightCsr>> in_flight_for_node;
+  // Why a fact is missing, for the retry message.
+  std::string lookup_error;
+};
+
+class CsrContext {
+ public:
+  // `parsed` is the result of parsing csr.request_pem once; a parse failure is kept so the
+  // checks can report it.
+  CsrContext(CsrObject csr, StatusOr<crypto::ParsedCsr> parsed, CsrFacts facts);
+
+  const CsrObject& csr() const { return csr_; }
+  bool parsed_ok() const { return parsed_.ok(); }
+  const Status& parse_status() const { return parse_status_; }
+  // Only valid when parsed_ok().
+  const crypto::ParsedCsr& parsed() const { return *parsed_; }
+  const CsrFacts& facts() const { return facts_; }
+
+  Flow flow() const { return flow_; }
+  // "abcdef" for system:bootstrap:abcdef; empty otherwise.
+  const std::string& token_id() const { return token_id_; }
+  // CN minus "system:node:" when the CN has that prefix; empty otherwise.
+  const std::string& node_name() const { return node_name_; }
+
+ private:
+  CsrObject csr_;
+  StatusOr<crypto::ParsedCsr> parsed_;
+  Status parse_status_;
+  CsrFacts facts_;
+  Flow flow_;
+  std::string token_id_;
+  std::string node_name_;
+};
+
+// Classifies the requester (spec.username + spec.groups).
+Flow ClassifyFlow(std::string_view username, const std::vector<std::string>& groups);
+// "system:node:foo" → "foo"; anything without the prefix → "".
+std::string NodeNameFromCommonName(std::string_view cn);
+// Kubernetes IsDNS1123Subdomain: ≤253 chars, lower-case alphanumerics, '-' and '.', each
+// dot-separated label starting and ending with an alphanumeric.
+bool IsDns1123Subdomain(std::string_view name);
+
+}  // namespace joinguard::controller::policy

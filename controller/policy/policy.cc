@@ -1,0 +1,333 @@
+#include "controller/policy/policy.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace joinguard::controller::policy {
+namespace {
+
+// The 23 usages certificates.k8s.io/v1 accepts (reference/k8s-api.md §1.1).
+const std::set<std::string>& KnownUsages() {
+  static const auto* const kUsages = new std::set<std::string>{
+      "signing", "digital signature", "content commitment", "key encipherment", "key agreement",
+      "data encipherment", "cert sign", "crl sign", "encipher only", "decipher only", "any",
+      "server auth", "client auth", "code signing", "email protection", "s/mime",
+      "ipsec end system", "ipsec tunnel", "ipsec user", "timestamping", "ocsp signing",
+      "microsoft sgc", "netscape sgc"};
+  return *kUsages;
+}
+
+Status FieldError(std::string_view field, std::string_view problem) {
+  return InvalidArgumentError(std::string(field) + ": " + std::string(problem));
+}
+
+StatusOr<std::string> ScalarString(const YAML::Node& node, std::string_view field) {
+  if (!node.IsScalar()) return FieldError(field, "must be a string");
+  return node.Scalar();
+}
+
+StatusOr<bool> ScalarBool(const YAML::Node& node, std::string_view field) {
+  if (!node.IsScalar()) return FieldError(field, "must be true or false");
+  const std::string& s = node.Scalar();
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  return FieldError(field, "must be true or false, got \"" + s + "\"");
+}
+
+StatusOr<int64_t> ScalarInt(const YAML::Node& node, std::string_view field) {
+  if (!node.IsScalar()) return FieldError(field, "must be an integer");
+  const std::string& s = node.Scalar();
+  try {
+    size_t used = 0;
+    long long v = std::stoll(s, &used, 10);
+    if (used != s.size()) return FieldError(field, "must be an integer, got \"" + s + "\"");
+    return static_cast<int64_t>(v);
+  } catch (const std::exception&) {
+    return FieldError(field, "must be an integer, got \"" + s + "\"");
+  }
+}
+
+StatusOr<std::vector<std::string>> StringList(const YAML::Node& node, std::string_view field) {
+  if (node.IsNull()) return std::vector<std::string>{};
+  if (!node.IsSequence()) return FieldError(field, "must be a list of strings");
+  std::vector<std::string> out;
+  for (size_t i = 0; i < node.size(); ++i) {
+    std::string item_field = std::string(field) + "[" + std::to_string(i) + "]";
+    JG_ASSIGN_OR_RETURN(std::string v, ScalarString(node[i], item_field));
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+StatusOr<crypto::KeyAlgorithm> ParseAlgorithm(const std::string& s, std::string_view field) {
+  if (s == "RSA") return crypto::KeyAlgorithm::kRsa;
+  if (s == "ECDSA") return crypto::KeyAlgorithm::kEcdsa;
+  if (s == "Ed25519") return crypto::KeyAlgorithm::kEd25519;
+  return FieldError(field, "must be one of RSA, ECDSA, Ed25519, got \"" + s + "\"");
+}
+
+Status CheckKnownKeys(const YAML::Node& map, std::string_view where,
+                      std::initializer_list<std::string_view> known) {
+  for (const auto& kv : map) {
+    std::string key = kv.first.as<std::string>();
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string field = where.empty() ? key : std::string(where) + "." + key;
+      return FieldError(field, "unknown field; check the spelling against the README's policy reference");
+    }
+  }
+  return OkStatus();
+}
+
+StatusOr<std::vector<KeyRule>> ParseKeys(const YAML::Node& node) {
+  constexpr std::string_view kField = "allowedKeys";
+  if (!node.IsSequence() || node.size() == 0) return FieldError(kField, "must be a non-empty list");
+  std::vector<KeyRule> out;
+  for (size_t i = 0; i < node.size(); ++i) {
+    std::string f = std::string(kField) + "[" + std::to_string(i) + "]";
+    const YAML::Node& item = node[i];
+    if (!item.IsMap()) return FieldError(f, "must be a mapping with algorithm, minBits or curves");
+    JG_RETURN_IF_ERROR(CheckKnownKeys(item, f, {"algorithm", "minBits", "curves"}));
+    if (!item["algorithm"]) return FieldError(f + ".algorithm", "required");
+    JG_ASSIGN_OR_RETURN(std::string alg, ScalarString(item["algorithm"], f + ".algorithm"));
+    KeyRule rule;
+    JG_ASSIGN_OR_RETURN(rule.algorithm, ParseAlgorithm(alg, f + ".algorithm"));
+    if (item["minBits"]) {
+      if (rule.algorithm != crypto::KeyAlgorithm::kRsa) return FieldError(f + ".minBits", "only valid for RSA");
+      JG_ASSIGN_OR_RETURN(int64_t bits, ScalarInt(item["minBits"], f + ".minBits"));
+      if (bits < 2048) return FieldError(f + ".minBits", "must be >= 2048 (smaller RSA keys are breakable), got " + std::to_string(bits));
+      rule.min_bits = static_cast<int>(bits);
+    } else if (rule.algorithm == crypto::KeyAlgorithm::kRsa) {
+      rule.min_bits = 2048;
+    }
+    if (item["curves"]) {
+      if (rule.algorithm != crypto::KeyAlgorithm::kEcdsa) return FieldError(f + ".curves", "only valid for ECDSA");
+      JG_ASSIGN_OR_RETURN(rule.curves, StringList(item["curves"], f + ".curves"));
+      for (size_t c = 0; c < rule.curves.size(); ++c) {
+        const auto& curve = rule.curves[c];
+        if (curve != "P-256" && curve != "P-384" && curve != "P-521") {
+          return FieldError(f + ".curves[" + std::to_string(c) + "]",
+                            "must be one of P-256, P-384, P-521 (weaker curves such as P-224 are refused), got \"" + curve + "\"");
+        }
+      }
+      if (rule.curves.empty()) return FieldError(f + ".curves", "must not be empty");
+    } else if (rule.algorithm == crypto::KeyAlgorithm::kEcdsa) {
+      rule.curves = {"P-256", "P-384"};
+    }
+    out.push_back(std::move(rule));
+  }
+  return out;
+}
+
+StatusOr<std::vector<UsageRule>> ParseUsages(const YAML::Node& node) {
+  constexpr std::string_view kField = "allowedUsages";
+  if (!node.IsSequence() || node.size() == 0) return FieldError(kField, "must be a non-empty list");
+  std::vector<UsageRule> out;
+  for (size_t i = 0; i < node.size(); ++i) {
+    std::string f = std::string(kField) + "[" + std::to_string(i) + "]";
+    const YAML::Node& item = node[i];
+    if (!item.IsMap()) return FieldError(f, "must be a mapping with algorithm and sets");
+    JG_RETURN_IF_ERROR(CheckKnownKeys(item, f, {"algorithm", "sets"}));
+    if (!item["algorithm"]) return FieldError(f + ".algorithm", "required");
+    JG_ASSIGN_OR_RETURN(std::string alg, ScalarString(item["algorithm"], f + ".algorithm"));
+    UsageRule rule;
+    JG_ASSIGN_OR_RETURN(rule.algorithm, ParseAlgorithm(alg, f + ".algorithm"));
+    const YAML::Node& sets = item["sets"];
+    if (!sets || !sets.IsSequence() || sets.size() == 0) return FieldError(f + ".sets", "must be a non-empty list of usage lists");
+    for (size_t s = 0; s < sets.size(); ++s) {
+      std::string sf = f + ".sets[" + std::to_string(s) + "]";
+      JG_ASSIGN_OR_RETURN(std::vector<std::string> set, StringList(sets[s], sf));
+      if (set.empty()) return FieldError(sf, "must not be empty");
+      std::set<std::string> seen;
+      for (size_t u = 0; u < set.size(); ++u) {
+        if (!KnownUsages().count(set[u])) {
+          return FieldError(sf + "[" + std::to_string(u) + "]", "unknown usage \"" + set[u] + "\"");
+        }
+        if (!seen.insert(set[u]).second) return FieldError(sf + "[" + std::to_string(u) + "]", "duplicate usage \"" + set[u] + "\"");
+      }
+      if (!seen.count("client auth")) return FieldError(sf, "must contain \"client auth\" (kubelet client certificates)");
+      if (seen.count("server auth") || seen.count("any") || seen.count("cert sign")) {
+        return FieldError(sf, "must not contain server auth, any or cert sign (the signer rejects them for kubelet client certificates)");
+      }
+      rule.sets.push_back(std::move(set));
+    }
+    out.push_back(std::move(rule));
+  }
+  return out;
+}
+
+bool IsDottedOid(const std::string& s) {
+  if (s.empty() || s.front() == '.' || s.back() == '.') return false;
+  int dots = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '.') {
+      if (s[i - 1] == '.') return false;
+      ++dots;
+    } else if (s[i] < '0' || s[i] > '9') {
+      return false;
+    }
+  }
+  return dots >= 1;
+}
+
+}  // namespace
+
+std::string_view ModeName(Mode mode) { return mode == Mode::kEnforce ? "enforce" : "dry-run"; }
+
+Policy DefaultPolicy() {
+  Policy p;
+  p.allowed_keys = {
+      KeyRule{crypto::KeyAlgorithm::kEcdsa, 0, {"P-256", "P-384"}},
+      KeyRule{crypto::KeyAlgorithm::kRsa, 2048, {}},
+  };
+  // kubelet ≥ 1.27 omits key encipherment; older kubelets (and RSA keys) send it
+  // (reference/approvers.md §1.6). Both sets are what upstream's IsKubeletClientCSR accepts.
+  const std::vector<std::vector<std::string>> kSets = {
+      {"digital signature", "client auth"},
+      {"digital signature", "key encipherment", "client auth"},
+  };
+  p.allowed_usages = {
+      UsageRule{crypto::KeyAlgorithm::kEcdsa, kSets},
+      UsageRule{crypto::KeyAlgorithm::kRsa, kSets},
+      UsageRule{crypto::KeyAlgorithm::kEd25519, {{"digital signature", "client auth"}}},
+  };
+  return p;
+}
+
+StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return InvalidArgumentError(std::string("policy is not valid YAML: ") + e.what());
+  }
+  if (!root.IsMap()) return InvalidArgumentError("policy must be a YAML mapping with apiVersion and kind");
+  Policy p = DefaultPolicy();
+  try {
+    JG_RETURN_IF_ERROR(CheckKnownKeys(
+        root, "",
+        {"apiVersion", "kind", "metadata", "mode", "onPass", "onFail", "allowedBootstrapGroups",
+         "allowRenewal", "nodeNamePattern", "allowedKeys", "allowedUsages", "maxExpirationSeconds",
+         "requireExpirationSeconds", "allowedExtensions", "denyExistingNode", "denyDuplicateInFlight"}));
+    if (!root["apiVersion"]) return FieldError("apiVersion", "required; set it to " + std::string(kPolicyApiVersion));
+    JG_ASSIGN_OR_RETURN(std::string api_version, ScalarString(root["apiVersion"], "apiVersion"));
+    if (api_version != kPolicyApiVersion) {
+      return FieldError("apiVersion", "must be \"" + std::string(kPolicyApiVersion) + "\", got \"" + api_version + "\"");
+    }
+    if (!root["kind"]) return FieldError("kind", "required; set it to CsrPolicy");
+    JG_ASSIGN_OR_RETURN(std::string kind, ScalarString(root["kind"], "kind"));
+    if (kind != kPolicyKind) return FieldError("kind", "must be \"CsrPolicy\", got \"" + kind + "\"");
+
+    if (const YAML::Node& md = root["metadata"]) {
+      if (!md.IsMap()) return FieldError("metadata", "must be a mapping");
+      JG_RETURN_IF_ERROR(CheckKnownKeys(md, "metadata", {"name"}));
+      if (md["name"]) {
+        JG_ASSIGN_OR_RETURN(p.name, ScalarString(md["name"], "metadata.name"));
+        if (p.name.empty()) return FieldError("metadata.name", "must not be empty");
+      }
+    }
+    if (const YAML::Node& n = root["mode"]) {
+      JG_ASSIGN_OR_RETURN(std::string s, ScalarString(n, "mode"));
+      if (s == "enforce") p.mode = Mode::kEnforce;
+      else if (s == "dry-run") p.mode = Mode::kDryRun;
+      else return FieldError("mode", "must be enforce or dry-run, got \"" + s + "\"");
+    }
+    if (const YAML::Node& n = root["onPass"]) {
+      JG_ASSIGN_OR_RETURN(std::string s, ScalarString(n, "onPass"));
+      if (s == "approve") p.on_pass = PassAction::kApprove;
+      else if (s == "leave-pending") p.on_pass = PassAction::kLeavePending;
+      else return FieldError("onPass", "must be approve or leave-pending, got \"" + s + "\"");
+    }
+    if (const YAML::Node& n = root["onFail"]) {
+      JG_ASSIGN_OR_RETURN(std::string s, ScalarString(n, "onFail"));
+      if (s == "deny") p.on_fail = FailAction::kDeny;
+      else if (s == "leave-pending") p.on_fail = FailAction::kLeavePending;
+      else return FieldError("onFail", "must be deny or leave-pending, got \"" + s + "\"");
+    }
+    if (const YAML::Node& n = root["allowedBootstrapGroups"]) {
+      JG_ASSIGN_OR_RETURN(p.allowed_bootstrap_groups, StringList(n, "allowedBootstrapGroups"));
+      for (size_t i = 0; i < p.allowed_bootstrap_groups.size(); ++i) {
+        const std::string& g = p.allowed_bootstrap_groups[i];
+        // Only auth-extra-groups of bootstrap tokens make sense here; the base group
+        // system:bootstrappers holds every token and would defeat the point.
+        if (g.rfind("system:bootstrappers:", 0) != 0) {
+          return FieldError("allowedBootstrapGroups[" + std::to_string(i) + "]",
+                            "must start with \"system:bootstrappers:\" (a token's auth-extra-groups), got \"" + g + "\"");
+        }
+      }
+    }
+    if (const YAML::Node& n = root["allowRenewal"]) {
+      JG_ASSIGN_OR_RETURN(p.allow_renewal, ScalarBool(n, "allowRenewal"));
+    }
+    if (const YAML::Node& n = root["nodeNamePattern"]) {
+      JG_ASSIGN_OR_RETURN(p.node_name_pattern, ScalarString(n, "nodeNamePattern"));
+      if (p.node_name_pattern.empty()) return FieldError("nodeNamePattern", "must not be empty (use \".*\" to allow any valid name)");
+    }
+    try {
+      p.node_name_regex = std::regex(p.node_name_pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      return FieldError("nodeNamePattern", std::string("is not a valid ECMAScript regular expression: ") + e.what());
+    }
+    if (const YAML::Node& n = root["allowedKeys"]) {
+      JG_ASSIGN_OR_RETURN(p.allowed_keys, ParseKeys(n));
+    }
+    if (const YAML::Node& n = root["allowedUsages"]) {
+      JG_ASSIGN_OR_RETURN(p.allowed_usages, ParseUsages(n));
+    }
+    if (const YAML::Node& n = root["maxExpirationSeconds"]) {
+      JG_ASSIGN_OR_RETURN(p.max_expiration_seconds, ScalarInt(n, "maxExpirationSeconds"));
+      if (p.max_expiration_seconds != 0 && p.max_expiration_seconds < 600) {
+        return FieldError("maxExpirationSeconds",
+                          "must be 0 (no cap) or >= 600 (the API server's minimum), got " + std::to_string(p.max_expiration_seconds));
+      }
+    }
+    if (const YAML::Node& n = root["requireExpirationSeconds"]) {
+      JG_ASSIGN_OR_RETURN(p.require_expiration_seconds, ScalarBool(n, "requireExpirationSeconds"));
+    }
+    if (const YAML::Node& n = root["allowedExtensions"]) {
+      JG_ASSIGN_OR_RETURN(p.allowed_extensions, StringList(n, "allowedExtensions"));
+      for (size_t i = 0; i < p.allowed_extensions.size(); ++i) {
+        if (!IsDottedOid(p.allowed_extensions[i])) {
+          return FieldError("allowedExtensions[" + std::to_string(i) + "]",
+                            "must be a dotted OID such as 2.5.29.15, got \"" + p.allowed_extensions[i] + "\"");
+        }
+        if (p.allowed_extensions[i] == "2.5.29.17") {
+          return FieldError("allowedExtensions[" + std::to_string(i) + "]",
+                            "subjectAltName (2.5.29.17) cannot be allowed: client certificates must carry no SANs");
+        }
+      }
+    }
+    if (const YAML::Node& n = root["denyExistingNode"]) {
+      JG_ASSIGN_OR_RETURN(p.deny_existing_node, ScalarBool(n, "denyExistingNode"));
+    }
+    if (const YAML::Node& n = root["denyDuplicateInFlight"]) {
+      JG_ASSIGN_OR_RETURN(p.deny_duplicate_in_flight, ScalarBool(n, "denyDuplicateInFlight"));
+    }
+  } catch (const YAML::Exception& e) {
+    return InvalidArgumentError(std::string("policy: ") + e.what());
+  }
+  // Every allowed key algorithm needs usage sets, or every such CSR would be denied.
+  for (const KeyRule& k : p.allowed_keys) {
+    bool found = std::any_of(p.allowed_usages.begin(), p.allowed_usages.end(),
+                             [&](const UsageRule& u) { return u.algorithm == k.algorithm; });
+    if (!found) {
+      return FieldError("allowedUsages", "has no entry for a key algorithm listed in allowedKeys; add one");
+    }
+  }
+  return p;
+}
+
+StatusOr<Policy> LoadPolicyFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError("cannot read policy file \"" + path + "\"; check --policy-file and the ConfigMap mount");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  StatusOr<Policy> p = ParsePolicyYaml(ss.str());
+  if (!p.ok()) return p.status().Annotate("policy file \"" + path + "\"");
+  return p;
+}
+
+}  // namespace joinguard::controller::policy

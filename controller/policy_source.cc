@@ -1,0 +1,121 @@
+#include "controller/policy_source.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "common/runtime/stop.h"
+
+namespace joinguard::controller {
+namespace {
+
+StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError("cannot read policy file \"" + path + "\"; check --policy-file and the ConfigMap mount");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+StaticPolicyProvider::StaticPolicyProvider(policy::Policy p) {
+  if (p.generation == 0) p.generation = 1;
+  policy_ = std::make_shared<const policy::Policy>(std::move(p));
+}
+
+PolicyFileProvider::PolicyFileProvider(PolicyFileOptions options, ControllerMetrics& metrics,
+                                       const runtime::Logger& logger)
+    : options_(std::move(options)), metrics_(metrics), logger_(logger) {}
+
+StatusOr<std::unique_ptr<PolicyFileProvider>> PolicyFileProvider::Create(PolicyFileOptions options,
+                                                                        ControllerMetrics& metrics,
+                                                                        const runtime::Logger& logger) {
+  std::unique_ptr<PolicyFileProvider> p(new PolicyFileProvider(std::move(options), metrics, logger));
+  JG_ASSIGN_OR_RETURN(std::string content, ReadWholeFile(p->options_.path));
+  StatusOr<policy::Policy> parsed = policy::ParsePolicyYaml(content);
+  if (!parsed.ok()) {
+    metrics.RecordPolicyReload(false);
+    return parsed.status().Annotate("policy file \"" + p->options_.path + "\"");
+  }
+  parsed->generation = ++p->generation_;
+  p->current_ = std::make_shared<const policy::Policy>(std::move(*parsed));
+  p->last_content_ = std::move(content);
+  metrics.RecordPolicyReload(true);
+  metrics.SetPolicyGeneration(p->generation_);
+  logger.Info("policy loaded", {{"file", p->options_.path},
+                                {"policy", p->current_->name},
+                                {"generation", std::to_string(p->generation_)},
+                                {"mode", std::string(policy::ModeName(p->current_->mode))}});
+  return p;
+}
+
+PolicyFileProvider::~PolicyFileProvider() { Stop(); }
+
+std::shared_ptr<const policy::Policy> PolicyFileProvider::Current() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return current_;
+}
+
+Status PolicyFileProvider::ReloadIfChanged() {
+  StatusOr<std::string> content = ReadWholeFile(options_.path);
+  if (!content.ok()) {
+    // During a ConfigMap symlink swap the file can vanish for an instant; keep the last good
+    // policy and try again at the next poll. Count it only once per distinct state.
+    std::lock_guard<std::mutex> l(mu_);
+    if (!last_content_.empty()) {
+      last_content_.clear();
+      metrics_.RecordPolicyReload(false);
+      logger_.Error("policy file unreadable; keeping the last good policy",
+                    {{"file", options_.path}, {"error", content.status().message()}});
+    }
+    return content.status();
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (*content == last_content_) return OkStatus();
+    last_content_ = *content;
+  }
+  StatusOr<policy::Policy> parsed = policy::ParsePolicyYaml(*content);
+  if (!parsed.ok()) {
+    metrics_.RecordPolicyReload(false);
+    std::shared_ptr<const policy::Policy> kept = Current();
+    logger_.Error("policy reload rejected; keeping the last good policy",
+                  {{"file", options_.path},
+                   {"error", parsed.status().message()},
+                   {"kept_generation", std::to_string(kept->generation)}});
+    return parsed.status().Annotate("policy file \"" + options_.path + "\"");
+  }
+  std::shared_ptr<const policy::Policy> next;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    parsed->generation = ++generation_;
+    next = std::make_shared<const policy::Policy>(std::move(*parsed));
+    current_ = next;
+  }
+  metrics_.RecordPolicyReload(true);
+  metrics_.SetPolicyGeneration(next->generation);
+  logger_.Info("policy reloaded", {{"file", options_.path},
+                                   {"policy", next->name},
+                                   {"generation", std::to_string(next->generation)},
+                                   {"mode", std::string(policy::ModeName(next->mode))}});
+  if (options_.on_change) options_.on_change(*next);
+  return OkStatus();
+}
+
+void PolicyFileProvider::Start() {
+  if (thread_.joinable()) return;
+  thread_ = std::jthread([this](std::stop_token stop) {
+    while (runtime::WaitFor(stop, options_.poll_interval)) {
+      ReloadIfChanged().IgnoreError();
+    }
+  });
+}
+
+void PolicyFileProvider::Stop() {
+  if (thread_.joinable()) {
+    thread_.request_stop();
+    thread_.join();
+  }
+}
+
+}  // namespace joinguard::controller

@@ -1,0 +1,167 @@
+#include "node-helper/config/join_flags.h"
+
+#include <algorithm>
+#include <unistd.h>
+
+#include <cctype>
+
+namespace joinguard::node::config {
+namespace {
+
+Status ValidationError(std::string msg) {
+  return InvalidArgumentError(std::move(msg)).WithReason("ValidationError");
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string Trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+StatusOr<std::optional<Duration>> OptionalDuration(const std::string& text, const std::string& flag) {
+  if (text.empty()) return std::optional<Duration>();
+  auto d = ParseGoDuration(text);
+  if (!d.ok()) return ValidationError("invalid value for --" + flag + ": " + d.status().message());
+  if (d->count() <= 0) return ValidationError("invalid value for --" + flag + ": must be positive");
+  return std::optional<Duration>(*d);
+}
+
+}  // namespace
+
+bool FlagAllowedWithConfig(const std::string& name) {
+  static constexpr std::string_view kAllowed[] = {
+      // kubeadm (cmd/kubeadm/app/cmd/util/cmdutil.go isAllowedFlag)
+      "config", "ignore-preflight-errors", "dry-run", "kubeconfig", "node-name", "kubeconfig-dir",
+      "upload-certs", "print-manifest", "print-join-command", "rootfs", "v", "log-file", "yes",
+      // joinguard-node: where and how to act, not what to join
+      "root-dir", "kubelet-restart-command", "force", "discovery-timeout", "discovery-retry-interval",
+      "tls-bootstrap-timeout", "https-discovery-ca-file"};
+  for (auto a : kAllowed) {
+    if (name == a) return true;
+  }
+  return name.rfind("skip-", 0) == 0;
+}
+
+StatusOr<std::string> ResolveNodeName(const std::string& override_name) {
+  std::string name = Trim(override_name);
+  if (name.empty()) {
+    char buf[256] = {};
+    if (gethostname(buf, sizeof(buf) - 1) != 0) {
+      return InternalError("couldn't determine hostname: use --node-name");
+    }
+    name = Trim(buf);
+  }
+  if (name.empty()) return ValidationError("empty hostname is invalid");
+  return Lower(name);
+}
+
+StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& hostname) {
+  JoinSettings out;
+  const bool with_config = flags.changed.count("config") > 0 && !flags.config_path.empty();
+  if (with_config) {
+    std::vector<std::string> mixed;
+    for (const auto& name : flags.changed) {  // std::set: lexicographic, as pflag.Visit
+      if (!FlagAllowedWithConfig(name)) mixed.push_back(name);
+    }
+    if (!mixed.empty()) {
+      std::string list;
+      for (size_t i = 0; i < mixed.size(); ++i) list += (i ? " " : "") + mixed[i];
+      return ValidationError("can not mix '--config' with arguments [" + list + "]");
+    }
+  }
+  if (flags.control_plane || flags.changed.count("certificate-key") > 0) {
+    return ValidationError(
+        "joinguard-node joins worker nodes only; --control-plane is not supported: join control-plane "
+        "nodes with kubeadm join --control-plane");
+  }
+
+  JoinConfiguration cfg;
+  if (with_config) {
+    JG_ASSIGN_OR_RETURN(cfg, LoadJoinConfigurationFile(flags.config_path, &out.warnings));
+    if (cfg.control_plane) {
+      return ValidationError(
+          "joinguard-node joins worker nodes only; the JoinConfiguration has a controlPlane section: join "
+          "control-plane nodes with kubeadm join --control-plane");
+    }
+    if (!flags.args.empty()) {
+      out.warnings.push_back("the api-server-endpoint argument is ignored because --config is used");
+    }
+  } else {
+    if (flags.changed.count("discovery-token") > 0 || !flags.args.empty() || !flags.token.empty()) {
+      cfg.discovery.bootstrap_token = BootstrapTokenDiscovery{};
+    }
+    std::string discovery_token = flags.discovery_token;
+    std::string tls_token = flags.tls_bootstrap_token;
+    if (!flags.token.empty()) {
+      if (tls_token.empty()) tls_token = flags.token;
+      if (discovery_token.empty()) discovery_token = flags.token;
+    }
+    cfg.discovery.tls_bootstrap_token = tls_token;
+    if (!flags.discovery_file.empty()) cfg.discovery.file = FileDiscovery{flags.discovery_file};
+    if (flags.args.empty()) {
+      cfg.discovery.bootstrap_token.reset();
+    } else {
+      if (flags.args.size() > 1) {
+        std::string all;
+        for (size_t i = 0; i < flags.args.size(); ++i) all += (i ? " " : "") + flags.args[i];
+        out.warnings.push_back("More than one API server endpoint supplied on command line [" + all +
+                               "]. Using the first one.");
+      }
+      auto& b = *cfg.discovery.bootstrap_token;
+      b.api_server_endpoint = flags.args[0];
+      b.token = discovery_token;
+      b.ca_cert_hashes = flags.ca_cert_hashes;
+      b.unsafe_skip_ca_verification = flags.unsafe_skip_ca_verification;
+    }
+    cfg.node_registration.cri_socket = flags.cri_socket;
+    cfg.skip_phases = flags.skip_phases;
+    cfg.patches_directory = flags.patches;
+  }
+  // The node name: --node-name wins, then the file's, then the host name; always lower-cased.
+  std::string requested = !flags.node_name.empty() ? flags.node_name
+                          : !cfg.node_registration.name.empty() ? cfg.node_registration.name
+                                                                : hostname;
+  JG_ASSIGN_OR_RETURN(cfg.node_registration.name, ResolveNodeName(requested));
+  if (flags.dry_run) cfg.dry_run = true;
+  SetDefaults(&cfg);
+
+  JG_ASSIGN_OR_RETURN(auto dt, OptionalDuration(flags.discovery_timeout, "discovery-timeout"));
+  if (dt) cfg.timeouts.discovery = *dt;
+  JG_ASSIGN_OR_RETURN(auto tt, OptionalDuration(flags.tls_bootstrap_timeout, "tls-bootstrap-timeout"));
+  if (tt) cfg.timeouts.tls_bootstrap = *tt;
+  JG_ASSIGN_OR_RETURN(auto ri, OptionalDuration(flags.discovery_retry_interval, "discovery-retry-interval"));
+  if (ri) out.discovery_retry_interval = *ri;
+  // kubeadm clamps the retry interval to the timeout (token.go).
+  if (out.discovery_retry_interval > cfg.timeouts.discovery) out.discovery_retry_interval = cfg.timeouts.discovery;
+
+  // Preflight errors: union of the file's and the flag's, lower-cased; "all" must stand alone.
+  for (const auto& e : cfg.node_registration.ignore_preflight_errors) out.ignore_preflight_errors.insert(Lower(Trim(e)));
+  for (const auto& e : flags.ignore_preflight_errors) out.ignore_preflight_errors.insert(Lower(Trim(e)));
+  out.ignore_preflight_errors.erase("");
+  if (out.ignore_preflight_errors.count("all") > 0 && out.ignore_preflight_errors.size() > 1) {
+    std::string joined;
+    for (const auto& e : out.ignore_preflight_errors) joined += (joined.empty() ? "" : ",") + e;
+    return ValidationError("ignore-preflight-errors: Invalid value: \"" + joined +
+                           "\": don't specify individual checks if 'all' is used");
+  }
+  cfg.node_registration.ignore_preflight_errors.assign(out.ignore_preflight_errors.begin(),
+                                                       out.ignore_preflight_errors.end());
+  const auto& skip = flags.changed.count("skip-phases") > 0 ? flags.skip_phases : cfg.skip_phases;
+  out.skip_phases.insert(skip.begin(), skip.end());
+
+  JG_RETURN_IF_ERROR(Validate(cfg));
+  out.cfg = std::move(cfg);
+  out.root_dir = flags.root_dir.empty() ? "/" : flags.root_dir;
+  out.kubelet_restart_command = flags.kubelet_restart_command;
+  out.https_discovery_ca_file = flags.https_discovery_ca_file;
+  out.force = flags.force;
+  return out;
+}
+
+}  // namespace joinguard::node::config

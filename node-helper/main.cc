@@ -1,0 +1,109 @@
+// joinguard-node: wires the real dependencies and is the only place that picks exit codes.
+//   0  success (also: already joined, nothing to do)
+//   1  the join failed (discovery, API errors, denied or timed-out CSR, file writes)
+//   2  a preflight check failed
+//   3  invalid command line or configuration
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "common/crypto/token.h"
+#include "common/files/atomic_file.h"
+#include "common/kube/client.h"
+#include "common/runtime/clock.h"
+#include "common/runtime/logger.h"
+#include "node-helper/cli/cli.h"
+#include "node-helper/config/join_configuration.h"
+#include "node-helper/config/join_flags.h"
+#include "node-helper/discovery/https/https.h"
+#include "node-helper/phases/hints.h"
+#include "node-helper/phases/runner.h"
+
+namespace {
+
+using namespace joinguard;        // NOLINT
+using namespace joinguard::node;  // NOLINT
+
+constexpr int kExitFailure = 1;
+constexpr int kExitPreflight = 2;
+constexpr int kExitInvalid = 3;
+
+StatusOr<int> RunShell(const std::string& command) {
+  std::fflush(nullptr);
+  int st = std::system(command.c_str());
+  if (st == -1) return InternalError("cannot run /bin/sh");
+  if (WIFEXITED(st)) return WEXITSTATUS(st);
+  return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+int RunJoinCommand(const cli::Command& cmd) {
+  Printer printer;
+  auto settings = config::ResolveJoin(cmd.flags, "");
+  if (!settings.ok()) {
+    std::fprintf(stderr, "%s\n", settings.status().message().c_str());
+    return settings.status().code() == StatusCode::kInvalidArgument ? kExitInvalid : kExitFailure;
+  }
+  for (const auto& w : settings->warnings) printer.Warning("config", w);
+
+  std::string extra_ca;
+  if (!settings->https_discovery_ca_file.empty()) {
+    auto pem = files::ReadFile(settings->https_discovery_ca_file);
+    if (!pem.ok()) {
+      std::fprintf(stderr, "cannot read --https-discovery-ca-file: %s\n", pem.status().message().c_str());
+      return kExitInvalid;
+    }
+    extra_ca = *pem;
+  }
+  runtime::RealClock clock;
+  runtime::Logger logger(runtime::LogLevel::kError);
+  phases::JoinEnv env;
+  env.clock = &clock;
+  env.out = &printer;
+  env.wait = [](config::Duration d) { std::this_thread::sleep_for(d); };
+  env.run_command = &RunShell;
+  env.https_get = discovery::https::NewHttpsGetter(extra_ca, std::chrono::seconds(30));
+  env.new_client = [&clock, &logger](const kube::RestConfig& rest) -> StatusOr<std::unique_ptr<kube::Client>> {
+    kube::ClientDeps deps;
+    deps.clock = &clock;
+    deps.logger = &logger;
+    return kube::NewClient(rest, std::move(deps));
+  };
+  phases::JoinContext ctx(*std::move(settings), std::move(env));
+  auto failure = phases::RunJoin(ctx, cmd.kind == cli::CommandKind::kJoinPhase ? cmd.phase : "");
+  if (!failure) return 0;
+  std::fprintf(stderr, "error execution phase %s: %s\n", failure->phase.c_str(), failure->status.message().c_str());
+  std::string hint = phases::HintFor(*failure);
+  if (!hint.empty()) std::fprintf(stderr, "%s\n", hint.c_str());
+  if (failure->status.reason() == "PreflightError") return kExitPreflight;
+  return kExitFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  cli::ParseResult parsed = cli::Parse(args);
+  if (!parsed.command) {
+    std::cout << parsed.out;
+    std::cerr << parsed.err;
+    return parsed.usage_error ? kExitInvalid : 0;
+  }
+  const cli::Command& cmd = *parsed.command;
+  switch (cmd.kind) {
+    case cli::CommandKind::kVersion:
+      std::cout << "joinguard-node version " << JOINGUARD_VERSION << "\n";
+      return 0;
+    case cli::CommandKind::kPrintJoinDefaults: {
+      auto name = config::ResolveNodeName("");
+      std::cout << config::ToYaml(config::JoinDefaults(name.ok() ? *name : "node"));
+      return 0;
+    }
+    case cli::CommandKind::kJoin:
+    case cli::CommandKind::kJoinPhase:
+      return RunJoinCommand(cmd);
+  }
+  return kExitFailure;
+}

@@ -1,0 +1,200 @@
+#include "node-helper/phases/preflight.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <regex>
+#include <sstream>
+
+#include "common/crypto/pin.h"
+#include "common/crypto/token.h"
+
+namespace joinguard::node::phases {
+namespace {
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::optional<std::string> FileAvailable(const std::string& path) {
+  struct stat st{};
+  if (lstat(path.c_str(), &st) == 0) return path + " already exists";
+  return std::nullopt;
+}
+
+// Finds the nearest existing ancestor of `path` and proves it is a directory we can create
+// files in (a probe file is created and removed: access(2) lies for root on read-only mounts).
+std::optional<std::string> WriteAccess(const std::string& path) {
+  std::string dir = path;
+  struct stat st{};
+  while (!dir.empty() && lstat(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT) {
+      return "cannot inspect " + dir + ": " + std::strerror(errno) + "; choose a --root-dir you can write to";
+    }
+    size_t slash = dir.find_last_of('/');
+    dir = slash == 0 ? "/" : (slash == std::string::npos ? "." : dir.substr(0, slash));
+    if (dir == "/") break;
+  }
+  if (dir.empty()) dir = "/";
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return dir + " is not a directory, so " + path + " cannot be created; choose another --root-dir";
+  }
+  std::string probe = dir + "/.joinguard-write-probe-XXXXXX";
+  std::vector<char> buf(probe.begin(), probe.end());
+  buf.push_back('\0');
+  int fd = mkstemp(buf.data());
+  if (fd < 0) {
+    return path + " is not writable (" + dir + ": " + std::strerror(errno) +
+           "); run as root or choose a --root-dir you can write to";
+  }
+  close(fd);
+  unlink(buf.data());
+  return std::nullopt;
+}
+
+std::string CommandProgram(const std::string& command) {
+  std::istringstream in(command);
+  std::string first;
+  in >> first;
+  return first;
+}
+
+bool Executable(const std::string& program) {
+  if (program.find('/') != std::string::npos) return access(program.c_str(), X_OK) == 0;
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string d;
+  while (std::getline(dirs, d, ':')) {
+    if (!d.empty() && access((d + "/" + program).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string FileAvailableCheckName(const std::string& path) {
+  std::string name = path;
+  for (auto& c : name) {
+    if (c == '/') c = '-';
+  }
+  return "FileAvailable-" + name;
+}
+
+std::string ValidateDns1123Subdomain(const std::string& value) {
+  static const std::regex kRe(R"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)");
+  std::vector<std::string> errs;
+  if (value.size() > 253) errs.push_back("must be no more than 253 characters");
+  if (!std::regex_match(value, kRe)) {
+    errs.push_back(
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
+        "start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
+        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+  }
+  std::string out;
+  for (size_t i = 0; i < errs.size(); ++i) out += (i ? ", " : "") + errs[i];
+  return out;
+}
+
+std::vector<PreflightCheck> JoinPreflightChecks(JoinContext& ctx) {
+  const auto& cfg = ctx.cfg();
+  const auto& paths = ctx.paths();
+  std::vector<PreflightCheck> checks;
+  if (paths.root.empty()) {
+    checks.push_back({"IsPrivilegedUser", []() -> std::optional<std::string> {
+                        if (geteuid() != 0) return "user is not running as root; run as root or use --root-dir";
+                        return std::nullopt;
+                      }});
+  }
+  const std::string node = cfg.node_registration.name;
+  checks.push_back({"NodeName", [node]() -> std::optional<std::string> {
+                      std::string err = ValidateDns1123Subdomain(node);
+                      if (err.empty()) return std::nullopt;
+                      return "node name \"" + node + "\" is invalid: " + err + "; choose another with --node-name";
+                    }});
+  if (cfg.discovery.bootstrap_token) {
+    const auto b = *cfg.discovery.bootstrap_token;
+    checks.push_back({"APIServerEndpoint", [b]() -> std::optional<std::string> {
+                        Status s = config::SplitHostPort(b.api_server_endpoint, nullptr, nullptr);
+                        if (s.ok()) return std::nullopt;
+                        return s.message() + "; pass the API server as <host>:<port>";
+                      }});
+    checks.push_back({"DiscoveryTokenCACertHash", [b]() -> std::optional<std::string> {
+                        crypto::PinSet pins;
+                        Status s = pins.Allow(b.ca_cert_hashes);
+                        if (s.ok()) return std::nullopt;
+                        return "invalid discovery token CA certificate hash: " + s.message() +
+                               "; use the sha256:<hex> value printed by kubeadm token create --print-join-command";
+                      }});
+  }
+  const auto tokens = std::vector<std::pair<std::string, std::string>>{
+      {"discovery token", cfg.discovery.bootstrap_token ? cfg.discovery.bootstrap_token->token : std::string()},
+      {"TLS bootstrap token", cfg.discovery.tls_bootstrap_token}};
+  checks.push_back({"BootstrapToken", [tokens]() -> std::optional<std::string> {
+                      for (const auto& [what, t] : tokens) {
+                        if (!t.empty() && !crypto::IsValidBootstrapToken(t)) {
+                          return "the " + what + " " + crypto::RedactToken(t) +
+                                 " is not of the form [a-z0-9]{6}.[a-z0-9]{16}";
+                        }
+                      }
+                      return std::nullopt;
+                    }});
+  for (const std::string& absolute : {std::string("/etc/kubernetes/kubelet.conf"),
+                                      std::string("/etc/kubernetes/bootstrap-kubelet.conf"), cfg.ca_cert_path}) {
+    std::string full = paths.Prefixed(absolute);
+    checks.push_back({FileAvailableCheckName(absolute), [full]() { return FileAvailable(full); }});
+  }
+  for (const std::string& absolute : {std::string("/etc/kubernetes"), std::string("/var/lib/kubelet")}) {
+    std::string full = paths.Prefixed(absolute);
+    std::string name = "WriteAccess-" + FileAvailableCheckName(absolute).substr(std::string("FileAvailable-").size());
+    checks.push_back({name, [full]() { return WriteAccess(full); }});
+  }
+  if (!ctx.dry_run()) {
+    const std::string command = ctx.settings().kubelet_restart_command;
+    checks.push_back({"KubeletRestartCommand", [command]() -> std::optional<std::string> {
+                        std::string program = CommandProgram(command);
+                        if (program.empty()) return std::nullopt;  // restart disabled
+                        if (Executable(program)) return std::nullopt;
+                        return "\"" + program + "\" (from --kubelet-restart-command) is not an executable in PATH";
+                      }});
+  }
+  return checks;
+}
+
+Status RunPreflightChecks(const std::vector<PreflightCheck>& checks, const std::set<std::string>& ignored,
+                          Printer& out) {
+  std::vector<std::string> errors;
+  for (const auto& check : checks) {
+    auto problem = check.run();
+    if (!problem) continue;
+    if (ignored.count("all") > 0 || ignored.count(Lower(check.name)) > 0) {
+      out.Raw("\t[WARNING " + check.name + "]: " + *problem);
+    } else {
+      errors.push_back("\t[ERROR " + check.name + "]: " + *problem);
+    }
+  }
+  if (errors.empty()) return OkStatus();
+  std::string msg = "[preflight] Some fatal errors occurred:\n";
+  for (const auto& e : errors) msg += e + "\n";
+  msg += "[preflight] If you know what you are doing, you can make a check non-fatal with "
+         "`--ignore-preflight-errors=...`";
+  return FailedPreconditionError(msg).WithReason("PreflightError");
+}
+
+Status RunPreflightPhase(JoinContext& ctx) {
+  ctx.out().Line("preflight", "Running pre-flight checks");
+  std::set<std::string> ignored = ctx.settings().ignore_preflight_errors;
+  if (ctx.settings().force) {
+    // --force re-joins over an earlier join: the files it replaces are expected to exist.
+    for (const std::string& absolute : {std::string("/etc/kubernetes/kubelet.conf"),
+                                        std::string("/etc/kubernetes/bootstrap-kubelet.conf"), ctx.cfg().ca_cert_path}) {
+      ignored.insert(Lower(FileAvailableCheckName(absolute)));
+    }
+  }
+  return RunPreflightChecks(JoinPreflightChecks(ctx), ignored, ctx.out());
+}
+
+}  // namespace joinguard::node::phases

@@ -1,0 +1,121 @@
+// The sandbox Kubernetes API server: an in-process (or standalone, see main.cc) HTTPS server
+// that behaves like kube-apiserver + the kube-controller-manager controllers joinguard touches
+// (reference/k8s-api.md, reference/kubeadm-join.md). Tests start it on port 0 and talk to it
+// with real clients (our cpprest client, the real kubectl, openssl/curl).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status/status.h"
+
+namespace joinguard::runtime {
+class Clock;
+class Logger;
+}  // namespace joinguard::runtime
+
+namespace joinguard::sandbox {
+
+// A bootstrap-token Secret in kube-system (reference/kubeadm-join.md §1.2).
+struct TokenSpec {
+  std::string id, secret;  // "abcdef", "0123456789abcdef"
+  std::optional<std::chrono::system_clock::time_point> expiration;  // none = never expires
+  bool usage_authentication = true, usage_signing = true;
+  std::vector<std::string> extra_groups = {"system:bootstrappers:kubeadm:default-node-token"};
+  std::string description;  // addition: optional "description" data key
+};
+
+// Fault injection (off by default). The first matching rule applies.
+struct FaultRule {
+  std::string path_prefix;  // e.g. "/apis/certificates.k8s.io"
+  std::string method;       // "" = any
+  double fraction = 1.0;    // share of matching requests that fail
+  int status = 500;         // HTTP status returned (a Status object body); < 400 = latency only
+  std::chrono::milliseconds latency{0};
+};
+
+struct SandboxOptions {
+  std::string bind_address = "127.0.0.1";
+  uint16_t port = 0;                      // 0 = OS-assigned
+  std::string state_dir;                  // "" = memory only; else CA + objects persist across restarts
+  std::string ca_cert_file, ca_key_file;  // optional: use this CA instead of generating one
+  std::string admin_kubeconfig_path;      // optional: write the admin kubeconfig here (0600)
+  std::string version_minor = "31";       // /version minor (kubectl dispatcher picks 1.<minor>)
+  bool seed_kubeadm = true;               // kubeadm RBAC, cluster-info, kubeadm-config, kubelet-config
+  bool autoapprove_binding = true;        // create kubeadm:node-autoapprove-bootstrap
+  bool run_controllers = true;            // signer, bootstrap signer, token cleaner, csrapproving
+  std::chrono::seconds watch_window{300};  // events retained for watch replay (older → 410)
+  // Additions.
+  std::chrono::milliseconds bookmark_interval{std::chrono::seconds(60)};  // upstream: 1 min
+  int max_retained_events = 100000;       // hard cap on the watch replay log
+  const runtime::Clock* clock = nullptr;  // not owned; nullptr = real clock
+  const runtime::Logger* logger = nullptr;  // not owned; nullptr = quiet (warnings to stderr)
+};
+
+class SandboxImpl;
+
+class Sandbox {
+ public:
+  static StatusOr<std::unique_ptr<Sandbox>> Start(const SandboxOptions& options);
+  ~Sandbox();  // stops the server and controllers; flushes persisted state
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+
+  uint16_t port() const;
+  std::string url() const;             // "https://127.0.0.1:<port>" ([::1] for IPv6)
+  const std::string& ca_pem() const;   // cluster CA certificate PEM
+  std::string admin_kubeconfig_yaml() const;  // embedded admin client cert (system:masters)
+
+  // A client cert/key PEM pair signed by the cluster CA for any identity.
+  StatusOr<std::pair<std::string, std::string>> IssueClientCert(
+      const std::string& user, const std::vector<std::string>& groups);
+  Status CreateBootstrapToken(const TokenSpec& spec);
+  // Static bearer token for system:serviceaccount:<ns>:<name> (groups system:serviceaccounts,
+  // system:serviceaccounts:<ns>, system:authenticated).
+  Status AddServiceAccountToken(const std::string& ns, const std::string& name,
+                                const std::string& token);
+
+  // Direct object access (bypasses authn/authz), JSON as the API returns it. Path like
+  // "/apis/certificates.k8s.io/v1/certificatesigningrequests/csr-abc".
+  StatusOr<nlohmann::json> GetObjectForTest(const std::string& path);
+  // Creates through the same create strategy as the API (generateName, validation, ...), as an
+  // internal system:masters user. For CSRs whose spec.username is set, the requester fields of
+  // the object are kept (so tests can plant CSRs "from" any user).
+  StatusOr<nlohmann::json> CreateObjectForTest(const std::string& collection_path,
+                                               nlohmann::json obj);
+  Status DeleteObjectForTest(const std::string& path);
+  // Addition: replaces the object at `path` (PUT semantics of the main resource, no RV check
+  // unless obj carries metadata.resourceVersion; status is kept as given).
+  StatusOr<nlohmann::json> UpdateObjectForTest(const std::string& path, nlohmann::json obj);
+  // Addition: list of a collection path (items only).
+  StatusOr<std::vector<nlohmann::json>> ListObjectsForTest(const std::string& collection_path);
+
+  // Fault injection.
+  void AddFault(const FaultRule& rule);
+  void ClearFaults();
+  void CloseWatchesAfterEvents(int n);  // each watch closes after n events (0 = off)
+  void ForceGoneOnNextWatch();          // next watch request gets a 410 ERROR event
+
+  // Wait (with deadline) until `pred(obj)` holds for the object at `path`; for tests.
+  // kDeadlineExceeded on timeout (kNotFound-like absence is just "not yet").
+  StatusOr<nlohmann::json> WaitForObjectForTest(
+      const std::string& path, std::function<bool(const nlohmann::json&)> pred,
+      std::chrono::milliseconds timeout);
+
+  // Addition: the cluster-wide resourceVersion counter.
+  int64_t CurrentResourceVersionForTest() const;
+
+ private:
+  explicit Sandbox(std::unique_ptr<SandboxImpl> impl);
+  std::unique_ptr<SandboxImpl> impl_;
+};
+
+}  // namespace joinguard::sandbox

@@ -1,0 +1,128 @@
+// The request pipeline of the sandbox, after kube-apiserver's handler chain: fault injection →
+// authentication (x509, bearer: static service-account tokens and bootstrap tokens, anonymous)
+// → impersonation → RequestInfo → RBAC authorization → discovery / REST storage / watch.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/crypto/cert.h"
+#include "common/runtime/clock.h"
+#include "common/status/status.h"
+#include "tests/sandbox/logic/authn.h"
+#include "tests/sandbox/logic/rbac.h"
+#include "tests/sandbox/sandbox.h"
+#include "tests/sandbox/server/https_server.h"
+#include "tests/sandbox/server/request_info.h"
+#include "tests/sandbox/server/resources.h"
+#include "tests/sandbox/server/store.h"
+
+namespace joinguard::sandbox {
+
+struct ApiServerConfig {
+  const ResourceRegistry* registry = nullptr;
+  Store* store = nullptr;
+  const runtime::Clock* clock = nullptr;
+  const crypto::Certificate* ca_cert = nullptr;  // client certificates must chain to it
+  std::string version_minor = "31";
+  std::chrono::milliseconds bookmark_interval{60000};
+  std::function<std::string()> server_address;  // "127.0.0.1:port" for /api
+};
+
+class ApiServer {
+ public:
+  explicit ApiServer(ApiServerConfig config);
+
+  // The HTTP entry point.
+  void Handle(const HttpRequest& req, ResponseWriter& w);
+
+  // Static bearer tokens (service accounts).
+  void AddServiceAccountToken(const std::string& ns, const std::string& name, const std::string& token);
+
+  // Fault injection.
+  void AddFault(const FaultRule& rule);
+  void ClearFaults();
+  void CloseWatchesAfterEvents(int n) { close_watches_after_ = n; }
+  void ForceGoneOnNextWatch() { force_gone_ = true; }
+
+  // REST operations used by the HTTP handlers, the *ForTest hooks and the controllers.
+  // Errors carry the Kubernetes reason and HTTP code (Status::reason(), http_status()).
+  StatusOr<nlohmann::json> Create(const ResourceType& type, const std::string& ns,
+                                  nlohmann::json obj, const logic::UserInfo& user,
+                                  bool keep_csr_requester = false);
+  StatusOr<nlohmann::json> Update(const ResourceType& type, const std::string& ns,
+                                  const std::string& name, const std::string& subresource,
+                                  nlohmann::json obj, const logic::UserInfo& user);
+  StatusOr<nlohmann::json> Delete(const ResourceType& type, const std::string& ns,
+                                  const std::string& name, const nlohmann::json& options);
+  StatusOr<nlohmann::json> Get(const ResourceType& type, const std::string& ns,
+                               const std::string& name);
+
+  logic::RbacObjects Rbac() const;
+  logic::AuthzDecision Authorize(const logic::RequestAttributes& attrs) const;
+
+  // Resolves an API path to (type, ns, name, subresource); nullptr type when unknown.
+  struct Target {
+    const ResourceType* type = nullptr;
+    std::string ns, name, subresource;
+  };
+  Target ResolvePath(const std::string& path) const;
+
+  static logic::UserInfo InternalAdmin();
+
+ private:
+  struct Context;
+  StatusOr<logic::UserInfo> Authenticate(const HttpRequest& req) const;
+  StatusOr<logic::UserInfo> Impersonate(const HttpRequest& req, logic::UserInfo user) const;
+  bool ApplyFaults(const HttpRequest& req, ResponseWriter& w);
+  void HandleNonResource(const HttpRequest& req, const RequestInfo& info, ResponseWriter& w);
+  void HandleResource(const HttpRequest& req, const RequestInfo& info, const logic::UserInfo& user,
+                      ResponseWriter& w);
+  void HandleList(const HttpRequest& req, const ResourceType& type, const RequestInfo& info,
+                  ResponseWriter& w);
+  void HandleWatch(const HttpRequest& req, const ResourceType& type, const RequestInfo& info,
+                   ResponseWriter& w);
+  void HandleDeleteCollection(const HttpRequest& req, const ResourceType& type,
+                              const RequestInfo& info, ResponseWriter& w);
+  void HandleReview(const HttpRequest& req, const ResourceType& type, const logic::UserInfo& user,
+                    ResponseWriter& w);
+  StatusOr<nlohmann::json> Patch(const ResourceType& type, const std::string& ns,
+                                 const std::string& name, const std::string& subresource,
+                                 const std::string& content_type, const std::string& body,
+                                 const HttpRequest& req, const logic::UserInfo& user);
+  StatusOr<nlohmann::json> ComputeUpdate(const ResourceType& type, const std::string& subresource,
+                                         const nlohmann::json& old, nlohmann::json obj,
+                                         const logic::UserInfo& user,
+                                         const logic::RbacObjects& rbac, bool is_patch);
+  Status CheckNamespaceExists(const std::string& ns) const;
+
+  ApiServerConfig config_;
+  const ResourceRegistry& registry_;
+  Store& store_;
+  const runtime::Clock& clock_;
+
+  mutable std::mutex mu_;  // guards tokens_, faults_, rng_
+  std::map<std::string, logic::UserInfo> tokens_;
+  std::vector<FaultRule> faults_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::atomic<int> close_watches_after_{0};
+  std::atomic<bool> force_gone_{false};
+};
+
+// Kubernetes Status JSON for an error (details from the resource/name when relevant).
+nlohmann::json StatusJson(const Status& status, const ResourceType* type, const std::string& name);
+int HttpCodeFor(const Status& status);
+std::string NowRfc3339(const runtime::Clock& clock);
+std::string RandomUid();
+std::string RandomNameSuffix(size_t n = 5);
+
+}  // namespace joinguard::sandbox

@@ -1,0 +1,171 @@
+#include "tests/sandbox/server/controllers.h"
+
+#include "tests/sandbox/logic/bootstrap_signer.h"
+#include "tests/sandbox/logic/csr.h"
+#include "tests/sandbox/logic/csrapproving.h"
+#include "tests/sandbox/logic/util.h"
+
+namespace joinguard::sandbox {
+
+using nlohmann::json;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+namespace {
+const char* kCsrGvr = "certificates.k8s.io/v1/certificatesigningrequests";
+const char* kSecretsGvr = "/v1/secrets";
+const char* kConfigMapsGvr = "/v1/configmaps";
+const char* kTokenSecretType = "bootstrap.kubernetes.io/token";
+
+std::vector<json> TokenSecrets(Store& store) {
+  std::vector<json> out;
+  for (auto& s : store.List(kSecretsGvr, "kube-system").items) {
+    if (s.value("type", "") == kTokenSecretType) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// Writes `updated` only if the object still has `expected_rv` (a controller never overwrites a
+// newer state; the change that moved it on wakes the controller again).
+Status WriteIfUnchanged(Store& store, const std::string& gvr, const json& original, json updated) {
+  const std::string ns = original["metadata"].value("namespace", "");
+  const std::string name = original["metadata"].value("name", "");
+  const std::string expected_rv = original["metadata"].value("resourceVersion", "");
+  auto r = store.Update(gvr, ns, name, [&](const json& current) -> StatusOr<json> {
+    if (current["metadata"].value("resourceVersion", "") != expected_rv) return current;
+    return updated;
+  });
+  return r.status();
+}
+}  // namespace
+
+Controllers::Controllers(Store& store, ApiServer& api, const runtime::Clock& clock,
+                         logic::CaMaterial ca, const runtime::Logger* logger)
+    : store_(store), api_(api), clock_(clock), ca_(std::move(ca)), logger_(logger) {
+  Run("csrsigning", [](const StoreEvent& e) { return e.gvr == kCsrGvr; },
+      [this] { return SyncSigner(); });
+  Run("bootstrapsigner",
+      [](const StoreEvent& e) {
+        return (e.gvr == kSecretsGvr && e.ns == "kube-system") ||
+               (e.gvr == kConfigMapsGvr && e.ns == "kube-public" && e.name == "cluster-info");
+      },
+      [this] { return SyncBootstrapSigner(); });
+  Run("tokencleaner",
+      [](const StoreEvent& e) { return e.gvr == kSecretsGvr && e.ns == "kube-system"; },
+      [this] { return SyncTokenCleaner(); });
+  Run("csrapproving",
+      [](const StoreEvent& e) {
+        return e.gvr == kCsrGvr || e.gvr.rfind("rbac.authorization.k8s.io/", 0) == 0;
+      },
+      [this] { return SyncApprover(); });
+}
+
+Controllers::~Controllers() { Stop(); }
+
+void Controllers::Stop() {
+  if (stopping_.exchange(true)) return;
+  for (auto& s : subs_) store_.Unsubscribe(s);
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void Controllers::Log(const std::string& message, const std::string& name) const {
+  if (logger_) logger_->Info(message, {{"object", name}});
+}
+
+void Controllers::Run(const char* name, Subscription::Filter filter, SyncFn sync) {
+  auto sub = store_.Subscribe(std::move(filter), -1);
+  if (!sub.ok()) return;  // cannot happen for a future-only subscription
+  subs_.push_back(*sub);
+  threads_.emplace_back([this, sub = *sub, sync, name] {
+    (void)name;
+    while (!stopping_) {
+      auto requeue = sync();
+      auto deadline = requeue.value_or(std::chrono::steady_clock::now() + std::chrono::hours(24));
+      StoreEvent e;
+      auto r = sub->Next(&e, deadline);
+      if (r == Subscription::Result::kClosed) break;
+      while (sub->TryNext(&e)) {
+      }  // level-based: one sync covers every queued change
+    }
+  });
+}
+
+std::optional<SteadyTime> Controllers::SyncSigner() {
+  for (const auto& csr : store_.List(kCsrGvr, "").items) {
+    auto signed_csr = logic::SignCsr(csr, ca_, clock_.Now());
+    if (!signed_csr) continue;
+    if (WriteIfUnchanged(store_, kCsrGvr, csr, *signed_csr).ok()) {
+      Log("csrsigning: signed (or failed) certificate", csr["metadata"].value("name", ""));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<SteadyTime> Controllers::SyncBootstrapSigner() {
+  auto cm = store_.Get(kConfigMapsGvr, "kube-public", "cluster-info");
+  if (!cm) return std::nullopt;
+  auto resigned = logic::ResignClusterInfo(*cm, TokenSecrets(store_), clock_.Now());
+  if (resigned) {
+    WriteIfUnchanged(store_, kConfigMapsGvr, *cm, *resigned).IgnoreError();
+    Log("bootstrapsigner: updated cluster-info signatures", "kube-public/cluster-info");
+  }
+  return std::nullopt;
+}
+
+std::optional<SteadyTime> Controllers::SyncTokenCleaner() {
+  auto now = clock_.Now();
+  std::optional<std::chrono::system_clock::time_point> next;
+  for (const auto& secret : TokenSecrets(store_)) {
+    const std::string name = secret["metadata"].value("name", "");
+    if (logic::IsExpiredBootstrapTokenSecret(secret, now)) {
+      const std::string uid = secret["metadata"].value("uid", "");
+      // UID precondition as upstream; NotFound/Conflict are ignored.
+      store_.Delete(kSecretsGvr, "kube-system", name, [&](const json& cur) -> Status {
+        if (cur["metadata"].value("uid", "") != uid) return AbortedError("uid changed");
+        return OkStatus();
+      }).status().IgnoreError();
+      Log("tokencleaner: deleted expired bootstrap token", name);
+      continue;
+    }
+    auto exp_text = logic::SecretDataValue(secret, "expiration");
+    if (!exp_text) continue;
+    auto exp = logic::ParseRfc3339(*exp_text);
+    if (exp && (!next || *exp < *next)) next = *exp;
+  }
+  if (!next) return std::nullopt;
+  // Re-check right after the earliest expiry.
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(*next - now) +
+         std::chrono::milliseconds(50);
+}
+
+std::optional<SteadyTime> Controllers::SyncApprover() {
+  // Upstream's csrapproving runs always; the kubeadm binding is what grants the SAR. The sandbox
+  // runs it only while that binding exists, so removing it visibly stops auto-approval.
+  if (!store_.Get("rbac.authorization.k8s.io/v1/clusterrolebindings", "",
+                  "kubeadm:node-autoapprove-bootstrap")) {
+    return std::nullopt;
+  }
+  logic::RbacObjects rbac = api_.Rbac();
+  auto allowed = [&](const logic::UserInfo& user, const std::string& subresource) {
+    logic::RequestAttributes a;
+    a.user = user;
+    a.verb = "create";
+    a.api_group = "certificates.k8s.io";
+    a.resource = "certificatesigningrequests";
+    a.subresource = subresource;
+    return logic::Authorize(a, rbac).allowed;
+  };
+  for (const auto& csr : store_.List(kCsrGvr, "").items) {
+    if (logic::CsrHasCondition(csr, "Approved") || logic::CsrHasCondition(csr, "Denied")) continue;
+    auto approved = logic::AutoApprove(csr, allowed);
+    if (!approved) continue;
+    if (WriteIfUnchanged(store_, kCsrGvr, csr, *approved).ok()) {
+      Log("csrapproving: auto-approved", csr["metadata"].value("name", ""));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace joinguard::sandbox

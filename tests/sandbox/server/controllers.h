@@ -1,0 +1,47 @@
+// The kube-controller-manager controllers the sandbox runs (reference/kubeadm-join.md §1.4,
+// §2.3, §5.9): csrsigning (signer), bootstrapsigner, tokencleaner and csrapproving. Each is a
+// level-based loop woken by store change notifications (and, for the token cleaner, by the next
+// token expiry), never by polling.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "common/runtime/clock.h"
+#include "common/runtime/logger.h"
+#include "tests/sandbox/logic/signer.h"
+#include "tests/sandbox/server/api_server.h"
+#include "tests/sandbox/server/store.h"
+
+namespace joinguard::sandbox {
+
+class Controllers {
+ public:
+  // Starts the four controllers; `logger` may be null.
+  Controllers(Store& store, ApiServer& api, const runtime::Clock& clock, logic::CaMaterial ca,
+              const runtime::Logger* logger);
+  ~Controllers();
+  void Stop();
+
+ private:
+  using SyncFn = std::function<std::optional<std::chrono::steady_clock::time_point>()>;
+  void Run(const char* name, Subscription::Filter filter, SyncFn sync);
+  std::optional<std::chrono::steady_clock::time_point> SyncSigner();
+  std::optional<std::chrono::steady_clock::time_point> SyncBootstrapSigner();
+  std::optional<std::chrono::steady_clock::time_point> SyncTokenCleaner();
+  std::optional<std::chrono::steady_clock::time_point> SyncApprover();
+  void Log(const std::string& message, const std::string& name) const;
+
+  Store& store_;
+  ApiServer& api_;
+  const runtime::Clock& clock_;
+  logic::CaMaterial ca_;
+  const runtime::Logger* logger_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::shared_ptr<Subscription>> subs_;  // written only before threads start
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace joinguard::sandbox

@@ -1,0 +1,131 @@
+// The sandbox's object store: what etcd + the watch cache are to kube-apiserver. One
+// cluster-wide resourceVersion counter; objects keyed by (group/version/resource, namespace,
+// name) and kept in key order; a time-bounded event log for watch replay (older → 410).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/runtime/clock.h"
+#include "common/status/status.h"
+
+namespace joinguard::sandbox {
+
+struct StoreEvent {
+  std::string type;  // ADDED, MODIFIED, DELETED
+  std::string gvr, ns, name;
+  int64_t rv = 0;
+  nlohmann::json object;      // new state (last state for DELETED, stamped with the deletion RV)
+  nlohmann::json old_object;  // previous state for MODIFIED/DELETED; null for ADDED
+  runtime::Clock::MonotonicTime at{};
+};
+
+// A queue of store events for one watcher or controller. Thread-safe.
+class Subscription {
+ public:
+  using Filter = std::function<bool(const StoreEvent&)>;
+  enum class Result { kEvent, kTimeout, kClosed };
+  explicit Subscription(Filter filter) : filter_(std::move(filter)) {}
+
+  // Waits until an event is queued (kEvent, *out filled), `deadline` passes (kTimeout) or the
+  // subscription is closed and drained (kClosed). Waiting uses the real steady clock.
+  Result Next(StoreEvent* out, std::chrono::steady_clock::time_point deadline);
+  // Non-blocking: true and *out filled when an event is queued.
+  bool TryNext(StoreEvent* out);
+  void Close();
+  // Wakes a waiter without an event (Next returns kTimeout early); used for re-checks.
+  void Kick();
+
+ private:
+  friend class Store;
+  void Push(const StoreEvent& e);
+  Filter filter_;
+  std::mutex mu_;  // guards queue_, closed_, kicked_
+  std::condition_variable cv_;
+  std::deque<StoreEvent> queue_;
+  bool closed_ = false;
+  bool kicked_ = false;
+};
+
+class Store {
+ public:
+  Store(const runtime::Clock& clock, std::chrono::seconds window, int max_events);
+  ~Store();
+
+  int64_t rv() const;
+  std::optional<nlohmann::json> Get(const std::string& gvr, const std::string& ns,
+                                    const std::string& name) const;
+  struct ListResult {
+    std::vector<nlohmann::json> items;  // key order (namespace, name)
+    int64_t rv = 0;
+  };
+  // ns "" = all namespaces (or a cluster-scoped resource). `after_key` ("ns/name") skips keys
+  // up to and including it (continue tokens).
+  ListResult List(const std::string& gvr, const std::string& ns,
+                  const std::string& after_key = "") const;
+  // Stores a new object (metadata.name set; uid/creationTimestamp filled by the caller) and
+  // stamps it with the next resourceVersion. kAlreadyExists when the key is taken.
+  StatusOr<nlohmann::json> Create(const std::string& gvr, nlohmann::json obj);
+  // Read-modify-write under the store lock: `fn(current)` returns the new object or an error.
+  // kNotFound when absent. A result equal to the current object (ignoring resourceVersion) is not
+  // stored: no RV bump and no event, as etcd3's identical-bytes short-circuit.
+  using Mutator = std::function<StatusOr<nlohmann::json>(const nlohmann::json& current)>;
+  StatusOr<nlohmann::json> Update(const std::string& gvr, const std::string& ns,
+                                  const std::string& name, const Mutator& fn);
+  // Deletes after `precondition(current)` passes. Returns the last state stamped with the
+  // deletion RV. kNotFound when absent.
+  StatusOr<nlohmann::json> Delete(const std::string& gvr, const std::string& ns,
+                                  const std::string& name,
+                                  const std::function<Status(const nlohmann::json&)>& precondition = {});
+
+  // Subscribes atomically with the replay: from_rv < 0 → only future events; otherwise retained
+  // events with rv > from_rv are queued first. `initial_gvr` non-empty → synthetic ADDED events
+  // for the current objects of that gvr (namespace `initial_ns`, "" = all) are queued first
+  // (watch from RV ""/"0"). kOutOfRange with `too old resource version: N (M)` when events after
+  // from_rv were already dropped from the log (M = newest dropped RV).
+  StatusOr<std::shared_ptr<Subscription>> Subscribe(Subscription::Filter filter, int64_t from_rv,
+                                                    const std::string& initial_gvr = "",
+                                                    const std::string& initial_ns = "");
+  void Unsubscribe(const std::shared_ptr<Subscription>& sub);
+  void CloseAllSubscriptions();
+
+  // Persistence: the whole state as JSON and back.
+  nlohmann::json Snapshot() const;
+  Status Restore(const nlohmann::json& snapshot);
+  // Called (under the store lock: keep it cheap) after every change.
+  void SetOnChange(std::function<void()> fn);
+
+ private:
+  using Key = std::pair<std::string, std::string>;  // (ns, name)
+  void AppendLocked(StoreEvent e);
+  void PruneLocked();
+  int64_t NextRvLocked() { return ++rv_; }
+
+  const runtime::Clock& clock_;
+  const std::chrono::seconds window_;
+  const size_t max_events_;
+  mutable std::mutex mu_;  // guards everything below
+  int64_t rv_ = 0;
+  std::map<std::string, std::map<Key, nlohmann::json>> objects_;  // gvr → key → object
+  std::deque<StoreEvent> log_;
+  int64_t pruned_through_ = 0;  // newest RV no longer in log_
+  std::vector<std::shared_ptr<Subscription>> subs_;
+  std::function<void()> on_change_;
+};
+
+// Sets metadata.resourceVersion (as the opaque string the API shows).
+void SetResourceVersion(nlohmann::json& obj, int64_t rv);
+int64_t ParseResourceVersion(const std::string& rv);  // -1 when not a number
+
+}  // namespace joinguard::sandbox
