@@ -91,15 +91,25 @@ TEST(WriteFileAtomicTest, ParentIsAFile) {
 }
 
 TEST(WriteFileAtomicTest, UnwritableDirectoryLeavesNothingBehind) {
-  if (::geteuid() == 0) {
-    GTEST_SKIP() << "root bypasses directory permissions; the RLIMIT_FSIZE test covers failure cleanup";
-  }
   TempDir dir;
   const std::string ro = dir.File("ro");
   ASSERT_EQ(::mkdir(ro.c_str(), 0755), 0);
   WriteText(ro + "/f", "original");
   ASSERT_EQ(::chmod(ro.c_str(), 0555), 0);
-  EXPECT_THAT(WriteFileAtomic(ro + "/f", "new", 0600), StatusIs(StatusCode::kPermissionDenied));
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+  // Root bypasses directory permissions, so as root the write runs in a child that has dropped
+  // to the unprivileged "nobody" user.
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(2);
+    Status s = WriteFileAtomic(ro + "/f", "new", 0600);
+    ::_exit(s.code() == StatusCode::kPermissionDenied ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "expected PERMISSION_DENIED (2 = could not drop privileges)";
   EXPECT_EQ(ReadText(ro + "/f"), "original");
   EXPECT_THAT(TempDir::List(ro), ElementsAre("f"));
 }

@@ -130,7 +130,7 @@ TEST(KeyTest, ParsesKeysMadeByTheOpenSslCli) {
   for (size_t i = 0; i < cases.size(); ++i) {
     const std::string path = dir.File("k" + std::to_string(i) + ".pem");
     std::vector<std::string> args = cases[i].args;
-    args.insert(args.end(), {"-out", path});
+    args.insert(args.begin() + 1, {"-out", path});  // genrsa wants the size last
     auto r = RunOpenSsl(args);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::FromPem(testing::ReadText(path)));

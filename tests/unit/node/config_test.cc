@@ -1,0 +1,393 @@
+// JoinConfiguration parsing (v1beta4, v1beta3), defaults, validation texts and kubeadm's rules
+// for mixing --config with flags.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "node-helper/config/duration.h"
+#include "node-helper/config/join_configuration.h"
+#include "node-helper/config/join_flags.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/subprocess.h"
+
+namespace joinguard::node::config {
+namespace {
+
+using ::joinguard::testing::IsOk;
+using ::joinguard::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kToken[] = "abcdef.0123456789abcdef";
+constexpr char kPin[] = "sha256:98be2e6d4d8a89aa308fb15de0c07e2531ce549c68dec1687cdd5c06f0826658";
+
+TEST(DurationTest, ParsesGoSyntax) {
+  EXPECT_EQ(*ParseGoDuration("5m0s"), std::chrono::minutes(5));
+  EXPECT_EQ(*ParseGoDuration("1h30m"), std::chrono::minutes(90));
+  EXPECT_EQ(*ParseGoDuration("300ms"), std::chrono::milliseconds(300));
+  EXPECT_EQ(*ParseGoDuration("1.5s"), std::chrono::milliseconds(1500));
+  EXPECT_EQ(*ParseGoDuration("0"), std::chrono::milliseconds(0));
+  EXPECT_THAT(ParseGoDuration("5"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("missing unit")));
+  EXPECT_THAT(ParseGoDuration("5x"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown unit")));
+  EXPECT_THAT(ParseGoDuration(""), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(DurationTest, FormatsLikeGo) {
+  EXPECT_EQ(FormatGoDuration(std::chrono::minutes(5)), "5m0s");
+  EXPECT_EQ(FormatGoDuration(std::chrono::minutes(60)), "1h0m0s");
+  EXPECT_EQ(FormatGoDuration(std::chrono::milliseconds(300)), "300ms");
+  EXPECT_EQ(FormatGoDuration(std::chrono::milliseconds(1500)), "1.5s");
+  EXPECT_EQ(FormatGoDuration(std::chrono::seconds(0)), "0s");
+}
+
+TEST(JoinConfigurationTest, ParsesV1beta4) {
+  std::vector<std::string> warnings;
+  auto cfg = ParseJoinConfiguration(R"(
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: JoinConfiguration
+dryRun: true
+caCertPath: /etc/kubernetes/pki/custom-ca.crt
+discovery:
+  bootstrapToken:
+    apiServerEndpoint: 10.0.0.1:6443
+    token: abcdef.0123456789abcdef
+    caCertHashes:
+    - sha256:98be2e6d4d8a89aa308fb15de0c07e2531ce549c68dec1687cdd5c06f0826658
+  tlsBootstrapToken: ghijkl.0123456789abcdef
+nodeRegistration:
+  name: Worker-1
+  criSocket: unix:///run/crio/crio.sock
+  ignorePreflightErrors: [Swap]
+  kubeletExtraArgs:
+  - name: node-ip
+    value: 10.0.0.7
+  - name: v
+    value: "4"
+  imagePullSerial: false
+skipPhases: [preflight]
+timeouts:
+  discovery: 30s
+  tlsBootstrap: 2m
+)", &warnings);
+  ASSERT_OK(cfg);
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(cfg->api_version, "kubeadm.k8s.io/v1beta4");
+  EXPECT_TRUE(cfg->dry_run);
+  EXPECT_EQ(cfg->ca_cert_path, "/etc/kubernetes/pki/custom-ca.crt");
+  ASSERT_TRUE(cfg->discovery.bootstrap_token.has_value());
+  EXPECT_EQ(cfg->discovery.bootstrap_token->api_server_endpoint, "10.0.0.1:6443");
+  EXPECT_THAT(cfg->discovery.bootstrap_token->ca_cert_hashes, ElementsAre(kPin));
+  EXPECT_EQ(cfg->discovery.tls_bootstrap_token, "ghijkl.0123456789abcdef");
+  EXPECT_EQ(cfg->node_registration.name, "Worker-1");
+  EXPECT_THAT(cfg->node_registration.kubelet_extra_args, ElementsAre(Arg{"node-ip", "10.0.0.7"}, Arg{"v", "4"}));
+  EXPECT_FALSE(cfg->node_registration.image_pull_serial);
+  EXPECT_THAT(cfg->skip_phases, ElementsAre("preflight"));
+  EXPECT_EQ(cfg->timeouts.discovery, std::chrono::seconds(30));
+  EXPECT_EQ(cfg->timeouts.tls_bootstrap, std::chrono::minutes(2));
+  EXPECT_EQ(cfg->timeouts.kubernetes_api_call, std::chrono::minutes(1));  // default kept
+}
+
+TEST(JoinConfigurationTest, ParsesV1beta3WithDiscoveryTimeoutAndMapArgs) {
+  std::vector<std::string> warnings;
+  auto cfg = ParseJoinConfiguration(R"(apiVersion: kubeadm.k8s.io/v1beta3
+kind: JoinConfiguration
+discovery:
+  file:
+    kubeConfigPath: file:///etc/kubernetes/discovery.conf
+  timeout: 45s
+  tlsBootstrapToken: abcdef.0123456789abcdef
+nodeRegistration:
+  kubeletExtraArgs:
+    v: "2"
+    node-ip: 10.0.0.8
+)", &warnings);
+  ASSERT_OK(cfg);
+  EXPECT_EQ(cfg->timeouts.discovery, std::chrono::seconds(45));
+  // Map → list sorted by name (kubeadm's v1beta3 conversion).
+  EXPECT_THAT(cfg->node_registration.kubelet_extra_args, ElementsAre(Arg{"node-ip", "10.0.0.8"}, Arg{"v", "2"}));
+  SetDefaults(&*cfg);
+  EXPECT_EQ(cfg->discovery.file->kubeconfig_path, "/etc/kubernetes/discovery.conf");
+  EXPECT_EQ(cfg->ca_cert_path, "/etc/kubernetes/pki/ca.crt");
+}
+
+TEST(JoinConfigurationTest, V1beta3RejectsV1beta4OnlyFieldsAsUnknown) {
+  std::vector<std::string> warnings;
+  auto cfg = ParseJoinConfiguration("apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\ntimeouts:\n  discovery: 1s\nbogus: 1\n",
+                                    &warnings);
+  ASSERT_OK(cfg);
+  EXPECT_THAT(warnings, ElementsAre("unknown field \"timeouts\"", "unknown field \"bogus\""));
+  EXPECT_EQ(cfg->timeouts.discovery, std::chrono::minutes(5));
+}
+
+TEST(JoinConfigurationTest, MultiDocumentIgnoresOtherKinds) {
+  std::vector<std::string> warnings;
+  auto cfg = ParseJoinConfiguration(
+      "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n---\napiVersion: kubeadm.k8s.io/v1beta4\n"
+      "kind: JoinConfiguration\nnodeRegistration:\n  name: n1\n",
+      &warnings);
+  ASSERT_OK(cfg);
+  EXPECT_EQ(cfg->node_registration.name, "n1");
+  EXPECT_THAT(warnings, ElementsAre(HasSubstr("Ignored configuration document with GroupVersionKind kubeadm.k8s.io/v1beta4, Kind=ClusterConfiguration")));
+}
+
+TEST(JoinConfigurationTest, RejectsBadDocuments) {
+  EXPECT_THAT(ParseJoinConfiguration("apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\n", nullptr),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("no JoinConfiguration found")));
+  EXPECT_THAT(ParseJoinConfiguration("kind: JoinConfiguration\n", nullptr),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("kind and apiVersion is mandatory")));
+  EXPECT_THAT(ParseJoinConfiguration("apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\n", nullptr),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("old API spec")));
+  EXPECT_THAT(ParseJoinConfiguration("apiVersion: kubeadm.k8s.io/v9\nkind: JoinConfiguration\n", nullptr),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("is registered for version")));
+  EXPECT_THAT(ParseJoinConfiguration("apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ntimeouts:\n  discovery: soon\n", nullptr),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("timeouts.discovery")));
+  EXPECT_THAT(ParseJoinConfiguration("apiVersion: [\n", nullptr), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(JoinConfigurationTest, JoinDefaultsPrintLikeKubeadm) {
+  EXPECT_EQ(ToYaml(JoinDefaults("node-a")),
+            "apiVersion: kubeadm.k8s.io/v1beta4\n"
+            "caCertPath: /etc/kubernetes/pki/ca.crt\n"
+            "discovery:\n"
+            "  bootstrapToken:\n"
+            "    apiServerEndpoint: kube-apiserver:6443\n"
+            "    token: abcdef.0123456789abcdef\n"
+            "    unsafeSkipCAVerification: true\n"
+            "  tlsBootstrapToken: abcdef.0123456789abcdef\n"
+            "kind: JoinConfiguration\n"
+            "nodeRegistration:\n"
+            "  criSocket: unix:///var/run/containerd/containerd.sock\n"
+            "  imagePullPolicy: IfNotPresent\n"
+            "  imagePullSerial: true\n"
+            "  name: node-a\n"
+            "  taints: ~\n"
+            "timeouts:\n"
+            "  controlPlaneComponentHealthCheck: 4m0s\n"
+            "  discovery: 5m0s\n"
+            "  etcdAPICall: 2m0s\n"
+            "  kubeletHealthCheck: 4m0s\n"
+            "  kubernetesAPICall: 1m0s\n"
+            "  tlsBootstrap: 5m0s\n"
+            "  upgradeManifests: 5m0s\n");
+}
+
+TEST(JoinConfigurationTest, DefaultsRoundTripThroughTheParser) {
+  auto cfg = ParseJoinConfiguration(ToYaml(JoinDefaults("n")), nullptr);
+  ASSERT_OK(cfg);
+  EXPECT_EQ(cfg->discovery.bootstrap_token->token, kToken);
+  EXPECT_OK(Validate(*cfg));
+}
+
+// ---- validation (§2.4) ---------------------------------------------------------------------
+
+JoinConfiguration TokenConfig() {
+  JoinConfiguration cfg;
+  cfg.discovery.bootstrap_token = BootstrapTokenDiscovery{kToken, "10.0.0.1:6443", {kPin}, false};
+  cfg.node_registration.name = "n";
+  SetDefaults(&cfg);
+  return cfg;
+}
+
+TEST(ValidateTest, AcceptsAPinnedTokenDiscovery) { EXPECT_OK(Validate(TokenConfig())); }
+
+TEST(ValidateTest, NoPinsWithoutUnsafeFlag) {
+  auto cfg = TokenConfig();
+  cfg.discovery.bootstrap_token->ca_cert_hashes.clear();
+  EXPECT_THAT(Validate(cfg),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "discovery.bootstrapToken: Invalid value: \"\": using token-based discovery without "
+                       "caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file "
+                       "or pass --discovery-token-unsafe-skip-ca-verification flag to continue"));
+  cfg.discovery.bootstrap_token->unsafe_skip_ca_verification = true;
+  EXPECT_OK(Validate(cfg));
+}
+
+TEST(ValidateTest, EndpointMustHaveAPort) {
+  auto cfg = TokenConfig();
+  cfg.discovery.bootstrap_token->api_server_endpoint = "10.0.0.1";
+  EXPECT_THAT(Validate(cfg), StatusIs(StatusCode::kInvalidArgument,
+                                      "discovery.bootstrapToken.apiServerEndpoints: Invalid value: \"10.0.0.1\": "
+                                      "address 10.0.0.1: missing port in address"));
+  cfg.discovery.bootstrap_token->api_server_endpoint = "[fd00::1]:6443";
+  EXPECT_OK(Validate(cfg));
+  cfg.discovery.bootstrap_token->api_server_endpoint = "fd00::1:6443";
+  EXPECT_THAT(Validate(cfg), StatusIs(StatusCode::kInvalidArgument, HasSubstr("too many colons in address")));
+}
+
+TEST(ValidateTest, InvalidTokensAreReportedRedacted) {
+  auto cfg = TokenConfig();
+  cfg.discovery.bootstrap_token->token = "abcdef.0123456789ABCDEF";
+  cfg.discovery.tls_bootstrap_token = "abcdef.0123456789ABCDEF";
+  Status s = Validate(cfg);
+  EXPECT_THAT(s, StatusIs(StatusCode::kInvalidArgument,
+                          "[discovery.bootstrapToken.token: Invalid value: \"<invalid token>\": the bootstrap token is "
+                          "invalid, discovery.tlsBootstrapToken: Invalid value: \"<invalid token>\": the bootstrap token "
+                          "is invalid]"));
+  EXPECT_THAT(s.message(), Not(HasSubstr("0123456789")));
+  EXPECT_EQ(s.reason(), "ValidationError");
+}
+
+TEST(ValidateTest, ExactlyOneDiscoveryKind) {
+  JoinConfiguration cfg;
+  EXPECT_THAT(Validate(cfg), StatusIs(StatusCode::kInvalidArgument,
+                                      "discovery: Invalid value: \"\": bootstrapToken or file must be set"));
+  cfg = TokenConfig();
+  cfg.discovery.file = FileDiscovery{"https://example.com/x"};
+  EXPECT_THAT(Validate(cfg), StatusIs(StatusCode::kInvalidArgument, HasSubstr("bootstrapToken and file cannot both be set")));
+}
+
+TEST(ValidateTest, DiscoveryFileMustExistOrBeHttps) {
+  JoinConfiguration cfg;
+  cfg.discovery.file = FileDiscovery{"/nonexistent/discovery.conf"};
+  EXPECT_THAT(Validate(cfg), StatusIs(StatusCode::kInvalidArgument,
+                                      "discovery.file.kubeConfigPath: Invalid value: \"/nonexistent/discovery.conf\": "
+                                      "not a valid HTTPS URL or a file on disk"));
+  cfg.discovery.file = FileDiscovery{"http://example.com/x"};
+  EXPECT_THAT(Validate(cfg), StatusIs(StatusCode::kInvalidArgument, HasSubstr("if a URL is used, the scheme must be https")));
+  cfg.discovery.file = FileDiscovery{"https://example.com/x"};
+  EXPECT_OK(Validate(cfg));
+}
+
+// ---- flags and --config ----------------------------------------------------------------------
+
+JoinFlags Flags(std::vector<std::string> args, std::set<std::string> changed) {
+  JoinFlags f;
+  f.args = std::move(args);
+  f.changed = std::move(changed);
+  return f;
+}
+
+TEST(ResolveJoinTest, TokenFillsDiscoveryAndTlsBootstrapTokens) {
+  auto f = Flags({"10.0.0.1:6443"}, {"token", "discovery-token-ca-cert-hash"});
+  f.token = kToken;
+  f.ca_cert_hashes = {kPin};
+  auto s = ResolveJoin(f, "Host-A");
+  ASSERT_OK(s);
+  EXPECT_EQ(s->cfg.discovery.bootstrap_token->token, kToken);
+  EXPECT_EQ(s->cfg.discovery.tls_bootstrap_token, kToken);
+  EXPECT_EQ(s->cfg.discovery.bootstrap_token->api_server_endpoint, "10.0.0.1:6443");
+  EXPECT_EQ(s->cfg.node_registration.name, "host-a");  // lower-cased like kubeadm's GetHostname
+  EXPECT_EQ(s->discovery_retry_interval, std::chrono::seconds(5));
+}
+
+TEST(ResolveJoinTest, ExplicitTokensWinOverToken) {
+  auto f = Flags({"10.0.0.1:6443"}, {"token", "tls-bootstrap-token", "discovery-token-unsafe-skip-ca-verification"});
+  f.token = kToken;
+  f.tls_bootstrap_token = "ghijkl.0123456789abcdef";
+  f.unsafe_skip_ca_verification = true;
+  auto s = ResolveJoin(f, "h");
+  ASSERT_OK(s);
+  EXPECT_EQ(s->cfg.discovery.tls_bootstrap_token, "ghijkl.0123456789abcdef");
+  EXPECT_EQ(s->cfg.discovery.bootstrap_token->token, kToken);
+}
+
+TEST(ResolveJoinTest, MoreThanOneEndpointWarns) {
+  auto f = Flags({"10.0.0.1:6443", "10.0.0.2:6443"}, {"token", "discovery-token-unsafe-skip-ca-verification"});
+  f.token = kToken;
+  f.unsafe_skip_ca_verification = true;
+  auto s = ResolveJoin(f, "h");
+  ASSERT_OK(s);
+  EXPECT_EQ(s->cfg.discovery.bootstrap_token->api_server_endpoint, "10.0.0.1:6443");
+  EXPECT_THAT(s->warnings, ElementsAre(HasSubstr("More than one API server endpoint")));
+}
+
+TEST(ResolveJoinTest, NoEndpointMeansNoTokenDiscovery) {
+  auto f = Flags({}, {"token"});
+  f.token = kToken;
+  EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("bootstrapToken or file must be set")));
+}
+
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = joinguard::testing::MakeTempDir("node-config-"); }
+  void TearDown() override { joinguard::testing::RemoveTree(dir_); }
+  std::string Write(const std::string& name, const std::string& content) {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path) << content;
+    return path;
+  }
+  std::string dir_;
+};
+
+TEST_F(ConfigFileTest, CannotMixConfigWithDiscoveryFlags) {
+  auto f = Flags({"10.0.0.1:6443"}, {"config", "token", "discovery-token-ca-cert-hash", "node-name", "dry-run",
+                                     "skip-phases", "root-dir"});
+  f.config_path = Write("join.yaml", "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n");
+  EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument,
+                                            "can not mix '--config' with arguments [discovery-token-ca-cert-hash token]"));
+}
+
+TEST_F(ConfigFileTest, ConfigWithAllowedFlags) {
+  auto f = Flags({}, {"config", "node-name", "dry-run", "ignore-preflight-errors", "skip-phases"});
+  f.config_path = Write("join.yaml", std::string("apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n"
+                                                 "discovery:\n  bootstrapToken:\n    apiServerEndpoint: 10.0.0.1:6443\n"
+                                                 "    token: ") + kToken + "\n    caCertHashes: [" + kPin +
+                                         "]\nnodeRegistration:\n  name: from-file\n  ignorePreflightErrors: [Swap]\n"
+                                         "skipPhases: [discovery]\n");
+  f.node_name = "From-Flag";
+  f.dry_run = true;
+  f.ignore_preflight_errors = {"NodeName"};
+  f.skip_phases = {"preflight"};
+  auto s = ResolveJoin(f, "h");
+  ASSERT_OK(s);
+  EXPECT_EQ(s->cfg.node_registration.name, "from-flag");
+  EXPECT_TRUE(s->cfg.dry_run);
+  EXPECT_EQ(s->cfg.discovery.tls_bootstrap_token, kToken);  // defaulted from bootstrapToken.token
+  EXPECT_THAT(s->ignore_preflight_errors, ElementsAre("nodename", "swap"));
+  EXPECT_THAT(s->skip_phases, ElementsAre("preflight"));  // the flag replaces the file's list
+}
+
+TEST_F(ConfigFileTest, FileValuesWhenFlagsAbsent) {
+  auto f = Flags({}, {"config"});
+  f.config_path = Write("join.yaml", "apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\n"
+                                     "discovery:\n  bootstrapToken:\n    apiServerEndpoint: 10.0.0.1:6443\n"
+                                     "    token: abcdef.0123456789abcdef\n    unsafeSkipCAVerification: true\n"
+                                     "  timeout: 10s\nskipPhases: [discovery]\n");
+  auto s = ResolveJoin(f, "Host");
+  ASSERT_OK(s);
+  EXPECT_EQ(s->cfg.node_registration.name, "host");
+  EXPECT_EQ(s->cfg.timeouts.discovery, std::chrono::seconds(10));
+  EXPECT_THAT(s->skip_phases, ElementsAre("discovery"));
+}
+
+TEST_F(ConfigFileTest, MissingFileIsAnError) {
+  auto f = Flags({}, {"config"});
+  f.config_path = dir_ + "/missing.yaml";
+  EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("unable to read config from")));
+}
+
+TEST(ResolveJoinTest, IgnoreAllMustStandAlone) {
+  auto f = Flags({"10.0.0.1:6443"}, {"token", "ignore-preflight-errors"});
+  f.token = kToken;
+  f.ca_cert_hashes = {kPin};
+  f.ignore_preflight_errors = {"all", "Swap"};
+  EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("don't specify individual checks if 'all' is used")));
+}
+
+TEST(ResolveJoinTest, ControlPlaneIsRefused) {
+  auto f = Flags({"10.0.0.1:6443"}, {"token", "control-plane"});
+  f.token = kToken;
+  f.control_plane = true;
+  EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("worker nodes only")));
+}
+
+TEST(ResolveJoinTest, TimeoutFlagsOverrideAndClampInterval) {
+  auto f = Flags({"10.0.0.1:6443"}, {"token", "discovery-token-unsafe-skip-ca-verification"});
+  f.token = kToken;
+  f.unsafe_skip_ca_verification = true;
+  f.discovery_timeout = "2s";
+  f.discovery_retry_interval = "5s";
+  f.tls_bootstrap_timeout = "1m";
+  auto s = ResolveJoin(f, "h");
+  ASSERT_OK(s);
+  EXPECT_EQ(s->cfg.timeouts.discovery, std::chrono::seconds(2));
+  EXPECT_EQ(s->discovery_retry_interval, std::chrono::seconds(2));  // clamped to the timeout
+  EXPECT_EQ(s->cfg.timeouts.tls_bootstrap, std::chrono::minutes(1));
+  f.discovery_timeout = "soon";
+  EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("--discovery-timeout")));
+}
+
+}  // namespace
+}  // namespace joinguard::node::config
