@@ -526,7 +526,11 @@ std::string ToYaml(const JoinConfiguration& cfg) {
   e << YAML::Key << "upgradeManifests" << YAML::Value << FormatGoDuration(t.upgrade_manifests);
   e << YAML::EndMap;
   e << YAML::EndMap;
-  return std::string(e.c_str()) + "\n";
+  std::string out = std::string(e.c_str()) + "\n";
+  // Go's YAML writes a nil slice as "null"; yaml-cpp's null is "~".
+  const std::string tilde = "  taints: ~\n";
+  if (auto pos = out.find(tilde); pos != std::string::npos) out.replace(pos, tilde.size(), "  taints: null\n");
+  return out;
 }
 
 JoinConfiguration JoinDefaults(const std::string& node_name) {

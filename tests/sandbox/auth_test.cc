@@ -67,7 +67,7 @@ TEST_F(AuthTest, CertificateFromAnotherCaIsUnauthorized) {
 }
 
 TEST_F(AuthTest, ValidBootstrapTokenAuthenticatesAsBootstrapUser) {
-  TokenSpec spec{"abcdef", "0123456789abcdef"};
+  TokenSpec spec = MakeToken("abcdef", "0123456789abcdef");
   ASSERT_OK(sandbox_->CreateBootstrapToken(spec));
   // kubeadm's RBAC lets the default-node-token group create CSRs but not read secrets.
   auto client = WithToken(kToken);
@@ -83,7 +83,7 @@ TEST_F(AuthTest, ValidBootstrapTokenAuthenticatesAsBootstrapUser) {
 }
 
 TEST_F(AuthTest, ExpiredBootstrapTokenIs401) {
-  TokenSpec spec{"abcdef", "0123456789abcdef"};
+  TokenSpec spec = MakeToken("abcdef", "0123456789abcdef");
   spec.expiration = std::chrono::system_clock::now() - std::chrono::hours(1);
   ASSERT_OK(sandbox_->CreateBootstrapToken(spec));
   ASSERT_OK_AND_ASSIGN(auto r, WithToken(kToken).Get("/api/v1/namespaces/kube-public/configmaps/cluster-info"));
@@ -93,13 +93,13 @@ TEST_F(AuthTest, ExpiredBootstrapTokenIs401) {
 }
 
 TEST_F(AuthTest, WrongSecretIs401) {
-  ASSERT_OK(sandbox_->CreateBootstrapToken(TokenSpec{"abcdef", "0123456789abcdef"}));
+  ASSERT_OK(sandbox_->CreateBootstrapToken(MakeToken("abcdef", "0123456789abcdef")));
   ASSERT_OK_AND_ASSIGN(auto r, WithToken("abcdef.0123456789abcdee").Get("/api/v1/namespaces"));
   EXPECT_EQ(r.status, 401);
 }
 
 TEST_F(AuthTest, TokenWithoutAuthenticationUsageIs401) {
-  TokenSpec spec{"abcdef", "0123456789abcdef"};
+  TokenSpec spec = MakeToken("abcdef", "0123456789abcdef");
   spec.usage_authentication = false;
   ASSERT_OK(sandbox_->CreateBootstrapToken(spec));
   ASSERT_OK_AND_ASSIGN(auto r, WithToken(kToken).Get("/api/v1/namespaces"));
@@ -221,11 +221,13 @@ TEST_F(AuthTest, DiscoveryAndVersionForKubectl) {
   EXPECT_EQ(api.Json()["versions"], json({"v1"}));
   ASSERT_OK_AND_ASSIGN(auto apis, admin.Get("/apis"));
   bool has_certs = false;
-  for (const auto& g : apis.Json()["groups"]) has_certs |= g["name"] == "certificates.k8s.io";
+  const json apis_body = apis.Json();
+  for (const auto& g : apis_body["groups"]) has_certs |= g["name"] == "certificates.k8s.io";
   EXPECT_TRUE(has_certs);
   ASSERT_OK_AND_ASSIGN(auto certs, admin.Get("/apis/certificates.k8s.io/v1"));
   json csr_resource, approval;
-  for (const auto& r : certs.Json()["resources"]) {
+  const json certs_body = certs.Json();
+  for (const auto& r : certs_body["resources"]) {
     if (r["name"] == "certificatesigningrequests") csr_resource = r;
     if (r["name"] == "certificatesigningrequests/approval") approval = r;
   }
@@ -235,7 +237,8 @@ TEST_F(AuthTest, DiscoveryAndVersionForKubectl) {
   EXPECT_EQ(approval["verbs"], json({"get", "patch", "update"}));
   ASSERT_OK_AND_ASSIGN(auto core, admin.Get("/api/v1"));
   std::map<std::string, json> by_name;
-  for (const auto& r : core.Json()["resources"]) by_name[r["name"]] = r;
+  const json core_body = core.Json();
+  for (const auto& r : core_body["resources"]) by_name[r["name"]] = r;
   EXPECT_EQ(by_name["configmaps"]["shortNames"], json({"cm"}));
   EXPECT_EQ(by_name["nodes"]["shortNames"], json({"no"}));
   EXPECT_EQ(by_name["configmaps"]["namespaced"], true);

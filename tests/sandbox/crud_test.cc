@@ -126,7 +126,9 @@ TEST_F(CrudTest, PagingOverManyObjectsIsCompleteAndOrdered) {
     EXPECT_EQ(page["metadata"]["resourceVersion"], list_rv);
     for (const auto& item : page["items"]) names.push_back(item["metadata"]["name"]);
     cont = page["metadata"].value("continue", "");
-    if (!cont.empty()) EXPECT_GT(page["metadata"]["remainingItemCount"].get<int>(), 0);
+    if (!cont.empty()) {
+      EXPECT_GT(page["metadata"]["remainingItemCount"].get<int>(), 0);
+    }
     ++pages;
   } while (!cont.empty());
   EXPECT_EQ(pages, 3);
@@ -148,7 +150,8 @@ TEST_F(CrudTest, LabelAndFieldSelectors) {
       out.push_back("HTTP " + std::to_string(r.ok() ? r->status : 0));
       return out;
     }
-    for (const auto& i : r->Json()["items"]) out.push_back(i["metadata"]["name"]);
+    json body = r->Json();
+    for (const auto& i : body["items"]) out.push_back(i["metadata"]["name"]);
     return out;
   };
   using V = std::vector<std::string>;

@@ -92,8 +92,8 @@ class Sandbox {
   StatusOr<nlohmann::json> CreateObjectForTest(const std::string& collection_path,
                                                nlohmann::json obj);
   Status DeleteObjectForTest(const std::string& path);
-  // Addition: replaces the object at `path` (PUT semantics of the main resource, no RV check
-  // unless obj carries metadata.resourceVersion; status is kept as given).
+  // Addition: PUT semantics for `path` as an internal system:masters user (a ".../status" or
+  // ".../approval" path updates that subresource); RV checked only when obj carries one.
   StatusOr<nlohmann::json> UpdateObjectForTest(const std::string& path, nlohmann::json obj);
   // Addition: list of a collection path (items only).
   StatusOr<std::vector<nlohmann::json>> ListObjectsForTest(const std::string& collection_path);
@@ -109,6 +109,9 @@ class Sandbox {
   StatusOr<nlohmann::json> WaitForObjectForTest(
       const std::string& path, std::function<bool(const nlohmann::json&)> pred,
       std::chrono::milliseconds timeout);
+
+  // Addition: waits until no object exists at `path` (kDeadlineExceeded on timeout).
+  Status WaitForObjectDeletedForTest(const std::string& path, std::chrono::milliseconds timeout);
 
   // Addition: the cluster-wide resourceVersion counter.
   int64_t CurrentResourceVersionForTest() const;

@@ -780,55 +780,19 @@ StatusOr<json> ApiServer::ComputeUpdate(const ResourceType& type, const std::str
 
   bool has_status_sub = type.HasSubresource("status");
   if (type.resource == "certificatesigningrequests") {
+    // Strategy + validation + admission from the logic module (reference/k8s-api.md §1.3-1.7).
+    auto authorize = [&rbac](const logic::RequestAttributes& a) {
+      return logic::Authorize(a, rbac).allowed;
+    };
     Status s;
     if (subresource.empty()) {
       s = logic::ValidateCsrMainUpdate(old, obj);
     } else if (subresource == "approval") {
-      // CertificateApproval admission (§1.7): approve on signers/<signerName> or <domain>/*.
-      std::string signer = old["spec"].value("signerName", "");
-      logic::RequestAttributes a;
-      a.user = user;
-      a.verb = "approve";
-      a.api_group = "certificates.k8s.io";
-      a.resource = "signers";
-      a.name = signer;
-      bool ok = logic::Authorize(a, rbac).allowed;
-      if (!ok) {
-        a.name = signer.substr(0, signer.find('/')) + "/*";
-        ok = logic::Authorize(a, rbac).allowed;
-      }
-      if (!ok) {
-        return Forbidden(type.QualifiedResource() + " \"" + name +
-                         "\" is forbidden: user not permitted to approve requests with signerName \"" +
-                         signer + "\"");
-      }
-      s = logic::ValidateCsrApprovalUpdate(old, obj);
+      JG_RETURN_IF_ERROR(logic::AdmitCsrApproval(old, user, authorize));
+      s = logic::ValidateCsrApprovalUpdate(old, obj, clock_.Now());
     } else if (subresource == "status") {
-      s = logic::ValidateCsrStatusUpdate(old, obj);
-      std::string old_cert = old.contains("status") ? old["status"].value("certificate", "") : "";
-      std::string new_cert = obj.contains("status") && obj["status"].is_object()
-                                 ? obj["status"].value("certificate", "")
-                                 : "";
-      if (s.ok() && old_cert != new_cert) {
-        // CertificateSigning admission: sign on signers/<signerName> or <domain>/*.
-        std::string signer = old["spec"].value("signerName", "");
-        logic::RequestAttributes a;
-        a.user = user;
-        a.verb = "sign";
-        a.api_group = "certificates.k8s.io";
-        a.resource = "signers";
-        a.name = signer;
-        bool ok = logic::Authorize(a, rbac).allowed;
-        if (!ok) {
-          a.name = signer.substr(0, signer.find('/')) + "/*";
-          ok = logic::Authorize(a, rbac).allowed;
-        }
-        if (!ok) {
-          return Forbidden(type.QualifiedResource() + " \"" + name +
-                           "\" is forbidden: user not permitted to sign requests with signerName \"" +
-                           signer + "\"");
-        }
-      }
+      s = logic::ValidateCsrStatusUpdate(old, obj, clock_.Now());
+      if (s.ok()) s = logic::AdmitCsrStatusUpdate(old, obj, user, authorize);
     }
     if (!s.ok()) {
       if (s.http_status() == 0) s.WithReason("Invalid", 422);

@@ -419,3 +419,31 @@ StatusOr<json> Sandbox::WaitForObjectForTest(const std::string& path,
 }
 
 }  // namespace joinguard::sandbox
+
+namespace joinguard::sandbox {
+
+Status Sandbox::WaitForObjectDeletedForTest(const std::string& path,
+                                            std::chrono::milliseconds timeout) {
+  auto t = impl_->api->ResolvePath(path);
+  if (!t.type || t.name.empty()) return InvalidArgumentError("sandbox: not an object path: " + path);
+  const std::string gvr = t.type->Gvr(), ns = t.ns, name = t.name;
+  JG_ASSIGN_OR_RETURN(auto sub, impl_->store->Subscribe(
+                                    [gvr, ns, name](const StoreEvent& e) {
+                                      return e.gvr == gvr && e.ns == ns && e.name == name;
+                                    },
+                                    -1));
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (!impl_->store->Get(gvr, ns, name)) {
+      impl_->store->Unsubscribe(sub);
+      return OkStatus();
+    }
+    StoreEvent e;
+    if (sub->Next(&e, deadline) != Subscription::Result::kEvent) break;
+  }
+  impl_->store->Unsubscribe(sub);
+  return DeadlineExceededError("sandbox: timed out after " + std::to_string(timeout.count()) +
+                               "ms waiting for " + path + " to be deleted");
+}
+
+}  // namespace joinguard::sandbox

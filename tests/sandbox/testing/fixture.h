@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/crypto/cert.h"
 #include "common/crypto/csr.h"
 #include "common/crypto/encoding.h"
 #include "common/crypto/key.h"
@@ -71,6 +72,13 @@ class SandboxTest : public ::testing::Test {
     return csr;
   }
   static std::string Base64(const std::string& s) { return crypto::Base64Encode(s); }
+
+  static TokenSpec MakeToken(const std::string& id, const std::string& secret) {
+    TokenSpec t;
+    t.id = id;
+    t.secret = secret;
+    return t;
+  }
 
   static std::string MakeTempDir() {
     char tmpl[] = "/tmp/jg-sandbox-test-XXXXXX";

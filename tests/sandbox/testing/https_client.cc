@@ -110,6 +110,9 @@ struct WatchStream::State {
   std::string partial;
   bool done = false, clean = false;
   std::unique_ptr<Connection> conn;
+  // Beast keeps a reference to the chunk callback: it must live as long as the parser.
+  std::function<std::size_t(std::uint64_t, boost::beast::string_view, boost::system::error_code&)>
+      on_body;
 };
 
 WatchStream::~WatchStream() { Close(); }
@@ -146,6 +149,7 @@ StatusOr<std::unique_ptr<WatchStream>> HttpsClient::Watch(const std::string& tar
   JG_ASSIGN_OR_RETURN(auto c, Connect(host_, port_, o));
   std::unique_ptr<WatchStream> ws(new WatchStream());
   auto state = std::make_shared<WatchStream::State>();
+  using State = WatchStream::State;
   auto parser = std::make_shared<http::response_parser<http::string_body>>();
   auto buffer = std::make_shared<boost::beast::flat_buffer>();
   try {
@@ -161,8 +165,10 @@ StatusOr<std::unique_ptr<WatchStream>> HttpsClient::Watch(const std::string& tar
   ws->content_type_ = std::string(parser->get()[http::field::content_type]);
   state->conn = std::move(c);
   ws->state_ = state;
-  parser->on_chunk_body([state](std::uint64_t, boost::beast::string_view body,
-                                boost::system::error_code&) -> std::size_t {
+  State* raw = state.get();
+  state->on_body = [raw](std::uint64_t, boost::beast::string_view body,
+                         boost::system::error_code&) -> std::size_t {
+    State* state = raw;
     std::lock_guard<std::mutex> lock(state->mu);
     state->partial.append(body.data(), body.size());
     size_t nl;
@@ -172,7 +178,8 @@ StatusOr<std::unique_ptr<WatchStream>> HttpsClient::Watch(const std::string& tar
     }
     state->cv.notify_all();
     return body.size();
-  });
+  };
+  parser->on_chunk_body(state->on_body);
   ws->reader_ = std::thread([state, parser, buffer] {
     boost::system::error_code ec;
     while (!parser->is_done()) {

@@ -58,6 +58,8 @@ TEST(MetricsTest, FamiliesHaveTheDocumentedNames) {
 
 TEST(MetricsTest, ServerOnPortZero) {
   ControllerMetrics m;
+  m.RecordDecision("kubernetes.io/kube-apiserver-client-kubelet", "approve", "JoinguardApproved", "enforce",
+                   std::chrono::milliseconds(300));
   auto server = MetricsServer::Create("127.0.0.1:0", m);
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_GT((*server)->port(), 0);

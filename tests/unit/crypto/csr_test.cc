@@ -90,6 +90,7 @@ TEST(CsrBuildTest, UsesUtf8StringWhenNotPrintableAsGoDoes) {
 struct DigestCase {
   KeyType type;
   std::string algorithm;
+  friend void PrintTo(const DigestCase& c, std::ostream* os) { *os << c.algorithm; }
 };
 
 class CsrDigestTest : public ::testing::TestWithParam<DigestCase> {};
@@ -101,7 +102,14 @@ INSTANTIATE_TEST_SUITE_P(KeyTypes, CsrDigestTest,
                                            DigestCase{KeyType::kRsa2048, "sha256WithRSAEncryption"},
                                            DigestCase{KeyType::kRsa3072, "sha384WithRSAEncryption"},
                                            DigestCase{KeyType::kRsa4096, "sha512WithRSAEncryption"},
-                                           DigestCase{KeyType::kEd25519, "ED25519"}));
+                                           DigestCase{KeyType::kEd25519, "ED25519"}),
+                         [](const ::testing::TestParamInfo<DigestCase>& info) {
+                           std::string n = info.param.algorithm;
+                           for (char& c : n) {
+                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return n;
+                         });
 
 TEST_P(CsrDigestTest, SignsWithTheUpstreamDigestAndVerifies) {
   ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::Generate(GetParam().type));

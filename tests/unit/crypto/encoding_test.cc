@@ -18,6 +18,7 @@ struct B64Case {
   std::string plain;
   std::string std_b64;
   std::string url_b64;
+  friend void PrintTo(const B64Case& c, std::ostream* os) { *os << c.std_b64; }
 };
 
 class Base64VectorTest : public ::testing::TestWithParam<B64Case> {};
@@ -30,7 +31,11 @@ INSTANTIATE_TEST_SUITE_P(Rfc4648, Base64VectorTest,
                                            B64Case{"foob", "Zm9vYg==", "Zm9vYg"},
                                            B64Case{"fooba", "Zm9vYmE=", "Zm9vYmE"},
                                            B64Case{"foobar", "Zm9vYmFy", "Zm9vYmFy"},
-                                           B64Case{std::string("\xfb\xff\xbf", 3), "+/+/", "-_-_"}));
+                                           B64Case{std::string("\xfb\xff\xbf", 3), "+/+/", "-_-_"}),
+                         [](const ::testing::TestParamInfo<B64Case>& info) {
+                           return "len" + std::to_string(info.param.plain.size()) + "_" +
+                                  std::to_string(info.index);
+                         });
 
 TEST_P(Base64VectorTest, EncodesAndDecodes) {
   const B64Case& c = GetParam();

@@ -27,6 +27,7 @@ struct JwsCase {
   std::string id;
   std::string secret;
   std::string expected;
+  friend void PrintTo(const JwsCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class JwsVectorTest : public ::testing::TestWithParam<JwsCase> {};

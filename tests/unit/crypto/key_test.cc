@@ -24,6 +24,7 @@ struct KeyCase {
   std::string curve;
   std::string description;
   std::string traditional_block;  // BEGIN line of the traditional encoding
+  friend void PrintTo(const KeyCase& c, std::ostream* os) { *os << c.description; }
 };
 
 std::string Name(const ::testing::TestParamInfo<KeyCase>& info) {

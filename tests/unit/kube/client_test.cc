@@ -49,7 +49,7 @@ class FakeTransport : public HttpTransport {
   Scripted Next(const HttpRequest& r) {
     std::lock_guard<std::mutex> l(s_->mu);
     s_->requests.push_back(r);
-    if (s_->script.empty()) return {StatusOr<HttpResponse>(InternalError("script exhausted"))};
+    if (s_->script.empty()) return {StatusOr<HttpResponse>(InternalError("script exhausted")), {}};
     Scripted sc = std::move(s_->script.front());
     s_->script.pop_front();
     return sc;

@@ -162,7 +162,7 @@ TEST(JoinConfigurationTest, JoinDefaultsPrintLikeKubeadm) {
             "  imagePullPolicy: IfNotPresent\n"
             "  imagePullSerial: true\n"
             "  name: node-a\n"
-            "  taints: ~\n"
+            "  taints: null\n"
             "timeouts:\n"
             "  controlPlaneComponentHealthCheck: 4m0s\n"
             "  discovery: 5m0s\n"

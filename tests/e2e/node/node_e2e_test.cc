@@ -1,0 +1,366 @@
+// joinguard-node end to end: the sandbox API server runs in this process (port 0), the node
+// helper runs as a separate process with --root-dir in a temporary directory, and the real
+// kubectl checks that the resulting kubelet.conf authenticates as system:node:<name>.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "common/crypto/cert.h"
+#include "common/crypto/encoding.h"
+#include "common/crypto/jws.h"
+#include "common/crypto/pin.h"
+#include "common/files/atomic_file.h"
+#include "tests/sandbox/sandbox.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/subprocess.h"
+
+namespace joinguard::node {
+namespace {
+
+using ::joinguard::testing::CommandResult;
+using ::joinguard::testing::RunCommand;
+using ::joinguard::testing::Subprocess;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+constexpr char kNodeBinary[] = JOINGUARD_NODE_BINARY;
+constexpr char kTokenId[] = "abcdef";
+constexpr char kTokenSecret[] = "0123456789abcdef";
+constexpr char kToken[] = "abcdef.0123456789abcdef";
+constexpr auto kRunTimeout = std::chrono::seconds(120);
+
+std::string CaPin(const std::string& ca_pem) { return crypto::SpkiPin(*crypto::Certificate::FromPem(ca_pem)); }
+
+// Every regular file and symlink below `root` (relative paths).
+std::vector<std::string> FilesUnder(const std::string& root) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(root, ec); it != std::filesystem::recursive_directory_iterator(); ++it) {
+    if (!it->is_directory(ec) || it->is_symlink(ec)) out.push_back(std::filesystem::relative(it->path(), root).string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class NodeJoinE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    work_ = joinguard::testing::MakeTempDir("node-e2e-");
+    root_ = work_ + "/root";
+    ASSERT_EQ(mkdir(root_.c_str(), 0755), 0);
+  }
+  void TearDown() override {
+    sandbox_.reset();
+    joinguard::testing::RemoveTree(work_);
+  }
+
+  void StartSandbox(sandbox::SandboxOptions options = {}) {
+    auto sb = sandbox::Sandbox::Start(options);
+    ASSERT_OK(sb);
+    sandbox_ = *std::move(sb);
+    port_ = std::to_string(sandbox_->port());
+  }
+  void CreateToken(const std::string& id, const std::string& secret,
+                   std::optional<std::chrono::system_clock::time_point> expiration = std::nullopt) {
+    sandbox::TokenSpec spec;
+    spec.id = id;
+    spec.secret = secret;
+    spec.expiration = expiration;
+    ASSERT_OK(sandbox_->CreateBootstrapToken(spec));
+  }
+  // The bootstrap signer adds the JWS a moment after the token appears.
+  void WaitForSignature(const std::string& id) {
+    ASSERT_OK(sandbox_->WaitForObjectForTest(
+        "/api/v1/namespaces/kube-public/configmaps/cluster-info",
+        [&](const nlohmann::json& cm) { return cm.contains("data") && cm["data"].contains("jws-kubeconfig-" + id); },
+        std::chrono::seconds(30)));
+  }
+  std::vector<std::string> JoinArgs(const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {kNodeBinary, "join", "--root-dir", root_, "--kubelet-restart-command",
+                                     "touch " + work_ + "/kubelet-restarted", "--discovery-retry-interval", "200ms"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+  CommandResult Join(const std::vector<std::string>& extra) {
+    auto r = RunCommand(JoinArgs(extra), kRunTimeout);
+    EXPECT_OK(r);
+    if (!r.ok()) return {};
+    std::cerr << "--- joinguard-node stdout ---\n" << r->out << "--- stderr ---\n" << r->err;
+    return *r;
+  }
+  std::vector<std::string> TokenJoin(const std::string& token, const std::string& pin, const std::string& node) {
+    return {"127.0.0.1:" + port_, "--token", token, "--discovery-token-ca-cert-hash", pin, "--node-name", node,
+            "--discovery-timeout", "3s", "--tls-bootstrap-timeout", "60s"};
+  }
+  // The kubelet.conf's client certificate, as the sandbox sees it: kubectl with a fresh cache.
+  std::string KubectlAsNode() {
+    std::string home = work_ + "/kubectl-home";
+    std::filesystem::create_directories(home);
+    auto whoami = RunCommand({"/usr/bin/kubectl", "--kubeconfig", root_ + "/etc/kubernetes/kubelet.conf",
+                              "--cache-dir", home + "/cache", "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"},
+                             std::chrono::seconds(60), {{"HOME", home}});
+    EXPECT_OK(whoami);
+    if (whoami.ok() && whoami->exit_code == 0) return whoami->out;
+    // No SelfSubjectReview: the server names the authenticated user in its answer.
+    auto nodes = RunCommand({"/usr/bin/kubectl", "--kubeconfig", root_ + "/etc/kubernetes/kubelet.conf", "--cache-dir",
+                             home + "/cache", "get", "nodes"},
+                            std::chrono::seconds(60), {{"HOME", home}});
+    EXPECT_OK(nodes);
+    return nodes.ok() ? nodes->out + nodes->err : "";
+  }
+  void ExpectNoKeyMaterial(const CommandResult& r) {
+    EXPECT_THAT(FilesUnder(root_), IsEmpty()) << "a failed join must leave nothing behind";
+    EXPECT_THAT(r.out + r.err, Not(HasSubstr(kTokenSecret)));
+  }
+
+  std::string work_, root_, port_;
+  std::unique_ptr<sandbox::Sandbox> sandbox_;
+};
+
+TEST_F(NodeJoinE2eTest, TokenAndPinJoinYieldsANodeIdentity) {
+  StartSandbox();
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);
+  auto r = Join(TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-node-1"));
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("[kubelet-start] Waiting for the certificate signing request \"node-csr-"));
+  EXPECT_THAT(r.out, HasSubstr("This node has joined the cluster"));
+  EXPECT_THAT(r.out + r.err, Not(HasSubstr(kTokenSecret)));
+  auto files = FilesUnder(root_);
+  EXPECT_THAT(files, ::testing::Contains("etc/kubernetes/kubelet.conf"));
+  EXPECT_THAT(files, ::testing::Contains("etc/kubernetes/pki/ca.crt"));
+  EXPECT_THAT(files, ::testing::Contains("var/lib/kubelet/config.yaml"));
+  EXPECT_THAT(files, ::testing::Contains("var/lib/kubelet/kubeadm-flags.env"));
+  EXPECT_THAT(files, ::testing::Contains("var/lib/kubelet/pki/kubelet-client-current.pem"));
+  EXPECT_THAT(files, Not(::testing::Contains("etc/kubernetes/bootstrap-kubelet.conf")));
+  struct stat st{};
+  ASSERT_EQ(stat((root_ + "/etc/kubernetes/kubelet.conf").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(access((work_ + "/kubelet-restarted").c_str(), F_OK), 0) << "the restart command ran";
+
+  EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-node-1"));
+
+  // Idempotent: a second run sees a valid kubelet.conf and does nothing.
+  auto again = Join(TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-node-1"));
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_THAT(again.out, HasSubstr("this node has already joined, nothing to do"));
+}
+
+TEST_F(NodeJoinE2eTest, FileDiscoveryJoin) {
+  StartSandbox();
+  CreateToken(kTokenId, kTokenSecret);
+  // The discovery file an admin exports from cluster-info (no credentials).
+  const std::string discovery = work_ + "/discovery.conf";
+  std::ofstream(discovery) << "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: "
+                           << crypto::Base64Encode(sandbox_->ca_pem()) << "\n    server: " << sandbox_->url()
+                           << "\n  name: \"\"\ncontexts: []\ncurrent-context: \"\"\nusers: []\n";
+  auto r = Join({"--discovery-file", discovery, "--tls-bootstrap-token", kToken, "--node-name", "e2e-file-node",
+                 "--discovery-timeout", "5s", "--tls-bootstrap-timeout", "60s"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-file-node"));
+}
+
+TEST_F(NodeJoinE2eTest, ConfigFileJoin) {
+  StartSandbox();
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);
+  const std::string config = work_ + "/join.yaml";
+  std::ofstream(config) << "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n"
+                        << "  bootstrapToken:\n    apiServerEndpoint: 127.0.0.1:" << port_ << "\n    token: " << kToken
+                        << "\n    caCertHashes:\n    - " << CaPin(sandbox_->ca_pem())
+                        << "\nnodeRegistration:\n  name: e2e-config-node\n  kubeletExtraArgs:\n  - name: node-ip\n"
+                        << "    value: 10.9.8.7\ntimeouts:\n  discovery: 5s\n  tlsBootstrap: 1m\n";
+  auto r = Join({"--config", config});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-config-node"));
+  auto env = files::ReadFile(root_ + "/var/lib/kubelet/kubeadm-flags.env");
+  ASSERT_OK(env);
+  EXPECT_THAT(*env, HasSubstr("--node-ip=10.9.8.7"));
+
+  // kubeadm's mixing rule.
+  auto mixed = Join({"--config", config, "--token", kToken});
+  EXPECT_EQ(mixed.exit_code, 3);
+  EXPECT_THAT(mixed.err, HasSubstr("can not mix '--config' with arguments [token]"));
+}
+
+TEST_F(NodeJoinE2eTest, ManualApprovalByAnAdmin) {
+  sandbox::SandboxOptions options;
+  options.autoapprove_binding = false;
+  options.admin_kubeconfig_path = work_ + "/admin.conf";
+  StartSandbox(options);
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);
+  auto proc = Subprocess::Start(JoinArgs(TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-manual")), work_ + "/logs");
+  ASSERT_OK(proc);
+  auto line = (*proc)->WaitForOutput("Waiting for the certificate signing request", std::chrono::seconds(60));
+  ASSERT_OK(line);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(*line, m, std::regex("\"(node-csr-[A-Za-z0-9_-]+)\""))) << *line;
+  const std::string csr = m[1];
+  std::string home = work_ + "/admin-home";
+  std::filesystem::create_directories(home);
+  auto approve = RunCommand({"/usr/bin/kubectl", "--kubeconfig", work_ + "/admin.conf", "--cache-dir", home + "/cache",
+                             "certificate", "approve", csr},
+                            std::chrono::seconds(60), {{"HOME", home}});
+  ASSERT_OK(approve);
+  EXPECT_EQ(approve->exit_code, 0) << approve->out << approve->err;
+  auto code = (*proc)->Wait(kRunTimeout);
+  ASSERT_OK(code);
+  EXPECT_EQ(*code, 0) << (*proc)->Stdout() << (*proc)->Stderr();
+  EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-manual"));
+}
+
+TEST_F(NodeJoinE2eTest, DeniedCsrFailsWithTheApproversReason) {
+  sandbox::SandboxOptions options;
+  options.autoapprove_binding = false;
+  StartSandbox(options);
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);
+  auto proc = Subprocess::Start(JoinArgs(TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-denied")), work_ + "/logs");
+  ASSERT_OK(proc);
+  auto line = (*proc)->WaitForOutput("Waiting for the certificate signing request", std::chrono::seconds(60));
+  ASSERT_OK(line);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(*line, m, std::regex("\"(node-csr-[A-Za-z0-9_-]+)\"")));
+  const std::string path = "/apis/certificates.k8s.io/v1/certificatesigningrequests/" + std::string(m[1]);
+  auto obj = sandbox_->GetObjectForTest(path);
+  ASSERT_OK(obj);
+  (*obj)["status"]["conditions"] = nlohmann::json::array(
+      {{{"type", "Denied"}, {"status", "True"}, {"reason", "NodeNotAllowed"}, {"message", "e2e-denied is not on the list"}}});
+  ASSERT_OK(sandbox_->UpdateObjectForTest(path, *obj));
+  auto code = (*proc)->Wait(kRunTimeout);
+  ASSERT_OK(code);
+  EXPECT_EQ(*code, 1);
+  EXPECT_THAT((*proc)->Stderr(), HasSubstr("error execution phase tls-bootstrap: certificate signing request is denied, "
+                                           "reason: NodeNotAllowed, message: e2e-denied is not on the list"));
+  ExpectNoKeyMaterial({*code, (*proc)->Stdout(), (*proc)->Stderr()});
+}
+
+TEST_F(NodeJoinE2eTest, WrongPinFails) {
+  StartSandbox();
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);
+  auto r = Join(TokenJoin(kToken, "sha256:" + std::string(64, 'a'), "e2e-wrong-pin"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("cluster CA found in cluster-info ConfigMap is invalid: none of the public keys \"" +
+                               CaPin(sandbox_->ca_pem()) + "\" are pinned"));
+  ExpectNoKeyMaterial(r);
+}
+
+TEST_F(NodeJoinE2eTest, TamperedJwsFails) {
+  sandbox::SandboxOptions options;
+  options.run_controllers = false;  // no bootstrap signer to repair the signature
+  StartSandbox(options);
+  CreateToken(kTokenId, kTokenSecret);
+  const std::string path = "/api/v1/namespaces/kube-public/configmaps/cluster-info";
+  auto cm = sandbox_->GetObjectForTest(path);
+  ASSERT_OK(cm);
+  (*cm)["data"][std::string("jws-kubeconfig-") + kTokenId] =
+      crypto::ComputeDetachedJws((*cm)["data"]["kubeconfig"].get<std::string>(), kTokenId, "notthesecret0000");
+  ASSERT_OK(sandbox_->UpdateObjectForTest(path, *cm));
+  auto r = Join(TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-tampered"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("failed to verify JWS signature of received cluster info object, can't trust this API Server"));
+  ExpectNoKeyMaterial(r);
+}
+
+TEST_F(NodeJoinE2eTest, TokenNotInTheClusterFails) {
+  StartSandbox();
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);
+  auto r = Join(TokenJoin("zzzzzz.0123456789abcdef", CaPin(sandbox_->ca_pem()), "e2e-unknown-token"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("could not find a JWS signature in the cluster-info ConfigMap for token ID \"zzzzzz\""));
+  EXPECT_THAT(r.err, HasSubstr("kubeadm token create"));
+  ExpectNoKeyMaterial(r);
+}
+
+TEST_F(NodeJoinE2eTest, ExpiredTokenFails) {
+  StartSandbox();
+  CreateToken("expird", kTokenSecret, std::chrono::system_clock::now() - std::chrono::hours(1));
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);  // the signer has run; it never signs for the expired token
+  auto r = Join(TokenJoin(std::string("expird.") + kTokenSecret, CaPin(sandbox_->ca_pem()), "e2e-expired"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("could not find a JWS signature in the cluster-info ConfigMap for token ID \"expird\""));
+  ExpectNoKeyMaterial(r);
+}
+
+TEST_F(NodeJoinE2eTest, ManInTheMiddleWithAnotherCaFails) {
+  // The real cluster, and an impostor with its own CA that replays the real (signed) cluster-info.
+  StartSandbox();
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);
+  auto real_cm = sandbox_->GetObjectForTest("/api/v1/namespaces/kube-public/configmaps/cluster-info");
+  ASSERT_OK(real_cm);
+  sandbox::SandboxOptions mitm_options;
+  mitm_options.run_controllers = false;
+  auto mitm = sandbox::Sandbox::Start(mitm_options);
+  ASSERT_OK(mitm);
+  ASSERT_NE((*mitm)->ca_pem(), sandbox_->ca_pem());
+  auto fake_cm = (*mitm)->GetObjectForTest("/api/v1/namespaces/kube-public/configmaps/cluster-info");
+  ASSERT_OK(fake_cm);
+  (*fake_cm)["data"] = (*real_cm)["data"];
+  ASSERT_OK((*mitm)->UpdateObjectForTest("/api/v1/namespaces/kube-public/configmaps/cluster-info", *fake_cm));
+
+  auto args = TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-mitm");
+  args[0] = "127.0.0.1:" + std::to_string((*mitm)->port());
+  auto r = Join(args);
+  EXPECT_EQ(r.exit_code, 1);
+  // Signature and pin pass on the insecure fetch; the verified fetch cannot succeed.
+  EXPECT_THAT(r.err, HasSubstr("couldn't validate the identity of the API Server: failed to request the cluster-info ConfigMap"));
+  ExpectNoKeyMaterial(r);
+}
+
+TEST_F(NodeJoinE2eTest, ServerDownFails) {
+  // A port nobody listens on: bind, read the port, close.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  port_ = std::to_string(ntohs(addr.sin_port));
+  close(fd);
+  auto r = Join(TokenJoin(kToken, "sha256:" + std::string(64, 'a'), "e2e-down"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("failed to request the cluster-info ConfigMap"));
+  EXPECT_THAT(r.err, HasSubstr("hint: the API server could not be reached"));
+  ExpectNoKeyMaterial(r);
+}
+
+TEST_F(NodeJoinE2eTest, UnwritableRootDirFails) {
+  StartSandbox();
+  CreateToken(kTokenId, kTokenSecret);
+  // Nothing can be created under <root>/etc when it is a regular file (true even for root).
+  ASSERT_OK(files::WriteFileAtomic(root_ + "/etc", "in the way", 0644));
+  auto r = Join(TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-readonly"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("[ERROR WriteAccess--etc-kubernetes]"));
+  EXPECT_THAT(FilesUnder(root_), ::testing::ElementsAre("etc"));  // only what the test put there
+}
+
+TEST_F(NodeJoinE2eTest, ReadyNodeWithTheSameNameIsRefused) {
+  StartSandbox();
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);
+  ASSERT_OK(sandbox_->CreateObjectForTest(
+      "/api/v1/nodes", {{"apiVersion", "v1"}, {"kind", "Node"}, {"metadata", {{"name", "e2e-taken"}}},
+                        {"status", {{"conditions", nlohmann::json::array({{{"type", "Ready"}, {"status", "True"}}})}}}}));
+  auto r = Join(TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-taken"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("a Node with name \"e2e-taken\" and status \"Ready\" already exists in the cluster"));
+  ExpectNoKeyMaterial(r);
+}
+
+}  // namespace
+}  // namespace joinguard::node

@@ -1,0 +1,88 @@
+// The command line: kubeadm's flag names and shapes, `join phase`, help texts.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "node-helper/cli/cli.h"
+
+namespace joinguard::node::cli {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+ParseResult P(std::vector<std::string> args) {
+  args.insert(args.begin(), "joinguard-node");
+  return Parse(args);
+}
+
+TEST(CliTest, JoinWithKubeadmFlags) {
+  auto r = P({"join", "10.0.0.1:6443", "--token", "abcdef.0123456789abcdef", "--discovery-token-ca-cert-hash",
+              "sha256:aa,sha256:bb", "--discovery-token-ca-cert-hash=sha256:cc", "--node-name", "n1",
+              "--ignore-preflight-errors=Swap,NodeName", "--dry-run", "--root-dir", "/tmp/r",
+              "--kubelet-restart-command", "true"});
+  ASSERT_TRUE(r.command.has_value()) << r.err;
+  EXPECT_EQ(r.command->kind, CommandKind::kJoin);
+  const auto& f = r.command->flags;
+  EXPECT_THAT(f.args, ElementsAre("10.0.0.1:6443"));
+  EXPECT_EQ(f.token, "abcdef.0123456789abcdef");
+  EXPECT_THAT(f.ca_cert_hashes, ElementsAre("sha256:aa", "sha256:bb", "sha256:cc"));
+  EXPECT_THAT(f.ignore_preflight_errors, ElementsAre("Swap", "NodeName"));
+  EXPECT_TRUE(f.dry_run);
+  EXPECT_EQ(f.root_dir, "/tmp/r");
+  EXPECT_EQ(f.kubelet_restart_command, "true");
+  EXPECT_THAT(f.changed, ElementsAre("discovery-token-ca-cert-hash", "dry-run", "ignore-preflight-errors",
+                                     "kubelet-restart-command", "node-name", "root-dir", "token"));
+}
+
+TEST(CliTest, Defaults) {
+  auto r = P({"join", "--discovery-file", "/x.conf"});
+  ASSERT_TRUE(r.command.has_value());
+  EXPECT_EQ(r.command->flags.root_dir, "/");
+  EXPECT_EQ(r.command->flags.kubelet_restart_command, "systemctl restart kubelet");
+  EXPECT_THAT(r.command->flags.changed, ElementsAre("discovery-file"));
+}
+
+TEST(CliTest, PhaseSubcommand) {
+  auto r = P({"join", "phase", "kubelet-start", "10.0.0.1:6443", "--token", "abcdef.0123456789abcdef",
+              "--discovery-token-unsafe-skip-ca-verification"});
+  ASSERT_TRUE(r.command.has_value()) << r.err;
+  EXPECT_EQ(r.command->kind, CommandKind::kJoinPhase);
+  EXPECT_EQ(r.command->phase, "kubelet-start");
+  EXPECT_TRUE(r.command->flags.unsafe_skip_ca_verification);
+  EXPECT_THAT(r.command->flags.args, ElementsAre("10.0.0.1:6443"));
+}
+
+TEST(CliTest, JoinHelpListsThePhasesLikeKubeadm) {
+  auto r = P({"join", "--help"});
+  EXPECT_FALSE(r.command.has_value());
+  EXPECT_FALSE(r.usage_error);
+  EXPECT_THAT(r.out, HasSubstr("The \"join [api-server-endpoint]\" command executes the following phases:\n```\n"
+                               "preflight      Run join pre-flight checks\n"
+                               "discovery      "));
+  EXPECT_THAT(r.out, HasSubstr("tls-bootstrap  Request the kubelet client certificate"));
+  EXPECT_THAT(r.out, HasSubstr("--discovery-token-ca-cert-hash"));
+  EXPECT_THAT(r.out, Not(HasSubstr("--discovery-retry-interval")));  // hidden
+}
+
+TEST(CliTest, PhaseHelpListsPhases) {
+  auto r = P({"join", "phase", "--help"});
+  EXPECT_THAT(r.out, HasSubstr("kubelet-start"));
+  EXPECT_THAT(r.out, HasSubstr("Write kubelet settings, certificates and (re)start the kubelet"));
+}
+
+TEST(CliTest, UnknownFlagIsAUsageError) {
+  auto r = P({"join", "--tokn", "x"});
+  EXPECT_FALSE(r.command.has_value());
+  EXPECT_TRUE(r.usage_error);
+  EXPECT_FALSE(r.err.empty());
+}
+
+TEST(CliTest, ConfigPrintJoinDefaults) {
+  auto r = P({"config", "print", "join-defaults"});
+  ASSERT_TRUE(r.command.has_value());
+  EXPECT_EQ(r.command->kind, CommandKind::kPrintJoinDefaults);
+}
+
+}  // namespace
+}  // namespace joinguard::node::cli

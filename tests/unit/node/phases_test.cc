@@ -1,0 +1,322 @@
+// The whole join workflow in-process against an in-memory API server: files written and their
+// modes, idempotence, rollback after failures, dry run, the Ready-node refusal.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include "common/crypto/cert.h"
+#include "common/crypto/csr.h"
+#include "common/crypto/jws.h"
+#include "common/crypto/key.h"
+#include "common/crypto/pin.h"
+#include "common/files/atomic_file.h"
+#include "common/kube/kubeconfig.h"
+#include "common/runtime/clock.h"
+#include "node-helper/phases/runner.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/subprocess.h"
+
+namespace joinguard::node::phases {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+constexpr char kTokenId[] = "abcdef";
+constexpr char kToken[] = "abcdef.0123456789abcdef";
+
+enum class Decision { kApprove, kDeny, kNone };
+
+// Just enough of an API server for one join: cluster-info, kubelet-config, nodes and CSRs.
+struct FakeApi {
+  std::mutex mu;  // guards everything below
+  crypto::PrivateKey ca_key;
+  crypto::Certificate ca;
+  std::string cluster_info;
+  std::map<std::string, kube::Json> nodes;
+  std::map<std::string, kube::Json> csrs;
+  bool kubelet_config = true;
+  Decision decision = Decision::kApprove;
+  std::vector<kube::RestConfig> clients;
+
+  static std::unique_ptr<FakeApi> Make() {
+    auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
+    auto ca = crypto::CreateSelfSignedCa(*key, "kubernetes", std::chrono::hours(24), std::chrono::system_clock::now());
+    auto api = std::unique_ptr<FakeApi>(new FakeApi{{}, *std::move(key), *std::move(ca), {}, {}, {}, true, Decision::kApprove, {}});
+    api->cluster_info = kube::SerializeKubeconfig(kube::Kubeconfig{
+        {{"", kube::KubeconfigCluster{"https://cp.example:6443", "", api->ca.ToPem()}}}, {}, {}, ""});
+    return api;
+  }
+  std::string Pin() { return crypto::SpkiPin(ca); }
+  kube::Json Decide(kube::Json csr) {
+    if (decision == Decision::kNone) return csr;
+    if (decision == Decision::kDeny) {
+      csr["status"]["conditions"] = kube::Json::array({{{"type", "Denied"}, {"status", "True"}, {"reason", "NodePolicy"}, {"message", "node name not allowed"}}});
+      return csr;
+    }
+    auto req = crypto::ParsedCsr::FromPem(crypto::Base64Decode(csr["spec"]["request"].get<std::string>()).value());
+    crypto::CertificateProfile profile;
+    profile.validity = std::chrono::hours(1);
+    profile.usages = {"digital signature", "client auth"};
+    auto cert = crypto::SignCsr(*req, ca, ca_key, profile, std::chrono::system_clock::now());
+    csr["status"]["conditions"] = kube::Json::array({{{"type", "Approved"}, {"status", "True"}, {"reason", "AutoApproved"}, {"message", "ok"}}});
+    csr["status"]["certificate"] = crypto::Base64Encode(cert->ToPem());
+    return csr;
+  }
+};
+
+class FakeApiClient : public kube::Client {
+ public:
+  FakeApiClient(FakeApi* api, kube::RestConfig rest) : api_(api), rest_(std::move(rest)) {}
+  StatusOr<kube::Json> GetRaw(const kube::Resource& r, std::string_view ns, std::string_view name, std::string_view) override {
+    std::lock_guard<std::mutex> l(api_->mu);
+    if (r.plural == "configmaps" && ns == "kube-public" && name == "cluster-info") {
+      return kube::Json{{"metadata", {{"name", "cluster-info"}}},
+                        {"data", {{"kubeconfig", api_->cluster_info},
+                                  {std::string("jws-kubeconfig-") + kTokenId,
+                                   crypto::ComputeDetachedJws(api_->cluster_info, kTokenId, "0123456789abcdef")}}}};
+    }
+    if (r.plural == "configmaps" && ns == "kube-system" && name == "kubelet-config" && api_->kubelet_config) {
+      return kube::Json{{"metadata", {{"name", "kubelet-config"}}}, {"data", {{"kubelet", "kind: KubeletConfiguration\n"}}}};
+    }
+    if (r.plural == "nodes" && api_->nodes.count(std::string(name)) > 0) return api_->nodes[std::string(name)];
+    if (r.plural == "certificatesigningrequests" && api_->csrs.count(std::string(name)) > 0) return api_->csrs[std::string(name)];
+    return NotFoundError(std::string(r.plural) + " \"" + std::string(name) + "\" not found").WithReason("NotFound", 404);
+  }
+  StatusOr<kube::Json> ListRaw(const kube::Resource&, std::string_view, const kube::ListOptions& o) override {
+    std::lock_guard<std::mutex> l(api_->mu);
+    kube::Json items = kube::Json::array();
+    std::string name = o.field_selector.substr(std::string("metadata.name=").size());
+    if (api_->csrs.count(name) > 0) items.push_back(api_->csrs[name]);
+    return kube::Json{{"metadata", {{"resourceVersion", "5"}}}, {"items", items}};
+  }
+  StatusOr<kube::Json> CreateRaw(const kube::Resource& r, std::string_view, const kube::Json& obj, std::string_view) override {
+    std::lock_guard<std::mutex> l(api_->mu);
+    if (r.plural != "certificatesigningrequests") return UnimplementedError("create");
+    kube::Json csr = obj;
+    std::string name = csr["metadata"]["name"];
+    if (api_->csrs.count(name) > 0) return AlreadyExistsError("exists").WithReason("AlreadyExists", 409);
+    csr["metadata"]["uid"] = "uid-" + name;
+    api_->csrs[name] = api_->Decide(csr);
+    return csr;
+  }
+  StatusOr<kube::Json> UpdateRaw(const kube::Resource&, std::string_view, std::string_view, const kube::Json&, std::string_view) override {
+    return UnimplementedError("update");
+  }
+  StatusOr<kube::Json> PatchRaw(const kube::Resource&, std::string_view, std::string_view, kube::PatchType, const kube::Json&,
+                                std::string_view) override {
+    return UnimplementedError("patch");
+  }
+  StatusOr<kube::Json> DeleteRaw(const kube::Resource&, std::string_view, std::string_view, const kube::DeleteOptions&) override {
+    return UnimplementedError("delete");
+  }
+  Status WatchRaw(const kube::Resource&, std::string_view, const kube::ListOptions&, const kube::WatchHandler&,
+                  std::stop_token) override {
+    return OkStatus();  // nothing changes while we wait: the server just closes the watch
+  }
+
+ private:
+  FakeApi* api_;
+  kube::RestConfig rest_;
+};
+
+std::string ReadAll(std::FILE* f) {
+  std::fflush(f);
+  std::rewind(f);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
+  return out;
+}
+
+// Every regular file and symlink under `root`, relative.
+std::vector<std::string> Tree(const std::string& root) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+    if (!e.is_directory()) out.push_back(std::filesystem::relative(e.path(), root).string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+mode_t Mode(const std::string& path) {
+  struct stat st{};
+  stat(path.c_str(), &st);
+  return st.st_mode & 0777;
+}
+
+class JoinWorkflowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    api_ = FakeApi::Make();
+    root_ = joinguard::testing::MakeTempDir("node-join-");
+    out_file_ = std::tmpfile();
+    printer_ = std::make_unique<Printer>(out_file_, out_file_);
+  }
+  void TearDown() override {
+    std::fclose(out_file_);
+    joinguard::testing::RemoveTree(root_);
+  }
+  config::JoinSettings Settings() {
+    config::JoinSettings s;
+    s.cfg.discovery.bootstrap_token = config::BootstrapTokenDiscovery{kToken, "10.0.0.1:6443", {api_->Pin()}, false};
+    s.cfg.node_registration.name = "node-1";
+    config::SetDefaults(&s.cfg);
+    s.cfg.timeouts.tls_bootstrap = std::chrono::seconds(3);
+    s.root_dir = root_;
+    s.kubelet_restart_command = "true";
+    return s;
+  }
+  std::optional<PhaseFailure> Join(const config::JoinSettings& s, std::string_view only = {}) {
+    JoinEnv env;
+    env.clock = &clock_;
+    env.out = printer_.get();
+    env.wait = [this](config::Duration d) { clock_.Advance(d); };
+    env.new_client = [this](const kube::RestConfig& rest) -> StatusOr<std::unique_ptr<kube::Client>> {
+      api_->clients.push_back(rest);
+      return std::unique_ptr<kube::Client>(new FakeApiClient(api_.get(), rest));
+    };
+    env.run_command = [this](const std::string& cmd) -> StatusOr<int> {
+      restarts_.push_back(cmd);
+      return 0;
+    };
+    JoinContext ctx(s, env);
+    return RunJoin(ctx, only);
+  }
+  std::unique_ptr<FakeApi> api_;
+  std::string root_;
+  std::FILE* out_file_ = nullptr;
+  std::unique_ptr<Printer> printer_;
+  runtime::FakeClock clock_{std::chrono::system_clock::now()};
+  std::vector<std::string> restarts_;
+};
+
+TEST_F(JoinWorkflowTest, JoinsAndWritesTheKubeletFiles) {
+  auto failure = Join(Settings());
+  ASSERT_FALSE(failure.has_value()) << failure->phase << ": " << failure->status;
+  auto tree = Tree(root_);
+  EXPECT_THAT(tree, ::testing::Contains("etc/kubernetes/kubelet.conf"));
+  EXPECT_THAT(tree, ::testing::Contains("etc/kubernetes/pki/ca.crt"));
+  EXPECT_THAT(tree, ::testing::Contains("var/lib/kubelet/config.yaml"));
+  EXPECT_THAT(tree, ::testing::Contains("var/lib/kubelet/kubeadm-flags.env"));
+  EXPECT_THAT(tree, ::testing::Contains("var/lib/kubelet/pki/kubelet-client-current.pem"));
+  EXPECT_THAT(tree, Not(::testing::Contains("etc/kubernetes/bootstrap-kubelet.conf")));
+  EXPECT_THAT(tree, Not(::testing::Contains("var/lib/kubelet/pki/kubelet-client.key.tmp")));
+  EXPECT_EQ(Mode(root_ + "/etc/kubernetes/kubelet.conf"), 0600u);
+  EXPECT_EQ(Mode(root_ + "/var/lib/kubelet/pki/kubelet-client-current.pem"), 0600u);
+  EXPECT_EQ(Mode(root_ + "/etc/kubernetes/pki/ca.crt"), 0644u);
+  EXPECT_EQ(*files::ReadFile(root_ + "/etc/kubernetes/pki/ca.crt"), api_->ca.ToPem());
+  auto kubelet_conf = files::ReadFile(root_ + "/etc/kubernetes/kubelet.conf");
+  EXPECT_THAT(*kubelet_conf, HasSubstr("server: https://cp.example:6443\n"));  // cluster-info's, not the CLI's
+  EXPECT_THAT(*kubelet_conf, HasSubstr("client-certificate: " + root_ + "/var/lib/kubelet/pki/kubelet-client-current.pem"));
+  EXPECT_THAT(restarts_, ::testing::ElementsAre("true"));
+  // The CSR: deterministic node-csr- name, created with the bootstrap token.
+  ASSERT_EQ(api_->csrs.size(), 1u);
+  EXPECT_EQ(api_->csrs.begin()->first.rfind("node-csr-", 0), 0u);
+  EXPECT_EQ(api_->clients.back().bearer_token, kToken);
+  const std::string out = ReadAll(out_file_);
+  EXPECT_THAT(out, HasSubstr("Waiting for the certificate signing request \"" + api_->csrs.begin()->first + "\""));
+  EXPECT_THAT(out, HasSubstr("This node has joined the cluster"));
+  EXPECT_THAT(out, Not(HasSubstr("0123456789abcdef")));  // the token secret is never printed
+
+  // Second run: kubelet.conf is valid → nothing to do, nothing requested.
+  auto again = Join(Settings());
+  EXPECT_FALSE(again.has_value());
+  EXPECT_EQ(api_->csrs.size(), 1u);
+  EXPECT_THAT(ReadAll(out_file_), HasSubstr("this node has already joined, nothing to do"));
+}
+
+TEST_F(JoinWorkflowTest, DeniedCsrLeavesNoKeyMaterial) {
+  api_->decision = Decision::kDeny;
+  auto failure = Join(Settings());
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->phase, "tls-bootstrap");
+  EXPECT_EQ(failure->status.message(),
+            "certificate signing request is denied, reason: NodePolicy, message: node name not allowed");
+  EXPECT_THAT(Tree(root_), IsEmpty());
+  EXPECT_THAT(restarts_, IsEmpty());
+}
+
+TEST_F(JoinWorkflowTest, ApprovalTimeoutLeavesNoKeyMaterial) {
+  api_->decision = Decision::kNone;
+  auto failure = Join(Settings());
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->status.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(failure->status.message(), HasSubstr("kubectl certificate approve node-csr-"));
+  EXPECT_THAT(Tree(root_), IsEmpty());
+}
+
+TEST_F(JoinWorkflowTest, RefusesTheNameOfAReadyNode) {
+  api_->nodes["node-1"] = {{"metadata", {{"name", "node-1"}}},
+                           {"status", {{"conditions", kube::Json::array({{{"type", "Ready"}, {"status", "True"}}})}}}};
+  auto failure = Join(Settings());
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->phase, "kubelet-start");
+  EXPECT_EQ(failure->status.message(),
+            "a Node with name \"node-1\" and status \"Ready\" already exists in the cluster. You must delete the "
+            "existing Node or change the name of this new joining Node");
+  EXPECT_THAT(Tree(root_), IsEmpty());  // bootstrap-kubelet.conf and ca.crt were removed again
+  EXPECT_TRUE(api_->csrs.empty());
+}
+
+TEST_F(JoinWorkflowTest, NotReadyNodeOfTheSameNameIsAccepted) {
+  api_->nodes["node-1"] = {{"metadata", {{"name", "node-1"}}},
+                           {"status", {{"conditions", kube::Json::array({{{"type", "Ready"}, {"status", "False"}}})}}}};
+  EXPECT_FALSE(Join(Settings()).has_value());
+}
+
+TEST_F(JoinWorkflowTest, DryRunWritesNothing) {
+  auto s = Settings();
+  s.cfg.dry_run = true;
+  EXPECT_FALSE(Join(s).has_value());
+  EXPECT_THAT(Tree(root_), IsEmpty());
+  EXPECT_TRUE(api_->csrs.empty());
+  EXPECT_THAT(restarts_, IsEmpty());
+  EXPECT_THAT(ReadAll(out_file_), HasSubstr("[dryrun] Would create CertificateSigningRequest \"node-csr-"));
+}
+
+TEST_F(JoinWorkflowTest, PendingKeyFromAnInterruptedRunIsReused) {
+  auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
+  ASSERT_OK(files::WriteFileAtomic(root_ + "/var/lib/kubelet/pki/kubelet-client.key.tmp", *key->ToPem(), 0600));
+  auto s = Settings();
+  s.ignore_preflight_errors = {};
+  ASSERT_FALSE(Join(s).has_value());
+  auto stored = files::ReadFile(root_ + "/var/lib/kubelet/pki/kubelet-client-current.pem");
+  ASSERT_OK(stored);
+  EXPECT_THAT(*stored, HasSubstr(*key->ToPem()));
+  EXPECT_THAT(ReadAll(out_file_), HasSubstr("Reusing the pending private key"));
+}
+
+TEST_F(JoinWorkflowTest, SinglePhaseAndSkipPhases) {
+  auto s = Settings();
+  EXPECT_FALSE(Join(s, "preflight").has_value());
+  EXPECT_TRUE(api_->clients.empty());  // preflight alone needs no discovery
+  s.skip_phases = {"tls-bootstrap"};
+  EXPECT_FALSE(Join(s).has_value());
+  // Without the TLS bootstrap the kubelet is left to bootstrap itself with bootstrap-kubelet.conf.
+  EXPECT_THAT(Tree(root_), ::testing::Contains("etc/kubernetes/bootstrap-kubelet.conf"));
+  EXPECT_EQ(Mode(root_ + "/etc/kubernetes/bootstrap-kubelet.conf"), 0600u);
+  EXPECT_THAT(restarts_, ::testing::ElementsAre("true"));
+  EXPECT_TRUE(api_->csrs.empty());
+}
+
+TEST_F(JoinWorkflowTest, WrongPinFailsDiscoveryBeforeAnythingIsWritten) {
+  auto s = Settings();
+  s.cfg.discovery.bootstrap_token->ca_cert_hashes = {"sha256:" + std::string(64, '0')};
+  auto failure = Join(s);
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->phase, "discovery");
+  EXPECT_THAT(failure->status.message(), HasSubstr("couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid"));
+  EXPECT_THAT(Tree(root_), IsEmpty());
+}
+
+}  // namespace
+}  // namespace joinguard::node::phases
