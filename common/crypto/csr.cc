@@ -442,18 +442,23 @@ StatusOr<ParsedCsr> CsrParser::Parse(std::string_view der) {
 StatusOr<ParsedCsr> ParsedCsr::FromDer(std::string_view der) { return CsrParser::Parse(der); }
 
 StatusOr<ParsedCsr> ParsedCsr::FromPem(std::string_view pem) {
+  // Exactly one block and nothing else but whitespace. Go's pem.Decode (and so the API server)
+  // would skip leading text and malformed blocks; a policy engine should not.
+  std::string_view trimmed = pem;
+  while (!trimmed.empty() && IsPemWhitespace(trimmed.substr(0, 1))) trimmed.remove_prefix(1);
   std::string_view rest;
-  auto block = PemDecode(pem, &rest);
+  auto block = PemDecode(trimmed, &rest);
   if (!block || (block->type != "CERTIFICATE REQUEST" && block->type != "NEW CERTIFICATE REQUEST")) {
     // The API server's text (k8s.io/kubernetes/pkg/apis/certificates ParseCSR).
     return InvalidArgumentError("PEM block type must be CERTIFICATE REQUEST");
   }
+  const std::string_view consumed = trimmed.substr(0, trimmed.size() - rest.size());
+  if (consumed.rfind("-----BEGIN ", 0) != 0 ||
+      consumed.find("-----BEGIN ", 1) != std::string_view::npos) {
+    return InvalidArgumentError("unexpected data before the CERTIFICATE REQUEST PEM block");
+  }
   if (!block->headers.empty()) {
     return InvalidArgumentError("the CERTIFICATE REQUEST PEM block must not have headers");
-  }
-  const size_t begin = pem.find("-----BEGIN ");
-  if (!IsPemWhitespace(pem.substr(0, begin))) {
-    return InvalidArgumentError("unexpected data before the CERTIFICATE REQUEST PEM block");
   }
   if (!IsPemWhitespace(rest)) {
     return InvalidArgumentError(

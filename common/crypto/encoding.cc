@@ -277,9 +277,11 @@ std::string GoQuote(std::string_view s) {
             out += static_cast<char>(c);
           }
       }
-    } else if (rune < 0xa0 || rune == 0xad || (rune >= 0x2028 && rune <= 0x2029) ||
-               rune == 0xfeff || (rune >= 0xfff9 && rune <= 0xfffb)) {
-      // Non-printable code points (C1 controls, soft hyphen, separators, BOM) as Go escapes them.
+    } else if (rune <= 0xa0 || rune == 0xad || rune == 0x1680 || (rune >= 0x2000 && rune <= 0x200f) ||
+               (rune >= 0x2028 && rune <= 0x202f) || (rune >= 0x205f && rune <= 0x2064) ||
+               rune == 0x3000 || rune == 0xfeff || (rune >= 0xfff9 && rune <= 0xfffb)) {
+      // Code points strconv.IsPrint rejects (C1 controls, non-ASCII spaces, format characters,
+      // separators, BOM) are escaped as Go does. Unassigned code points are not detected.
       std::snprintf(buf, sizeof(buf), rune > 0xffff ? "\\U%08x" : "\\u%04x", rune);
       out += buf;
     } else {

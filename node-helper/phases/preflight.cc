@@ -32,7 +32,7 @@ std::optional<std::string> WriteAccess(const std::string& path) {
   std::string dir = path;
   struct stat st{};
   while (!dir.empty() && lstat(dir.c_str(), &st) != 0) {
-    if (errno != ENOENT) {
+    if (errno != ENOENT && errno != ENOTDIR) {
       return "cannot inspect " + dir + ": " + std::strerror(errno) + "; choose a --root-dir you can write to";
     }
     size_t slash = dir.find_last_of('/');

@@ -198,6 +198,27 @@ TEST_F(CsrTest, AutoApprovalOnlyWhileKubeadmBindingExists) {
       kCsrs + "/auto-2", [](const json& o) { return HasCondition(o, "Approved"); }, kWait).status());
 }
 
+TEST_F(CsrTest, KubectlGetTableColumns) {
+  Start(false, false);
+  auto admin = Admin();
+  ASSERT_EQ(WithToken(kToken).Post(kCsrs, KubeletCsr("t1", "n1"))->status, 201);
+  const std::string accept =
+      "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+  ASSERT_OK_AND_ASSIGN(auto r, admin.Request("GET", kCsrs + "?limit=500", "", "application/json", {{"Accept", accept}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json table = r.Json();
+  EXPECT_EQ(table["kind"], "Table");
+  std::vector<std::string> columns;
+  for (const auto& c : table["columnDefinitions"]) columns.push_back(c["name"]);
+  EXPECT_EQ(columns, (std::vector<std::string>{"Name", "Age", "SignerName", "Requestor",
+                                               "RequestedDuration", "Condition"}));
+  ASSERT_EQ(table["rows"].size(), 1u);
+  EXPECT_EQ(table["rows"][0]["cells"][0], "t1");
+  EXPECT_EQ(table["rows"][0]["cells"][3], "system:bootstrap:abcdef");
+  EXPECT_EQ(table["rows"][0]["cells"][5], "Pending");
+  EXPECT_EQ(table["rows"][0]["object"]["kind"], "PartialObjectMetadata");
+}
+
 TEST_F(CsrTest, DeleteReturnsStatusAndFieldSelectorBySigner) {
   Start(false, false);
   auto admin = Admin();

@@ -44,7 +44,7 @@ std::vector<std::string> FilesUnder(const std::string& root) {
   std::vector<std::string> out;
   std::error_code ec;
   for (auto it = std::filesystem::recursive_directory_iterator(root, ec); it != std::filesystem::recursive_directory_iterator(); ++it) {
-    if (!it->is_directory(ec) || it->is_symlink(ec)) out.push_back(std::filesystem::relative(it->path(), root).string());
+    if (!it->is_directory(ec) || it->is_symlink(ec)) out.push_back(it->path().lexically_relative(root).string());
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -287,17 +287,20 @@ Status DecodeStatus(std::string_view bytes, json& status) {
   return OkStatus();
 }
 
-}  // namespace
+struct Envelope {
+  std::string api_version, kind;
+  std::string_view raw;
+};
 
-StatusOr<json> DecodeCsrProtobuf(std::string_view body) {
+StatusOr<Envelope> DecodeEnvelope(std::string_view body) {
   constexpr std::string_view kMagic("k8s\0", 4);
   if (body.size() < kMagic.size() || body.substr(0, kMagic.size()) != kMagic) {
     return Reader::Malformed("missing the Kubernetes protobuf magic prefix \"k8s\\x00\"");
   }
   // runtime.Unknown {1 typeMeta, 2 raw, 3 contentEncoding, 4 contentType}.
   Reader envelope(body.substr(kMagic.size()));
-  std::string api_version, kind, content_encoding;
-  std::string_view raw;
+  Envelope out;
+  std::string content_encoding;
   bool have_raw = false;
   while (!envelope.done()) {
     int f, w;
@@ -312,13 +315,13 @@ StatusOr<json> DecodeCsrProtobuf(std::string_view body) {
         std::string_view s;
         if (tf == 1 || tf == 2) {
           JG_RETURN_IF_ERROR(tm.Bytes(tw, s));
-          (tf == 1 ? api_version : kind) = std::string(s);
+          (tf == 1 ? out.api_version : out.kind) = std::string(s);
         } else {
           JG_RETURN_IF_ERROR(tm.Skip(tw));
         }
       }
     } else if (f == 2) {
-      JG_RETURN_IF_ERROR(envelope.Bytes(w, raw));
+      JG_RETURN_IF_ERROR(envelope.Bytes(w, out.raw));
       have_raw = true;
     } else if (f == 3) {
       JG_RETURN_IF_ERROR(envelope.Bytes(w, sv));
@@ -331,12 +334,10 @@ StatusOr<json> DecodeCsrProtobuf(std::string_view body) {
     return Reader::Malformed("unsupported contentEncoding " + GoQuote(content_encoding));
   }
   if (!have_raw) return Reader::Malformed("runtime.Unknown carries no raw object");
-  if (api_version.empty()) api_version = "certificates.k8s.io/v1";
-  if (kind.empty()) kind = "CertificateSigningRequest";
-  if (kind != "CertificateSigningRequest" || api_version != "certificates.k8s.io/v1") {
-    return Reader::Malformed("expected certificates.k8s.io/v1 CertificateSigningRequest, got " +
-                             api_version + " " + kind);
-  }
+  return out;
+}
+
+StatusOr<json> DecodeCsrRaw(const std::string& api_version, const std::string& kind, std::string_view raw) {
   json csr = {{"apiVersion", api_version}, {"kind", kind}, {"metadata", json::object()},
               {"spec", json::object()}, {"status", json::object()}};
   Reader obj(raw);
@@ -363,6 +364,116 @@ StatusOr<json> DecodeCsrProtobuf(std::string_view body) {
   }
   if (!csr["spec"].contains("signerName")) csr["spec"]["signerName"] = "";
   return csr;
+}
+
+// authorization/v1 ResourceAttributes {1 namespace, 2 verb, 3 group, 4 version, 5 resource,
+// 6 subresource, 7 name} / NonResourceAttributes {1 path, 2 verb}.
+Status DecodeStringFields(std::string_view bytes, const std::vector<const char*>& names, json& out) {
+  Reader r(bytes);
+  while (!r.done()) {
+    int f, w;
+    JG_RETURN_IF_ERROR(r.Tag(f, w));
+    std::string_view sv;
+    if (f >= 1 && f <= static_cast<int>(names.size()) && names[f - 1] != nullptr) {
+      JG_RETURN_IF_ERROR(r.Bytes(w, sv));
+      if (!sv.empty()) out[names[f - 1]] = std::string(sv);
+    } else {
+      JG_RETURN_IF_ERROR(r.Skip(w));  // fieldSelector/labelSelector (1.31+): not evaluated
+    }
+  }
+  return OkStatus();
+}
+
+// SelfSubjectAccessReviewSpec {1 resourceAttributes, 2 nonResourceAttributes};
+// SubjectAccessReviewSpec adds {3 user, 4 groups, 5 extra, 6 uid}.
+Status DecodeAccessReviewSpec(std::string_view bytes, json& spec) {
+  Reader r(bytes);
+  while (!r.done()) {
+    int f, w;
+    JG_RETURN_IF_ERROR(r.Tag(f, w));
+    std::string_view sv;
+    switch (f) {
+      case 1:
+        JG_RETURN_IF_ERROR(r.Bytes(w, sv));
+        spec["resourceAttributes"] = json::object();
+        JG_RETURN_IF_ERROR(DecodeStringFields(
+            sv, {"namespace", "verb", "group", "version", "resource", "subresource", "name"},
+            spec["resourceAttributes"]));
+        break;
+      case 2:
+        JG_RETURN_IF_ERROR(r.Bytes(w, sv));
+        spec["nonResourceAttributes"] = json::object();
+        JG_RETURN_IF_ERROR(DecodeStringFields(sv, {"path", "verb"}, spec["nonResourceAttributes"]));
+        break;
+      case 3: case 6:
+        JG_RETURN_IF_ERROR(r.Bytes(w, sv));
+        if (!sv.empty()) spec[f == 3 ? "user" : "uid"] = std::string(sv);
+        break;
+      case 4:
+        JG_RETURN_IF_ERROR(r.Bytes(w, sv));
+        spec["groups"].push_back(std::string(sv));
+        break;
+      case 5: {
+        JG_RETURN_IF_ERROR(r.Bytes(w, sv));
+        json& extra = spec["extra"];
+        if (extra.is_null()) extra = json::object();
+        JG_RETURN_IF_ERROR(DecodeExtraEntry(sv, extra));
+        break;
+      }
+      default:
+        JG_RETURN_IF_ERROR(r.Skip(w));
+    }
+  }
+  return OkStatus();
+}
+
+StatusOr<json> DecodeAccessReviewRaw(const std::string& api_version, const std::string& kind,
+                                     std::string_view raw) {
+  json obj = {{"apiVersion", api_version}, {"kind", kind}, {"metadata", json::object()},
+              {"spec", json::object()}};
+  Reader r(raw);
+  while (!r.done()) {
+    int f, w;
+    JG_RETURN_IF_ERROR(r.Tag(f, w));
+    std::string_view sv;
+    if (f == 1) {
+      JG_RETURN_IF_ERROR(r.Bytes(w, sv));
+      JG_RETURN_IF_ERROR(DecodeObjectMeta(sv, obj["metadata"]));
+    } else if (f == 2) {
+      JG_RETURN_IF_ERROR(r.Bytes(w, sv));
+      JG_RETURN_IF_ERROR(DecodeAccessReviewSpec(sv, obj["spec"]));
+    } else {
+      JG_RETURN_IF_ERROR(r.Skip(w));  // status is output-only
+    }
+  }
+  return obj;
+}
+
+}  // namespace
+
+StatusOr<json> DecodeCsrProtobuf(std::string_view body) {
+  JG_ASSIGN_OR_RETURN(Envelope env, DecodeEnvelope(body));
+  if (env.api_version.empty()) env.api_version = "certificates.k8s.io/v1";
+  if (env.kind.empty()) env.kind = "CertificateSigningRequest";
+  if (env.kind != "CertificateSigningRequest" || env.api_version != "certificates.k8s.io/v1") {
+    return Reader::Malformed("expected certificates.k8s.io/v1 CertificateSigningRequest, got " +
+                             env.api_version + " " + env.kind);
+  }
+  return DecodeCsrRaw(env.api_version, env.kind, env.raw);
+}
+
+StatusOr<json> DecodeProtobufObject(std::string_view body) {
+  JG_ASSIGN_OR_RETURN(Envelope env, DecodeEnvelope(body));
+  if (env.api_version == "certificates.k8s.io/v1" && env.kind == "CertificateSigningRequest") {
+    return DecodeCsrRaw(env.api_version, env.kind, env.raw);
+  }
+  if (env.api_version == "authorization.k8s.io/v1" &&
+      (env.kind == "SelfSubjectAccessReview" || env.kind == "SubjectAccessReview")) {
+    return DecodeAccessReviewRaw(env.api_version, env.kind, env.raw);
+  }
+  return UnimplementedError("the sandbox cannot decode protobuf " + env.api_version + " " + env.kind +
+                            "; send application/json")
+      .WithReason("UnsupportedMediaType", 415);
 }
 
 }  // namespace joinguard::sandbox::logic

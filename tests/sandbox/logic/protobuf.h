@@ -18,4 +18,10 @@ inline constexpr std::string_view kProtobufContentType = "application/vnd.kubern
 // RFC 3339 timestamps). kInvalidArgument on malformed input.
 StatusOr<nlohmann::json> DecodeCsrProtobuf(std::string_view body);
 
+// Addition: the other bodies typed clients of kubectl ≥ 1.32 send as protobuf —
+// authorization.k8s.io/v1 SelfSubjectAccessReview (`kubectl auth can-i`) and SubjectAccessReview —
+// plus CertificateSigningRequest; dispatches on the envelope's typeMeta. kInvalidArgument (reason
+// BadRequest) for malformed input; kUnimplemented (reason UnsupportedMediaType, 415) for other kinds.
+StatusOr<nlohmann::json> DecodeProtobufObject(std::string_view body);
+
 }  // namespace joinguard::sandbox::logic

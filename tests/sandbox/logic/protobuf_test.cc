@@ -191,5 +191,44 @@ TEST(DecodeCsrProtobufTest, RejectsMalformedInput) {
   EXPECT_THAT(DecodeCsrProtobuf(groups), StatusIs(StatusCode::kInvalidArgument));
 }
 
+TEST(DecodeProtobufObjectTest, SelfSubjectAccessReviewFromKubectlAuthCanI) {
+  Writer attrs;
+  attrs.Bytes(1, "kube-system").Bytes(2, "get").Bytes(3, "").Bytes(4, "").Bytes(5, "secrets")
+      .Bytes(6, "").Bytes(7, "bootstrap-token-abcdef");
+  Writer spec;
+  spec.Msg(1, attrs);
+  Writer ssar;
+  ssar.Msg(1, Writer()).Msg(2, spec).Msg(3, Writer().Varint(1, 0));
+  auto decoded = DecodeProtobufObject(Envelope(ssar, "authorization.k8s.io/v1", "SelfSubjectAccessReview"));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(*decoded, json({{"apiVersion", "authorization.k8s.io/v1"},
+                            {"kind", "SelfSubjectAccessReview"},
+                            {"metadata", json::object()},
+                            {"spec", {{"resourceAttributes", {{"namespace", "kube-system"}, {"verb", "get"},
+                                                              {"resource", "secrets"},
+                                                              {"name", "bootstrap-token-abcdef"}}}}}}));
+  Writer nonres;
+  nonres.Bytes(1, "/healthz").Bytes(2, "get");
+  Writer extra_value;
+  extra_value.Bytes(1, "a");
+  Writer sar_spec;
+  sar_spec.Msg(2, nonres).Bytes(3, "alice").Bytes(4, "g1").Bytes(4, "g2")
+      .Msg(5, Writer().Bytes(1, "k").Msg(2, extra_value)).Bytes(6, "uid-1");
+  Writer sar;
+  sar.Msg(2, sar_spec);
+  decoded = DecodeProtobufObject(Envelope(sar, "authorization.k8s.io/v1", "SubjectAccessReview"));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ((*decoded)["spec"], json({{"nonResourceAttributes", {{"path", "/healthz"}, {"verb", "get"}}},
+                                      {"user", "alice"}, {"groups", {"g1", "g2"}},
+                                      {"extra", {{"k", {"a"}}}}, {"uid", "uid-1"}}));
+  // CSRs go through the same entry point; other kinds are 415.
+  decoded = DecodeProtobufObject(Envelope(FullCsr()));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ((*decoded)["metadata"]["name"], "csr-abc");
+  Status unsupported = DecodeProtobufObject(Envelope(Writer(), "v1", "ConfigMap")).status();
+  EXPECT_THAT(unsupported, StatusIs(StatusCode::kUnimplemented));
+  EXPECT_EQ(unsupported.http_status(), 415);
+}
+
 }  // namespace
 }  // namespace joinguard::sandbox::logic

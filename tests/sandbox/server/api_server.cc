@@ -9,6 +9,7 @@
 #include "tests/sandbox/logic/util.h"
 #include "tests/sandbox/server/patch.h"
 #include "tests/sandbox/server/selectors.h"
+#include "tests/sandbox/server/tables.h"
 
 namespace joinguard::sandbox {
 
@@ -185,6 +186,24 @@ json SecretMergeStringData(json obj) {
     obj.erase("stringData");
   }
   return obj;
+}
+
+// Table output for kubectl get (§7.2), with ?includeObject=None|Metadata|Object.
+json TableFor(const HttpRequest& req, const ResourceType& type, const std::vector<json>& objects,
+              const std::string& rv, const std::string& cont,
+              std::chrono::system_clock::time_point now) {
+  json table = MakeTable(type, objects, rv, cont, now);
+  std::string include = req.Query("includeObject");
+  if (include == "Object" || include == "None") {
+    for (size_t i = 0; i < table["rows"].size(); ++i) {
+      if (include == "None") {
+        table["rows"][i].erase("object");
+      } else {
+        table["rows"][i]["object"] = objects[i];
+      }
+    }
+  }
+  return table;
 }
 
 }  // namespace
@@ -598,6 +617,11 @@ void ApiServer::HandleResource(const HttpRequest& req, const RequestInfo& info,
   if (verb == "get") {
     auto obj = Get(*type, ns, info.name);
     if (!obj.ok()) return SendError(w, obj.status(), type, info.name);
+    if (WantsTable(req.Header("accept"))) {
+      return w.Send(JsonResponse(200, TableFor(req, *type, {*obj},
+                                               (*obj)["metadata"].value("resourceVersion", ""), "",
+                                               clock_.Now())));
+    }
     return w.Send(JsonResponse(200, *obj));
   }
   if (verb == "create") {
@@ -1031,6 +1055,12 @@ void ApiServer::HandleList(const HttpRequest& req, const ResourceType& type,
       meta["remainingItemCount"] = matched_after;
     }
   }
+  if (WantsTable(req.Header("accept"))) {
+    return w.Send(JsonResponse(200, TableFor(req, type, items.get<std::vector<json>>(),
+                                             meta["resourceVersion"].get<std::string>(),
+                                             meta.value("continue", ""),
+                                             clock_.Now())));
+  }
   w.Send(JsonResponse(200, {{"kind", ListKind(type)},
                             {"apiVersion", type.ApiVersion()},
                             {"metadata", meta},
@@ -1095,6 +1125,7 @@ void ApiServer::HandleWatch(const HttpRequest& req, const ResourceType& type,
     timeout = std::chrono::seconds(1800 + static_cast<int64_t>(rng_() % 1800));
   }
   bool bookmarks = IsTrue(req.Query("allowWatchBookmarks"));
+  const bool table = WantsTable(req.Header("accept"));
   const std::string gvr = type.Gvr();
   auto error_event = [&](const Status& s) {
     json ev = {{"type", "ERROR"}, {"object", StatusJson(s, nullptr, "")}};
@@ -1155,6 +1186,10 @@ void ApiServer::HandleWatch(const HttpRequest& req, const ResourceType& type,
       }
       if (!out_type.empty()) {
         json ev = {{"type", out_type}, {"object", e.object}};
+        if (table) {
+          ev["object"] = TableFor(req, type, {e.object},
+                                  e.object["metadata"].value("resourceVersion", ""), "", clock_.Now());
+        }
         if (!w.WriteChunk(ev.dump() + "\n")) break;
         ++sent;
         if (close_after > 0 && sent >= close_after) break;

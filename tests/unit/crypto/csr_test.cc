@@ -287,6 +287,7 @@ TEST_F(CsrMalformedTest, BadPemIsInvalidArgument) {
       pem_ + pem_,                          // a second block
       pem_ + "trailing junk",               // trailing data
       "junk\n" + pem_,                      // leading data
+      "-----BEGIN CERTIFICATE REQUEST-----\n!!!\n-----END CERTIFICATE REQUEST-----\n" + pem_,
       with_headers,
       PemEncode("CERTIFICATE REQUEST", der_.substr(0, der_.size() - 5)),  // truncated DER
       PemEncode("CERTIFICATE REQUEST", der_ + "xx"),                       // trailing DER

@@ -135,6 +135,9 @@ TEST(GoQuoteTest, MatchesStrconvQuote) {
   EXPECT_EQ(GoQuote("\xff"), R"("\xff")");
   EXPECT_EQ(GoQuote("h\xc3\xa9llo"), "\"h\xc3\xa9llo\"");  // printable UTF-8 is kept
   EXPECT_EQ(GoQuote("\x7f"), R"("\x7f")");
+  EXPECT_EQ(GoQuote("a\xc2\xa0" "b"), R"("a\u00a0b")");          // NBSP is not IsPrint
+  EXPECT_EQ(GoQuote("\xe2\x80\x8b"), R"("\u200b")");           // zero-width space
+  EXPECT_EQ(GoQuote("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"");  // emoji is printable
 }
 
 }  // namespace

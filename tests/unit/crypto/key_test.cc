@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/crypto/encoding.h"
+#include "common/crypto/pem.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/unit/crypto/test_util.h"
 #include "tests/unit/crypto/vectors.h"
@@ -165,6 +166,27 @@ TEST(KeyTest, MalformedInputIsInvalidArgument) {
     EXPECT_THAT(r, StatusIs(StatusCode::kInvalidArgument)) << input.substr(0, 60);
     // Never echo key material.
     EXPECT_THAT(r.status().message(), Not(HasSubstr(pem.substr(40, 20))));
+  }
+}
+
+TEST(KeyTest, NeverCrashesOnCorruptKeys) {
+  ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::Generate(KeyType::kEcdsaP256));
+  for (PrivateKeyPemFormat format : {PrivateKeyPemFormat::kTraditional, PrivateKeyPemFormat::kPkcs8}) {
+    ASSERT_OK_AND_ASSIGN(std::string pem, key.ToPem(format));
+    auto block = PemDecode(pem);
+    ASSERT_TRUE(block.has_value());
+    for (size_t len = 0; len < block->bytes.size(); ++len) {
+      EXPECT_THAT(PrivateKey::FromPem(PemEncode(block->type, block->bytes.substr(0, len))),
+                  StatusIs(StatusCode::kInvalidArgument));
+    }
+    uint32_t seed = 7;
+    for (int i = 0; i < 500; ++i) {
+      std::string der = block->bytes;
+      seed = seed * 1103515245u + 12345u;
+      der[seed % der.size()] ^= static_cast<char>(1u << ((seed >> 8) % 8));
+      auto r = PrivateKey::FromPem(PemEncode(block->type, der));
+      if (!r.ok()) EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include "common/crypto/cert.h"
 #include "common/crypto/csr.h"
+#include "common/crypto/encoding.h"
 #include "common/crypto/jws.h"
 #include "common/crypto/key.h"
 #include "common/crypto/pin.h"
@@ -141,7 +142,7 @@ std::string ReadAll(std::FILE* f) {
 std::vector<std::string> Tree(const std::string& root) {
   std::vector<std::string> out;
   for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
-    if (!e.is_directory()) out.push_back(std::filesystem::relative(e.path(), root).string());
+    if (!e.is_directory()) out.push_back(e.path().lexically_relative(root).string());
   }
   std::sort(out.begin(), out.end());
   return out;
