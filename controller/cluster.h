@@ -37,6 +37,10 @@ class CsrApi {
   virtual StatusOr<kube::CertificateSigningRequest> Get(const std::string& name) = 0;
   // PUT .../approval with the object's conditions and resourceVersion (stale → IsConflict).
   virtual StatusOr<kube::CertificateSigningRequest> UpdateApproval(const kube::CertificateSigningRequest& csr) = 0;
+  // Live Node lookup. Existing-node protection must not be defeated by a lagging watch, so a
+  // bootstrap CSR's "no such Node" from the cache is confirmed here before approving (CMA
+  // reads Nodes uncached for the same reason).
+  virtual StatusOr<bool> NodeExists(const std::string& name) = 0;
 };
 
 }  // namespace joinguard::controller

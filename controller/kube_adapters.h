@@ -1,6 +1,7 @@
 // The cluster interfaces (cluster.h) implemented over common/kube informers and client.
 #pragma once
 
+#include "common/kube/api_error.h"
 #include "common/kube/client.h"
 #include "common/kube/informer.h"
 #include "controller/cluster.h"
@@ -38,6 +39,12 @@ class ClientCsrApi final : public CsrApi {
   }
   StatusOr<kube::CertificateSigningRequest> UpdateApproval(const kube::CertificateSigningRequest& csr) override {
     return client_.UpdateApproval(csr);
+  }
+  StatusOr<bool> NodeExists(const std::string& name) override {
+    auto n = client_.GetRaw(kube::resources::kNodes, "", name);
+    if (n.ok()) return true;
+    if (kube::IsNotFound(n.status())) return false;
+    return n.status();
   }
 
  private:

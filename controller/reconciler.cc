@@ -65,10 +65,18 @@ std::string CsrReconciler::CommonNameOf(const kube::CertificateSigningRequest& c
 policy::CsrFacts CsrReconciler::GatherFacts(const policy::CsrObject& csr, const std::string& node_name) {
   policy::CsrFacts facts;
   if (node_name.empty()) return facts;
-  if (d_.nodes->HasSynced()) {
-    facts.node_exists = d_.nodes->Exists(node_name);
-  } else {
+  if (!d_.nodes->HasSynced()) {
     facts.lookup_error = "the Node cache has not synced yet";
+  } else if (d_.nodes->Exists(node_name)) {
+    facts.node_exists = true;
+  } else {
+    // The cache may lag behind a Node created a moment ago: confirm "absent" live.
+    StatusOr<bool> live = d_.api->NodeExists(node_name);
+    if (live.ok()) {
+      facts.node_exists = *live;
+    } else {
+      facts.lookup_error = "looking up Node \"" + node_name + "\": " + live.status().message();
+    }
   }
   if (d_.csrs->HasSynced()) {
     std::vector<policy::InFlightCsr> in_flight;

@@ -40,7 +40,10 @@ struct CsrExtension {
 class ParsedCsr {
  public:
   // Parse one "CERTIFICATE REQUEST" PEM block (or "NEW CERTIFICATE REQUEST"). Trailing data
-  // or a second block is an error (the API server requires exactly one).
+  // or a second block is an error (the API server requires exactly one). Stricter than Go's
+  // pem.Decode: text or a malformed block before it, and PEM headers, are errors too; only
+  // surrounding whitespace is allowed. All parse errors are kInvalidArgument. A CSR whose
+  // self-signature does not verify still parses: see signature_valid() / VerifySignature().
   static StatusOr<ParsedCsr> FromPem(std::string_view pem);
   static StatusOr<ParsedCsr> FromDer(std::string_view der);
 

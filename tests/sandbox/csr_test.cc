@@ -120,7 +120,7 @@ TEST_F(CsrTest, ApproveNeedsApproveVerbOnSigner) {
   ASSERT_EQ(admin.Post("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
       json{{"metadata", {{"name", "half-approver"}}},
            {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", "half-approver"}}},
-           {"subjects", {{{"kind", "User"}, {"apiGroup", "rbac.authorization.k8s.io"}, {"name", "eve"}}}}}})->status, 201);
+           {"subjects", {{{"kind", "User"}, {"apiGroup", "rbac.authorization.k8s.io"}, {"name", "eve"}}}}})->status, 201);
   auto eve = ClientAs("eve", {});
   ASSERT_OK_AND_ASSIGN(auto got, eve.Get(kCsrs + "/c1"));
   ASSERT_EQ(got.status, 200) << got.body;

@@ -186,13 +186,12 @@ TEST_F(KubectlCompatTest, CertificateApproveAndDeny) {
                "custom-columns=NAME:.metadata.name,CONDITIONS:.status.conditions[*].type"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, ::testing::MatchesRegex("NAME +CONDITIONS\ncsr-bad +Denied\ncsr-ok +Approved\n"));
-  // With server-side printing (meta.k8s.io Table, logic/tables.h) the CONDITION column shows it too.
+  // Server-side printing (meta.k8s.io Table): the real CSR columns.
   r = Kubectl({"get", "csr"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  if (r.out.find("CONDITION") != std::string::npos) {
-    EXPECT_THAT(r.out, ::testing::ContainsRegex("csr-ok .*Approved,Issued"));
-    EXPECT_THAT(r.out, ::testing::ContainsRegex("csr-bad .*Denied"));
-  }
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("NAME +AGE +SIGNERNAME +REQUESTOR +REQUESTEDDURATION +CONDITION"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("csr-ok .*kubernetes.io/kube-apiserver-client-kubelet +alice +<none> +Approved,Issued"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("csr-bad .*Denied"));
 }
 
 TEST_F(KubectlCompatTest, WaitForApprovedCondition) {
@@ -459,6 +458,24 @@ TEST_F(KubectlCompatTest, Kubectl133ApprovesAndDeniesWithProtobuf) {
   r = Kubectl({"get", "csr", "csr-proto", "-o", "yaml"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("reason: KubectlApprove"));
+}
+
+// kubectl ≥ 1.32's `auth can-i` posts a protobuf SelfSubjectAccessReview.
+TEST_F(KubectlCompatTest, Kubectl133AuthCanIWithProtobuf) {
+  ASSERT_NO_FATAL_FAILURE(Start("33", /*autoapprove=*/true));
+  const std::vector<std::string> as = {"--as", "system:bootstrap:abcdef", "--as-group", "system:bootstrappers",
+                                       "--as-group", "system:bootstrappers:kubeadm:default-node-token"};
+  std::vector<std::string> yes = {"auth", "can-i", "create", "certificatesigningrequests.certificates.k8s.io",
+                                  "--subresource=nodeclient"};
+  yes.insert(yes.end(), as.begin(), as.end());
+  CommandResult r = Kubectl(yes);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "yes\n");
+  std::vector<std::string> no = {"auth", "can-i", "get", "secrets", "-n", "kube-system"};
+  no.insert(no.end(), as.begin(), as.end());
+  r = Kubectl(no);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(r.out, "no\n");
 }
 
 }  // namespace

@@ -439,6 +439,14 @@ TEST_F(ControllerE2eTest, TwoReplicasDecideEachCsrExactlyOnce) {
   for (int i = 4; i < 8; ++i) WaitDecided("ha-" + std::to_string(i));
 
   // Exactly one decision per CSR: one condition each, one audit line each across replicas.
+  // (The audit line is written just after the condition, so wait for it first.)
+  ASSERT_TRUE(WaitUntil([&] {
+    std::string all = a.Audit() + b.Audit();
+    for (int i = 0; i < 8; ++i) {
+      if (all.find("\"csr\":\"ha-" + std::to_string(i) + "\"") == std::string::npos) return false;
+    }
+    return true;
+  })) << a.Audit() << b.Audit();
   std::string audit = a.Audit() + b.Audit();
   for (int i = 0; i < 8; ++i) {
     std::string name = "ha-" + std::to_string(i);

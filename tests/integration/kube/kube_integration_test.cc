@@ -64,9 +64,9 @@ TEST_F(KubeClientTest, WrongCaFailsWithClearErrorAndNoRetry) {
   EXPECT_EQ(counter->count("GET"), 1) << "a TLS verification failure is not retried";
 }
 
-TEST_F(KubeClientTest, SystemTrustStoreIsNotUsed) {
+TEST_F(KubeClientTest, WithoutTheClusterCaVerificationFails) {
   RestConfig rc = AdminConfig();
-  rc.ca_pem.clear();  // no CA: the sandbox's self-made CA is not in the system store
+  rc.ca_pem.clear();  // the sandbox CA is in no system store; verification stays on
   ASSERT_OK_AND_ASSIGN(auto client, MakeClient(rc));
   EXPECT_THAT(client->Get<ConfigMap>("kube-public", "cluster-info"),
               StatusIs(StatusCode::kUnavailable, HasSubstr("certificate verify failed")));

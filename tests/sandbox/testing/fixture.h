@@ -20,6 +20,9 @@
 
 namespace joinguard::sandbox::testing {
 
+using ::joinguard::testing::IsOk;
+using ::joinguard::testing::StatusIs;
+
 class SandboxTest : public ::testing::Test {
  protected:
   void StartSandbox(SandboxOptions options = {}) {

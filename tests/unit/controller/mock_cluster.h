@@ -27,6 +27,7 @@ class MockCsrApi : public CsrApi {
   MOCK_METHOD(StatusOr<kube::CertificateSigningRequest>, Get, (const std::string&), (override));
   MOCK_METHOD(StatusOr<kube::CertificateSigningRequest>, UpdateApproval, (const kube::CertificateSigningRequest&),
               (override));
+  MOCK_METHOD(StatusOr<bool>, NodeExists, (const std::string&), (override));
 };
 
 class MockEventRecorder : public kube::EventRecorder {

@@ -63,6 +63,7 @@ class ReconcilerTest : public ::testing::Test {
       if (it == store_.end()) return std::nullopt;
       return it->second;
     });
+    ON_CALL(api_, NodeExists(_)).WillByDefault(Return(StatusOr<bool>(false)));
     ON_CALL(api_, UpdateApproval(_)).WillByDefault([this](const kube::CertificateSigningRequest& c) {
       written_.push_back(c);
       return StatusOr<kube::CertificateSigningRequest>(c);
@@ -145,6 +146,26 @@ TEST_F(ReconcilerTest, DeniesBootstrapForAnExistingNode) {
   r->Reconcile("csr-1");
   ASSERT_EQ(written_.size(), 1u);
   EXPECT_EQ(LastCondition(written_[0])->reason, "NodeExists");
+}
+
+TEST_F(ReconcilerTest, ConfirmsAbsentNodeLiveBeforeApproving) {
+  Put(MakeCsr(TestCsr{}));
+  // The Node was created a moment ago and the watch has not delivered it yet.
+  EXPECT_CALL(api_, NodeExists("worker-1")).WillOnce(Return(StatusOr<bool>(true)));
+  auto r = Make();
+  r->Reconcile("csr-1");
+  ASSERT_EQ(written_.size(), 1u);
+  EXPECT_EQ(LastCondition(written_[0])->reason, "NodeExists");
+}
+
+TEST_F(ReconcilerTest, LiveNodeLookupFailureRetriesAndNeverDenies) {
+  Put(MakeCsr(TestCsr{}));
+  EXPECT_CALL(api_, NodeExists("worker-1")).WillOnce(Return(StatusOr<bool>(UnavailableError("connection refused"))));
+  EXPECT_CALL(api_, UpdateApproval).Times(0);
+  auto r = Make();
+  ReconcileResult res = r->Reconcile("csr-1");
+  EXPECT_EQ(res.kind, ReconcileResult::Kind::kRequeue);
+  EXPECT_THAT(res.status.message(), HasSubstr("connection refused"));
 }
 
 TEST_F(ReconcilerTest, DeniesALaterDuplicateForTheSameNode) {

@@ -295,3 +295,45 @@ TEST(CertParseTest, BundleParsing) {
 
 }  // namespace
 }  // namespace joinguard::crypto
+
+namespace joinguard::crypto {
+namespace {
+
+class CaKeyTypeTest : public ::testing::TestWithParam<KeyType> {};
+
+INSTANTIATE_TEST_SUITE_P(CaKeys, CaKeyTypeTest,
+                         ::testing::Values(KeyType::kEcdsaP256, KeyType::kEcdsaP384, KeyType::kRsa2048,
+                                           KeyType::kEd25519),
+                         [](const ::testing::TestParamInfo<KeyType>& info) {
+                           return "type" + std::to_string(info.index);
+                         });
+
+// Every supported CA key type signs (Go's digest choice: RSA SHA-256, ECDSA by curve, Ed25519 pure)
+// and the result verifies here and with the OpenSSL CLI.
+TEST_P(CaKeyTypeTest, SignsAndVerifies) {
+  const SystemTime now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  ASSERT_OK_AND_ASSIGN(PrivateKey ca_key, PrivateKey::Generate(GetParam()));
+  ASSERT_OK_AND_ASSIGN(Certificate ca, CreateSelfSignedCa(ca_key, "ca", std::chrono::hours(24), now));
+  ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::Generate(KeyType::kEcdsaP256));
+  ASSERT_OK_AND_ASSIGN(std::string pem, BuildCsrPem(key, CsrTemplate::ForKubeletClient("n")));
+  ASSERT_OK_AND_ASSIGN(ParsedCsr csr, ParsedCsr::FromPem(pem));
+  CertificateProfile profile;
+  profile.usages = {"digital signature", "client auth"};
+  ASSERT_OK_AND_ASSIGN(Certificate cert, SignCsr(csr, ca, ca_key, profile, now));
+  EXPECT_OK(VerifyCertificate(cert, {ca}, {}, now));
+  if (!testing::HaveOpenSslCli()) return;
+  testing::TempDir dir;
+  testing::WriteText(dir.File("ca.pem"), ca.ToPem());
+  testing::WriteText(dir.File("leaf.pem"), cert.ToPem());
+  auto r = testing::RunOpenSsl({"verify", "-CAfile", dir.File("ca.pem"), dir.File("leaf.pem")});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  auto text = testing::RunOpenSsl({"x509", "-in", dir.File("leaf.pem"), "-noout", "-text"}).output;
+  const char* expected_sig = GetParam() == KeyType::kRsa2048    ? "sha256WithRSAEncryption"
+                             : GetParam() == KeyType::kEcdsaP384 ? "ecdsa-with-SHA384"
+                             : GetParam() == KeyType::kEd25519   ? "ED25519"
+                                                                 : "ecdsa-with-SHA256";
+  EXPECT_THAT(text, HasSubstr(std::string("Signature Algorithm: ") + expected_sig));
+}
+
+}  // namespace
+}  // namespace joinguard::crypto

@@ -185,7 +185,9 @@ TEST(KeyTest, NeverCrashesOnCorruptKeys) {
       seed = seed * 1103515245u + 12345u;
       der[seed % der.size()] ^= static_cast<char>(1u << ((seed >> 8) % 8));
       auto r = PrivateKey::FromPem(PemEncode(block->type, der));
-      if (!r.ok()) EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+      if (!r.ok()) {
+        EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+      }
     }
   }
 }
