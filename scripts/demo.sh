@@ -46,7 +46,7 @@ wait_for_file() {  # path, seconds
 json_field() { sed -n "s/.*\"$2\": *\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p" "$1" | head -n1; }
 
 # A fresh random bootstrap token, as `kubeadm token create` would make.
-rand36() { LC_ALL=C tr -dc 'a-z0-9' </dev/urandom | head -c "$1"; }
+rand36() { head -c 2000 /dev/urandom | LC_ALL=C tr -dc 'a-z0-9' | cut -c "1-$1"; }
 TOKEN="$(rand36 6).$(rand36 16)"
 TOKEN_ID=${TOKEN%%.*}
 

@@ -44,8 +44,16 @@ StatusOr<BootstrapToken> ParseBootstrapToken(std::string_view token) {
     return BootstrapToken{std::string(token.substr(0, kIdLength)),
                           std::string(token.substr(kIdLength + 1))};
   }
-  // Same text as kubeadm (`%q` quotes both, escaping the pattern's backslashes).
-  return InvalidArgumentError("the bootstrap token " + GoQuote(token) + " was not of the form " +
+  // kubeadm's text (`%q` quotes both, escaping the pattern's backslashes), except that the
+  // part after the '.' is redacted: a mistyped token is still mostly a secret, and error
+  // messages end up in logs.
+  std::string shown;
+  if (auto dot = token.find('.'); dot != std::string_view::npos) {
+    shown = GoQuote(std::string(token.substr(0, dot)) + ".<redacted>");
+  } else {
+    shown = "\"<redacted>\"";
+  }
+  return InvalidArgumentError("the bootstrap token " + shown + " was not of the form " +
                               GoQuote(kBootstrapTokenPattern));
 }
 

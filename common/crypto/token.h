@@ -19,9 +19,9 @@ struct BootstrapToken {
   std::string ToString() const { return id + "." + secret; }  // contains the secret: never log
 };
 
-// kubeadm's parser; error text `the bootstrap token "<t>" was not of the form "<pattern>"`
-// (kInvalidArgument). NOTE: the error quotes the input as kubeadm does; callers that log it
-// must redact — use RedactToken().
+// kubeadm's parser; error text `the bootstrap token "<id>.<redacted>" was not of the form "<pattern>"`
+// (kInvalidArgument), except that everything after the '.' is shown as "<redacted>" so that
+// the message is safe to log.
 StatusOr<BootstrapToken> ParseBootstrapToken(std::string_view token);
 bool IsValidBootstrapToken(std::string_view token);  // constant-time secret check
 bool IsValidBootstrapTokenId(std::string_view id);

@@ -32,6 +32,7 @@ inline constexpr Resource kCertificateSigningRequests{"certificates.k8s.io", "v1
 inline constexpr Resource kConfigMaps{"", "v1", "configmaps", "ConfigMap", true};
 inline constexpr Resource kSecrets{"", "v1", "secrets", "Secret", true};
 inline constexpr Resource kNodes{"", "v1", "nodes", "Node", false};
+inline constexpr Resource kNamespaces{"", "v1", "namespaces", "Namespace", false};
 inline constexpr Resource kEvents{"", "v1", "events", "Event", true};
 inline constexpr Resource kLeases{"coordination.k8s.io", "v1", "leases", "Lease", true};
 inline constexpr Resource kSubjectAccessReviews{"authorization.k8s.io", "v1",

@@ -173,6 +173,7 @@ StatusOr<std::string> WaitForCertificate(kube::Client& client, const std::string
     Watchdog watchdog(stop, std::chrono::steady_clock::now() +
                                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(deadline - clock.MonotonicNow()));
     bool deleted = false;
+    const auto watch_start = clock.MonotonicNow();
     Status w = client.Watch<kube::CertificateSigningRequest>(
         "", watch_options,
         [&](kube::WatchEventType type, const kube::CertificateSigningRequest& csr) -> Status {
@@ -187,8 +188,10 @@ StatusOr<std::string> WaitForCertificate(kube::Client& client, const std::string
     if (issued) return *issued;
     if (!terminal.ok()) return terminal;
     if (deleted) return NotFoundError("csr \"" + name + "\" was deleted");
-    if (!w.ok() && w.code() != StatusCode::kCancelled && !kube::IsGone(w)) {
-      last = w;
+    if (!w.ok() && w.code() != StatusCode::kCancelled && !kube::IsGone(w)) last = w;
+    // A watch that ended at once (error, or a server closing streams early) must not turn this
+    // into a busy loop: pause like client-go's list retry before listing again.
+    if (clock.MonotonicNow() - watch_start < options.retry_interval && clock.MonotonicNow() < deadline) {
       wait(std::min(options.retry_interval,
                     std::chrono::duration_cast<config::Duration>(deadline - clock.MonotonicNow())));
     }

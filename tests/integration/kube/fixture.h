@@ -65,6 +65,13 @@ class SandboxTest : public ::testing::Test {
     auto sb = sandbox::Sandbox::Start(o);
     ASSERT_TRUE(sb.ok()) << sb.status();
     sandbox_ = std::move(*sb);
+    // The API server refuses objects in namespaces that do not exist.
+    for (const char* ns : {"paging", "faults", "watch", "quiet", "gone", "close"}) {
+      auto r = sandbox_->CreateObjectForTest(
+          "/api/v1/namespaces",
+          {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
+      ASSERT_TRUE(r.ok()) << r.status();
+    }
   }
 
   // Admin (system:masters, client certificate) config from the sandbox's kubeconfig.

@@ -112,8 +112,9 @@ TEST_F(KubeClientTest, BearerTokensAuthenticate) {
   EXPECT_TRUE(IsUnauthorized(r.status())) << r.status();
 }
 
-TEST_F(KubeClientTest, ServiceAccountTokenFromFile) {
+TEST_F(KubeClientTest, ServiceAccountTokenFromFileIsReReadOnRotation) {
   ASSERT_OK(sandbox_->AddServiceAccountToken("kube-system", "joinguard", "sa-token-1"));
+  ASSERT_OK(sandbox_->AddServiceAccountToken("kube-system", "joinguard", "sa-token-2"));
   char tmpl[] = "/tmp/jg-kube-it-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   const std::string token_file = std::string(tmpl) + "/token";
@@ -123,10 +124,14 @@ TEST_F(KubeClientTest, ServiceAccountTokenFromFile) {
   rc.client_key_pem.clear();
   rc.bearer_token_file = token_file;
   ASSERT_OK_AND_ASSIGN(auto client, MakeClient(rc));
-  ASSERT_OK_AND_ASSIGN(auto created, client->Create(NodeCsr("worker-3")));
-  EXPECT_EQ(created.spec.username, "system:serviceaccount:kube-system:joinguard");
+  // Authenticated as the service account (which has no RBAC grants): 403 naming the user.
+  auto r = client->List<Node>("");
+  EXPECT_TRUE(IsForbidden(r.status())) << r.status();
+  EXPECT_THAT(r.status().message(), HasSubstr("system:serviceaccount:kube-system:joinguard"));
+  ASSERT_OK(files::WriteFileAtomic(token_file, "sa-token-2\n", 0600));
+  EXPECT_TRUE(IsForbidden(client->List<Node>("").status()));
   ASSERT_OK(files::WriteFileAtomic(token_file, "not-a-valid-token\n", 0600));
-  EXPECT_TRUE(IsUnauthorized(client->Create(NodeCsr("worker-3")).status()));
+  EXPECT_TRUE(IsUnauthorized(client->List<Node>("").status()));
 }
 
 // ---- CRUD -----------------------------------------------------------------------------------
@@ -352,16 +357,16 @@ TEST_F(KubeClientTest, WatchStreamsEventsAsTheyHappenAndCancels) {
   lo.timeout_seconds = 120;
   std::mutex mu;
   std::vector<std::pair<WatchEventType, std::string>> seen;
-  std::stop_source stop;
   Status result;
-  std::thread watcher([&] {
+  // jthread: an early ASSERT return still stops and joins the watcher.
+  std::jthread watcher([&](std::stop_token stop) {
     result = client->Watch<ConfigMap>("watch", lo,
                                       [&](WatchEventType t, const ConfigMap& cm) {
                                         std::lock_guard<std::mutex> l(mu);
                                         seen.emplace_back(t, cm.metadata.name);
                                         return OkStatus();
                                       },
-                                      stop.get_token());
+                                      stop);
   });
   auto count = [&] {
     std::lock_guard<std::mutex> l(mu);
@@ -375,7 +380,7 @@ TEST_F(KubeClientTest, WatchStreamsEventsAsTheyHappenAndCancels) {
   ASSERT_OK(client->Delete<ConfigMap>("watch", "w1"));
   ASSERT_TRUE(Eventually([&] { return count() >= 3; }, 10s));
   const auto cancel_at = std::chrono::steady_clock::now();
-  stop.request_stop();
+  watcher.request_stop();
   watcher.join();
   EXPECT_LT(std::chrono::steady_clock::now() - cancel_at, 5s);
   EXPECT_EQ(result.code(), StatusCode::kCancelled) << result;

@@ -57,7 +57,7 @@ void AddAuthenticatedGroup(UserInfo& user) {
   user.groups.emplace_back(kSystemAuthenticated);
 }
 
-std::optional<UserInfo> AuthenticateBootstrapToken(
+static std::optional<UserInfo> AuthenticateBootstrapTokenImpl(
     std::string_view bearer_token,
     const std::function<std::optional<nlohmann::json>(const std::string&)>& get_secret,
     std::chrono::system_clock::time_point now) {
@@ -103,6 +103,17 @@ std::optional<UserInfo> AuthenticateBootstrapToken(
   user.groups.assign(groups.begin(), groups.end());
   AddAuthenticatedGroup(user);
   return user;
+}
+
+std::optional<UserInfo> AuthenticateBootstrapToken(
+    std::string_view bearer_token,
+    const std::function<std::optional<nlohmann::json>(const std::string&)>& get_secret,
+    std::chrono::system_clock::time_point now) {
+  try {
+    return AuthenticateBootstrapTokenImpl(bearer_token, get_secret, now);
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;  // a malformed Secret authenticates nobody
+  }
 }
 
 UserInfo UserFromClientCert(const std::string& cn, const std::vector<std::string>& orgs) {

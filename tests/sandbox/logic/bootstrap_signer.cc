@@ -48,12 +48,12 @@ bool IsBootstrapTokenSecret(const json& secret) {
 
 }  // namespace
 
-bool IsExpiredBootstrapTokenSecret(const json& secret, std::chrono::system_clock::time_point now) {
+static bool IsExpiredImpl(const json& secret, std::chrono::system_clock::time_point now) {
   if (!IsBootstrapTokenSecret(secret)) return false;
   return HasExpired(secret, now);
 }
 
-std::optional<json> ResignClusterInfo(const json& cluster_info, const std::vector<json>& token_secrets,
+static std::optional<json> ResignImpl(const json& cluster_info, const std::vector<json>& token_secrets,
                                       std::chrono::system_clock::time_point now) {
   if (!cluster_info.is_object() || !cluster_info.contains("data") || !cluster_info["data"].is_object()) {
     return std::nullopt;
@@ -96,6 +96,23 @@ std::optional<json> ResignClusterInfo(const json& cluster_info, const std::vecto
   if (!old_sigs.empty()) need_update = true;
   if (!need_update) return std::nullopt;
   return out;
+}
+
+bool IsExpiredBootstrapTokenSecret(const json& secret, std::chrono::system_clock::time_point now) {
+  try {
+    return IsExpiredImpl(secret, now);
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
+
+std::optional<json> ResignClusterInfo(const json& cluster_info, const std::vector<json>& token_secrets,
+                                      std::chrono::system_clock::time_point now) {
+  try {
+    return ResignImpl(cluster_info, token_secrets, now);
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace joinguard::sandbox::logic

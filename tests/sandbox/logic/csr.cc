@@ -456,7 +456,7 @@ Status AdmitCsrSubjectRestriction(const json& csr) {
   return OkStatus();
 }
 
-Status PrepareCsrForCreate(json& csr, const UserInfo& user) {
+static Status PrepareCsrForCreateImpl(json& csr, const UserInfo& user) {
   if (!csr.is_object()) {
     return InvalidArgumentError("CertificateSigningRequest must be a JSON object").WithReason("BadRequest", 400);
   }
@@ -481,7 +481,7 @@ Status PrepareCsrForCreate(json& csr, const UserInfo& user) {
   return AdmitCsrSubjectRestriction(csr);
 }
 
-Status ValidateCsrApprovalUpdate(const json& old_csr, json& new_csr, std::chrono::system_clock::time_point now) {
+static Status ValidateCsrApprovalUpdateImpl(const json& old_csr, json& new_csr, std::chrono::system_clock::time_point now) {
   if (!new_csr.is_object()) return InvalidArgumentError("CertificateSigningRequest must be a JSON object").WithReason("BadRequest", 400);
   // csrApprovalStrategy.PrepareForUpdate: only conditions come from the request.
   json conditions = Conditions(new_csr);
@@ -497,7 +497,7 @@ Status ValidateCsrApprovalUpdate(const json& old_csr, json& new_csr, std::chrono
   return ValidateUpdate(old_csr, new_csr, /*allow_approval=*/true, /*allow_certificate=*/false);
 }
 
-Status ValidateCsrStatusUpdate(const json& old_csr, json& new_csr, std::chrono::system_clock::time_point now) {
+static Status ValidateCsrStatusUpdateImpl(const json& old_csr, json& new_csr, std::chrono::system_clock::time_point now) {
   if (!new_csr.is_object()) return InvalidArgumentError("CertificateSigningRequest must be a JSON object").WithReason("BadRequest", 400);
   // csrStatusStrategy.PrepareForUpdate: spec kept; existing Approved/Denied copied back.
   new_csr["spec"] = old_csr.value("spec", json::object());
@@ -530,6 +530,48 @@ Status ValidateCsrStatusUpdate(const json& old_csr, json& new_csr, std::chrono::
   return ValidateUpdate(old_csr, new_csr, /*allow_approval=*/false, /*allow_certificate=*/true);
 }
 
+static Status ValidateCsrMainUpdateImpl(const json& old_csr, json& new_csr);
+
+namespace {
+Status MalformedObject(const nlohmann::json::exception& e) {
+  return InvalidArgumentError(std::string("CertificateSigningRequest in version \"v1\" cannot be handled as a "
+                                          "CertificateSigningRequest: ") + e.what())
+      .WithReason("BadRequest", 400);
+}
+}  // namespace
+
+Status PrepareCsrForCreate(json& csr, const UserInfo& user) {
+  try {
+    return PrepareCsrForCreateImpl(csr, user);
+  } catch (const nlohmann::json::exception& e) {
+    return MalformedObject(e);
+  }
+}
+
+Status ValidateCsrApprovalUpdate(const json& old_csr, json& new_csr, std::chrono::system_clock::time_point now) {
+  try {
+    return ValidateCsrApprovalUpdateImpl(old_csr, new_csr, now);
+  } catch (const nlohmann::json::exception& e) {
+    return MalformedObject(e);
+  }
+}
+
+Status ValidateCsrStatusUpdate(const json& old_csr, json& new_csr, std::chrono::system_clock::time_point now) {
+  try {
+    return ValidateCsrStatusUpdateImpl(old_csr, new_csr, now);
+  } catch (const nlohmann::json::exception& e) {
+    return MalformedObject(e);
+  }
+}
+
+Status ValidateCsrMainUpdate(const json& old_csr, json& new_csr) {
+  try {
+    return ValidateCsrMainUpdateImpl(old_csr, new_csr);
+  } catch (const nlohmann::json::exception& e) {
+    return MalformedObject(e);
+  }
+}
+
 Status ValidateCsrApprovalUpdate(const json& old_csr, json& new_csr) {
   return ValidateCsrApprovalUpdate(old_csr, new_csr, std::chrono::system_clock::now());
 }
@@ -538,7 +580,7 @@ Status ValidateCsrStatusUpdate(const json& old_csr, json& new_csr) {
   return ValidateCsrStatusUpdate(old_csr, new_csr, std::chrono::system_clock::now());
 }
 
-Status ValidateCsrMainUpdate(const json& old_csr, json& new_csr) {
+static Status ValidateCsrMainUpdateImpl(const json& old_csr, json& new_csr) {
   if (!new_csr.is_object()) return InvalidArgumentError("CertificateSigningRequest must be a JSON object").WithReason("BadRequest", 400);
   // csrStrategy.PrepareForUpdate: spec and status are reset to the stored values.
   new_csr["spec"] = old_csr.value("spec", json::object());

@@ -308,3 +308,25 @@ TEST(CsrAdmissionTest, ApproveAndSignNeedSignerPermission) {
 
 }  // namespace
 }  // namespace joinguard::sandbox::logic
+
+namespace joinguard::sandbox::logic {
+namespace {
+
+// Malformed JSON shapes never throw out of the logic modules.
+TEST(MalformedInputTest, NoExceptionsCrossTheBoundary) {
+  json csr = testing::KubeletClientCsr("c");
+  csr["metadata"] = "not an object";
+  Status s = PrepareCsrForCreate(csr, Bootstrapper());
+  EXPECT_THAT(s, StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_EQ(s.http_status(), 400);
+  json weird = testing::KubeletClientCsr("c");
+  weird["spec"]["signerName"] = 42;
+  EXPECT_THAT(PrepareCsrForCreate(weird, Bootstrapper()), StatusIs(StatusCode::kInvalidArgument));
+  json old_csr = testing::KubeletClientCsr("c");
+  json upd = old_csr;
+  upd["status"] = {{"conditions", {{{"type", 7}, {"status", "True"}}}}};
+  EXPECT_THAT(ValidateCsrApprovalUpdate(old_csr, upd, FixedNow()), StatusIs(StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace joinguard::sandbox::logic

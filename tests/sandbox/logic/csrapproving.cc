@@ -21,7 +21,7 @@ struct Recognizer {
 
 }  // namespace
 
-std::optional<json> AutoApprove(
+static std::optional<json> AutoApproveImpl(
     const json& csr, const std::function<bool(const UserInfo&, const std::string&)>& allowed_create_on) {
   if (!csr.is_object() || !csr.contains("spec") || !csr["spec"].is_object()) return std::nullopt;
   const json& spec = csr["spec"];
@@ -91,6 +91,15 @@ std::optional<json> AutoApprove(
     return out;
   }
   return std::nullopt;
+}
+
+std::optional<json> AutoApprove(
+    const json& csr, const std::function<bool(const UserInfo&, const std::string&)>& allowed_create_on) {
+  try {
+    return AutoApproveImpl(csr, allowed_create_on);
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace joinguard::sandbox::logic

@@ -133,7 +133,7 @@ bool RuleAllows(const RequestAttributes& attrs, const json& rule) {
   return VerbMatches(rule, attrs.verb) && NonResourceUrlMatches(rule, attrs.path);
 }
 
-AuthzDecision Authorize(const RequestAttributes& attrs, const RbacObjects& rbac) {
+static AuthzDecision AuthorizeImpl(const RequestAttributes& attrs, const RbacObjects& rbac) {
   for (const auto& g : attrs.user.groups) {
     if (g == kSystemMasters) return {true, ""};
   }
@@ -180,6 +180,14 @@ AuthzDecision Authorize(const RequestAttributes& attrs, const RbacObjects& rbac)
     }
   }
   return {false, ""};
+}
+
+AuthzDecision Authorize(const RequestAttributes& attrs, const RbacObjects& rbac) {
+  try {
+    return AuthorizeImpl(attrs, rbac);
+  } catch (const nlohmann::json::exception& e) {
+    return {false, std::string("RBAC: malformed RBAC object: ") + e.what()};
+  }
 }
 
 std::string ForbiddenMessage(const RequestAttributes& attrs) {

@@ -78,8 +78,8 @@ std::chrono::seconds SignerDuration(const nlohmann::json& csr) {
   return requested;
 }
 
-std::optional<nlohmann::json> SignCsr(const nlohmann::json& csr, const CaMaterial& ca,
-                                      std::chrono::system_clock::time_point now) {
+static std::optional<nlohmann::json> SignCsrImpl(const nlohmann::json& csr, const CaMaterial& ca,
+                                                 std::chrono::system_clock::time_point now) {
   if (!csr.is_object() || !csr.contains("spec") || !csr["spec"].is_object()) return std::nullopt;
   const std::string signer = csr["spec"].value("signerName", "");
   if (signer != kKubeletClientSigner && signer != kKubeletServingSigner) return std::nullopt;
@@ -135,6 +135,15 @@ std::optional<nlohmann::json> SignCsr(const nlohmann::json& csr, const CaMateria
   if (!cert.ok()) return std::nullopt;
   out["status"]["certificate"] = crypto::Base64Encode(cert->ToPem());
   return out;
+}
+
+std::optional<nlohmann::json> SignCsr(const nlohmann::json& csr, const CaMaterial& ca,
+                                      std::chrono::system_clock::time_point now) {
+  try {
+    return SignCsrImpl(csr, ca, now);
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;  // malformed object: nothing the signer can do
+  }
 }
 
 }  // namespace joinguard::sandbox::logic

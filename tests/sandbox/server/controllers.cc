@@ -95,6 +95,8 @@ std::optional<SteadyTime> Controllers::SyncSigner() {
   for (const auto& csr : store_.List(kCsrGvr, "").items) {
     auto signed_csr = logic::SignCsr(csr, ca_, clock_.Now());
     if (!signed_csr) continue;
+    // Through the /status strategy, as the real signer's UpdateStatus call (timestamps, rules).
+    if (!logic::ValidateCsrStatusUpdate(csr, *signed_csr, clock_.Now()).ok()) continue;
     if (WriteIfUnchanged(store_, kCsrGvr, csr, *signed_csr).ok()) {
       Log("csrsigning: signed (or failed) certificate", csr["metadata"].value("name", ""));
     }
@@ -161,6 +163,8 @@ std::optional<SteadyTime> Controllers::SyncApprover() {
     if (logic::CsrHasCondition(csr, "Approved") || logic::CsrHasCondition(csr, "Denied")) continue;
     auto approved = logic::AutoApprove(csr, allowed);
     if (!approved) continue;
+    // Through the /approval strategy, as the real approver's UpdateApproval call.
+    if (!logic::ValidateCsrApprovalUpdate(csr, *approved, clock_.Now()).ok()) continue;
     if (WriteIfUnchanged(store_, kCsrGvr, csr, *approved).ok()) {
       Log("csrapproving: auto-approved", csr["metadata"].value("name", ""));
     }

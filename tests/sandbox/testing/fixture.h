@@ -24,7 +24,7 @@ using ::joinguard::testing::IsOk;
 using ::joinguard::testing::StatusIs;
 
 class SandboxTest : public ::testing::Test {
- protected:
+ public:
   void StartSandbox(SandboxOptions options = {}) {
     auto sb = Sandbox::Start(options);
     ASSERT_TRUE(sb.ok()) << sb.status();

@@ -76,7 +76,14 @@ StatusOr<Response> HttpsClient::Request(const std::string& method, const std::st
   try {
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     SetCommon(req, host_, port_, options_);
-    for (const auto& [k, v] : headers) req.insert(k, v);
+    for (const auto& [k, v] : headers) {
+      // Accept replaces the default; other headers may repeat (Impersonate-Group).
+      if (boost::beast::iequals(k, "accept")) {
+        req.set(http::field::accept, v);
+      } else {
+        req.insert(k, v);
+      }
+    }
     if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
       req.set(http::field::content_type, content_type);
       req.body() = body;

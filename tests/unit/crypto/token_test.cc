@@ -43,11 +43,19 @@ TEST(BootstrapTokenTest, InvalidTokensAreRejected) {
   }
 }
 
-TEST(BootstrapTokenTest, ErrorTextMatchesKubeadm) {
-  // fmt.Errorf("the bootstrap token %q was not of the form %q", token, BootstrapTokenPattern)
+TEST(BootstrapTokenTest, ErrorTextMatchesKubeadmButRedactsTheSecret) {
+  // kubeadm: fmt.Errorf("the bootstrap token %q was not of the form %q", token, pattern); we
+  // redact the part after the '.', since a mistyped token is still mostly a secret.
+  EXPECT_THAT(ParseBootstrapToken("abcdef.0123456789ABCDEF"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       ::testing::AllOf(::testing::HasSubstr("\"abcdef.<redacted>\""),
+                                        ::testing::Not(::testing::HasSubstr("0123456789")))));
+  EXPECT_THAT(ParseBootstrapToken("nodot0123456789"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       ::testing::Not(::testing::HasSubstr("0123456789"))));
   EXPECT_THAT(ParseBootstrapToken("foo.bar"),
               StatusIs(StatusCode::kInvalidArgument,
-                       R"(the bootstrap token "foo.bar" was not of the form "\\A([a-z0-9]{6})\\.([a-z0-9]{16})\\z")"));
+                       R"(the bootstrap token "foo.<redacted>" was not of the form "\\A([a-z0-9]{6})\\.([a-z0-9]{16})\\z")"));
 }
 
 TEST(BootstrapTokenTest, TokenIds) {
