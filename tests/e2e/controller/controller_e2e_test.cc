@@ -502,6 +502,31 @@ TEST_F(ControllerE2eTest, PolicyEditTakesEffectWithoutRestartAndBrokenEditIsReje
   EXPECT_EQ(Conditions(csr2)[0]["type"], "Approved") << "the last good policy still applies";
 }
 
+TEST_F(ControllerE2eTest, CsrLeftPendingCanStillBeApprovedByAnAdminWithKubectl) {
+  WritePolicy("onPass: leave-pending\n");
+  ControllerProcess& ctl = StartController("ctl");
+  auto client = ClientWith(kToken);
+  TestCsr t;
+  t.name = "manual-1";
+  Submit(*client, t);
+  ASSERT_TRUE(WaitUntil([&] { return ctl.Audit().find("\"csr\":\"manual-1\"") != std::string::npos; })) << ctl.Log();
+  // The real kubectl (the seed page's manual flow), with a fresh HOME and cache.
+  std::string cmd = "HOME=" + dir_ + " kubectl --kubeconfig " + dir_ + "/admin.conf --cache-dir " + dir_ +
+                    "/kcache certificate approve manual-1 > " + dir_ + "/kubectl.out 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFile(dir_ + "/kubectl.out");
+  json csr = WaitDecided("manual-1");
+  auto conds = Conditions(csr);
+  ASSERT_EQ(conds.size(), 1u) << csr.dump();
+  EXPECT_EQ(conds[0]["type"], "Approved");
+  EXPECT_EQ(conds[0]["reason"], "KubectlApprove");
+  auto signed_csr = sandbox_->WaitForObjectForTest(
+      std::string(kCsrPath) + "manual-1",
+      [](const json& o) { return !o.value("status", json::object()).value("certificate", "").empty(); }, kTimeout);
+  EXPECT_TRUE(signed_csr.ok()) << signed_csr.status();
+  // The controller sees the human's decision and leaves it alone.
+  EXPECT_THAT(ctl.Audit(), ::testing::Not(::testing::HasSubstr("\"decision\":\"approve\"")));
+}
+
 TEST_F(ControllerE2eTest, MetricsPassPromtoolAndWarnAboutTheAutoapproveBinding) {
   // Re-create kubeadm's binding: the controller must warn (log, metric, readiness detail).
   json crb = {{"apiVersion", "rbac.authorization.k8s.io/v1"},
