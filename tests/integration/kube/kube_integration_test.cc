@@ -347,6 +347,24 @@ TEST_F(KubeClientTest, Injected503IsRetriedForGetButNotForPost) {
   ASSERT_OK(client->Get<ConfigMap>("faults", "x"));
 }
 
+TEST_F(KubeClientTest, PerRequestTimeoutIsDeadlineExceeded) {
+  RestConfig rc = AdminConfig();
+  rc.timeout = 500ms;
+  rc.max_retries = 0;
+  ASSERT_OK_AND_ASSIGN(auto client, MakeClient(rc));
+  sandbox::FaultRule slow;
+  slow.path_prefix = "/api/v1/namespaces/quiet/configmaps";
+  slow.status = 200;  // latency only
+  slow.latency = 5s;
+  sandbox_->AddFault(slow);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = client->Get<ConfigMap>("quiet", "x");
+  EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded) << r.status();
+  EXPECT_TRUE(IsServerTimeout(r.status()));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+  sandbox_->ClearFaults();
+}
+
 // ---- Watch ----------------------------------------------------------------------------------
 
 TEST_F(KubeClientTest, WatchStreamsEventsAsTheyHappenAndCancels) {

@@ -1,4 +1,5 @@
 // Two electors contending for one Lease on the sandbox (short durations).
+#include <cstdio>
 #include <regex>
 #include <thread>
 
@@ -78,6 +79,11 @@ void RunContention(LeaderElectionTest* t, Client& ca, Client& cb, bool release,
   EXPECT_EQ(leader.stopped.load(), 1);
   ASSERT_TRUE(Eventually([&] { return follower.elector->IsLeader(); }, 10s));
   const auto takeover = std::chrono::steady_clock::now() - stop_at;
+  std::fprintf(stderr, "leader %s stopped (release=%d); %s took over after %lld ms\n",
+               leader.elector->GetLeader().c_str(), release ? 1 : 0,
+               follower.elector->GetLeader().c_str(),
+               static_cast<long long>(
+                   std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count()));
   EXPECT_LE(takeover, max_takeover)
       << "took " << std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count() << " ms";
   auto after = sb.GetObjectForTest(path);

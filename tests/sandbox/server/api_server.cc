@@ -135,18 +135,21 @@ std::string NameProblem(const std::string& name) {
 json DecodeBody(const HttpRequest& req, const ResourceType* type, Status* error) {
   std::string media = MediaType(req.Header("content-type"));
   if (media == std::string(logic::kProtobufContentType)) {
-    if (type && type->resource == "certificatesigningrequests") {
-      auto decoded = logic::DecodeCsrProtobuf(req.body);
-      if (!decoded.ok()) {
-        *error = BadRequest("unable to decode protobuf body: " + decoded.status().message());
-        return nullptr;
-      }
-      return *decoded;
+    // Typed clients of kubectl >= 1.32 send protobuf (reference/k8s-api.md §0.1): CSR approval
+    // and access reviews are decoded; anything else is 415 as from a JSON-only server.
+    auto decoded = logic::DecodeProtobufObject(req.body);
+    if (!decoded.ok()) {
+      Status s = decoded.status();
+      if (s.http_status() == 0) s.WithReason("BadRequest", 400);
+      *error = s;
+      return nullptr;
     }
-    *error = ApiErr(StatusCode::kInvalidArgument, "UnsupportedMediaType", 415,
-                    "the body of the request was in an unknown format - accepted media types "
-                    "include: application/json, application/yaml");
-    return nullptr;
+    if (type && decoded->value("kind", "") != type->kind) {
+      *error = BadRequest("the kind in the protobuf body (" + decoded->value("kind", "") +
+                          ") does not match the expected kind (" + type->kind + ")");
+      return nullptr;
+    }
+    return *decoded;
   }
   json body = json::parse(req.body, nullptr, false);
   if (body.is_discarded()) {

@@ -1,0 +1,144 @@
+// Unit tests of the sandbox's API machinery pieces (no network): RequestInfo parsing, selectors,
+// patches, the store's RV/410 rules, HumanDuration.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/runtime/clock.h"
+#include "tests/sandbox/server/patch.h"
+#include "tests/sandbox/server/request_info.h"
+#include "tests/sandbox/server/selectors.h"
+#include "tests/sandbox/server/store.h"
+#include "tests/sandbox/server/tables.h"
+#include "tests/testing/status_matchers.h"
+
+namespace joinguard::sandbox {
+namespace {
+
+using ::joinguard::testing::StatusIs;
+using nlohmann::json;
+
+TEST(RequestInfoTest, ParsesLikeTheApiserver) {
+  struct Case {
+    std::string method, path;
+    bool watch;
+    std::string verb, group, ns, resource, name, sub;
+    bool resource_request;
+  };
+  const std::vector<Case> cases = {
+      {"GET", "/api/v1/namespaces/ns1/configmaps", false, "list", "", "ns1", "configmaps", "", "", true},
+      {"GET", "/api/v1/namespaces/ns1/configmaps", true, "watch", "", "ns1", "configmaps", "", "", true},
+      {"GET", "/api/v1/watch/namespaces/ns1/configmaps/x", false, "watch", "", "ns1", "configmaps", "x", "", true},
+      {"GET", "/api/v1/namespaces/ns1", false, "get", "", "ns1", "namespaces", "ns1", "", true},
+      {"PUT", "/api/v1/namespaces/ns1/status", false, "update", "", "ns1", "namespaces", "ns1", "status", true},
+      {"PUT", "/apis/certificates.k8s.io/v1/certificatesigningrequests/c/approval", false, "update",
+       "certificates.k8s.io", "", "certificatesigningrequests", "c", "approval", true},
+      {"DELETE", "/api/v1/namespaces/a/secrets", false, "deletecollection", "", "a", "secrets", "", "", true},
+      {"POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", false, "create",
+       "authorization.k8s.io", "", "subjectaccessreviews", "", "", true},
+      {"GET", "/apis/apps/v1", false, "get", "apps", "", "", "", "", false},
+      {"GET", "/apis/apps", false, "get", "", "", "", "", "", false},
+      {"GET", "/version", false, "get", "", "", "", "", "", false},
+      {"POST", "/healthz", false, "post", "", "", "", "", "", false},
+  };
+  for (const auto& c : cases) {
+    RequestInfo info = ParseRequestInfo(c.method, c.path, c.watch);
+    SCOPED_TRACE(c.method + " " + c.path);
+    EXPECT_EQ(info.resource_request, c.resource_request);
+    EXPECT_EQ(info.verb, c.verb);
+    if (c.resource_request) {
+      EXPECT_EQ(info.group, c.group);
+      EXPECT_EQ(info.ns, c.ns);
+      EXPECT_EQ(info.resource, c.resource);
+      EXPECT_EQ(info.name, c.name);
+      EXPECT_EQ(info.subresource, c.sub);
+    }
+  }
+}
+
+TEST(SelectorTest, LabelSyntaxErrorsAreRejected) {
+  EXPECT_THAT(LabelSelector::Parse("a in (x"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(LabelSelector::Parse("a,,b"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(LabelSelector::Parse("a b (x)"), StatusIs(StatusCode::kInvalidArgument));
+  ASSERT_OK_AND_ASSIGN(auto sel, LabelSelector::Parse(" env in (prod, staging) , !canary "));
+  EXPECT_TRUE(sel.Matches(json{{"metadata", {{"labels", {{"env", "prod"}}}}}}));
+  EXPECT_FALSE(sel.Matches(json{{"metadata", {{"labels", {{"env", "prod"}, {"canary", "1"}}}}}}));
+  EXPECT_FALSE(sel.Matches(json{{"metadata", json::object()}}));
+}
+
+TEST(SelectorTest, FieldSelectorAllowList) {
+  EXPECT_THAT(FieldSelector::Parse("spec.nodeName=x", {}), StatusIs(StatusCode::kInvalidArgument));
+  ASSERT_OK_AND_ASSIGN(auto sel, FieldSelector::Parse("spec.signerName==a/b,metadata.name!=x",
+                                                      {"spec.signerName"}));
+  EXPECT_TRUE(sel.Matches(json{{"metadata", {{"name", "y"}}}, {"spec", {{"signerName", "a/b"}}}}));
+  EXPECT_FALSE(sel.Matches(json{{"metadata", {{"name", "x"}}}, {"spec", {{"signerName", "a/b"}}}}));
+}
+
+TEST(PatchTest, StrategicMergeDirectives) {
+  json target = {{"spec", {{"containers", {{{"name", "a"}, {"image", "1"}, {"ports", {{{"containerPort", 80}}}}},
+                                           {{"name", "b"}, {"image", "1"}}}},
+                           {"finalizers", {"x"}}}}};
+  json patch = {{"spec", {{"$setElementOrder/containers", {{{"name", "b"}}, {{"name", "a"}}}},
+                          {"containers", {{{"name", "a"}, {"ports", {{{"containerPort", 443}}}}}}},
+                          {"$deleteFromPrimitiveList/finalizers", {"x"}}}}};
+  ASSERT_OK_AND_ASSIGN(json out, ApplyStrategicMergePatch(target, patch));
+  ASSERT_EQ(out["spec"]["containers"].size(), 2u);
+  EXPECT_EQ(out["spec"]["containers"][0]["name"], "b");
+  EXPECT_EQ(out["spec"]["containers"][1]["ports"].size(), 2u);  // merged by containerPort
+  EXPECT_EQ(out["spec"]["finalizers"], json::array());
+  json replace = {{"spec", {{"containers", {{{"$patch", "replace"}}, {{"name", "z"}}}}}}};
+  ASSERT_OK_AND_ASSIGN(json out2, ApplyStrategicMergePatch(target, replace));
+  EXPECT_EQ(out2["spec"]["containers"], json::array({{{"name", "z"}}}));
+  json retain = {{"spec", {{"$retainKeys", {"containers"}}}}};
+  ASSERT_OK_AND_ASSIGN(json out3, ApplyStrategicMergePatch(target, retain));
+  EXPECT_FALSE(out3["spec"].contains("finalizers"));
+}
+
+TEST(PatchTest, JsonPatchOperations) {
+  json doc = {{"a", {1, 2}}, {"b", "x"}};
+  json ops = json::array({{{"op", "move"}, {"from", "/b"}, {"path", "/c"}},
+                          {{"op", "add"}, {"path", "/a/1"}, {"value", 9}},
+                          {{"op", "remove"}, {"path", "/a/0"}},
+                          {{"op", "copy"}, {"from", "/c"}, {"path", "/d"}}});
+  ASSERT_OK_AND_ASSIGN(json out, ApplyJsonPatch(doc, ops));
+  EXPECT_EQ(out, json({{"a", {9, 2}}, {"c", "x"}, {"d", "x"}}));
+  EXPECT_THAT(ApplyJsonPatch(doc, json::array({{{"op", "replace"}, {"path", "/zz"}, {"value", 1}}})),
+              StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(StoreTest, ResourceVersionsConflictsAndExpiredWatches) {
+  runtime::FakeClock clock;
+  Store store(clock, std::chrono::seconds(10), 1000);
+  json cm = {{"metadata", {{"name", "a"}, {"namespace", "n"}}}};
+  ASSERT_OK_AND_ASSIGN(json created, store.Create("/v1/configmaps", cm));
+  EXPECT_EQ(created["metadata"]["resourceVersion"], "1");
+  EXPECT_THAT(store.Create("/v1/configmaps", cm), StatusIs(StatusCode::kAlreadyExists));
+  // No-op update: no RV bump.
+  ASSERT_OK_AND_ASSIGN(json same, store.Update("/v1/configmaps", "n", "a",
+                                               [](const json& c) { return StatusOr<json>(c); }));
+  EXPECT_EQ(same["metadata"]["resourceVersion"], "1");
+  EXPECT_EQ(store.rv(), 1);
+  clock.Advance(std::chrono::seconds(11));
+  ASSERT_OK(store.Create("/v1/configmaps", json{{"metadata", {{"name", "b"}, {"namespace", "n"}}}}).status());
+  // Event rv=1 is now older than the window: a watch from 0 is expired, from 1 is fine.
+  EXPECT_THAT(store.Subscribe(nullptr, 0), StatusIs(StatusCode::kOutOfRange));
+  ASSERT_OK_AND_ASSIGN(auto sub, store.Subscribe(nullptr, 1));
+  StoreEvent e;
+  ASSERT_TRUE(sub->TryNext(&e));
+  EXPECT_EQ(e.name, "b");
+  EXPECT_EQ(e.rv, 2);
+  store.Unsubscribe(sub);
+}
+
+TEST(TablesTest, HumanDurationLikeKubectl) {
+  using std::chrono::seconds;
+  EXPECT_EQ(HumanDuration(seconds(5)), "5s");
+  EXPECT_EQ(HumanDuration(seconds(119)), "119s");
+  EXPECT_EQ(HumanDuration(seconds(200)), "3m20s");
+  EXPECT_EQ(HumanDuration(seconds(3600)), "60m");
+  EXPECT_EQ(HumanDuration(seconds(5 * 3600 + 60)), "5h1m");
+  EXPECT_EQ(HumanDuration(seconds(30 * 3600)), "30h");
+  EXPECT_EQ(HumanDuration(seconds(3 * 86400)), "3d");
+}
+
+}  // namespace
+}  // namespace joinguard::sandbox
