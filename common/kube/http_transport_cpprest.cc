@@ -197,19 +197,37 @@ class CpprestTransport final : public HttpTransport {
     } catch (const http::http_exception& e) {
       msg = e.what();
       ec = e.error_code();
+      // The error_code often says more than what() ("certificate verify failed" vs "Error in
+      // SSL handshake").
+      // Handshake failures carry a packed OpenSSL error (e.g. 0x0A000086) that the system
+      // category renders as "Unknown error"; ask OpenSSL for its reason string.
+      if (ec) {
+        std::string detail = ec.message();
+        const auto packed = static_cast<unsigned long>(static_cast<unsigned int>(ec.value()));
+        if (ERR_GET_LIB(packed) != 0) {
+          if (const char* r = ERR_reason_error_string(packed)) detail = r;
+        }
+        if (msg.find(detail) == std::string::npos) msg += " (" + detail + ")";
+      }
     } catch (const std::exception& e) {
       msg = e.what();
     } catch (...) {
       msg = "unknown error";
     }
     if (stop.stop_requested()) return CancelledError(what + ": cancelled");
-    if (Contains(msg, "certificate verify failed") || Contains(msg, "handshake")) {
+    if (Contains(msg, "certificate verify failed")) {
       return UnavailableError("TLS handshake with " + config_.server +
                               " failed: certificate verify failed (" + msg +
                               "); the server's certificate is not signed by the configured CA "
                               "or does not match the host name; check the CA "
                               "(certificate-authority / certificate-authority-data) and the "
                               "server URL")
+          .WithReason(std::string(kReasonTLSVerifyFailed), 0);
+    }
+    if (Contains(msg, "handshake")) {
+      return UnavailableError("TLS handshake with " + config_.server + " failed (" + msg +
+                              "); check the CA, the client certificate and key, and that the "
+                              "server URL points at a TLS endpoint")
           .WithReason(std::string(kReasonTLSVerifyFailed), 0);
     }
     if (ec == std::errc::timed_out || Contains(msg, "timed out") || Contains(msg, "timeout")) {

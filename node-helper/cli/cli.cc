@@ -87,8 +87,8 @@ ParseResult Parse(const std::vector<std::string>& argv) {
   app.set_help_all_flag();
 
   config::JoinFlags join_flags;
-  CLI::App* join = app.add_subcommand(
-      "join", "Run this on any machine you wish to join an existing cluster\n\n" + phases::PhasesHelp(kJoinUse));
+  CLI::App* join = app.add_subcommand("join", "Run this on any machine you wish to join an existing cluster");
+  join->footer("\n" + phases::PhasesHelp(kJoinUse));
   AddJoinFlags(join, &join_flags);
 
   CLI::App* phase = join->add_subcommand("phase", "Use this command to invoke single phase of the join workflow");

@@ -123,6 +123,9 @@ StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& ho
     cfg.skip_phases = flags.skip_phases;
     cfg.patches_directory = flags.patches;
   }
+  if (!cfg.patches_directory.empty()) {
+    out.warnings.push_back("patches (\"" + cfg.patches_directory + "\") are not applied by joinguard-node");
+  }
   // The node name: --node-name wins, then the file's, then the host name; always lower-cased.
   std::string requested = !flags.node_name.empty() ? flags.node_name
                           : !cfg.node_registration.name.empty() ? cfg.node_registration.name

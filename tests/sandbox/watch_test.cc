@@ -109,6 +109,17 @@ TEST_F(WatchTest, BookmarksWhenAllowed) {
   EXPECT_THAT(plain->Next(milliseconds(700)), StatusIs(StatusCode::kDeadlineExceeded));
 }
 
+TEST_F(WatchTest, BookmarkShortlyBeforeTheWatchDeadline) {
+  Start();  // bookmark interval 60 s: the only bookmark is the one ~2 s before the deadline
+  std::string rv = ListRv();
+  ASSERT_OK_AND_ASSIGN(auto watch, Admin().Watch(
+      kCms + "?watch=true&allowWatchBookmarks=true&timeoutSeconds=5&resourceVersion=" + rv));
+  ASSERT_OK_AND_ASSIGN(json e, watch->Next(kWait));
+  EXPECT_EQ(e["type"], "BOOKMARK");
+  EXPECT_THAT(watch->Next(kWait), StatusIs(StatusCode::kOutOfRange));
+  EXPECT_TRUE(watch->ended_cleanly());
+}
+
 TEST_F(WatchTest, TimeoutSecondsEndsTheStreamCleanly) {
   Start();
   std::string rv = ListRv();

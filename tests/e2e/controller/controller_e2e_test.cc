@@ -466,6 +466,21 @@ TEST_F(ControllerE2eTest, TwoReplicasDecideEachCsrExactlyOnce) {
   EXPECT_THAT(standby.Metrics(), ::testing::HasSubstr("joinguard_leader 1"));
 }
 
+TEST_F(ControllerE2eTest, LeaderThatCannotRenewItsLeaseExits) {
+  ControllerProcess& ctl = StartController(
+      "lonely", {"--leader-elect", "--leader-election-namespace", "kube-system", "--lease-duration", "2s",
+                 "--renew-deadline", "1500ms", "--retry-period", "300ms"});
+  ASSERT_TRUE(WaitUntil([&] { return ctl.Metrics().find("joinguard_leader 1") != std::string::npos; }));
+  // The API server stops answering Lease requests: the renew deadline passes and the
+  // controller must stop writing and exit non-zero so that it restarts cleanly.
+  sandbox::FaultRule fault;
+  fault.path_prefix = "/apis/coordination.k8s.io";
+  fault.status = 500;
+  sandbox_->AddFault(fault);
+  ASSERT_TRUE(WaitUntil([&] { return ctl.Log().find("leader election lost") != std::string::npos; })) << ctl.Log();
+  EXPECT_EQ(ctl.Stop(), 1) << ctl.Log();
+}
+
 TEST_F(ControllerE2eTest, PolicyEditTakesEffectWithoutRestartAndBrokenEditIsRejected) {
   WritePolicy("onPass: leave-pending\n");
   ControllerProcess& ctl = StartController("ctl");

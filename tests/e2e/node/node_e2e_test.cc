@@ -17,6 +17,7 @@
 #include "common/crypto/jws.h"
 #include "common/crypto/pin.h"
 #include "common/files/atomic_file.h"
+#include "node-helper/discovery/https/https.h"
 #include "tests/sandbox/sandbox.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
@@ -109,9 +110,10 @@ class NodeJoinE2eTest : public ::testing::Test {
                              std::chrono::seconds(60), {{"HOME", home}});
     EXPECT_OK(whoami);
     if (whoami.ok() && whoami->exit_code == 0) return whoami->out;
-    // No SelfSubjectReview: the server names the authenticated user in its answer.
+    // No SelfSubjectReview in this server: ask for something a node may not read; the
+    // Forbidden answer names the authenticated user ("User \"system:node:...\" cannot ...").
     auto nodes = RunCommand({"/usr/bin/kubectl", "--kubeconfig", root_ + "/etc/kubernetes/kubelet.conf", "--cache-dir",
-                             home + "/cache", "get", "nodes"},
+                             home + "/cache", "get", "secrets", "-n", "kube-system"},
                             std::chrono::seconds(60), {{"HOME", home}});
     EXPECT_OK(nodes);
     return nodes.ok() ? nodes->out + nodes->err : "";
@@ -221,6 +223,7 @@ TEST_F(NodeJoinE2eTest, ManualApprovalByAnAdmin) {
 TEST_F(NodeJoinE2eTest, DeniedCsrFailsWithTheApproversReason) {
   sandbox::SandboxOptions options;
   options.autoapprove_binding = false;
+  options.admin_kubeconfig_path = work_ + "/admin.conf";
   StartSandbox(options);
   CreateToken(kTokenId, kTokenSecret);
   WaitForSignature(kTokenId);
@@ -230,17 +233,19 @@ TEST_F(NodeJoinE2eTest, DeniedCsrFailsWithTheApproversReason) {
   ASSERT_OK(line);
   std::smatch m;
   ASSERT_TRUE(std::regex_search(*line, m, std::regex("\"(node-csr-[A-Za-z0-9_-]+)\"")));
-  const std::string path = "/apis/certificates.k8s.io/v1/certificatesigningrequests/" + std::string(m[1]);
-  auto obj = sandbox_->GetObjectForTest(path);
-  ASSERT_OK(obj);
-  (*obj)["status"]["conditions"] = nlohmann::json::array(
-      {{{"type", "Denied"}, {"status", "True"}, {"reason", "NodeNotAllowed"}, {"message", "e2e-denied is not on the list"}}});
-  ASSERT_OK(sandbox_->UpdateObjectForTest(path, *obj));
+  // An approver's "no", through the real /approval subresource.
+  std::string home = work_ + "/admin-home";
+  std::filesystem::create_directories(home);
+  auto deny = RunCommand({"/usr/bin/kubectl", "--kubeconfig", work_ + "/admin.conf", "--cache-dir", home + "/cache",
+                          "certificate", "deny", std::string(m[1])},
+                         std::chrono::seconds(60), {{"HOME", home}});
+  ASSERT_OK(deny);
+  ASSERT_EQ(deny->exit_code, 0) << deny->out << deny->err;
   auto code = (*proc)->Wait(kRunTimeout);
   ASSERT_OK(code);
   EXPECT_EQ(*code, 1);
   EXPECT_THAT((*proc)->Stderr(), HasSubstr("error execution phase tls-bootstrap: certificate signing request is denied, "
-                                           "reason: NodeNotAllowed, message: e2e-denied is not on the list"));
+                                           "reason: KubectlDeny, message: This CSR was denied by kubectl certificate deny."));
   ExpectNoKeyMaterial({*code, (*proc)->Stdout(), (*proc)->Stderr()});
 }
 
@@ -360,6 +365,18 @@ TEST_F(NodeJoinE2eTest, ReadyNodeWithTheSameNameIsRefused) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("a Node with name \"e2e-taken\" and status \"Ready\" already exists in the cluster"));
   ExpectNoKeyMaterial(r);
+}
+
+TEST_F(NodeJoinE2eTest, HttpsDiscoveryGetterVerifiesTls) {
+  // The production getter of https:// discovery files: system trust store plus the optional
+  // extra CA (--https-discovery-ca-file). The sandbox's CA is not in the system store.
+  StartSandbox();
+  auto with_ca = discovery::https::NewHttpsGetter(sandbox_->ca_pem(), std::chrono::seconds(10));
+  auto body = with_ca(sandbox_->url() + "/version");
+  ASSERT_OK(body);
+  EXPECT_THAT(*body, HasSubstr("gitVersion"));
+  auto system_only = discovery::https::NewHttpsGetter("", std::chrono::seconds(10));
+  EXPECT_THAT(system_only(sandbox_->url() + "/version"), ::joinguard::testing::StatusIs(StatusCode::kUnavailable));
 }
 
 }  // namespace

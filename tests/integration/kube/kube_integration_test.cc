@@ -57,6 +57,7 @@ TEST_F(KubeClientTest, WrongCaFailsWithClearErrorAndNoRetry) {
   ASSERT_OK_AND_ASSIGN(auto client, MakeClient(rc, &counter));
   auto r = client->Get<ConfigMap>("kube-public", "cluster-info");
   ASSERT_FALSE(r.ok());
+  std::fprintf(stderr, "wrong CA: %s\n", r.status().ToString().c_str());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable) << r.status();
   EXPECT_THAT(r.status().message(), HasSubstr("certificate verify failed"));
   EXPECT_THAT(r.status().message(), HasSubstr("check the CA"));
@@ -93,7 +94,10 @@ TEST_F(KubeClientTest, ClientCertificateIdentityReachesTheServer) {
 }
 
 TEST_F(KubeClientTest, BearerTokensAuthenticate) {
-  ASSERT_OK(sandbox_->CreateBootstrapToken({"abcdef", "0123456789abcdef"}));
+  sandbox::TokenSpec token;
+  token.id = "abcdef";
+  token.secret = "0123456789abcdef";
+  ASSERT_OK(sandbox_->CreateBootstrapToken(token));
   RestConfig rc = AdminConfig();
   rc.client_cert_pem.clear();
   rc.client_key_pem.clear();

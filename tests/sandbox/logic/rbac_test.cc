@@ -121,6 +121,14 @@ TEST(AuthorizeTest, BindingsSubjectsAndNamespaces) {
   // system:masters is a superuser even with no bindings at all.
   EXPECT_TRUE(Authorize(Res(User("root", {"system:masters"}), "delete", "", "nodes"), RbacObjects{}).allowed);
   EXPECT_TRUE(Authorize(NonRes(User("root", {"system:masters"}), "get", "/anything"), RbacObjects{}).allowed);
+  // A RoleBinding's Role is looked up in the binding's own namespace only.
+  RbacObjects cross = rbac;
+  cross.role_bindings.push_back(
+      {{"kind", "RoleBinding"}, {"metadata", {{"name", "rb3"}, {"namespace", "other"}}},
+       {"roleRef", {{"kind", "Role"}, {"name", "reader"}}},
+       {"subjects", {{{"kind", "User"}, {"name", "dave"}}}}});
+  EXPECT_FALSE(Authorize(Res(User("dave"), "get", "", "secrets", "other", "s"), cross).allowed);
+  EXPECT_FALSE(Authorize(Res(User("dave"), "get", "", "secrets", "team", "s"), cross).allowed);
   // A binding whose role is missing grants nothing.
   rbac.roles.clear();
   EXPECT_FALSE(Authorize(Res(User("alice"), "get", "", "secrets", "team", "s"), rbac).allowed);

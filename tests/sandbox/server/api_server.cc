@@ -1163,6 +1163,11 @@ void ApiServer::HandleWatch(const HttpRequest& req, const ResourceType& type,
   };
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto next_bookmark = std::chrono::steady_clock::now() + config_.bookmark_interval;
+  // The watch cache also bookmarks ~2 s before the deadline so the client resumes from a fresh
+  // resourceVersion (apiserver cache_watcher.go nextBookmarkTime).
+  if (timeout > std::chrono::seconds(4)) {
+    next_bookmark = std::min(next_bookmark, deadline - std::chrono::seconds(2));
+  }
   int sent = 0;
   const int close_after = close_watches_after_.load();
   bool open = true;
@@ -1208,6 +1213,9 @@ void ApiServer::HandleWatch(const HttpRequest& req, const ResourceType& type,
                    {"metadata", {{"resourceVersion", std::to_string(last_rv)}, {"creationTimestamp", nullptr}}}}}};
       if (!w.WriteChunk(bm.dump() + "\n")) break;
       next_bookmark = now + config_.bookmark_interval;
+      if (deadline - now > std::chrono::seconds(2)) {
+        next_bookmark = std::min(next_bookmark, deadline - std::chrono::seconds(2));
+      }
     }
     if (w.PeerClosed()) open = false;
   }
