@@ -14,6 +14,7 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -26,6 +27,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -103,6 +105,21 @@ std::optional<int64_t> ProcStatusKb(pid_t pid, const std::string& field) {
     }
   }
   return std::nullopt;
+}
+
+// utime + stime of a process in seconds (/proc/<pid>/stat fields 14 and 15); nullopt when gone.
+std::optional<double> ProcCpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = stat.rfind(')');  // comm may contain spaces
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream ss(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && ss >> field; ++i) {
+    if (i >= 14) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 // Plain-HTTP GET on 127.0.0.1 (the controller's /metrics and /readyz).
@@ -393,6 +410,7 @@ class Bench {
   int Measure() {
     const size_t n = static_cast<size_t>(o_.csrs);
     const int64_t rss_before_kb = ProcStatusKb(controller_->pid(), "VmRSS").value_or(0);
+    const double cpu_before = ProcCpuSeconds(controller_->pid()).value_or(0);
     std::atomic<size_t> next{1};
     std::mutex err_mu;
     std::vector<std::string> errors;
@@ -430,6 +448,7 @@ class Bench {
     const bool all = watcher_->WaitForDecided(n + 1, start + std::chrono::seconds(o_.timeout_seconds));
     const int64_t hwm_kb = ProcStatusKb(controller_->pid(), "VmHWM").value_or(-1);
     const int64_t rss_after_kb = ProcStatusKb(controller_->pid(), "VmRSS").value_or(-1);
+    const double cpu_used = ProcCpuSeconds(controller_->pid()).value_or(0) - cpu_before;
     int status = 0;
     auto metrics = HttpGet(metrics_port_, "/metrics", &status);
     if (!all) {
@@ -477,6 +496,7 @@ class Bench {
     std::printf("  controller VmHWM       %8.1f MiB (target <= %.0f MiB; VmRSS %.1f MiB before load, %.1f after)\n",
                 hwm_mib, o_.max_rss_mib, static_cast<double>(rss_before_kb) / 1024.0,
                 static_cast<double>(rss_after_kb) / 1024.0);
+    std::printf("  controller CPU         %8.2f s (%.2f ms per decision)\n", cpu_used, cpu_used * 1e3 / static_cast<double>(n));
     if (metrics.ok() && status == 200) {
       std::printf("  controller metrics     %8.0f decisions, %.0f reconcile errors\n",
                   SumMetric(*metrics, "joinguard_csr_decisions_total"),

@@ -8,11 +8,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "common/crypto/cert.h"
+#include "common/crypto/csr.h"
+#include "common/crypto/key.h"
 #include "common/crypto/encoding.h"
 #include "common/crypto/jws.h"
 #include "common/crypto/pin.h"
@@ -50,6 +58,74 @@ std::vector<std::string> FilesUnder(const std::string& root) {
   std::sort(out.begin(), out.end());
   return out;
 }
+
+// Serves one document over HTTPS (certificate for 127.0.0.1 from its own CA) for https://
+// discovery files. Connections are handled one at a time on a background thread.
+class HttpsFileServer {
+ public:
+  HttpsFileServer(std::string body) : body_(std::move(body)), ssl_(boost::asio::ssl::context::tls_server) {
+    auto ca_key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
+    auto now = std::chrono::system_clock::now();
+    ca_ = *crypto::CreateSelfSignedCa(*ca_key, "discovery-file-ca", std::chrono::hours(1), now);
+    auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
+    crypto::CsrTemplate subject;
+    subject.subject = {{"CN", "127.0.0.1"}};
+    subject.ip_addresses = {"127.0.0.1"};
+    crypto::CertificateProfile profile;
+    profile.usages = {"digital signature", "server auth"};
+    auto cert = crypto::IssueCertificate(*key, subject, ca_, *ca_key, profile, now);
+    ssl_.use_certificate_chain(boost::asio::buffer(cert->ToPem()));
+    std::string key_pem = *key->ToPem();
+    ssl_.use_private_key(boost::asio::buffer(key_pem), boost::asio::ssl::context::pem);
+    acceptor_.open(boost::asio::ip::tcp::v4());
+    acceptor_.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~HttpsFileServer() {
+    stopping_ = true;
+    boost::system::error_code ec;
+    boost::asio::ip::tcp::socket wake(ioc_);
+    wake.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);  // unblocks accept()
+    thread_.join();
+  }
+  std::string url(const std::string& path) const { return "https://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string ca_pem() const { return ca_.ToPem(); }
+
+ private:
+  void Serve() {
+    while (!stopping_) {
+      boost::system::error_code ec;
+      boost::asio::ip::tcp::socket socket(ioc_);
+      acceptor_.accept(socket, ec);
+      if (ec || stopping_) continue;
+      boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream(std::move(socket), ssl_);
+      stream.handshake(boost::asio::ssl::stream_base::server, ec);
+      if (ec) continue;
+      boost::beast::flat_buffer buffer;
+      boost::beast::http::request<boost::beast::http::string_body> req;
+      boost::beast::http::read(stream, buffer, req, ec);
+      if (ec) continue;
+      boost::beast::http::response<boost::beast::http::string_body> res{boost::beast::http::status::ok, req.version()};
+      res.set(boost::beast::http::field::content_type, "application/yaml");
+      res.keep_alive(false);
+      res.body() = body_;
+      res.prepare_payload();
+      boost::beast::http::write(stream, res, ec);
+      stream.shutdown(ec);
+    }
+  }
+
+  std::string body_;
+  crypto::Certificate ca_{crypto::X509Ptr()};
+  boost::asio::io_context ioc_;
+  boost::asio::ssl::context ssl_;
+  boost::asio::ip::tcp::acceptor acceptor_{ioc_};
+  unsigned short port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
 
 class NodeJoinE2eTest : public ::testing::Test {
  protected:
@@ -168,6 +244,30 @@ TEST_F(NodeJoinE2eTest, FileDiscoveryJoin) {
                  "--discovery-timeout", "5s", "--tls-bootstrap-timeout", "60s"});
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-file-node"));
+}
+
+TEST_F(NodeJoinE2eTest, HttpsDiscoveryJoin) {
+  StartSandbox();
+  CreateToken(kTokenId, kTokenSecret);
+  HttpsFileServer files("apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: " +
+                        crypto::Base64Encode(sandbox_->ca_pem()) + "\n    server: " + sandbox_->url() +
+                        "\n  name: \"\"\ncontexts: []\ncurrent-context: \"\"\nusers: []\n");
+  const std::string ca_file = work_ + "/discovery-file-ca.crt";
+  std::ofstream(ca_file) << files.ca_pem();
+  auto r = Join({"--discovery-file", files.url("/discovery.conf"), "--https-discovery-ca-file", ca_file,
+                 "--tls-bootstrap-token", kToken, "--node-name", "e2e-https-node", "--discovery-timeout", "5s",
+                 "--tls-bootstrap-timeout", "60s"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-https-node"));
+
+  // Without trusting the file server's CA, the download is refused (verified TLS only).
+  joinguard::testing::RemoveTree(root_);
+  ASSERT_EQ(mkdir(root_.c_str(), 0755), 0);
+  auto untrusted = Join({"--discovery-file", files.url("/discovery.conf"), "--tls-bootstrap-token", kToken,
+                         "--node-name", "e2e-https-node2", "--discovery-timeout", "2s"});
+  EXPECT_EQ(untrusted.exit_code, 1);
+  EXPECT_THAT(untrusted.err, HasSubstr("failed to download \"" + files.url("/discovery.conf") + "\""));
+  ExpectNoKeyMaterial(untrusted);
 }
 
 TEST_F(NodeJoinE2eTest, ConfigFileJoin) {

@@ -72,6 +72,7 @@ void RunContention(LeaderElectionTest* t, Client& ca, Client& cb, bool release,
                                std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)")))
       << (*before)["spec"]["renewTime"];
 
+  const std::string leader_name = leader.elector->GetLeader();
   const auto stop_at = std::chrono::steady_clock::now();
   leader.thread.request_stop();
   leader.thread.join();
@@ -80,7 +81,7 @@ void RunContention(LeaderElectionTest* t, Client& ca, Client& cb, bool release,
   ASSERT_TRUE(Eventually([&] { return follower.elector->IsLeader(); }, 10s));
   const auto takeover = std::chrono::steady_clock::now() - stop_at;
   std::fprintf(stderr, "leader %s stopped (release=%d); %s took over after %lld ms\n",
-               leader.elector->GetLeader().c_str(), release ? 1 : 0,
+               leader_name.c_str(), release ? 1 : 0,
                follower.elector->GetLeader().c_str(),
                static_cast<long long>(
                    std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count()));

@@ -51,8 +51,12 @@ struct FakeApi {
     auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
     auto ca = crypto::CreateSelfSignedCa(*key, "kubernetes", std::chrono::hours(24), std::chrono::system_clock::now());
     auto api = std::unique_ptr<FakeApi>(new FakeApi{{}, *std::move(key), *std::move(ca), {}, {}, {}, true, Decision::kApprove, {}});
-    api->cluster_info = kube::SerializeKubeconfig(kube::Kubeconfig{
-        {{"", kube::KubeconfigCluster{"https://cp.example:6443", "", api->ca.ToPem()}}}, {}, {}, ""});
+    kube::KubeconfigCluster cluster;
+    cluster.server = "https://cp.example:6443";
+    cluster.certificate_authority_data = api->ca.ToPem();
+    kube::Kubeconfig info;
+    info.clusters.push_back({"", cluster});
+    api->cluster_info = kube::SerializeKubeconfig(info);
     return api;
   }
   std::string Pin() { return crypto::SpkiPin(ca); }
