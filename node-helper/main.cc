@@ -3,7 +3,10 @@
 //   1  the join failed (discovery, API errors, denied or timed-out CSR, file writes)
 //   2  a preflight check failed
 //   3  invalid command line or configuration
+#include <pthread.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -31,8 +34,20 @@ constexpr int kExitFailure = 1;
 constexpr int kExitPreflight = 2;
 constexpr int kExitInvalid = 3;
 
+// SIGINT/SIGTERM are blocked in every thread and taken by one waiting thread (below).
+sigset_t TerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
 StatusOr<int> RunShell(const std::string& command) {
   std::fflush(nullptr);
+  // The command (and what it starts) must not inherit our blocked termination signals.
+  sigset_t set = TerminationSignals();
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
   int st = std::system(command.c_str());
   if (st == -1) return InternalError("cannot run /bin/sh");
   if (WIFEXITED(st)) return WEXITSTATUS(st);
@@ -72,6 +87,19 @@ int RunJoinCommand(const cli::Command& cmd) {
     return kube::NewClient(rest, std::move(deps));
   };
   phases::JoinContext ctx(*std::move(settings), std::move(env));
+  // Interrupted (Ctrl-C, SIGTERM): roll back what this run wrote, except the pending key, which
+  // the next run reuses (same key → same node-csr- name → the CSR an admin may have approved).
+  std::thread([&ctx] {
+    sigset_t set = TerminationSignals();
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) return;
+    for (const auto& path : ctx.created().RemoveAllExcept(ctx.paths().pending_key)) {
+      std::fprintf(stderr, "[reset] Removed \"%s\" created by this interrupted run\n", path.c_str());
+    }
+    std::fprintf(stderr, "interrupted by signal %d; run the join again to continue\n", sig);
+    std::fflush(nullptr);
+    _exit(128 + sig);
+  }).detach();
   auto failure = phases::RunJoin(ctx, cmd.kind == cli::CommandKind::kJoinPhase ? cmd.phase : "");
   if (!failure) return 0;
   std::fprintf(stderr, "error execution phase %s: %s\n", failure->phase.c_str(), failure->status.message().c_str());
@@ -84,6 +112,9 @@ int RunJoinCommand(const cli::Command& cmd) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread exists, so every thread (cpprest's too) inherits the mask.
+  sigset_t termination = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &termination, nullptr);
   std::vector<std::string> args(argv, argv + argc);
   cli::ParseResult parsed = cli::Parse(args);
   if (!parsed.command) {

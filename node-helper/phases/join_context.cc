@@ -27,26 +27,38 @@ Paths Paths::ForRoot(const std::string& root_dir, const std::string& ca_cert_pat
 }
 
 void CreatedFiles::Track(const std::string& path) {
+  std::lock_guard<std::mutex> l(mu_);
   struct stat st{};
   if (lstat(path.c_str(), &st) == 0) return;
   if (std::find(paths_.begin(), paths_.end(), path) == paths_.end()) paths_.push_back(path);
 }
 
 void CreatedFiles::TrackExisting(const std::string& path) {
+  std::lock_guard<std::mutex> l(mu_);
   if (std::find(paths_.begin(), paths_.end(), path) == paths_.end()) paths_.push_back(path);
 }
 
 void CreatedFiles::Forget(const std::string& path) {
+  std::lock_guard<std::mutex> l(mu_);
   paths_.erase(std::remove(paths_.begin(), paths_.end(), path), paths_.end());
 }
 
-std::vector<std::string> CreatedFiles::RemoveAll() {
+std::vector<std::string> CreatedFiles::RemoveAll() { return RemoveAllExcept(""); }
+
+std::vector<std::string> CreatedFiles::RemoveAllExcept(const std::string& keep) {
+  std::lock_guard<std::mutex> l(mu_);
   std::vector<std::string> removed;
   for (auto it = paths_.rbegin(); it != paths_.rend(); ++it) {
+    if (*it == keep) continue;
     if (unlink(it->c_str()) == 0) removed.push_back(*it);
   }
-  paths_.clear();
+  std::erase_if(paths_, [&](const std::string& p) { return p != keep; });
   return removed;
+}
+
+std::vector<std::string> CreatedFiles::paths() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return paths_;
 }
 
 JoinContext::JoinContext(config::JoinSettings settings, JoinEnv env)

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,9 +45,13 @@ class CreatedFiles {
   void Forget(const std::string& path);
   // Removes every tracked path that still exists, newest first. Returns what was removed.
   std::vector<std::string> RemoveAll();
-  const std::vector<std::string>& paths() const { return paths_; }
+  // The same, but `keep` stays (and stays tracked): an interrupted join keeps its pending key
+  // so a rerun reuses it.
+  std::vector<std::string> RemoveAllExcept(const std::string& keep);
+  std::vector<std::string> paths() const;
 
  private:
+  mutable std::mutex mu_;  // a signal-handling thread may roll back while a phase runs
   std::vector<std::string> paths_;
 };
 

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -173,9 +175,12 @@ class NodeJoinE2eTest : public ::testing::Test {
     std::cerr << "--- joinguard-node stdout ---\n" << r->out << "--- stderr ---\n" << r->err;
     return *r;
   }
-  std::vector<std::string> TokenJoin(const std::string& token, const std::string& pin, const std::string& node) {
+  // Joins that should succeed get a generous discovery timeout (a loaded CI machine); the ones
+  // that are meant to time out (unknown token, server down, MITM) pass a short one.
+  std::vector<std::string> TokenJoin(const std::string& token, const std::string& pin, const std::string& node,
+                                     const std::string& discovery_timeout = "30s") {
     return {"127.0.0.1:" + port_, "--token", token, "--discovery-token-ca-cert-hash", pin, "--node-name", node,
-            "--discovery-timeout", "3s", "--tls-bootstrap-timeout", "60s"};
+            "--discovery-timeout", discovery_timeout, "--tls-bootstrap-timeout", "60s"};
   }
   // The kubelet.conf's client certificate, as the sandbox sees it: kubectl with a fresh cache.
   std::string KubectlAsNode() {
@@ -241,7 +246,7 @@ TEST_F(NodeJoinE2eTest, FileDiscoveryJoin) {
                            << crypto::Base64Encode(sandbox_->ca_pem()) << "\n    server: " << sandbox_->url()
                            << "\n  name: \"\"\ncontexts: []\ncurrent-context: \"\"\nusers: []\n";
   auto r = Join({"--discovery-file", discovery, "--tls-bootstrap-token", kToken, "--node-name", "e2e-file-node",
-                 "--discovery-timeout", "5s", "--tls-bootstrap-timeout", "60s"});
+                 "--discovery-timeout", "30s", "--tls-bootstrap-timeout", "60s"});
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-file-node"));
 }
@@ -255,7 +260,7 @@ TEST_F(NodeJoinE2eTest, HttpsDiscoveryJoin) {
   const std::string ca_file = work_ + "/discovery-file-ca.crt";
   std::ofstream(ca_file) << files.ca_pem();
   auto r = Join({"--discovery-file", files.url("/discovery.conf"), "--https-discovery-ca-file", ca_file,
-                 "--tls-bootstrap-token", kToken, "--node-name", "e2e-https-node", "--discovery-timeout", "5s",
+                 "--tls-bootstrap-token", kToken, "--node-name", "e2e-https-node", "--discovery-timeout", "30s",
                  "--tls-bootstrap-timeout", "60s"});
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-https-node"));
@@ -279,7 +284,7 @@ TEST_F(NodeJoinE2eTest, ConfigFileJoin) {
                         << "  bootstrapToken:\n    apiServerEndpoint: 127.0.0.1:" << port_ << "\n    token: " << kToken
                         << "\n    caCertHashes:\n    - " << CaPin(sandbox_->ca_pem())
                         << "\nnodeRegistration:\n  name: e2e-config-node\n  kubeletExtraArgs:\n  - name: node-ip\n"
-                        << "    value: 10.9.8.7\ntimeouts:\n  discovery: 5s\n  tlsBootstrap: 1m\n";
+                        << "    value: 10.9.8.7\ntimeouts:\n  discovery: 30s\n  tlsBootstrap: 1m\n";
   auto r = Join({"--config", config});
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-config-node"));
@@ -349,6 +354,47 @@ TEST_F(NodeJoinE2eTest, DeniedCsrFailsWithTheApproversReason) {
   ExpectNoKeyMaterial({*code, (*proc)->Stdout(), (*proc)->Stderr()});
 }
 
+TEST_F(NodeJoinE2eTest, InterruptedJoinKeepsOnlyItsPendingKeyAndResumes) {
+  sandbox::SandboxOptions options;
+  options.autoapprove_binding = false;
+  options.admin_kubeconfig_path = work_ + "/admin.conf";
+  StartSandbox(options);
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);
+  auto args = JoinArgs(TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-resumed"));
+  auto proc = Subprocess::Start(args, work_ + "/logs");
+  ASSERT_OK(proc);
+  auto line = (*proc)->WaitForOutput("Waiting for the certificate signing request", std::chrono::seconds(60));
+  ASSERT_OK(line);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(*line, m, std::regex("\"(node-csr-[A-Za-z0-9_-]+)\"")));
+  const std::string csr = m[1];
+  (*proc)->Signal(SIGTERM);
+  auto code = (*proc)->Wait(kRunTimeout);
+  ASSERT_OK(code);
+  EXPECT_EQ(*code, 128 + SIGTERM);
+  // Only the pending key survives (0600), so the rerun can pick up the same CSR.
+  EXPECT_THAT(FilesUnder(root_), ::testing::ElementsAre("var/lib/kubelet/pki/kubelet-client.key.tmp"));
+  struct stat st{};
+  ASSERT_EQ(stat((root_ + "/var/lib/kubelet/pki/kubelet-client.key.tmp").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  // The admin approves the pending CSR meanwhile; the rerun reuses the key and finds it issued.
+  std::string home = work_ + "/admin-home";
+  std::filesystem::create_directories(home);
+  auto approve = RunCommand({"/usr/bin/kubectl", "--kubeconfig", work_ + "/admin.conf", "--cache-dir", home + "/cache",
+                             "certificate", "approve", csr},
+                            std::chrono::seconds(60), {{"HOME", home}});
+  ASSERT_OK(approve);
+  ASSERT_EQ(approve->exit_code, 0) << approve->out << approve->err;
+  auto r = Join(TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-resumed"));
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("Reusing the pending private key"));
+  EXPECT_THAT(r.out, HasSubstr("\"" + csr + "\""));
+  EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-resumed"));
+  EXPECT_THAT(FilesUnder(root_), Not(::testing::Contains("var/lib/kubelet/pki/kubelet-client.key.tmp")));
+}
+
 TEST_F(NodeJoinE2eTest, WrongPinFails) {
   StartSandbox();
   CreateToken(kTokenId, kTokenSecret);
@@ -381,7 +427,7 @@ TEST_F(NodeJoinE2eTest, TokenNotInTheClusterFails) {
   StartSandbox();
   CreateToken(kTokenId, kTokenSecret);
   WaitForSignature(kTokenId);
-  auto r = Join(TokenJoin("zzzzzz.0123456789abcdef", CaPin(sandbox_->ca_pem()), "e2e-unknown-token"));
+  auto r = Join(TokenJoin("zzzzzz.0123456789abcdef", CaPin(sandbox_->ca_pem()), "e2e-unknown-token", "3s"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("could not find a JWS signature in the cluster-info ConfigMap for token ID \"zzzzzz\""));
   EXPECT_THAT(r.err, HasSubstr("kubeadm token create"));
@@ -393,7 +439,7 @@ TEST_F(NodeJoinE2eTest, ExpiredTokenFails) {
   CreateToken("expird", kTokenSecret, std::chrono::system_clock::now() - std::chrono::hours(1));
   CreateToken(kTokenId, kTokenSecret);
   WaitForSignature(kTokenId);  // the signer has run; it never signs for the expired token
-  auto r = Join(TokenJoin(std::string("expird.") + kTokenSecret, CaPin(sandbox_->ca_pem()), "e2e-expired"));
+  auto r = Join(TokenJoin(std::string("expird.") + kTokenSecret, CaPin(sandbox_->ca_pem()), "e2e-expired", "3s"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("could not find a JWS signature in the cluster-info ConfigMap for token ID \"expird\""));
   ExpectNoKeyMaterial(r);
@@ -416,7 +462,7 @@ TEST_F(NodeJoinE2eTest, ManInTheMiddleWithAnotherCaFails) {
   (*fake_cm)["data"] = (*real_cm)["data"];
   ASSERT_OK((*mitm)->UpdateObjectForTest("/api/v1/namespaces/kube-public/configmaps/cluster-info", *fake_cm));
 
-  auto args = TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-mitm");
+  auto args = TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-mitm", "3s");
   args[0] = "127.0.0.1:" + std::to_string((*mitm)->port());
   auto r = Join(args);
   EXPECT_EQ(r.exit_code, 1);
@@ -436,7 +482,7 @@ TEST_F(NodeJoinE2eTest, ServerDownFails) {
   ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
   port_ = std::to_string(ntohs(addr.sin_port));
   close(fd);
-  auto r = Join(TokenJoin(kToken, "sha256:" + std::string(64, 'a'), "e2e-down"));
+  auto r = Join(TokenJoin(kToken, "sha256:" + std::string(64, 'a'), "e2e-down", "3s"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("failed to request the cluster-info ConfigMap"));
   EXPECT_THAT(r.err, HasSubstr("hint: the API server could not be reached"));

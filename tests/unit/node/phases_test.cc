@@ -19,6 +19,7 @@
 #include "common/files/atomic_file.h"
 #include "common/kube/kubeconfig.h"
 #include "common/runtime/clock.h"
+#include "node-helper/phases/hints.h"
 #include "node-helper/phases/runner.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
@@ -321,6 +322,23 @@ TEST_F(JoinWorkflowTest, WrongPinFailsDiscoveryBeforeAnythingIsWritten) {
   EXPECT_EQ(failure->phase, "discovery");
   EXPECT_THAT(failure->status.message(), HasSubstr("couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid"));
   EXPECT_THAT(Tree(root_), IsEmpty());
+}
+
+}  // namespace
+}  // namespace joinguard::node::phases
+
+namespace joinguard::node::phases {
+namespace {
+
+TEST(HintsTest, NamesWhatToDo) {
+  EXPECT_THAT(HintFor({"discovery", UnavailableError("couldn't validate the identity of the API Server: could not find a "
+                                                     "JWS signature in the cluster-info ConfigMap for token ID \"x\"")}),
+              HasSubstr("kubeadm token create"));
+  EXPECT_THAT(HintFor({"discovery", PermissionDeniedError("... none of the public keys \"sha256:aa\" are pinned")}),
+              HasSubstr("--discovery-token-ca-cert-hash"));
+  EXPECT_THAT(HintFor({"discovery", UnavailableError("failed to request the cluster-info ConfigMap: connection refused")}),
+              HasSubstr("could not be reached"));
+  EXPECT_EQ(HintFor({"kubelet-start", AlreadyExistsError("a Node with name \"n\" and status \"Ready\" already exists")}), "");
 }
 
 }  // namespace
