@@ -36,7 +36,7 @@ ControllerMetrics::ControllerMetrics()
                           .Register(*registry_)),
       leader_(prometheus::BuildGauge()
                   .Name("joinguard_leader")
-                  .Help("1 while this replica holds the leader lease (or leader election is off), else 0.")
+                  .Help("Whether this replica holds the leader lease, or runs without leader election (1 = yes, 0 = no).")
                   .Register(*registry_)
                   .Add({})),
       policy_reloads_(prometheus::BuildCounter()

@@ -3,6 +3,7 @@
 //   1  the join failed (discovery, API errors, denied or timed-out CSR, file writes)
 //   2  a preflight check failed
 //   3  invalid command line or configuration
+//   128+signal  interrupted by SIGINT/SIGTERM (rolled back except the pending key)
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>

@@ -478,5 +478,26 @@ TEST_F(KubectlCompatTest, Kubectl133AuthCanIWithProtobuf) {
   EXPECT_EQ(r.out, "no\n");
 }
 
+// `kubectl auth whoami` creates a SelfSubjectReview (JSON from 1.31, protobuf from 1.33) and
+// prints the authenticated identity: how the demo and e2e tests prove who a kubeconfig is.
+class KubectlWhoamiTest : public KubectlCompatTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(KubectlWhoamiTest, ShowsTheAuthenticatedIdentity) {
+  ASSERT_NO_FATAL_FAILURE(Start(GetParam()));
+  CommandResult r = Kubectl({"auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("system:masters"));
+  TokenSpec good;
+  good.id = kTokenId;
+  good.secret = kTokenSecret;
+  ASSERT_OK(sandbox_->CreateBootstrapToken(good));
+  r = Kubectl({"auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"},
+              TokenKubeconfig(std::string(kTokenId) + "." + kTokenSecret));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, std::string("system:bootstrap:") + kTokenId);
+}
+
+INSTANTIATE_TEST_SUITE_P(JsonAndProtobuf, KubectlWhoamiTest, ::testing::Values("31", "33"));
+
 }  // namespace
 }  // namespace joinguard::sandbox

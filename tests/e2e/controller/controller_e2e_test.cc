@@ -463,14 +463,14 @@ TEST_F(ControllerE2eTest, TwoReplicasDecideEachCsrExactlyOnce) {
     }
     EXPECT_EQ(count, 1u) << name << " audited " << count << " times";
   }
-  EXPECT_THAT(standby.Metrics(), ::testing::HasSubstr("joinguard_leader 1"));
+  EXPECT_THAT(standby.Metrics(), ::testing::HasSubstr("\njoinguard_leader 1\n"));
 }
 
 TEST_F(ControllerE2eTest, LeaderThatCannotRenewItsLeaseExits) {
   ControllerProcess& ctl = StartController(
       "lonely", {"--leader-elect", "--leader-election-namespace", "kube-system", "--lease-duration", "2s",
                  "--renew-deadline", "1500ms", "--retry-period", "300ms"});
-  ASSERT_TRUE(WaitUntil([&] { return ctl.Metrics().find("joinguard_leader 1") != std::string::npos; }));
+  ASSERT_TRUE(WaitUntil([&] { return ctl.Metrics().find("\njoinguard_leader 1\n") != std::string::npos; }));
   // The API server stops answering Lease requests: the renew deadline passes and the
   // controller must stop writing and exit non-zero so that it restarts cleanly.
   sandbox::FaultRule fault;

@@ -471,6 +471,10 @@ StatusOr<json> DecodeProtobufObject(std::string_view body) {
       (env.kind == "SelfSubjectAccessReview" || env.kind == "SubjectAccessReview")) {
     return DecodeAccessReviewRaw(env.api_version, env.kind, env.raw);
   }
+  if (env.api_version == "authentication.k8s.io/v1" && env.kind == "SelfSubjectReview") {
+    // SelfSubjectReview has no spec; its metadata is ignored by the server.
+    return json{{"apiVersion", env.api_version}, {"kind", env.kind}, {"metadata", json::object()}};
+  }
   return UnimplementedError("the sandbox cannot decode protobuf " + env.api_version + " " + env.kind +
                             "; send application/json")
       .WithReason("UnsupportedMediaType", 415);

@@ -1230,6 +1230,17 @@ void ApiServer::HandleReview(const HttpRequest& req, const ResourceType& type,
   Status err;
   json body = DecodeBody(req, &type, &err);
   if (!err.ok()) return SendError(w, err, &type, "");
+  if (type.resource == "selfsubjectreviews") {
+    // The answer is the requester's own identity (pkg/registry/authentication/selfsubjectreview).
+    json user_info = {{"username", user.name}, {"groups", user.groups}};
+    if (!user.uid.empty()) user_info["uid"] = user.uid;
+    if (!user.extra.empty()) user_info["extra"] = user.extra;
+    json out = {{"apiVersion", type.ApiVersion()},
+                {"kind", type.kind},
+                {"metadata", {{"creationTimestamp", nullptr}}},
+                {"status", {{"userInfo", user_info}}}};
+    return w.Send(JsonResponse(201, out));
+  }
   if (!body.is_object() || !body.contains("spec") || !body["spec"].is_object()) {
     return SendError(w, Invalid(type, "", "spec: Required value"), &type, "");
   }

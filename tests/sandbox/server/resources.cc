@@ -87,6 +87,12 @@ ResourceRegistry::ResourceRegistry() {
   ssar.verbs = {"create"};
   ssar.stored = false;
   types_.push_back(ssar);
+  // authentication.k8s.io/v1 SelfSubjectReview (GA in 1.28): what `kubectl auth whoami` calls.
+  auto ssr = Make("authentication.k8s.io", "selfsubjectreviews", "selfsubjectreview",
+                  "SelfSubjectReview", false, {});
+  ssr.verbs = {"create"};
+  ssr.stored = false;
+  types_.push_back(ssr);
 }
 
 const ResourceType* ResourceRegistry::Find(const std::string& group, const std::string& version,

@@ -48,7 +48,7 @@ TEST(MetricsTest, FamiliesHaveTheDocumentedNames) {
   std::string text = m.SerializeForTest();
   for (const char* name :
        {"joinguard_csr_decisions_total", "joinguard_csr_decision_latency_seconds_bucket", "joinguard_csr_pending 3",
-        "joinguard_watch_restarts_total{resource=\"nodes\"} 1", "joinguard_leader 1",
+        "joinguard_watch_restarts_total{resource=\"nodes\"} 1", "\njoinguard_leader 1\n",
         "joinguard_policy_reloads_total{result=\"success\"} 1", "joinguard_policy_generation 4",
         "joinguard_reconcile_errors_total 1", "joinguard_reconcile_total{result=\"error\"} 1",
         "joinguard_autoapprove_binding_present 1"}) {
