@@ -127,7 +127,8 @@ until grep -q 'metrics' "$DEMO/controller.log" 2>/dev/null && grep -qi 'synced\|
   i=$((i + 1)); [ $i -gt 600 ] && { echo "controller did not start; see $DEMO/controller.log" >&2; exit 1; }
   sleep 0.1
 done
-METRICS_URL=$(grep -o 'http://127.0.0.1:[0-9]*/metrics' "$DEMO/controller.log" | head -n1 || true)
+METRICS_ADDR=$(sed -n 's/.*serving metrics address=\([^ ]*\).*/\1/p' "$DEMO/controller.log" | head -n1)
+METRICS_URL=${METRICS_ADDR:+http://$METRICS_ADDR/metrics}
 echo "joinguard-controller is running (log: $DEMO/controller.log)"
 
 step "Joining worker-2 with joinguard-node (kubeadm flags: token discovery with CA pin)"
@@ -152,7 +153,7 @@ cat "$DEMO/controller.audit.jsonl"
 
 if [ -n "$METRICS_URL" ]; then
   step "Metrics ($METRICS_URL)"
-  curl -s "$METRICS_URL" | grep -E '^joinguard_csr_decisions_total' || true
+  curl -s "$METRICS_URL" | grep -E '^joinguard_(csr_decisions_total|autoapprove_binding_present|leader)' || true
 fi
 
 step "All CSRs"
