@@ -171,6 +171,23 @@ Status ConvertRdnValue(const ASN1_STRING* data, std::string* out) {
 
 }  // namespace
 
+Status RequireNamedCurve(const X509_PUBKEY* pubkey) {
+  if (pubkey == nullptr) return OkStatus();
+  ASN1_OBJECT* alg = nullptr;
+  X509_ALGOR* algor = nullptr;
+  if (X509_PUBKEY_get0_param(&alg, nullptr, nullptr, &algor, pubkey) != 1 || algor == nullptr) {
+    return OkStatus();
+  }
+  if (OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey) return OkStatus();
+  int ptype = V_ASN1_UNDEF;
+  X509_ALGOR_get0(nullptr, &ptype, nullptr, algor);
+  if (ptype == V_ASN1_OBJECT) return OkStatus();
+  // RFC 5480 §2.1.1: specifiedCurve and implicitCurve "MUST NOT" be used; Go refuses them.
+  return InvalidArgumentError(
+      "x509: ECDSA public key with explicit (or implicit) curve parameters; only named curves "
+      "(P-256, P-384, P-521) are accepted; regenerate the key with a named curve");
+}
+
 std::string ObjectOid(const ASN1_OBJECT* obj) {
   char buf[128];
   int n = OBJ_obj2txt(buf, sizeof(buf), obj, 1);
@@ -391,6 +408,7 @@ StatusOr<ParsedCsr> CsrParser::Parse(std::string_view der) {
       OPENSSL_free(spki);
     }
   }
+  JG_RETURN_IF_ERROR(internal::RequireNamedCurve(X509_REQ_get_X509_PUBKEY(req.get())));
   EVP_PKEY* pkey = X509_REQ_get0_pubkey(req.get());
   ClearOpenSslErrors();
   out.key_info_ = DescribeKey(pkey);
@@ -407,6 +425,7 @@ StatusOr<ParsedCsr> CsrParser::Parse(std::string_view der) {
   out.attribute_count_ = X509_REQ_get_attr_count(req.get());
   for (int i = 0; i < out.attribute_count_; ++i) {
     X509_ATTRIBUTE* attr = X509_REQ_get_attr(req.get(), i);
+    out.attribute_oids_.push_back(internal::ObjectOid(X509_ATTRIBUTE_get0_object(attr)));
     const int nid = OBJ_obj2nid(X509_ATTRIBUTE_get0_object(attr));
     if (nid != NID_ext_req && nid != NID_ms_ext_req) continue;
     for (int j = 0; j < X509_ATTRIBUTE_count(attr); ++j) {
@@ -485,6 +504,13 @@ std::string ParsedCsr::CommonName() const {
 bool ParsedCsr::HasAnySan() const {
   return !dns_names_.empty() || !ip_addresses_.empty() || !emails_.empty() || !uris_.empty() ||
          !other_san_types_.empty();
+}
+
+bool ParsedCsr::HasSanExtension() const {
+  for (const CsrExtension& ext : extensions_) {
+    if (ext.oid == "2.5.29.17") return true;
+  }
+  return false;
 }
 
 Status ParsedCsr::VerifySignature() const {

@@ -39,6 +39,8 @@ struct CsrExtension {
 // An immutable parsed CSR. Everything a policy check might look at is exposed.
 class ParsedCsr {
  public:
+  // An ECDSA key must name its curve (explicit curve parameters are refused, as Go's
+  // crypto/x509 parsePublicKey does: "x509: unsupported elliptic curve").
   // Parse one "CERTIFICATE REQUEST" PEM block (or "NEW CERTIFICATE REQUEST"). Trailing data
   // or a second block is an error (the API server requires exactly one). Stricter than Go's
   // pem.Decode: text or a malformed block before it, and PEM headers, are errors too; only
@@ -67,6 +69,10 @@ class ParsedCsr {
   const std::vector<CsrExtension>& extensions() const { return extensions_; }
   // Number of PKCS#10 attributes (challengePassword, extensionRequest, ...).
   int attribute_count() const { return attribute_count_; }
+  // Dotted OID of every PKCS#10 attribute, in order (extensionRequest is 1.2.840.113549.1.9.14).
+  const std::vector<std::string>& attribute_oids() const { return attribute_oids_; }
+  // True when a subjectAltName extension is present, even an empty one.
+  bool HasSanExtension() const;
   const std::string& signature_algorithm() const { return signature_algorithm_; }
   // True when the self-signature verifies with the embedded public key.
   bool signature_valid() const { return signature_valid_; }
@@ -82,6 +88,7 @@ class ParsedCsr {
   std::string spki_der_;
   std::vector<CsrExtension> extensions_;
   int attribute_count_ = 0;
+  std::vector<std::string> attribute_oids_;
   std::string signature_algorithm_;
   bool signature_valid_ = false;
   std::string der_;

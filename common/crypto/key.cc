@@ -91,6 +91,16 @@ KeyInfo DescribeKey(const EVP_PKEY* key) {
                                          &len) == 1) {
         info.curve = NistCurveName(std::string_view(group, len));
       }
+      // OpenSSL recognises explicit parameters that equal a named curve and reports that
+      // curve's name; Go refuses such keys, so they are not ECDSA keys we accept.
+      int explicit_params = 0;
+      if (EVP_PKEY_get_int_param(key, OSSL_PKEY_PARAM_EC_DECODED_FROM_EXPLICIT_PARAMS,
+                                 &explicit_params) == 1 &&
+          explicit_params != 0) {
+        info.algorithm = KeyAlgorithm::kOther;
+        info.type_name = "EC with explicit curve parameters";
+        info.curve.clear();
+      }
       break;
     }
     case EVP_PKEY_ED25519:

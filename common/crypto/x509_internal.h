@@ -40,6 +40,9 @@ Status CollectSans(const GENERAL_NAMES* names, std::vector<std::string>* dns,
                    std::vector<std::string>* ips, std::vector<std::string>* emails,
                    std::vector<std::string>* uris, std::vector<std::string>* others);
 
+// kInvalidArgument when `pubkey` is an EC key without a named curve (RFC 5480 §2.1.1).
+Status RequireNamedCurve(const X509_PUBKEY* pubkey);
+
 std::string ObjectName(const ASN1_OBJECT* obj);  // short name, else dotted OID
 std::string ObjectOid(const ASN1_OBJECT* obj);   // dotted OID
 
