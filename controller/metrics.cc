@@ -43,6 +43,12 @@ ControllerMetrics::ControllerMetrics()
                           .Name("joinguard_policy_reloads_total")
                           .Help("Policy file loads by result (success, error).")
                           .Register(*registry_)),
+      policy_last_reload_ok_(prometheus::BuildGauge()
+                                 .Name("joinguard_policy_last_reload_successful")
+                                 .Help("1 when the last policy file load succeeded (or no policy file is used), "
+                                       "0 while a rejected edit is in the file and the last good policy is kept.")
+                                 .Register(*registry_)
+                                 .Add({})),
       policy_generation_(prometheus::BuildGauge()
                              .Name("joinguard_policy_generation")
                              .Help("Generation of the policy in force; bumped on each accepted reload.")
@@ -70,6 +76,7 @@ ControllerMetrics::ControllerMetrics()
                        .Add({})) {
   // Pre-create the label sets operators alert on, so they exist at zero.
   for (const char* r : {"success", "error"}) policy_reloads_.Add({{"result", r}});
+  policy_last_reload_ok_.Set(1);
   for (const char* r : {"success", "error", "requeue"}) reconcile_total_.Add({{"result", r}});
 }
 
@@ -92,6 +99,7 @@ void ControllerMetrics::IncWatchRestarts(std::string_view resource, double n) {
 void ControllerMetrics::SetLeader(bool leader) { leader_.Set(leader ? 1 : 0); }
 void ControllerMetrics::RecordPolicyReload(bool ok) {
   policy_reloads_.Add({{"result", ok ? "success" : "error"}}).Increment();
+  policy_last_reload_ok_.Set(ok ? 1 : 0);
 }
 void ControllerMetrics::SetPolicyGeneration(int64_t generation) {
   policy_generation_.Set(static_cast<double>(generation));

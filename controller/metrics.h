@@ -31,6 +31,8 @@ class ControllerMetrics {
   void SetPending(double n);
   void IncWatchRestarts(std::string_view resource, double n = 1);
   void SetLeader(bool leader);
+  // Also sets joinguard_policy_last_reload_successful (as Prometheus' own
+  // prometheus_config_last_reload_successful): the alert condition for a broken policy edit.
   void RecordPolicyReload(bool ok);
   void SetPolicyGeneration(int64_t generation);
   // result: success | error | requeue.
@@ -50,6 +52,7 @@ class ControllerMetrics {
   prometheus::Family<prometheus::Counter>& watch_restarts_;
   prometheus::Gauge& leader_;
   prometheus::Family<prometheus::Counter>& policy_reloads_;
+  prometheus::Gauge& policy_last_reload_ok_;
   prometheus::Gauge& policy_generation_;
   prometheus::Counter& reconcile_errors_;
   prometheus::Family<prometheus::Counter>& reconcile_total_;

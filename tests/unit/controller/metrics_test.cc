@@ -56,6 +56,17 @@ TEST(MetricsTest, FamiliesHaveTheDocumentedNames) {
   }
 }
 
+// A rejected policy edit keeps the last good policy, so the error counter moves once per edit;
+// the alert needs the state: joinguard_policy_last_reload_successful follows the last load.
+TEST(MetricsTest, LastReloadGaugeFollowsTheLastLoad) {
+  ControllerMetrics m;
+  EXPECT_THAT(m.SerializeForTest(), HasSubstr("\njoinguard_policy_last_reload_successful 1\n"));
+  m.RecordPolicyReload(false);
+  EXPECT_THAT(m.SerializeForTest(), HasSubstr("\njoinguard_policy_last_reload_successful 0\n"));
+  m.RecordPolicyReload(true);
+  EXPECT_THAT(m.SerializeForTest(), HasSubstr("\njoinguard_policy_last_reload_successful 1\n"));
+}
+
 TEST(MetricsTest, ServerOnPortZero) {
   ControllerMetrics m;
   m.RecordDecision("kubernetes.io/kube-apiserver-client-kubelet", "approve", "JoinguardApproved", "enforce",
