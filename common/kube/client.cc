@@ -131,13 +131,17 @@ class TokenSource {
 class ClientImpl final : public Client {
  public:
   ClientImpl(RestConfig config, ClientDeps deps)
-      : config_(std::move(config)),
-        clock_(*deps.clock),
-        logger_(*deps.logger),
-        transport_(std::move(deps.transport)),
-        limiter_(config_.qps, config_.burst, clock_),
-        rand01_(deps.rand01 ? deps.rand01 : runtime::DefaultRand01()),
-        tokens_(config_.bearer_token, config_.bearer_token_file) {}
+      : ClientImpl(config, *deps.clock, *deps.logger, std::move(deps.transport),
+                   deps.rand01 ? deps.rand01 : runtime::DefaultRand01(),
+                   std::make_shared<TokenSource>(config.bearer_token, config.bearer_token_file)) {}
+
+  std::unique_ptr<Client> WithRequestPolicy(const RequestPolicy& policy) override {
+    RestConfig derived = config_;
+    if (policy.timeout.count() > 0) derived.timeout = policy.timeout;
+    if (policy.max_retries >= 0) derived.max_retries = policy.max_retries;
+    return std::unique_ptr<Client>(
+        new ClientImpl(std::move(derived), clock_, logger_, transport_, rand01_, tokens_));
+  }
 
   StatusOr<Json> GetRaw(const Resource& r, std::string_view ns, std::string_view name,
                         std::string_view sub) override {
@@ -213,7 +217,7 @@ class ClientImpl final : public Client {
     req->headers.emplace_back("Accept", "application/json");
     req->headers.emplace_back("User-Agent", config_.user_agent);
     if (!content_type.empty()) req->headers.emplace_back("Content-Type", content_type);
-    JG_ASSIGN_OR_RETURN(std::string token, tokens_.Token());
+    JG_ASSIGN_OR_RETURN(std::string token, tokens_->Token());
     if (!token.empty()) req->headers.emplace_back("Authorization", "Bearer " + token);
     return OkStatus();
   }
@@ -268,13 +272,25 @@ class ClientImpl final : public Client {
     }
   }
 
+  ClientImpl(RestConfig config, const runtime::Clock& clock, const runtime::Logger& logger,
+             std::shared_ptr<HttpTransport> transport, std::function<double()> rand01,
+             std::shared_ptr<TokenSource> tokens)
+      : config_(std::move(config)),
+        clock_(clock),
+        logger_(logger),
+        transport_(std::move(transport)),
+        limiter_(config_.qps, config_.burst, clock_),
+        rand01_(std::move(rand01)),
+        tokens_(std::move(tokens)) {}
+
   const RestConfig config_;
   const runtime::Clock& clock_;
   const runtime::Logger& logger_;
-  std::unique_ptr<HttpTransport> transport_;
+  // Shared with clients made by WithRequestPolicy (one connection pool, one token cache).
+  std::shared_ptr<HttpTransport> transport_;
   runtime::TokenBucketRateLimiter limiter_;
   std::function<double()> rand01_;
-  TokenSource tokens_;
+  std::shared_ptr<TokenSource> tokens_;
 };
 
 }  // namespace

@@ -51,9 +51,23 @@ struct DeleteOptions {
   std::optional<std::string> propagation_policy;  // Foreground | Background | Orphan
 };
 
+// Per-client request behaviour (see Client::WithRequestPolicy).
+struct RequestPolicy {
+  std::chrono::milliseconds timeout{0};  // per request; 0 = inherit
+  int max_retries = -1;                  // retries of idempotent reads; -1 = inherit
+};
+
 class Client {
  public:
   virtual ~Client() = default;
+
+  // A client for the same server and credentials, sharing this one's connections, whose
+  // requests follow `policy` (leader election bounds its renew attempts with it). nullptr when
+  // the implementation cannot (test doubles): callers then use this client as is.
+  virtual std::unique_ptr<Client> WithRequestPolicy(const RequestPolicy& policy) {
+    (void)policy;
+    return nullptr;
+  }
 
   // ---- Raw operations (paths from Resource; `ns` ignored for cluster-scoped resources). ----
   virtual StatusOr<Json> GetRaw(const Resource& r, std::string_view ns, std::string_view name,

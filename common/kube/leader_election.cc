@@ -11,7 +11,20 @@ int32_t DurationSeconds(std::chrono::milliseconds d) {
   return std::max<int32_t>(1, s);
 }
 
+int64_t Nanos(runtime::Clock::MonotonicTime t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+// client-go wait.JitterUntil's factor for the acquire loop.
+constexpr double kRetryJitterFactor = 1.2;
+// Release makes a few attempts on 409 (client-go retries its release update the same way).
+constexpr int kReleaseAttempts = 3;
+
 }  // namespace
+
+std::chrono::milliseconds LeaseRequestTimeout(const LeaderElectionConfig& config) {
+  return std::max(std::chrono::milliseconds(1), config.renew_deadline / kLeaseRequestsPerAttempt);
+}
 
 Status ValidateLeaderElectionConfig(const LeaderElectionConfig& c) {
   if (c.lease_name.empty() || c.lease_namespace.empty()) {
@@ -25,7 +38,8 @@ Status ValidateLeaderElectionConfig(const LeaderElectionConfig& c) {
     return InvalidArgumentError("leader election: leaseDuration must be greater than renewDeadline");
   }
   // client-go: renewDeadline must exceed JitterFactor (1.2) * retryPeriod.
-  if (static_cast<double>(c.renew_deadline.count()) <= 1.2 * static_cast<double>(c.retry_period.count())) {
+  if (static_cast<double>(c.renew_deadline.count()) <=
+      kRetryJitterFactor * static_cast<double>(c.retry_period.count())) {
     return InvalidArgumentError("leader election: renewDeadline must be greater than 1.2 * retryPeriod");
   }
   return OkStatus();
@@ -45,8 +59,11 @@ StatusOr<std::unique_ptr<LeaderElector>> LeaderElector::Create(Client& client,
 LeaderElector::LeaderElector(Client& client, LeaderElectionConfig config,
                              const runtime::Clock& clock, const runtime::Logger& logger,
                              EventRecorder* recorder, std::function<double()> rand01)
-    : client_(client),
+    : lease_client_(client.WithRequestPolicy(
+          RequestPolicy{LeaseRequestTimeout(config), /*max_retries=*/0})),
+      client_(lease_client_ ? *lease_client_ : client),
       config_(std::move(config)),
+      lease_request_timeout_(LeaseRequestTimeout(config_)),
       clock_(clock),
       logger_(logger),
       recorder_(recorder),
@@ -55,6 +72,30 @@ LeaderElector::LeaderElector(Client& client, LeaderElectionConfig config,
 LeaderElector::~LeaderElector() = default;
 
 bool LeaderElector::IsLeader() const { return leading_.load(); }
+
+std::chrono::nanoseconds LeaderElector::WriteBudget() const {
+  if (!leading_.load(std::memory_order_acquire)) return std::chrono::nanoseconds(0);
+  const int64_t until =
+      renewed_at_ns_.load(std::memory_order_acquire) +
+      std::chrono::duration_cast<std::chrono::nanoseconds>(config_.renew_deadline).count();
+  const int64_t left = until - Nanos(clock_.MonotonicNow());
+  return std::chrono::nanoseconds(left > 0 ? left : 0);
+}
+
+bool LeaderElector::MayWrite() const { return WriteBudget().count() > 0; }
+
+void LeaderElector::MarkRenewed(runtime::Clock::MonotonicTime write_started) {
+  renewed_at_ns_.store(Nanos(write_started), std::memory_order_release);
+}
+
+bool LeaderElector::Fits(runtime::Clock::MonotonicTime deadline) const {
+  return clock_.MonotonicNow() + lease_request_timeout_ <= deadline;
+}
+
+bool LeaderElector::Wait(std::stop_token stop, std::chrono::nanoseconds d) const {
+  if (config_.wait) return config_.wait(stop, d);
+  return runtime::WaitFor(stop, d);
+}
 
 std::string LeaderElector::GetLeader() const {
   std::lock_guard<std::mutex> l(mu_);
@@ -87,7 +128,7 @@ void LeaderElector::SetObserved(const Lease& lease) {
   if (!new_leader.empty() && config_.on_new_leader) config_.on_new_leader(new_leader);
 }
 
-bool LeaderElector::TryAcquireOrRenew() {
+bool LeaderElector::TryAcquireOrRenew(runtime::Clock::MonotonicTime deadline) {
   const Time now = clock_.Now();
   const int32_t duration = DurationSeconds(config_.lease_duration);
 
@@ -99,12 +140,15 @@ bool LeaderElector::TryAcquireOrRenew() {
       if (LeaseValidLocked(clock_.MonotonicNow())) cached = observed_;
     }
     if (cached) {
+      if (!Fits(deadline)) return false;
       cached->spec.holder_identity = config_.identity;
       cached->spec.lease_duration_seconds = duration;
       cached->spec.renew_time = now;
+      const auto started = clock_.MonotonicNow();
       auto updated = client_.Update(*cached);
       if (updated.ok()) {
         SetObserved(*updated);
+        MarkRenewed(started);
         return true;
       }
       logger_.Debug("lease fast-path renew failed", {{"error", updated.status().ToString()}});
@@ -112,6 +156,7 @@ bool LeaderElector::TryAcquireOrRenew() {
   }
 
   // 2. Get (create when missing).
+  if (!Fits(deadline)) return false;
   auto got = client_.Get<Lease>(config_.lease_namespace, config_.lease_name);
   if (!got.ok()) {
     if (!IsNotFound(got.status())) {
@@ -127,12 +172,15 @@ bool LeaderElector::TryAcquireOrRenew() {
     lease.spec.acquire_time = now;
     lease.spec.renew_time = now;
     lease.spec.lease_transitions = 0;
+    if (!Fits(deadline)) return false;
+    const auto started = clock_.MonotonicNow();
     auto created = client_.Create(lease);
     if (!created.ok()) {
       logger_.Debug("lease create failed", {{"error", created.status().ToString()}});
       return false;
     }
     SetObserved(*created);
+    MarkRenewed(started);
     return true;
   }
 
@@ -159,17 +207,20 @@ bool LeaderElector::TryAcquireOrRenew() {
   lease.spec.holder_identity = config_.identity;
   lease.spec.lease_duration_seconds = duration;
   lease.spec.renew_time = now;
+  if (!Fits(deadline)) return false;
+  const auto started = clock_.MonotonicNow();
   auto updated = client_.Update(lease);
   if (!updated.ok()) {
     logger_.Debug("lease update failed", {{"error", updated.status().ToString()}});
     return false;
   }
   SetObserved(*updated);
+  MarkRenewed(started);
   return true;
 }
 
 void LeaderElector::Release() {
-  for (int attempt = 0; attempt < 3; ++attempt) {
+  for (int attempt = 0; attempt < kReleaseAttempts; ++attempt) {
     std::optional<Lease> lease;
     {
       std::lock_guard<std::mutex> l(mu_);
@@ -201,19 +252,20 @@ void LeaderElector::Release() {
 void LeaderElector::Run(std::stop_token stop) {
   const std::string lease_key = config_.lease_namespace + "/" + config_.lease_name;
   logger_.Info("attempting to acquire leader lease", {{"lease", lease_key}, {"identity", config_.identity}});
-  // Acquire: every RetryPeriod with jitter 1.2 (client-go wait.JitterUntil).
+  // Acquire: every RetryPeriod with jitter (client-go wait.JitterUntil). An acquire attempt is
+  // bounded like a renew so that the write it makes is fresh when it succeeds.
   bool acquired = false;
   while (!stop.stop_requested()) {
-    if (TryAcquireOrRenew()) {
+    if (TryAcquireOrRenew(clock_.MonotonicNow() + config_.renew_deadline)) {
       acquired = true;
       break;
     }
-    runtime::WaitFor(stop, runtime::Jitter(config_.retry_period, 1.2, rand01_));
+    Wait(stop, runtime::Jitter(config_.retry_period, kRetryJitterFactor, rand01_));
   }
   if (!acquired) return;
 
   std::stop_source leading_source;
-  leading_.store(true);
+  leading_.store(true, std::memory_order_release);
   logger_.Info("successfully acquired lease", {{"lease", lease_key}, {"identity", config_.identity}});
   Lease ref_lease;
   ref_lease.metadata.name = config_.lease_name;
@@ -224,29 +276,38 @@ void LeaderElector::Run(std::stop_token stop) {
   }
   if (config_.on_started_leading) config_.on_started_leading(leading_source.get_token());
 
-  // Renew: retry every RetryPeriod until RenewDeadline; missing it means we lost the lease.
+  // Renew every RetryPeriod. Leadership is proven only until the last successful write's start
+  // + RenewDeadline (MayWrite); when that passes without another success, we have lost it.
   bool lost = false;
   while (!stop.stop_requested()) {
-    const auto deadline = clock_.MonotonicNow() + config_.renew_deadline;
+    Wait(stop, config_.retry_period);
     bool renewed = false;
-    while (!stop.stop_requested() && clock_.MonotonicNow() < deadline) {
-      if (TryAcquireOrRenew()) {
-        renewed = true;
+    for (;;) {
+      if (stop.stop_requested()) break;
+      const auto deadline = runtime::Clock::MonotonicTime(std::chrono::nanoseconds(
+                                renewed_at_ns_.load(std::memory_order_acquire))) +
+                            config_.renew_deadline;
+      if (clock_.MonotonicNow() >= deadline) break;
+      if (TryAcquireOrRenew(deadline)) {
+        // A success that came back after its own proof expired (cpprest's timeout is an
+        // inactivity timer, so a trickling response can outlast it) proves nothing.
+        renewed = MayWrite();
         break;
       }
-      runtime::WaitFor(stop, config_.retry_period);
+      const auto left = deadline - clock_.MonotonicNow();
+      if (left <= std::chrono::nanoseconds(0)) break;
+      Wait(stop, std::min<std::chrono::nanoseconds>(config_.retry_period, left));
     }
     if (stop.stop_requested()) break;
     if (!renewed) {
       lost = true;
       break;
     }
-    runtime::WaitFor(stop, config_.retry_period);
   }
-  leading_.store(false);
+  leading_.store(false, std::memory_order_release);
   leading_source.request_stop();
   if (lost) {
-    logger_.Warning("failed to renew lease; stopped leading",
+    logger_.Warning("failed to renew lease within the renew deadline; stopped leading",
                     {{"lease", lease_key}, {"identity", config_.identity}});
   } else {
     logger_.Info("stopped leading", {{"lease", lease_key}, {"identity", config_.identity}});
