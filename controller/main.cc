@@ -15,35 +15,13 @@
 #include "common/kube/client.h"
 #include "common/kube/rest_config.h"
 #include "common/runtime/clock.h"
+#include "common/runtime/duration.h"
 #include "common/runtime/logger.h"
 #include "controller/manager.h"
 
 namespace {
 
 using joinguard::StatusOr;
-
-// "15s", "500ms", "2m", "1h" (Go duration subset).
-bool ParseDuration(const std::string& text, std::chrono::milliseconds* out) {
-  if (text.empty()) return false;
-  size_t i = 0;
-  while (i < text.size() && (isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-  if (i == 0) return false;
-  double v = 0;
-  try {
-    v = std::stod(text.substr(0, i));
-  } catch (...) {
-    return false;
-  }
-  std::string unit = text.substr(i);
-  double ms;
-  if (unit == "ms") ms = v;
-  else if (unit == "s" || unit.empty()) ms = v * 1000;
-  else if (unit == "m") ms = v * 60000;
-  else if (unit == "h") ms = v * 3600000;
-  else return false;
-  *out = std::chrono::milliseconds(static_cast<int64_t>(ms));
-  return true;
-}
 
 std::string DefaultIdentity() {
   char host[256] = {0};
@@ -120,10 +98,14 @@ int main(int argc, char** argv) {
                    {"--retry-period", &retry_period, &o.retry_period},
                    {"--policy-poll-interval", &policy_poll, &o.policy_poll_interval}};
   for (auto& d : durations) {
-    if (!ParseDuration(*d.text, d.out) || d.out->count() <= 0) {
-      logger.Error("invalid duration", {{"flag", d.flag}, {"value", *d.text}, {"expected", "e.g. 500ms, 15s, 2m"}});
+    auto parsed = joinguard::runtime::ParseGoDuration(*d.text);
+    if (!parsed.ok() || parsed->count() <= 0) {
+      logger.Error("invalid duration", {{"flag", d.flag}, {"value", *d.text},
+                                        {"error", parsed.ok() ? "must be positive" : parsed.status().message()},
+                                        {"expected", "e.g. 500ms, 15s, 2m"}});
       return 2;
     }
+    *d.out = *parsed;
   }
 
   // Block the shutdown signals in every thread; main waits for them with sigwait.

@@ -78,7 +78,7 @@ int RunJoinCommand(const cli::Command& cmd) {
   phases::JoinEnv env;
   env.clock = &clock;
   env.out = &printer;
-  env.wait = [](config::Duration d) { std::this_thread::sleep_for(d); };
+  env.wait = [](runtime::Duration d) { std::this_thread::sleep_for(d); };
   env.run_command = &RunShell;
   env.https_get = discovery::https::NewHttpsGetter(extra_ca, std::chrono::seconds(30));
   env.new_client = [&clock, &logger](const kube::RestConfig& rest) -> StatusOr<std::unique_ptr<kube::Client>> {

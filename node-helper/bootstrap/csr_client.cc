@@ -130,7 +130,7 @@ StatusOr<std::string> WaitForCertificate(kube::Client& client, const std::string
                                          const std::string& uid, const runtime::Clock& clock,
                                          const WaitOptions& options) {
   const auto deadline = clock.MonotonicNow() + options.timeout;
-  auto wait = options.wait ? options.wait : [](config::Duration d) { std::this_thread::sleep_for(d); };
+  auto wait = options.wait ? options.wait : [](runtime::Duration d) { std::this_thread::sleep_for(d); };
   kube::ListOptions list_options;
   list_options.field_selector = "metadata.name=" + name;
   Status last = OkStatus();
@@ -155,7 +155,7 @@ StatusOr<std::string> WaitForCertificate(kube::Client& client, const std::string
     if (!list.ok()) {
       last = list.status();
       wait(std::min(options.retry_interval,
-                    std::chrono::duration_cast<config::Duration>(deadline - clock.MonotonicNow())));
+                    std::chrono::duration_cast<runtime::Duration>(deadline - clock.MonotonicNow())));
       continue;
     }
     if (list->items.empty()) {
@@ -193,7 +193,7 @@ StatusOr<std::string> WaitForCertificate(kube::Client& client, const std::string
     // into a busy loop: pause like client-go's list retry before listing again.
     if (clock.MonotonicNow() - watch_start < options.retry_interval && clock.MonotonicNow() < deadline) {
       wait(std::min(options.retry_interval,
-                    std::chrono::duration_cast<config::Duration>(deadline - clock.MonotonicNow())));
+                    std::chrono::duration_cast<runtime::Duration>(deadline - clock.MonotonicNow())));
     }
     (void)s;
   }

@@ -12,7 +12,7 @@
 #include "common/kube/client.h"
 #include "common/runtime/clock.h"
 #include "common/status/status.h"
-#include "node-helper/config/duration.h"
+#include "common/runtime/duration.h"
 
 namespace joinguard::node::bootstrap {
 
@@ -44,9 +44,9 @@ StatusOr<std::optional<std::string>> EvaluateCsr(const kube::CertificateSigningR
                                                  const std::string& uid);
 
 struct WaitOptions {
-  config::Duration timeout = std::chrono::minutes(5);
-  config::Duration retry_interval = std::chrono::seconds(1);  // client-go's list retry
-  std::function<void(config::Duration)> wait;                 // between retries
+  runtime::Duration timeout = std::chrono::minutes(5);
+  runtime::Duration retry_interval = std::chrono::seconds(1);  // client-go's list retry
+  std::function<void(runtime::Duration)> wait;                 // between retries
 };
 
 // LIST+WATCH with fieldSelector metadata.name=<name> until the certificate is issued, the

@@ -64,7 +64,7 @@ class Decoder {
   StatusOr<std::optional<Duration>> Dur(const YAML::Node& n, const std::string& path) {
     if (!n || n.IsNull()) return std::optional<Duration>();
     if (!n.IsScalar()) return TypeError(path, "duration");
-    auto d = ParseGoDuration(n.as<std::string>());
+    auto d = runtime::ParseGoDuration(n.as<std::string>());
     if (!d.ok()) return d.status().Annotate(path);
     return std::optional<Duration>(*d);
   }
@@ -517,13 +517,13 @@ std::string ToYaml(const JoinConfiguration& cfg) {
   EmitStringList(e, "skipPhases", cfg.skip_phases);
   const auto& t = cfg.timeouts;
   e << YAML::Key << "timeouts" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "controlPlaneComponentHealthCheck" << YAML::Value << FormatGoDuration(t.control_plane_component_health_check);
-  e << YAML::Key << "discovery" << YAML::Value << FormatGoDuration(t.discovery);
-  e << YAML::Key << "etcdAPICall" << YAML::Value << FormatGoDuration(t.etcd_api_call);
-  e << YAML::Key << "kubeletHealthCheck" << YAML::Value << FormatGoDuration(t.kubelet_health_check);
-  e << YAML::Key << "kubernetesAPICall" << YAML::Value << FormatGoDuration(t.kubernetes_api_call);
-  e << YAML::Key << "tlsBootstrap" << YAML::Value << FormatGoDuration(t.tls_bootstrap);
-  e << YAML::Key << "upgradeManifests" << YAML::Value << FormatGoDuration(t.upgrade_manifests);
+  e << YAML::Key << "controlPlaneComponentHealthCheck" << YAML::Value << runtime::FormatGoDuration(t.control_plane_component_health_check);
+  e << YAML::Key << "discovery" << YAML::Value << runtime::FormatGoDuration(t.discovery);
+  e << YAML::Key << "etcdAPICall" << YAML::Value << runtime::FormatGoDuration(t.etcd_api_call);
+  e << YAML::Key << "kubeletHealthCheck" << YAML::Value << runtime::FormatGoDuration(t.kubelet_health_check);
+  e << YAML::Key << "kubernetesAPICall" << YAML::Value << runtime::FormatGoDuration(t.kubernetes_api_call);
+  e << YAML::Key << "tlsBootstrap" << YAML::Value << runtime::FormatGoDuration(t.tls_bootstrap);
+  e << YAML::Key << "upgradeManifests" << YAML::Value << runtime::FormatGoDuration(t.upgrade_manifests);
   e << YAML::EndMap;
   e << YAML::EndMap;
   std::string out = std::string(e.c_str()) + "\n";

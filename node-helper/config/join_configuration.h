@@ -8,10 +8,12 @@
 #include <string_view>
 #include <vector>
 
+#include "common/runtime/duration.h"
 #include "common/status/status.h"
-#include "node-helper/config/duration.h"
 
 namespace joinguard::node::config {
+
+using Duration = runtime::Duration;
 
 inline constexpr std::string_view kGroup = "kubeadm.k8s.io";
 inline constexpr std::string_view kV1beta4 = "kubeadm.k8s.io/v1beta4";

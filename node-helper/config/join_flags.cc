@@ -26,7 +26,7 @@ std::string Trim(const std::string& s) {
 
 StatusOr<std::optional<Duration>> OptionalDuration(const std::string& text, const std::string& flag) {
   if (text.empty()) return std::optional<Duration>();
-  auto d = ParseGoDuration(text);
+  auto d = runtime::ParseGoDuration(text);
   if (!d.ok()) return ValidationError("invalid value for --" + flag + ": " + d.status().message());
   if (d->count() <= 0) return ValidationError("invalid value for --" + flag + ": must be positive");
   return std::optional<Duration>(*d);

@@ -18,7 +18,7 @@
 
 namespace joinguard::node::discovery {
 
-using Duration = config::Duration;
+using Duration = runtime::Duration;
 
 // Builds an API client for a RestConfig (tests inject fakes).
 using ClientFactory =

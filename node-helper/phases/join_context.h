@@ -59,7 +59,7 @@ struct JoinEnv {
   discovery::ClientFactory new_client;
   discovery::HttpsGetter https_get;
   const runtime::Clock* clock = nullptr;
-  std::function<void(config::Duration)> wait;  // retry waits (tests: advance a fake clock)
+  std::function<void(runtime::Duration)> wait;  // retry waits (tests: advance a fake clock)
   // Runs a shell command line; returns its exit code.
   std::function<StatusOr<int>(const std::string& command)> run_command;
   Printer* out = nullptr;

@@ -85,7 +85,7 @@ Status RunTlsBootstrapPhase(JoinContext& ctx) {
   if (!chain.ok()) {
     Status s = chain.status();
     if (s.code() == StatusCode::kDeadlineExceeded) {
-      return Status(s.code(), s.message() + " within " + config::FormatGoDuration(wait.timeout) +
+      return Status(s.code(), s.message() + " within " + runtime::FormatGoDuration(wait.timeout) +
                                   "; approve it with `kubectl certificate approve " + request.name +
                                   "` or check the CSR approver, then run the join again");
     }

@@ -2,7 +2,7 @@
 
 #include "common/files/atomic_file.h"
 #include "common/kube/api_error.h"
-#include "node-helper/config/duration.h"
+#include "common/runtime/duration.h"
 
 namespace joinguard::node::discovery::file {
 namespace {
@@ -108,7 +108,7 @@ StatusOr<kube::Kubeconfig> ValidateConfigInfo(kube::Kubeconfig config, const Dep
   });
   if (!polled.ok()) {
     return Status(polled.code(), "Abort reading the cluster-info ConfigMap after timeout of " +
-                                     config::FormatGoDuration(options.timeout) + ": " + polled.message());
+                                     runtime::FormatGoDuration(options.timeout) + ": " + polled.message());
   }
   if (!cluster_info) return config;
   auto kc_text = cluster_info->data.find("kubeconfig");

@@ -5,7 +5,6 @@
 
 #include <fstream>
 
-#include "node-helper/config/duration.h"
 #include "node-helper/config/join_configuration.h"
 #include "node-helper/config/join_flags.h"
 #include "tests/testing/status_matchers.h"
@@ -22,25 +21,6 @@ using ::testing::Not;
 
 constexpr char kToken[] = "abcdef.0123456789abcdef";
 constexpr char kPin[] = "sha256:98be2e6d4d8a89aa308fb15de0c07e2531ce549c68dec1687cdd5c06f0826658";
-
-TEST(DurationTest, ParsesGoSyntax) {
-  EXPECT_EQ(*ParseGoDuration("5m0s"), std::chrono::minutes(5));
-  EXPECT_EQ(*ParseGoDuration("1h30m"), std::chrono::minutes(90));
-  EXPECT_EQ(*ParseGoDuration("300ms"), std::chrono::milliseconds(300));
-  EXPECT_EQ(*ParseGoDuration("1.5s"), std::chrono::milliseconds(1500));
-  EXPECT_EQ(*ParseGoDuration("0"), std::chrono::milliseconds(0));
-  EXPECT_THAT(ParseGoDuration("5"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("missing unit")));
-  EXPECT_THAT(ParseGoDuration("5x"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown unit")));
-  EXPECT_THAT(ParseGoDuration(""), StatusIs(StatusCode::kInvalidArgument));
-}
-
-TEST(DurationTest, FormatsLikeGo) {
-  EXPECT_EQ(FormatGoDuration(std::chrono::minutes(5)), "5m0s");
-  EXPECT_EQ(FormatGoDuration(std::chrono::minutes(60)), "1h0m0s");
-  EXPECT_EQ(FormatGoDuration(std::chrono::milliseconds(300)), "300ms");
-  EXPECT_EQ(FormatGoDuration(std::chrono::milliseconds(1500)), "1.5s");
-  EXPECT_EQ(FormatGoDuration(std::chrono::seconds(0)), "0s");
-}
 
 TEST(JoinConfigurationTest, ParsesV1beta4) {
   std::vector<std::string> warnings;

@@ -185,7 +185,7 @@ class JoinWorkflowTest : public ::testing::Test {
     JoinEnv env;
     env.clock = &clock_;
     env.out = printer_.get();
-    env.wait = [this](config::Duration d) { clock_.Advance(d); };
+    env.wait = [this](runtime::Duration d) { clock_.Advance(d); };
     env.new_client = [this](const kube::RestConfig& rest) -> StatusOr<std::unique_ptr<kube::Client>> {
       api_->clients.push_back(rest);
       return std::unique_ptr<kube::Client>(new FakeApiClient(api_.get(), rest));

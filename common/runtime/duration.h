@@ -1,4 +1,5 @@
-// Go time.Duration text ("5m0s", "300ms", "1h30m") as used by kubeadm's configuration files.
+// Go time.Duration text ("5m0s", "300ms", "1h30m"): the one duration syntax joinguard accepts, in
+// flags and configuration files alike (Go's time.ParseDuration / Duration.String, src/time/format.go).
 #pragma once
 
 #include <chrono>
@@ -7,7 +8,7 @@
 
 #include "common/status/status.h"
 
-namespace joinguard::node::config {
+namespace joinguard::runtime {
 
 using Duration = std::chrono::milliseconds;
 
@@ -18,4 +19,4 @@ StatusOr<Duration> ParseGoDuration(std::string_view text);
 // Formats like Go's Duration.String(): "5m0s", "1h0m0s", "300ms", "1.5s", "0s".
 std::string FormatGoDuration(Duration d);
 
-}  // namespace joinguard::node::config
+}  // namespace joinguard::runtime

@@ -1,11 +1,11 @@
-#include "node-helper/config/duration.h"
+#include "common/runtime/duration.h"
 
 #include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <string>
 
-namespace joinguard::node::config {
+namespace joinguard::runtime {
 namespace {
 
 Status Invalid(std::string_view text) {
@@ -87,4 +87,4 @@ std::string FormatGoDuration(Duration d) {
   return out;
 }
 
-}  // namespace joinguard::node::config
+}  // namespace joinguard::runtime
