@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/status/status.h"
 
@@ -25,6 +26,8 @@ struct JoinRequest {
   std::string node_name;   // from the CSR's CN, already validated by the policy
   std::string token_id;    // from the requester name system:bootstrap:<token-id>
   std::string requester;   // spec.username
+  std::vector<std::string> groups;  // spec.groups (for the optional SubjectAccessReview gate)
+  std::string requester_uid;        // spec.uid
   int pending_from_requester = 0;  // other pending CSRs from the same requester (store index)
   bool name_already_joined = false;  // a NodeJoin record for node_name exists (another CSR)
 };
