@@ -1,6 +1,7 @@
 #include "controller/policy/checks.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "common/crypto/token.h"
@@ -181,7 +182,7 @@ CheckResult CheckNodeName(const CsrContext& ctx, const Policy& p) {
                                         " is not a valid DNS-1123 subdomain (lower-case letters, digits, '-' and '.', "
                                         "at most 253 characters)"));
   }
-  if (!std::regex_match(name, p.node_name_regex)) {
+  if (!MatchesNodeNamePattern(*p.node_name_regex, name)) {
     return CheckResult::Deny(std::string(reason::kNodeNamePattern),
                              DenyAdvice("node name " + Quote(name) + " does not match the policy's nodeNamePattern " +
                                         Quote(p.node_name_pattern)));
@@ -202,13 +203,16 @@ CheckResult CheckRenewalIdentity(const CsrContext& ctx, const Policy&) {
 CheckResult CheckNoSans(const CsrContext& ctx, const Policy&) {
   if (!ctx.parsed_ok()) return Unparsed(ctx);
   const crypto::ParsedCsr& csr = ctx.parsed();
-  if (!csr.HasAnySan()) return CheckResult::Approve();
+  // Any subjectAltName extension is denied, even an empty or critical one: a client
+  // certificate has no use for it and parsers disagree on what an odd one means.
+  if (!csr.HasAnySan() && !csr.HasSanExtension()) return CheckResult::Approve();
   std::vector<std::string> found;
   for (const auto& v : csr.dns_names()) found.push_back("DNS:" + v);
   for (const auto& v : csr.ip_addresses()) found.push_back("IP:" + v);
   for (const auto& v : csr.emails()) found.push_back("email:" + v);
   for (const auto& v : csr.uris()) found.push_back("URI:" + v);
   for (const auto& v : csr.other_san_types()) found.push_back(v);
+  if (found.empty()) found.push_back("an empty subjectAltName extension");
   return CheckResult::Deny(std::string(reason::kSanPresent),
                            DenyAdvice("kubelet client certificates must carry no subject alternative names, found " +
                                       JoinList(found)));
@@ -218,7 +222,14 @@ CheckResult CheckExtensions(const CsrContext& ctx, const Policy& p) {
   if (!ctx.parsed_ok()) return Unparsed(ctx);
   const crypto::ParsedCsr& csr = ctx.parsed();
   std::vector<std::string> bad;
+  std::map<std::string, int> seen;
   for (const auto& ext : csr.extensions()) {
+    // RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular
+    // extension"; parsers differ on which copy of a repeated one they read.
+    if (++seen[ext.oid] == 2) {
+      return CheckResult::Deny(std::string(reason::kExtensionNotAllowed),
+                               DenyAdvice("the request carries the extension " + ext.oid + " more than once"));
+    }
     if (ext.oid == "2.5.29.17") continue;  // SANs: CheckNoSans reports them
     if (std::find(p.allowed_extensions.begin(), p.allowed_extensions.end(), ext.oid) != p.allowed_extensions.end()) {
       continue;
@@ -230,11 +241,16 @@ CheckResult CheckExtensions(const CsrContext& ctx, const Policy& p) {
                              DenyAdvice("the request carries extensions " + JoinList(bad) +
                                         " that are not in the policy's allowedExtensions"));
   }
-  // Only the extensionRequest attribute is expected; challengePassword and friends are not.
-  if (csr.attribute_count() > 1) {
+  // Only one extensionRequest attribute (PKCS#9, RFC 2985 §5.4.2) is expected; challengePassword,
+  // unknown OIDs and a second extensionRequest are not: the kubelet sends none of them.
+  constexpr std::string_view kExtensionRequestOid = "1.2.840.113549.1.9.14";
+  int extension_requests = 0;
+  for (const std::string& oid : csr.attribute_oids()) {
+    if (oid == kExtensionRequestOid && ++extension_requests == 1) continue;
     return CheckResult::Deny(std::string(reason::kExtensionNotAllowed),
-                             DenyAdvice("the request carries " + std::to_string(csr.attribute_count()) +
-                                        " PKCS#10 attributes; only extensionRequest is allowed"));
+                             DenyAdvice("the request carries the PKCS#10 attribute " + oid +
+                                        (oid == kExtensionRequestOid ? " twice" : "") +
+                                        "; only one extensionRequest attribute is allowed"));
   }
   return CheckResult::Approve();
 }
@@ -243,26 +259,35 @@ CheckResult CheckKey(const CsrContext& ctx, const Policy& p) {
   if (!ctx.parsed_ok()) return Unparsed(ctx);
   const crypto::KeyInfo& k = ctx.parsed().key_info();
   std::string desc = KeyDescription(k);
+  // Every allowedKeys entry of the key's algorithm counts: the key passes when any one of them
+  // accepts it (entries combine; none shadows another).
+  bool listed = false;
+  int min_rsa_bits = 0;
+  std::vector<std::string> curves;
   for (const KeyRule& rule : p.allowed_keys) {
     if (rule.algorithm != k.algorithm) continue;
     if (k.algorithm == crypto::KeyAlgorithm::kRsa) {
-      if (k.bits < rule.min_bits) {
-        return CheckResult::Deny(std::string(reason::kKeyTooWeak),
-                                 DenyAdvice("key " + desc + " is smaller than the policy's minimum of RSA " +
-                                            std::to_string(rule.min_bits) + " bits"));
+      min_rsa_bits = listed ? std::min(min_rsa_bits, rule.min_bits) : rule.min_bits;
+      if (k.bits >= rule.min_bits) return CheckResult::Approve();
+    } else if (k.algorithm == crypto::KeyAlgorithm::kEcdsa) {
+      if (!k.curve.empty() && std::find(rule.curves.begin(), rule.curves.end(), k.curve) != rule.curves.end()) {
+        return CheckResult::Approve();
       }
+      curves.insert(curves.end(), rule.curves.begin(), rule.curves.end());
+    } else if (k.algorithm == crypto::KeyAlgorithm::kEd25519) {
       return CheckResult::Approve();
     }
-    if (k.algorithm == crypto::KeyAlgorithm::kEcdsa) {
-      if (std::find(rule.curves.begin(), rule.curves.end(), k.curve) != rule.curves.end()) return CheckResult::Approve();
-      if (IsWeakCurve(k)) {
-        return CheckResult::Deny(std::string(reason::kKeyTooWeak),
-                                 DenyAdvice("key " + desc + " is too weak; allowed curves are " + JoinList(rule.curves)));
-      }
-      return CheckResult::Deny(std::string(reason::kKeyNotAllowed),
-                               DenyAdvice("key " + desc + " is not allowed; allowed curves are " + JoinList(rule.curves)));
-    }
-    return CheckResult::Approve();  // Ed25519
+    listed = true;
+  }
+  if (listed && k.algorithm == crypto::KeyAlgorithm::kRsa) {
+    return CheckResult::Deny(std::string(reason::kKeyTooWeak),
+                             DenyAdvice("key " + desc + " is smaller than the policy's minimum of RSA " +
+                                        std::to_string(min_rsa_bits) + " bits"));
+  }
+  if (listed && k.algorithm == crypto::KeyAlgorithm::kEcdsa) {
+    return CheckResult::Deny(std::string(IsWeakCurve(k) ? reason::kKeyTooWeak : reason::kKeyNotAllowed),
+                             DenyAdvice("key " + desc + (IsWeakCurve(k) ? " is too weak" : " is not allowed") +
+                                        "; allowed curves are " + JoinList(curves)));
   }
   if (k.algorithm == crypto::KeyAlgorithm::kRsa && k.bits < 2048) {
     return CheckResult::Deny(std::string(reason::kKeyTooWeak), DenyAdvice("key " + desc + " is too weak"));
@@ -311,7 +336,9 @@ CheckResult CheckExpiration(const CsrContext& ctx, const Policy& p) {
     }
     return CheckResult::Approve();
   }
-  if (p.max_expiration_seconds > 0 && *exp > p.max_expiration_seconds) {
+  // spec.expirationSeconds is an int32 in certificates.k8s.io/v1: a larger value never came
+  // from a conforming API server, whatever the cap says.
+  if (*exp > kMaxExpirationSeconds || (p.max_expiration_seconds > 0 && *exp > p.max_expiration_seconds)) {
     return CheckResult::Deny(std::string(reason::kExpirationTooLong),
                              DenyAdvice("spec.expirationSeconds " + std::to_string(*exp) +
                                         " exceeds the policy's maxExpirationSeconds " +

@@ -1,6 +1,12 @@
 #include "controller/policy/policy.h"
 
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <limits>
+
+#include "common/yaml/strict_yaml.h"
 
 #include <algorithm>
 #include <fstream>
@@ -51,6 +57,28 @@ StatusOr<int64_t> ScalarInt(const YAML::Node& node, std::string_view field) {
   }
 }
 
+// An integer in [min, max], parsed as int64 (no sign prefix, no hex/octal, no overflow) and
+// range-checked before it is narrowed to T: "4294967296" must never become 0 in an int.
+template <typename T>
+StatusOr<T> ScalarIntInRange(const YAML::Node& node, std::string_view field, int64_t min, int64_t max) {
+  static_assert(std::is_integral_v<T>);
+  if (!node.IsScalar()) return FieldError(field, "must be an integer");
+  const std::string& s = node.Scalar();
+  int64_t v = 0;
+  const char* end = s.data() + s.size();
+  auto [ptr, ec] = std::from_chars(s.data(), end, v, 10);
+  if (s.empty() || ptr != end || (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+    return FieldError(field, "must be a decimal integer, got \"" + s + "\"");
+  }
+  if (ec == std::errc::result_out_of_range || v < min || v > max ||
+      v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+      v > static_cast<int64_t>(std::numeric_limits<T>::max())) {
+    return FieldError(field, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                                 ", got " + s);
+  }
+  return static_cast<T>(v);
+}
+
 StatusOr<std::vector<std::string>> StringList(const YAML::Node& node, std::string_view field) {
   if (node.IsNull()) return std::vector<std::string>{};
   if (!node.IsSequence()) return FieldError(field, "must be a list of strings");
@@ -97,11 +125,10 @@ StatusOr<std::vector<KeyRule>> ParseKeys(const YAML::Node& node) {
     JG_ASSIGN_OR_RETURN(rule.algorithm, ParseAlgorithm(alg, f + ".algorithm"));
     if (item["minBits"]) {
       if (rule.algorithm != crypto::KeyAlgorithm::kRsa) return FieldError(f + ".minBits", "only valid for RSA");
-      JG_ASSIGN_OR_RETURN(int64_t bits, ScalarInt(item["minBits"], f + ".minBits"));
-      if (bits < 2048) return FieldError(f + ".minBits", "must be >= 2048 (smaller RSA keys are breakable), got " + std::to_string(bits));
-      rule.min_bits = static_cast<int>(bits);
+      // Below kMinRsaBits keys are breakable; above kMaxRsaBits no key could ever verify.
+      JG_ASSIGN_OR_RETURN(rule.min_bits, ScalarIntInRange<int>(item["minBits"], f + ".minBits", kMinRsaBits, kMaxRsaBits));
     } else if (rule.algorithm == crypto::KeyAlgorithm::kRsa) {
-      rule.min_bits = 2048;
+      rule.min_bits = kMinRsaBits;
     }
     if (item["curves"]) {
       if (rule.algorithm != crypto::KeyAlgorithm::kEcdsa) return FieldError(f + ".curves", "only valid for ECDSA");
@@ -197,13 +224,35 @@ Policy DefaultPolicy() {
   return p;
 }
 
-StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    return InvalidArgumentError(std::string("policy is not valid YAML: ") + e.what());
+StatusOr<std::shared_ptr<const re2::RE2>> CompileNodeNamePattern(std::string_view pattern) {
+  if (pattern.size() > kNodeNamePatternMaxLength) {
+    return InvalidArgumentError("nodeNamePattern is longer than " + std::to_string(kNodeNamePatternMaxLength) +
+                                " characters; simplify it");
   }
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  options.set_max_mem(kNodeNamePatternMaxMem);
+  auto re = std::make_shared<const re2::RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
+  if (!re->ok()) {
+    return InvalidArgumentError("\"" + std::string(pattern) + "\" is not a valid RE2 regular expression: " +
+                                re->error() + " (RE2 syntax: https://github.com/google/re2/wiki/Syntax)");
+  }
+  return std::shared_ptr<const re2::RE2>(std::move(re));
+}
+
+bool MatchesNodeNamePattern(const re2::RE2& pattern, std::string_view name) {
+  return re2::RE2::FullMatch(re2::StringPiece(name.data(), name.size()), pattern);
+}
+
+Status SetNodeNamePattern(Policy& p, std::string_view pattern) {
+  JG_ASSIGN_OR_RETURN(p.node_name_regex, CompileNodeNamePattern(pattern));
+  p.node_name_pattern = std::string(pattern);
+  return OkStatus();
+}
+
+StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
+  // Strict: a repeated key would let the file a reviewer reads differ from the one enforced.
+  JG_ASSIGN_OR_RETURN(YAML::Node root, yaml::LoadStrictYaml(yaml, "policy"));
   if (!root.IsMap()) return InvalidArgumentError("policy must be a YAML mapping with apiVersion and kind");
   Policy p = DefaultPolicy();
   try {
@@ -266,11 +315,7 @@ StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
       JG_ASSIGN_OR_RETURN(p.node_name_pattern, ScalarString(n, "nodeNamePattern"));
       if (p.node_name_pattern.empty()) return FieldError("nodeNamePattern", "must not be empty (use \".*\" to allow any valid name)");
     }
-    try {
-      p.node_name_regex = std::regex(p.node_name_pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      return FieldError("nodeNamePattern", std::string("is not a valid ECMAScript regular expression: ") + e.what());
-    }
+    if (Status s = SetNodeNamePattern(p, p.node_name_pattern); !s.ok()) return FieldError("nodeNamePattern", s.message());
     if (const YAML::Node& n = root["allowedKeys"]) {
       JG_ASSIGN_OR_RETURN(p.allowed_keys, ParseKeys(n));
     }
@@ -278,8 +323,10 @@ StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
       JG_ASSIGN_OR_RETURN(p.allowed_usages, ParseUsages(n));
     }
     if (const YAML::Node& n = root["maxExpirationSeconds"]) {
-      JG_ASSIGN_OR_RETURN(p.max_expiration_seconds, ScalarInt(n, "maxExpirationSeconds"));
-      if (p.max_expiration_seconds != 0 && p.max_expiration_seconds < 600) {
+      // spec.expirationSeconds is an int32 in the API: a larger cap is a typo, not a policy.
+      JG_ASSIGN_OR_RETURN(p.max_expiration_seconds,
+                          ScalarIntInRange<int64_t>(n, "maxExpirationSeconds", 0, kMaxExpirationSeconds));
+      if (p.max_expiration_seconds != 0 && p.max_expiration_seconds < kMinExpirationSeconds) {
         return FieldError("maxExpirationSeconds",
                           "must be 0 (no cap) or >= 600 (the API server's minimum), got " + std::to_string(p.max_expiration_seconds));
       }

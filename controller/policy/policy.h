@@ -4,13 +4,16 @@
 
 #include <cstdint>
 #include <memory>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/crypto/key.h"
 #include "common/status/status.h"
+
+namespace re2 {
+class RE2;
+}  // namespace re2
 
 namespace joinguard::controller::policy {
 
@@ -24,6 +27,25 @@ enum class PassAction { kApprove, kLeavePending };
 enum class FailAction { kDeny, kLeavePending };
 
 std::string_view ModeName(Mode mode);  // "enforce" / "dry-run"
+
+// Limits of the integers a policy holds (each parsed as int64 and range-checked before it is
+// narrowed to its field's type).
+inline constexpr int kMinRsaBits = 2048;
+// OpenSSL's OPENSSL_RSA_MAX_MODULUS_BITS: larger RSA keys cannot be verified at all.
+inline constexpr int kMaxRsaBits = 16384;
+// certificates.k8s.io/v1 spec.expirationSeconds: int32, at least 600 (pkg/apis/certificates
+// validation).
+inline constexpr int64_t kMinExpirationSeconds = 600;
+inline constexpr int64_t kMaxExpirationSeconds = 2147483647;
+// RE2 program budget and pattern length for nodeNamePattern.
+inline constexpr int64_t kNodeNamePatternMaxMem = 1 << 20;
+inline constexpr size_t kNodeNamePatternMaxLength = 1024;
+
+// nodeNamePattern compiled with RE2 (linear-time matching: no pattern can make a match slow).
+// Errors are kInvalidArgument naming RE2's complaint.
+StatusOr<std::shared_ptr<const re2::RE2>> CompileNodeNamePattern(std::string_view pattern);
+// True when `name` matches the whole compiled pattern.
+bool MatchesNodeNamePattern(const re2::RE2& pattern, std::string_view name);
 
 // One allowed key: algorithm RSA (with min bits), ECDSA (with curves) or Ed25519.
 struct KeyRule {
@@ -47,8 +69,9 @@ struct Policy {
   std::vector<std::string> allowed_bootstrap_groups = {"system:bootstrappers:kubeadm:default-node-token"};
   bool allow_renewal = true;
 
-  std::string node_name_pattern = ".*";  // ECMAScript, must match the whole node name
-  std::regex node_name_regex{".*"};
+  std::string node_name_pattern = ".*";  // RE2 syntax, must match the whole node name
+  // node_name_pattern compiled (never null); set both with SetNodeNamePattern.
+  std::shared_ptr<const re2::RE2> node_name_regex = CompileNodeNamePattern(".*").value();
 
   std::vector<KeyRule> allowed_keys;      // defaults in DefaultPolicy()
   std::vector<UsageRule> allowed_usages;  // defaults in DefaultPolicy()
@@ -64,6 +87,9 @@ struct Policy {
   // Bumped by the loader each time a new policy is accepted (1 for the first).
   int64_t generation = 0;
 };
+
+// Sets node_name_pattern and its compiled form.
+Status SetNodeNamePattern(Policy& p, std::string_view pattern);
 
 // The policy with every default filled in (used when no policy file is given).
 Policy DefaultPolicy();

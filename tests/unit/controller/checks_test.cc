@@ -2,8 +2,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <functional>
+#include <future>
 #include <set>
+#include <thread>
 
 #include "controller/policy/checks.h"
 #include "tests/testing/status_matchers.h"
@@ -78,7 +81,7 @@ const Case kCases[] = {
     {"NodeNamePatternMatches", [](TestCsr& t) { t.WithNodeName("worker-7"); }, Outcome::kApprove, "",
      [](Policy& p) {
        p.node_name_pattern = "worker-[0-9]+";
-       p.node_name_regex = std::regex(p.node_name_pattern);
+       ASSERT_OK(SetNodeNamePattern(p, p.node_name_pattern));
      }},
     {"Ed25519WhenAllowed", [](TestCsr& t) { t.key = TestKey::kEd25519; }, Outcome::kApprove, "",
      [](Policy& p) { p.allowed_keys.push_back(KeyRule{crypto::KeyAlgorithm::kEd25519, 0, {}}); }},
@@ -169,12 +172,12 @@ const Case kCases[] = {
     {"NodeNamePatternMismatch", [](TestCsr& t) { t.WithNodeName("control-plane-1"); }, Outcome::kDeny,
      "NodeNamePattern", [](Policy& p) {
        p.node_name_pattern = "worker-[0-9]+";
-       p.node_name_regex = std::regex(p.node_name_pattern);
+       ASSERT_OK(SetNodeNamePattern(p, p.node_name_pattern));
      }},
     {"NodeNamePatternIsAFullMatch", [](TestCsr& t) { t.WithNodeName("worker-1.evil"); }, Outcome::kDeny,
      "NodeNamePattern", [](Policy& p) {
        p.node_name_pattern = "worker-[0-9]+";
-       p.node_name_regex = std::regex(p.node_name_pattern);
+       ASSERT_OK(SetNodeNamePattern(p, p.node_name_pattern));
      }},
 
     // ---- SANs (§5.1 #14) ----------------------------------------------------------------------
@@ -193,6 +196,38 @@ const Case kCases[] = {
        t.extra_extensions = {{"1.3.6.1.4.1.99999.1", false}};
        t.challenge_password = true;
      }, Outcome::kDeny, "ExtensionNotAllowed", [](Policy& p) { p.allowed_extensions = {"1.3.6.1.4.1.99999.1"}; }},
+
+    // Defects of issue 10: each of these was approved (or hung) before.
+    {"ChallengePasswordOnlyAttribute", [](TestCsr& t) { t.challenge_password = true; }, Outcome::kDeny,
+     "ExtensionNotAllowed"},
+    {"UnknownAttributeOnly", [](TestCsr& t) { t.extra_attribute_oids = {"1.3.6.1.4.1.99999.7"}; }, Outcome::kDeny,
+     "ExtensionNotAllowed"},
+    {"DuplicatedAllowedExtension", [](TestCsr& t) {
+       t.extra_extensions = {{"1.3.6.1.4.1.99999.1", false}, {"1.3.6.1.4.1.99999.1", false}};
+     }, Outcome::kDeny, "ExtensionNotAllowed", [](Policy& p) { p.allowed_extensions = {"1.3.6.1.4.1.99999.1"}; }},
+    {"EmptySanExtension", [](TestCsr& t) { t.empty_san_extension = true; }, Outcome::kDeny, "SanPresent"},
+    {"EmptyCriticalSanExtension", [](TestCsr& t) {
+       t.empty_san_extension = true;
+       t.san_extension_critical = true;
+     }, Outcome::kDeny, "SanPresent"},
+    {"ExplicitCurveKeyIsNotP256", [](TestCsr& t) { t.key = TestKey::kP256ExplicitCurve; }, Outcome::kLeavePending,
+     "RequestUnparseable"},
+    {"SeveralEcdsaEntriesCombine", [](TestCsr& t) { t.key = TestKey::kP384; }, Outcome::kApprove, "",
+     [](Policy& p) {
+       p.allowed_keys = {KeyRule{crypto::KeyAlgorithm::kEcdsa, 0, {"P-256"}},
+                         KeyRule{crypto::KeyAlgorithm::kEcdsa, 0, {"P-384"}}};
+     }},
+    {"SeveralRsaEntriesCombine", [](TestCsr& t) { t.key = TestKey::kRsa2048; }, Outcome::kApprove, "",
+     [](Policy& p) {
+       p.allowed_keys = {KeyRule{crypto::KeyAlgorithm::kRsa, 3072, {}}, KeyRule{crypto::KeyAlgorithm::kRsa, 2048, {}}};
+     }},
+    {"SeveralEcdsaEntriesStillDenyOthers", [](TestCsr& t) { t.key = TestKey::kP521; }, Outcome::kDeny, "KeyNotAllowed",
+     [](Policy& p) {
+       p.allowed_keys = {KeyRule{crypto::KeyAlgorithm::kEcdsa, 0, {"P-256"}},
+                         KeyRule{crypto::KeyAlgorithm::kEcdsa, 0, {"P-384"}}};
+     }},
+    {"ExpirationAboveInt32EvenWithoutCap", [](TestCsr& t) { t.expiration_seconds = 4294967296LL + 3600; },
+     Outcome::kDeny, "ExpirationTooLong", [](Policy& p) { p.max_expiration_seconds = 0; }},
 
     // ---- Usages (§5.1 #10) --------------------------------------------------------------------
     {"ServerAuthAdded", [](TestCsr& t) { t.usages = {"digital signature", "key encipherment", "client auth", "server auth"}; },
@@ -263,6 +298,37 @@ TEST(PolicyTableCoverageTest, EveryDenyReasonHasACase) {
   for (std::string_view r : AllDenyReasons()) {
     EXPECT_TRUE(covered.count(std::string(r))) << "no deny case for " << r;
   }
+}
+
+// std::regex backtracked exponentially on nested quantifiers: this pattern and a 50-character
+// DNS-valid name ending in "-a" pinned a worker for good. RE2 answers in linear time. The
+// bounded wait turns a regression into a failure instead of a hung test binary.
+TEST(NodeNamePatternTest, NestedQuantifiersDoNotHang) {
+  Policy p = DefaultPolicy();
+  ASSERT_OK(SetNodeNamePattern(p, "([a-z0-9]+\\.?)+"));
+  TestCsr t;
+  t.WithNodeName(std::string(48, 'a') + "-a");
+  CsrContext ctx = BuildContext(t);
+  auto done = std::make_shared<std::promise<Verdict>>();
+  std::future<Verdict> result = done->get_future();
+  std::thread([done, ctx, p] { done->set_value(Evaluate(ctx, p)); }).detach();
+  if (result.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    ADD_FAILURE() << "Evaluate did not return within 60 s: the node name pattern backtracks";
+    std::fflush(stdout);
+    std::_Exit(1);
+  }
+  Verdict v = result.get();
+  EXPECT_EQ(v.outcome, Outcome::kDeny);
+  EXPECT_EQ(v.reason, "NodeNamePattern");
+}
+
+TEST(NodeNamePatternTest, RejectsWhatRe2CannotDoInLinearTime) {
+  Policy p = DefaultPolicy();
+  EXPECT_THAT(SetNodeNamePattern(p, "(a)\\1"), joinguard::testing::StatusIs(StatusCode::kInvalidArgument,
+                                                                         ::testing::HasSubstr("RE2")));
+  EXPECT_THAT(SetNodeNamePattern(p, std::string(2000, 'a')),
+              joinguard::testing::StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("longer than")));
+  EXPECT_EQ(p.node_name_pattern, ".*");  // unchanged on error
 }
 
 TEST(CheckFunctionsTest, EachCheckAnswersOnItsOwn) {

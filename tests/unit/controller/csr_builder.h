@@ -22,7 +22,7 @@
 
 namespace joinguard::controller::testing {
 
-enum class TestKey { kP256, kP384, kP521, kP224, kRsa1024, kRsa2048, kRsa3072, kEd25519 };
+enum class TestKey { kP256, kP384, kP521, kP224, kRsa1024, kRsa2048, kRsa3072, kEd25519, kP256ExplicitCurve };
 
 // Keys are expensive (RSA); generate each kind once per process.
 inline const crypto::PrivateKey& KeyFor(TestKey k) {
@@ -41,6 +41,10 @@ inline const crypto::PrivateKey& KeyFor(TestKey k) {
     case TestKey::kRsa2048: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}); break;
     case TestKey::kRsa3072: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{3072}); break;
     case TestKey::kEd25519: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
+    case TestKey::kP256ExplicitCurve:  // P-256 whose SPKI spells out the curve parameters
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+      if (raw != nullptr) EVP_PKEY_set_utf8_string_param(raw, "encoding", "explicit");
+      break;
   }
   if (raw == nullptr) std::abort();
   return cache->emplace(k, crypto::PrivateKey(crypto::EvpPkeyPtr(raw))).first->second;
@@ -56,6 +60,9 @@ struct TestCsr {
   std::vector<std::pair<std::string, bool>> extra_extensions;  // (OID, critical), value = NULL
   bool basic_constraints_ca = false;
   bool challenge_password = false;
+  std::vector<std::string> extra_attribute_oids;  // PKCS#10 attributes with a UTF8String value
+  bool empty_san_extension = false;               // subjectAltName with no names
+  bool san_extension_critical = false;
   bool corrupt_signature = false;
   std::string raw_pem;  // when set, used as-is (e.g. garbage)
   // Object.
@@ -111,7 +118,8 @@ inline std::string BuildPem(const TestCsr& t) {
     std::abort();
   }
   bool mutate = t.merge_subject_into_one_rdn || !t.extra_extensions.empty() || t.basic_constraints_ca ||
-                t.challenge_password || t.corrupt_signature;
+                t.challenge_password || t.corrupt_signature || !t.extra_attribute_oids.empty() ||
+                t.empty_san_extension;
   if (!mutate) return *pem;
 
   crypto::BioPtr in(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
@@ -126,7 +134,7 @@ inline std::string BuildPem(const TestCsr& t) {
     }
     X509_REQ_set_subject_name(req.get(), name.get());
   }
-  if (!t.extra_extensions.empty() || t.basic_constraints_ca) {
+  if (!t.extra_extensions.empty() || t.basic_constraints_ca || t.empty_san_extension) {
     STACK_OF(X509_EXTENSION)* exts = X509_REQ_get_extensions(req.get());
     if (exts == nullptr) exts = sk_X509_EXTENSION_new_null();
     for (const auto& [oid, critical] : t.extra_extensions) {
@@ -138,6 +146,10 @@ inline std::string BuildPem(const TestCsr& t) {
       sk_X509_EXTENSION_push(exts, ext);
       ASN1_OBJECT_free(obj);
       ASN1_OCTET_STRING_free(value);
+    }
+    if (t.empty_san_extension) {
+      crypto::GeneralNamesPtr none(sk_GENERAL_NAME_new_null());
+      X509V3_add1_i2d(&exts, NID_subject_alt_name, none.get(), t.san_extension_critical ? 1 : 0, X509V3_ADD_APPEND);
     }
     if (t.basic_constraints_ca) {
       sk_X509_EXTENSION_push(exts, X509V3_EXT_conf_nid(nullptr, nullptr, NID_basic_constraints, "critical,CA:TRUE"));
@@ -153,6 +165,11 @@ inline std::string BuildPem(const TestCsr& t) {
   if (t.challenge_password) {
     X509_REQ_add1_attr_by_NID(req.get(), NID_pkcs9_challengePassword, MBSTRING_ASC,
                               reinterpret_cast<const unsigned char*>("hunter2"), -1);
+  }
+  for (const std::string& oid : t.extra_attribute_oids) {
+    ASN1_OBJECT* obj = OBJ_txt2obj(oid.c_str(), 1);
+    X509_REQ_add1_attr_by_OBJ(req.get(), obj, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("x"), -1);
+    ASN1_OBJECT_free(obj);
   }
   X509_REQ_sign(req.get(), key.get(), detail::DigestFor(key.get()));
   if (t.corrupt_signature) {

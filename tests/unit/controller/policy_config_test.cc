@@ -74,8 +74,8 @@ denyDuplicateInFlight: false
   EXPECT_EQ(p->on_fail, FailAction::kLeavePending);
   EXPECT_EQ(p->allowed_bootstrap_groups.size(), 2u);
   EXPECT_FALSE(p->allow_renewal);
-  EXPECT_TRUE(std::regex_match("worker-12", p->node_name_regex));
-  EXPECT_FALSE(std::regex_match("db-1", p->node_name_regex));
+  EXPECT_TRUE(MatchesNodeNamePattern(*p->node_name_regex, "worker-12"));
+  EXPECT_FALSE(MatchesNodeNamePattern(*p->node_name_regex, "db-1"));
   ASSERT_EQ(p->allowed_keys.size(), 3u);
   EXPECT_EQ(p->allowed_keys[1].min_bits, 3072);
   EXPECT_EQ(p->max_expiration_seconds, 86400);
@@ -134,7 +134,38 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"ExtensionNotOid", "allowedExtensions: [keyUsage]\n", "allowedExtensions[0]"},
         BadCase{"ExtensionSan", "allowedExtensions: [\"2.5.29.17\"]\n", "allowedExtensions[0]"},
         BadCase{"ExistingNodeNotBool", "denyExistingNode: 1\n", "denyExistingNode"},
-        BadCase{"MetadataUnknown", "metadata: {namespace: x}\n", "metadata.namespace"}),
+        BadCase{"MetadataUnknown", "metadata: {namespace: x}\n", "metadata.namespace"},
+        // Integers are range-checked as int64 before they are narrowed (issue 10 #3: 2^32 was
+        // truncated to 0 in an int, and RSA-1024 was then approved).
+        BadCase{"MinBitsTruncatesToZero", "allowedKeys: [{algorithm: RSA, minBits: 4294967296}]\n",
+                "allowedKeys[0].minBits: must be between 2048 and 16384, got 4294967296"},
+        BadCase{"MinBitsBeyondInt64", "allowedKeys: [{algorithm: RSA, minBits: 99999999999999999999}]\n",
+                "allowedKeys[0].minBits: must be between 2048 and 16384"},
+        BadCase{"MinBitsNegative", "allowedKeys: [{algorithm: RSA, minBits: -4096}]\n", "allowedKeys[0].minBits"},
+        BadCase{"MinBitsHex", "allowedKeys: [{algorithm: RSA, minBits: 0x1000}]\n",
+                "allowedKeys[0].minBits: must be a decimal integer"},
+        BadCase{"MinBitsPlusSign", "allowedKeys: [{algorithm: RSA, minBits: +4096}]\n", "allowedKeys[0].minBits"},
+        BadCase{"MinBitsAboveOpenSslLimit", "allowedKeys: [{algorithm: RSA, minBits: 32768}]\n", "allowedKeys[0].minBits"},
+        BadCase{"ExpirationAboveInt32", "maxExpirationSeconds: 4294967296\n",
+                "maxExpirationSeconds: must be between 0 and 2147483647"},
+        BadCase{"ExpirationNegative", "maxExpirationSeconds: -1\n", "maxExpirationSeconds"},
+        // Strict YAML (issue 10 #5): a repeated key is refused, never first- or last-wins.
+        BadCase{"DuplicateTopLevelKey", "nodeNamePattern: \"worker-[0-9]+\"\nnodeNamePattern: \".*\"\n",
+                "line 4, column 1: duplicate key \"nodeNamePattern\""},
+        BadCase{"DuplicateNestedKey", "allowedKeys:\n- algorithm: RSA\n  minBits: 4096\n  minBits: 2048\n",
+                "duplicate key \"minBits\""},
+        BadCase{"DuplicateMetadataName", "metadata:\n  name: a\n  name: b\n", "duplicate key \"name\""},
+        BadCase{"AliasBomb",
+                "metadata: {name: x}\nx0: &a0 [l, l, l, l, l, l, l, l, l, l]\nx1: &a1 [*a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0]\n"
+                "x2: &a2 [*a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1]\nx3: &a3 [*a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2]\n"
+                "x4: &a4 [*a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3]\nx5: &a5 [*a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4]\n"
+                "x6: &a6 [*a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5]\n",
+                "anchors and aliases multiply"},
+        BadCase{"DeeplyNested", std::string(200, '[') + std::string(200, ']') + "\n", "nesting deeper than", false},
+        BadCase{"TwoDocuments", "---\napiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\n", "YAML documents"},
+        // RE2 syntax: no backreferences or lookarounds (they are what makes matching exponential).
+        BadCase{"BackreferencePattern", "nodeNamePattern: \"(a)\\\\1\"\n", "nodeNamePattern"},
+        BadCase{"LookaheadPattern", "nodeNamePattern: \"(?!master).*\"\n", "nodeNamePattern"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return info.param.name; });
 
 TEST(PolicyConfigTest, LoadFileReportsMissingFile) {
