@@ -1,5 +1,7 @@
-// core/v1 Event recorder (client-go tools/record, k8s-api.md §5.2). Best effort: failures are
-// logged, never returned into the caller's decision path.
+// core/v1 Event recorder (kubernetes/client-go tools/record/event.go and events_cache.go).
+// Best effort and off the decision path: Record() only queues (runtime::AsyncSink, bounded,
+// drops the oldest when full); one thread writes, aggregating repeats. Failures are logged,
+// never returned to the caller.
 #pragma once
 
 #include <chrono>
@@ -15,6 +17,7 @@
 
 #include "common/kube/client.h"
 #include "common/kube/objects.h"
+#include "common/runtime/async_sink.h"
 #include "common/runtime/clock.h"
 #include "common/runtime/logger.h"
 
@@ -22,6 +25,8 @@ namespace joinguard::kube {
 
 inline constexpr std::string_view kEventTypeNormal = "Normal";
 inline constexpr std::string_view kEventTypeWarning = "Warning";
+inline constexpr size_t kDefaultEventCacheSize = 4096;
+inline constexpr size_t kDefaultEventQueueCapacity = 1024;
 
 class EventRecorder {
  public:
@@ -36,34 +41,60 @@ struct EventRecorderOptions {
   std::string reporting_instance;
   // Namespace for events about cluster-scoped objects (client-go uses "default").
   std::string cluster_scoped_namespace = "default";
-  size_t cache_size = 4096;  // aggregated (object, type, reason, message) keys remembered (LRU)
+  // Aggregated (object, type, reason, message) keys remembered (LRU); client-go's
+  // maxLruCacheEntries (tools/record/events_cache.go).
+  size_t cache_size = kDefaultEventCacheSize;
+  // Records queued for the writer thread at most; beyond it the oldest is dropped.
+  size_t queue_capacity = kDefaultEventQueueCapacity;
 };
 
-// Writes synchronously on the caller's thread: a POST for the first occurrence, a merge PATCH
-// of count and lastTimestamp for repeats of the same (object, type, reason, message). A
-// repeat whose PATCH finds the Event gone (404) creates a new one.
+// Record() queues and returns at once. The writer thread POSTs an Event for the first
+// occurrence of (object, type, reason, message) and a merge PATCH of count and lastTimestamp
+// for repeats; repeats queued together become one write. A repeat whose PATCH finds the Event
+// gone (404) creates a new one. Memory: queue_capacity records + cache_size keys.
 class EventRecorderImpl final : public EventRecorder {
  public:
   EventRecorderImpl(Client& client, EventRecorderOptions options, const runtime::Clock& clock,
                     const runtime::Logger& logger);
+  ~EventRecorderImpl() override;  // flushes what is queued
   void Record(const ObjectReference& object, std::string_view type, std::string_view reason,
               std::string_view message) override;
 
+  // Waits until everything recorded so far has been written (or failed); false on timeout.
+  bool Flush(std::chrono::nanoseconds timeout);
+  // Writes what is queued and stops the writer; later records are dropped. Idempotent.
+  void Stop();
+  // Records dropped because the queue was full (or after Stop).
+  uint64_t Dropped() const;
+
  private:
+  struct Pending {
+    ObjectReference object;
+    std::string type;
+    std::string reason;
+    std::string message;
+    Time at;
+  };
   struct Entry {
     std::string event_namespace;
     std::string event_name;
     int32_t count = 0;
-    Time first_timestamp;
     std::list<std::string>::iterator lru_pos;
   };
+  static std::string Key(const Pending& p);
+  // Writer thread only.
+  void WriteBatch(std::vector<Pending>&& batch);
+  void Write(const Pending& p, int32_t repeats, Time last);
+  void Remember(const std::string& key, Entry entry);
+
   Client& client_;
   const EventRecorderOptions options_;
   const runtime::Clock& clock_;
   const runtime::Logger& logger_;
-  std::mutex mu_;  // guards cache_, lru_; held across the API call so repeats count correctly
+  // Touched only by the sink's writer thread (no lock needed).
   std::map<std::string, Entry> cache_;
   std::list<std::string> lru_;  // most recent first
+  std::unique_ptr<runtime::AsyncSink<Pending>> sink_;  // last: its thread uses the members above
 };
 
 // Records nothing (for tools and tests that do not care).

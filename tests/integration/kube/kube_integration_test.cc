@@ -448,6 +448,7 @@ TEST_F(KubeClientTest, EventRecorderAggregatesRepeats) {
   recorder.Record(ref, kEventTypeWarning, "Denied", "node name mismatch");
   recorder.Record(ref, kEventTypeWarning, "Denied", "node name mismatch");
   recorder.Record(ref, kEventTypeNormal, "Approved", "ok");
+  ASSERT_TRUE(recorder.Flush(std::chrono::seconds(30)));  // Record() only queues
   ASSERT_OK_AND_ASSIGN(auto events, client->List<Event>("default"));
   std::map<std::string, Event> by_reason;
   for (const auto& e : events.items) {
@@ -468,6 +469,7 @@ TEST_F(KubeClientTest, EventRecorderAggregatesRepeats) {
   rule.status = 500;
   sandbox_->AddFault(rule);
   recorder.Record(ref, kEventTypeNormal, "Other", "dropped");
+  ASSERT_TRUE(recorder.Flush(std::chrono::seconds(30)));
   sandbox_->ClearFaults();
 }
 

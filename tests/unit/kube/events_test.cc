@@ -1,5 +1,10 @@
 // EventRecorderImpl over MockClient: first occurrence POSTs, repeats PATCH count, a vanished
-// Event is re-created, failures never reach the caller.
+// Event is re-created, failures never reach the caller, a stuck API never blocks Record(),
+// queued repeats become one write, memory is bounded.
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -23,6 +28,8 @@ ObjectReference CsrRef() {
   r.uid = "u-1";
   return r;
 }
+
+constexpr auto kWait = std::chrono::seconds(30);
 
 MATCHER_P(IsResource, plural, "") { return arg.plural == plural; }
 
@@ -52,6 +59,7 @@ TEST(EventRecorder, CreatesThenAggregatesThenRecreates) {
       .WillOnce(Return(StatusOr<Json>(NotFoundError("events \"x\" not found").WithReason("NotFound", 404))));
 
   rec.Record(CsrRef(), kEventTypeWarning, "Denied", "node name mismatch");
+  ASSERT_TRUE(rec.Flush(kWait));
   EXPECT_EQ(created_body["count"], 1);
   EXPECT_EQ(created_body["involvedObject"]["name"], "csr-1");
   EXPECT_EQ(created_body["metadata"]["namespace"], "default");
@@ -62,12 +70,14 @@ TEST(EventRecorder, CreatesThenAggregatesThenRecreates) {
 
   clock.Advance(std::chrono::seconds(30));
   rec.Record(CsrRef(), kEventTypeWarning, "Denied", "node name mismatch");
+  ASSERT_TRUE(rec.Flush(kWait));
   ASSERT_EQ(patches.size(), 1u);
   EXPECT_EQ(patches[0]["count"], 2);
   EXPECT_EQ(patches[0]["lastTimestamp"], FormatTime(clock.Now()));
 
   clock.Advance(std::chrono::seconds(30));
   rec.Record(CsrRef(), kEventTypeWarning, "Denied", "node name mismatch");  // 404 → new Event
+  ASSERT_TRUE(rec.Flush(kWait));
   EXPECT_EQ(created_body["count"], 1);
   EXPECT_NE(created_body["metadata"]["name"], first_name);
 }
@@ -82,7 +92,85 @@ TEST(EventRecorder, FailuresAreSwallowedAndNotCached) {
       .WillRepeatedly(Return(StatusOr<Json>(UnavailableError("down"))));
   EXPECT_CALL(client, PatchRaw(_, _, _, _, _, _)).Times(0);
   rec.Record(CsrRef(), kEventTypeNormal, "Approved", "ok");
+  ASSERT_TRUE(rec.Flush(kWait));
   rec.Record(CsrRef(), kEventTypeNormal, "Approved", "ok");
+  ASSERT_TRUE(rec.Flush(kWait));
+}
+
+// The API server hangs: Record() still returns at once, the queue stays bounded (oldest
+// dropped and counted), and what is left is written, aggregated, once the server answers.
+TEST(EventRecorder, StuckApiNeverBlocksRecordAndMemoryIsBounded) {
+  MockClient client;
+  runtime::FakeClock clock;
+  runtime::Logger logger(runtime::LogLevel::kError);
+  EventRecorderOptions o;
+  o.queue_capacity = 8;
+  EventRecorderImpl rec(client, o, clock, logger);
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, open = false;
+  std::vector<Json> created;
+  EXPECT_CALL(client, CreateRaw(IsResource("events"), _, _, _))
+      .WillRepeatedly(Invoke([&](const Resource&, std::string_view, const Json& body,
+                                 std::string_view) -> StatusOr<Json> {
+        std::unique_lock<std::mutex> l(mu);
+        entered = true;
+        cv.notify_all();
+        cv.wait(l, [&] { return open; });
+        created.push_back(body);
+        return body;
+      }));
+  EXPECT_CALL(client, PatchRaw(_, _, _, _, _, _)).Times(0);
+
+  ObjectReference first = CsrRef();
+  first.name = "csr-first";
+  rec.Record(first, kEventTypeNormal, "Approved", "ok");
+  {
+    std::unique_lock<std::mutex> l(mu);
+    ASSERT_TRUE(cv.wait_for(l, kWait, [&] { return entered; }));  // writer is now stuck
+  }
+  // 10,000 decisions while the writer is stuck: none of these calls may block.
+  for (int i = 0; i < 10000; ++i) {
+    rec.Record(CsrRef(), kEventTypeWarning, "Denied", "node name mismatch");
+  }
+  EXPECT_EQ(rec.Dropped(), 10000u - 8u);
+  {
+    std::lock_guard<std::mutex> l(mu);
+    open = true;
+  }
+  cv.notify_all();
+  ASSERT_TRUE(rec.Flush(kWait));
+  std::lock_guard<std::mutex> l(mu);
+  ASSERT_EQ(created.size(), 2u);
+  EXPECT_EQ(created[0]["involvedObject"]["name"], "csr-first");
+  // The 8 queued repeats became one Event with count 8.
+  EXPECT_EQ(created[1]["involvedObject"]["name"], "csr-1");
+  EXPECT_EQ(created[1]["count"], 8);
+}
+
+TEST(EventRecorder, StopFlushesAndLaterRecordsAreDropped) {
+  MockClient client;
+  runtime::FakeClock clock;
+  runtime::Logger logger(runtime::LogLevel::kError);
+  EventRecorderImpl rec(client, {}, clock, logger);
+  std::atomic<int> creates{0};
+  EXPECT_CALL(client, CreateRaw(_, _, _, _))
+      .WillRepeatedly(Invoke([&](const Resource&, std::string_view, const Json& body,
+                                 std::string_view) -> StatusOr<Json> {
+        ++creates;
+        return body;
+      }));
+  for (int i = 0; i < 5; ++i) {
+    ObjectReference r = CsrRef();
+    r.name = "csr-" + std::to_string(i);
+    rec.Record(r, kEventTypeNormal, "Approved", "ok");
+  }
+  rec.Stop();
+  EXPECT_EQ(creates.load(), 5);
+  rec.Record(CsrRef(), kEventTypeNormal, "Approved", "late");
+  EXPECT_EQ(rec.Dropped(), 1u);
+  EXPECT_EQ(creates.load(), 5);
 }
 
 TEST(EventRecorder, EventNameIsHexNanoseconds) {
