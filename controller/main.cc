@@ -43,8 +43,10 @@ int main(int argc, char** argv) {
   std::string lease_duration = "15s", renew_deadline = "10s", retry_period = "2s";
   int workers = 2;
   std::string log_level = "info", log_format = "text";
-  double qps = 20;
-  int burst = 30;
+  // No client-side rate limit by default (controller-runtime's default; API Priority and
+  // Fairness protects the server: kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/util/flowcontrol).
+  double qps = 0;
+  int burst = 0;
   app.add_option("--kubeconfig", kubeconfig, "kubeconfig file; empty = in-cluster service account");
   app.add_option("--policy-file", policy_file, "CsrPolicy YAML file (reloaded on change); empty = built-in defaults");
   app.add_option("--policy-poll-interval", policy_poll, "how often the policy file is checked for changes")
@@ -64,8 +66,10 @@ int main(int argc, char** argv) {
   app.add_flag("--dry-run", dry_run, "evaluate and report (log, Event, metric) but never write a decision; overrides the policy's mode");
   app.add_option("--log-level", log_level, "debug, info, warning, error")->capture_default_str();
   app.add_option("--log-format", log_format, "text or json")->capture_default_str()->check(CLI::IsMember({"text", "json"}));
-  app.add_option("--qps", qps, "API client queries per second")->capture_default_str();
-  app.add_option("--burst", burst, "API client burst")->capture_default_str();
+  app.add_option("--qps", qps, "API client queries per second; 0 = no client-side limit")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--burst", burst, "API client burst (with --qps > 0)")
+      ->capture_default_str()->check(CLI::Range(0, 1'000'000));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -24,8 +24,10 @@ struct RestConfig {
   // TLS verification is on unless this is explicitly true.
   bool insecure_skip_tls_verify = false;
   std::string user_agent = "joinguard/" JOINGUARD_VERSION;
-  double qps = 5.0;  // client-go defaults
-  int burst = 10;
+  // Client-side token bucket; qps <= 0 = none (controller-runtime's default: the API server's
+  // Priority and Fairness does the limiting). client-go's rest.Config defaults are 5 / 10.
+  double qps = 0;
+  int burst = 0;
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // per request (not watches)
   // Retries of idempotent requests (GET/list) on connection errors, 429 and 5xx.
   int max_retries = 4;
