@@ -19,6 +19,7 @@
 #include "common/crypto/jws.h"
 #include "common/crypto/key.h"
 #include "tests/sandbox/sandbox.h"
+#include "tests/sandbox/testing/kubectl_fixture.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
 
@@ -27,73 +28,19 @@ namespace {
 
 using ::joinguard::testing::CommandResult;
 using ::joinguard::testing::RunCommand;
+using testing::kClientKubelet;
+using testing::kKubectl;
+using testing::kCsrPath;
+using testing::kTokenId;
+using testing::kTokenSecret;
+using testing::ReadFile;
+using testing::WriteFile;
 using ::testing::HasSubstr;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr char kKubectl[] = "/usr/bin/kubectl";
-constexpr char kCsrPath[] = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
-constexpr char kClientKubelet[] = "kubernetes.io/kube-apiserver-client-kubelet";
-constexpr char kTokenId[] = "abcdef";
-constexpr char kTokenSecret[] = "0123456789abcdef";
-
-void WriteFile(const std::string& path, const std::string& content) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << content;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-class KubectlCompatTest : public ::testing::Test {
+class KubectlCompatTest : public testing::KubectlTest {
  protected:
-  void SetUp() override {
-    dir_ = ::joinguard::testing::MakeTempDir("jg-kubectl-compat-");
-    ASSERT_FALSE(dir_.empty());
-    ASSERT_EQ(mkdir((dir_ + "/home").c_str(), 0700), 0);
-  }
-  void TearDown() override {
-    sandbox_.reset();
-    if (!HasFailure()) ::joinguard::testing::RemoveTree(dir_);
-  }
-
-  void Start(const std::string& minor = "31", bool autoapprove = false) {
-    SandboxOptions o;
-    o.version_minor = minor;
-    o.autoapprove_binding = autoapprove;
-    auto sb = Sandbox::Start(o);
-    ASSERT_TRUE(sb.ok()) << sb.status();
-    sandbox_ = std::move(sb).value();
-    kubeconfig_ = dir_ + "/admin.conf";
-    WriteFile(kubeconfig_, sandbox_->admin_kubeconfig_yaml());
-    WriteFile(dir_ + "/ca.crt", sandbox_->ca_pem());
-  }
-
-  // Runs kubectl with the given kubeconfig (default: admin) and a per-test HOME/cache.
-  CommandResult Kubectl(const std::vector<std::string>& args, const std::string& kubeconfig = "") {
-    std::vector<std::string> argv = {kKubectl, "--kubeconfig",
-                                     kubeconfig.empty() ? kubeconfig_ : kubeconfig, "--cache-dir",
-                                     dir_ + "/cache"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = RunCommand(argv, 90s, {{"HOME", dir_ + "/home"}, {"KUBECONFIG", ""}, {"KUBECACHEDIR", ""}});
-    EXPECT_TRUE(r.ok()) << r.status();
-    if (!r.ok()) return {};
-    return *r;
-  }
-
-  // A kubeconfig authenticating with a bearer token (bootstrap token).
-  std::string TokenKubeconfig(const std::string& token) {
-    const std::string path = dir_ + "/token-" + token.substr(0, 6) + ".conf";
-    WriteFile(path, "apiVersion: v1\nkind: Config\nclusters:\n- name: sandbox\n  cluster:\n"
-                    "    server: " + sandbox_->url() + "\n    certificate-authority-data: " +
-                    crypto::Base64Encode(sandbox_->ca_pem()) +
-                    "\ncontexts:\n- name: token\n  context:\n    cluster: sandbox\n    user: token\n"
-                    "current-context: token\nusers:\n- name: token\n  user:\n    token: " + token + "\n");
-    return path;
-  }
-
   // Plants a kubelet-client CSR requested by `requester` (not auto-approvable).
   json PlantCsr(const std::string& name, const std::string& node, const std::string& requester = "alice") {
     auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
@@ -143,8 +90,6 @@ class KubectlCompatTest : public ::testing::Test {
     EXPECT_TRUE(kubectl_reason);
   }
 
-  std::string dir_, kubeconfig_;
-  std::unique_ptr<Sandbox> sandbox_;
 };
 
 TEST_F(KubectlCompatTest, GetCsrTableAndYaml) {

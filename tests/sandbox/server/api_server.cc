@@ -7,6 +7,7 @@
 #include "tests/sandbox/logic/csr.h"
 #include "tests/sandbox/logic/protobuf.h"
 #include "tests/sandbox/logic/util.h"
+#include "tests/sandbox/server/crd.h"
 #include "tests/sandbox/server/patch.h"
 #include "tests/sandbox/server/selectors.h"
 #include "tests/sandbox/server/tables.h"
@@ -108,7 +109,7 @@ void SendError(ResponseWriter& w, const Status& s, const ResourceType* type,
   w.Send(r);
 }
 
-std::string ListKind(const ResourceType& t) { return t.kind + "List"; }
+std::string ListKind(const ResourceType& t) { return t.ListKind(); }
 
 bool IsTrue(const std::string& v) { return v == "true" || v == "1"; }
 
@@ -746,6 +747,12 @@ StatusOr<json> ApiServer::Create(const ResourceType& type, const std::string& ns
       return s;
     }
     if (!requester.extra.empty() && !obj["spec"].contains("extra")) obj["spec"]["extra"] = requester.extra;
+  } else if (type.Gvr() == kCrdGvr) {
+    DefaultCrd(obj);
+    JG_RETURN_IF_ERROR(ValidateCrdOrInvalid(type, obj));
+    obj = WithEstablishedStatus(std::move(obj), nullptr, NowRfc3339(clock_));
+  } else if (type.custom()) {
+    PrepareCustomResourceForCreate(type, obj);
   }
   for (int attempt = 0;; ++attempt) {
     if (!generate.empty() && name.empty()) {
@@ -758,7 +765,12 @@ StatusOr<json> ApiServer::Create(const ResourceType& type, const std::string& ns
       obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = obj["metadata"]["name"];
     }
     auto created = store_.Create(type.Gvr(), obj);
-    if (created.ok()) return created;
+    if (created.ok()) {
+      if (type.Gvr() == kCrdGvr) {
+        registry_.SetCustomTypes((*created)["metadata"].value("name", ""), TypesForCrd(*created));
+      }
+      return created;
+    }
     if (created.status().code() == StatusCode::kAlreadyExists) {
       if (!name.empty() || attempt >= 8) {
         return AlreadyExists(type, obj["metadata"]["name"].get<std::string>());
@@ -827,6 +839,13 @@ StatusOr<json> ApiServer::ComputeUpdate(const ResourceType& type, const std::str
     }
     return obj;
   }
+  if (type.Gvr() == kCrdGvr && subresource.empty()) {
+    DefaultCrd(obj);
+    JG_RETURN_IF_ERROR(ValidateCrdOrInvalid(type, obj));
+    obj = WithEstablishedStatus(std::move(obj), old.value("status", json::object()),
+                                NowRfc3339(clock_));
+    return obj;
+  }
   if (subresource == "status") {
     // Status strategy: only status changes.
     json out = old;
@@ -845,6 +864,7 @@ StatusOr<json> ApiServer::ComputeUpdate(const ResourceType& type, const std::str
       obj.erase("status");
     }
   }
+  if (type.custom()) PrepareCustomResourceForUpdate(type, old, obj);
   if (type.resource == "deployments") {
     json a = old.value("spec", json::object()), b = obj.value("spec", json::object());
     int64_t gen = old["metadata"].value("generation", 1);
@@ -878,6 +898,7 @@ StatusOr<json> ApiServer::Update(const ResourceType& type, const std::string& ns
       result.status().http_status() == 0) {
     return NotFound(type, name);
   }
+  if (result.ok() && type.Gvr() == kCrdGvr) registry_.SetCustomTypes(name, TypesForCrd(*result));
   return result;
 }
 
@@ -942,6 +963,7 @@ StatusOr<json> ApiServer::Patch(const ResourceType& type, const std::string& ns,
       result.status().http_status() == 0) {
     return NotFound(type, name);
   }
+  if (result.ok() && type.Gvr() == kCrdGvr) registry_.SetCustomTypes(name, TypesForCrd(*result));
   return result;
 }
 
@@ -973,10 +995,10 @@ StatusOr<json> ApiServer::Delete(const ResourceType& type, const std::string& ns
   }
   if (type.resource == "namespaces") {
     // Namespace deletion is immediate here (no finalizer phase): remove its contents.
-    for (const auto& t : registry_.all()) {
-      if (!t.namespaced || !t.stored) continue;
-      for (const auto& obj : store_.List(t.Gvr(), name).items) {
-        store_.Delete(t.Gvr(), name, obj["metadata"].value("name", "")).status().IgnoreError();
+    for (const ResourceType* t : registry_.All()) {
+      if (!t->namespaced || !t->stored) continue;
+      for (const auto& obj : store_.List(t->Gvr(), name).items) {
+        store_.Delete(t->Gvr(), name, obj["metadata"].value("name", "")).status().IgnoreError();
       }
     }
     json out = *deleted;
@@ -984,12 +1006,44 @@ StatusOr<json> ApiServer::Delete(const ResourceType& type, const std::string& ns
     out["status"]["phase"] = "Terminating";
     return out;
   }
-  // The generic registry answers Status Success unless ReturnDeletedObject (§1.5).
+  if (type.Gvr() == kCrdGvr) {
+    // Deleting a CRD deletes its custom objects (upstream's customresourcecleanup finalizer);
+    // here immediately, after the types stop being served.
+    for (const ResourceType* t : registry_.SetCustomTypes(name, {})) DeleteAllOf(t->Gvr());
+  }
+  // The generic registry answers Status Success unless ReturnDeletedObject
+  // (apiserver pkg/registry/generic/registry/store.go finalizeDelete).
   json details = {{"name", name}, {"kind", type.resource},
                   {"uid", (*deleted)["metadata"].value("uid", "")}};
   if (!type.group.empty()) details["group"] = type.group;
   return json{{"kind", "Status"},   {"apiVersion", "v1"}, {"metadata", json::object()},
               {"status", "Success"}, {"details", details}};
+}
+
+void ApiServer::DeleteAllOf(const std::string& gvr) {
+  for (const auto& obj : store_.List(gvr, "").items) {
+    store_.Delete(gvr, obj["metadata"].value("namespace", ""), obj["metadata"].value("name", ""))
+        .status()
+        .IgnoreError();
+  }
+}
+
+void ApiServer::RegisterStoredCustomResources() {
+  for (const auto& crd : store_.List(kCrdGvr, "").items) {
+    if (!ValidateCrd(crd).empty()) continue;
+    registry_.SetCustomTypes(crd["metadata"].value("name", ""), TypesForCrd(crd));
+  }
+}
+
+Status ApiServer::ValidateCrdOrInvalid(const ResourceType& type, const json& crd) const {
+  std::vector<std::string> errors = ValidateCrd(crd);
+  if (errors.empty()) return OkStatus();
+  std::string joined = errors.size() == 1 ? errors[0] : "[";
+  if (errors.size() > 1) {
+    for (size_t i = 0; i < errors.size(); ++i) joined += (i ? ", " : "") + errors[i];
+    joined += "]";
+  }
+  return Invalid(type, crd["metadata"].value("name", ""), joined);
 }
 
 // ---- list / watch / deletecollection ----

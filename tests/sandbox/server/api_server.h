@@ -29,7 +29,7 @@
 namespace joinguard::sandbox {
 
 struct ApiServerConfig {
-  const ResourceRegistry* registry = nullptr;
+  ResourceRegistry* registry = nullptr;  // CRDs add and remove types
   Store* store = nullptr;
   const runtime::Clock* clock = nullptr;
   const crypto::Certificate* ca_cert = nullptr;  // client certificates must chain to it
@@ -79,6 +79,9 @@ class ApiServer {
 
   static logic::UserInfo InternalAdmin();
 
+  // Registers the types of every stored CustomResourceDefinition (after a restore).
+  void RegisterStoredCustomResources();
+
  private:
   struct Context;
   StatusOr<logic::UserInfo> Authenticate(const HttpRequest& req) const;
@@ -104,9 +107,11 @@ class ApiServer {
                                          const logic::UserInfo& user,
                                          const logic::RbacObjects& rbac, bool is_patch);
   Status CheckNamespaceExists(const std::string& ns) const;
+  Status ValidateCrdOrInvalid(const ResourceType& type, const nlohmann::json& crd) const;
+  void DeleteAllOf(const std::string& gvr);
 
   ApiServerConfig config_;
-  const ResourceRegistry& registry_;
+  ResourceRegistry& registry_;
   Store& store_;
   const runtime::Clock& clock_;
 

@@ -276,6 +276,7 @@ StatusOr<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options)
     return url.substr(8);
   };
   impl->api = std::make_unique<ApiServer>(std::move(cfg));
+  if (impl->restored) impl->api->RegisterStoredCustomResources();
   TlsMaterial tls{serving.cert_pem + impl->ca->cert_pem, serving.key_pem, impl->ca->cert_pem};
   JG_ASSIGN_OR_RETURN(impl->server,
                       HttpsServer::Start(options.bind_address, options.port, tls,

@@ -1,6 +1,7 @@
 #include "tests/sandbox/server/tables.h"
 
 #include "tests/sandbox/logic/util.h"
+#include "tests/sandbox/server/crd.h"
 
 namespace joinguard::sandbox {
 
@@ -95,7 +96,19 @@ json MakeTable(const ResourceType& type, const std::vector<json>& objects,
       "created.";
   json columns = json::array({Column("Name", "string", "name", kNameDesc)});
   const std::string& r = type.resource;
-  if (r == "certificatesigningrequests") {
+  // Custom resources: Name + the CRD's additionalPrinterColumns, or Name + Age when it declares
+  // none (apiextensions-apiserver pkg/apiserver/customresource_handler.go,
+  // pkg/registry/customresource/tableconvertor/tableconvertor.go).
+  std::vector<PrinterColumn> custom_columns = type.printer_columns;
+  if (type.custom() && custom_columns.empty()) {
+    custom_columns.push_back(PrinterColumn{"Age", "date", "", kAgeDesc,
+                                           ".metadata.creationTimestamp", 0});
+  }
+  if (type.custom()) {
+    for (const auto& c : custom_columns) {
+      columns.push_back(Column(c.name, c.type, c.format, c.description, c.priority));
+    }
+  } else if (r == "certificatesigningrequests") {
     columns.push_back(Column("Age", "string", "", kAgeDesc));
     columns.push_back(Column("SignerName", "string", "", "Only requests with this signer name."));
     columns.push_back(Column("Requestor", "string", "", "Name of the user that requested the certificate."));
@@ -123,7 +136,9 @@ json MakeTable(const ResourceType& type, const std::vector<json>& objects,
   for (const auto& obj : objects) {
     std::string name = obj["metadata"].value("name", "");
     json cells = json::array({name});
-    if (r == "certificatesigningrequests") {
+    if (type.custom()) {
+      for (const auto& c : custom_columns) cells.push_back(PrinterCell(c, obj, now));
+    } else if (r == "certificatesigningrequests") {
       const json spec = obj.value("spec", json::object());
       cells.push_back(Age(obj, now));
       cells.push_back(spec.value("signerName", ""));
