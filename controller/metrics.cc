@@ -136,4 +136,12 @@ StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Create(const std::string
 
 MetricsServer::~MetricsServer() = default;
 
+void ControllerMetrics::RecordBrakeTrip(std::string_view brake) {
+  brake_trips_.Add({{"brake", std::string(brake)}}).Increment();
+}
+
+void ControllerMetrics::RecordJoinAdmission(std::string_view result, std::string_view reason) {
+  join_admissions_.Add({{"result", std::string(result)}, {"reason", std::string(reason)}}).Increment();
+}
+
 }  // namespace joinguard::controller

@@ -40,6 +40,11 @@ class ControllerMetrics {
   void SetAutoapproveBindingPresent(bool present);
   void SetQueueDepth(double n);
 
+  // Join grants and rate brakes (controller/grants). brake: token-window | pending-per-requester.
+  void RecordBrakeTrip(std::string_view brake);
+  // result: allow | deny | pending | retry; reason: the JoinAdmission reason ("" for allow).
+  void RecordJoinAdmission(std::string_view result, std::string_view reason);
+
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
   // Test/inspection helper: the text exposition of every metric.
   std::string SerializeForTest() const;
@@ -58,6 +63,17 @@ class ControllerMetrics {
   prometheus::Family<prometheus::Counter>& reconcile_total_;
   prometheus::Gauge& autoapprove_binding_;
   prometheus::Gauge& queue_depth_;
+  // Declared after registry_, so these default initialisers may use it.
+  prometheus::Family<prometheus::Counter>& brake_trips_ =
+      prometheus::BuildCounter()
+          .Name("joinguard_rate_brake_trips_total")
+          .Help("CSRs left pending by a rate brake, by brake (token-window, pending-per-requester).")
+          .Register(*registry_);
+  prometheus::Family<prometheus::Counter>& join_admissions_ =
+      prometheus::BuildCounter()
+          .Name("joinguard_join_grant_admissions_total")
+          .Help("Join-grant gate answers for bootstrap CSRs, by result (allow, deny, pending, retry) and reason.")
+          .Register(*registry_);
 };
 
 // The pull endpoint. `address` is "host:port" (port 0 = OS-assigned).

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +70,21 @@ struct InFlightCsr {
   bool approved = false;  // approved (issued or not); otherwise pending
 };
 
+// One entry of a Node's status.addresses.
+struct NodeAddressFact {
+  std::string type;  // Hostname | InternalIP | ExternalIP | InternalDNS | ExternalDNS
+  std::string address;
+};
+
+// What the serving checks need to know about the Node named by a serving CSR's CN.
+struct ServingFacts {
+  std::vector<NodeAddressFact> node_addresses;  // that Node's status.addresses
+  // Other Nodes whose status.addresses contain an address, keyed by
+  // policy::CanonicalAddressKey(address) (serving_checks.h); only keys for this CSR's SANs
+  // need to be present.
+  std::map<std::string, std::vector<std::string>> claimed_by_other_nodes;
+};
+
 // Facts the controller looks up for the checks. Every fact is optional: std::nullopt means
 // "could not be determined" (cache not synced, API error) and a check needing it must answer
 // retry, never deny. New facts (join grants, serving addresses, rate brakes) are added here.
@@ -79,6 +95,11 @@ struct CsrFacts {
   std::optional<std::vector<InFlightCsr>> in_flight_for_node;
   // Why a fact is missing, for the retry message.
   std::string lookup_error;
+  // Serving CSRs (serving_checks.h): the Node named by the CN and who else claims its
+  // addresses. std::nullopt = the Node is not in the cache (yet): retry, never deny.
+  std::optional<ServingFacts> serving;
+  // Addresses (IPs or DNS names) the API server is reached at; serving SANs may not use them.
+  std::vector<std::string> api_server_addresses;
 };
 
 class CsrContext {

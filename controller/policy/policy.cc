@@ -1,5 +1,7 @@
 #include "controller/policy/policy.h"
 
+#include "controller/policy/serving_checks.h"
+
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
@@ -200,6 +202,124 @@ bool IsDottedOid(const std::string& s) {
   return dots >= 1;
 }
 
+// serving: (serving_checks.h). Usage sets must contain server auth and nothing a serving
+// certificate has no use for.
+Status ParseServing(const YAML::Node& node, ServingPolicy* out) {
+  if (!node.IsMap()) return FieldError("serving", "must be a mapping");
+  JG_RETURN_IF_ERROR(CheckKnownKeys(node, "serving",
+                                    {"enabled", "allowedUsages", "allowedCIDRs", "deniedCIDRs",
+                                     "denyAPIServerAddresses", "maxExpirationSeconds"}));
+  if (node["enabled"]) {
+    JG_ASSIGN_OR_RETURN(out->enabled, ScalarBool(node["enabled"], "serving.enabled"));
+  }
+  if (const YAML::Node& n = node["allowedUsages"]) {
+    if (!n.IsSequence() || n.size() == 0) return FieldError("serving.allowedUsages", "must be a non-empty list");
+    std::vector<UsageRule> rules;
+    for (size_t i = 0; i < n.size(); ++i) {
+      std::string f = "serving.allowedUsages[" + std::to_string(i) + "]";
+      const YAML::Node& item = n[i];
+      if (!item.IsMap()) return FieldError(f, "must be a mapping with algorithm and sets");
+      JG_RETURN_IF_ERROR(CheckKnownKeys(item, f, {"algorithm", "sets"}));
+      if (!item["algorithm"]) return FieldError(f + ".algorithm", "required");
+      JG_ASSIGN_OR_RETURN(std::string alg, ScalarString(item["algorithm"], f + ".algorithm"));
+      UsageRule rule;
+      JG_ASSIGN_OR_RETURN(rule.algorithm, ParseAlgorithm(alg, f + ".algorithm"));
+      const YAML::Node& sets = item["sets"];
+      if (!sets || !sets.IsSequence() || sets.size() == 0) return FieldError(f + ".sets", "must be a non-empty list of usage lists");
+      for (size_t s = 0; s < sets.size(); ++s) {
+        std::string sf = f + ".sets[" + std::to_string(s) + "]";
+        JG_ASSIGN_OR_RETURN(std::vector<std::string> set, StringList(sets[s], sf));
+        std::set<std::string> seen;
+        for (size_t u = 0; u < set.size(); ++u) {
+          if (!KnownUsages().count(set[u])) return FieldError(sf + "[" + std::to_string(u) + "]", "unknown usage \"" + set[u] + "\"");
+          if (!seen.insert(set[u]).second) return FieldError(sf + "[" + std::to_string(u) + "]", "duplicate usage \"" + set[u] + "\"");
+        }
+        if (!seen.count("server auth")) return FieldError(sf, "must contain \"server auth\" (kubelet serving certificates)");
+        if (seen.count("client auth") || seen.count("any") || seen.count("cert sign")) {
+          return FieldError(sf, "must not contain client auth, any or cert sign (the signer rejects them for kubelet serving certificates)");
+        }
+        rule.sets.push_back(std::move(set));
+      }
+      rules.push_back(std::move(rule));
+    }
+    out->allowed_usages = std::move(rules);
+  }
+  for (const char* key : {"allowedCIDRs", "deniedCIDRs"}) {
+    const YAML::Node& n = node[key];
+    if (!n) continue;
+    std::string f = std::string("serving.") + key;
+    JG_ASSIGN_OR_RETURN(std::vector<std::string> cidrs, StringList(n, f));
+    for (size_t i = 0; i < cidrs.size(); ++i) {
+      if (auto net = ParseIpNet(cidrs[i]); !net.ok()) return FieldError(f + "[" + std::to_string(i) + "]", net.status().message());
+    }
+    (std::string_view(key) == "allowedCIDRs" ? out->allowed_cidrs : out->denied_cidrs) = std::move(cidrs);
+  }
+  if (node["denyAPIServerAddresses"]) {
+    JG_ASSIGN_OR_RETURN(out->deny_api_server_addresses, ScalarBool(node["denyAPIServerAddresses"], "serving.denyAPIServerAddresses"));
+  }
+  if (const YAML::Node& n = node["maxExpirationSeconds"]) {
+    JG_ASSIGN_OR_RETURN(out->max_expiration_seconds, ScalarInt(n, "serving.maxExpirationSeconds"));
+    if (out->max_expiration_seconds != 0 && out->max_expiration_seconds < 600) {
+      return FieldError("serving.maxExpirationSeconds",
+                        "must be 0 (no cap) or >= 600 (the API server's minimum), got " + std::to_string(out->max_expiration_seconds));
+    }
+  }
+  return OkStatus();
+}
+
+// joinGrants: (controller/grants).
+Status ParseJoinGrants(const YAML::Node& node, JoinGrantPolicy* out) {
+  if (!node.IsMap()) return FieldError("joinGrants", "must be a mapping");
+  JG_RETURN_IF_ERROR(CheckKnownKeys(node, "joinGrants", {"withoutGrant", "accessReview"}));
+  if (const YAML::Node& n = node["accessReview"]) {
+    constexpr std::string_view kField = "joinGrants.accessReview";
+    if (!n.IsMap()) return FieldError(kField, "must be a mapping with verb, group, resource and subresource");
+    JG_RETURN_IF_ERROR(CheckKnownKeys(n, kField, {"verb", "group", "resource", "subresource"}));
+    AccessReviewRule rule;
+    for (auto [key, field] : {std::pair{"verb", &rule.verb}, std::pair{"group", &rule.group},
+                              std::pair{"resource", &rule.resource}, std::pair{"subresource", &rule.subresource}}) {
+      if (!n[key]) continue;
+      JG_ASSIGN_OR_RETURN(*field, ScalarString(n[key], std::string(kField) + "." + key));
+    }
+    if (rule.verb.empty() || rule.resource.empty()) {
+      return FieldError(kField, "needs at least verb and resource, e.g. {verb: create, group: certificates.k8s.io, "
+                                "resource: certificatesigningrequests, subresource: nodeclient}");
+    }
+    out->access_review = rule;
+  }
+  if (const YAML::Node& n = node["withoutGrant"]) {
+    JG_ASSIGN_OR_RETURN(std::string s, ScalarString(n, "joinGrants.withoutGrant"));
+    if (s == "global-rules") out->without_grant = UngrantedTokens::kGlobalRules;
+    else if (s == "refuse") out->without_grant = UngrantedTokens::kRefuse;
+    else return FieldError("joinGrants.withoutGrant", "must be global-rules or refuse, got \"" + s + "\"");
+  }
+  return OkStatus();
+}
+
+// brakes: (controller/grants).
+Status ParseBrakes(const YAML::Node& node, BrakePolicy* out) {
+  if (!node.IsMap()) return FieldError("brakes", "must be a mapping");
+  JG_RETURN_IF_ERROR(CheckKnownKeys(node, "brakes", {"maxApprovalsPerToken", "windowSeconds", "maxPendingPerRequester"}));
+  constexpr int64_t kMaxCount = 1000000;
+  constexpr int64_t kMaxWindowSeconds = 86400;
+  if (const YAML::Node& n = node["maxApprovalsPerToken"]) {
+    JG_ASSIGN_OR_RETURN(int64_t v, ScalarInt(n, "brakes.maxApprovalsPerToken"));
+    if (v < 0 || v > kMaxCount) return FieldError("brakes.maxApprovalsPerToken", "must be 0 (no cap) .. 1000000, got " + std::to_string(v));
+    out->max_approvals_per_token = static_cast<int32_t>(v);
+  }
+  if (const YAML::Node& n = node["windowSeconds"]) {
+    JG_ASSIGN_OR_RETURN(int64_t v, ScalarInt(n, "brakes.windowSeconds"));
+    if (v < 1 || v > kMaxWindowSeconds) return FieldError("brakes.windowSeconds", "must be 1 .. 86400, got " + std::to_string(v));
+    out->window_seconds = v;
+  }
+  if (const YAML::Node& n = node["maxPendingPerRequester"]) {
+    JG_ASSIGN_OR_RETURN(int64_t v, ScalarInt(n, "brakes.maxPendingPerRequester"));
+    if (v < 0 || v > kMaxCount) return FieldError("brakes.maxPendingPerRequester", "must be 0 (no cap) .. 1000000, got " + std::to_string(v));
+    out->max_pending_per_requester = static_cast<int32_t>(v);
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 std::string_view ModeName(Mode mode) { return mode == Mode::kEnforce ? "enforce" : "dry-run"; }
@@ -220,6 +340,18 @@ Policy DefaultPolicy() {
       UsageRule{crypto::KeyAlgorithm::kEcdsa, kSets},
       UsageRule{crypto::KeyAlgorithm::kRsa, kSets},
       UsageRule{crypto::KeyAlgorithm::kEd25519, {{"digital signature", "client auth"}}},
+  };
+  // Kubelet serving CSRs: ECDSA keys send {ds, server auth}, RSA keys add key encipherment
+  // (kubernetes/kubernetes pkg/kubelet/certificate/kubelet.go); upstream's
+  // ValidateKubeletServingCSR accepts exactly these two sets.
+  const std::vector<std::vector<std::string>> kServingSets = {
+      {"digital signature", "server auth"},
+      {"digital signature", "key encipherment", "server auth"},
+  };
+  p.serving.allowed_usages = {
+      UsageRule{crypto::KeyAlgorithm::kEcdsa, kServingSets},
+      UsageRule{crypto::KeyAlgorithm::kRsa, kServingSets},
+      UsageRule{crypto::KeyAlgorithm::kEd25519, {{"digital signature", "server auth"}}},
   };
   return p;
 }
@@ -260,7 +392,8 @@ StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
         root, "",
         {"apiVersion", "kind", "metadata", "mode", "onPass", "onFail", "allowedBootstrapGroups",
          "allowRenewal", "nodeNamePattern", "allowedKeys", "allowedUsages", "maxExpirationSeconds",
-         "requireExpirationSeconds", "allowedExtensions", "denyExistingNode", "denyDuplicateInFlight"}));
+         "requireExpirationSeconds", "allowedExtensions", "denyExistingNode", "denyDuplicateInFlight",
+         "serving", "joinGrants", "brakes"}));
     if (!root["apiVersion"]) return FieldError("apiVersion", "required; set it to " + std::string(kPolicyApiVersion));
     JG_ASSIGN_OR_RETURN(std::string api_version, ScalarString(root["apiVersion"], "apiVersion"));
     if (api_version != kPolicyApiVersion) {
@@ -353,6 +486,9 @@ StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
     if (const YAML::Node& n = root["denyDuplicateInFlight"]) {
       JG_ASSIGN_OR_RETURN(p.deny_duplicate_in_flight, ScalarBool(n, "denyDuplicateInFlight"));
     }
+    if (const YAML::Node& n = root["serving"]) JG_RETURN_IF_ERROR(ParseServing(n, &p.serving));
+    if (const YAML::Node& n = root["joinGrants"]) JG_RETURN_IF_ERROR(ParseJoinGrants(n, &p.grants));
+    if (const YAML::Node& n = root["brakes"]) JG_RETURN_IF_ERROR(ParseBrakes(n, &p.brakes));
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError(std::string("policy: ") + e.what());
   }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,46 @@ struct UsageRule {
   std::vector<std::vector<std::string>> sets;
 };
 
+// Kubelet serving certificates (signer kubernetes.io/kubelet-serving, serving_checks.h).
+struct ServingPolicy {
+  // Off by default: upstream never approves serving CSRs, and another serving approver may
+  // already run; joinguard decides them only when asked to.
+  bool enabled = false;
+  std::vector<UsageRule> allowed_usages;  // defaults in DefaultPolicy()
+  // When non-empty, every IP SAN must be inside one of these.
+  std::vector<std::string> allowed_cidrs;
+  // No IP SAN may be inside these: kubeadm's default service CIDR (a node must not serve as a
+  // Service IP such as the kubernetes Service's 10.96.0.1).
+  std::vector<std::string> denied_cidrs = {"10.96.0.0/12"};
+  // Deny SANs equal to an address the API server is reached at (CsrFacts::api_server_addresses).
+  bool deny_api_server_addresses = true;
+  int64_t max_expiration_seconds = 31536000;  // 365 days; 0 = no cap
+};
+
+// What a bootstrap token without a JoinGrant gets.
+enum class UngrantedTokens {
+  kGlobalRules,  // decided by the global rules alone (kubeadm migration: old tokens have no grant)
+  kRefuse,       // denied: only granted tokens may join
+};
+// Optional SubjectAccessReview gate: the bootstrap requester must also be allowed this by RBAC.
+struct AccessReviewRule {
+  std::string verb;         // e.g. "create"
+  std::string group;        // e.g. "certificates.k8s.io"
+  std::string resource;     // e.g. "certificatesigningrequests"
+  std::string subresource;  // e.g. "nodeclient"
+};
+struct JoinGrantPolicy {
+  UngrantedTokens without_grant = UngrantedTokens::kGlobalRules;
+  std::optional<AccessReviewRule> access_review;  // unset = no SubjectAccessReview
+};
+
+// Rate brakes: a tripped brake leaves CSRs pending (never denies) until the window allows.
+struct BrakePolicy {
+  int32_t max_approvals_per_token = 100;  // per window; 0 = no cap
+  int64_t window_seconds = 60;
+  int32_t max_pending_per_requester = 10;  // pending CSRs from one requester; 0 = no cap
+};
+
 struct Policy {
   std::string name = "default";  // metadata.name, quoted in approval messages
   Mode mode = Mode::kEnforce;
@@ -83,6 +124,10 @@ struct Policy {
 
   bool deny_existing_node = true;   // bootstrap CSR for a name whose Node exists
   bool deny_duplicate_in_flight = true;
+
+  ServingPolicy serving;     // kubelet serving certificates (serving_checks.h)
+  JoinGrantPolicy grants;    // join grants (controller/grants)
+  BrakePolicy brakes;        // rate brakes (controller/grants)
 
   // Bumped by the loader each time a new policy is accepted (1 for the first).
   int64_t generation = 0;
