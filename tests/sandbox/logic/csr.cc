@@ -1,6 +1,7 @@
 #include "tests/sandbox/logic/csr.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include "common/crypto/cert.h"
@@ -258,9 +259,24 @@ Status ValidateCsrObject(const json& csr, std::vector<FieldError>& errs) {
   // spec.expirationSeconds
   if (spec.contains("expirationSeconds") && !spec["expirationSeconds"].is_null()) {
     const json& e = spec["expirationSeconds"];
-    if (!e.is_number_integer()) {
-      return InvalidArgumentError("CertificateSigningRequest in version \"v1\" cannot be handled as a "
-                                  "CertificateSigningRequest: spec.expirationSeconds must be an integer")
+    // The field is an int32 (kubernetes/api certificates/v1/types.go): Go's JSON decoder refuses
+    // strings, fractions and out-of-range numbers, and the create/update handlers answer 400
+    // (apiserver pkg/endpoints/handlers/rest.go transformDecodeError).
+    const bool in_range =
+        (e.is_number_integer() && !e.is_number_unsigned() &&
+         e.get<int64_t>() >= std::numeric_limits<int32_t>::min() &&
+         e.get<int64_t>() <= std::numeric_limits<int32_t>::max()) ||
+        (e.is_number_unsigned() &&
+         e.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int32_t>::max()));
+    if (!in_range) {
+      const std::string value = e.is_number()    ? "number " + e.dump()
+                                : e.is_boolean() ? std::string("bool")
+                                                 : std::string(e.type_name());
+      return InvalidArgumentError(
+                 "CertificateSigningRequest in version \"v1\" cannot be handled as a "
+                 "CertificateSigningRequest: json: cannot unmarshal " + value +
+                 " into Go struct field CertificateSigningRequestSpec.spec.expirationSeconds of "
+                 "type int32")
           .WithReason("BadRequest", 400);
     }
     if (e.get<long long>() < 600) {

@@ -793,6 +793,20 @@ StatusOr<json> ApiServer::ComputeUpdate(const ResourceType& type, const std::str
     return BadRequest("the name of the object (" + body_name +
                       ") does not match the name on the URL (" + name + ")");
   }
+  // An update carrying metadata.uid is preconditioned on it (apiserver
+  // pkg/registry/rest/update.go defaultUpdatedObjectInfo.Preconditions, checked by the storage
+  // before the resourceVersion: pkg/storage/interfaces.go Preconditions.Check → 409). A patch has
+  // no precondition; changing the uid there is an immutable-field error (ValidateObjectMetaUpdate).
+  const std::string old_uid = old["metadata"].value("uid", "");
+  if (meta.contains("uid") && meta["uid"].is_string() && !meta["uid"].get<std::string>().empty() &&
+      meta["uid"].get<std::string>() != old_uid) {
+    const std::string uid = meta["uid"].get<std::string>();
+    if (is_patch) {
+      return Invalid(type, name, "metadata.uid: Invalid value: \"" + uid + "\": field is immutable");
+    }
+    return Conflict(type, name, "Precondition failed: UID in precondition: " + uid +
+                                    ", UID in object meta: " + old_uid);
+  }
   std::string want_rv = meta.contains("resourceVersion") && meta["resourceVersion"].is_string()
                             ? meta["resourceVersion"].get<std::string>()
                             : "";
