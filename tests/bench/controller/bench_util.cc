@@ -1,0 +1,112 @@
+#include "tests/bench/controller/bench_util.h"
+
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+namespace joinguard::bench {
+
+constexpr auto kHttpGetTimeout = std::chrono::seconds(10);
+
+std::optional<int64_t> ProcStatusKb(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      std::istringstream ss(line.substr(field.size() + 1));
+      int64_t kb = 0;
+      ss >> kb;
+      return kb;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<double> ProcCpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = stat.rfind(')');  // comm may contain spaces
+  if (close == std::string::npos || close + 2 > stat.size()) return std::nullopt;
+  std::istringstream ss(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && ss >> field; ++i) {
+    if (i >= 14) ticks += std::strtod(field.c_str(), nullptr);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  rank = std::clamp<size_t>(rank, 1, v.size());
+  return v[rank - 1];
+}
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+double Mib(int64_t kb) { return static_cast<double>(kb) / 1024.0; }
+
+double SumMetric(const std::string& exposition, const std::string& metric) {
+  double sum = 0;
+  std::istringstream in(exposition);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(metric, 0) != 0) continue;
+    const char next = line.size() > metric.size() ? line[metric.size()] : '\0';
+    if (next != '{' && next != ' ') continue;
+    const auto sp = line.rfind(' ');
+    sum += std::strtod(line.c_str() + sp + 1, nullptr);
+  }
+  return sum;
+}
+
+StatusOr<std::string> HttpGet(int port, const std::string& path, int* status) {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  try {
+    boost::asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.expires_after(kHttpGetTimeout);
+    stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                                  static_cast<unsigned short>(port)));
+    http::request<http::empty_body> req{http::verb::get, path, 11};
+    req.set(http::field::host, "127.0.0.1");
+    http::write(stream, req);
+    beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    http::read(stream, buf, res);
+    *status = res.result_int();
+    return res.body();
+  } catch (const std::exception& e) {
+    return UnavailableError("GET 127.0.0.1:" + std::to_string(port) + path + ": " + e.what());
+  }
+}
+
+Status WriteFile(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << data;
+  out.close();
+  if (!out) return UnavailableError("cannot write " + path);
+  ::chmod(path.c_str(), 0600);
+  return OkStatus();
+}
+
+}  // namespace joinguard::bench
