@@ -1,9 +1,10 @@
 #include "controller/metrics.h"
 
-#include <prometheus/exposer.h>
 #include <prometheus/text_serializer.h>
 
 #include <sstream>
+
+#include "controller/http_server.h"
 
 namespace joinguard::controller {
 namespace {
@@ -121,20 +122,30 @@ std::string ControllerMetrics::SerializeForTest() const {
 StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Create(const std::string& address,
                                                                 const ControllerMetrics& metrics) {
   std::unique_ptr<MetricsServer> server(new MetricsServer());
-  try {
-    server->exposer_ = std::make_unique<prometheus::Exposer>(address, 2);
-  } catch (const std::exception& e) {
-    return UnavailableError("cannot serve metrics on \"" + address + "\": " + e.what() +
-                            "; pick a free --metrics-address");
-  }
-  server->exposer_->RegisterCollectable(metrics.registry());
-  auto ports = server->exposer_->GetListeningPorts();
-  if (ports.empty()) return UnavailableError("metrics server on \"" + address + "\" reports no listening port");
-  server->port_ = ports.front();
+  HttpServerOptions options;
+  options.address = address;
+  options.flag = "--metrics-address";
+  std::shared_ptr<prometheus::Registry> registry = metrics.registry();
+  JG_ASSIGN_OR_RETURN(server->server_, HttpServer::Create(std::move(options), [registry](const std::string& path) {
+                        HttpResponse r;
+                        if (path != "/metrics") {
+                          r.code = 404;
+                          r.body = "not found; metrics are at /metrics\n";
+                          return r;
+                        }
+                        // The content type prometheus-cpp's Exposer sends (text format 0.0.4).
+                        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                        std::ostringstream out;
+                        prometheus::TextSerializer().Serialize(out, registry->Collect());
+                        r.body = out.str();
+                        return r;
+                      }));
   return server;
 }
 
 MetricsServer::~MetricsServer() = default;
+int MetricsServer::port() const { return server_->port(); }
+std::size_t MetricsServer::open_connections() const { return server_->open_connections(); }
 
 void ControllerMetrics::RecordBrakeTrip(std::string_view brake) {
   brake_trips_.Add({{"brake", std::string(brake)}}).Increment();

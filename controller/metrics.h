@@ -15,11 +15,9 @@
 
 #include "common/status/status.h"
 
-namespace prometheus {
-class Exposer;
-}
-
 namespace joinguard::controller {
+
+class HttpServer;
 
 class ControllerMetrics {
  public:
@@ -76,18 +74,21 @@ class ControllerMetrics {
           .Register(*registry_);
 };
 
-// The pull endpoint. `address` is "host:port" (port 0 = OS-assigned).
+// The pull endpoint: GET /metrics in the Prometheus text format. `address` is "host:port"
+// (port 0 = OS-assigned). Served by HttpServer (concurrent, read timeout, connection cap)
+// rather than prometheus-cpp's civetweb Exposer, whose fixed thread pool is held by idle
+// keep-alive connections until civetweb's request timeout.
 class MetricsServer {
  public:
   static StatusOr<std::unique_ptr<MetricsServer>> Create(const std::string& address,
                                                          const ControllerMetrics& metrics);
   ~MetricsServer();
-  int port() const { return port_; }
+  int port() const;
+  std::size_t open_connections() const;
 
  private:
   MetricsServer() = default;
-  std::unique_ptr<prometheus::Exposer> exposer_;
-  int port_ = 0;
+  std::unique_ptr<HttpServer> server_;
 };
 
 }  // namespace joinguard::controller
