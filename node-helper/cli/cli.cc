@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "node-helper/phases/runner.h"
+#include "node-helper/token/token_command.h"
 
 namespace joinguard::node::cli {
 namespace {
@@ -78,6 +79,7 @@ void CollectChanged(const CLI::App* app, config::JoinFlags* f) {
 }  // namespace
 
 ParseResult Parse(const std::vector<std::string>& argv) {
+  if (auto token = token::MaybeRunFromCli(argv)) return *token;  // `joinguard-node token ...`
   ParseResult result;
   CLI::App app("joinguard-node: join this machine to a Kubernetes cluster as a worker node, the way "
                "`kubeadm join` does, with CA-pinned discovery and the kubelet TLS bootstrap done before the "
