@@ -11,12 +11,16 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/crypto/encoding.h"
 #include "common/crypto/token.h"
 #include "common/files/atomic_file.h"
 #include "common/runtime/logger.h"
 #include "tests/sandbox/sandbox.h"
 
 namespace {
+
+// 256 bits of randomness for the /sandbox-admin/ token.
+constexpr size_t kAdminTokenBytes = 32;
 
 std::string DirName(const std::string& path) {
   auto slash = path.find_last_of('/');
@@ -31,8 +35,8 @@ int main(int argc, char** argv) {
   using joinguard::sandbox::FaultRule;
   using joinguard::sandbox::SandboxOptions;
   SandboxOptions options;
-  std::string ready_file, log_level = "info";
-  std::vector<std::string> tokens, faults;
+  std::string ready_file, log_level = "info", admin_token_file;
+  std::vector<std::string> tokens, faults, fault_jsons, sa_tokens;
   int latency_ms = 0, close_watches_after = 0, port = 0;
   int64_t watch_window_s = options.watch_window.count();
   int64_t bookmark_ms = options.bookmark_interval.count();
@@ -65,6 +69,16 @@ int main(int argc, char** argv) {
                  "Create bootstrap token Secret ID.SECRET at start (repeatable)");
   app.add_option("--fault", faults,
                  "Fail requests: PATH_PREFIX:STATUS:FRACTION, e.g. /apis/certificates.k8s.io:503:0.5 "
+                 "(repeatable)");
+  app.add_option("--fault-json", fault_jsons,
+                 "Add a fault rule given as JSON (the /sandbox-admin/faults body), e.g. "
+                 "'{\"pathSuffix\":\"/approval\",\"method\":\"PUT\",\"status\":409,\"count\":3}' "
+                 "(repeatable)");
+  app.add_option("--admin-token-file", admin_token_file,
+                 "Enable the /sandbox-admin/ fault-injection endpoint: a random token is written "
+                 "here (0600) and must be sent as X-Sandbox-Admin-Token");
+  app.add_option("--service-account-token", sa_tokens,
+                 "Accept bearer token TOKEN as system:serviceaccount:NS:NAME, given as NS:NAME:TOKEN "
                  "(repeatable)");
   app.add_option("--latency-ms", latency_ms, "Add this latency to every request")
       ->check(CLI::NonNegativeNumber);
@@ -114,6 +128,43 @@ int main(int argc, char** argv) {
     rule.latency = std::chrono::milliseconds(latency_ms);
     fault_rules.push_back(rule);
   }
+  for (const auto& f : fault_jsons) {
+    nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
+    auto rule = joinguard::sandbox::FaultRuleFromJson(j);
+    if (j.is_discarded() || !rule.ok()) {
+      std::cerr << "joinguard-sandbox: invalid --fault-json: "
+                << (j.is_discarded() ? std::string("not JSON") : rule.status().message()) << "\n";
+      return 2;
+    }
+    fault_rules.push_back(*rule);
+  }
+  struct SaToken {
+    std::string ns, name, token;
+  };
+  std::vector<SaToken> parsed_sa_tokens;
+  for (const auto& t : sa_tokens) {
+    auto first = t.find(':');
+    auto second = first == std::string::npos ? std::string::npos : t.find(':', first + 1);
+    if (second == std::string::npos || first == 0 || second == first + 1 || second + 1 == t.size()) {
+      std::cerr << "joinguard-sandbox: invalid --service-account-token; use NS:NAME:TOKEN\n";
+      return 2;
+    }
+    parsed_sa_tokens.push_back({t.substr(0, first), t.substr(first + 1, second - first - 1),
+                                t.substr(second + 1)});
+  }
+  if (!admin_token_file.empty()) {
+    auto random = joinguard::crypto::RandomBytes(kAdminTokenBytes);
+    if (!random.ok()) {
+      std::cerr << "joinguard-sandbox: " << random.status().message() << "\n";
+      return 1;
+    }
+    options.admin_token = joinguard::crypto::HexEncode(*random);
+    auto s = joinguard::files::WriteFileAtomic(admin_token_file, options.admin_token + "\n", 0600);
+    if (!s.ok()) {
+      std::cerr << "joinguard-sandbox: writing --admin-token-file: " << s.message() << "\n";
+      return 1;
+    }
+  }
   std::vector<joinguard::crypto::BootstrapToken> parsed_tokens;
   for (const auto& t : tokens) {
     auto parsed = joinguard::crypto::ParseBootstrapToken(t);
@@ -149,8 +200,15 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  for (const auto& t : parsed_sa_tokens) {
+    auto s = (*sandbox)->AddServiceAccountToken(t.ns, t.name, t.token);
+    if (!s.ok()) {
+      std::cerr << "joinguard-sandbox: " << s.message() << "\n";
+      return 1;
+    }
+  }
   for (const auto& r : fault_rules) (*sandbox)->AddFault(r);
-  if (latency_ms > 0 && fault_rules.empty()) {
+  if (latency_ms > 0) {  // after the other rules: they match first and carry their own latency
     FaultRule rule;
     rule.path_prefix = "/";
     rule.status = 0;  // latency only
@@ -173,7 +231,8 @@ int main(int argc, char** argv) {
     nlohmann::json ready = {{"url", (*sandbox)->url()},
                             {"port", (*sandbox)->port()},
                             {"ca_file", ca_file},
-                            {"admin_kubeconfig", options.admin_kubeconfig_path}};
+                            {"admin_kubeconfig", options.admin_kubeconfig_path},
+                            {"admin_token_file", admin_token_file}};
     auto s = joinguard::files::WriteFileAtomic(ready_file, ready.dump() + "\n", 0644);
     if (!s.ok()) {
       std::cerr << "joinguard-sandbox: writing --ready-file: " << s.message() << "\n";

@@ -33,14 +33,28 @@ struct TokenSpec {
   std::string description;  // addition: optional "description" data key
 };
 
-// Fault injection (off by default). The first matching rule applies.
+// Fault injection (off by default). Rules are checked in the order added; the first rule whose
+// path, method and watch filter match a request applies. A rule either fails the request with
+// `status` (a Status body as kube-apiserver sends it; 429/503 carry Retry-After; 410 on a watch is
+// an ERROR event "too old resource version", as the watch cache sends it) or, with status < 400,
+// only delays it. `count` makes a burst: the rule fails that many requests, then expires.
 struct FaultRule {
-  std::string path_prefix;  // e.g. "/apis/certificates.k8s.io"
-  std::string method;       // "" = any
+  std::string path_prefix;  // e.g. "/apis/certificates.k8s.io"; "" = any path
+  std::string path_suffix;  // e.g. "/approval"; "" = any
+  std::string method;       // "GET", "PUT", ...; "" = any
+  enum class Watch { kAny, kOnly, kExclude } watch = Watch::kAny;  // watch requests only / never
   double fraction = 1.0;    // share of matching requests that fail
-  int status = 500;         // HTTP status returned (a Status object body); < 400 = latency only
-  std::chrono::milliseconds latency{0};
+  int status = 500;         // HTTP status returned; < 400 = latency only
+  int count = -1;           // failures before the rule expires; -1 = never expires
+  int retry_after_seconds = 1;  // Retry-After header on 429 and 503
+  std::chrono::milliseconds latency{0};  // added before answering (also to failed requests)
 };
+
+// FaultRule <-> JSON for the admin endpoint and --fault-json:
+// {"pathPrefix","pathSuffix","method","watch":"any|only|exclude","fraction","status","count",
+//  "retryAfterSeconds","latencyMs"}; unknown keys and bad values are errors naming the field.
+StatusOr<FaultRule> FaultRuleFromJson(const nlohmann::json& j);
+nlohmann::json FaultRuleToJson(const FaultRule& rule);
 
 struct SandboxOptions {
   std::string bind_address = "127.0.0.1";
@@ -58,6 +72,10 @@ struct SandboxOptions {
   int max_retained_events = 100000;       // hard cap on the watch replay log
   const runtime::Clock* clock = nullptr;  // not owned; nullptr = real clock
   const runtime::Logger* logger = nullptr;  // not owned; nullptr = quiet (warnings to stderr)
+  // Out-of-process fault injection: when non-empty, requests carrying the header
+  // "X-Sandbox-Admin-Token: <admin_token>" reach /sandbox-admin/ (see tests/sandbox/README.md);
+  // without it (any ordinary credential) those paths do not exist (404).
+  std::string admin_token;
 };
 
 class SandboxImpl;
@@ -98,11 +116,14 @@ class Sandbox {
   // Addition: list of a collection path (items only).
   StatusOr<std::vector<nlohmann::json>> ListObjectsForTest(const std::string& collection_path);
 
-  // Fault injection.
+  // Fault injection (in-process; the same operations as /sandbox-admin/).
   void AddFault(const FaultRule& rule);
-  void ClearFaults();
+  void ClearFaults();                   // also resets the two watch faults below
   void CloseWatchesAfterEvents(int n);  // each watch closes after n events (0 = off)
   void ForceGoneOnNextWatch();          // next watch request gets a 410 ERROR event
+  // Failures still to inject by the rule added n-th (0-based; -1 = unlimited, 0 = used up);
+  // lets a test wait until a burst has been consumed. kNotFound for a bad index.
+  StatusOr<int> RemainingFaultCount(size_t rule_index) const;
 
   // Wait (with deadline) until `pred(obj)` holds for the object at `path`; for tests.
   // kDeadlineExceeded on timeout (kNotFound-like absence is just "not yet").

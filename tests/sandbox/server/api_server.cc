@@ -17,6 +17,10 @@ namespace joinguard::sandbox {
 using nlohmann::json;
 using logic::UserInfo;
 
+// A watch that fails after the headers: 200, one ERROR event with the Status, end of stream
+// (apiserver pkg/endpoints/handlers/watch.go).
+void WriteWatchError(ResponseWriter& w, const Status& s);
+
 namespace {
 
 // ---- Errors in apimachinery's shapes (reference/k8s-api.md §3.1) ----
@@ -248,6 +252,14 @@ json StatusJson(const Status& status, const ResourceType* type, const std::strin
   return j;
 }
 
+void WriteWatchError(ResponseWriter& w, const Status& s) {
+  json ev = {{"type", "ERROR"}, {"object", StatusJson(s, nullptr, "")}};
+  ev["object"].erase("details");
+  if (!w.BeginStream(200, "application/json")) return;
+  w.WriteChunk(ev.dump() + "\n");
+  w.EndStream();
+}
+
 std::string NowRfc3339(const runtime::Clock& clock) { return logic::FormatRfc3339(clock.Now()); }
 
 std::string RandomUid() {
@@ -291,18 +303,6 @@ void ApiServer::AddServiceAccountToken(const std::string& ns, const std::string&
   tokens_[token] = logic::ServiceAccountUser(ns, name);
 }
 
-void ApiServer::AddFault(const FaultRule& rule) {
-  std::lock_guard<std::mutex> lock(mu_);
-  faults_.push_back(rule);
-}
-
-void ApiServer::ClearFaults() {
-  std::lock_guard<std::mutex> lock(mu_);
-  faults_.clear();
-  close_watches_after_ = 0;
-  force_gone_ = false;
-}
-
 logic::RbacObjects ApiServer::Rbac() const {
   logic::RbacObjects r;
   r.roles = store_.List("rbac.authorization.k8s.io/v1/roles", "").items;
@@ -331,25 +331,27 @@ ApiServer::Target ApiServer::ResolvePath(const std::string& path) const {
 // ---- Fault injection ----
 
 bool ApiServer::ApplyFaults(const HttpRequest& req, ResponseWriter& w) {
-  std::optional<FaultRule> hit;
-  bool fail = false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& f : faults_) {
-      if (req.path.rfind(f.path_prefix, 0) != 0) continue;
-      if (!f.method.empty() && f.method != req.method) continue;
-      hit = f;
-      std::uniform_real_distribution<double> dist(0.0, 1.0);
-      fail = f.status >= 400 && dist(rng_) < f.fraction;
-      break;
-    }
+  const bool is_watch = IsTrue(req.Query("watch"));
+  std::optional<FaultDecision> d = faults_.Decide(req, is_watch);
+  if (!d) return false;
+  if (d->latency.count() > 0) std::this_thread::sleep_for(d->latency);  // injected latency
+  if (d->status == 0) return false;
+  if (d->status == 410 && is_watch) {
+    // As the watch cache answers a too-old resourceVersion: 200, one ERROR event, end of stream
+    // (apiserver pkg/storage/cacher/cacher.go newErrWatcher).
+    WriteWatchError(w, ApiErr(StatusCode::kOutOfRange, "Expired", 410,
+                              "too old resource version: injected fault (" +
+                                  std::to_string(store_.rv()) + ")"));
+    return true;
   }
-  if (!hit) return false;
-  if (hit->latency.count() > 0) std::this_thread::sleep_for(hit->latency);  // injected latency
-  if (!fail) return false;
-  Status s = ApiErr(CodeForHttp(hit->status), ReasonForCode(hit->status), hit->status,
-                    "injected fault: " + std::to_string(hit->status) + " for " + req.path);
-  SendError(w, s, nullptr, "");
+  Status s = ApiErr(CodeForHttp(d->status), ReasonForCode(d->status), d->status,
+                    "injected fault: " + std::to_string(d->status) + " for " + req.method + " " +
+                        req.path);
+  HttpResponse r = JsonResponse(d->status, StatusJson(s, nullptr, ""));
+  if (d->status == 429 || d->status == 503) {
+    r.headers.emplace_back("Retry-After", std::to_string(d->retry_after_seconds));
+  }
+  w.Send(r);
   return true;
 }
 
@@ -469,6 +471,7 @@ StatusOr<UserInfo> ApiServer::Impersonate(const HttpRequest& req, UserInfo user)
 
 void ApiServer::Handle(const HttpRequest& req, ResponseWriter& w) {
   try {
+    if (HandleAdminRequest(config_.admin_token, faults_, req, w)) return;
     if (ApplyFaults(req, w)) return;
     auto user = Authenticate(req);
     if (!user.ok()) {
@@ -1198,15 +1201,9 @@ void ApiServer::HandleWatch(const HttpRequest& req, const ResourceType& type,
   bool bookmarks = IsTrue(req.Query("allowWatchBookmarks"));
   const bool table = WantsTable(req.Header("accept"));
   const std::string gvr = type.Gvr();
-  auto error_event = [&](const Status& s) {
-    json ev = {{"type", "ERROR"}, {"object", StatusJson(s, nullptr, "")}};
-    ev["object"].erase("details");
-    if (!w.BeginStream(200, "application/json")) return;
-    w.WriteChunk(ev.dump() + "\n");
-    w.EndStream();
-  };
+  auto error_event = [&](const Status& s) { WriteWatchError(w, s); };
   int64_t start_rv = store_.rv();
-  if (force_gone_.exchange(false)) {
+  if (faults_.TakeForcedGone()) {
     error_event(ApiErr(StatusCode::kOutOfRange, "Expired", 410,
                        "too old resource version: " + std::to_string(std::max<int64_t>(from_rv, 0)) +
                            " (" + std::to_string(start_rv) + ")"));
@@ -1237,7 +1234,7 @@ void ApiServer::HandleWatch(const HttpRequest& req, const ResourceType& type,
     next_bookmark = std::min(next_bookmark, deadline - std::chrono::seconds(2));
   }
   int sent = 0;
-  const int close_after = close_watches_after_.load();
+  const int close_after = faults_.close_watches_after();
   bool open = true;
   while (open) {
     auto now = std::chrono::steady_clock::now();

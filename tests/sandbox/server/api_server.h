@@ -21,6 +21,7 @@
 #include "tests/sandbox/logic/authn.h"
 #include "tests/sandbox/logic/rbac.h"
 #include "tests/sandbox/sandbox.h"
+#include "tests/sandbox/server/faults.h"
 #include "tests/sandbox/server/https_server.h"
 #include "tests/sandbox/server/request_info.h"
 #include "tests/sandbox/server/resources.h"
@@ -36,6 +37,7 @@ struct ApiServerConfig {
   std::string version_minor = "31";
   std::chrono::milliseconds bookmark_interval{60000};
   std::function<std::string()> server_address;  // "127.0.0.1:port" for /api
+  std::string admin_token;  // "" = no /sandbox-admin/ endpoint
 };
 
 class ApiServer {
@@ -48,11 +50,7 @@ class ApiServer {
   // Static bearer tokens (service accounts).
   void AddServiceAccountToken(const std::string& ns, const std::string& name, const std::string& token);
 
-  // Fault injection.
-  void AddFault(const FaultRule& rule);
-  void ClearFaults();
-  void CloseWatchesAfterEvents(int n) { close_watches_after_ = n; }
-  void ForceGoneOnNextWatch() { force_gone_ = true; }
+  FaultInjector& faults() { return faults_; }
 
   // REST operations used by the HTTP handlers, the *ForTest hooks and the controllers.
   // Errors carry the Kubernetes reason and HTTP code (Status::reason(), http_status()).
@@ -115,12 +113,10 @@ class ApiServer {
   Store& store_;
   const runtime::Clock& clock_;
 
-  mutable std::mutex mu_;  // guards tokens_, faults_, rng_
+  mutable std::mutex mu_;  // guards tokens_ and rng_
   std::map<std::string, logic::UserInfo> tokens_;
-  std::vector<FaultRule> faults_;
   std::mt19937_64 rng_{std::random_device{}()};
-  std::atomic<int> close_watches_after_{0};
-  std::atomic<bool> force_gone_{false};
+  FaultInjector faults_;
 };
 
 // Kubernetes Status JSON for an error (details from the resource/name when relevant).

@@ -271,6 +271,7 @@ StatusOr<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options)
   cfg.ca_cert = &impl->ca->cert;
   cfg.version_minor = options.version_minor;
   cfg.bookmark_interval = options.bookmark_interval;
+  cfg.admin_token = options.admin_token;
   cfg.server_address = [raw] {
     std::string url = raw->Url();
     return url.substr(8);
@@ -382,10 +383,13 @@ StatusOr<std::vector<json>> Sandbox::ListObjectsForTest(const std::string& colle
   return impl_->store->List(t.type->Gvr(), t.ns).items;
 }
 
-void Sandbox::AddFault(const FaultRule& rule) { impl_->api->AddFault(rule); }
-void Sandbox::ClearFaults() { impl_->api->ClearFaults(); }
-void Sandbox::CloseWatchesAfterEvents(int n) { impl_->api->CloseWatchesAfterEvents(n); }
-void Sandbox::ForceGoneOnNextWatch() { impl_->api->ForceGoneOnNextWatch(); }
+void Sandbox::AddFault(const FaultRule& rule) { impl_->api->faults().Add(rule); }
+void Sandbox::ClearFaults() { impl_->api->faults().Clear(); }
+void Sandbox::CloseWatchesAfterEvents(int n) { impl_->api->faults().CloseWatchesAfterEvents(n); }
+void Sandbox::ForceGoneOnNextWatch() { impl_->api->faults().ForceGoneOnNextWatch(); }
+StatusOr<int> Sandbox::RemainingFaultCount(size_t rule_index) const {
+  return impl_->api->faults().Remaining(rule_index);
+}
 
 int64_t Sandbox::CurrentResourceVersionForTest() const { return impl_->store->rv(); }
 
