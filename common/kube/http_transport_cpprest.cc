@@ -1,5 +1,7 @@
-// The ONLY file that includes cpprestsdk (k8s-api.md §9). Exceptions from cpprest/pplx/boost
-// are caught here and turned into Status.
+// The ONLY file that includes cpprestsdk (microsoft/cpprestsdk Release/include/cpprest/
+// http_client.h). Exceptions from cpprest/pplx/boost are caught here and turned into Status.
+// Response bodies are read at most kMaxJsonBytes (+1 to detect more): a hostile or broken
+// server cannot make the client buffer an unbounded body.
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -15,12 +17,15 @@
 
 #include "common/kube/api_error.h"
 #include "common/kube/http_transport.h"
+#include "common/kube/objects.h"
 
 namespace joinguard::kube {
 namespace {
 
 namespace http = web::http;
 namespace client = web::http::client;
+
+constexpr size_t kReadChunkBytes = size_t{64} << 10;
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -45,8 +50,7 @@ class CpprestTransport final : public HttpTransport {
     try {
       http::http_response resp = c->request(BuildRequest(request), cts.get_token()).get();
       HttpResponse out = ConvertHeaders(resp);
-      std::vector<unsigned char> body = resp.extract_vector().get();
-      out.body.assign(body.begin(), body.end());
+      JG_RETURN_IF_ERROR(ReadBoundedBody(resp, request, &out.body));
       return out;
     } catch (...) {
       return MapException(request, stop, timeout);
@@ -66,8 +70,7 @@ class CpprestTransport final : public HttpTransport {
       http::http_response resp = c->request(BuildRequest(request), cts.get_token()).get();
       HttpResponse out = ConvertHeaders(resp);
       if (out.status < 200 || out.status >= 300) {
-        std::vector<unsigned char> body = resp.extract_vector().get();
-        out.body.assign(body.begin(), body.end());
+        JG_RETURN_IF_ERROR(ReadBoundedBody(resp, request, &out.body));
         return out;
       }
       auto body = resp.body();
@@ -76,6 +79,10 @@ class CpprestTransport final : public HttpTransport {
         Concurrency::streams::container_buffer<std::string> line_buf;
         body.read_line(line_buf).get();
         std::string line = std::move(line_buf.collection());
+        if (line.size() > kMaxJsonBytes) {
+          cts.cancel();
+          return ResourceExhaustedError(TooLarge(request, line.size()) + " (one watch event)");
+        }
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (!line.empty()) {
           Status s = on_line(line);
@@ -159,6 +166,32 @@ class CpprestTransport final : public HttpTransport {
     JG_ASSIGN_OR_RETURN(c, NewClient(timeout));
     clients_[timeout.count()] = c;
     return c;
+  }
+
+  std::string TooLarge(const HttpRequest& request, size_t bytes) const {
+    return request.method + " " + config_.server + request.path_and_query + ": response body of " +
+           std::to_string(bytes) + "+ bytes is over the " + std::to_string(kMaxJsonBytes) +
+           "-byte limit; use a smaller page (limit=) or check the server";
+  }
+
+  // Reads the body, refusing more than kMaxJsonBytes (Content-Length is checked first, so an
+  // announced oversized body is not read at all).
+  Status ReadBoundedBody(http::http_response& resp, const HttpRequest& request, std::string* out) {
+    const auto announced = resp.headers().content_length();
+    if (announced > kMaxJsonBytes) {
+      return ResourceExhaustedError(TooLarge(request, static_cast<size_t>(announced)));
+    }
+    Concurrency::streams::container_buffer<std::string> buf;
+    auto body = resp.body();
+    size_t total = 0;
+    for (;;) {
+      const size_t n = body.read(buf, kReadChunkBytes).get();
+      if (n == 0) break;
+      total += n;
+      if (total > kMaxJsonBytes) return ResourceExhaustedError(TooLarge(request, total));
+    }
+    *out = std::move(buf.collection());
+    return OkStatus();
   }
 
   static http::http_request BuildRequest(const HttpRequest& r) {

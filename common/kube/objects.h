@@ -314,7 +314,14 @@ StatusOr<T> Decode(const Json& j) {
   return out;
 }
 
-// Parses JSON text; kInvalidArgument with the parser's message on junk. Never throws.
+// Largest JSON document ParseJson accepts (and the HTTP transport reads): a list page of 500
+// large objects fits; a hostile 50 MB body is refused with a clear error.
+inline constexpr size_t kMaxJsonBytes = size_t{32} << 20;
+// Deepest nesting ParseJson accepts; Kubernetes objects (managedFields included) stay far below.
+inline constexpr int kMaxJsonDepth = 128;
+
+// Parses JSON text; kInvalidArgument naming the problem on junk, truncation, a document over
+// kMaxJsonBytes or nested deeper than kMaxJsonDepth. Never throws.
 StatusOr<Json> ParseJson(std::string_view text);
 
 template <typename T>

@@ -1,0 +1,89 @@
+// Codec: ObjectMeta, ObjectReference, JSON parsing (the codec's entry point for text).
+#include "common/kube/codec_internal.h"
+
+namespace joinguard::kube {
+
+using namespace codec;  // NOLINT: the codec's own field helpers
+
+Json ToJson(const ObjectMeta& m) { return CanonicalMeta(m); }
+
+Status FromJson(const Json& j, ObjectMeta* out) {
+  *out = ObjectMeta{};
+  if (j.is_null()) return OkStatus();
+  JG_RETURN_IF_ERROR(RequireObject(j, "metadata"));
+  const std::string p = "metadata";
+  JG_RETURN_IF_ERROR(GetString(j, "name", &out->name, p));
+  JG_RETURN_IF_ERROR(GetString(j, "generateName", &out->generate_name, p));
+  JG_RETURN_IF_ERROR(GetString(j, "namespace", &out->namespace_, p));
+  JG_RETURN_IF_ERROR(GetString(j, "uid", &out->uid, p));
+  JG_RETURN_IF_ERROR(GetString(j, "resourceVersion", &out->resource_version, p));
+  JG_RETURN_IF_ERROR(GetTime(j, "creationTimestamp", &out->creation_timestamp, p));
+  JG_RETURN_IF_ERROR(GetTime(j, "deletionTimestamp", &out->deletion_timestamp, p));
+  JG_RETURN_IF_ERROR(GetStringMap(j, "labels", &out->labels, p));
+  JG_RETURN_IF_ERROR(GetStringMap(j, "annotations", &out->annotations, p));
+  if (const Json* f = Field(j, "ownerReferences")) out->owner_references = *f;
+  if (const Json* f = Field(j, "finalizers")) out->finalizers = *f;
+  return OkStatus();
+}
+
+Json ToJson(const ObjectReference& r) { return CanonicalRef(r); }
+
+Status FromJson(const Json& j, ObjectReference* out) {
+  *out = ObjectReference{};
+  if (j.is_null()) return OkStatus();
+  JG_RETURN_IF_ERROR(RequireObject(j, "object reference"));
+  const std::string p = "involvedObject";
+  JG_RETURN_IF_ERROR(GetString(j, "kind", &out->kind, p));
+  JG_RETURN_IF_ERROR(GetString(j, "namespace", &out->namespace_, p));
+  JG_RETURN_IF_ERROR(GetString(j, "name", &out->name, p));
+  JG_RETURN_IF_ERROR(GetString(j, "uid", &out->uid, p));
+  JG_RETURN_IF_ERROR(GetString(j, "apiVersion", &out->api_version, p));
+  JG_RETURN_IF_ERROR(GetString(j, "resourceVersion", &out->resource_version, p));
+  JG_RETURN_IF_ERROR(GetString(j, "fieldPath", &out->field_path, p));
+  return OkStatus();
+}
+
+StatusOr<Json> ParseJson(std::string_view text) {
+  if (text.size() > kMaxJsonBytes) {
+    return InvalidArgumentError("JSON document of " + std::to_string(text.size()) +
+                                " bytes is over the " + std::to_string(kMaxJsonBytes) +
+                                "-byte limit");
+  }
+  // nlohmann's parser is iterative, but dump(), diff() and destruction of parsed values
+  // recurse: refuse deep nesting before parsing (one pass; brackets inside strings skipped).
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxJsonDepth) {
+        return InvalidArgumentError("JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                    " levels");
+      }
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    std::string head(text.substr(0, 80));
+    return InvalidArgumentError("invalid JSON (truncated or malformed; starts with \"" + head + "\")");
+  }
+  return j;
+}
+
+ObjectMeta MetaOf(const Json& object) {
+  ObjectMeta m;
+  if (object.is_object()) {
+    auto it = object.find("metadata");
+    if (it != object.end()) FromJson(*it, &m).IgnoreError();
+  }
+  return m;
+}
+
+}  // namespace joinguard::kube
