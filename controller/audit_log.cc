@@ -30,11 +30,29 @@ std::string AuditLog::Format(const AuditRecord& r) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void AuditLog::Write(const AuditRecord& r) {
-  std::string line = Format(r) + "\n";
-  std::lock_guard<std::mutex> l(mu_);
-  std::fwrite(line.data(), 1, line.size(), out_);
-  std::fflush(out_);
+StatusOr<std::unique_ptr<AuditLog>> AuditLog::Create(std::FILE* out, size_t capacity) {
+  if (out == nullptr) return InvalidArgumentError("audit log: no output");
+  std::unique_ptr<AuditLog> log(new AuditLog(out));
+  AuditLog* self = log.get();
+  runtime::AsyncSinkOptions o;
+  o.capacity = capacity;
+  JG_ASSIGN_OR_RETURN(log->sink_, runtime::AsyncSink<AuditRecord>::Create(o, [self](std::vector<AuditRecord>&& batch) {
+                        std::string text;
+                        for (const AuditRecord& r : batch) text += Format(r) + "\n";
+                        std::fwrite(text.data(), 1, text.size(), self->out_);
+                        std::fflush(self->out_);
+                      }));
+  return log;
 }
+
+AuditLog::~AuditLog() { Stop(); }
+
+void AuditLog::Write(AuditRecord r) { sink_->Submit(std::move(r)); }
+
+bool AuditLog::Flush(std::chrono::nanoseconds timeout) { return sink_->WaitIdle(timeout); }
+
+void AuditLog::Stop() { sink_->Stop(); }
+
+uint64_t AuditLog::dropped() const { return sink_->Stats().dropped; }
 
 }  // namespace joinguard::controller

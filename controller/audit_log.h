@@ -1,14 +1,27 @@
-// One structured JSON line per decision on stdout: the CSR garbage collector deletes decided
-// CSRs after an hour (reference/approvers.md §1.5), so this is the durable record. It never
-// contains a token secret or key material.
+// One structured JSON line per decision on stdout. The CSR cleaner deletes decided CSRs about an
+// hour after the decision (kubernetes/kubernetes pkg/controller/certificates/cleaner/
+// cleaner.go), so these lines are the operator's trail. They never contain a token secret or
+// key material.
+//
+// Off the decision path: Write() queues the record on a bounded AsyncSink (common/runtime/
+// async_sink.h) and returns; one thread formats and writes. When the queue is full the oldest
+// record is dropped and counted (dropped()); Stop() writes everything still queued.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
-#include <mutex>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "common/runtime/async_sink.h"
+#include "common/status/status.h"
+
 namespace joinguard::controller {
+
+// Audit records queued at most before the oldest is dropped.
+inline constexpr size_t kAuditQueueCapacity = 8192;
 
 struct AuditRecord {
   std::string time;  // RFC 3339
@@ -34,13 +47,24 @@ struct AuditRecord {
 
 class AuditLog {
  public:
-  explicit AuditLog(std::FILE* out = stdout) : out_(out) {}
-  void Write(const AuditRecord& r);
+  // `out` must outlive the log (or its Stop()).
+  static StatusOr<std::unique_ptr<AuditLog>> Create(std::FILE* out, size_t capacity = kAuditQueueCapacity);
+  ~AuditLog();
+
+  // Queues the record; never blocks on the output.
+  void Write(AuditRecord r);
+  // Waits until every record written so far is on `out` (tests, shutdown); false on timeout.
+  bool Flush(std::chrono::nanoseconds timeout);
+  // Writes what is queued and stops the writer thread. Idempotent.
+  void Stop();
+  uint64_t dropped() const;
+
   static std::string Format(const AuditRecord& r);
 
  private:
+  explicit AuditLog(std::FILE* out) : out_(out) {}
   std::FILE* out_;
-  std::mutex mu_;  // serialises lines
+  std::unique_ptr<runtime::AsyncSink<AuditRecord>> sink_;
 };
 
 }  // namespace joinguard::controller

@@ -1,34 +1,71 @@
-// The cluster interfaces (cluster.h) implemented over common/kube informers and client.
+// The cluster interfaces (cluster.h) implemented over common/kube informers and client, and the
+// store indexes the reconciler's lookups use.
 #pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/kube/api_error.h"
 #include "common/kube/client.h"
 #include "common/kube/informer.h"
+#include "common/kube/nodejoin.h"
 #include "controller/cluster.h"
 
 namespace joinguard::controller {
 
+using CsrInformer = kube::Informer<kube::CertificateSigningRequest>;
+using NodeInformer = kube::Informer<kube::Node>;
+using NodeJoinInformer = kube::Informer<kube::NodeJoin>;
+
+// Index names.
+inline constexpr char kBootstrapByNodeName[] = "bootstrapByNodeName";
+inline constexpr char kPendingByRequester[] = "pendingByRequester";
+inline constexpr char kNodesByAddress[] = "byAddress";
+
+// Adds the CSR indexes: bootstrap kubelet-client CSRs by the node name in their CN (the request
+// is parsed once per object version, here), and undecided CSRs by requester.
+Status AddCsrIndexers(CsrInformer& informer);
+// Adds the Node index by address (every status.addresses entry, Hostname included).
+Status AddNodeIndexers(NodeInformer& informer);
+
 class InformerCsrLister final : public CsrLister {
  public:
-  explicit InformerCsrLister(const kube::Informer<kube::CertificateSigningRequest>& informer) : informer_(informer) {}
+  explicit InformerCsrLister(const CsrInformer& informer) : informer_(informer) {}
   bool HasSynced() const override { return informer_.HasSynced(); }
-  std::optional<kube::CertificateSigningRequest> Get(const std::string& name) const override {
-    return informer_.Get(name);
+  CsrPtr Get(const std::string& name) const override { return informer_.Get(name); }
+  std::vector<CsrPtr> BootstrapByNodeName(const std::string& node_name) const override {
+    return informer_.ByIndex(kBootstrapByNodeName, node_name);
   }
-  std::vector<kube::CertificateSigningRequest> List() const override { return informer_.List(); }
+  size_t PendingByRequester(const std::string& requester) const override {
+    return informer_.CountByIndex(kPendingByRequester, requester);
+  }
 
  private:
-  const kube::Informer<kube::CertificateSigningRequest>& informer_;
+  const CsrInformer& informer_;
 };
 
 class InformerNodeLister final : public NodeLister {
  public:
-  explicit InformerNodeLister(kube::RawInformer& informer) : informer_(informer) {}
+  explicit InformerNodeLister(const NodeInformer& informer) : informer_(informer) {}
   bool HasSynced() const override { return informer_.HasSynced(); }
-  bool Exists(const std::string& name) const override { return informer_.Get(name).has_value(); }
+  NodePtr Get(const std::string& name) const override { return informer_.Get(name); }
+  std::vector<NodePtr> ByAddress(const std::string& address) const override {
+    return informer_.ByIndex(kNodesByAddress, NodeAddressKey(address));
+  }
 
  private:
-  kube::RawInformer& informer_;
+  const NodeInformer& informer_;
+};
+
+class InformerNodeJoinLister final : public NodeJoinLister {
+ public:
+  explicit InformerNodeJoinLister(const NodeJoinInformer& informer) : informer_(informer) {}
+  bool HasSynced() const override { return informer_.HasSynced(); }
+  NodeJoinPtr Get(const std::string& node_name) const override { return informer_.Get(node_name); }
+
+ private:
+  const NodeJoinInformer& informer_;
 };
 
 class ClientCsrApi final : public CsrApi {
@@ -41,10 +78,26 @@ class ClientCsrApi final : public CsrApi {
     return client_.UpdateApproval(csr);
   }
   StatusOr<bool> NodeExists(const std::string& name) override {
-    auto n = client_.GetRaw(kube::resources::kNodes, "", name);
+    auto n = client_.Get<kube::Node>("", name);
     if (n.ok()) return true;
     if (kube::IsNotFound(n.status())) return false;
     return n.status();
+  }
+
+ private:
+  kube::Client& client_;
+};
+
+class ClientNodeJoinApi final : public NodeJoinApi {
+ public:
+  explicit ClientNodeJoinApi(kube::Client& client) : client_(client) {}
+  StatusOr<kube::NodeJoin> Get(const std::string& name) override { return client_.Get<kube::NodeJoin>("", name); }
+  StatusOr<kube::NodeJoin> Create(const kube::NodeJoin& record) override { return client_.Create(record); }
+  StatusOr<kube::NodeJoin> Update(const kube::NodeJoin& record) override { return client_.Update(record); }
+  Status Delete(const std::string& name, const std::string& uid) override {
+    kube::DeleteOptions o;
+    o.precondition_uid = uid;
+    return client_.Delete<kube::NodeJoin>("", name, o);
   }
 
  private:

@@ -17,11 +17,24 @@
 #include "common/runtime/clock.h"
 #include "common/runtime/duration.h"
 #include "common/runtime/logger.h"
+#include "controller/grants/grant_gate.h"
 #include "controller/manager.h"
+
+// Shutdown must finish inside the pod's grace period (terminationGracePeriodSeconds, 30 s by
+// default, then the kubelet sends SIGKILL): past this deadline the process exits on its own.
+constexpr std::chrono::seconds kShutdownDeadline{25};
 
 namespace {
 
 using joinguard::StatusOr;
+
+// "https://10.0.0.1:6443" → "10.0.0.1", "https://[fd00::1]:6443" → "fd00::1".
+std::string ServerHost(const std::string& url) {
+  std::string rest = url.substr(url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
+  rest = rest.substr(0, rest.find('/'));
+  if (!rest.empty() && rest.front() == '[') return rest.substr(1, rest.find(']') - 1);
+  return rest.substr(0, rest.find(':'));
+}
 
 std::string DefaultIdentity() {
   char host[256] = {0};
@@ -38,7 +51,7 @@ int main(int argc, char** argv) {
   CLI::App app{"joinguard-controller: approves or denies kubelet client CSRs under a strict policy"};
   std::string kubeconfig, policy_file, metrics_address = ":8080", health_address = ":8081";
   std::string policy_poll = "2s";
-  bool leader_elect = false, dry_run = false;
+  bool leader_elect = false, dry_run = false, allow_insecure_policy = false;
   std::string lease_ns, lease_name = "joinguard-controller", identity;
   std::string lease_duration = "15s", renew_deadline = "10s", retry_period = "2s";
   int workers = 2;
@@ -66,10 +79,18 @@ int main(int argc, char** argv) {
   app.add_flag("--dry-run", dry_run, "evaluate and report (log, Event, metric) but never write a decision; overrides the policy's mode");
   app.add_option("--log-level", log_level, "debug, info, warning, error")->capture_default_str();
   app.add_option("--log-format", log_format, "text or json")->capture_default_str()->check(CLI::IsMember({"text", "json"}));
+  app.add_flag("--allow-insecure-policy", allow_insecure_policy,
+               "start (and accept reloads) even when the policy would approve insecurely, e.g. an allowed group "
+               "such as system:authenticated or a nodeNamePattern matching any name with denyExistingNode off");
   app.add_option("--qps", qps, "API client queries per second; 0 = no client-side limit")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--burst", burst, "API client burst (with --qps > 0)")
       ->capture_default_str()->check(CLI::Range(0, 1'000'000));
+  bool join_grants = true;
+  app.add_option("--join-grants", join_grants,
+                 "check bootstrap CSRs against JoinGrants, count token uses and apply the rate brakes "
+                 "(the policy's joinGrants and brakes sections); false = global rules only")
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -89,6 +110,7 @@ int main(int argc, char** argv) {
   o.health_address = health_address;
   o.policy_file = policy_file;
   o.dry_run = dry_run;
+  o.allow_insecure_policy = allow_insecure_policy;
   o.workers = workers;
   o.leader_elect = leader_elect;
   o.lease_name = lease_name;
@@ -131,6 +153,7 @@ int main(int argc, char** argv) {
   rest->burst = burst;
   rest->user_agent = joinguard::kube::UserAgentFor("controller");
   o.lease_namespace = lease_ns.empty() ? (rest->namespace_.empty() ? "joinguard-system" : rest->namespace_) : lease_ns;
+  o.api_server_addresses = {ServerHost(rest->server)};
 
   joinguard::runtime::RealClock clock;
   joinguard::kube::ClientDeps deps;
@@ -140,6 +163,20 @@ int main(int argc, char** argv) {
   if (!client.ok()) {
     logger.Error("cannot create the API client", {{"error", client.status().ToString()}});
     return 2;
+  }
+  if (join_grants) {
+    o.join_gate_factory = [&clock, &logger](const joinguard::controller::JoinGateParts& parts)
+        -> joinguard::StatusOr<std::unique_ptr<joinguard::controller::JoinGate>> {
+      joinguard::controller::grants::GrantGateDeps gd;
+      gd.client = parts.client;
+      gd.policy = parts.policy;
+      gd.metrics = parts.metrics;
+      gd.may_write = parts.may_write;
+      gd.clock = &clock;
+      gd.logger = &logger;
+      JG_ASSIGN_OR_RETURN(auto gate, joinguard::controller::grants::GrantGate::Create(std::move(gd)));
+      return std::unique_ptr<joinguard::controller::JoinGate>(std::move(gate));
+    };
   }
   auto manager = joinguard::controller::Manager::Create(**client, o, clock, logger);
   if (!manager.ok()) {
@@ -167,6 +204,11 @@ int main(int argc, char** argv) {
   if (!stop.stop_requested()) {
     logger.Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     stop.request_stop();
+    std::thread([&logger] {
+      std::this_thread::sleep_for(kShutdownDeadline);  // a deadline, not synchronisation
+      logger.Error("shutdown did not finish in time; exiting", {{"deadline", std::to_string(kShutdownDeadline.count()) + "s"}});
+      std::_Exit(1);
+    }).detach();
   }
   watcher.join();
   manager->reset();

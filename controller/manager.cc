@@ -14,6 +14,7 @@
 #include "controller/health_server.h"
 #include "controller/kube_adapters.h"
 #include "controller/metrics.h"
+#include "controller/policy/serving_checks.h"
 #include "controller/policy_source.h"
 #include "controller/reconciler.h"
 #include "controller/work_queue.h"
@@ -27,6 +28,21 @@ std::string NormalizeAddress(const std::string& a) {
 }
 
 std::string HostOf(const std::string& a) { return a.substr(0, a.rfind(':')); }
+
+// How often the start-up wait for the caches checks for a stop request.
+constexpr auto kSyncPollInterval = std::chrono::milliseconds(200);
+
+// Writes are allowed without leader election, and with it only while the elector proves
+// leadership.
+struct LeaderFence final : WriteFence {
+  bool leader_elect = false;
+  std::atomic<const kube::LeaderElector*> elector{nullptr};
+  bool MayWrite() const override {
+    if (!leader_elect) return true;
+    const kube::LeaderElector* e = elector.load();
+    return e != nullptr && e->IsLeader();
+  }
+};
 
 }  // namespace
 
@@ -44,11 +60,16 @@ struct Manager::Impl {
   const PolicyProvider* policy = nullptr;
   std::unique_ptr<AuditLog> audit;
   std::unique_ptr<kube::EventRecorderImpl> events;
-  std::unique_ptr<kube::Informer<kube::CertificateSigningRequest>> csr_informer;
-  std::unique_ptr<kube::RawInformer> node_informer;
+  std::unique_ptr<CsrInformer> csr_informer;
+  std::unique_ptr<NodeInformer> node_informer;
+  std::unique_ptr<NodeJoinInformer> node_join_informer;
   std::unique_ptr<InformerCsrLister> csr_lister;
   std::unique_ptr<InformerNodeLister> node_lister;
+  std::unique_ptr<InformerNodeJoinLister> node_join_lister;
   std::unique_ptr<ClientCsrApi> csr_api;
+  std::unique_ptr<ClientNodeJoinApi> node_join_api;
+  LeaderFence fence;
+  std::unique_ptr<JoinGate> owned_gate;  // from options.join_gate_factory; outlives the reconciler
   std::unique_ptr<CsrReconciler> reconciler;
   std::unique_ptr<WorkQueue> queue;
 
@@ -61,7 +82,22 @@ struct Manager::Impl {
       : client(c), options(std::move(o)), clock(cl), logger(l) {}
 
   void EnqueueAll() {
-    for (const std::string& key : csr_informer->raw().Keys()) queue->Add(key);
+    for (const std::string& key : csr_informer->Keys()) queue->Add(key);
+  }
+
+  // The NodeJoin CRD must be installed: approvals are recorded there before they are written.
+  void CheckNodeJoinCrd() {
+    kube::ListOptions lo;
+    lo.limit = 1;
+    StatusOr<kube::Json> list = client.ListRaw(kube::resources::kNodeJoins, "", lo);
+    if (list.ok()) return;
+    if (kube::IsNotFound(list.status())) {
+      logger.Error("the NodeJoin CRD (nodejoins.joinguard.io) is not installed; no bootstrap CSR can be approved "
+                   "until it is: kubectl apply -f deploy/base/crds/nodejoins.yaml",
+                   {{"error", list.status().ToString()}});
+    } else {
+      logger.Warning("cannot check for the NodeJoin CRD", {{"error", list.status().ToString()}});
+    }
   }
 
   void CheckAutoapproveBinding() {
@@ -95,19 +131,18 @@ struct Manager::Impl {
 
   void Housekeeping() {
     double pending = 0;
-    for (const auto& c : csr_informer->List()) {
-      if (c.spec.signer_name != policy::kKubeletClientSigner) continue;
-      if (!kube::IsApproved(c) && !kube::IsDenied(c) && !kube::IsFailed(c) && !kube::IsIssued(c)) ++pending;
+    for (const CsrPtr& c : csr_informer->List()) {
+      if (c->spec.signer_name == policy::kKubeletClientSigner && !IsDecided(*c)) ++pending;
     }
     metrics.SetPending(pending);
     metrics.SetQueueDepth(static_cast<double>(queue->Len()));
-    auto bump = [&](kube::RawInformer& inf, int* last, const char* resource) {
-      int restarts = std::max(0, inf.GetStats().watches - 1);
+    auto bump = [&](const kube::InformerStats& stats, int* last, const char* resource) {
+      int restarts = std::max(0, stats.watches - 1);
       if (restarts > *last) metrics.IncWatchRestarts(resource, restarts - *last);
       *last = std::max(*last, restarts);
     };
-    bump(csr_informer->raw(), &last_csr_watches, "certificatesigningrequests");
-    bump(*node_informer, &last_node_watches, "nodes");
+    bump(csr_informer->GetStats(), &last_csr_watches, "certificatesigningrequests");
+    bump(node_informer->GetStats(), &last_node_watches, "nodes");
   }
 
   void Worker(std::stop_token stop) {
@@ -122,6 +157,11 @@ struct Manager::Impl {
           break;
         case ReconcileResult::Kind::kRequeue:
           queue->AddRateLimited(*key);
+          metrics.RecordReconcile("requeue");
+          break;
+        case ReconcileResult::Kind::kRequeueAfter:
+          queue->Forget(*key);
+          queue->AddAfter(*key, r.after);
           metrics.RecordReconcile("requeue");
           break;
         case ReconcileResult::Kind::kError:
@@ -176,6 +216,7 @@ StatusOr<std::unique_ptr<Manager>> Manager::Create(kube::Client& client, Manager
     PolicyFileOptions po;
     po.path = o.policy_file;
     po.poll_interval = o.policy_poll_interval;
+    po.allow_insecure = o.allow_insecure_policy;
     // A new policy may decide CSRs that were left pending: look at every CSR again.
     po.on_change = [self](const policy::Policy&) { self->EnqueueAll(); };
     JG_ASSIGN_OR_RETURN(m.file_policy, PolicyFileProvider::Create(po, m.metrics, logger));
@@ -185,10 +226,15 @@ StatusOr<std::unique_ptr<Manager>> Manager::Create(kube::Client& client, Manager
   // 3. Caches, events, reconciler.
   kube::InformerOptions csr_opts;
   csr_opts.name = "csr-informer";
-  JG_ASSIGN_OR_RETURN(m.csr_informer, kube::Informer<kube::CertificateSigningRequest>::Create(client, csr_opts, clock, logger));
+  JG_ASSIGN_OR_RETURN(m.csr_informer, CsrInformer::Create(client, csr_opts, clock, logger));
+  JG_RETURN_IF_ERROR(AddCsrIndexers(*m.csr_informer));
   kube::InformerOptions node_opts;
   node_opts.name = "node-informer";
-  JG_ASSIGN_OR_RETURN(m.node_informer, kube::RawInformer::Create(client, kube::resources::kNodes, node_opts, clock, logger));
+  JG_ASSIGN_OR_RETURN(m.node_informer, NodeInformer::Create(client, node_opts, clock, logger));
+  JG_RETURN_IF_ERROR(AddNodeIndexers(*m.node_informer));
+  kube::InformerOptions node_join_opts;
+  node_join_opts.name = "nodejoin-informer";
+  JG_ASSIGN_OR_RETURN(m.node_join_informer, NodeJoinInformer::Create(client, node_join_opts, clock, logger));
   m.csr_informer->AddHandlers({
       [self](const kube::CertificateSigningRequest& c) { self->queue->Add(c.metadata.name); },
       [self](const kube::CertificateSigningRequest&, const kube::CertificateSigningRequest& c) {
@@ -198,8 +244,11 @@ StatusOr<std::unique_ptr<Manager>> Manager::Create(kube::Client& client, Manager
   });
   m.csr_lister = std::make_unique<InformerCsrLister>(*m.csr_informer);
   m.node_lister = std::make_unique<InformerNodeLister>(*m.node_informer);
+  m.node_join_lister = std::make_unique<InformerNodeJoinLister>(*m.node_join_informer);
   m.csr_api = std::make_unique<ClientCsrApi>(client);
-  m.audit = std::make_unique<AuditLog>(o.audit_out);
+  m.node_join_api = std::make_unique<ClientNodeJoinApi>(client);
+  m.fence.leader_elect = o.leader_elect;
+  JG_ASSIGN_OR_RETURN(m.audit, AuditLog::Create(o.audit_out));
   kube::EventRecorderOptions eo;
   eo.source.component = "joinguard-controller";
   eo.source.host = o.identity;
@@ -209,7 +258,19 @@ StatusOr<std::unique_ptr<Manager>> Manager::Create(kube::Client& client, Manager
   ReconcilerDeps deps;
   deps.csrs = m.csr_lister.get();
   deps.nodes = m.node_lister.get();
+  deps.node_joins = m.node_join_lister.get();
   deps.api = m.csr_api.get();
+  deps.node_join_api = m.node_join_api.get();
+  deps.fence = &m.fence;
+  deps.gate = o.join_gate;
+  if (o.join_gate_factory) {
+    JoinGateParts parts{&client, m.policy, &m.metrics, [&fence = m.fence] { return fence.MayWrite(); }};
+    JG_ASSIGN_OR_RETURN(m.owned_gate, o.join_gate_factory(parts));
+    deps.gate = m.owned_gate.get();
+  }
+  // Serving CSRs are triaged always; the policy's serving.enabled decides whether the checks
+  // handle them (off: ignored, no API call).
+  deps.serving_checks = o.serving_checks != nullptr ? o.serving_checks : &policy::ServingChecks();
   deps.policy = m.policy;
   deps.events = m.events.get();
   deps.metrics = &m.metrics;
@@ -218,6 +279,7 @@ StatusOr<std::unique_ptr<Manager>> Manager::Create(kube::Client& client, Manager
   deps.logger = &logger;
   ReconcilerOptions ro;
   ro.dry_run_override = o.dry_run;
+  ro.api_server_addresses = o.api_server_addresses;
   JG_ASSIGN_OR_RETURN(m.reconciler, CsrReconciler::Create(deps, ro));
   return std::unique_ptr<Manager>(new Manager(std::move(impl)));
 }
@@ -231,17 +293,22 @@ Status Manager::Run(std::stop_token stop) {
   if (m.file_policy) m.file_policy->Start();
 
   // 2. Caches.
+  m.CheckNodeJoinCrd();
   m.csr_informer->Start();
   m.node_informer->Start();
-  while (!(m.csr_informer->HasSynced() && m.node_informer->HasSynced())) {
+  m.node_join_informer->Start();
+  while (!(m.csr_informer->HasSynced() && m.node_informer->HasSynced() && m.node_join_informer->HasSynced())) {
     if (stop.stop_requested()) break;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+    auto deadline = std::chrono::steady_clock::now() + kSyncPollInterval;
     m.csr_informer->WaitForSync(deadline);
     m.node_informer->WaitForSync(deadline);
+    m.node_join_informer->WaitForSync(deadline);
   }
   if (!stop.stop_requested()) {
     m.synced = true;
-    log.Info("caches synced", {{"csrs", std::to_string(m.csr_informer->raw().Keys().size())}});
+    log.Info("caches synced", {{"csrs", std::to_string(m.csr_informer->Size())},
+                               {"nodes", std::to_string(m.node_informer->Size())},
+                               {"nodejoins", std::to_string(m.node_join_informer->Size())}});
   }
 
   std::jthread housekeeping([&m](std::stop_token st) {
@@ -317,6 +384,7 @@ Status Manager::Run(std::stop_token stop) {
         result = elector.status();
       } else {
         m.metrics.SetLeader(false);
+        m.fence.elector = elector->get();
         (*elector)->Run(stop);
         if (!stop.stop_requested()) {
           result = AbortedError("leader election lost; exiting so the process restarts cleanly");
@@ -326,11 +394,14 @@ Status Manager::Run(std::stop_token stop) {
     }
   }
 
+  m.fence.elector = nullptr;
   housekeeping.request_stop();
   housekeeping.join();
+  m.audit->Stop();
   if (m.file_policy) m.file_policy->Stop();
   m.csr_informer->Stop();
   m.node_informer->Stop();
+  m.node_join_informer->Stop();
   m.metrics.SetLeader(false);
   return result;
 }

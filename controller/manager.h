@@ -4,18 +4,34 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "common/kube/client.h"
 #include "common/runtime/clock.h"
 #include "common/runtime/logger.h"
 #include "common/status/status.h"
+#include "controller/join_gate.h"
+#include "controller/policy/checks.h"
 
 namespace joinguard::controller {
 
 inline constexpr std::string_view kAutoapproveBindingName = "kubeadm:node-autoapprove-bootstrap";
+
+class ControllerMetrics;
+class PolicyProvider;
+
+// What a JoinGate needs from the manager: the API client, the policy in force (reloaded),
+// the metrics and the write fence (leader election).
+struct JoinGateParts {
+  kube::Client* client = nullptr;
+  const PolicyProvider* policy = nullptr;
+  ControllerMetrics* metrics = nullptr;
+  std::function<bool()> may_write;
+};
 
 struct ManagerOptions {
   std::string metrics_address = "0.0.0.0:8080";
@@ -23,6 +39,7 @@ struct ManagerOptions {
   std::string policy_file;  // "" = built-in defaults
   std::chrono::milliseconds policy_poll_interval{std::chrono::seconds(2)};
   bool dry_run = false;
+  bool allow_insecure_policy = false;  // --allow-insecure-policy (controller/policy/insecure.h)
   int workers = 2;
 
   bool leader_elect = false;
@@ -36,6 +53,15 @@ struct ManagerOptions {
   std::chrono::milliseconds housekeeping_interval{std::chrono::seconds(2)};
   std::chrono::milliseconds autoapprove_check_interval{std::chrono::seconds(60)};
   std::FILE* audit_out = stdout;
+  // Addresses the API server is reached at (serving CSRs may not claim them).
+  std::vector<std::string> api_server_addresses;
+  // Optional, not owned: join grants / rate brakes (controller/join_gate.h).
+  JoinGate* join_gate = nullptr;
+  // Optional: builds the JoinGate from the manager's own parts (used instead of join_gate
+  // when set; the manager owns the result).
+  std::function<StatusOr<std::unique_ptr<JoinGate>>(const JoinGateParts&)> join_gate_factory;
+  // Optional, not owned: checks for kubelet-serving CSRs; null = policy::ServingChecks().
+  const std::vector<policy::Check>* serving_checks = nullptr;
 };
 
 class Manager {

@@ -8,24 +8,20 @@ namespace {
 
 using policy::Verdict;
 
-std::string_view ActionName(int a) {
-  switch (a) {
-    case 0: return "approve";
-    case 1: return "deny";
-    default: return "pending";
-  }
-}
-
-bool Decided(const kube::CertificateSigningRequest& c) {
-  return kube::IsApproved(c) || kube::IsDenied(c) || kube::IsFailed(c) || kube::IsIssued(c);
+bool IsBootstrapClient(const kube::CertificateSigningRequest& c) {
+  return c.spec.signer_name == policy::kKubeletClientSigner &&
+         policy::ClassifyFlow(c.spec.username, c.spec.groups) == policy::Flow::kBootstrap;
 }
 
 }  // namespace
 
+CsrReconciler::CsrReconciler(ReconcilerDeps deps, ReconcilerOptions options)
+    : d_(deps), options_(options), records_(*deps.node_join_api, *deps.api, *deps.clock) {}
+
 StatusOr<std::unique_ptr<CsrReconciler>> CsrReconciler::Create(ReconcilerDeps deps, ReconcilerOptions options) {
-  if (!deps.csrs || !deps.nodes || !deps.api || !deps.policy || !deps.events || !deps.metrics || !deps.audit ||
-      !deps.clock || !deps.logger) {
-    return InvalidArgumentError("CsrReconciler: every dependency is required");
+  if (!deps.csrs || !deps.nodes || !deps.node_joins || !deps.api || !deps.node_join_api || !deps.policy ||
+      !deps.events || !deps.metrics || !deps.audit || !deps.clock || !deps.logger) {
+    return InvalidArgumentError("CsrReconciler: every dependency except gate, fence and serving_checks is required");
   }
   return std::unique_ptr<CsrReconciler>(new CsrReconciler(deps, options));
 }
@@ -48,152 +44,283 @@ policy::CsrObject CsrReconciler::ToPolicyObject(const kube::CertificateSigningRe
   return o;
 }
 
-std::string CsrReconciler::CommonNameOf(const kube::CertificateSigningRequest& csr) {
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    auto it = cn_cache_.find(csr.metadata.uid);
-    if (it != cn_cache_.end()) return it->second;
+CsrReconciler::Decision CsrReconciler::DecisionFor(const Verdict& v, const policy::Policy& p,
+                                                   const std::string& csr_name) {
+  switch (v.outcome) {
+    case Verdict::Outcome::kApprove:
+      if (p.on_pass == policy::PassAction::kApprove) {
+        return {Action::kApprove, std::string(kApprovedReason),
+                "Approved by joinguard-controller policy \"" + p.name + "\" (generation " +
+                    std::to_string(p.generation) + "): every check passed.",
+                ""};
+      }
+      return {Action::kLeavePending, std::string(kManualApprovalReason),
+              "Every check of policy \"" + p.name +
+                  "\" passed, but the policy (onPass: leave-pending) asks a human to approve: kubectl certificate "
+                  "approve " + csr_name,
+              ""};
+    case Verdict::Outcome::kDeny:
+      if (p.on_fail == policy::FailAction::kDeny) return {Action::kDeny, v.reason, v.message, v.check};
+      return {Action::kLeavePending, v.reason, v.message + " (policy onFail: leave-pending, so not denied)", v.check};
+    case Verdict::Outcome::kLeavePending:
+    case Verdict::Outcome::kRetry:
+    case Verdict::Outcome::kIgnore:
+      break;
   }
-  auto parsed = crypto::ParsedCsr::FromPem(csr.spec.request);
-  std::string cn = parsed.ok() ? parsed->CommonName() : "";
-  std::lock_guard<std::mutex> l(mu_);
-  if (cn_cache_.size() > 20000) cn_cache_.clear();  // bounded; entries are cheap to recompute
-  cn_cache_[csr.metadata.uid] = cn;
-  return cn;
-}
-
-policy::CsrFacts CsrReconciler::GatherFacts(const policy::CsrObject& csr, const std::string& node_name) {
-  policy::CsrFacts facts;
-  if (node_name.empty()) return facts;
-  if (!d_.nodes->HasSynced()) {
-    facts.lookup_error = "the Node cache has not synced yet";
-  } else if (d_.nodes->Exists(node_name)) {
-    facts.node_exists = true;
-  } else {
-    // The cache may lag behind a Node created a moment ago: confirm "absent" live.
-    StatusOr<bool> live = d_.api->NodeExists(node_name);
-    if (live.ok()) {
-      facts.node_exists = *live;
-    } else {
-      facts.lookup_error = "looking up Node \"" + node_name + "\": " + live.status().message();
-    }
-  }
-  if (d_.csrs->HasSynced()) {
-    std::vector<policy::InFlightCsr> in_flight;
-    const std::string want_cn = std::string(policy::kNodeUserPrefix) + node_name;
-    for (const auto& other : d_.csrs->List()) {
-      if (other.metadata.name == csr.name) continue;
-      if (other.spec.signer_name != csr.signer_name) continue;
-      if (policy::ClassifyFlow(other.spec.username, other.spec.groups) != policy::Flow::kBootstrap) continue;
-      if (kube::IsDenied(other) || kube::IsFailed(other)) continue;
-      if (CommonNameOf(other) != want_cn) continue;
-      policy::InFlightCsr f;
-      f.name = other.metadata.name;
-      if (other.metadata.creation_timestamp) f.creation_time = *other.metadata.creation_timestamp;
-      f.approved = kube::IsApproved(other);
-      in_flight.push_back(std::move(f));
-    }
-    facts.in_flight_for_node = std::move(in_flight);
-  } else {
-    facts.lookup_error = "the CSR cache has not synced yet";
-  }
-  return facts;
-}
-
-bool CsrReconciler::AlreadyReported(const std::string& uid, const std::string& signature) {
-  std::lock_guard<std::mutex> l(mu_);
-  auto it = reported_.find(uid);
-  if (it != reported_.end() && it->second == signature) return true;
-  if (reported_.size() > 20000) reported_.clear();
-  reported_[uid] = signature;
-  return false;
+  return {Action::kLeavePending, v.reason, v.message, v.check};
 }
 
 ReconcileResult CsrReconciler::Reconcile(const std::string& name) {
   if (!d_.csrs->HasSynced()) return ReconcileResult::Requeue(UnavailableError("the CSR cache has not synced yet"));
-  std::optional<kube::CertificateSigningRequest> cached = d_.csrs->Get(name);
-  if (!cached) return ReconcileResult::Done();  // deleted
+  CsrPtr csr = d_.csrs->Get(name);
+  if (!csr) return ReconcileResult::Done();  // deleted
   // Triage before policy: other signers and decided CSRs cost nothing.
-  if (cached->spec.signer_name != policy::kKubeletClientSigner) return ReconcileResult::Done();
-  if (Decided(*cached)) return ReconcileResult::Done();
-
-  std::shared_ptr<const policy::Policy> pol = d_.policy->Current();
-  policy::CsrObject obj = ToPolicyObject(*cached);
-  StatusOr<crypto::ParsedCsr> parsed = crypto::ParsedCsr::FromPem(obj.request_pem);
-  std::string node_name = parsed.ok() ? policy::NodeNameFromCommonName(parsed->CommonName()) : "";
-  policy::CsrFacts facts;
-  if (policy::ClassifyFlow(obj.username, obj.groups) == policy::Flow::kBootstrap) {
-    facts = GatherFacts(obj, node_name);
-  }
-  policy::CsrContext ctx(std::move(obj), std::move(parsed), std::move(facts));
-  Verdict v = policy::Evaluate(ctx, *pol);
-
-  Decision d;
-  switch (v.outcome) {
-    case Verdict::Outcome::kIgnore:
-      return ReconcileResult::Done();
-    case Verdict::Outcome::kRetry:
-      d_.logger->Debug("policy needs a fact that is not available yet; retrying",
-                       {{"csr", name}, {"check", v.check}, {"error", v.retry_status.message()}});
-      return ReconcileResult::Requeue(v.retry_status);
-    case Verdict::Outcome::kApprove:
-      if (pol->on_pass == policy::PassAction::kApprove) {
-        d = {Action::kApprove, std::string(kApprovedReason),
-             "Approved by joinguard-controller policy \"" + pol->name + "\" (generation " +
-                 std::to_string(pol->generation) + "): every check passed.",
-             ""};
-      } else {
-        d = {Action::kLeavePending, std::string(kManualApprovalReason),
-             "Every check of policy \"" + pol->name +
-                 "\" passed, but the policy (onPass: leave-pending) asks a human to approve: kubectl certificate "
-                 "approve " + name,
-             ""};
-      }
-      break;
-    case Verdict::Outcome::kDeny:
-      if (pol->on_fail == policy::FailAction::kDeny) {
-        d = {Action::kDeny, v.reason, v.message, v.check};
-      } else {
-        d = {Action::kLeavePending, v.reason, v.message + " (policy onFail: leave-pending, so not denied)", v.check};
-      }
-      break;
-    case Verdict::Outcome::kLeavePending:
-      d = {Action::kLeavePending, v.reason, v.message, v.check};
-      break;
-  }
-
-  const bool dry_run = options_.dry_run_override || pol->mode == policy::Mode::kDryRun;
-  if (d.action == Action::kLeavePending || dry_run) {
-    // Nothing is written; report once per (decision, reason, policy generation, mode).
-    std::string signature = std::string(ActionName(static_cast<int>(d.action))) + "|" + d.reason + "|" +
-                            std::to_string(pol->generation) + "|" + (dry_run ? "dry" : "enforce");
-    if (!AlreadyReported(cached->metadata.uid, signature)) Report(*cached, ctx, *pol, d, dry_run);
+  const bool client = csr->spec.signer_name == policy::kKubeletClientSigner;
+  const bool serving = csr->spec.signer_name == policy::kKubeletServingSigner && d_.serving_checks != nullptr;
+  if (!client && !serving) return ReconcileResult::Done();
+  if (IsDecided(*csr)) {
+    ObserveDecided(*csr);
     return ReconcileResult::Done();
   }
 
-  StatusOr<WriteOutcome> w = WriteDecision(*cached, d);
+  std::shared_ptr<const policy::Policy> pol = d_.policy->Current();
+  const std::vector<policy::Check>& checks = client ? policy::DefaultChecks() : *d_.serving_checks;
+  const bool dry_run = options_.dry_run_override || pol->mode == policy::Mode::kDryRun;
+
+  // Phase 1: every check with no facts. Static checks answer; fact checks answer retry. A deny
+  // never rests on a missing fact, so a deny (or leave-pending) here is final, and junk costs
+  // no API call.
+  policy::CsrObject obj = ToPolicyObject(*csr);
+  StatusOr<crypto::ParsedCsr> parsed = crypto::ParsedCsr::FromPem(obj.request_pem);
+  policy::CsrContext static_ctx(std::move(obj), std::move(parsed), policy::CsrFacts{});
+  Verdict v = policy::Evaluate(static_ctx, *pol, checks);
+  switch (v.outcome) {
+    case Verdict::Outcome::kIgnore:
+      return ReconcileResult::Done();
+    case Verdict::Outcome::kDeny:
+    case Verdict::Outcome::kLeavePending: {
+      Decision d = DecisionFor(v, *pol, name);
+      if (d.action == Action::kLeavePending || dry_run) return ReportUnwritten(csr, static_ctx, *pol, d, dry_run);
+      return WriteAndReport(csr, static_ctx, *pol, d);
+    }
+    case Verdict::Outcome::kRetry:
+    case Verdict::Outcome::kApprove:
+      break;
+  }
+  if (serving) return DecideServing(csr, static_ctx, checks, *pol, dry_run);
+  if (static_ctx.flow() == policy::Flow::kBootstrap) return DecideBootstrap(csr, static_ctx, checks, *pol, dry_run);
+  // Renewals need no facts: phase 1 is the whole policy.
+  if (v.outcome == Verdict::Outcome::kRetry) {
+    return ReconcileResult::Requeue(v.retry_status);
+  }
+  Decision d = DecisionFor(v, *pol, name);
+  if (d.action == Action::kLeavePending || dry_run) return ReportUnwritten(csr, static_ctx, *pol, d, dry_run);
+  return WriteAndReport(csr, static_ctx, *pol, d);
+}
+
+ReconcileResult CsrReconciler::DecideBootstrap(const CsrPtr& csr, const policy::CsrContext& static_ctx,
+                                               const std::vector<policy::Check>& checks, const policy::Policy& p,
+                                               bool dry_run) {
+  const std::string& name = csr->metadata.name;
+  // From here to the write, no other worker decides a CSR for this node name.
+  NameLocks::Guard guard = locks_.Lock(static_ctx.node_name());
+  // While we waited, another worker may have decided this CSR (or it was replaced).
+  CsrPtr current = d_.csrs->Get(name);
+  if (!current) return ReconcileResult::Done();
+  if (current->metadata.uid != csr->metadata.uid) {
+    return ReconcileResult::Requeue(AbortedError("CSR " + name + " was replaced while waiting for its name's lock"));
+  }
+  if (IsDecided(*current)) return ReconcileResult::Done();
+
+  policy::CsrContext ctx(static_ctx.csr(), StatusOr<crypto::ParsedCsr>(static_ctx.parsed()),
+                         GatherBootstrapFacts(static_ctx, p));
+  Verdict v = policy::Evaluate(ctx, p, checks);
+  if (v.outcome == Verdict::Outcome::kRetry) {
+    d_.logger->Debug("policy needs a fact that is not available yet; retrying",
+                     {{"csr", name}, {"check", v.check}, {"error", v.retry_status.message()}});
+    return ReconcileResult::Requeue(v.retry_status);
+  }
+  if (v.outcome == Verdict::Outcome::kIgnore) return ReconcileResult::Done();
+  Decision d = DecisionFor(v, p, name);
+  if (d.action == Action::kLeavePending || dry_run) return ReportUnwritten(csr, ctx, p, d, dry_run);
+  if (d.action == Action::kDeny) return WriteAndReport(csr, ctx, p, d);
+  return ApproveBootstrap(csr, ctx, p, d);
+}
+
+ReconcileResult CsrReconciler::DecideServing(const CsrPtr& csr, const policy::CsrContext& static_ctx,
+                                             const std::vector<policy::Check>& checks, const policy::Policy& p,
+                                             bool dry_run) {
+  policy::CsrContext ctx(static_ctx.csr(), StatusOr<crypto::ParsedCsr>(static_ctx.parsed()),
+                         GatherServingFacts(static_ctx));
+  Verdict v = policy::Evaluate(ctx, p, checks);
+  if (v.outcome == Verdict::Outcome::kRetry) return ReconcileResult::Requeue(v.retry_status);
+  if (v.outcome == Verdict::Outcome::kIgnore) return ReconcileResult::Done();
+  Decision d = DecisionFor(v, p, csr->metadata.name);
+  if (d.action == Action::kLeavePending || dry_run) return ReportUnwritten(csr, ctx, p, d, dry_run);
+  return WriteAndReport(csr, ctx, p, d);
+}
+
+ReconcileResult CsrReconciler::ApproveBootstrap(const CsrPtr& csr, const policy::CsrContext& ctx,
+                                                const policy::Policy& p, const Decision& approve) {
+  const std::string& name = csr->metadata.name;
+  const std::string& node = ctx.node_name();
+
+  JoinRequest request;
+  request.csr_name = name;
+  request.csr_uid = csr->metadata.uid;
+  request.node_name = node;
+  request.token_id = ctx.token_id();
+  request.requester = csr->spec.username;
+  request.groups = csr->spec.groups;
+  request.requester_uid = csr->spec.uid;
+  size_t pending = d_.csrs->PendingByRequester(csr->spec.username);
+  request.pending_from_requester = pending > 0 ? static_cast<int>(pending - 1) : 0;
+  NodeJoinPtr cached_record = d_.node_joins->Get(node);
+  request.name_already_joined = cached_record != nullptr && cached_record->spec.csr_uid != csr->metadata.uid;
+
+  JoinAdmission admission;
+  if (d_.gate != nullptr) {
+    admission = d_.gate->Admit(request);
+    switch (admission.kind) {
+      case JoinAdmission::Kind::kAllow:
+        break;
+      case JoinAdmission::Kind::kDeny:
+        return WriteAndReport(csr, ctx, p, {Action::kDeny, admission.reason, admission.message, "joinGate"});
+      case JoinAdmission::Kind::kLeavePending:
+        ReportUnwritten(csr, ctx, p, {Action::kLeavePending, admission.reason, admission.message, "joinGate"}, false);
+        return ReconcileResult::RequeueAfter(admission.retry_after);
+      case JoinAdmission::Kind::kRetry:
+        return ReconcileResult::Requeue(admission.status);
+    }
+  }
+  // Gives back the grant use Admit() reserved when the approval is not written after all.
+  auto release_gate = [&]() {
+    if (d_.gate == nullptr) return;
+    Status s = d_.gate->Release(request, admission);
+    if (!s.ok()) d_.logger->Warning("releasing the join grant reservation failed", {{"csr", name}, {"error", s.ToString()}});
+  };
+
+  if (!MayWrite()) {
+    release_gate();
+    return ReconcileResult::Requeue(UnavailableError("not allowed to write: leadership is not proven"));
+  }
+  ClaimRequest claim{node, ctx.token_id(), csr->spec.username, name, csr->metadata.uid, admission.grant,
+                     admission.allow_rejoin};
+  ClaimOutcome c = records_.Claim(claim);
+  if (c.kind == ClaimOutcome::Kind::kError) {
+    release_gate();
+    return ReconcileResult::Error(c.status);
+  }
+  if (c.kind == ClaimOutcome::Kind::kTaken) {
+    release_gate();
+    const kube::NodeJoin& holder = c.record;
+    Decision deny{Action::kDeny, std::string(kNameAlreadyJoinedReason),
+                  "node name \"" + node + "\" was already " +
+                      (holder.status.phase == kube::kNodeJoinPhaseApproved ? "given out" : "claimed") +
+                      " through bootstrap CSR \"" + holder.spec.csr_name + "\" (NodeJoin " + node +
+                      "); a bootstrap token cannot obtain a node name twice. If the earlier node is gone for good, "
+                      "release the name with: kubectl delete nodejoin " + node,
+                  "nodeJoinRecord"};
+    return WriteAndReport(csr, ctx, p, deny);
+  }
+
+  if (!MayWrite()) {
+    // The claim is ours (same CSR uid) and the next leader continues from it.
+    release_gate();
+    return ReconcileResult::Requeue(UnavailableError("not allowed to write: leadership is not proven"));
+  }
+  StatusOr<WriteOutcome> w = WriteDecision(*csr, approve);
   if (!w.ok()) {
-    d_.logger->Warning("writing the CSR decision failed; will retry",
-                       {{"csr", name}, {"decision", std::string(ActionName(static_cast<int>(d.action)))},
-                        {"error", w.status().ToString()}});
+    release_gate();
+    d_.logger->Warning("writing the approval failed; will retry", {{"csr", name}, {"error", w.status().ToString()}});
     return ReconcileResult::Error(w.status());
   }
   switch (*w) {
-    case WriteOutcome::kWritten:
-      Report(*cached, ctx, *pol, d, false);
-      break;
+    case WriteOutcome::kWritten: {
+      recent_.Add(node, name, csr->metadata.uid);
+      Status m = MayWrite() ? records_.MarkApproved(c.record) : UnavailableError("leadership is not proven");
+      if (!m.ok()) {
+        // Completed later: a reconcile of the approved CSR, or the next claim of the name.
+        d_.logger->Warning("marking the NodeJoin record Approved failed", {{"node", node}, {"error", m.ToString()}});
+      }
+      Report(*csr, ctx, p, approve, false);
+      return ReconcileResult::Done();
+    }
     case WriteOutcome::kAlreadyDecided:
+      // Someone else decided first. If it was an approval, the record completes on the next
+      // reconcile of the decided CSR; otherwise the claim is stale and is released now.
+      release_gate();
       d_.logger->Info("CSR was decided by someone else first; leaving it", {{"csr", name}});
-      break;
+      return ReconcileResult::Requeue(AbortedError("CSR " + name + " was decided elsewhere"));
     case WriteOutcome::kGone:
-      break;
+    case WriteOutcome::kReplaced: {
+      release_gate();
+      Status r = MayWrite() ? records_.Release(c.record) : UnavailableError("leadership is not proven");
+      if (!r.ok()) {
+        d_.logger->Warning("releasing the NodeJoin claim failed; the next claim of the name releases it",
+                           {{"node", node}, {"error", r.ToString()}});
+      }
+      if (*w == WriteOutcome::kGone) return ReconcileResult::Done();
+      return ReconcileResult::Requeue(AbortedError("CSR " + name + " was replaced; re-evaluating the new one"));
+    }
   }
   return ReconcileResult::Done();
 }
 
-StatusOr<CsrReconciler::WriteOutcome> CsrReconciler::WriteDecision(kube::CertificateSigningRequest csr,
+void CsrReconciler::ObserveDecided(const kube::CertificateSigningRequest& csr) {
+  if (!IsBootstrapClient(csr) || !kube::IsApproved(csr)) return;
+  StatusOr<crypto::ParsedCsr> parsed = crypto::ParsedCsr::FromPem(csr.spec.request);
+  if (!parsed.ok()) return;
+  const std::string node = policy::NodeNameFromCommonName(parsed->CommonName());
+  if (node.empty()) return;
+  recent_.Forget(node, csr.metadata.uid);
+  NodeJoinPtr record = d_.node_joins->Get(node);
+  if (!record || record->spec.csr_uid != csr.metadata.uid || record->status.phase == kube::kNodeJoinPhaseApproved) {
+    return;
+  }
+  if (options_.dry_run_override || !MayWrite()) return;
+  Status m = records_.MarkApproved(*record);
+  if (!m.ok()) d_.logger->Warning("completing the NodeJoin record failed", {{"node", node}, {"error", m.ToString()}});
+}
+
+ReconcileResult CsrReconciler::WriteAndReport(const CsrPtr& csr, const policy::CsrContext& ctx,
+                                              const policy::Policy& p, const Decision& d) {
+  const std::string& name = csr->metadata.name;
+  if (!MayWrite()) return ReconcileResult::Requeue(UnavailableError("not allowed to write: leadership is not proven"));
+  StatusOr<WriteOutcome> w = WriteDecision(*csr, d);
+  if (!w.ok()) {
+    d_.logger->Warning("writing the CSR decision failed; will retry",
+                       {{"csr", name}, {"reason", d.reason}, {"error", w.status().ToString()}});
+    return ReconcileResult::Error(w.status());
+  }
+  switch (*w) {
+    case WriteOutcome::kWritten:
+      Report(*csr, ctx, p, d, false);
+      return ReconcileResult::Done();
+    case WriteOutcome::kAlreadyDecided:
+      d_.logger->Info("CSR was decided by someone else first; leaving it", {{"csr", name}});
+      return ReconcileResult::Done();
+    case WriteOutcome::kGone:
+      return ReconcileResult::Done();
+    case WriteOutcome::kReplaced:
+      return ReconcileResult::Requeue(AbortedError("CSR " + name + " was replaced; re-evaluating the new one"));
+  }
+  return ReconcileResult::Done();
+}
+
+ReconcileResult CsrReconciler::ReportUnwritten(const CsrPtr& csr, const policy::CsrContext& ctx,
+                                               const policy::Policy& p, const Decision& d, bool dry_run) {
+  // Nothing is written; report once per (decision, reason, policy generation, mode).
+  std::string action = d.action == Action::kApprove ? "approve" : d.action == Action::kDeny ? "deny" : "pending";
+  std::string signature =
+      action + "|" + d.reason + "|" + std::to_string(p.generation) + "|" + (dry_run ? "dry" : "enforce");
+  if (!AlreadyReported(csr->metadata.uid, signature)) Report(*csr, ctx, p, d, dry_run);
+  return ReconcileResult::Done();
+}
+
+StatusOr<CsrReconciler::WriteOutcome> CsrReconciler::WriteDecision(const kube::CertificateSigningRequest& cached,
                                                                   const Decision& d) {
-  auto append = [&](kube::CertificateSigningRequest& c) {
+  auto with_decision = [&](kube::CertificateSigningRequest c) {
     kube::CertificateSigningRequestCondition cond;
     cond.type = d.action == Action::kApprove ? std::string(kube::kCsrApproved) : std::string(kube::kCsrDenied);
     cond.status = "True";
@@ -201,77 +328,41 @@ StatusOr<CsrReconciler::WriteOutcome> CsrReconciler::WriteDecision(kube::Certifi
     cond.message = d.message;
     cond.last_update_time = d_.clock->Now();
     c.status.conditions.push_back(std::move(cond));
+    return c;
   };
-  append(csr);
+  const std::string& uid = cached.metadata.uid;
+  // The body carries metadata.uid: the API server refuses it (409 "Precondition failed: UID in
+  // precondition") when another object now has this name.
+  kube::CertificateSigningRequest body = with_decision(cached);
   Status last;
   for (int attempt = 0; attempt <= options_.max_conflict_retries; ++attempt) {
-    StatusOr<kube::CertificateSigningRequest> r = d_.api->UpdateApproval(csr);
+    if (attempt > 0 && !MayWrite()) return UnavailableError("not allowed to write: leadership is not proven");
+    StatusOr<kube::CertificateSigningRequest> r = d_.api->UpdateApproval(body);
     if (r.ok()) return WriteOutcome::kWritten;
     if (kube::IsNotFound(r.status())) return WriteOutcome::kGone;
     if (!kube::IsConflict(r.status())) return r.status();
     last = r.status();
-    // The cache was stale: re-read live, and never flip a decision someone else made.
-    StatusOr<kube::CertificateSigningRequest> live = d_.api->Get(csr.metadata.name);
+    // The cache was stale, or the CSR was replaced: re-read live, and never flip a decision
+    // someone else made, never approve an object that was not the one evaluated.
+    StatusOr<kube::CertificateSigningRequest> live = d_.api->Get(cached.metadata.name);
     if (!live.ok()) {
       if (kube::IsNotFound(live.status())) return WriteOutcome::kGone;
       return live.status();
     }
-    if (Decided(*live)) return WriteOutcome::kAlreadyDecided;
-    csr = std::move(*live);
-    append(csr);
+    if (live->metadata.uid != uid) return WriteOutcome::kReplaced;
+    if (IsDecided(*live)) return WriteOutcome::kAlreadyDecided;
+    body = with_decision(std::move(*live));
   }
   return last.Annotate("approval update kept conflicting");
 }
 
-void CsrReconciler::Report(const kube::CertificateSigningRequest& csr, const policy::CsrContext& ctx,
-                           const policy::Policy& p, const Decision& d, bool dry_run) {
-  const std::string_view decision = ActionName(static_cast<int>(d.action));
-  const std::string mode = dry_run ? "dry-run" : "enforce";
-  const auto now = d_.clock->Now();
-  std::chrono::duration<double> latency = ctx.csr().creation_time.time_since_epoch().count() == 0
-                                              ? std::chrono::duration<double>(0)
-                                              : std::chrono::duration<double>(now - ctx.csr().creation_time);
-
-  d_.metrics->RecordDecision(csr.spec.signer_name, decision, d.reason, mode, latency);
-
-  std::string event_type(d.action == Action::kApprove ? kube::kEventTypeNormal : kube::kEventTypeWarning);
-  std::string event_reason = d.reason;
-  std::string event_message = d.message;
-  if (dry_run) {
-    event_reason = d.action == Action::kApprove ? "DryRunWouldApprove"
-                   : d.action == Action::kDeny  ? "DryRunWouldDeny"
-                                                : "DryRunWouldLeavePending";
-    event_message = "dry-run, nothing written: would " + std::string(decision) + " (" + d.reason + "): " + d.message;
-  } else if (d.action == Action::kLeavePending) {
-    event_message = "left pending: " + d.message;
-  }
-  d_.events->Record(kube::ReferenceTo(csr), event_type, event_reason, event_message);
-
-  AuditRecord a;
-  a.time = kube::FormatTime(now);
-  a.csr = csr.metadata.name;
-  a.uid = csr.metadata.uid;
-  a.signer = csr.spec.signer_name;
-  a.requester = csr.spec.username;
-  a.groups = csr.spec.groups;
-  a.flow = std::string(policy::FlowName(ctx.flow()));
-  a.node = ctx.node_name();
-  a.token_id = ctx.token_id();
-  a.key_type = ctx.parsed_ok() ? ctx.parsed().key_info().ToString() : "";
-  a.decision = std::string(decision);
-  a.reason = d.reason;
-  a.message = d.message;
-  a.check = d.check;
-  a.mode = mode;
-  a.dry_run = dry_run;
-  a.policy = p.name;
-  a.policy_generation = p.generation;
-  a.latency_seconds = latency.count();
-  d_.audit->Write(a);
-
-  d_.logger->Info(dry_run ? "CSR decision (dry-run, not written)" : "CSR decision",
-                  {{"csr", a.csr}, {"decision", a.decision}, {"reason", a.reason}, {"node", a.node},
-                   {"requester", a.requester}, {"mode", mode}});
+bool CsrReconciler::AlreadyReported(const std::string& uid, const std::string& signature) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = reported_.find(uid);
+  if (it != reported_.end() && it->second == signature) return true;
+  if (reported_.size() >= kMaxReportedCsrs) reported_.clear();
+  reported_[uid] = signature;
+  return false;
 }
 
 }  // namespace joinguard::controller

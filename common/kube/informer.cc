@@ -5,19 +5,9 @@
 namespace joinguard::kube {
 namespace {
 
-std::string RvOf(const Json& obj) {
-  if (!obj.is_object()) return "";
-  auto m = obj.find("metadata");
-  if (m == obj.end() || !m->is_object()) return "";
-  auto rv = m->find("resourceVersion");
-  return rv != m->end() && rv->is_string() ? rv->get<std::string>() : "";
-}
-
-struct Notification {
-  enum Kind { kAdd, kUpdate, kDelete } kind;
-  Json old_obj;
-  Json obj;
-};
+// kubernetes/client-go tools/cache/reflector.go: a watch that ends this quickly without
+// delivering anything is treated as a failure and backed off.
+constexpr auto kVeryShortWatch = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -26,115 +16,58 @@ std::string ObjectKey(std::string_view ns, std::string_view name) {
   return std::string(ns) + "/" + std::string(name);
 }
 
-std::string ObjectKey(const Json& object) {
-  ObjectMeta m = MetaOf(object);
-  return ObjectKey(m.namespace_, m.name);
-}
-
-StatusOr<std::unique_ptr<RawInformer>> RawInformer::Create(Client& client, const Resource& resource,
-                                                           InformerOptions options,
-                                                           const runtime::Clock& clock,
-                                                           const runtime::Logger& logger,
-                                                           std::function<double()> rand01) {
-  if (options.page_size <= 0) return InvalidArgumentError("informer: page_size must be > 0");
-  if (options.min_watch_timeout.count() <= 0) {
-    return InvalidArgumentError("informer: min_watch_timeout must be > 0");
-  }
-  return std::unique_ptr<RawInformer>(
-      new RawInformer(client, resource, std::move(options), clock, logger, std::move(rand01)));
-}
-
-RawInformer::RawInformer(Client& client, const Resource& resource, InformerOptions options,
-                         const runtime::Clock& clock, const runtime::Logger& logger,
-                         std::function<double()> rand01)
+Reflector::Reflector(Client& client, const Resource& resource, InformerOptions options, const runtime::Clock& clock,
+                     const runtime::Logger& logger, std::function<double()> rand01, ReflectorStore& store)
     : client_(client),
       resource_(resource),
       options_(std::move(options)),
       clock_(clock),
       logger_(logger),
       rand01_(rand01 ? std::move(rand01) : runtime::DefaultRand01()),
-      backoff_(options_.backoff, clock_, rand01_) {}
+      backoff_(options_.backoff, clock_, rand01_),
+      store_(store) {}
 
-RawInformer::~RawInformer() { Stop(); }
+Reflector::~Reflector() { Stop(); }
 
-void RawInformer::AddHandlers(RawEventHandlers handlers) { handlers_.push_back(std::move(handlers)); }
-
-void RawInformer::Start() {
+void Reflector::Start() {
   if (thread_.joinable()) return;
   thread_ = std::jthread([this](std::stop_token st) { Run(st); });
 }
 
-void RawInformer::Stop() {
+void Reflector::Stop() {
   if (thread_.joinable()) {
     thread_.request_stop();
     thread_.join();
   }
 }
 
-bool RawInformer::HasSynced() const {
+bool Reflector::HasSynced() const {
   std::lock_guard<std::mutex> l(mu_);
   return synced_;
 }
 
-bool RawInformer::WaitForSync(std::chrono::steady_clock::time_point deadline) const {
+bool Reflector::WaitForSync(std::chrono::steady_clock::time_point deadline) const {
   std::unique_lock<std::mutex> l(mu_);
   synced_cv_.wait_until(l, deadline, [this] { return synced_ || stopped_; });
   return synced_;
 }
 
-std::optional<Json> RawInformer::Get(const std::string& key) const {
-  std::lock_guard<std::mutex> l(mu_);
-  auto it = store_.find(key);
-  if (it == store_.end()) return std::nullopt;
-  return it->second;
-}
-
-std::vector<Json> RawInformer::List() const {
-  std::lock_guard<std::mutex> l(mu_);
-  std::vector<Json> out;
-  out.reserve(store_.size());
-  for (const auto& [k, v] : store_) out.push_back(v);
-  return out;
-}
-
-std::vector<std::string> RawInformer::Keys() const {
-  std::lock_guard<std::mutex> l(mu_);
-  std::vector<std::string> out;
-  for (const auto& [k, v] : store_) out.push_back(k);
-  return out;
-}
-
-std::string RawInformer::LastSyncResourceVersion() const {
+std::string Reflector::LastSyncResourceVersion() const {
   std::lock_guard<std::mutex> l(mu_);
   return last_rv_;
 }
 
-RawInformer::Stats RawInformer::GetStats() const {
+InformerStats Reflector::GetStats() const {
   std::lock_guard<std::mutex> l(mu_);
   return stats_;
 }
 
-namespace {
-void Deliver(const std::vector<RawEventHandlers>& handlers, const std::vector<Notification>& ns) {
-  for (const auto& n : ns) {
-    for (const auto& h : handlers) {
-      switch (n.kind) {
-        case Notification::kAdd:
-          if (h.on_add) h.on_add(n.obj);
-          break;
-        case Notification::kUpdate:
-          if (h.on_update) h.on_update(n.old_obj, n.obj);
-          break;
-        case Notification::kDelete:
-          if (h.on_delete) h.on_delete(n.obj);
-          break;
-      }
-    }
-  }
+void Reflector::CountUndecodable() {
+  std::lock_guard<std::mutex> l(mu_);
+  ++stats_.undecodable;
 }
-}  // namespace
 
-Status RawInformer::ListAndReplace(std::stop_token stop) {
+Status Reflector::ListAndReplace(std::stop_token stop) {
   ListOptions lo;
   lo.label_selector = options_.label_selector;
   lo.field_selector = options_.field_selector;
@@ -148,84 +81,17 @@ Status RawInformer::ListAndReplace(std::stop_token stop) {
   }
   if (stop.stop_requested()) return CancelledError("informer stopped");
   JG_ASSIGN_OR_RETURN(Json list, client_.ListAllRaw(resource_, options_.namespace_, lo));
-  std::map<std::string, Json> fresh;
-  for (auto& item : list["items"]) {
-    // List items carry no apiVersion/kind; add them so handlers see whole objects.
-    if (!item.contains("apiVersion")) item["apiVersion"] = resource_.ApiVersion();
-    if (!item.contains("kind")) item["kind"] = std::string(resource_.kind);
-    std::string key = ObjectKey(item);
-    fresh[key] = std::move(item);
-  }
-  std::string rv;
-  if (list.contains("metadata") && list["metadata"].contains("resourceVersion")) {
-    rv = list["metadata"]["resourceVersion"].get<std::string>();
-  }
-  std::vector<Notification> notes;
+  JG_ASSIGN_OR_RETURN(std::string rv, store_.Replace(list));
   {
     std::lock_guard<std::mutex> l(mu_);
-    for (const auto& [key, obj] : fresh) {
-      auto it = store_.find(key);
-      if (it == store_.end()) {
-        notes.push_back({Notification::kAdd, Json(), obj});
-      } else if (RvOf(it->second) != RvOf(obj)) {
-        notes.push_back({Notification::kUpdate, it->second, obj});
-      }
-    }
-    // Objects that vanished while we were not watching: deliver their deletion.
-    for (const auto& [key, obj] : store_) {
-      if (!fresh.count(key)) notes.push_back({Notification::kDelete, Json(), obj});
-    }
-    store_ = std::move(fresh);
     last_rv_ = rv;
-  }
-  {
-    std::lock_guard<std::mutex> hl(handler_mu_);
-    Deliver(handlers_, notes);
-  }
-  {
-    std::lock_guard<std::mutex> l(mu_);
     synced_ = true;
   }
   synced_cv_.notify_all();
   return OkStatus();
 }
 
-void RawInformer::ApplyEvent(const WatchEvent& e) {
-  std::vector<Notification> notes;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    const std::string rv = RvOf(e.object);
-    if (e.type == WatchEventType::kBookmark) {
-      if (!rv.empty()) last_rv_ = rv;
-      return;
-    }
-    const std::string key = ObjectKey(e.object);
-    auto it = store_.find(key);
-    switch (e.type) {
-      case WatchEventType::kAdded:
-      case WatchEventType::kModified:
-        if (it == store_.end()) {
-          notes.push_back({Notification::kAdd, Json(), e.object});
-          store_[key] = e.object;
-        } else {
-          notes.push_back({Notification::kUpdate, it->second, e.object});
-          it->second = e.object;
-        }
-        break;
-      case WatchEventType::kDeleted:
-        if (it != store_.end()) store_.erase(it);
-        notes.push_back({Notification::kDelete, Json(), e.object});
-        break;
-      default:
-        break;
-    }
-    if (!rv.empty()) last_rv_ = rv;
-  }
-  std::lock_guard<std::mutex> hl(handler_mu_);
-  Deliver(handlers_, notes);
-}
-
-Status RawInformer::WatchOnce(std::stop_token stop) {
+Status Reflector::WatchOnce(std::stop_token stop) {
   ListOptions lo;
   lo.label_selector = options_.label_selector;
   lo.field_selector = options_.field_selector;
@@ -239,32 +105,37 @@ Status RawInformer::WatchOnce(std::stop_token stop) {
   lo.timeout_seconds = static_cast<int>(static_cast<double>(options_.min_watch_timeout.count()) * (1.0 + r));
   const auto start = clock_.MonotonicNow();
   int events = 0;
-  Status s = client_.WatchRaw(resource_, options_.namespace_, lo,
-                              [&](const WatchEvent& e) -> Status {
-                                ++events;
-                                ApplyEvent(e);
-                                return OkStatus();
-                              },
-                              stop);
-  if (s.ok() && events == 0 && clock_.MonotonicNow() - start < std::chrono::seconds(1) &&
-      !stop.stop_requested()) {
-    // reflector.go: "very short watch" — the server closed at once; back off.
+  Status s = client_.WatchRaw(
+      resource_, options_.namespace_, lo,
+      [&](const WatchEvent& e) -> Status {
+        ++events;
+        std::string rv;
+        switch (e.type) {
+          case WatchEventType::kBookmark:
+            rv = MetaOf(e.object).resource_version;
+            break;
+          case WatchEventType::kAdded:
+          case WatchEventType::kModified:
+          case WatchEventType::kDeleted:
+            rv = store_.Apply(e.type, e.object);
+            break;
+          case WatchEventType::kError:
+            break;
+        }
+        if (!rv.empty()) {
+          std::lock_guard<std::mutex> l(mu_);
+          last_rv_ = rv;
+        }
+        return OkStatus();
+      },
+      stop);
+  if (s.ok() && events == 0 && clock_.MonotonicNow() - start < kVeryShortWatch && !stop.stop_requested()) {
     return UnavailableError("very short watch: closed in under 1 s with no events");
   }
   return s;
 }
 
-void RawInformer::Resync() {
-  std::vector<Notification> notes;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    for (const auto& [k, v] : store_) notes.push_back({Notification::kUpdate, v, v});
-  }
-  std::lock_guard<std::mutex> hl(handler_mu_);
-  Deliver(handlers_, notes);
-}
-
-void RawInformer::Run(std::stop_token stop) {
+void Reflector::Run(std::stop_token stop) {
   {
     std::lock_guard<std::mutex> l(mu_);
     stopped_ = false;
@@ -275,7 +146,7 @@ void RawInformer::Run(std::stop_token stop) {
       while (!own.stop_requested() && !stop.stop_requested()) {
         if (!runtime::WaitFor(own, options_.resync_period)) break;
         if (stop.stop_requested()) break;
-        if (HasSynced()) Resync();
+        if (HasSynced()) store_.Resync();
       }
     });
   }
@@ -285,8 +156,7 @@ void RawInformer::Run(std::stop_token stop) {
       Status s = ListAndReplace(stop);
       if (!s.ok()) {
         if (stop.stop_requested()) break;
-        logger_.Warning("informer list failed; backing off",
-                        {{"informer", options_.name}, {"error", s.ToString()}});
+        logger_.Warning("informer list failed; backing off", {{"informer", options_.name}, {"error", s.ToString()}});
         runtime::WaitFor(stop, backoff_.Next());
         continue;
       }
@@ -296,15 +166,13 @@ void RawInformer::Run(std::stop_token stop) {
     if (stop.stop_requested()) break;
     if (s.ok()) continue;  // normal close: re-watch from the last RV
     if (IsGone(s)) {
-      logger_.Info("watch expired (410); re-listing",
-                   {{"informer", options_.name}, {"error", s.message()}});
+      logger_.Info("watch expired (410); re-listing", {{"informer", options_.name}, {"error", s.message()}});
       std::lock_guard<std::mutex> l(mu_);
       ++stats_.relists_after_gone;
       need_list = true;
       continue;
     }
-    logger_.Warning("watch failed; backing off and re-listing",
-                    {{"informer", options_.name}, {"error", s.ToString()}});
+    logger_.Warning("watch failed; backing off and re-listing", {{"informer", options_.name}, {"error", s.ToString()}});
     need_list = true;
     runtime::WaitFor(stop, backoff_.Next());
   }

@@ -1,22 +1,31 @@
-// Reflector + informer (client-go tools/cache, k8s-api.md §2.4): list (paged), watch from the
-// list's resourceVersion, re-watch from the last seen RV on a normal close, re-list on 410 /
-// ERROR events, exponential backoff with jitter on failures. A thread-safe store answers reads;
-// handlers see every change exactly once per store transition. A re-list replaces the store
-// and emits OnAdd/OnUpdate for new/changed objects and OnDelete for objects that vanished, so
-// no change is lost across a re-watch or re-list.
+// Reflector + typed, indexed store (client-go tools/cache: reflector.go, store.go,
+// thread_safe_store.go, index.go).
+//
+// The reflector lists (paged), watches from the list's resourceVersion, re-watches from the last
+// seen RV on a normal close, re-lists on 410 / errors with exponential backoff and jitter.
+// Each object is decoded with the codec ONCE per watch event (or list item) and stored as a
+// shared_ptr<const T>: reads hand out that pointer and never copy or decode. Indexers
+// (cache.Indexer semantics: an index function maps an object to zero or more values) are
+// computed once per object version, when the version enters the store.
+//
+// Handlers see every change exactly once per store transition. A re-list replaces the store
+// and emits OnAdd/OnUpdate for new/changed objects and OnDelete for objects that vanished, so no
+// change is lost across a re-watch or re-list.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
+#include <set>
+#include <shared_mutex>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "common/kube/client.h"
@@ -25,17 +34,14 @@
 namespace joinguard::kube {
 
 // "<namespace>/<name>" or "<name>" for cluster-scoped objects (MetaNamespaceKeyFunc).
-std::string ObjectKey(const Json& object);
 std::string ObjectKey(std::string_view ns, std::string_view name);
-
-struct RawEventHandlers {
-  std::function<void(const Json& obj)> on_add;
-  std::function<void(const Json& old_obj, const Json& new_obj)> on_update;
-  std::function<void(const Json& last_known)> on_delete;
-};
+template <typename T>
+std::string ObjectKey(const T& o) {
+  return ObjectKey(o.metadata.namespace_, o.metadata.name);
+}
 
 struct InformerOptions {
-  std::string namespace_;      // "" = all namespaces / cluster-scoped
+  std::string namespace_;  // "" = all namespaces / cluster-scoped
   std::string label_selector;
   std::string field_selector;
   int64_t page_size = 500;
@@ -44,55 +50,52 @@ struct InformerOptions {
   runtime::BackoffOptions backoff;  // 800 ms doubling to 30 s, reset after 2 min
   // Re-deliver every cached object as OnUpdate(old == new) this often; 0 = never.
   std::chrono::milliseconds resync_period{0};
+  // Keep each object's original JSON (`raw`) in the store. Off by default: the store is read
+  // only, and `raw` (managedFields, unmodelled fields) is most of an object's memory. Writers
+  // that need unknown fields to survive a read-modify-write re-read the object live.
+  bool keep_raw = false;
   std::string name = "informer";  // for logs
 };
 
-class RawInformer {
+struct InformerStats {
+  int lists = 0;
+  int watches = 0;
+  int relists_after_gone = 0;
+  int undecodable = 0;  // objects the codec refused (treated as absent, logged)
+};
+
+// Where the reflector puts what it reads. Implemented by Informer<T>.
+class ReflectorStore {
  public:
-  // `client`, `clock` and `logger` must outlive the informer.
-  static StatusOr<std::unique_ptr<RawInformer>> Create(Client& client, const Resource& resource,
-                                                       InformerOptions options,
-                                                       const runtime::Clock& clock,
-                                                       const runtime::Logger& logger,
-                                                       std::function<double()> rand01 = {});
-  ~RawInformer();  // stops and joins
+  virtual ~ReflectorStore() = default;
+  // Replaces the whole content with a fresh list; returns the list's resourceVersion.
+  virtual StatusOr<std::string> Replace(const Json& list) = 0;
+  // Applies one ADDED/MODIFIED/DELETED event; returns the object's resourceVersion.
+  virtual std::string Apply(WatchEventType type, const Json& object) = 0;
+  // Re-delivers every object as OnUpdate(old == new).
+  virtual void Resync() = 0;
+};
 
-  // Add before Start(). Handlers run on the informer thread, in order, never concurrently.
-  void AddHandlers(RawEventHandlers handlers);
+// The list/watch loop (client-go reflector.go). Not a template: the typed store does decoding.
+class Reflector {
+ public:
+  Reflector(Client& client, const Resource& resource, InformerOptions options, const runtime::Clock& clock,
+            const runtime::Logger& logger, std::function<double()> rand01, ReflectorStore& store);
+  ~Reflector();  // stops and joins
 
-  // Runs the list/watch loop on an owned thread until Stop() or destruction.
   void Start();
   void Stop();
-  // Or run it on the caller's thread until `stop` fires.
   void Run(std::stop_token stop);
 
-  // True once the first list has been applied to the store and its handlers delivered.
   bool HasSynced() const;
-  // Waits until synced; false on timeout or if stopped.
   bool WaitForSync(std::chrono::steady_clock::time_point deadline) const;
-
-  // Store reads (thread-safe copies).
-  std::optional<Json> Get(const std::string& key) const;
-  std::vector<Json> List() const;
-  std::vector<std::string> Keys() const;
   std::string LastSyncResourceVersion() const;
-
-  // Counters for tests and metrics.
-  struct Stats {
-    int lists = 0;
-    int watches = 0;
-    int relists_after_gone = 0;
-  };
-  Stats GetStats() const;
+  InformerStats GetStats() const;
+  void CountUndecodable();
 
  private:
-  RawInformer(Client& client, const Resource& resource, InformerOptions options,
-              const runtime::Clock& clock, const runtime::Logger& logger,
-              std::function<double()> rand01);
   Status ListAndReplace(std::stop_token stop);
   Status WatchOnce(std::stop_token stop);
-  void ApplyEvent(const WatchEvent& e);
-  void Resync();
 
   Client& client_;
   const Resource resource_;
@@ -101,90 +104,292 @@ class RawInformer {
   const runtime::Logger& logger_;
   std::function<double()> rand01_;
   runtime::Backoff backoff_;
+  ReflectorStore& store_;
 
-  std::vector<RawEventHandlers> handlers_;  // set before Start, then read-only
-  std::mutex handler_mu_;  // serialises handler delivery (events and resync)
-
-  mutable std::mutex mu_;  // guards store_, last_rv_, synced_, stats_
+  mutable std::mutex mu_;  // guards last_rv_, synced_, stopped_, stats_
   mutable std::condition_variable synced_cv_;
-  std::map<std::string, Json> store_;
   std::string last_rv_;
   bool synced_ = false;
   bool stopped_ = false;
-  Stats stats_;
+  InformerStats stats_;
 
   std::jthread thread_;
 };
 
-// Typed view over RawInformer: objects decoded with the codec on every read/handler call.
+// A typed informer: reflector + thread-safe store of decoded objects + indexers.
 template <typename T>
-class Informer {
+class Informer final : public ReflectorStore {
  public:
+  using Ptr = std::shared_ptr<const T>;
+  // Maps an object to its index values (client-go cache.IndexFunc). Runs once per object
+  // version on the informer thread; must be thread-safe and must not call back into the store.
+  using IndexFunc = std::function<std::vector<std::string>(const T&)>;
+
   struct Handlers {
     std::function<void(const T&)> on_add;
     std::function<void(const T& old_obj, const T& new_obj)> on_update;
     std::function<void(const T& last_known)> on_delete;
   };
 
+  // `client`, `clock` and `logger` must outlive the informer.
   static StatusOr<std::unique_ptr<Informer<T>>> Create(Client& client, InformerOptions options,
-                                                       const runtime::Clock& clock,
-                                                       const runtime::Logger& logger,
+                                                       const runtime::Clock& clock, const runtime::Logger& logger,
                                                        std::function<double()> rand01 = {}) {
-    auto raw = RawInformer::Create(client, T::kResource, std::move(options), clock, logger,
-                                   std::move(rand01));
-    if (!raw.ok()) return raw.status();
-    return std::unique_ptr<Informer<T>>(new Informer<T>(std::move(*raw), logger));
+    if (options.page_size <= 0) return InvalidArgumentError("informer: page_size must be > 0");
+    if (options.min_watch_timeout.count() <= 0) {
+      return InvalidArgumentError("informer: min_watch_timeout must be > 0");
+    }
+    return std::unique_ptr<Informer<T>>(new Informer<T>(client, std::move(options), clock, logger, std::move(rand01)));
+  }
+  ~Informer() override { reflector_.Stop(); }
+
+  // Add before Start(). Handlers run on the informer thread, in order, never concurrently.
+  void AddHandlers(Handlers h) { handlers_.push_back(std::move(h)); }
+  // Add before Start(). kInvalidArgument for a duplicate name.
+  Status AddIndexer(std::string name, IndexFunc fn) {
+    if (indexers_.count(name)) return InvalidArgumentError("informer: indexer \"" + name + "\" already exists");
+    indexers_.emplace(name, std::move(fn));
+    indices_[name];
+    return OkStatus();
   }
 
-  void AddHandlers(Handlers h) {
-    const runtime::Logger* log = &logger_;
-    RawEventHandlers raw;
-    if (h.on_add) raw.on_add = [f = h.on_add, log](const Json& j) {
-      auto o = Decode<T>(j);
-      if (o.ok()) f(*o); else log->Warning("informer: cannot decode object", {{"error", o.status().ToString()}});
-    };
-    if (h.on_update) raw.on_update = [f = h.on_update, log](const Json& a, const Json& b) {
-      auto oa = Decode<T>(a);
-      auto ob = Decode<T>(b);
-      if (oa.ok() && ob.ok()) f(*oa, *ob); else log->Warning("informer: cannot decode object");
-    };
-    if (h.on_delete) raw.on_delete = [f = h.on_delete, log](const Json& j) {
-      auto o = Decode<T>(j);
-      if (o.ok()) f(*o); else log->Warning("informer: cannot decode object", {{"error", o.status().ToString()}});
-    };
-    raw_->AddHandlers(std::move(raw));
-  }
+  void Start() { reflector_.Start(); }
+  void Stop() { reflector_.Stop(); }
+  void Run(std::stop_token stop) { reflector_.Run(stop); }
+  // True once the first list has been applied to the store and its handlers delivered.
+  bool HasSynced() const { return reflector_.HasSynced(); }
+  // Waits until synced; false on timeout or if stopped.
+  bool WaitForSync(std::chrono::steady_clock::time_point deadline) const { return reflector_.WaitForSync(deadline); }
+  std::string LastSyncResourceVersion() const { return reflector_.LastSyncResourceVersion(); }
+  InformerStats GetStats() const { return reflector_.GetStats(); }
 
-  void Start() { raw_->Start(); }
-  void Stop() { raw_->Stop(); }
-  void Run(std::stop_token stop) { raw_->Run(stop); }
-  bool HasSynced() const { return raw_->HasSynced(); }
-  bool WaitForSync(std::chrono::steady_clock::time_point deadline) const {
-    return raw_->WaitForSync(deadline);
+  // ---- Store reads: thread-safe, no copies of objects. ----
+  Ptr Get(const std::string& key) const {
+    std::shared_lock<std::shared_mutex> l(mu_);
+    auto it = items_.find(key);
+    return it == items_.end() ? nullptr : it->second.obj;
   }
-  // nullopt when absent (or undecodable).
-  std::optional<T> Get(const std::string& key) const {
-    auto j = raw_->Get(key);
-    if (!j) return std::nullopt;
-    auto o = Decode<T>(*j);
-    if (!o.ok()) return std::nullopt;
-    return std::move(*o);
+  std::vector<Ptr> List() const {
+    std::shared_lock<std::shared_mutex> l(mu_);
+    std::vector<Ptr> out;
+    out.reserve(items_.size());
+    for (const auto& [k, e] : items_) out.push_back(e.obj);
+    return out;
   }
-  std::vector<T> List() const {
-    std::vector<T> out;
-    for (const Json& j : raw_->List()) {
-      auto o = Decode<T>(j);
-      if (o.ok()) out.push_back(std::move(*o));
+  std::vector<std::string> Keys() const {
+    std::shared_lock<std::shared_mutex> l(mu_);
+    std::vector<std::string> out;
+    out.reserve(items_.size());
+    for (const auto& [k, e] : items_) out.push_back(k);
+    return out;
+  }
+  size_t Size() const {
+    std::shared_lock<std::shared_mutex> l(mu_);
+    return items_.size();
+  }
+  // Objects whose index function returned `value` (client-go Indexer.ByIndex). Unknown index
+  // → empty.
+  std::vector<Ptr> ByIndex(const std::string& index, const std::string& value) const {
+    std::shared_lock<std::shared_mutex> l(mu_);
+    std::vector<Ptr> out;
+    auto idx = indices_.find(index);
+    if (idx == indices_.end()) return out;
+    auto keys = idx->second.find(value);
+    if (keys == idx->second.end()) return out;
+    out.reserve(keys->second.size());
+    for (const std::string& k : keys->second) {
+      auto it = items_.find(k);
+      if (it != items_.end()) out.push_back(it->second.obj);
     }
     return out;
   }
-  RawInformer& raw() { return *raw_; }
+  // Number of objects under `value` in `index`, without building a list.
+  size_t CountByIndex(const std::string& index, const std::string& value) const {
+    std::shared_lock<std::shared_mutex> l(mu_);
+    auto idx = indices_.find(index);
+    if (idx == indices_.end()) return 0;
+    auto keys = idx->second.find(value);
+    return keys == idx->second.end() ? 0 : keys->second.size();
+  }
+
+  // ---- ReflectorStore (called on the informer thread only). ----
+  StatusOr<std::string> Replace(const Json& list) override {
+    StatusOr<ObjectList<T>> decoded = DecodeList<T>(list);
+    if (!decoded.ok()) {
+      reflector_.CountUndecodable();
+      return decoded.status().Annotate("decoding the list");
+    }
+    std::map<std::string, Entry> fresh;
+    for (T& item : decoded->items) {
+      Entry e = MakeEntry(std::move(item));
+      std::string key = ObjectKey(*e.obj);
+      fresh[std::move(key)] = std::move(e);
+    }
+    std::vector<Note> notes;
+    {
+      std::unique_lock<std::shared_mutex> l(mu_);
+      for (const auto& [key, e] : fresh) {
+        auto it = items_.find(key);
+        if (it == items_.end()) {
+          notes.push_back({NoteKind::kAdd, nullptr, e.obj});
+        } else if (it->second.obj->metadata.resource_version != e.obj->metadata.resource_version) {
+          notes.push_back({NoteKind::kUpdate, it->second.obj, e.obj});
+        }
+      }
+      for (const auto& [key, e] : items_) {
+        if (!fresh.count(key)) notes.push_back({NoteKind::kDelete, nullptr, e.obj});
+      }
+      items_ = std::move(fresh);
+      for (auto& [name, idx] : indices_) idx.clear();
+      for (const auto& [key, e] : items_) IndexLocked(key, e);
+    }
+    Deliver(notes);
+    return decoded->resource_version;
+  }
+
+  std::string Apply(WatchEventType type, const Json& object) override {
+    StatusOr<T> decoded = Decode<T>(object);
+    std::vector<Note> notes;
+    if (!decoded.ok()) {
+      // Treated as absent: a reader never sees a half-understood object.
+      reflector_.CountUndecodable();
+      logger_.Warning("informer: cannot decode object; treating it as absent",
+                      {{"informer", options_name_}, {"error", decoded.status().ToString()}});
+      ObjectMeta m = MetaOf(object);
+      Remove(ObjectKey(m.namespace_, m.name), &notes);
+      Deliver(notes);
+      return m.resource_version;
+    }
+    std::string key = ObjectKey(*decoded);
+    std::string rv = decoded->metadata.resource_version;
+    if (type == WatchEventType::kDeleted) {
+      Ptr last = std::make_shared<const T>(std::move(*decoded));
+      {
+        std::unique_lock<std::shared_mutex> l(mu_);
+        auto it = items_.find(key);
+        if (it != items_.end()) {
+          UnindexLocked(key, it->second);
+          items_.erase(it);
+        }
+      }
+      notes.push_back({NoteKind::kDelete, nullptr, std::move(last)});
+    } else {
+      Entry e = MakeEntry(std::move(*decoded));
+      Ptr obj = e.obj;
+      {
+        std::unique_lock<std::shared_mutex> l(mu_);
+        auto it = items_.find(key);
+        if (it == items_.end()) {
+          notes.push_back({NoteKind::kAdd, nullptr, obj});
+          IndexLocked(key, e);
+          items_.emplace(key, std::move(e));
+        } else {
+          notes.push_back({NoteKind::kUpdate, it->second.obj, obj});
+          UnindexLocked(key, it->second);
+          IndexLocked(key, e);
+          it->second = std::move(e);
+        }
+      }
+    }
+    Deliver(notes);
+    return rv;
+  }
+
+  void Resync() override {
+    std::vector<Note> notes;
+    {
+      std::shared_lock<std::shared_mutex> l(mu_);
+      for (const auto& [k, e] : items_) notes.push_back({NoteKind::kUpdate, e.obj, e.obj});
+    }
+    Deliver(notes);
+  }
 
  private:
-  Informer(std::unique_ptr<RawInformer> raw, const runtime::Logger& logger)
-      : raw_(std::move(raw)), logger_(logger) {}
-  std::unique_ptr<RawInformer> raw_;
+  enum class NoteKind { kAdd, kUpdate, kDelete };
+  struct Note {
+    NoteKind kind;
+    Ptr old_obj;
+    Ptr obj;
+  };
+  struct Entry {
+    Ptr obj;
+    std::vector<std::vector<std::string>> index_values;  // parallel to indexers_ (map order)
+  };
+
+  Informer(Client& client, InformerOptions options, const runtime::Clock& clock, const runtime::Logger& logger,
+           std::function<double()> rand01)
+      : keep_raw_(options.keep_raw),
+        options_name_(options.name),
+        logger_(logger),
+        reflector_(client, T::kResource, std::move(options), clock, logger, std::move(rand01), *this) {}
+
+  Entry MakeEntry(T&& obj) {
+    if (!keep_raw_) obj.raw = Json();
+    Entry e;
+    e.obj = std::make_shared<const T>(std::move(obj));
+    e.index_values.reserve(indexers_.size());
+    for (const auto& [name, fn] : indexers_) e.index_values.push_back(fn(*e.obj));
+    return e;
+  }
+  void IndexLocked(const std::string& key, const Entry& e) {
+    size_t i = 0;
+    for (auto& [name, idx] : indices_) {
+      for (const std::string& v : e.index_values[i]) idx[v].insert(key);
+      ++i;
+    }
+  }
+  void UnindexLocked(const std::string& key, const Entry& e) {
+    size_t i = 0;
+    for (auto& [name, idx] : indices_) {
+      for (const std::string& v : e.index_values[i]) {
+        auto it = idx.find(v);
+        if (it == idx.end()) continue;
+        it->second.erase(key);
+        if (it->second.empty()) idx.erase(it);
+      }
+      ++i;
+    }
+  }
+  void Remove(const std::string& key, std::vector<Note>* notes) {
+    std::unique_lock<std::shared_mutex> l(mu_);
+    auto it = items_.find(key);
+    if (it == items_.end()) return;
+    notes->push_back({NoteKind::kDelete, nullptr, it->second.obj});
+    UnindexLocked(key, it->second);
+    items_.erase(it);
+  }
+  void Deliver(const std::vector<Note>& notes) {
+    std::lock_guard<std::mutex> hl(handler_mu_);
+    for (const Note& n : notes) {
+      for (const Handlers& h : handlers_) {
+        switch (n.kind) {
+          case NoteKind::kAdd:
+            if (h.on_add) h.on_add(*n.obj);
+            break;
+          case NoteKind::kUpdate:
+            if (h.on_update) h.on_update(*n.old_obj, *n.obj);
+            break;
+          case NoteKind::kDelete:
+            if (h.on_delete) h.on_delete(*n.obj);
+            break;
+        }
+      }
+    }
+  }
+
+  const bool keep_raw_;
+  const std::string options_name_;
   const runtime::Logger& logger_;
+  std::vector<Handlers> handlers_;               // set before Start, then read-only
+  std::map<std::string, IndexFunc> indexers_;    // set before Start, then read-only
+  std::mutex handler_mu_;                        // serialises handler delivery
+
+  mutable std::shared_mutex mu_;  // guards items_ and indices_
+  std::map<std::string, Entry> items_;
+  // index name → index value → keys. The outer map's key set is fixed before Start.
+  std::map<std::string, std::unordered_map<std::string, std::set<std::string>>> indices_;
+
+  Reflector reflector_;  // last: it runs against the members above
 };
 
 }  // namespace joinguard::kube

@@ -95,8 +95,8 @@ TEST_F(InformerIntegrationTest, SurvivesServerClosingWatches) {
   std::lock_guard<std::mutex> l(t.mu);
   for (const auto& [name, n] : t.adds) EXPECT_EQ(n, 1) << name << " added more than once";
   EXPECT_EQ(t.deletes.size(), 4u);
-  EXPECT_GT(inf->raw().GetStats().watches, 5) << "the watch was re-established";
-  EXPECT_EQ(inf->raw().GetStats().lists, 1) << "normal closes re-watch without re-listing";
+  EXPECT_GT(inf->GetStats().watches, 5) << "the watch was re-established";
+  EXPECT_EQ(inf->GetStats().lists, 1) << "normal closes re-watch without re-listing";
   sandbox_->CloseWatchesAfterEvents(0);
 }
 
@@ -115,7 +115,7 @@ TEST_F(InformerIntegrationTest, ForcedGoneRelistsWithoutLosingEvents) {
   ASSERT_OK(client->Delete<ConfigMap>("gone", "g1"));
   ASSERT_OK(client->Create(Cm("gone", "new", "0")));
   ASSERT_OK(client->Patch<ConfigMap>("gone", "g2", PatchType::kMerge, {{"data", {{"v", "2"}}}}));
-  ASSERT_TRUE(Eventually([&] { return inf->raw().GetStats().relists_after_gone >= 1; }, 20s));
+  ASSERT_TRUE(Eventually([&] { return inf->GetStats().relists_after_gone >= 1; }, 20s));
   sandbox_->CloseWatchesAfterEvents(0);
   ASSERT_OK(client->Patch<ConfigMap>("gone", "g3", PatchType::kMerge, {{"data", {{"v", "3"}}}}));
   ExpectConverged(*client, "gone", t, *inf);
@@ -123,7 +123,7 @@ TEST_F(InformerIntegrationTest, ForcedGoneRelistsWithoutLosingEvents) {
   EXPECT_EQ(t.deletes["g0"], 1);
   EXPECT_EQ(t.deletes["g1"], 1);
   EXPECT_EQ(t.adds["new"], 1);
-  EXPECT_GE(inf->raw().GetStats().lists, 2);
+  EXPECT_GE(inf->GetStats().lists, 2);
 }
 
 }  // namespace

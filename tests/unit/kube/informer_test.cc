@@ -1,5 +1,8 @@
 // Reflector/informer logic over a scripted Client: re-watch from the last RV on a normal close,
-// re-list on 410 with deletions computed for vanished objects, backoff on failures.
+// re-list on 410 with deletions computed for vanished objects, backoff on failures; the typed
+// store (decoded once, shared, indexed).
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -93,14 +96,13 @@ struct Recorder {
   }
 };
 
-RawEventHandlers Handlers(Recorder& r) {
-  RawEventHandlers h;
-  h.on_add = [&r](const Json& o) { r.Add("add " + MetaOf(o).name); };
-  h.on_update = [&r](const Json& a, const Json& b) {
-    r.Add("update " + MetaOf(b).name + " " + MetaOf(a).resource_version + "->" +
-          MetaOf(b).resource_version);
+Informer<ConfigMap>::Handlers Handlers(Recorder& r) {
+  Informer<ConfigMap>::Handlers h;
+  h.on_add = [&r](const ConfigMap& o) { r.Add("add " + o.metadata.name); };
+  h.on_update = [&r](const ConfigMap& a, const ConfigMap& b) {
+    r.Add("update " + b.metadata.name + " " + a.metadata.resource_version + "->" + b.metadata.resource_version);
   };
-  h.on_delete = [&r](const Json& o) { r.Add("delete " + MetaOf(o).name); };
+  h.on_delete = [&r](const ConfigMap& o) { r.Add("delete " + o.metadata.name); };
   return h;
 }
 
@@ -130,8 +132,7 @@ TEST(Informer, RelistAfterGoneDeliversDeletionsForVanishedObjects) {
                             OutOfRangeError("too old resource version").WithReason("Expired", 410)});
   runtime::RealClock clock;
   runtime::Logger logger(runtime::LogLevel::kError);
-  ASSERT_OK_AND_ASSIGN(auto inf, RawInformer::Create(client, resources::kConfigMaps,
-                                                     FastOptions(), clock, logger));
+  ASSERT_OK_AND_ASSIGN(auto inf, Informer<ConfigMap>::Create(client, FastOptions(), clock, logger));
   Recorder rec;
   inf->AddHandlers(Handlers(rec));
   inf->Start();
@@ -165,8 +166,7 @@ TEST(Informer, NormalCloseReWatchesFromLastSeenRvWithoutRelisting) {
   client.watches.push_back({{{WatchEventType::kDeleted, Obj("a", "10")}}, OkStatus()});
   runtime::RealClock clock;
   runtime::Logger logger(runtime::LogLevel::kError);
-  ASSERT_OK_AND_ASSIGN(auto inf, RawInformer::Create(client, resources::kConfigMaps,
-                                                     FastOptions(), clock, logger));
+  ASSERT_OK_AND_ASSIGN(auto inf, Informer<ConfigMap>::Create(client, FastOptions(), clock, logger));
   Recorder rec;
   inf->AddHandlers(Handlers(rec));
   inf->Start();
@@ -199,7 +199,7 @@ TEST(Informer, ListFailuresBackOffUntilSynced) {
   inf->Start();
   ASSERT_TRUE(inf->WaitForSync(std::chrono::steady_clock::now() + 10s));
   auto a = inf->Get("ns/a");
-  ASSERT_TRUE(a.has_value());
+  ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->metadata.resource_version, "1");
   EXPECT_EQ(inf->List().size(), 1u);
   inf->Stop();
@@ -209,10 +209,120 @@ TEST(Informer, WaitForSyncTimesOut) {
   ScriptedClient client;  // lists always fail
   runtime::RealClock clock;
   runtime::Logger logger(runtime::LogLevel::kError);
-  ASSERT_OK_AND_ASSIGN(auto inf, RawInformer::Create(client, resources::kConfigMaps,
-                                                     FastOptions(), clock, logger));
+  ASSERT_OK_AND_ASSIGN(auto inf, Informer<ConfigMap>::Create(client, FastOptions(), clock, logger));
   inf->Start();
   EXPECT_FALSE(inf->WaitForSync(std::chrono::steady_clock::now() + 100ms));
+  inf->Stop();
+}
+
+Json Labelled(const std::string& name, const std::string& rv, const std::string& node) {
+  Json o = Obj(name, rv);
+  o["metadata"]["labels"] = {{"node", node}};
+  o["metadata"]["managedFields"] = Json::array({{{"manager", "kubectl"}}});
+  return o;
+}
+
+// A watch that delivers `events` then idles until the informer stops.
+ScriptedWatch Idle(std::vector<WatchEvent> events) { return {std::move(events), Status(StatusCode::kCancelled, "block")}; }
+
+TEST(InformerStore, ReadsShareOneDecodedObjectPerVersionWithoutRaw) {
+  ScriptedClient client;
+  client.lists.push_back(List({Labelled("a", "1", "x")}, "1"));
+  runtime::RealClock clock;
+  runtime::Logger logger(runtime::LogLevel::kError);
+  ASSERT_OK_AND_ASSIGN(auto inf, Informer<ConfigMap>::Create(client, FastOptions(), clock, logger));
+  inf->Start();
+  ASSERT_TRUE(inf->WaitForSync(std::chrono::steady_clock::now() + 10s));
+  Informer<ConfigMap>::Ptr first = inf->Get("ns/a");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first.get(), inf->Get("ns/a").get()) << "a read must not decode or copy";
+  EXPECT_EQ(first.get(), inf->List().at(0).get());
+  EXPECT_EQ(first->metadata.labels.at("node"), "x");
+  EXPECT_TRUE(first->raw.is_null()) << "the store drops raw JSON unless keep_raw is set";
+  EXPECT_EQ(inf->Get("ns/missing"), nullptr);
+  inf->Stop();
+}
+
+TEST(InformerStore, KeepRawKeepsUnmodelledFields) {
+  ScriptedClient client;
+  client.lists.push_back(List({Labelled("a", "1", "x")}, "1"));
+  runtime::RealClock clock;
+  runtime::Logger logger(runtime::LogLevel::kError);
+  InformerOptions o = FastOptions();
+  o.keep_raw = true;
+  ASSERT_OK_AND_ASSIGN(auto inf, Informer<ConfigMap>::Create(client, o, clock, logger));
+  inf->Start();
+  ASSERT_TRUE(inf->WaitForSync(std::chrono::steady_clock::now() + 10s));
+  ASSERT_NE(inf->Get("ns/a"), nullptr);
+  EXPECT_TRUE(inf->Get("ns/a")->raw["metadata"].contains("managedFields"));
+  inf->Stop();
+}
+
+TEST(InformerStore, IndexFollowsAddsUpdatesDeletesAndRelists) {
+  ScriptedClient client;
+  client.lists.push_back(List({Labelled("a", "1", "x"), Labelled("b", "2", "x")}, "2"));
+  client.lists.push_back(List({Labelled("b", "7", "z")}, "7"));
+  client.watches.push_back({{{WatchEventType::kModified, Labelled("a", "3", "y")},
+                             {WatchEventType::kAdded, Labelled("c", "4", "x")},
+                             {WatchEventType::kDeleted, Labelled("b", "5", "x")}},
+                            OkStatus()});
+  client.watches.push_back({{}, OutOfRangeError("too old").WithReason("Expired", 410)});
+  runtime::RealClock clock;
+  runtime::Logger logger(runtime::LogLevel::kError);
+  ASSERT_OK_AND_ASSIGN(auto inf, Informer<ConfigMap>::Create(client, FastOptions(), clock, logger));
+  std::atomic<int> index_calls{0};
+  ASSERT_OK(inf->AddIndexer("byNode", [&](const ConfigMap& c) -> std::vector<std::string> {
+    ++index_calls;
+    auto it = c.metadata.labels.find("node");
+    if (it == c.metadata.labels.end()) return {};
+    return {it->second};
+  }));
+  EXPECT_FALSE(inf->AddIndexer("byNode", [](const ConfigMap&) { return std::vector<std::string>{}; }).ok());
+  Recorder rec;
+  Informer<ConfigMap>::Handlers h = Handlers(rec);
+  h.on_update = [&](const ConfigMap&, const ConfigMap& b) {
+    // Inside a handler the store already holds the new version, indexed.
+    rec.Add("update " + b.metadata.name + " indexed=" + std::to_string(inf->CountByIndex("byNode", b.metadata.labels.at("node"))));
+  };
+  inf->AddHandlers(h);
+  inf->Start();
+  // list(a,b) + a' + c + delete b, then 410 → relist(b'): delete a, delete c, add b.
+  ASSERT_TRUE(Eventually([&] { return rec.Get().size() >= 8; })) << ::testing::PrintToString(rec.Get());
+  EXPECT_THAT(rec.Get(), ::testing::ElementsAre("add a", "add b", "update a indexed=1", "add c", "delete b",
+                                                "add b", "delete a", "delete c"));
+  auto names = [&](const std::string& v) {
+    std::vector<std::string> out;
+    for (const auto& o : inf->ByIndex("byNode", v)) out.push_back(o->metadata.name);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_THAT(names("x"), ::testing::IsEmpty());
+  EXPECT_THAT(names("y"), ::testing::IsEmpty());
+  EXPECT_THAT(names("z"), ::testing::ElementsAre("b"));
+  EXPECT_THAT(inf->ByIndex("noSuchIndex", "z"), ::testing::IsEmpty());
+  // Once per object version that entered the store (a1 b2 a3 c4 b7), never per read.
+  for (int i = 0; i < 100; ++i) inf->ByIndex("byNode", "z");
+  EXPECT_EQ(index_calls.load(), 5);
+  inf->Stop();
+}
+
+TEST(InformerStore, UndecodableObjectIsTreatedAsAbsent) {
+  ScriptedClient client;
+  client.lists.push_back(List({Obj("a", "1")}, "1"));
+  Json bad = Obj("a", "2");
+  bad["data"] = 5;  // ConfigMap.data must be a map
+  client.watches.push_back(Idle({{WatchEventType::kModified, bad}}));
+  runtime::RealClock clock;
+  runtime::Logger logger(runtime::LogLevel::kError);
+  ASSERT_OK_AND_ASSIGN(auto inf, Informer<ConfigMap>::Create(client, FastOptions(), clock, logger));
+  Recorder rec;
+  inf->AddHandlers(Handlers(rec));
+  inf->Start();
+  ASSERT_TRUE(Eventually([&] { return rec.Get().size() >= 2; }));
+  EXPECT_THAT(rec.Get(), ::testing::ElementsAre("add a", "delete a"));
+  EXPECT_EQ(inf->Get("ns/a"), nullptr);
+  EXPECT_EQ(inf->GetStats().undecodable, 1);
+  EXPECT_EQ(inf->LastSyncResourceVersion(), "2");
   inf->Stop();
 }
 
