@@ -51,19 +51,19 @@ StatusOr<Json> Client::ListAllRaw(const Resource& r, std::string_view ns, ListOp
   bool first = true;
   for (;;) {
     JG_ASSIGN_OR_RETURN(Json page, ListRaw(r, ns, options));
-    if (!page.is_object()) return InternalError("list response is not a JSON object");
-    const Json meta = page.value("metadata", Json::object());
+    // JSON only through the codec: a wrongly typed field is an error, never a throw.
+    StatusOr<ObjectList<Json>> meta = DecodeListMeta(page);
+    if (!meta.ok()) return meta.status().Annotate("list " + r.CollectionPath(ns));
     if (first) {
       out["metadata"] = Json::object();
-      if (meta.contains("resourceVersion")) out["metadata"]["resourceVersion"] = meta["resourceVersion"];
+      if (!meta->resource_version.empty()) out["metadata"]["resourceVersion"] = meta->resource_version;
       first = false;
     }
-    if (auto items = page.find("items"); items != page.end() && items->is_array()) {
+    if (auto items = page.find("items"); items != page.end()) {
       for (auto& item : *items) out["items"].push_back(std::move(item));
     }
-    std::string cont = meta.value("continue", "");
-    if (cont.empty()) break;
-    options.continue_token = cont;
+    if (meta->continue_token.empty()) break;
+    options.continue_token = meta->continue_token;
     // Later pages must not carry a resourceVersion (the continue token encodes it).
     options.resource_version.clear();
     options.resource_version_match.clear();

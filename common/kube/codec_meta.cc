@@ -43,6 +43,19 @@ Status FromJson(const Json& j, ObjectReference* out) {
   return OkStatus();
 }
 
+StatusOr<ObjectList<Json>> DecodeListMeta(const Json& list) {
+  JG_RETURN_IF_ERROR(RequireObject(list, "list"));
+  ObjectList<Json> out;
+  const Json& meta = Sub(list, "metadata");
+  JG_RETURN_IF_ERROR(RequireObject(meta, "list metadata"));
+  JG_RETURN_IF_ERROR(GetString(meta, "resourceVersion", &out.resource_version, "metadata"));
+  JG_RETURN_IF_ERROR(GetString(meta, "continue", &out.continue_token, "metadata"));
+  if (const Json* items = Field(list, "items"); items && !items->is_array()) {
+    return TypeError("", "items", "an array");
+  }
+  return out;
+}
+
 StatusOr<Json> ParseJson(std::string_view text) {
   if (text.size() > kMaxJsonBytes) {
     return InvalidArgumentError("JSON document of " + std::to_string(text.size()) +

@@ -7,6 +7,7 @@
 
 #include "common/crypto/encoding.h"
 #include "common/files/atomic_file.h"
+#include "common/yaml/strict_yaml.h"
 
 namespace joinguard::kube {
 namespace {
@@ -185,8 +186,10 @@ const KubeconfigContext* Kubeconfig::FindContext(std::string_view name) const {
 
 StatusOr<Kubeconfig> ParseKubeconfig(std::string_view yaml, std::string_view base_dir) {
   Kubeconfig out;
+  // The strict loader refuses duplicate keys, alias bombs, deep nesting and oversized input,
+  // naming the line (a kubeconfig is attacker-reachable through --kubeconfig and KUBECONFIG).
+  JG_ASSIGN_OR_RETURN(YAML::Node root, yaml::LoadStrictYaml(yaml, "kubeconfig"));
   try {
-    YAML::Node root = YAML::Load(std::string(yaml));
     JG_RETURN_IF_ERROR(ParseImpl(root, base_dir, &out));
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError(std::string("kubeconfig is not valid YAML: ") + e.what());

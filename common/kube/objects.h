@@ -320,6 +320,10 @@ inline constexpr size_t kMaxJsonBytes = size_t{32} << 20;
 // Deepest nesting ParseJson accepts; Kubernetes objects (managedFields included) stay far below.
 inline constexpr int kMaxJsonDepth = 128;
 
+// A list's metadata (resourceVersion, continue) without decoding its items; kInvalidArgument
+// when the list is not an object or the fields have the wrong type.
+StatusOr<ObjectList<Json>> DecodeListMeta(const Json& list);
+
 // Parses JSON text; kInvalidArgument naming the problem on junk, truncation, a document over
 // kMaxJsonBytes or nested deeper than kMaxJsonDepth. Never throws.
 StatusOr<Json> ParseJson(std::string_view text);

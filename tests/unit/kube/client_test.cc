@@ -219,6 +219,19 @@ TEST_F(ClientTest, ListFollowsContinueTokens) {
             "/api/v1/namespaces/ns/configmaps?continue=c1&labelSelector=app%3Dx%2Ctier%21%3Ddb&limit=2");
 }
 
+// A hostile or broken server: wrongly typed list metadata is a clean error (it used to be read
+// with Json::value(), which throws on a type mismatch).
+TEST_F(ClientTest, WronglyTypedListMetadataIsAnErrorNotAThrow) {
+  for (const Json& page : {Json{{"metadata", {{"continue", 5}}}, {"items", Json::array()}},
+                           Json{{"metadata", {{"resourceVersion", Json::array()}}}},
+                           Json{{"metadata", "x"}}, Json{{"items", "x"}}, Json::array({1})}) {
+    Push(Resp(200, page));
+    auto list = client_->List<ConfigMap>("ns");
+    EXPECT_FALSE(list.ok()) << page.dump();
+    EXPECT_EQ(list.status().code(), StatusCode::kInvalidArgument) << page.dump();
+  }
+}
+
 TEST_F(ClientTest, WatchDeliversEventsAndMapsExpired) {
   Json added = {{"type", "ADDED"}, {"object", ConfigMapJson("a")}};
   Json bookmark = {{"type", "BOOKMARK"},

@@ -198,5 +198,47 @@ TEST(KubeconfigParser, Errors) {
               StatusIs(StatusCode::kNotFound, HasSubstr("/nonexistent/joinguard/kubeconfig")));
 }
 
+// Hostile kubeconfigs (issue 10): each is refused with a clear error, never crashes or is
+// half-read. The strict loader (common/yaml/strict_yaml.h) does the YAML part.
+struct HostileKubeconfig {
+  std::string name;
+  std::string yaml;
+  std::string error_substr;
+};
+
+class KubeconfigHostile : public ::testing::TestWithParam<HostileKubeconfig> {};
+
+TEST_P(KubeconfigHostile, RefusedCleanly) {
+  auto k = ParseKubeconfig(GetParam().yaml);
+  ASSERT_FALSE(k.ok()) << GetParam().yaml.substr(0, 200);
+  EXPECT_EQ(k.status().code(), StatusCode::kInvalidArgument) << k.status();
+  EXPECT_THAT(k.status().message(), HasSubstr(GetParam().error_substr)) << k.status();
+}
+
+std::string AliasBomb() {
+  std::string y = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 12; ++i) {
+    y += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) y += std::string(j ? ", " : "") + "*a" + std::to_string(i - 1);
+    y += "]\n";
+  }
+  return y;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, KubeconfigHostile,
+    ::testing::Values(
+        // A reviewer reads the second server; the first must not silently win.
+        HostileKubeconfig{"DuplicateKey",
+                          "clusters:\n- name: c\n  cluster:\n    server: https://a:1\n    server: https://b:1\n",
+                          "kubeconfig"},
+        HostileKubeconfig{"DuplicateTopLevelKey", "current-context: a\ncurrent-context: b\n", "kubeconfig"},
+        HostileKubeconfig{"AliasBomb", AliasBomb(), "kubeconfig"},
+        HostileKubeconfig{"DeepNesting", std::string(200, '[') + std::string(200, ']'), "kubeconfig"},
+        HostileKubeconfig{"Huge", "current-context: " + std::string(5u << 20, 'x') + "\n", "kubeconfig"},
+        HostileKubeconfig{"TwoDocuments", "current-context: a\n---\ncurrent-context: b\n", "kubeconfig"},
+        HostileKubeconfig{"Unterminated", "clusters: [unterminated", "kubeconfig"}),
+    [](const ::testing::TestParamInfo<HostileKubeconfig>& i) { return i.param.name; });
+
 }  // namespace
 }  // namespace joinguard::kube
