@@ -63,6 +63,10 @@ int RunJoinCommand(const cli::Command& cmd) {
     return settings.status().code() == StatusCode::kInvalidArgument ? kExitInvalid : kExitFailure;
   }
   for (const auto& w : settings->warnings) printer.Warning("config", w);
+  if (Status s = phases::ValidateSkipPhases(settings->skip_phases); !s.ok()) {
+    std::fprintf(stderr, "%s\n", s.message().c_str());
+    return kExitInvalid;
+  }
 
   std::string extra_ca;
   if (!settings->https_discovery_ca_file.empty()) {

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <map>
 #include <sstream>
 
 #include "node-helper/phases/runner.h"
@@ -43,11 +44,16 @@ void AddJoinFlags(CLI::App* app, config::JoinFlags* f) {
   app->add_option("--patches", f->patches,
                   "Path to a directory that contains files named \"target[suffix][+patchtype].extension\" (accepted "
                   "for compatibility; joinguard-node applies no patches).");
-  app->add_flag("--control-plane", f->control_plane, "Create a new control plane instance on this node (not supported).");
-  app->add_option("--certificate-key", f->certificate_key, "Key used to decrypt the kubeadm-certs Secret (not supported).");
+  app->add_flag("--control-plane", f->control_plane, "Create a new control plane instance on this node");
+  app->add_option("--certificate-key", f->certificate_key,
+                  "Use this key to decrypt the certificate secrets uploaded by init. The certificate key is a hex "
+                  "encoded string that is an AES key of size 32 bytes.");
   app->add_option("--apiserver-advertise-address", f->apiserver_advertise_address,
-                  "Control-plane join only (not supported).");
-  app->add_option("--apiserver-bind-port", f->apiserver_bind_port, "Control-plane join only (not supported).");
+                  "If the node should host a new control plane instance, the IP address the API Server will "
+                  "advertise it's listening on. If not set the default network interface will be used.");
+  app->add_option("--apiserver-bind-port", f->apiserver_bind_port,
+                  "If the node should host a new control plane instance, the port for the API Server to bind to.")
+      ->capture_default_str();
   // joinguard-node additions.
   app->add_option("--root-dir", f->root_dir,
                   "Prefix for /etc/kubernetes and /var/lib/kubelet (default \"/\"), e.g. to run unprivileged.");
@@ -66,6 +72,10 @@ void AddJoinFlags(CLI::App* app, config::JoinFlags* f) {
       ->group("");
   app->add_option("--https-discovery-ca-file", f->https_discovery_ca_file,
                   "Additional CA bundle trusted for https:// --discovery-file URLs.")
+      ->group("");
+  app->add_option("--etcd-endpoints", f->etcd_endpoints,
+                  "etcd client URLs for a control-plane join, instead of the etcd static Pods' annotations.")
+      ->delimiter(',')
       ->group("");
 }
 
@@ -97,11 +107,19 @@ ParseResult Parse(const std::vector<std::string>& argv) {
   phase->require_subcommand(1);
   std::vector<std::pair<CLI::App*, std::string>> phase_apps;
   std::vector<std::unique_ptr<config::JoinFlags>> phase_flags;
+  std::map<std::string, CLI::App*> parents;
   for (const auto& p : phases::JoinPhases()) {
-    CLI::App* sub = phase->add_subcommand(std::string(p.name), std::string(p.description));
+    // "control-plane-prepare/certs" is `join phase control-plane-prepare certs`, as in kubeadm.
+    const std::string full(p.name);
+    const auto slash = full.find('/');
+    CLI::App* parent = slash == std::string::npos ? phase : parents[full.substr(0, slash)];
+    const std::string leaf = slash == std::string::npos ? full : full.substr(slash + 1);
+    CLI::App* sub = parent->add_subcommand(leaf, std::string(p.description));
+    if (p.hidden) sub->group("");
+    if (slash == std::string::npos) parents[full] = sub;
     phase_flags.push_back(std::make_unique<config::JoinFlags>());
     AddJoinFlags(sub, phase_flags.back().get());
-    phase_apps.emplace_back(sub, std::string(p.name));
+    phase_apps.emplace_back(sub, full);
   }
 
   CLI::App* config_cmd = app.add_subcommand("config", "Manage configuration for a kubeadm-style join");
@@ -130,6 +148,7 @@ ParseResult Parse(const std::vector<std::string>& argv) {
     cmd.flags = join_flags;
   } else if (phase->parsed()) {
     cmd.kind = CommandKind::kJoinPhase;
+    // The deepest parsed phase wins (a parent is "parsed" when its sub-phase is).
     for (size_t i = 0; i < phase_apps.size(); ++i) {
       if (phase_apps[i].first->parsed()) {
         cmd.phase = phase_apps[i].second;

@@ -1,5 +1,6 @@
 #include "node-helper/config/join_configuration.h"
 
+#include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 
 #include "common/crypto/token.h"
 #include "common/files/atomic_file.h"
+#include "node-helper/config/go_hex.h"
 
 namespace joinguard::node::config {
 namespace {
@@ -398,6 +400,31 @@ bool HasUrlScheme(std::string_view s, std::string* scheme) {
 
 }  // namespace
 
+// ValidateJoinControlPlane (apis/kubeadm/validation/validation.go).
+static void ValidateJoinControlPlane(const JoinControlPlane& cp, std::vector<std::string>* errs) {
+  const std::string ep = "controlPlane.localAPIEndpoint";
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, cp.advertise_address.c_str(), buf) != 1 &&
+      inet_pton(AF_INET6, cp.advertise_address.c_str(), buf) != 1) {
+    errs->push_back(FieldInvalid(ep + ".advertiseAddress", cp.advertise_address, "ip address is not valid"));
+  }
+  if (cp.bind_port < 1 || cp.bind_port > 65535) {
+    errs->push_back(ep + ".bindPort: Invalid value: " + std::to_string(cp.bind_port) + ": port number is not valid");
+  }
+  if (!cp.certificate_key.empty()) {
+    auto key = DecodeHexGo(cp.certificate_key);
+    // The key is a secret: its value is not echoed.
+    if (!key.ok()) {
+      errs->push_back(FieldInvalid("controlPlane.certificateKey", "<redacted>",
+                                   "certificate key decoding error: " + key.status().message()));
+    } else if (key->size() != 32) {
+      errs->push_back(FieldInvalid("controlPlane.certificateKey", "<redacted>",
+                                   "invalid certificate key size " + std::to_string(key->size()) +
+                                       ", the key must be an AES key of size 32"));
+    }
+  }
+}
+
 Status Validate(const JoinConfiguration& cfg) {
   std::vector<std::string> errs;
   const auto& d = cfg.discovery;
@@ -432,6 +459,7 @@ Status Validate(const JoinConfiguration& cfg) {
     }
     if (!d.tls_bootstrap_token.empty()) ValidateToken(d.tls_bootstrap_token, "discovery.tlsBootstrapToken", &errs);
   }
+  if (cfg.control_plane) ValidateJoinControlPlane(*cfg.control_plane, &errs);
   if (errs.empty()) return OkStatus();
   std::string msg;
   if (errs.size() == 1) {

@@ -1,7 +1,12 @@
 #include "node-helper/config/join_flags.h"
 
 #include <algorithm>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <unistd.h>
+
+#include <cstdio>
 
 #include <cctype>
 
@@ -32,7 +37,67 @@ StatusOr<std::optional<Duration>> OptionalDuration(const std::string& text, cons
   return std::optional<Duration>(*d);
 }
 
+// The IPv4 (else IPv6) address of the interface that holds the default route
+// (apimachinery's ChooseHostInterface, as kubeadm's ChooseAPIServerBindAddress).
+std::string DefaultRouteAddress() {
+  std::string iface;
+  if (FILE* f = std::fopen("/proc/net/route", "r")) {
+    char line[512];
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+      char name[64];
+      unsigned long dest = 1;
+      if (std::sscanf(line, "%63s %lx", name, &dest) == 2 && dest == 0) {
+        iface = name;
+        break;
+      }
+    }
+    std::fclose(f);
+  }
+  if (iface.empty()) return "";
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return "";
+  std::string v4, v6;
+  for (ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || iface != a->ifa_name) continue;
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (a->ifa_addr->sa_family == AF_INET && v4.empty()) {
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, buf, sizeof buf);
+      v4 = buf;
+    } else if (a->ifa_addr->sa_family == AF_INET6 && v6.empty()) {
+      auto* in6 = reinterpret_cast<sockaddr_in6*>(a->ifa_addr);
+      if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr)) continue;
+      inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
+      v6 = buf;
+    }
+  }
+  freeifaddrs(list);
+  return v4.empty() ? v6 : v4;
+}
+
 }  // namespace
+
+Status SetControlPlaneDynamicDefaults(JoinConfiguration* cfg) {
+  auto& nr = cfg->node_registration;
+  if (!nr.taints_set) {
+    nr.taints = {{"node-role.kubernetes.io/control-plane", "", "NoSchedule"}};
+    nr.taints_set = true;
+  }
+  auto& address = cfg->control_plane->advertise_address;
+  if (address.empty()) {
+    address = DefaultRouteAddress();
+    if (address.empty()) {
+      return ValidationError(
+          "unable to select an IP from default routes: pass --apiserver-advertise-address "
+          "(controlPlane.localAPIEndpoint.advertiseAddress)");
+    }
+    return OkStatus();
+  }
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, address.c_str(), buf) != 1 && inet_pton(AF_INET6, address.c_str(), buf) != 1) {
+    return ValidationError("couldn't use \"" + address + "\" as \"apiserver-advertise-address\", must be ipv4 or ipv6 address");
+  }
+  return OkStatus();
+}
 
 bool FlagAllowedWithConfig(const std::string& name) {
   static constexpr std::string_view kAllowed[] = {
@@ -41,7 +106,7 @@ bool FlagAllowedWithConfig(const std::string& name) {
       "upload-certs", "print-manifest", "print-join-command", "rootfs", "v", "log-file", "yes",
       // joinguard-node: where and how to act, not what to join
       "root-dir", "kubelet-restart-command", "force", "discovery-timeout", "discovery-retry-interval",
-      "tls-bootstrap-timeout", "https-discovery-ca-file"};
+      "tls-bootstrap-timeout", "https-discovery-ca-file", "etcd-endpoints"};
   for (auto a : kAllowed) {
     if (name == a) return true;
   }
@@ -75,20 +140,10 @@ StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& ho
       return ValidationError("can not mix '--config' with arguments [" + list + "]");
     }
   }
-  if (flags.control_plane || flags.changed.count("certificate-key") > 0) {
-    return ValidationError(
-        "joinguard-node joins worker nodes only; --control-plane is not supported: join control-plane "
-        "nodes with kubeadm join --control-plane");
-  }
 
   JoinConfiguration cfg;
   if (with_config) {
     JG_ASSIGN_OR_RETURN(cfg, LoadJoinConfigurationFile(flags.config_path, &out.warnings));
-    if (cfg.control_plane) {
-      return ValidationError(
-          "joinguard-node joins worker nodes only; the JoinConfiguration has a controlPlane section: join "
-          "control-plane nodes with kubeadm join --control-plane");
-    }
     if (!flags.args.empty()) {
       out.warnings.push_back("the api-server-endpoint argument is ignored because --config is used");
     }
@@ -119,6 +174,23 @@ StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& ho
       b.ca_cert_hashes = flags.ca_cert_hashes;
       b.unsafe_skip_ca_verification = flags.unsafe_skip_ca_verification;
     }
+    if (flags.control_plane) {
+      JoinControlPlane jcp;
+      jcp.advertise_address = flags.apiserver_advertise_address;
+      jcp.bind_port = flags.apiserver_bind_port;
+      jcp.certificate_key = flags.certificate_key;
+      cfg.control_plane = std::move(jcp);
+    } else {
+      // kubeadm drops the controlPlane object and only warns (cmd/join.go newJoinData).
+      for (const char* cp_flag : {"certificate-key", "apiserver-advertise-address", "apiserver-bind-port"}) {
+        if (flags.changed.count(cp_flag) > 0) {
+          out.warnings.push_back(
+              "--control-plane is also required when passing control-plane related flags such as "
+              "[certificate-key, apiserver-advertise-address, apiserver-bind-port]");
+          break;
+        }
+      }
+    }
     cfg.node_registration.cri_socket = flags.cri_socket;
     cfg.skip_phases = flags.skip_phases;
     cfg.patches_directory = flags.patches;
@@ -133,6 +205,7 @@ StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& ho
   JG_ASSIGN_OR_RETURN(cfg.node_registration.name, ResolveNodeName(requested));
   if (flags.dry_run) cfg.dry_run = true;
   SetDefaults(&cfg);
+  if (cfg.control_plane) JG_RETURN_IF_ERROR(SetControlPlaneDynamicDefaults(&cfg));
 
   JG_ASSIGN_OR_RETURN(auto dt, OptionalDuration(flags.discovery_timeout, "discovery-timeout"));
   if (dt) cfg.timeouts.discovery = *dt;
@@ -163,6 +236,9 @@ StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& ho
   out.root_dir = flags.root_dir.empty() ? "/" : flags.root_dir;
   out.kubelet_restart_command = flags.kubelet_restart_command;
   out.https_discovery_ca_file = flags.https_discovery_ca_file;
+  for (const auto& e : flags.etcd_endpoints) {
+    if (!e.empty()) out.etcd_endpoints.push_back(e);
+  }
   out.force = flags.force;
   return out;
 }

@@ -43,6 +43,7 @@ struct JoinFlags {
   std::string discovery_retry_interval;  // Go duration; default 5s (kubeadm's constant)
   std::string tls_bootstrap_timeout;     // Go duration; overrides timeouts.tlsBootstrap
   std::string https_discovery_ca_file;   // extra CA for https discovery (tests, private PKI)
+  std::vector<std::string> etcd_endpoints;  // overrides the etcd Pod annotations (hidden)
   std::set<std::string> changed;
 };
 
@@ -58,9 +59,15 @@ struct JoinSettings {
   std::string root_dir = "/";
   std::string kubelet_restart_command;
   std::string https_discovery_ca_file;
+  std::vector<std::string> etcd_endpoints;  // etcd client URLs; empty = from the etcd static Pods
   bool force = false;
   std::vector<std::string> warnings;
 };
+
+// SetJoinDynamicDefaults for a control-plane join: the control-plane NoSchedule taint when
+// nodeRegistration.taints is absent, and the advertise address (default-route interface when
+// empty; an unparsable one is kubeadm's error).
+Status SetControlPlaneDynamicDefaults(JoinConfiguration* cfg);
 
 // kubeadm's node name rule: the override or the host name, trimmed and lower-cased.
 StatusOr<std::string> ResolveNodeName(const std::string& override_name);

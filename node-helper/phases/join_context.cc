@@ -3,8 +3,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
+#include <cstring>
 
+#include <cerrno>
+#include <algorithm>
+#include <filesystem>
+
+#include "common/files/atomic_file.h"
+#include "common/kube/kubeconfig.h"
 #include "common/kube/rest_config.h"
 
 namespace joinguard::node::phases {
@@ -23,6 +29,8 @@ Paths Paths::ForRoot(const std::string& root_dir, const std::string& ca_cert_pat
   p.kubeadm_flags_env = p.kubelet_dir + "/kubeadm-flags.env";
   p.pki_dir = p.kubelet_dir + "/pki";
   p.pending_key = p.pki_dir + "/kubelet-client.key.tmp";
+  p.manifests_dir = p.kubernetes_dir + "/manifests";
+  p.admin_conf = p.kubernetes_dir + "/admin.conf";
   return p;
 }
 
@@ -30,6 +38,17 @@ void CreatedFiles::Track(const std::string& path) {
   std::lock_guard<std::mutex> l(mu_);
   struct stat st{};
   if (lstat(path.c_str(), &st) == 0) return;
+  // The writer creates missing parent directories: they are this run's too (outermost first,
+  // so the newest-first removal empties them before removing them).
+  std::vector<std::string> missing;
+  for (std::filesystem::path p = std::filesystem::path(path).parent_path(); !p.empty() && p != p.root_path();
+       p = p.parent_path()) {
+    if (lstat(p.c_str(), &st) == 0) break;
+    missing.push_back(p.string());
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (std::find(paths_.begin(), paths_.end(), *it) == paths_.end()) paths_.push_back(*it);
+  }
   if (std::find(paths_.begin(), paths_.end(), path) == paths_.end()) paths_.push_back(path);
 }
 
@@ -50,7 +69,7 @@ std::vector<std::string> CreatedFiles::RemoveAllExcept(const std::string& keep) 
   std::vector<std::string> removed;
   for (auto it = paths_.rbegin(); it != paths_.rend(); ++it) {
     if (*it == keep) continue;
-    if (unlink(it->c_str()) == 0) removed.push_back(*it);
+    if (unlink(it->c_str()) == 0 || (errno == EISDIR && rmdir(it->c_str()) == 0)) removed.push_back(*it);
   }
   std::erase_if(paths_, [&](const std::string& p) { return p != keep; });
   return removed;
@@ -59,6 +78,47 @@ std::vector<std::string> CreatedFiles::RemoveAllExcept(const std::string& keep) 
 std::vector<std::string> CreatedFiles::paths() const {
   std::lock_guard<std::mutex> l(mu_);
   return paths_;
+}
+
+Status CreatedFiles::MakeDirs(const std::string& dir, mode_t mode) {
+  std::vector<std::string> missing;
+  for (std::filesystem::path p(dir); !p.empty() && p != p.root_path(); p = p.parent_path()) {
+    struct stat st{};
+    if (lstat(p.c_str(), &st) == 0) break;
+    missing.push_back(p.string());
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    Track(*it);
+    if (mkdir(it->c_str(), mode) != 0 && errno != EEXIST) {
+      return InternalError("failed to create directory " + *it + ": " + std::strerror(errno));
+    }
+  }
+  return OkStatus();
+}
+
+void CreatedFiles::OnRollback(std::string what, std::function<Status()> undo) {
+  std::lock_guard<std::mutex> l(mu_);
+  undo_.emplace_back(std::move(what), std::move(undo));
+}
+
+void CreatedFiles::DropRollback(const std::string& what) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::erase_if(undo_, [&](const auto& u) { return u.first == what; });
+}
+
+std::vector<std::string> CreatedFiles::RunRollbacks() {
+  std::vector<std::pair<std::string, std::function<Status()>>> undo;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    undo.swap(undo_);
+  }
+  std::vector<std::string> messages;
+  for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+    Status s = it->second();
+    messages.push_back(s.ok() ? "Removed " + it->first + " added by this failed run"
+                              : "Failed to remove " + it->first + ": " + s.message() + "; remove it by hand");
+  }
+  return messages;
 }
 
 JoinContext::JoinContext(config::JoinSettings settings, JoinEnv env)
@@ -88,6 +148,50 @@ StatusOr<std::unique_ptr<kube::Client>> JoinContext::BootstrapClient() {
   rest->timeout = std::chrono::seconds(10);
   rest->user_agent = kube::UserAgentFor("node");
   return env_.new_client(*rest);
+}
+
+StatusOr<const controlplane::ClusterConfiguration*> JoinContext::ClusterConfig() {
+  if (cluster_config_) return &*cluster_config_;
+  std::unique_ptr<kube::Client> client;
+  struct stat st{};
+  if (control_plane() && stat(paths_.admin_conf.c_str(), &st) == 0) {
+    JG_ASSIGN_OR_RETURN(client, AdminClient());
+  } else {
+    JG_ASSIGN_OR_RETURN(client, BootstrapClient());
+  }
+  JG_ASSIGN_OR_RETURN(auto cluster, controlplane::FetchClusterConfiguration(*client));
+  cluster_config_ = std::move(cluster);
+  return &*cluster_config_;
+}
+
+StatusOr<std::unique_ptr<kube::Client>> JoinContext::AdminClient() {
+  auto rest = kube::RestConfigFromKubeconfigFile(paths_.admin_conf);
+  if (!rest.ok()) return rest.status().Annotate("cannot use " + paths_.admin_conf);
+  rest->timeout = std::chrono::seconds(10);
+  rest->user_agent = kube::UserAgentFor("node");
+  return env_.new_client(*rest);
+}
+
+void JoinContext::RestartKubeletNow() {
+  if (!kubelet_needs_restart || dry_run()) return;
+  kubelet_needs_restart = false;
+  const std::string& command = settings_.kubelet_restart_command;
+  if (command.empty()) {
+    out().Line("kubelet-start", "No --kubelet-restart-command given: start the kubelet yourself");
+    return;
+  }
+  out().Line("kubelet-start", "Restarting the kubelet: " + command);
+  auto rc = env_.run_command(command);
+  if (!rc.ok() || *rc != 0) {
+    out().Warning("kubelet-start", "the kubelet restart command \"" + command + "\" failed (" +
+                                       (rc.ok() ? "exit code " + std::to_string(*rc) : rc.status().message()) +
+                                       "); restart the kubelet yourself");
+  }
+}
+
+std::string JoinContext::PkiDir() {
+  auto cluster = ClusterConfig();
+  return paths_.Prefixed(cluster.ok() ? (*cluster)->certificates_dir : "/etc/kubernetes/pki");
 }
 
 }  // namespace joinguard::node::phases

@@ -14,6 +14,7 @@
 #include "common/runtime/clock.h"
 #include "common/status/status.h"
 #include "node-helper/config/join_flags.h"
+#include "node-helper/controlplane/cluster_config.h"
 #include "node-helper/discovery/discovery.h"
 #include "node-helper/phases/printer.h"
 
@@ -32,6 +33,8 @@ struct Paths {
   std::string kubeadm_flags_env;       // /var/lib/kubelet/kubeadm-flags.env
   std::string pki_dir;                 // /var/lib/kubelet/pki
   std::string pending_key;             // /var/lib/kubelet/pki/kubelet-client.key.tmp
+  std::string manifests_dir;           // /etc/kubernetes/manifests
+  std::string admin_conf;              // /etc/kubernetes/admin.conf
   std::string Prefixed(const std::string& absolute) const { return root + absolute; }
 };
 
@@ -49,10 +52,19 @@ class CreatedFiles {
   // so a rerun reuses it.
   std::vector<std::string> RemoveAllExcept(const std::string& keep);
   std::vector<std::string> paths() const;
+  // Creates `dir` and its missing parents with `mode`, tracking each one it creates (removed on
+  // rollback when empty).
+  Status MakeDirs(const std::string& dir, mode_t mode);
+  // Registers an undo step that is not a file (an etcd member this run added). Undo steps run,
+  // newest first, before tracked files are removed; their failures are returned as messages.
+  void OnRollback(std::string what, std::function<Status()> undo);
+  void DropRollback(const std::string& what);
+  std::vector<std::string> RunRollbacks();
 
  private:
   mutable std::mutex mu_;  // a signal-handling thread may roll back while a phase runs
   std::vector<std::string> paths_;
+  std::vector<std::pair<std::string, std::function<Status()>>> undo_;  // guarded by mu_ (moved out to run)
 };
 
 struct JoinEnv {
@@ -82,6 +94,20 @@ class JoinContext {
   // A client authenticated as the TLS-bootstrap identity (bootstrap-kubelet.conf).
   StatusOr<std::unique_ptr<kube::Client>> BootstrapClient();
 
+  // The cluster's ClusterConfiguration (kube-system/kubeadm-config), fetched once with the
+  // bootstrap client (or admin.conf when it exists, as kubeadm does for a control-plane join).
+  StatusOr<const controlplane::ClusterConfiguration*> ClusterConfig();
+  // A client authenticated by /etc/kubernetes/admin.conf (written by control-plane-prepare).
+  StatusOr<std::unique_ptr<kube::Client>> AdminClient();
+  bool control_plane() const { return settings_.cfg.control_plane.has_value(); }
+  // certificatesDir on this host (with --root-dir).
+  std::string PkiDir();
+
+  // Runs --kubelet-restart-command once if kubelet-start asked for it (a failure only warns, as
+  // the node's files are in place). The runner calls it after the last phase; etcd-join calls
+  // it earlier, because the kubelet must run the etcd static Pod before the learner can be promoted.
+  void RestartKubeletNow();
+
   // Set by kubelet-start; the runner restarts the kubelet after the last phase.
   bool kubelet_needs_restart = false;
   bool joined = false;  // tls-bootstrap stored a certificate in this run
@@ -92,6 +118,7 @@ class JoinContext {
   Paths paths_;
   CreatedFiles created_;
   std::optional<discovery::Result> discovered_;
+  std::optional<controlplane::ClusterConfiguration> cluster_config_;
 };
 
 }  // namespace joinguard::node::phases

@@ -11,6 +11,7 @@
 
 #include "common/crypto/pin.h"
 #include "common/crypto/token.h"
+#include "node-helper/phases/control_plane.h"
 
 namespace joinguard::node::phases {
 namespace {
@@ -142,8 +143,10 @@ std::vector<PreflightCheck> JoinPreflightChecks(JoinContext& ctx) {
                       }
                       return std::nullopt;
                     }});
-  for (const std::string& absolute : {std::string("/etc/kubernetes/kubelet.conf"),
-                                      std::string("/etc/kubernetes/bootstrap-kubelet.conf"), cfg.ca_cert_path}) {
+  std::vector<std::string> must_be_absent = {"/etc/kubernetes/kubelet.conf", "/etc/kubernetes/bootstrap-kubelet.conf"};
+  // A control-plane join may download ca.crt, so kubeadm omits that check for it.
+  if (!ctx.control_plane()) must_be_absent.push_back(cfg.ca_cert_path);
+  for (const std::string& absolute : must_be_absent) {
     std::string full = paths.Prefixed(absolute);
     checks.push_back({FileAvailableCheckName(absolute), [full]() { return FileAvailable(full); }});
   }
@@ -194,7 +197,8 @@ Status RunPreflightPhase(JoinContext& ctx) {
       ignored.insert(Lower(FileAvailableCheckName(absolute)));
     }
   }
-  return RunPreflightChecks(JoinPreflightChecks(ctx), ignored, ctx.out());
+  JG_RETURN_IF_ERROR(RunPreflightChecks(JoinPreflightChecks(ctx), ignored, ctx.out()));
+  return RunControlPlanePreflight(ctx);
 }
 
 }  // namespace joinguard::node::phases

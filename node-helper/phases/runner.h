@@ -2,6 +2,7 @@
 // what a failed run created, and the kubelet restart at the end.
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,13 +12,21 @@
 namespace joinguard::node::phases {
 
 struct PhaseSpec {
-  std::string_view name;
+  std::string_view name;  // "preflight", or "control-plane-prepare/certs" for a sub-phase
   std::string_view description;
-  Status (*run)(JoinContext&);
+  Status (*run)(JoinContext&);  // nullptr for a parent ("control-plane-prepare"): runs its children
+  bool hidden = false;          // runs, but is not listed in --help (kubeadm's check-etcd)
 };
 
-// preflight, discovery, kubelet-start, tls-bootstrap.
+// kubeadm's phase tree in order (cmd/kubeadm/app/cmd/join.go), with joinguard's discovery and
+// tls-bootstrap: preflight, discovery, control-plane-prepare/{download-certs, certs, kubeconfig,
+// control-plane}, check-etcd, kubelet-start, tls-bootstrap, etcd-join,
+// control-plane-join/mark-control-plane, wait-control-plane.
 const std::vector<PhaseSpec>& JoinPhases();
+
+// kubeadm's workflow check (phases/workflow/runner.go): every --skip-phases entry must name a
+// phase or sub-phase. kInvalidArgument "invalid phase name: <name>".
+Status ValidateSkipPhases(const std::set<std::string>& skip);
 
 // kubeadm's help table: "The \"<use>\" command executes the following phases:\n```\n...```".
 std::string PhasesHelp(std::string_view command_use);
@@ -27,7 +36,7 @@ struct PhaseFailure {
   Status status;
 };
 
-// Runs every phase (or only `only`, when non-empty) in order. On failure, files this run created
+// Runs every phase (or only `only` and its sub-phases, when non-empty) in order. On failure, files this run created
 // are removed and the failing phase is reported. Returns nullopt on success.
 std::optional<PhaseFailure> RunJoin(JoinContext& ctx, std::string_view only = {});
 

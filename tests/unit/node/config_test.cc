@@ -346,11 +346,104 @@ TEST(ResolveJoinTest, IgnoreAllMustStandAlone) {
   EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("don't specify individual checks if 'all' is used")));
 }
 
-TEST(ResolveJoinTest, ControlPlaneIsRefused) {
+TEST(ResolveJoinTest, ControlPlaneFlagsBuildTheControlPlaneSection) {
+  auto f = Flags({"10.0.0.1:6443"}, {"token", "control-plane", "apiserver-advertise-address", "certificate-key"});
+  f.token = kToken;
+  f.unsafe_skip_ca_verification = true;
+  f.control_plane = true;
+  f.apiserver_advertise_address = "10.0.0.7";
+  f.certificate_key = std::string(64, 'a');
+  auto s = ResolveJoin(f, "h");
+  ASSERT_OK(s);
+  ASSERT_TRUE(s->cfg.control_plane.has_value());
+  EXPECT_EQ(s->cfg.control_plane->advertise_address, "10.0.0.7");
+  EXPECT_EQ(s->cfg.control_plane->bind_port, 6443);
+  // SetJoinDynamicDefaults: absent taints become the control-plane NoSchedule taint.
+  ASSERT_EQ(s->cfg.node_registration.taints.size(), 1u);
+  EXPECT_EQ(s->cfg.node_registration.taints[0].key, "node-role.kubernetes.io/control-plane");
+  EXPECT_EQ(s->cfg.node_registration.taints[0].effect, "NoSchedule");
+}
+
+TEST(ResolveJoinTest, ControlPlaneFlagsWithoutControlPlaneOnlyWarn) {
+  auto f = Flags({"10.0.0.1:6443"}, {"token", "certificate-key"});
+  f.token = kToken;
+  f.unsafe_skip_ca_verification = true;
+  f.certificate_key = std::string(64, 'a');
+  auto s = ResolveJoin(f, "h");
+  ASSERT_OK(s);
+  EXPECT_FALSE(s->cfg.control_plane.has_value());
+  EXPECT_THAT(s->warnings, ::testing::Contains(HasSubstr("--control-plane is also required when passing control-plane "
+                                                         "related flags such as [certificate-key, "
+                                                         "apiserver-advertise-address, apiserver-bind-port]")));
+}
+
+struct ControlPlaneCase {
+  std::string name, address, key;
+  int port;
+  std::string error;  // "" = valid
+};
+
+class ControlPlaneValidationTest : public ::testing::TestWithParam<ControlPlaneCase> {};
+
+TEST_P(ControlPlaneValidationTest, MatchesKubeadm) {
+  const auto& c = GetParam();
   auto f = Flags({"10.0.0.1:6443"}, {"token", "control-plane"});
   f.token = kToken;
+  f.unsafe_skip_ca_verification = true;
   f.control_plane = true;
-  EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("worker nodes only")));
+  f.apiserver_advertise_address = c.address;
+  f.apiserver_bind_port = c.port;
+  f.certificate_key = c.key;
+  auto s = ResolveJoin(f, "h");
+  if (c.error.empty()) {
+    EXPECT_OK(s);
+  } else {
+    EXPECT_THAT(s, StatusIs(StatusCode::kInvalidArgument, HasSubstr(c.error)));
+    if (!c.key.empty()) EXPECT_THAT(s.status().message(), Not(HasSubstr(c.key))) << "the key is a secret";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ControlPlaneValidationTest,
+    ::testing::Values(
+        ControlPlaneCase{"Valid", "10.0.0.7", std::string(64, 'f'), 6443, ""},
+        ControlPlaneCase{"NoKey", "10.0.0.7", "", 6443, ""},
+        ControlPlaneCase{"BadAddress", "not-an-ip", "", 6443,
+                         "couldn't use \"not-an-ip\" as \"apiserver-advertise-address\", must be ipv4 or ipv6 address"},
+        ControlPlaneCase{"PortZero", "10.0.0.7", "", 0, "controlPlane.localAPIEndpoint.bindPort: Invalid value: 0: port number is not valid"},
+        ControlPlaneCase{"PortTooBig", "10.0.0.7", "", 70000, "port number is not valid"},
+        ControlPlaneCase{"KeyNotHex", "10.0.0.7", std::string(63, 'a') + "m", 6443,
+                         "certificate key decoding error: encoding/hex: invalid byte: U+006D 'm'"},
+        ControlPlaneCase{"KeyOddLength", "10.0.0.7", std::string(63, 'a'), 6443,
+                         "certificate key decoding error: encoding/hex: odd length hex string"},
+        ControlPlaneCase{"KeyTooShort", "10.0.0.7", std::string(32, 'a'), 6443,
+                         "invalid certificate key size 16, the key must be an AES key of size 32"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(ResolveJoinTest, ControlPlaneSectionOfAConfigFile) {
+  std::string dir = joinguard::testing::MakeTempDir("cp-config-");
+  std::ofstream(dir + "/join.yaml") << "apiVersion: kubeadm.k8s.io/v1beta3\n"
+                                       "kind: JoinConfiguration\n"
+                                       "discovery:\n"
+                                       "  bootstrapToken:\n"
+                                       "    token: abcdef.0123456789abcdef\n"
+                                       "    apiServerEndpoint: 10.0.0.1:6443\n"
+                                       "    unsafeSkipCAVerification: true\n"
+                                       "nodeRegistration:\n"
+                                       "  taints: []\n"
+                                       "controlPlane:\n"
+                                       "  localAPIEndpoint:\n"
+                                       "    advertiseAddress: 10.0.0.9\n"
+                                       "    bindPort: 7443\n";
+  auto f = Flags({}, {"config"});
+  f.config_path = dir + "/join.yaml";
+  auto s = ResolveJoin(f, "h");
+  joinguard::testing::RemoveTree(dir);
+  ASSERT_OK(s);
+  ASSERT_TRUE(s->cfg.control_plane.has_value());
+  EXPECT_EQ(s->cfg.control_plane->advertise_address, "10.0.0.9");
+  EXPECT_EQ(s->cfg.control_plane->bind_port, 7443);
+  EXPECT_TRUE(s->cfg.node_registration.taints.empty()) << "taints: [] keeps none";
 }
 
 TEST(ResolveJoinTest, TimeoutFlagsOverrideAndClampInterval) {

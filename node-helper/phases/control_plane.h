@@ -1,0 +1,27 @@
+// The control-plane phases of `join --control-plane`, in kubeadm's order and names
+// (cmd/kubeadm/app/cmd/phases/join/{preflight,controlplaneprepare,checketcd,controlplanejoin,
+// waitcontrolplane}.go). Each returns OK without doing anything on a worker join.
+#pragma once
+
+#include "node-helper/phases/join_context.h"
+
+namespace joinguard::node::phases {
+
+// The control-plane part of preflight: kubeadm-config read, the controlPlaneEndpoint and
+// shared-certificate requirement (kubeadm's "One or more conditions ..." text), then the init
+// checks for a secondary control plane (ports, manifests, etcd data dir).
+Status RunControlPlanePreflight(JoinContext& ctx);
+
+Status RunDownloadCertsPhase(JoinContext& ctx);
+Status RunCertsPhase(JoinContext& ctx);
+Status RunKubeconfigPhase(JoinContext& ctx);
+Status RunControlPlaneManifestsPhase(JoinContext& ctx);
+Status RunCheckEtcdPhase(JoinContext& ctx);
+Status RunEtcdJoinPhase(JoinContext& ctx);
+Status RunMarkControlPlanePhase(JoinContext& ctx);
+Status RunWaitControlPlanePhase(JoinContext& ctx);
+
+// "One or more conditions for hosting a new control plane instance is not satisfied. ..."
+std::string ControlPlaneConditionsMessage(const std::string& error);
+
+}  // namespace joinguard::node::phases
