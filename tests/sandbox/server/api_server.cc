@@ -23,6 +23,10 @@ void WriteWatchError(ResponseWriter& w, const Status& s);
 
 namespace {
 
+// Client-certificate users cached per certificate: entries and lifetime.
+constexpr size_t kMaxCachedCertUsers = 4096;
+constexpr std::chrono::seconds kCertUserCacheTtl{60};
+
 // ---- Errors in apimachinery's shapes (reference/k8s-api.md §3.1) ----
 
 Status ApiErr(StatusCode code, std::string reason, int http, std::string message) {
@@ -303,17 +307,31 @@ void ApiServer::AddServiceAccountToken(const std::string& ns, const std::string&
   tokens_[token] = logic::ServiceAccountUser(ns, name);
 }
 
-logic::RbacObjects ApiServer::Rbac() const {
-  logic::RbacObjects r;
-  r.roles = store_.List("rbac.authorization.k8s.io/v1/roles", "").items;
-  r.cluster_roles = store_.List("rbac.authorization.k8s.io/v1/clusterroles", "").items;
-  r.role_bindings = store_.List("rbac.authorization.k8s.io/v1/rolebindings", "").items;
-  r.cluster_role_bindings = store_.List("rbac.authorization.k8s.io/v1/clusterrolebindings", "").items;
+std::shared_ptr<const logic::RbacObjects> ApiServer::Rbac() const {
+  static const std::vector<std::string> kRbacGvrs = {
+      "rbac.authorization.k8s.io/v1/roles", "rbac.authorization.k8s.io/v1/clusterroles",
+      "rbac.authorization.k8s.io/v1/rolebindings",
+      "rbac.authorization.k8s.io/v1/clusterrolebindings"};
+  // Counts are read before the lists: a change in between only makes the next call re-read.
+  std::vector<int64_t> counts;
+  for (const auto& gvr : kRbacGvrs) counts.push_back(store_.ChangeCount(gvr));
+  {
+    std::lock_guard<std::mutex> lock(rbac_mu_);
+    if (rbac_cache_ && counts == rbac_counts_) return rbac_cache_;
+  }
+  auto r = std::make_shared<logic::RbacObjects>();
+  r->roles = store_.List(kRbacGvrs[0], "").items;
+  r->cluster_roles = store_.List(kRbacGvrs[1], "").items;
+  r->role_bindings = store_.List(kRbacGvrs[2], "").items;
+  r->cluster_role_bindings = store_.List(kRbacGvrs[3], "").items;
+  std::lock_guard<std::mutex> lock(rbac_mu_);
+  rbac_cache_ = r;
+  rbac_counts_ = counts;
   return r;
 }
 
 logic::AuthzDecision ApiServer::Authorize(const logic::RequestAttributes& attrs) const {
-  return logic::Authorize(attrs, Rbac());
+  return logic::Authorize(attrs, *Rbac());
 }
 
 ApiServer::Target ApiServer::ResolvePath(const std::string& path) const {
@@ -359,6 +377,12 @@ bool ApiServer::ApplyFaults(const HttpRequest& req, ResponseWriter& w) {
 
 StatusOr<UserInfo> ApiServer::Authenticate(const HttpRequest& req) const {
   if (!req.peer_cert_der.empty()) {
+    const auto now = clock_.Now();
+    {
+      std::lock_guard<std::mutex> lock(authn_mu_);
+      auto it = cert_users_.find(req.peer_cert_der);
+      if (it != cert_users_.end() && now < it->second.valid_until) return it->second.user;
+    }
     auto cert = crypto::Certificate::FromDer(req.peer_cert_der);
     if (!cert.ok()) return Unauthorized();
     if (!crypto::VerifyCertificate(*cert, {*config_.ca_cert}, {}, clock_.Now()).ok()) {
@@ -373,6 +397,12 @@ StatusOr<UserInfo> ApiServer::Authenticate(const HttpRequest& req) const {
     UserInfo user = logic::UserFromClientCert(cert->CommonName(), cert->Organizations());
     user.extra["authentication.kubernetes.io/credential-id"] = {
         "X509SHA256=" + crypto::HexEncode(crypto::Sha256(req.peer_cert_der))};
+    // Verified certificates are remembered (bounded, and never past their NotAfter) so a
+    // keep-alive client does not pay a chain verification per request.
+    std::lock_guard<std::mutex> lock(authn_mu_);
+    if (cert_users_.size() >= kMaxCachedCertUsers) cert_users_.clear();
+    cert_users_[req.peer_cert_der] =
+        CachedCertUser{user, std::min(now + kCertUserCacheTtl, cert->NotAfter())};
     return user;
   }
   std::string auth = req.Header("authorization");
@@ -410,11 +440,11 @@ StatusOr<UserInfo> ApiServer::Impersonate(const HttpRequest& req, UserInfo user)
     }
     return user;
   }
-  logic::RbacObjects rbac = Rbac();
+  auto rbac = Rbac();
   auto check = [&](logic::RequestAttributes attrs) -> Status {
     attrs.user = user;
     attrs.verb = "impersonate";
-    if (!logic::Authorize(attrs, rbac).allowed) return Forbidden(logic::ForbiddenMessage(attrs));
+    if (!logic::Authorize(attrs, *rbac).allowed) return Forbidden(logic::ForbiddenMessage(attrs));
     return OkStatus();
   };
   UserInfo out;
@@ -907,9 +937,9 @@ StatusOr<json> ApiServer::Update(const ResourceType& type, const std::string& ns
       return BadRequest("the namespace of the provided object does not match the namespace sent on the request");
     }
   }
-  logic::RbacObjects rbac = type.resource == "certificatesigningrequests" ? Rbac() : logic::RbacObjects{};
+  auto rbac = Rbac();
   auto result = store_.Update(type.Gvr(), ns, name, [&](const json& old) {
-    return ComputeUpdate(type, subresource, old, obj, user, rbac, false);
+    return ComputeUpdate(type, subresource, old, obj, user, *rbac, false);
   });
   if (!result.ok() && result.status().code() == StatusCode::kNotFound &&
       result.status().http_status() == 0) {
@@ -946,7 +976,7 @@ StatusOr<json> ApiServer::Patch(const ResourceType& type, const std::string& ns,
                   "application/json-patch+json, application/merge-patch+json, "
                   "application/apply-patch+yaml, application/strategic-merge-patch+json");
   }
-  logic::RbacObjects rbac = type.resource == "certificatesigningrequests" ? Rbac() : logic::RbacObjects{};
+  auto rbac = Rbac();
   auto result = store_.Update(type.Gvr(), ns, name, [&](const json& old) -> StatusOr<json> {
     json patched;
     if (media == "application/merge-patch+json") {
@@ -974,7 +1004,7 @@ StatusOr<json> ApiServer::Patch(const ResourceType& type, const std::string& ns,
         patched["metadata"].is_object()) {
       patched["metadata"]["resourceVersion"] = old["metadata"].value("resourceVersion", "");
     }
-    return ComputeUpdate(type, subresource, old, std::move(patched), user, rbac, true);
+    return ComputeUpdate(type, subresource, old, std::move(patched), user, *rbac, true);
   });
   if (!result.ok() && result.status().code() == StatusCode::kNotFound &&
       result.status().http_status() == 0) {

@@ -65,7 +65,8 @@ class ApiServer {
   StatusOr<nlohmann::json> Get(const ResourceType& type, const std::string& ns,
                                const std::string& name);
 
-  logic::RbacObjects Rbac() const;
+  // The RBAC objects, re-read only when one of the four RBAC collections changed.
+  std::shared_ptr<const logic::RbacObjects> Rbac() const;
   logic::AuthzDecision Authorize(const logic::RequestAttributes& attrs) const;
 
   // Resolves an API path to (type, ns, name, subresource); nullptr type when unknown.
@@ -113,6 +114,15 @@ class ApiServer {
   Store& store_;
   const runtime::Clock& clock_;
 
+  struct CachedCertUser {
+    logic::UserInfo user;
+    std::chrono::system_clock::time_point valid_until;
+  };
+  mutable std::mutex rbac_mu_;  // guards rbac_cache_ and rbac_counts_
+  mutable std::shared_ptr<const logic::RbacObjects> rbac_cache_;
+  mutable std::vector<int64_t> rbac_counts_;
+  mutable std::mutex authn_mu_;  // guards cert_users_
+  mutable std::map<std::string, CachedCertUser> cert_users_;  // client cert DER → user
   mutable std::mutex mu_;  // guards tokens_ and rng_
   std::map<std::string, logic::UserInfo> tokens_;
   std::mt19937_64 rng_{std::random_device{}()};

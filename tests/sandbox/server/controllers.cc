@@ -1,5 +1,7 @@
 #include "tests/sandbox/server/controllers.h"
 
+#include <set>
+
 #include "tests/sandbox/logic/bootstrap_signer.h"
 #include "tests/sandbox/logic/csr.h"
 #include "tests/sandbox/logic/csrapproving.h"
@@ -42,21 +44,21 @@ Controllers::Controllers(Store& store, ApiServer& api, const runtime::Clock& clo
                          logic::CaMaterial ca, const runtime::Logger* logger)
     : store_(store), api_(api), clock_(clock), ca_(std::move(ca)), logger_(logger) {
   Run("csrsigning", [](const StoreEvent& e) { return e.gvr == kCsrGvr; },
-      [this] { return SyncSigner(); });
+      [this](Changed changed) { return SyncSigner(changed); });
   Run("bootstrapsigner",
       [](const StoreEvent& e) {
         return (e.gvr == kSecretsGvr && e.ns == "kube-system") ||
                (e.gvr == kConfigMapsGvr && e.ns == "kube-public" && e.name == "cluster-info");
       },
-      [this] { return SyncBootstrapSigner(); });
+      [this](Changed) { return SyncBootstrapSigner(); });
   Run("tokencleaner",
       [](const StoreEvent& e) { return e.gvr == kSecretsGvr && e.ns == "kube-system"; },
-      [this] { return SyncTokenCleaner(); });
+      [this](Changed) { return SyncTokenCleaner(); });
   Run("csrapproving",
       [](const StoreEvent& e) {
         return e.gvr == kCsrGvr || e.gvr.rfind("rbac.authorization.k8s.io/", 0) == 0;
       },
-      [this] { return SyncApprover(); });
+      [this](Changed changed) { return SyncApprover(changed); });
 }
 
 Controllers::~Controllers() { Stop(); }
@@ -79,20 +81,35 @@ void Controllers::Run(const char* name, Subscription::Filter filter, SyncFn sync
   subs_.push_back(*sub);
   threads_.emplace_back([this, sub = *sub, sync, name] {
     (void)name;
+    std::vector<StoreEvent> events;
+    bool full = true;  // the first sync sees everything
     while (!stopping_) {
-      auto requeue = sync();
+      auto requeue = sync(full ? nullptr : &events);
       auto deadline = requeue.value_or(std::chrono::steady_clock::now() + std::chrono::hours(24));
+      events.clear();
       StoreEvent e;
       auto r = sub->Next(&e, deadline);
       if (r == Subscription::Result::kClosed) break;
-      while (sub->TryNext(&e)) {
-      }  // level-based: one sync covers every queued change
+      full = r != Subscription::Result::kEvent;  // timer wake-up: resync everything
+      if (!full) events.push_back(std::move(e));
+      while (sub->TryNext(&e)) events.push_back(std::move(e));  // one sync per batch
     }
   });
 }
 
-std::optional<SteadyTime> Controllers::SyncSigner() {
-  for (const auto& csr : store_.List(kCsrGvr, "").items) {
+std::vector<json> Controllers::CsrsToSync(Changed changed) const {
+  if (!changed) return store_.List(kCsrGvr, "").items;
+  std::vector<json> out;
+  std::set<std::string> seen;
+  for (const auto& e : *changed) {
+    if (e.gvr != kCsrGvr || e.type == "DELETED" || !seen.insert(e.name).second) continue;
+    if (auto cur = store_.Get(kCsrGvr, "", e.name)) out.push_back(std::move(*cur));
+  }
+  return out;
+}
+
+std::optional<SteadyTime> Controllers::SyncSigner(Changed changed) {
+  for (const auto& csr : CsrsToSync(changed)) {
     auto signed_csr = logic::SignCsr(csr, ca_, clock_.Now());
     if (!signed_csr) continue;
     // Through the /status strategy, as the real signer's UpdateStatus call (timestamps, rules).
@@ -142,14 +159,23 @@ std::optional<SteadyTime> Controllers::SyncTokenCleaner() {
          std::chrono::milliseconds(50);
 }
 
-std::optional<SteadyTime> Controllers::SyncApprover() {
+std::optional<SteadyTime> Controllers::SyncApprover(Changed changed) {
   // Upstream's csrapproving runs always; the kubeadm binding is what grants the SAR. The sandbox
   // runs it only while that binding exists, so removing it visibly stops auto-approval.
   if (!store_.Get("rbac.authorization.k8s.io/v1/clusterrolebindings", "",
                   "kubeadm:node-autoapprove-bootstrap")) {
     return std::nullopt;
   }
-  logic::RbacObjects rbac = api_.Rbac();
+  // An RBAC change can make any pending CSR approvable: look at all of them then.
+  if (changed) {
+    for (const auto& e : *changed) {
+      if (e.gvr != kCsrGvr) {
+        changed = nullptr;
+        break;
+      }
+    }
+  }
+  auto rbac = api_.Rbac();
   auto allowed = [&](const logic::UserInfo& user, const std::string& subresource) {
     logic::RequestAttributes a;
     a.user = user;
@@ -157,9 +183,9 @@ std::optional<SteadyTime> Controllers::SyncApprover() {
     a.api_group = "certificates.k8s.io";
     a.resource = "certificatesigningrequests";
     a.subresource = subresource;
-    return logic::Authorize(a, rbac).allowed;
+    return logic::Authorize(a, *rbac).allowed;
   };
-  for (const auto& csr : store_.List(kCsrGvr, "").items) {
+  for (const auto& csr : CsrsToSync(changed)) {
     if (logic::CsrHasCondition(csr, "Approved") || logic::CsrHasCondition(csr, "Denied")) continue;
     auto approved = logic::AutoApprove(csr, allowed);
     if (!approved) continue;

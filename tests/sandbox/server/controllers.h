@@ -26,12 +26,18 @@ class Controllers {
   void Stop();
 
  private:
-  using SyncFn = std::function<std::optional<std::chrono::steady_clock::time_point>()>;
+  // `changed` = the events since the last sync, or nullptr for a full resync (the first sync and
+  // after a wake-up without events). Event-driven syncs keep a CSR create O(1) for the
+  // controllers instead of a scan of every CSR.
+  using Changed = const std::vector<StoreEvent>*;
+  using SyncFn = std::function<std::optional<std::chrono::steady_clock::time_point>(Changed)>;
   void Run(const char* name, Subscription::Filter filter, SyncFn sync);
-  std::optional<std::chrono::steady_clock::time_point> SyncSigner();
+  // The CSRs to look at: every stored one (full resync) or the changed, still existing ones.
+  std::vector<nlohmann::json> CsrsToSync(Changed changed) const;
+  std::optional<std::chrono::steady_clock::time_point> SyncSigner(Changed changed);
   std::optional<std::chrono::steady_clock::time_point> SyncBootstrapSigner();
   std::optional<std::chrono::steady_clock::time_point> SyncTokenCleaner();
-  std::optional<std::chrono::steady_clock::time_point> SyncApprover();
+  std::optional<std::chrono::steady_clock::time_point> SyncApprover(Changed changed);
   void Log(const std::string& message, const std::string& name) const;
 
   Store& store_;

@@ -1,5 +1,6 @@
 #include "tests/sandbox/sandbox.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -65,6 +66,9 @@ std::string ClusterConfigurationYaml(const std::string& minor) {
          "scheduler: {}\n";
 }
 
+constexpr std::chrono::milliseconds kMinFlushInterval{100};
+constexpr int kFlushDutyDivisor = 10;
+
 // Debounced atomic snapshots of the store into <state_dir>/state.json (0600: it holds Secrets).
 class Persister {
  public:
@@ -107,12 +111,19 @@ class Persister {
     while (!stopping_) {
       cv_.wait(lock, [&] { return dirty_ || stopping_; });
       if (stopping_) break;
-      // Debounce: gather a burst of writes into one snapshot.
-      cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_; });
+      // Debounce: gather a burst of writes into one snapshot. A snapshot is the whole store, so
+      // with a big store the pause grows with the time one flush takes: persistence stays under
+      // about 1/kFlushDutyDivisor of a core however many objects there are.
+      cv_.wait_for(lock, std::max(kMinFlushInterval, last_flush_ * kFlushDutyDivisor),
+                   [&] { return stopping_; });
       if (stopping_) break;
       lock.unlock();
+      const auto start = std::chrono::steady_clock::now();
       Flush().IgnoreError();
+      const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - start);
       lock.lock();
+      last_flush_ = took;
     }
   }
 
@@ -123,6 +134,7 @@ class Persister {
   std::condition_variable cv_;
   bool dirty_ = false;
   bool stopping_ = false;
+  std::chrono::milliseconds last_flush_{0};  // guarded by mu_
   std::thread thread_;
 };
 

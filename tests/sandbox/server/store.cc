@@ -77,6 +77,12 @@ int64_t Store::rv() const {
   return rv_;
 }
 
+int64_t Store::ChangeCount(const std::string& gvr) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = change_counts_.find(gvr);
+  return it == change_counts_.end() ? 0 : it->second;
+}
+
 std::optional<json> Store::Get(const std::string& gvr, const std::string& ns,
                                const std::string& name) const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -123,11 +129,17 @@ StatusOr<json> Store::Update(const std::string& gvr, const std::string& ns,
   auto it = g->second.find({ns, name});
   if (it == g->second.end()) return NotFoundError(name);
   JG_ASSIGN_OR_RETURN(json updated, fn(it->second));
-  // Identical content (ignoring resourceVersion) is not written.
-  json a = it->second, b = updated;
-  a["metadata"].erase("resourceVersion");
-  b["metadata"].erase("resourceVersion");
-  if (a == b) return it->second;
+  // Identical content (ignoring resourceVersion) is not written. Compared in place with the
+  // stored resourceVersion copied over (no copies of the objects).
+  if (updated.is_object() && updated.contains("metadata") && updated["metadata"].is_object()) {
+    const json& stored_meta = it->second["metadata"];
+    if (stored_meta.contains("resourceVersion")) {
+      updated["metadata"]["resourceVersion"] = stored_meta["resourceVersion"];
+    } else {
+      updated["metadata"].erase("resourceVersion");
+    }
+    if (updated == it->second) return it->second;
+  }
   json old = it->second;
   int64_t rv = NextRvLocked();
   SetResourceVersion(updated, rv);
@@ -156,6 +168,7 @@ StatusOr<json> Store::Delete(const std::string& gvr, const std::string& ns,
 
 void Store::AppendLocked(StoreEvent e) {
   e.at = clock_.MonotonicNow();
+  ++change_counts_[e.gvr];
   for (const auto& s : subs_) s->Push(e);
   log_.push_back(std::move(e));
   PruneLocked();
@@ -242,6 +255,7 @@ Status Store::Restore(const json& snapshot) {
                          "; delete the state directory to start fresh");
   }
   log_.clear();
+  for (const auto& [gvr, bucket] : objects_) ++change_counts_[gvr];
   pruned_through_ = rv_;  // history before a restart is gone: older watches get 410
   return OkStatus();
 }

@@ -64,6 +64,9 @@ class Store {
   ~Store();
 
   int64_t rv() const;
+  // Number of changes ever made to `gvr` (0 when none): lets callers cache derived views of a
+  // few collections (RBAC) while other collections churn.
+  int64_t ChangeCount(const std::string& gvr) const;
   std::optional<nlohmann::json> Get(const std::string& gvr, const std::string& ns,
                                     const std::string& name) const;
   struct ListResult {
@@ -121,6 +124,7 @@ class Store {
   std::deque<StoreEvent> log_;
   int64_t pruned_through_ = 0;  // newest RV no longer in log_
   std::vector<std::shared_ptr<Subscription>> subs_;
+  std::map<std::string, int64_t> change_counts_;  // gvr → changes
   std::function<void()> on_change_;
 };
 

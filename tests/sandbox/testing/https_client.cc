@@ -205,4 +205,64 @@ StatusOr<std::unique_ptr<WatchStream>> HttpsClient::Watch(const std::string& tar
   return ws;
 }
 
+struct KeepAliveClient::Conn {
+  std::unique_ptr<Connection> c;
+  boost::beast::flat_buffer buffer;
+};
+
+KeepAliveClient::KeepAliveClient(std::string url, ClientOptions options)
+    : options_(std::move(options)) {
+  std::string rest = url.substr(url.find("://") + 3);
+  auto colon = rest.rfind(':');
+  host_ = rest.substr(0, colon);
+  port_ = rest.substr(colon + 1);
+  while (!port_.empty() && port_.back() == '/') port_.pop_back();
+}
+
+KeepAliveClient::~KeepAliveClient() = default;
+
+StatusOr<Response> KeepAliveClient::Request(const std::string& method, const std::string& target,
+                                            const std::string& body,
+                                            const std::string& content_type) {
+  const bool reused = conn_ != nullptr;
+  auto r = Once(method, target, body, content_type);
+  if (!r.ok() && reused) {
+    conn_.reset();  // the server closed an idle connection: one fresh attempt
+    r = Once(method, target, body, content_type);
+  }
+  return r;
+}
+
+StatusOr<Response> KeepAliveClient::Once(const std::string& method, const std::string& target,
+                                         const std::string& body,
+                                         const std::string& content_type) {
+  if (!conn_) {
+    JG_ASSIGN_OR_RETURN(auto c, Connect(host_, port_, options_));
+    conn_ = std::make_unique<Conn>();
+    conn_->c = std::move(c);
+  }
+  try {
+    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+    SetCommon(req, host_, port_, options_);
+    req.keep_alive(true);
+    if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+      req.set(http::field::content_type, content_type);
+      req.body() = body;
+      req.prepare_payload();
+    }
+    http::write(*conn_->c->stream, req);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(256u << 20);
+    http::read(*conn_->c->stream, conn_->buffer, parser);
+    Response r;
+    r.status = static_cast<int>(parser.get().result_int());
+    r.body = parser.get().body();
+    if (!parser.get().keep_alive()) conn_.reset();
+    return r;
+  } catch (const std::exception& e) {
+    conn_.reset();
+    return UnavailableError(std::string("https client: ") + method + " " + target + ": " + e.what());
+  }
+}
+
 }  // namespace joinguard::sandbox::testing

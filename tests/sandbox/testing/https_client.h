@@ -85,4 +85,23 @@ class HttpsClient {
   ClientOptions options_;
 };
 
+// One persistent HTTP/1.1 connection (keep-alive) for many requests, reconnecting once when the
+// server has closed it. Not thread-safe: one per thread. Used by the sandbox benchmark.
+class KeepAliveClient {
+ public:
+  KeepAliveClient(std::string url, ClientOptions options);
+  ~KeepAliveClient();
+  StatusOr<Response> Request(const std::string& method, const std::string& target,
+                             const std::string& body = "",
+                             const std::string& content_type = "application/json");
+
+ private:
+  struct Conn;
+  StatusOr<Response> Once(const std::string& method, const std::string& target,
+                          const std::string& body, const std::string& content_type);
+  std::string host_, port_;
+  ClientOptions options_;
+  std::unique_ptr<Conn> conn_;
+};
+
 }  // namespace joinguard::sandbox::testing
