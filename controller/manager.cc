@@ -217,6 +217,7 @@ StatusOr<std::unique_ptr<Manager>> Manager::Create(kube::Client& client, Manager
     po.path = o.policy_file;
     po.poll_interval = o.policy_poll_interval;
     po.allow_insecure = o.allow_insecure_policy;
+    po.allow_insecure = o.allow_insecure_policy;
     // A new policy may decide CSRs that were left pending: look at every CSR again.
     po.on_change = [self](const policy::Policy&) { self->EnqueueAll(); };
     JG_ASSIGN_OR_RETURN(m.file_policy, PolicyFileProvider::Create(po, m.metrics, logger));

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/runtime/stop.h"
+#include "controller/policy/insecure.h"
 
 namespace joinguard::controller {
 namespace {
@@ -14,6 +15,18 @@ StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Parses and, unless allowed, refuses a policy that would approve insecurely.
+StatusOr<policy::Policy> ParseAndVet(const std::string& content, const PolicyFileOptions& options,
+                                     const runtime::Logger& logger) {
+  JG_ASSIGN_OR_RETURN(policy::Policy p, policy::ParsePolicyYaml(content));
+  JG_RETURN_IF_ERROR(policy::CheckPolicyIsSecure(p, options.allow_insecure));
+  if (auto insecure = policy::FindInsecureSettings(p); !insecure.empty()) {
+    logger.Warning("running with an insecure policy (--allow-insecure-policy)",
+                   {{"file", options.path}, {"settings", policy::DescribeInsecureSettings(insecure)}});
+  }
+  return p;
 }
 
 }  // namespace
@@ -32,7 +45,7 @@ StatusOr<std::unique_ptr<PolicyFileProvider>> PolicyFileProvider::Create(PolicyF
                                                                         const runtime::Logger& logger) {
   std::unique_ptr<PolicyFileProvider> p(new PolicyFileProvider(std::move(options), metrics, logger));
   JG_ASSIGN_OR_RETURN(std::string content, ReadWholeFile(p->options_.path));
-  StatusOr<policy::Policy> parsed = policy::ParsePolicyYaml(content);
+  StatusOr<policy::Policy> parsed = ParseAndVet(content, p->options_, logger);
   if (!parsed.ok()) {
     metrics.RecordPolicyReload(false);
     return parsed.status().Annotate("policy file \"" + p->options_.path + "\"");
@@ -75,7 +88,7 @@ Status PolicyFileProvider::ReloadIfChanged() {
     if (*content == last_content_) return OkStatus();
     last_content_ = *content;
   }
-  StatusOr<policy::Policy> parsed = policy::ParsePolicyYaml(*content);
+  StatusOr<policy::Policy> parsed = ParseAndVet(*content, options_, logger_);
   if (!parsed.ok()) {
     metrics_.RecordPolicyReload(false);
     std::shared_ptr<const policy::Policy> kept = Current();

@@ -39,6 +39,9 @@ struct PolicyFileOptions {
   std::chrono::milliseconds poll_interval{std::chrono::seconds(2)};
   // Called (on the watcher thread) after a new policy was accepted, e.g. to requeue CSRs.
   std::function<void(const policy::Policy&)> on_change;
+  // --allow-insecure-policy: accept a policy with insecure settings (policy/insecure.h), with a
+  // warning. Without it such a policy is refused at startup and on reload.
+  bool allow_insecure = false;
 };
 
 class PolicyFileProvider final : public PolicyProvider {

@@ -1,4 +1,5 @@
-// AES-256-GCM in kubeadm-certs layout: nonce(12) || ciphertext || tag(16), no AAD (reference §7.1).
+// AES-256-GCM in kubeadm-certs layout: nonce(12) || ciphertext || tag(16), no AAD
+// (kubeadm cmd/kubeadm/app/util/crypto/crypto.go EncryptBytes/DecryptBytes).
 #pragma once
 
 #include <string>

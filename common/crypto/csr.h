@@ -100,7 +100,8 @@ class ParsedCsr {
 // 3072..4095→SHA-384, ≥4096→SHA-512; Ed25519→pure.
 StatusOr<std::string> BuildCsrPem(const PrivateKey& key, const CsrTemplate& tmpl);
 
-// kubelet's deterministic CSR name (non-rotation path, reference/kubeadm-join.md §5.5):
+// kubelet's deterministic CSR name (non-rotation path, kubernetes/kubernetes
+// pkg/kubelet/certificate/bootstrap/bootstrap.go digestedName):
 // "node-csr-" + b64url(SHA-512/256 over b64url(spki)|b64url(cn)|b64url(o)...|b64url(usage)...|).
 std::string DigestedCsrName(std::string_view spki_der, std::string_view common_name,
                             const std::vector<std::string>& organizations,

@@ -1,4 +1,5 @@
-// Detached JWS (HS256) byte-identical to cluster-bootstrap's token/jws (reference §2.2).
+// Detached JWS (HS256) byte-identical to kubernetes/kubernetes
+// staging/src/k8s.io/cluster-bootstrap/token/jws/jws.go.
 #pragma once
 
 #include <string>

@@ -1,5 +1,5 @@
 // RAII owners for every OpenSSL type joinguard touches: one unique_ptr alias per type.
-// No owning raw pointers anywhere else (STYLE.md).
+// No owning raw pointers anywhere else.
 #pragma once
 
 #include <openssl/bio.h>

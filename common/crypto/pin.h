@@ -1,5 +1,5 @@
 // RFC 7469-style public-key pins, byte-compatible with kubeadm's pubkeypin package
-// (reference/kubeadm-join.md §2.6).
+// (kubeadm cmd/kubeadm/app/util/pubkeypin/pubkeypin.go).
 #pragma once
 
 #include <set>

@@ -1,4 +1,5 @@
-// Bootstrap tokens "<id>.<secret>" with the upstream patterns (reference §1.1).
+// Bootstrap tokens "<id>.<secret>" with the upstream patterns
+// (kubernetes/kubernetes staging/src/k8s.io/cluster-bootstrap/token/api/types.go).
 #pragma once
 
 #include <string>

@@ -71,7 +71,7 @@ const std::vector<std::string_view>& AllDenyReasons() {
       reason::kInvalidNodeName,     reason::kNodeNamePattern,         reason::kSanPresent,
       reason::kExtensionNotAllowed, reason::kKeyNotAllowed,           reason::kKeyTooWeak,
       reason::kUsagesNotAllowed,    reason::kSignatureInvalid,        reason::kExpirationTooLong,
-      reason::kExpirationRequired,  reason::kNodeExists,              reason::kDuplicateInFlight};
+      reason::kExpirationRequired,  reason::kExpirationOutOfRange, reason::kNodeExists,              reason::kDuplicateInFlight};
   return *kReasons;
 }
 
@@ -336,9 +336,14 @@ CheckResult CheckExpiration(const CsrContext& ctx, const Policy& p) {
     }
     return CheckResult::Approve();
   }
-  // spec.expirationSeconds is an int32 in certificates.k8s.io/v1: a larger value never came
-  // from a conforming API server, whatever the cap says.
-  if (*exp > kMaxExpirationSeconds || (p.max_expiration_seconds > 0 && *exp > p.max_expiration_seconds)) {
+  // spec.expirationSeconds is an int32 of at least 600 in certificates.k8s.io/v1
+  // (pkg/apis/certificates/validation): anything else never came from a conforming API server.
+  if (*exp < kMinExpirationSeconds || *exp > kMaxExpirationSeconds) {
+    return CheckResult::Deny(std::string(reason::kExpirationOutOfRange),
+                             "spec.expirationSeconds " + std::to_string(*exp) + " is outside the API's range " +
+                                 std::to_string(kMinExpirationSeconds) + ".." + std::to_string(kMaxExpirationSeconds));
+  }
+  if (p.max_expiration_seconds > 0 && *exp > p.max_expiration_seconds) {
     return CheckResult::Deny(std::string(reason::kExpirationTooLong),
                              DenyAdvice("spec.expirationSeconds " + std::to_string(*exp) +
                                         " exceeds the policy's maxExpirationSeconds " +

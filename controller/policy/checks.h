@@ -1,5 +1,6 @@
 // The policy checks: small pure functions over (CsrContext, Policy), run in a fixed order
-// (sarapprove.go's recognizer list, made strict per reference/approvers.md §8).
+// (kubernetes/kubernetes pkg/controller/certificates/approver/sarapprove.go's recognizer list,
+// made strict: exact subject, no SANs, listed keys and usages, proof of possession).
 #pragma once
 
 #include <string_view>
@@ -29,6 +30,7 @@ inline constexpr std::string_view kKeyTooWeak = "KeyTooWeak";
 inline constexpr std::string_view kSignatureInvalid = "SignatureInvalid";
 inline constexpr std::string_view kExpirationTooLong = "ExpirationTooLong";
 inline constexpr std::string_view kExpirationRequired = "ExpirationRequired";
+inline constexpr std::string_view kExpirationOutOfRange = "ExpirationOutOfRange";
 inline constexpr std::string_view kNodeExists = "NodeExists";
 inline constexpr std::string_view kDuplicateInFlight = "DuplicateInFlight";
 }  // namespace reason

@@ -1,5 +1,5 @@
 // The immutable input of every policy check: the CSR object's fields, the request parsed once,
-// and the facts the controller looked up (STYLE.md "Policy"). No HTTP and no JSON in here.
+// and the facts the controller looked up. No HTTP and no JSON in here.
 #pragma once
 
 #include <chrono>

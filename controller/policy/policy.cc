@@ -18,7 +18,7 @@
 namespace joinguard::controller::policy {
 namespace {
 
-// The 23 usages certificates.k8s.io/v1 accepts (reference/k8s-api.md §1.1).
+// The 23 usages certificates.k8s.io/v1 accepts (kubernetes/kubernetes pkg/apis/certificates/types.go).
 const std::set<std::string>& KnownUsages() {
   static const auto* const kUsages = new std::set<std::string>{
       "signing", "digital signature", "content commitment", "key encipherment", "key agreement",
@@ -331,7 +331,8 @@ Policy DefaultPolicy() {
       KeyRule{crypto::KeyAlgorithm::kRsa, 2048, {}},
   };
   // kubelet ≥ 1.27 omits key encipherment; older kubelets (and RSA keys) send it
-  // (reference/approvers.md §1.6). Both sets are what upstream's IsKubeletClientCSR accepts.
+  // (kubernetes/kubernetes pkg/kubelet/certificate/bootstrap/bootstrap.go). Both sets are what
+  // upstream's IsKubeletClientCSR (pkg/apis/certificates/helpers.go) accepts.
   const std::vector<std::vector<std::string>> kSets = {
       {"digital signature", "client auth"},
       {"digital signature", "key encipherment", "client auth"},

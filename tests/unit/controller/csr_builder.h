@@ -1,5 +1,6 @@
 // Test helper: real CSRs built with common/crypto, plus mutators for the attacks in
-// reference/approvers.md §7 (sarapprove_test.go's builder-and-mutators shape).
+// kubernetes/kubernetes pkg/controller/certificates/approver/sarapprove_test.go's
+// builder-and-mutators shape.
 #pragma once
 
 #include <openssl/evp.h>

@@ -1,4 +1,5 @@
-// Test vectors transcribed by script from /work/shared/reference/vectors.md (see the V numbers).
+// Test vectors from upstream tests and tools (cluster-bootstrap token/jws, kubeadm pubkeypin and
+// crypto, kubelet bootstrap), each tagged with a V number.
 // Do not edit by hand: the lengths are asserted in the tests against the documented sizes.
 #pragma once
 
