@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config ccache git openssl curl
       libcpprest-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev prometheus-cpp-dev
       libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libboost-dev libboost-system-dev
-      prometheus etcd-server etcd-client libre2-dev clang-14 libclang-rt-14-dev)
+      prometheus etcd-server etcd-client libre2-dev clang-14 libclang-rt-14-dev clang-format-14)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
