@@ -190,7 +190,9 @@ ReconcileResult CsrReconciler::ApproveBootstrap(const CsrPtr& csr, const policy:
         ReportUnwritten(csr, ctx, p, {Action::kLeavePending, admission.reason, admission.message, "joinGate"}, false);
         return ReconcileResult::RequeueAfter(admission.retry_after);
       case JoinAdmission::Kind::kRetry:
-        return ReconcileResult::Requeue(admission.status);
+        // An API call of the gate failed (reading or counting on the JoinGrant, the
+        // SubjectAccessReview): an error, logged and counted, so that a 403 is not silent.
+        return ReconcileResult::Error(admission.status);
     }
   }
   // Gives back the grant use Admit() reserved when the approval is not written after all.

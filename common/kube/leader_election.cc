@@ -176,7 +176,13 @@ bool LeaderElector::TryAcquireOrRenew(runtime::Clock::MonotonicTime deadline) {
     const auto started = clock_.MonotonicNow();
     auto created = client_.Create(lease);
     if (!created.ok()) {
-      logger_.Debug("lease create failed", {{"error", created.status().ToString()}});
+      // client-go logs this at error level ("error initially creating leader election record",
+      // tools/leaderelection/leaderelection.go); losing the create race to another replica is normal.
+      if (IsAlreadyExists(created.status())) {
+        logger_.Debug("lease create failed", {{"error", created.status().ToString()}});
+      } else {
+        logger_.Warning("error initially creating leader election record", {{"error", created.status().ToString()}});
+      }
       return false;
     }
     SetObserved(*created);

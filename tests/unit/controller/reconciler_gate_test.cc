@@ -107,7 +107,8 @@ TEST_F(ReconcilerGateTest, RetryRequeuesAndNeverDenies) {
   gate.next.kind = JoinAdmission::Kind::kRetry;
   gate.next.status = UnavailableError("JoinGrant read failed");
   auto r = Make();
-  EXPECT_EQ(r->Reconcile("csr-1").kind, ReconcileResult::Kind::kRequeue);
+  // Retried as an error (logged and counted), so that a 403 on the JoinGrant is not silent.
+  EXPECT_EQ(r->Reconcile("csr-1").kind, ReconcileResult::Kind::kError);
   EXPECT_TRUE(cluster_.writes().empty());
 }
 
