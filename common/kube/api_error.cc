@@ -54,6 +54,8 @@ std::string DefaultReason(int http) {
 }
 }  // namespace
 
+std::string ReasonForHttpStatus(int http) { return DefaultReason(http); }
+
 Status StatusFromApiStatus(const ApiStatus& st) {
   const int http = st.code;
   std::string reason = st.reason.empty() ? DefaultReason(http) : st.reason;

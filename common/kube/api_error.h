@@ -38,6 +38,10 @@ bool IsRetryable(const Status& s);
 // Maps reason / HTTP code to a StatusCode as documented above.
 StatusCode CodeForApiError(std::string_view reason, int http_status);
 
+// The reason kube-apiserver sends with an HTTP error code ("Conflict" for 409); "" when the
+// table has none. Also used by the sandbox API server, so both sides share one table.
+std::string ReasonForHttpStatus(int http_status);
+
 // Builds the Status for a non-2xx response: parses a meta/v1 Status body when there is one,
 // otherwise uses the HTTP code and a bit of the body. `what` describes the request
 // ("GET /api/v1/..."), used only when the body has no message.
