@@ -1,5 +1,5 @@
 // Authentication and authorization of the sandbox API server, over real HTTPS
-// (reference/k8s-api.md §6, §3.1; reference/kubeadm-join.md §1.3, §2.1, §5.9).
+// (apiserver pkg/authentication; k8s plugin/pkg/auth/authenticator/token/bootstrap).
 #include <chrono>
 
 #include "tests/sandbox/testing/fixture.h"

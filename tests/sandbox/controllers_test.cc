@@ -1,5 +1,5 @@
-// Bootstrap signer and token cleaner running inside the sandbox (reference/kubeadm-join.md
-// §1.4, §2.2, §2.3).
+// Bootstrap signer and token cleaner running inside the sandbox (k8s
+// pkg/controller/bootstrap/{bootstrapsigner,tokencleaner}.go).
 #include "common/crypto/jws.h"
 #include "tests/sandbox/testing/fixture.h"
 

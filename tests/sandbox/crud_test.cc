@@ -1,5 +1,5 @@
 // REST semantics of the sandbox: create/get/update/patch/delete, 409s, generateName, paging,
-// selectors (reference/k8s-api.md §3, §7.4).
+// selectors (apiserver pkg/registry/generic/registry/store.go).
 #include "tests/sandbox/testing/fixture.h"
 
 namespace joinguard::sandbox::testing {

@@ -1,6 +1,6 @@
 // CertificateSigningRequests in the sandbox: create strategy, approval/status subresource rules
 // and admission, and the in-server signer and csrapproving controllers
-// (reference/k8s-api.md §1, reference/kubeadm-join.md §5.9).
+// (k8s pkg/registry/certificates/certificates/strategy.go, pkg/controller/certificates).
 #include "common/crypto/cert.h"
 #include "tests/sandbox/testing/fixture.h"
 

@@ -385,7 +385,7 @@ TEST_F(KubectlCompatTest, ExpiredTokenIsUnauthorizedAndTokenCannotReadSecrets) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
-// kubectl ≥ 1.32 sends the approval PUT as protobuf (reference/k8s-api.md §0.1).
+// kubectl ≥ 1.32 sends the approval PUT as protobuf (client-go gentype/type.go).
 TEST_F(KubectlCompatTest, Kubectl133ApprovesAndDeniesWithProtobuf) {
   ASSERT_NO_FATAL_FAILURE(Start("33"));
   CommandResult v = Kubectl({"version"});

@@ -1,6 +1,6 @@
 // The sandbox Kubernetes API server: an in-process (or standalone, see main.cc) HTTPS server
 // that behaves like kube-apiserver + the kube-controller-manager controllers joinguard touches
-// (reference/k8s-api.md, reference/kubeadm-join.md). Tests start it on port 0 and talk to it
+// (tests/sandbox/README.md). Tests start it on port 0 and talk to it
 // with real clients (our cpprest client, the real kubectl, openssl/curl).
 #pragma once
 
@@ -24,7 +24,7 @@ class Logger;
 
 namespace joinguard::sandbox {
 
-// A bootstrap-token Secret in kube-system (reference/kubeadm-join.md §1.2).
+// A bootstrap-token Secret in kube-system (cluster-bootstrap token/api/types.go).
 struct TokenSpec {
   std::string id, secret;  // "abcdef", "0123456789abcdef"
   std::optional<std::chrono::system_clock::time_point> expiration;  // none = never expires

@@ -1,4 +1,4 @@
-// Watch protocol of the sandbox (reference/k8s-api.md §2): replay after a resourceVersion,
+// Watch protocol of the sandbox (apiserver pkg/endpoints/handlers/watch.go): replay after a resourceVersion,
 // initial ADDED for RV ""/"0", 410 Expired for too-old RVs, bookmarks, timeoutSeconds, selectors,
 // and the watch fault hooks.
 #include "tests/sandbox/testing/fixture.h"

@@ -25,7 +25,7 @@ inline constexpr std::string_view kSystemUnauthenticated = "system:unauthenticat
 inline constexpr std::string_view kSystemMasters = "system:masters";
 inline constexpr std::string_view kSystemAnonymous = "system:anonymous";
 
-// Bootstrap token rules of reference/kubeadm-join.md §1.3 (upstream
+// Bootstrap token rules (upstream
 // plugin/pkg/auth/authenticator/token/bootstrap): "<id>.<secret>" pattern, Secret
 // kube-system/bootstrap-token-<id> of type bootstrap.kubernetes.io/token, constant-time secret
 // compare, token-id match, expiration (unparseable = expired), usage-bootstrap-authentication ==

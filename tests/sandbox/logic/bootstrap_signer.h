@@ -1,4 +1,4 @@
-// cluster-bootstrap's bootstrap signer and token cleaner (reference/kubeadm-join.md §1.4, §2.3).
+// cluster-bootstrap's bootstrap signer and token cleaner (k8s pkg/controller/bootstrap).
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// CertificateSigningRequest strategy and validation as kube-apiserver (reference/k8s-api.md §1).
+// CertificateSigningRequest strategy and validation as kube-apiserver (k8s pkg/registry/certificates/certificates/strategy.go).
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// kube-controller-manager csrapproving (sarapprove.go, reference/approvers.md §1.3).
+// kube-controller-manager csrapproving (k8s pkg/controller/certificates/approver/sarapprove.go).
 #pragma once
 
 #include <functional>

@@ -1,5 +1,5 @@
 // Kubernetes protobuf wire format: just enough to decode kubectl ≥1.32's PUT .../approval body
-// (reference/k8s-api.md §0/§7.7).
+// (apimachinery pkg/runtime/serializer/protobuf/protobuf.go).
 #pragma once
 
 #include <string_view>

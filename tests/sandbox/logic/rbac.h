@@ -48,7 +48,7 @@ std::string ForbiddenMessage(const RequestAttributes& attrs);
 // Upstream bootstrap policy subset (cluster-admin, system:discovery, system:basic-user,
 // system:public-info-viewer, system:node-bootstrapper, the certificatesigningrequests
 // nodeclient/selfnodeclient ClusterRoles, and their bindings) plus kubeadm's objects of
-// reference/kubeadm-join.md §5.9 and kube-public's kubeadm:bootstrap-signer-clusterinfo
+// kubeadm cmd/kubeadm/app/phases/bootstraptoken/node/tlsbootstrap.go and kube-public's kubeadm:bootstrap-signer-clusterinfo
 // Role/RoleBinding. kubeadm:node-autoapprove-bootstrap only when `autoapprove_binding`.
 // Every object carries apiVersion, kind and metadata (namespace for Role/RoleBinding).
 std::vector<nlohmann::json> BootstrapRbacObjects(bool autoapprove_binding);

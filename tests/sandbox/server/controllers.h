@@ -1,5 +1,5 @@
-// The kube-controller-manager controllers the sandbox runs (reference/kubeadm-join.md §1.4,
-// §2.3, §5.9): csrsigning (signer), bootstrapsigner, tokencleaner and csrapproving. Each is a
+// The kube-controller-manager controllers the sandbox runs (k8s pkg/controller/certificates,
+// pkg/controller/bootstrap): csrsigning (signer), bootstrapsigner, tokencleaner and csrapproving. Each is a
 // level-based loop woken by store change notifications (and, for the token cleaner, by the next
 // token expiry), never by polling.
 #pragma once

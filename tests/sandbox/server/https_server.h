@@ -1,5 +1,5 @@
 // A small HTTPS/1.1 server on Boost.Beast with optional client certificates (which the cpprest
-// listener cannot expose, reference/k8s-api.md §0.5). One thread per connection with blocking
+// listener cannot expose, cpprestsdk issue #1515). One thread per connection with blocking
 // I/O: connections are few in tests and a blocking watch loop stays simple; the number of
 // connections is capped. Public header free of Boost so users of the sandbox don't pull it in.
 #pragma once

@@ -1,6 +1,6 @@
 // PATCH bodies as the apiserver applies them (apimachinery pkg/types/patch.go): JSON merge patch
 // (RFC 7386), JSON patch (RFC 6902) and the strategic-merge-patch subset kubectl apply needs for
-// built-in types (reference/k8s-api.md §7.4).
+// built-in types (apimachinery pkg/util/strategicpatch).
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -40,7 +40,7 @@ StatusOr<KeyPairPem> IssueClientCertPem(const ClusterCa& ca, const std::string& 
 // Admin kubeconfig (kubeadm admin.conf shape) with embedded client cert/key.
 std::string AdminKubeconfigYaml(const std::string& server, const std::string& ca_pem,
                                 const KeyPairPem& client);
-// cluster-info's kubeconfig (reference/kubeadm-join.md §2.1): one cluster named "", no users.
+// cluster-info's kubeconfig (kubeadm cmd/kubeadm/app/phases/bootstraptoken/clusterinfo): one cluster named "", no users.
 std::string ClusterInfoKubeconfigYaml(const std::string& server, const std::string& ca_pem);
 
 }  // namespace joinguard::sandbox
