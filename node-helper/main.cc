@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -57,6 +59,13 @@ StatusOr<int> RunShell(const std::string& command) {
 
 int RunJoinCommand(const cli::Command& cmd) {
   Printer printer;
+  if (!cmd.flags.rootfs.empty()) {
+    // kubeadm's --rootfs (cmd/kubeadm/app/cmd/options/generic.go, util/chroot_unix.go).
+    if (chroot(cmd.flags.rootfs.c_str()) != 0 || chdir("/") != 0) {
+      std::fprintf(stderr, "unable to chroot to %s: %s\n", cmd.flags.rootfs.c_str(), std::strerror(errno));
+      return kExitInvalid;
+    }
+  }
   auto settings = config::ResolveJoin(cmd.flags, "");
   if (!settings.ok()) {
     std::fprintf(stderr, "%s\n", settings.status().message().c_str());

@@ -54,6 +54,10 @@ void AddJoinFlags(CLI::App* app, config::JoinFlags* f) {
   app->add_option("--apiserver-bind-port", f->apiserver_bind_port,
                   "If the node should host a new control plane instance, the port for the API Server to bind to.")
       ->capture_default_str();
+  // kubeadm's inherited global flags.
+  app->add_option("--rootfs", f->rootfs,
+                  "The path to the 'real' host root filesystem. This will cause kubeadm to chroot into the provided path.");
+  app->add_option("-v,--v", f->verbosity, "number for the log level verbosity");
   // joinguard-node additions.
   app->add_option("--root-dir", f->root_dir,
                   "Prefix for /etc/kubernetes and /var/lib/kubelet (default \"/\"), e.g. to run unprivileged.");

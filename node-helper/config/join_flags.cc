@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include <cctype>
 
@@ -128,6 +129,10 @@ StatusOr<std::string> ResolveNodeName(const std::string& override_name) {
 
 StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& hostname) {
   JoinSettings out;
+  // cobra.MaximumNArgs(1) on kubeadm's join command.
+  if (flags.args.size() > 1) {
+    return ValidationError("accepts at most 1 arg(s), received " + std::to_string(flags.args.size()));
+  }
   const bool with_config = flags.changed.count("config") > 0 && !flags.config_path.empty();
   if (with_config) {
     std::vector<std::string> mixed;
@@ -162,12 +167,6 @@ StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& ho
     if (flags.args.empty()) {
       cfg.discovery.bootstrap_token.reset();
     } else {
-      if (flags.args.size() > 1) {
-        std::string all;
-        for (size_t i = 0; i < flags.args.size(); ++i) all += (i ? " " : "") + flags.args[i];
-        out.warnings.push_back("More than one API server endpoint supplied on command line [" + all +
-                               "]. Using the first one.");
-      }
       auto& b = *cfg.discovery.bootstrap_token;
       b.api_server_endpoint = flags.args[0];
       b.token = discovery_token;
@@ -233,7 +232,11 @@ StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& ho
 
   JG_RETURN_IF_ERROR(Validate(cfg));
   out.cfg = std::move(cfg);
-  out.root_dir = flags.root_dir.empty() ? "/" : flags.root_dir;
+  // A relative --root-dir would put relative paths into kubelet.conf and a dangling
+  // kubelet-client-current.pem link: it is made absolute first.
+  std::error_code ec;
+  out.root_dir = flags.root_dir.empty() ? "/" : std::filesystem::absolute(flags.root_dir, ec).lexically_normal().string();
+  if (ec) return ValidationError("invalid --root-dir \"" + flags.root_dir + "\": " + ec.message());
   out.kubelet_restart_command = flags.kubelet_restart_command;
   out.https_discovery_ca_file = flags.https_discovery_ca_file;
   for (const auto& e : flags.etcd_endpoints) {

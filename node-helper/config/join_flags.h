@@ -35,6 +35,8 @@ struct JoinFlags {
   std::string apiserver_advertise_address;
   int apiserver_bind_port = 6443;
   std::string patches;
+  std::string rootfs;  // kubeadm's --rootfs: chroot into this path before anything else
+  int verbosity = 0;   // kubeadm's -v/--v (klog level): 5+ prints HTTP requests in kubeadm; accepted
   // joinguard-node additions.
   std::string root_dir = "/";
   std::string kubelet_restart_command = std::string(kDefaultKubeletRestartCommand);

@@ -346,5 +346,21 @@ TEST_F(ControlPlaneJoinE2eTest, FailedEtcdJoinRemovesTheMemberItAdded) {
   EXPECT_THAT(FilesUnder(root_), IsEmpty());
 }
 
+// Command-line contract differences a script calling `kubeadm join` would trip over.
+TEST(JoinCommandLineTest, RefusesWhatKubeadmRefuses) {
+  auto skip = RunCommand({kNodeBinary, "join", "10.0.0.1:6443", "--token", kToken,
+                          "--discovery-token-unsafe-skip-ca-verification", "--skip-phases", "kubelet-strat"},
+                         std::chrono::seconds(60));
+  ASSERT_OK(skip);
+  EXPECT_EQ(skip->exit_code, 3);
+  EXPECT_THAT(skip->err, HasSubstr("invalid phase name: kubelet-strat"));
+  auto two = RunCommand({kNodeBinary, "join", "10.0.0.1:6443", "10.0.0.2:6443", "--token", kToken,
+                         "--discovery-token-unsafe-skip-ca-verification"},
+                        std::chrono::seconds(60));
+  ASSERT_OK(two);
+  EXPECT_EQ(two->exit_code, 3);
+  EXPECT_THAT(two->err, HasSubstr("accepts at most 1 arg(s), received 2"));
+}
+
 }  // namespace
 }  // namespace joinguard::node::e2e

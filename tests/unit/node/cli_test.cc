@@ -76,6 +76,25 @@ TEST(CliTest, PhaseHelpListsPhases) {
   EXPECT_THAT(r.out, HasSubstr("Write kubelet settings, certificates and (re)start the kubelet"));
 }
 
+TEST(CliTest, KubeadmGlobalFlagsAreAccepted) {
+  auto r = P({"join", "10.0.0.1:6443", "--rootfs", "/host", "-v", "5", "--token", "abcdef.0123456789abcdef"});
+  ASSERT_TRUE(r.command.has_value()) << r.err;
+  EXPECT_EQ(r.command->flags.rootfs, "/host");
+  EXPECT_EQ(r.command->flags.verbosity, 5);
+  auto r2 = P({"join", "10.0.0.1:6443", "--v=3"});
+  ASSERT_TRUE(r2.command.has_value()) << r2.err;
+  EXPECT_EQ(r2.command->flags.verbosity, 3);
+}
+
+TEST(CliTest, NestedPhaseRunsOneSubPhase) {
+  auto r = P({"join", "phase", "control-plane-prepare", "certs", "--control-plane"});
+  ASSERT_TRUE(r.command.has_value()) << r.err;
+  EXPECT_EQ(r.command->phase, "control-plane-prepare/certs");
+  auto parent = P({"join", "phase", "control-plane-prepare", "--control-plane"});
+  ASSERT_TRUE(parent.command.has_value()) << parent.err;
+  EXPECT_EQ(parent.command->phase, "control-plane-prepare");
+}
+
 TEST(CliTest, UnknownFlagIsAUsageError) {
   auto r = P({"join", "--tokn", "x"});
   EXPECT_FALSE(r.command.has_value());

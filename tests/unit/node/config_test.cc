@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "node-helper/config/join_configuration.h"
@@ -263,14 +264,31 @@ TEST(ResolveJoinTest, ExplicitTokensWinOverToken) {
   EXPECT_EQ(s->cfg.discovery.bootstrap_token->token, kToken);
 }
 
-TEST(ResolveJoinTest, MoreThanOneEndpointWarns) {
+// Old joinguard-node warned and used the first endpoint; kubeadm's join takes at most one.
+TEST(ResolveJoinTest, MoreThanOneEndpointIsRefused) {
   auto f = Flags({"10.0.0.1:6443", "10.0.0.2:6443"}, {"token", "discovery-token-unsafe-skip-ca-verification"});
   f.token = kToken;
   f.unsafe_skip_ca_verification = true;
+  EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument, "accepts at most 1 arg(s), received 2"));
+}
+
+// A relative --root-dir used to reach kubelet.conf and the certificate-store link as relative
+// paths (a dangling kubelet-client-current.pem); it is made absolute.
+TEST(ResolveJoinTest, RelativeRootDirBecomesAbsolute) {
+  auto f = Flags({"10.0.0.1:6443"}, {"token", "discovery-token-unsafe-skip-ca-verification", "root-dir"});
+  f.token = kToken;
+  f.unsafe_skip_ca_verification = true;
+  f.root_dir = "some/./node-root/";
   auto s = ResolveJoin(f, "h");
   ASSERT_OK(s);
-  EXPECT_EQ(s->cfg.discovery.bootstrap_token->api_server_endpoint, "10.0.0.1:6443");
-  EXPECT_THAT(s->warnings, ElementsAre(HasSubstr("More than one API server endpoint")));
+  EXPECT_EQ(s->root_dir.front(), '/');
+  EXPECT_EQ(s->root_dir, (std::filesystem::current_path() / "some/node-root/").string());
+}
+
+TEST(ResolveJoinTest, KubeadmGlobalFlagsMixWithConfig) {
+  EXPECT_TRUE(FlagAllowedWithConfig("rootfs"));
+  EXPECT_TRUE(FlagAllowedWithConfig("v"));
+  EXPECT_FALSE(FlagAllowedWithConfig("control-plane"));
 }
 
 TEST(ResolveJoinTest, NoEndpointMeansNoTokenDiscovery) {

@@ -343,3 +343,18 @@ TEST(HintsTest, NamesWhatToDo) {
 
 }  // namespace
 }  // namespace joinguard::node::phases
+
+namespace joinguard::node::phases {
+namespace {
+
+// Old joinguard-node ignored unknown --skip-phases names; kubeadm's workflow refuses them.
+TEST(SkipPhasesTest, UnknownNameIsInvalid) {
+  EXPECT_OK(ValidateSkipPhases({"preflight", "control-plane-prepare/certs", "control-plane-join", "check-etcd"}));
+  EXPECT_THAT(ValidateSkipPhases({"preflight", "kubelet-strat"}),
+              ::joinguard::testing::StatusIs(StatusCode::kInvalidArgument, "invalid phase name: kubelet-strat"));
+  EXPECT_THAT(ValidateSkipPhases({"control-plane-prepare/nope"}),
+              ::joinguard::testing::StatusIs(StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace joinguard::node::phases
