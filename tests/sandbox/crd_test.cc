@@ -85,6 +85,19 @@ TEST_F(CrdTest, InvalidCrdIsRejectedWithFieldErrors) {
   EXPECT_EQ(gone.status, 404);
 }
 
+TEST_F(CrdTest, WronglyTypedCrdFieldsAreInvalidNotServerErrors) {
+  auto admin = Admin();
+  json bad = GadgetCrd();
+  bad["spec"]["versions"][0]["served"] = "yes";
+  bad["spec"]["versions"][0]["additionalPrinterColumns"][0]["priority"] = "high";
+  ASSERT_OK_AND_ASSIGN(auto r, admin.Post(kCrds, bad));
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_THAT(r.Json()["message"].get<std::string>(),
+              HasSubstr("spec.versions[0].served: Invalid value: \"yes\": must be a boolean"));
+  EXPECT_THAT(r.Json()["message"].get<std::string>(),
+              HasSubstr("additionalPrinterColumns[0].priority: Invalid value: \"high\""));
+}
+
 TEST_F(CrdTest, CustomObjectsCrudSelectorsAndConflicts) {
   CreateGadgetCrd();
   auto admin = Admin();

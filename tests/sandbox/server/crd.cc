@@ -159,11 +159,22 @@ std::vector<std::string> ValidateCrd(const json& crd) {
     } else if (!seen.insert(vname).second) {
       errs.push_back("spec.versions: Invalid value: " + Quoted(vname) + ": must be unique");
     }
-    if (v.value("storage", false)) ++storage;
+    bool types_ok = v.is_object();
+    for (const char* flag : {"served", "storage"}) {
+      if (v.is_object() && v.contains(flag) && !v[flag].is_boolean()) {
+        errs.push_back(path + "." + flag + ": Invalid value: " + v[flag].dump() + ": must be a boolean");
+        types_ok = false;
+      }
+    }
+    if (types_ok && v.value("storage", false)) ++storage;
     if (!v.contains("additionalPrinterColumns") || !v["additionalPrinterColumns"].is_array()) continue;
     for (size_t c = 0; c < v["additionalPrinterColumns"].size(); ++c) {
       const json& col = v["additionalPrinterColumns"][c];
       const std::string cpath = path + ".additionalPrinterColumns[" + std::to_string(c) + "]";
+      if (col.is_object() && col.contains("priority") && !col["priority"].is_number_integer()) {
+        errs.push_back(cpath + ".priority: Invalid value: " + col["priority"].dump() +
+                       ": must be an integer");
+      }
       if (Str(col, "name").empty()) errs.push_back(cpath + ".name: Required value");
       if (Str(col, "jsonPath").empty()) errs.push_back(cpath + ".jsonPath: Required value");
       std::string type = Str(col, "type");
