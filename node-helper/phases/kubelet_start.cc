@@ -8,6 +8,7 @@
 #include "common/files/atomic_file.h"
 #include "common/kube/api_error.h"
 #include "common/kube/kubeconfig.h"
+#include "node-helper/controlplane/manifests.h"
 
 namespace joinguard::node::phases {
 namespace {
@@ -38,9 +39,14 @@ std::string BuildKubeadmFlagsEnv(const config::NodeRegistration& nr, const std::
     }
     args["register-with-taints"] = taints;
   }
-  for (const auto& a : nr.kubelet_extra_args) args[a.name] = a.value;
+  // kubeadm's ArgumentsToCommand: an extra argument replaces every default of its name, and
+  // v1beta4's list form keeps duplicates (each is passed), sorted by name then value.
+  std::vector<config::Arg> defaults;
+  for (const auto& [k, v] : args) defaults.push_back({k, v});
   std::string line;
-  for (const auto& [k, v] : args) line += (line.empty() ? "" : " ") + ("--" + k + "=" + v);
+  for (const auto& flag : controlplane::BuildFlags(defaults, nr.kubelet_extra_args)) {
+    line += (line.empty() ? "" : " ") + flag;
+  }
   return "KUBELET_KUBEADM_ARGS=\"" + line + "\"\n";
 }
 

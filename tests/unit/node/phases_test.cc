@@ -20,6 +20,7 @@
 #include "common/kube/kubeconfig.h"
 #include "common/runtime/clock.h"
 #include "node-helper/phases/hints.h"
+#include "node-helper/phases/kubelet_start.h"
 #include "node-helper/phases/runner.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
@@ -354,6 +355,24 @@ TEST(SkipPhasesTest, UnknownNameIsInvalid) {
               ::joinguard::testing::StatusIs(StatusCode::kInvalidArgument, "invalid phase name: kubelet-strat"));
   EXPECT_THAT(ValidateSkipPhases({"control-plane-prepare/nope"}),
               ::joinguard::testing::StatusIs(StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace joinguard::node::phases
+
+namespace joinguard::node::phases {
+namespace {
+
+// v1beta4 kubeletExtraArgs is a list whose duplicates kubeadm passes on; the old code kept
+// only the last. An extra argument still replaces the default of the same name.
+TEST(KubeadmFlagsEnvTest, DuplicateExtraArgsAreAllPassed) {
+  config::NodeRegistration nr;
+  nr.name = "node-a";
+  nr.cri_socket = "unix:///run/containerd/containerd.sock";
+  nr.kubelet_extra_args = {{"node-labels", "b=2"}, {"node-labels", "a=1"}, {"hostname-override", "x"}};
+  EXPECT_EQ(BuildKubeadmFlagsEnv(nr, "host"),
+            "KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///run/containerd/containerd.sock "
+            "--hostname-override=x --node-labels=a=1 --node-labels=b=2\"\n");
 }
 
 }  // namespace
