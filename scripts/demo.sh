@@ -5,9 +5,15 @@
 #     including the kubeadm:node-autoapprove-bootstrap binding;
 #  2. shows the attack that binding allows: a bootstrap-token holder gets a kubelet client
 #     certificate for the name of a node that already exists;
-#  3. migrates: deletes the binding and starts joinguard-controller;
-#  4. joins a new node with joinguard-node (token discovery + CA pin + TLS bootstrap);
-#  5. repeats the attack, which joinguard now denies, and shows Events, audit and metrics.
+#  3. migrates: `kubectl apply -k deploy/base`, deletes the binding, and runs joinguard-controller
+#     as the Deployment does, under its ServiceAccount's own token; Prometheus scrapes it;
+#  4. creates a single-use token granted to worker-2 or worker-3 (`joinguard-node token create`),
+#     joins worker-2 with it (token discovery + CA pin + TLS bootstrap), and shows that a second
+#     join with the same token, as worker-3, is refused;
+#  5. repeats the attack, which joinguard now denies, and shows Events, audit and metrics;
+#  6. ends with a summary: who joined, what was refused and why (from the CSRs' conditions),
+#     and the decision counters as Prometheus read them.
+# Nothing is left running, whether it succeeds or fails.
 #
 # Usage: bash scripts/demo.sh        (installs packages and builds first)
 #        SKIP_BUILD=1 bash scripts/demo.sh
@@ -49,10 +55,15 @@ json_field() { sed -n "s/.*\"$2\": *\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p" "$1" | he
 rand36() { head -c 2000 /dev/urandom | LC_ALL=C tr -dc 'a-z0-9' | cut -c "1-$1"; }
 TOKEN="$(rand36 6).$(rand36 16)"
 TOKEN_ID=${TOKEN%%.*}
+# The controller's ServiceAccount token (the sandbox accepts it as a kube-apiserver would a
+# projected service-account token; it has no TokenRequest API for `kubectl create token`).
+SA_NS=joinguard-system SA_NAME=joinguard-controller
+SA_TOKEN=$(rand36 32)
 
 step "Starting the sandbox cluster (kubeadm's stock RBAC, auto-approval ON)"
 "$SANDBOX" --state-dir "$DEMO/state" --admin-kubeconfig "$DEMO/admin.conf" \
-  --ready-file "$DEMO/ready.json" --bootstrap-token "$TOKEN" >"$DEMO/sandbox.log" 2>&1 &
+  --ready-file "$DEMO/ready.json" --bootstrap-token "$TOKEN" \
+  --service-account-token "$SA_NS:$SA_NAME:$SA_TOKEN" >"$DEMO/sandbox.log" 2>&1 &
 PIDS+=($!)
 wait_for_file "$DEMO/ready.json" 60
 URL=$(json_field "$DEMO/ready.json" url)
@@ -114,31 +125,81 @@ post_csr attack-before worker-1
 echo "decision: $(wait_decided attack-before)   (kube-controller-manager's csrapproving approved it)"
 "${KC[@]}" get csr attack-before
 
-step "Migrating: delete kubeadm's auto-approval binding, start joinguard-controller"
+step "Migrating: kubectl apply -k deploy/base, delete kubeadm's auto-approval binding"
+# The sandbox serves no OpenAPI document, so kubectl's client-side schema check is off; the
+# server still validates every object.
+"${KC[@]}" apply -k "$ROOT/deploy/base" --validate=false
 "${KC[@]}" delete clusterrolebinding kubeadm:node-autoapprove-bootstrap
-POLICY_ARGS=()
-[ -f "$ROOT/deploy/policy.yaml" ] && POLICY_ARGS=(--policy-file "$ROOT/deploy/policy.yaml")
-"$CONTROLLER" --kubeconfig "$DEMO/admin.conf" "${POLICY_ARGS[@]}" \
+
+step "Starting joinguard-controller as the Deployment runs it, under its ServiceAccount's token"
+# Outside a pod: the same args, the ConfigMap's policy, and a kubeconfig holding only the
+# ServiceAccount's bearer token (never the admin's credentials).
+"${KC[@]}" -n "$SA_NS" get configmap joinguard-policy -o jsonpath='{.data.policy\.yaml}' >"$DEMO/policy.yaml"
+SK=(kubectl --kubeconfig "$DEMO/controller.conf")
+"${SK[@]}" config set-cluster demo --server="$URL" --certificate-authority="$CA_FILE" >/dev/null
+"${SK[@]}" config set-credentials "$SA_NAME" --token="$SA_TOKEN" >/dev/null
+"${SK[@]}" config set-context demo --cluster=demo --user="$SA_NAME" --namespace="$SA_NS" >/dev/null
+"${SK[@]}" config use-context demo >/dev/null
+echo "controller identity: $(kubectl --kubeconfig "$DEMO/controller.conf" --cache-dir "$DEMO/kubectl-cache" auth whoami -o jsonpath='{.status.userInfo.username}')"
+echo "may it read Secrets?          $("${KC[@]}" auth can-i list secrets -A --as "system:serviceaccount:$SA_NS:$SA_NAME" 2>/dev/null || true)"
+"$CONTROLLER" --kubeconfig "$DEMO/controller.conf" --policy-file "$DEMO/policy.yaml" \
+  --leader-elect --leader-election-namespace "$SA_NS" --leader-election-id demo-replica-1 \
   --metrics-address 127.0.0.1:0 --health-address 127.0.0.1:0 \
   >"$DEMO/controller.audit.jsonl" 2>"$DEMO/controller.log" &
 PIDS+=($!)
 i=0
-until grep -q 'metrics' "$DEMO/controller.log" 2>/dev/null && grep -qi 'synced\|ready' "$DEMO/controller.log"; do
+until grep -q 'became leader' "$DEMO/controller.log" 2>/dev/null; do
   i=$((i + 1)); [ $i -gt 600 ] && { echo "controller did not start; see $DEMO/controller.log" >&2; exit 1; }
   sleep 0.1
 done
 METRICS_ADDR=$(sed -n 's/.*serving metrics address=\([^ ]*\).*/\1/p' "$DEMO/controller.log" | head -n1)
 METRICS_URL=${METRICS_ADDR:+http://$METRICS_ADDR/metrics}
-echo "joinguard-controller is running (log: $DEMO/controller.log)"
+echo "joinguard-controller leads (Lease $SA_NS/joinguard-controller; log: $DEMO/controller.log)"
+
+PROM_URL=""
+if command -v prometheus >/dev/null && [ -n "$METRICS_ADDR" ]; then
+  cat >"$DEMO/prometheus.yml" <<PROM
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+scrape_configs:
+- job_name: joinguard-controller
+  static_configs: [{targets: ['$METRICS_ADDR']}]
+PROM
+  prometheus --config.file="$DEMO/prometheus.yml" --storage.tsdb.path="$DEMO/prometheus-data" \
+    --web.listen-address=127.0.0.1:0 >"$DEMO/prometheus.log" 2>&1 &
+  PIDS+=($!)
+  i=0
+  until PROM_ADDR=$(sed -n 's/.*msg="Listening on" address=\([^ ]*\).*/\1/p' "$DEMO/prometheus.log" | head -n1) && [ -n "$PROM_ADDR" ]; do
+    i=$((i + 1)); [ $i -gt 300 ] && { echo "prometheus did not start; see $DEMO/prometheus.log" >&2; break; }
+    sleep 0.1
+  done
+  [ -n "${PROM_ADDR:-}" ] && PROM_URL=http://$PROM_ADDR && echo "Prometheus scrapes it every second ($PROM_URL)"
+fi
+
+step "Creating a single-use token for worker-2 or worker-3 (joinguard-node token create)"
+echo "\$ joinguard-node token create --node-names worker-2,worker-3 --ttl 1h --print-join-command"
+JOIN_LINE=$("$NODE" token create --kubeconfig "$DEMO/admin.conf" --node-names worker-2,worker-3 --ttl 1h --print-join-command)
+GRANT_TOKEN=$(sed -n 's/.*--token \([^ ]*\).*/\1/p' <<<"$JOIN_LINE")
+GRANT_PIN=$(sed -n 's/.*--discovery-token-ca-cert-hash \([^ ]*\).*/\1/p' <<<"$JOIN_LINE")
+echo "${JOIN_LINE/$GRANT_TOKEN/${GRANT_TOKEN%%.*}.<redacted>}"
+"${KC[@]}" get joingrant "${GRANT_TOKEN%%.*}"
 
 step "Joining worker-2 with joinguard-node (kubeadm flags: token discovery with CA pin)"
-echo "\$ joinguard-node join $ENDPOINT --token <redacted> --discovery-token-ca-cert-hash $PIN --node-name worker-2"
-"$NODE" join "$ENDPOINT" --token "$TOKEN" --discovery-token-ca-cert-hash "$PIN" \
+echo "\$ joinguard-node join $ENDPOINT --token <redacted> --discovery-token-ca-cert-hash $GRANT_PIN --node-name worker-2"
+"$NODE" join "$ENDPOINT" --token "$GRANT_TOKEN" --discovery-token-ca-cert-hash "$GRANT_PIN" \
   --node-name worker-2 --root-dir "$DEMO/worker-2" --kubelet-restart-command true \
   --ignore-preflight-errors all
 echo
 echo "The kubelet's new identity, as the API server sees it:"
 kubectl --kubeconfig "$DEMO/worker-2/etc/kubernetes/kubelet.conf" --cache-dir "$DEMO/kubectl-cache" auth whoami
+
+step "Second use of the same token, for worker-3 (a granted name): refused, the token is used up"
+if "$NODE" join "$ENDPOINT" --token "$GRANT_TOKEN" --discovery-token-ca-cert-hash "$GRANT_PIN" \
+  --node-name worker-3 --root-dir "$DEMO/worker-3" --kubelet-restart-command true \
+  --ignore-preflight-errors all --tls-bootstrap-timeout 60s >"$DEMO/worker-3.join.log" 2>&1; then
+  echo "worker-3 joined with a used-up single-use token: joinguard failed" >&2; exit 1
+fi
+grep -E '^error' "$DEMO/worker-3.join.log" || tail -n 3 "$DEMO/worker-3.join.log"
+"${KC[@]}" get joingrant "${GRANT_TOKEN%%.*}"
 
 step "ATTACK again, now under joinguard: a certificate for the existing node worker-1"
 post_csr attack-after worker-1
@@ -158,3 +219,31 @@ fi
 
 step "All CSRs"
 "${KC[@]}" get csr
+
+step "Summary"
+echo "Joined (approved by joinguard):"
+"${KC[@]}" get csr -o jsonpath='{range .items[*]}{.metadata.name}{"\t"}{.spec.username}{"\t"}{.status.conditions[0].type}{"\t"}{.status.conditions[0].reason}{"\n"}{end}' |
+  awk -F'\t' '$3 == "Approved" && $4 == "JoinguardApproved" { printf "  %-40s requested by %s\n", $1, $2 }'
+"${KC[@]}" get nodejoins 2>/dev/null | sed 's/^/  /' || true
+echo "Approved before the migration by kube-controller-manager (the attack joinguard closes):"
+"${KC[@]}" get csr -o jsonpath='{range .items[*]}{.metadata.name}{"\t"}{.status.conditions[0].reason}{"\n"}{end}' |
+  awk -F'\t' '$2 == "AutoApproved" { printf "  %s\n", $1 }'
+echo "Refused, and why (the Denied condition on each CSR):"
+"${KC[@]}" get csr -o jsonpath='{range .items[*]}{.metadata.name}{"\t"}{.spec.username}{"\t"}{range .status.conditions[?(@.type=="Denied")]}{.reason}{"\t"}{.message}{end}{"\n"}{end}' |
+  awk -F'\t' 'NF >= 4 && $3 != "" { printf "  %s (%s): %s: %s\n", $1, $2, $3, $4 }'
+if [ -n "$PROM_URL" ]; then
+  echo "Decisions as Prometheus scraped them (joinguard_csr_decisions_total by decision and reason):"
+  q='sum by (decision, reason) (joinguard_csr_decisions_total)'
+  want=$(curl -s "$METRICS_URL" | awk '/^joinguard_csr_decisions_total/ { n += $NF } END { print n + 0 }')
+  i=0
+  while :; do
+    got=$(curl -s -G "$PROM_URL/api/v1/query" --data-urlencode "query=sum(joinguard_csr_decisions_total)" |
+      sed -n 's/.*"value":\[[^,]*,"\([0-9.]*\)"\].*/\1/p')
+    [ "${got:-0}" = "$want" ] && break
+    i=$((i + 1)); [ $i -gt 100 ] && { echo "  (Prometheus has not caught up: $got of $want)"; break; }
+    sleep 0.2
+  done
+  curl -s -G "$PROM_URL/api/v1/query" --data-urlencode "query=$q" |
+    grep -o '"metric":{[^}]*},"value":\[[^]]*\]' |
+    sed 's/"metric":{"decision":"\([^"]*\)","reason":"\([^"]*\)"},"value":\[[^,]*,"\([^"]*\)"\]/  prometheus: decision=\1 reason=\2 count=\3/'
+fi
