@@ -127,7 +127,7 @@ class GrantsE2eTest : public sandbox::testing::KubectlTest {
 
   json Csr(const std::string& name) {
     auto o = sandbox_->GetObjectForTest(std::string(kCsrs) + "/" + name);
-    return o.ok() ? *o : json();
+    return o.ok() ? *o : json::object();
   }
   // The Approved/Denied condition of the CSR whose spec.username is `user` and CN names `node`
   // (joinguard-node names CSRs itself); waits for it.
@@ -135,7 +135,7 @@ class GrantsE2eTest : public sandbox::testing::KubectlTest {
     json found;
     WaitUntil([&] {
       json c = Csr(csr_name);
-      for (const auto& cond : c["status"].value("conditions", json::array())) {
+      for (const auto& cond : c.value("status", json::object()).value("conditions", json::array())) {
         if (cond.value("type", "") == "Approved" || cond.value("type", "") == "Denied") {
           found = cond;
           return true;
@@ -308,7 +308,7 @@ TEST_F(GrantsE2eTest, TokenJoinsItsGrantedNameOnceAndNothingElse) {
   ASSERT_OK(csrs.status());
   std::set<std::string> reasons;
   for (const auto& c : *csrs) {
-    for (const auto& cond : c["status"].value("conditions", json::array())) reasons.insert(cond.value("reason", ""));
+    for (const auto& cond : c.value("status", json::object()).value("conditions", json::array())) reasons.insert(cond.value("reason", ""));
   }
   EXPECT_TRUE(reasons.count("JoinGrantUsedUp")) << ::testing::PrintToString(reasons);
   EXPECT_TRUE(reasons.count("NodeNameNotGranted")) << ::testing::PrintToString(reasons);
@@ -457,13 +457,13 @@ TEST_F(GrantsE2eTest, BurstFromOneTokenTripsItsBrakeWhileAnotherTokenIsDecidedPr
   for (int i = 0; i < kBurst; ++i) {
     json c = Csr("flood-" + std::to_string(i));
     std::string type;
-    for (const auto& cond : c["status"].value("conditions", json::array())) type = cond.value("type", "");
+    for (const auto& cond : c.value("status", json::object()).value("conditions", json::array())) type = cond.value("type", "");
     (type == "Approved" ? approved : type == "Denied" ? denied : pending)++;
   }
   EXPECT_EQ(denied, 0);
   EXPECT_LE(approved, 20);
   EXPECT_GE(pending, kBurst - 20);
-  EXPECT_LE(Grant(flood.substr(0, 6))["status"].value("joins", 0), 20);
+  EXPECT_LE(Grant(flood.substr(0, 6)).value("status", json::object()).value("joins", 0), 20);
 }
 
 }  // namespace
