@@ -1,4 +1,4 @@
-// Kubernetes API errors as Status (k8s-api.md §3.1).
+// Kubernetes API errors as Status (kubernetes/apimachinery pkg/api/errors/errors.go).
 //
 // Mapping (reason → code): NotFound→kNotFound, AlreadyExists→kAlreadyExists,
 // Conflict→kAborted, Gone/Expired→kOutOfRange, Forbidden→kPermissionDenied,

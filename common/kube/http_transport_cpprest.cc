@@ -60,7 +60,7 @@ class CpprestTransport final : public HttpTransport {
   StatusOr<HttpResponse> Stream(const HttpRequest& request, const LineCallback& on_line,
                                 std::stop_token stop) override {
     // A watch gets its own client: cpprest's timeout is an inactivity timer and must exceed
-    // the watch's timeoutSeconds (k8s-api.md §9.2).
+    // the watch's timeoutSeconds (cpprestsdk Release/src/http/client/http_client_asio.cpp).
     const auto timeout = request.timeout.count() > 0 ? request.timeout : config_.timeout;
     std::shared_ptr<client::http_client> c;
     JG_ASSIGN_OR_RETURN(c, NewClient(timeout));

@@ -1,4 +1,6 @@
-// kubeconfig model, loader (yaml-cpp) and writer (k8s-api.md §8.1, kubeadm-join.md §4, §5.6).
+// kubeconfig model, loader (strict YAML) and writer (kubernetes/client-go
+// tools/clientcmd/api/v1/types.go; kubeadm's kubeconfig files: kubernetes/kubernetes
+// cmd/kubeadm/app/phases/kubeconfig/kubeconfig.go).
 #pragma once
 
 #include <optional>
@@ -15,7 +17,7 @@ struct KubeconfigCluster {
   std::string certificate_authority;       // file path (absolute after loading)
   std::string certificate_authority_data;  // decoded PEM bytes
   bool insecure_skip_tls_verify = false;
-  std::string tls_server_name;             // parsed, not honoured by cpprest (k8s-api.md §9.1)
+  std::string tls_server_name;             // parsed, not honoured: cpprest verifies the URL host
   std::string proxy_url;
 };
 
@@ -71,13 +73,14 @@ StatusOr<Kubeconfig> LoadKubeconfigFile(const std::string& path);
 StatusOr<ResolvedKubeconfig> Resolve(const Kubeconfig& config, std::string_view context = {});
 
 // Serialises like client-go's clientcmd writer: keys sorted, `*-data` base64-encoded, empty
-// fields omitted, no `preferences` (kubeadm-join.md §4). Byte-exact for the §4 and §5.6 shapes.
+// fields omitted, no `preferences` (kubeadm's bootstrap-kubelet.conf and the kubelet's
+// kubelet.conf, byte-exact).
 std::string SerializeKubeconfig(const Kubeconfig& config);
 
 // Writes SerializeKubeconfig(config) atomically with mode 0600 (parents created 0755).
 Status WriteKubeconfigFile(const std::string& path, const Kubeconfig& config);
 
-// kubeadm's bootstrap-kubelet.conf (kubeadm-join.md §4): cluster `cluster_name` with server
+// kubeadm's bootstrap-kubelet.conf (kubernetes/kubernetes cmd/kubeadm/app/cmd/phases/join/kubelet.go): cluster `cluster_name` with server
 // and CA data, user tls-bootstrap-token-user with `token`, context
 // tls-bootstrap-token-user@kubernetes (the context name keeps "kubernetes" even when the
 // cluster is renamed).
@@ -85,7 +88,8 @@ Kubeconfig BootstrapKubeconfig(std::string_view server, std::string_view ca_pem,
                                std::string_view token,
                                std::string_view cluster_name = "kubernetes");
 
-// kubelet.conf as the kubelet writes it after TLS bootstrap (kubeadm-join.md §5.6). When
+// kubelet.conf as the kubelet writes it after TLS bootstrap (kubernetes/kubernetes
+// pkg/kubelet/certificate/bootstrap/bootstrap.go). When
 // `ca_file` is non-empty it is written as certificate-authority, otherwise `ca_pem` as
 // certificate-authority-data.
 struct KubeletKubeconfigOptions {

@@ -1,5 +1,5 @@
 // metav1.Time (RFC 3339, whole seconds, UTC) and metav1.MicroTime (exactly six fractional
-// digits, k8s-api.md §4.2) formatting and parsing.
+// digits, kubernetes/apimachinery pkg/apis/meta/v1/micro_time.go) formatting and parsing.
 #pragma once
 
 #include <chrono>

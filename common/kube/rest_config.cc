@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "common/files/atomic_file.h"
+#include "common/net/host_port.h"
 
 namespace joinguard::kube {
 namespace {
@@ -25,16 +26,6 @@ std::string TrimRight(std::string s) {
 
 std::string UserAgentFor(std::string_view program) {
   return "joinguard-" + std::string(program) + "/" JOINGUARD_VERSION;
-}
-
-std::string JoinHostPort(std::string_view host, std::string_view port) {
-  std::string out = "https://";
-  if (host.find(':') != std::string_view::npos) {
-    out += "[" + std::string(host) + "]";
-  } else {
-    out += host;
-  }
-  return out + ":" + std::string(port);
 }
 
 StatusOr<RestConfig> RestConfigFromKubeconfig(const Kubeconfig& config, std::string_view context) {
@@ -102,7 +93,7 @@ StatusOr<RestConfig> InClusterRestConfig(const InClusterOptions& options) {
         "set (or pass --kubeconfig)");
   }
   RestConfig rc;
-  rc.server = JoinHostPort(*host, *port);
+  rc.server = net::HttpsUrl(*host, *port);
   const std::string token_path = options.sa_dir + "/token";
   auto token = files::ReadFile(token_path, 1 << 20);
   if (!token.ok()) {

@@ -44,7 +44,7 @@ StatusOr<RestConfig> RestConfigFromKubeconfig(const Kubeconfig& config,
 StatusOr<RestConfig> RestConfigFromKubeconfigFile(const std::string& path,
                                                   std::string_view context = {});
 
-// In-cluster service-account config (k8s-api.md §8.2). `getenv` and `sa_dir` are injectable
+// In-cluster service-account config (kubernetes/client-go rest/config.go InClusterConfig). `getenv` and `sa_dir` are injectable
 // for tests. kFailedPrecondition "not running in a cluster" when KUBERNETES_SERVICE_HOST/PORT
 // are unset.
 struct InClusterOptions {
@@ -56,8 +56,5 @@ StatusOr<RestConfig> InClusterRestConfig(const InClusterOptions& options = {});
 // Anonymous, UNVERIFIED TLS, for kubeadm token discovery only (the CA is pinned afterwards by
 // the caller). Never use it for anything that sends credentials.
 RestConfig AnonymousInsecure(std::string server);
-
-// "https://" + host:port with IPv6 literals bracketed (net.JoinHostPort).
-std::string JoinHostPort(std::string_view host, std::string_view port);
 
 }  // namespace joinguard::kube

@@ -1,4 +1,4 @@
-// Watch events (k8s-api.md §2.2): one JSON WatchEvent per line of a chunked response.
+// Watch events (kubernetes/apimachinery pkg/apis/meta/v1/watch.go): one JSON WatchEvent per line of a chunked response.
 #pragma once
 
 #include <functional>

@@ -141,7 +141,7 @@ class [[nodiscard]] StatusOr {
  private:
   void CheckOk() const {
     if (!ok()) {
-      // Programming error: value() on an error. Abort loudly (STYLE.md).
+      // Programming error: value() on an error. Abort loudly (as absl::StatusOr does).
       std::fprintf(stderr, "StatusOr::value() on error: %s\n", std::get<Status>(v_).ToString().c_str());
       std::abort();
     }

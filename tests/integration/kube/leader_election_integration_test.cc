@@ -67,7 +67,7 @@ void RunContention(LeaderElectionTest* t, Client& ca, Client& cb, bool release,
   auto before = sb.GetObjectForTest(path);
   ASSERT_TRUE(before.ok()) << before.status();
   const int transitions = (*before)["spec"].value("leaseTransitions", 0);
-  // MicroTime: exactly six fractional digits (k8s-api.md §4.2).
+  // MicroTime: exactly six fractional digits (apimachinery pkg/apis/meta/v1/micro_time.go RFC3339Micro).
   EXPECT_TRUE(std::regex_match((*before)["spec"]["renewTime"].get<std::string>(),
                                std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)")))
       << (*before)["spec"]["renewTime"];

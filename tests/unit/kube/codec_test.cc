@@ -1,4 +1,5 @@
-// Golden-file tests for the ONE codec: shapes from k8s-api.md (§1.1, §4.1, §5.x, §3.1).
+// Golden-file tests for the ONE codec: shapes from kubernetes/api (certificates/v1,
+// coordination/v1, core/v1, authorization/v1) and apimachinery (meta/v1 Status).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -142,7 +143,7 @@ TEST(CodecErrors, NameTheField) {
 }
 
 TEST(CodecNullTimes, NullIsUnset) {
-  // kubectl 1.20 sends "lastTransitionTime": null (k8s-api.md §1.1).
+  // kubectl 1.20 sends "lastTransitionTime": null (kubernetes/kubectl pkg/cmd/certificates/certificates.go).
   Json j = ReadGolden("csr.json");
   j["status"]["conditions"][0]["lastTransitionTime"] = nullptr;
   ASSERT_OK_AND_ASSIGN(auto csr, Decode<CertificateSigningRequest>(j));

@@ -19,7 +19,7 @@ using ::testing::HasSubstr;
 const char kCaPem[] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
 TEST(KubeconfigWriter, BootstrapShapeIsByteExact) {
-  // kubeadm-join.md §4.
+  // kubeadm's bootstrap-kubelet.conf.
   const std::string b64 = crypto::Base64Encode(kCaPem);
   const std::string want =
       "apiVersion: v1\n"
@@ -54,7 +54,7 @@ TEST(KubeconfigWriter, RenamedClusterKeepsContextName) {
 }
 
 TEST(KubeconfigWriter, KubeletShapeIsByteExact) {
-  // kubeadm-join.md §5.6.
+  // The kubelet's kubelet.conf after TLS bootstrap.
   KubeletKubeconfigOptions o;
   o.server = "https://10.0.0.1:6443";
   o.ca_pem = kCaPem;
