@@ -78,6 +78,8 @@ ControllerMetrics::ControllerMetrics()
   // Pre-create the label sets operators alert on, so they exist at zero.
   for (const char* r : {"success", "error"}) policy_reloads_.Add({{"result", r}});
   policy_last_reload_ok_.Set(1);
+  // The resources Manager reports watch restarts for (so dashboards see 0, not "no data").
+  for (const char* r : {"certificatesigningrequests", "nodes"}) watch_restarts_.Add({{"resource", r}});
   for (const char* r : {"success", "error", "requeue"}) reconcile_total_.Add({{"result", r}});
 }
 
