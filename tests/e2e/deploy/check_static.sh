@@ -36,7 +36,7 @@ runtime_pkgs=$(stage_packages controller)
 
 # 1. Build stage ⊇ install-deps' build packages (the rest are test, fuzz, benchmark and demo tools).
 test_only="ccache git openssl curl libgtest-dev libgmock-dev libbenchmark-dev prometheus clang-14 \
-libclang-rt-14-dev etcd-server etcd-client"
+libclang-rt-14-dev clang-format-14 etcd-server etcd-client"
 deps=$(sed -n '/^PKGS=(/,/)/p' "$src/scripts/install-deps.sh" | tr -d '()' | sed 's/PKGS=//' | tr ' ' '\n' | grep -v '^$')
 for p in $deps; do
   case " $test_only " in *" $p "*) continue ;; esac
