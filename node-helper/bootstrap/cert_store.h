@@ -1,5 +1,5 @@
-// The kubelet's client certificate store (client-go util/certificate/certificate_store.go,
-// reference §5.7): <dir>/<prefix>-<YYYY-MM-DD-HH-MM-SS>.pem (0600, certificate chain then key)
+// The kubelet's client certificate store (client-go util/certificate/certificate_store.go):
+// <dir>/<prefix>-<YYYY-MM-DD-HH-MM-SS>.pem (0600, certificate chain then key)
 // and the <prefix>-current.pem symlink, swapped through <prefix>-updated.pem.
 #pragma once
 

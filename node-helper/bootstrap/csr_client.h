@@ -1,6 +1,6 @@
 // Requesting the kubelet client certificate: create the CertificateSigningRequest with the
 // bootstrap credentials and wait for it (client-go util/certificate/csr/csr.go and kubelet
-// bootstrap.go, reference §5.4, §5.5, §5.7).
+// bootstrap.go).
 #pragma once
 
 #include <functional>

@@ -1,5 +1,5 @@
-// Is /etc/kubernetes/kubelet.conf still usable? (kubelet bootstrap.go isClientConfigStillValid,
-// reference §5.6): it loads, its client certificate/key files are readable, the certificate PEM
+// Is /etc/kubernetes/kubelet.conf still usable? (kubelet bootstrap.go isClientConfigStillValid):
+// it loads, its client certificate/key files are readable, the certificate PEM
 // holds at least one certificate and none is past NotAfter.
 #pragma once
 

@@ -1,5 +1,5 @@
 // JoinConfiguration (kubeadm.k8s.io/v1beta4 and v1beta3), defaulting and validation as kubeadm
-// does them (reference/kubeadm-join.md §2.4, §3, §8.3). Only the worker-node subset is acted on;
+// does them (cmd/kubeadm/app/apis/kubeadm/v1beta4/{types,defaults}.go, apis/kubeadm/validation/validation.go). Only the worker-node subset is acted on;
 // fields joinguard-node does not use are parsed so that files written for kubeadm load unchanged.
 #pragma once
 
@@ -101,7 +101,7 @@ StatusOr<JoinConfiguration> LoadJoinConfigurationFile(const std::string& path,
 // by the caller (hostname) before defaulting.
 void SetDefaults(JoinConfiguration* cfg);
 
-// kubeadm's ValidateJoinConfiguration (discovery part, §2.4 and §3). The message is kubeadm's
+// kubeadm's ValidateJoinConfiguration (discovery part: ValidateDiscovery*). The message is kubeadm's
 // field.ErrorList text ("<path>: Invalid value: ...", aggregated as "[a, b]" when several) with
 // token values redacted. kInvalidArgument, reason "ValidationError".
 Status Validate(const JoinConfiguration& cfg);

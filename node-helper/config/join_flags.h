@@ -76,7 +76,7 @@ StatusOr<std::string> ResolveNodeName(const std::string& override_name);
 
 // Applies kubeadm's rules: --config may not be mixed with most flags (`can not mix '--config'
 // with arguments [a b]`, names sorted), --token fills --discovery-token/--tls-bootstrap-token,
-// the first positional argument is the endpoint, defaults, then validation (§2.4). Errors are
+// the first positional argument is the endpoint, defaults, then validation (ValidateJoinConfiguration). Errors are
 // kInvalidArgument with reason "ValidationError".
 StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& hostname);
 

@@ -1,6 +1,6 @@
 // Cluster discovery: find and authenticate the API server and build the TLS-bootstrap
-// kubeconfig, exactly as kubeadm's cmd/kubeadm/app/discovery (reference/kubeadm-join.md §2.5,
-// §3, §4). One mechanism per folder (token/, file/, https/) behind Discover().
+// kubeconfig, exactly as kubeadm's cmd/kubeadm/app/discovery (token/token.go,
+// file/file.go, https/https.go). One mechanism per folder (token/, file/, https/) behind Discover().
 #pragma once
 
 #include <chrono>
@@ -14,7 +14,7 @@
 #include "common/runtime/clock.h"
 #include "common/status/status.h"
 #include "node-helper/config/join_configuration.h"
-#include "node-helper/phases/printer.h"
+#include "node-helper/output/printer.h"
 
 namespace joinguard::node::discovery {
 

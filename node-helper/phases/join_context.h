@@ -16,7 +16,7 @@
 #include "node-helper/config/join_flags.h"
 #include "node-helper/controlplane/cluster_config.h"
 #include "node-helper/discovery/discovery.h"
-#include "node-helper/phases/printer.h"
+#include "node-helper/output/printer.h"
 
 namespace joinguard::node::phases {
 

@@ -1,4 +1,4 @@
-// File discovery (kubeadm cmd/kubeadm/app/discovery/file/file.go, reference §3): the discovery
+// File discovery (kubeadm cmd/kubeadm/app/discovery/file/file.go): the discovery
 // kubeconfig is trusted as-is; cluster-info is read through it only to refresh the CA.
 #pragma once
 

@@ -1,4 +1,4 @@
-// HTTPS discovery (kubeadm cmd/kubeadm/app/discovery/https/https.go, reference §3): the discovery
+// HTTPS discovery (kubeadm cmd/kubeadm/app/discovery/https/https.go): the discovery
 // kubeconfig is downloaded over verified TLS (system trust store), then treated as file discovery.
 #pragma once
 

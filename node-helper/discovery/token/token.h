@@ -1,4 +1,4 @@
-// Token discovery (kubeadm cmd/kubeadm/app/discovery/token/token.go, reference §2.5): insecure
+// Token discovery (kubeadm cmd/kubeadm/app/discovery/token/token.go): insecure
 // fetch of kube-public/cluster-info polling for the JWS key, JWS check with the token, CA pin
 // check, verified second fetch, byte-equal comparison.
 #pragma once
@@ -15,7 +15,7 @@ struct ClusterInfo {
 StatusOr<ClusterInfo> RetrieveValidatedConfigInfo(const config::BootstrapTokenDiscovery& cfg,
                                                   const Deps& deps, const Options& options);
 
-// Step 5 of §2.5 on its own (pure; used by tests with the upstream vectors).
+// The byte-for-byte comparison of the two cluster-info answers on its own (pure; used by tests with the upstream vectors).
 Status ValidateClusterInfoToken(const kube::StringMap& data, std::string_view token_id,
                                 std::string_view token_secret);
 
