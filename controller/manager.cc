@@ -33,14 +33,14 @@ std::string HostOf(const std::string& a) { return a.substr(0, a.rfind(':')); }
 constexpr auto kSyncPollInterval = std::chrono::milliseconds(200);
 
 // Writes are allowed without leader election, and with it only while the elector proves
-// leadership.
+// leadership (the last successful renew is younger than the renew deadline).
 struct LeaderFence final : WriteFence {
   bool leader_elect = false;
   std::atomic<const kube::LeaderElector*> elector{nullptr};
   bool MayWrite() const override {
     if (!leader_elect) return true;
     const kube::LeaderElector* e = elector.load();
-    return e != nullptr && e->IsLeader();
+    return e != nullptr && e->MayWrite();
   }
 };
 
@@ -217,7 +217,6 @@ StatusOr<std::unique_ptr<Manager>> Manager::Create(kube::Client& client, Manager
     po.path = o.policy_file;
     po.poll_interval = o.policy_poll_interval;
     po.allow_insecure = o.allow_insecure_policy;
-    po.allow_insecure = o.allow_insecure_policy;
     // A new policy may decide CSRs that were left pending: look at every CSR again.
     po.on_change = [self](const policy::Policy&) { self->EnqueueAll(); };
     JG_ASSIGN_OR_RETURN(m.file_policy, PolicyFileProvider::Create(po, m.metrics, logger));
@@ -392,6 +391,7 @@ Status Manager::Run(std::stop_token stop) {
         }
       }
       stop_workers();
+      m.fence.elector = nullptr;  // before the elector is destroyed
     }
   }
 

@@ -237,7 +237,6 @@ std::vector<FaultCase> Cases() {
                  s.AddFault(Rule("/apis/joinguard.io", "", "POST", 503, 0.3, 40));
                  s.AddFault(Rule("/apis/joinguard.io", "", "PUT", 500, 0.3, 40));
                }, {}});
-  c.push_back({"Latency2s", [](sandbox::Sandbox& s) { s.AddFault(Rule("", "", "", 0, 0.03, 8, 2000ms)); }, {}});
   FaultCase restart{"SandboxRestartedFromItsStateDir", {}, {}};
   restart.restart_sandbox = true;
   c.push_back(restart);
