@@ -24,10 +24,6 @@
 // default, then the kubelet sends SIGKILL): past this deadline the process exits on its own.
 constexpr std::chrono::seconds kShutdownDeadline{25};
 
-// Shutdown must finish inside the pod's grace period (terminationGracePeriodSeconds, 30 s by
-// default, then the kubelet sends SIGKILL): past this deadline the process exits on its own.
-constexpr std::chrono::seconds kShutdownDeadline{25};
-
 namespace {
 
 using joinguard::StatusOr;
@@ -86,9 +82,6 @@ int main(int argc, char** argv) {
   app.add_flag("--allow-insecure-policy", allow_insecure_policy,
                "start (and accept reloads) even when the policy would approve insecurely, e.g. an allowed group "
                "such as system:authenticated or a nodeNamePattern matching any name with denyExistingNode off");
-  app.add_flag("--allow-insecure-policy", allow_insecure_policy,
-               "start (and accept reloads) even when the policy would approve insecurely, e.g. an allowed group "
-               "such as system:authenticated or a nodeNamePattern matching any name with denyExistingNode off");
   app.add_option("--qps", qps, "API client queries per second; 0 = no client-side limit")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--burst", burst, "API client burst (with --qps > 0)")
@@ -117,7 +110,6 @@ int main(int argc, char** argv) {
   o.health_address = health_address;
   o.policy_file = policy_file;
   o.dry_run = dry_run;
-  o.allow_insecure_policy = allow_insecure_policy;
   o.allow_insecure_policy = allow_insecure_policy;
   o.workers = workers;
   o.leader_elect = leader_elect;

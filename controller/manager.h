@@ -40,7 +40,6 @@ struct ManagerOptions {
   std::chrono::milliseconds policy_poll_interval{std::chrono::seconds(2)};
   bool dry_run = false;
   bool allow_insecure_policy = false;  // --allow-insecure-policy (controller/policy/insecure.h)
-  bool allow_insecure_policy = false;  // --allow-insecure-policy (controller/policy/insecure.h)
   int workers = 2;
 
   bool leader_elect = false;
