@@ -190,7 +190,9 @@ class CpprestTransport final : public HttpTransport {
       total += n;
       if (total > kMaxJsonBytes) return ResourceExhaustedError(TooLarge(request, total));
     }
+    // container_buffer grows its string by whole read chunks: keep only the bytes read.
     *out = std::move(buf.collection());
+    out->resize(total);
     return OkStatus();
   }
 

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
+#include <set>
 #include <sstream>
 
 #include "common/crypto/encoding.h"
@@ -50,6 +51,18 @@ Status ReadData(const YAML::Node& node, const char* key, std::string* out,
                                 " is not valid base64; it must hold the base64 of PEM data");
   }
   *out = std::move(*d);
+  return OkStatus();
+}
+
+template <typename Named>
+Status RefuseDuplicateNames(const std::vector<Named>& list, const char* field) {
+  std::set<std::string> seen;
+  for (const auto& n : list) {
+    if (!seen.insert(n.name).second) {
+      return InvalidArgumentError(std::string("kubeconfig: duplicate name \"") + n.name + "\" in " + field +
+                                  "; every entry of a kubeconfig list needs its own name");
+    }
+  }
   return OkStatus();
 }
 
@@ -123,6 +136,11 @@ Status ParseImpl(const YAML::Node& root, std::string_view base_dir, Kubeconfig* 
       out->contexts.push_back(std::move(n));
     }
   }
+  // client-go refuses a name that appears twice in one list
+  // (k8s.io/client-go/tools/clientcmd/api/v1/conversion.go: "duplicate name ... in list").
+  JG_RETURN_IF_ERROR(RefuseDuplicateNames(out->clusters, "clusters"));
+  JG_RETURN_IF_ERROR(RefuseDuplicateNames(out->users, "users"));
+  JG_RETURN_IF_ERROR(RefuseDuplicateNames(out->contexts, "contexts"));
   return OkStatus();
 }
 

@@ -5,6 +5,11 @@
 
 namespace joinguard::kube {
 namespace {
+constexpr int kMinRepresentableYear = 1678;
+constexpr int kMaxRepresentableYear = 2261;
+}  // namespace
+
+namespace {
 
 std::string FormatWithFraction(Time t, bool micro) {
   using namespace std::chrono;
@@ -84,6 +89,9 @@ StatusOr<Time> ParseTime(std::string_view s) {
     return bad();
   }
   if (pos != s.size()) return bad();
+  // std::chrono::system_clock counts int64 nanoseconds: about the years 1678 to 2262. A time
+  // outside that cannot be represented (from_time_t would overflow), so it is refused.
+  if (year < kMinRepresentableYear || year > kMaxRepresentableYear) return bad();
   std::tm tm{};
   tm.tm_year = year - 1900;
   tm.tm_mon = mon - 1;

@@ -11,6 +11,7 @@
 
 #include "common/crypto/token.h"
 #include "common/files/atomic_file.h"
+#include "common/yaml/strict_yaml.h"
 #include "node-helper/config/go_hex.h"
 
 namespace joinguard::node::config {
@@ -251,12 +252,9 @@ void EmitStringList(YAML::Emitter& e, const char* key, const std::vector<std::st
 
 StatusOr<JoinConfiguration> ParseJoinConfiguration(std::string_view yaml,
                                                    std::vector<std::string>* warnings) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    return InvalidArgumentError(std::string("failed to parse the configuration as YAML: ") + e.what());
-  }
+  // The strict loader refuses duplicate keys, alias bombs, deep nesting and oversized files,
+  // naming the line (kubeadm's sigs.k8s.io/yaml strict decoding refuses duplicate fields too).
+  JG_ASSIGN_OR_RETURN(std::vector<YAML::Node> docs, yaml::LoadAllStrictYaml(yaml, "the configuration"));
   std::optional<JoinConfiguration> found;
   try {
     for (const auto& doc : docs) {
