@@ -5,20 +5,10 @@
 #include <set>
 
 #include "common/crypto/token.h"
+#include "controller/policy/text.h"
 
 namespace joinguard::controller::policy {
 namespace {
-
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-std::string JoinList(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) out += ", ";
-    out += v[i];
-  }
-  return out + "]";
-}
 
 std::string SubjectString(const crypto::ParsedCsr& csr) {
   std::string out;

@@ -151,12 +151,21 @@ StatusOr<std::vector<KeyRule>> ParseKeys(const YAML::Node& node) {
   return out;
 }
 
-StatusOr<std::vector<UsageRule>> ParseUsages(const YAML::Node& node) {
-  constexpr std::string_view kField = "allowedUsages";
-  if (!node.IsSequence() || node.size() == 0) return FieldError(kField, "must be a non-empty list");
+// The allowed usage sets of one signer: `field` names the policy field in errors, `required` is
+// the usage every set must hold and `forbidden` the other signer's ("client auth" / "server auth").
+struct UsageSetRules {
+  std::string_view field;
+  std::string_view required;
+  std::string_view forbidden;
+  std::string_view certificates;  // what the signer issues, for messages
+};
+
+StatusOr<std::vector<UsageRule>> ParseUsages(const YAML::Node& node, const UsageSetRules& r) {
+  const std::string field(r.field);
+  if (!node.IsSequence() || node.size() == 0) return FieldError(field, "must be a non-empty list");
   std::vector<UsageRule> out;
   for (size_t i = 0; i < node.size(); ++i) {
-    std::string f = std::string(kField) + "[" + std::to_string(i) + "]";
+    std::string f = field + "[" + std::to_string(i) + "]";
     const YAML::Node& item = node[i];
     if (!item.IsMap()) return FieldError(f, "must be a mapping with algorithm and sets");
     JG_RETURN_IF_ERROR(CheckKnownKeys(item, f, {"algorithm", "sets"}));
@@ -177,9 +186,12 @@ StatusOr<std::vector<UsageRule>> ParseUsages(const YAML::Node& node) {
         }
         if (!seen.insert(set[u]).second) return FieldError(sf + "[" + std::to_string(u) + "]", "duplicate usage \"" + set[u] + "\"");
       }
-      if (!seen.count("client auth")) return FieldError(sf, "must contain \"client auth\" (kubelet client certificates)");
-      if (seen.count("server auth") || seen.count("any") || seen.count("cert sign")) {
-        return FieldError(sf, "must not contain server auth, any or cert sign (the signer rejects them for kubelet client certificates)");
+      if (!seen.count(std::string(r.required))) {
+        return FieldError(sf, "must contain \"" + std::string(r.required) + "\" (" + std::string(r.certificates) + ")");
+      }
+      if (seen.count(std::string(r.forbidden)) || seen.count("any") || seen.count("cert sign")) {
+        return FieldError(sf, "must not contain " + std::string(r.forbidden) +
+                                  ", any or cert sign (the signer rejects them for " + std::string(r.certificates) + ")");
       }
       rule.sets.push_back(std::move(set));
     }
@@ -213,36 +225,9 @@ Status ParseServing(const YAML::Node& node, ServingPolicy* out) {
     JG_ASSIGN_OR_RETURN(out->enabled, ScalarBool(node["enabled"], "serving.enabled"));
   }
   if (const YAML::Node& n = node["allowedUsages"]) {
-    if (!n.IsSequence() || n.size() == 0) return FieldError("serving.allowedUsages", "must be a non-empty list");
-    std::vector<UsageRule> rules;
-    for (size_t i = 0; i < n.size(); ++i) {
-      std::string f = "serving.allowedUsages[" + std::to_string(i) + "]";
-      const YAML::Node& item = n[i];
-      if (!item.IsMap()) return FieldError(f, "must be a mapping with algorithm and sets");
-      JG_RETURN_IF_ERROR(CheckKnownKeys(item, f, {"algorithm", "sets"}));
-      if (!item["algorithm"]) return FieldError(f + ".algorithm", "required");
-      JG_ASSIGN_OR_RETURN(std::string alg, ScalarString(item["algorithm"], f + ".algorithm"));
-      UsageRule rule;
-      JG_ASSIGN_OR_RETURN(rule.algorithm, ParseAlgorithm(alg, f + ".algorithm"));
-      const YAML::Node& sets = item["sets"];
-      if (!sets || !sets.IsSequence() || sets.size() == 0) return FieldError(f + ".sets", "must be a non-empty list of usage lists");
-      for (size_t s = 0; s < sets.size(); ++s) {
-        std::string sf = f + ".sets[" + std::to_string(s) + "]";
-        JG_ASSIGN_OR_RETURN(std::vector<std::string> set, StringList(sets[s], sf));
-        std::set<std::string> seen;
-        for (size_t u = 0; u < set.size(); ++u) {
-          if (!KnownUsages().count(set[u])) return FieldError(sf + "[" + std::to_string(u) + "]", "unknown usage \"" + set[u] + "\"");
-          if (!seen.insert(set[u]).second) return FieldError(sf + "[" + std::to_string(u) + "]", "duplicate usage \"" + set[u] + "\"");
-        }
-        if (!seen.count("server auth")) return FieldError(sf, "must contain \"server auth\" (kubelet serving certificates)");
-        if (seen.count("client auth") || seen.count("any") || seen.count("cert sign")) {
-          return FieldError(sf, "must not contain client auth, any or cert sign (the signer rejects them for kubelet serving certificates)");
-        }
-        rule.sets.push_back(std::move(set));
-      }
-      rules.push_back(std::move(rule));
-    }
-    out->allowed_usages = std::move(rules);
+    JG_ASSIGN_OR_RETURN(out->allowed_usages,
+                        ParseUsages(n, {"serving.allowedUsages", "server auth", "client auth",
+                                        "kubelet serving certificates"}));
   }
   for (const char* key : {"allowedCIDRs", "deniedCIDRs"}) {
     const YAML::Node& n = node[key];
@@ -454,7 +439,8 @@ StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
       JG_ASSIGN_OR_RETURN(p.allowed_keys, ParseKeys(n));
     }
     if (const YAML::Node& n = root["allowedUsages"]) {
-      JG_ASSIGN_OR_RETURN(p.allowed_usages, ParseUsages(n));
+      JG_ASSIGN_OR_RETURN(p.allowed_usages, ParseUsages(n, {"allowedUsages", "client auth", "server auth",
+                                                                "kubelet client certificates"}));
     }
     if (const YAML::Node& n = root["maxExpirationSeconds"]) {
       // spec.expirationSeconds is an int32 in the API: a larger cap is a typo, not a policy.

@@ -1,4 +1,5 @@
 #include "controller/policy/serving_checks.h"
+#include "controller/policy/text.h"
 
 #include <arpa/inet.h>
 
@@ -12,17 +13,6 @@ namespace {
 constexpr int kIpv4Bits = 32;
 constexpr int kIpv6Bits = 128;
 constexpr size_t kV4MappedOffset = 12;  // ::ffff:a.b.c.d keeps the IPv4 bytes at 12..15
-
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-std::string JoinList(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) out += ", ";
-    out += v[i];
-  }
-  return out + "]";
-}
 
 std::string ServingAdvice(std::string_view what) {
   return std::string(what) +
