@@ -9,6 +9,7 @@
 
 #include "common/crypto/csr.h"
 #include "common/crypto/key.h"
+#include "tests/testing/yaml_json.h"
 
 namespace joinguard::bench {
 
@@ -57,6 +58,17 @@ StatusOr<std::unique_ptr<Rig>> Rig::Start(const RigOptions& options) {
   so.autoapprove_binding = false;  // joinguard must be the only approver
   so.run_controllers = options.run_sandbox_controllers;
   JG_ASSIGN_OR_RETURN(rig->sandbox_, sandbox::Sandbox::Start(so));
+  // The controller records every bootstrap approval in a NodeJoin: install the CRD as an
+  // operator does (deploy/base/crds), or no bootstrap CSR is ever approved.
+  try {
+    const YAML::Node crd = YAML::LoadFile(std::string(JOINGUARD_SOURCE_DIR) + "/deploy/base/crds/nodejoins.yaml");
+    JG_RETURN_IF_ERROR(rig->sandbox_
+                           ->CreateObjectForTest("/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                                                 testing::YamlToJson(crd))
+                           .status());
+  } catch (const YAML::Exception& e) {
+    return InternalError(std::string("reading deploy/base/crds/nodejoins.yaml: ") + e.what());
+  }
   sandbox::TokenSpec token;
   token.id = kTokenId;
   token.secret = kTokenSecret;

@@ -26,6 +26,7 @@
 #include "common/runtime/logger.h"
 #include "tests/sandbox/sandbox.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/yaml_json.h"
 #include "tests/unit/controller/csr_builder.h"
 #include <yaml-cpp/yaml.h>
 
@@ -169,32 +170,7 @@ class ControllerProcess {
   int metrics_port_ = 0, health_port_ = 0;
 };
 
-// A YAML document (a manifest) as JSON, scalars typed as YAML 1.2's core schema reads them.
-inline json YamlToJson(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: {
-      json out = json::object();
-      for (const auto& kv : n) out[kv.first.as<std::string>()] = YamlToJson(kv.second);
-      return out;
-    }
-    case YAML::NodeType::Sequence: {
-      json out = json::array();
-      for (const auto& item : n) out.push_back(YamlToJson(item));
-      return out;
-    }
-    case YAML::NodeType::Scalar: {
-      const std::string v = n.Scalar();
-      if (n.Tag() == "!") return v;  // quoted
-      if (v == "true" || v == "false") return v == "true";
-      char* end = nullptr;
-      long long i = std::strtoll(v.c_str(), &end, 10);
-      if (!v.empty() && *end == '\0') return i;
-      return v;
-    }
-    default:
-      return nullptr;
-  }
-}
+using joinguard::testing::YamlToJson;
 
 class ControllerE2eTest : public ::testing::Test {
  protected:
