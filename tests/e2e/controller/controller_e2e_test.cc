@@ -28,16 +28,19 @@ TEST_F(ControllerE2eTest, ApprovesAValidBootstrapCsrWhichTheSandboxSigns) {
   std::string audit = ctl.Audit();
   EXPECT_THAT(audit, ::testing::HasSubstr("\"tokenId\":\"abcdef\""));
   EXPECT_THAT(audit, ::testing::Not(::testing::HasSubstr("0123456789abcdef")));
-  auto events = sandbox_->ListObjectsForTest("/api/v1/namespaces/default/events");
-  ASSERT_TRUE(events.ok()) << events.status();
-  bool found = false;
-  for (const auto& e : *events) {
-    if (e["involvedObject"].value("name", "") == t.name && e.value("reason", "") == "JoinguardApproved" &&
-        e.value("type", "") == "Normal") {
-      found = true;
+  // Events are written off the decision path (asynchronously): wait for it, bounded.
+  const bool found = WaitUntil([&] {
+    auto events = sandbox_->ListObjectsForTest("/api/v1/namespaces/default/events");
+    if (!events.ok()) return false;
+    for (const auto& e : *events) {
+      if (e["involvedObject"].value("name", "") == t.name && e.value("reason", "") == "JoinguardApproved" &&
+          e.value("type", "") == "Normal") {
+        return true;
+      }
     }
-  }
-  EXPECT_TRUE(found);
+    return false;
+  });
+  EXPECT_TRUE(found) << "no JoinguardApproved Event for " << t.name;
   EXPECT_EQ(ctl.Stop(), 0) << "graceful shutdown on SIGTERM";
 }
 
@@ -125,13 +128,18 @@ TEST_F(ControllerE2eTest, DryRunWritesNothing) {
     ASSERT_TRUE(csr.ok());
     EXPECT_TRUE(Conditions(*csr).empty()) << name << ": " << csr->dump();
   }
-  auto events = sandbox_->ListObjectsForTest("/api/v1/namespaces/default/events");
-  ASSERT_TRUE(events.ok());
+  // Events are written asynchronously, after the metric: wait for both, bounded.
   int dry_events = 0;
-  for (const auto& e : *events) {
-    std::string reason = e.value("reason", "");
-    if (reason == "DryRunWouldApprove" || reason == "DryRunWouldDeny") ++dry_events;
-  }
+  WaitUntil([&] {
+    auto events = sandbox_->ListObjectsForTest("/api/v1/namespaces/default/events");
+    if (!events.ok()) return false;
+    dry_events = 0;
+    for (const auto& e : *events) {
+      std::string reason = e.value("reason", "");
+      if (reason == "DryRunWouldApprove" || reason == "DryRunWouldDeny") ++dry_events;
+    }
+    return dry_events >= 2;
+  });
   EXPECT_EQ(dry_events, 2);
 }
 
