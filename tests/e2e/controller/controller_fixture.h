@@ -26,6 +26,7 @@
 #include "common/runtime/logger.h"
 #include "tests/sandbox/sandbox.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/http_get.h"
 #include "tests/testing/yaml_json.h"
 #include "tests/unit/controller/csr_builder.h"
 #include <yaml-cpp/yaml.h>
@@ -60,28 +61,7 @@ inline bool WaitUntil(const std::function<bool()>& fn, std::chrono::milliseconds
   return fn();
 }
 
-inline std::string HttpGet(int port, const std::string& path, int* status) {
-  namespace beast = boost::beast;
-  namespace http = beast::http;
-  try {
-    boost::asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.expires_after(10s);
-    stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                                                  static_cast<unsigned short>(port)));
-    http::request<http::empty_body> req{http::verb::get, path, 11};
-    req.set(http::field::host, "127.0.0.1");
-    http::write(stream, req);
-    beast::flat_buffer buf;
-    http::response<http::string_body> res;
-    http::read(stream, buf, res);
-    *status = res.result_int();
-    return res.body();
-  } catch (const std::exception& e) {
-    *status = 0;
-    return e.what();
-  }
-}
+using joinguard::testing::HttpGet;
 
 // One joinguard-controller process.
 class ControllerProcess {

@@ -16,6 +16,7 @@
 #include "common/crypto/csr.h"
 #include "common/crypto/encoding.h"
 #include "common/crypto/key.h"
+#include "tests/testing/http_get.h"
 
 namespace joinguard::deploy_test {
 namespace {
@@ -74,24 +75,9 @@ std::string ReadFile(const std::string& path) {
 }
 
 std::string HttpGet(int port, const std::string& path) {
-  namespace beast = boost::beast;
-  namespace http = beast::http;
-  try {
-    boost::asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.expires_after(10s);
-    stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                                                  static_cast<unsigned short>(port)));
-    http::request<http::empty_body> req{http::verb::get, path, 11};
-    req.set(http::field::host, "127.0.0.1");
-    http::write(stream, req);
-    beast::flat_buffer buf;
-    http::response<http::string_body> res;
-    http::read(stream, buf, res);
-    return res.body();
-  } catch (const std::exception&) {
-    return "";
-  }
+  int status = 0;
+  std::string body = joinguard::testing::HttpGet(port, path, &status);
+  return status == 0 ? "" : body;
 }
 
 bool Controller::LogHasLineWithAll(const std::vector<std::string>& needles) const {
