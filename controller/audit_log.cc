@@ -36,7 +36,8 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Create(std::FILE* out, size_t capa
   AuditLog* self = log.get();
   runtime::AsyncSinkOptions o;
   o.capacity = capacity;
-  JG_ASSIGN_OR_RETURN(log->sink_, runtime::AsyncSink<AuditRecord>::Create(o, [self](std::vector<AuditRecord>&& batch) {
+  JG_ASSIGN_OR_RETURN(log->sink_,
+                      runtime::AsyncSink<AuditRecord>::Create(o, [self](std::vector<AuditRecord>&& batch) {
                         std::string text;
                         for (const AuditRecord& r : batch) text += Format(r) + "\n";
                         std::fwrite(text.data(), 1, text.size(), self->out_);

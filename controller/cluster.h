@@ -67,7 +67,8 @@ class CsrApi {
   virtual StatusOr<kube::CertificateSigningRequest> Get(const std::string& name) = 0;
   // PUT .../approval with the object's conditions, resourceVersion and uid (stale RV or another
   // object under the same name → IsConflict).
-  virtual StatusOr<kube::CertificateSigningRequest> UpdateApproval(const kube::CertificateSigningRequest& csr) = 0;
+  virtual StatusOr<kube::CertificateSigningRequest> UpdateApproval(
+      const kube::CertificateSigningRequest& csr) = 0;
   // Live Node lookup: a Node's existence is confirmed live both before approving (the cache may
   // not have seen a Node created a moment ago) and before a NodeExists denial (the cache may
   // not have seen a deletion).

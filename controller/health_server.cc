@@ -11,7 +11,8 @@ StatusOr<std::unique_ptr<HealthServer>> HealthServer::Create(const std::string& 
 
 StatusOr<std::unique_ptr<HealthServer>> HealthServer::Create(HttpServerOptions options) {
   std::unique_ptr<HealthServer> s(new HealthServer());
-  JG_ASSIGN_OR_RETURN(s->server_, HttpServer::Create(std::move(options), [raw = s.get()](const std::string& path) {
+  JG_ASSIGN_OR_RETURN(s->server_,
+                      HttpServer::Create(std::move(options), [raw = s.get()](const std::string& path) {
                         return raw->Respond(path);
                       }));
   return s;
@@ -28,8 +29,10 @@ void HealthServer::SetDetail(const std::string& key, const std::string& text) {
   std::lock_guard<std::mutex> l(mu_);
   for (auto it = details_.begin(); it != details_.end(); ++it) {
     if (it->first == key) {
-      if (text.empty()) details_.erase(it);
-      else it->second = text;
+      if (text.empty())
+        details_.erase(it);
+      else
+        it->second = text;
       return;
     }
   }

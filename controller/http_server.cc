@@ -20,7 +20,8 @@ inline constexpr int kMaxPort = 65535;
 Status ParseListenAddress(const std::string& address, const std::string& flag, std::string* host, int* port) {
   const auto colon = address.rfind(':');
   if (colon == std::string::npos) {
-    return InvalidArgumentError(flag + " \"" + address + "\" must be host:port (e.g. :8080 or 127.0.0.1:8080)");
+    return InvalidArgumentError(flag + " \"" + address +
+                                "\" must be host:port (e.g. :8080 or 127.0.0.1:8080)");
   }
   std::string h = address.substr(0, colon);
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
@@ -83,7 +84,8 @@ struct HttpServer::Impl {
       if (req.method() != http::verb::head) res_.body() = std::move(r.body);
       res_.prepare_payload();
       stream_.expires_after(server_.options.write_timeout);
-      http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code, std::size_t) { self->Close(); });
+      http::async_write(stream_, res_,
+                        [self = shared_from_this()](beast::error_code, std::size_t) { self->Close(); });
     }
 
     void Close() {
@@ -124,15 +126,16 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(HttpServerOptions optio
   auto impl = std::make_unique<Impl>();
   beast::error_code ec;
   auto ip = asio::ip::make_address(host, ec);
-  if (ec) return InvalidArgumentError(options.flag + " \"" + options.address + "\": bad host: " + ec.message());
+  if (ec)
+    return InvalidArgumentError(options.flag + " \"" + options.address + "\": bad host: " + ec.message());
   tcp::endpoint ep(ip, static_cast<unsigned short>(port));
   impl->acceptor.open(ep.protocol(), ec);
   if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) impl->acceptor.bind(ep, ec);
   if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return UnavailableError("cannot listen on " + options.flag + " \"" + options.address + "\": " + ec.message() +
-                            "; pick a free address");
+    return UnavailableError("cannot listen on " + options.flag + " \"" + options.address +
+                            "\": " + ec.message() + "; pick a free address");
   }
   impl->port = impl->acceptor.local_endpoint().port();
   impl->options = std::move(options);

@@ -27,7 +27,7 @@ struct HttpResponse {
 };
 
 struct HttpServerOptions {
-  std::string address;      // "host:port", "[v6]:port" or ":port"; port 0 = OS-assigned
+  std::string address;           // "host:port", "[v6]:port" or ":port"; port 0 = OS-assigned
   std::string flag = "address";  // named in errors, e.g. "--health-address"
   std::chrono::milliseconds read_timeout{std::chrono::seconds(5)};
   std::chrono::milliseconds write_timeout{std::chrono::seconds(10)};

@@ -23,12 +23,12 @@ namespace joinguard::controller {
 struct JoinRequest {
   std::string csr_name;
   std::string csr_uid;
-  std::string node_name;   // from the CSR's CN, already validated by the policy
-  std::string token_id;    // from the requester name system:bootstrap:<token-id>
-  std::string requester;   // spec.username
-  std::vector<std::string> groups;  // spec.groups (for the optional SubjectAccessReview gate)
-  std::string requester_uid;        // spec.uid
-  int pending_from_requester = 0;  // other pending CSRs from the same requester (store index)
+  std::string node_name;             // from the CSR's CN, already validated by the policy
+  std::string token_id;              // from the requester name system:bootstrap:<token-id>
+  std::string requester;             // spec.username
+  std::vector<std::string> groups;   // spec.groups (for the optional SubjectAccessReview gate)
+  std::string requester_uid;         // spec.uid
+  int pending_from_requester = 0;    // other pending CSRs from the same requester (store index)
   bool name_already_joined = false;  // a NodeJoin record for node_name exists (another CSR)
 };
 
@@ -40,12 +40,12 @@ struct JoinAdmission {
     kRetry,         // a fact could not be read (API error): requeue with backoff, never deny
   };
   Kind kind = Kind::kAllow;
-  std::string reason;   // stable CamelCase reason for the condition, Event and metric
-  std::string message;  // for humans: what happened and what to do
-  std::string grant;    // the JoinGrant that admitted the request ("" when none applies)
-  bool allow_rejoin = false;  // the grant allows replacing an existing NodeJoin record
+  std::string reason;                        // stable CamelCase reason for the condition, Event and metric
+  std::string message;                       // for humans: what happened and what to do
+  std::string grant;                         // the JoinGrant that admitted the request ("" when none applies)
+  bool allow_rejoin = false;                 // the grant allows replacing an existing NodeJoin record
   std::chrono::milliseconds retry_after{0};  // for kLeavePending
-  Status status;        // for kRetry
+  Status status;                             // for kRetry
 };
 
 class JoinGate {

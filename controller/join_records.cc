@@ -23,8 +23,12 @@ kube::NodeJoin NewRecord(const ClaimRequest& r) {
   return j;
 }
 
-ClaimOutcome Claimed(kube::NodeJoin record) { return {ClaimOutcome::Kind::kClaimed, std::move(record), OkStatus()}; }
-ClaimOutcome Taken(kube::NodeJoin record) { return {ClaimOutcome::Kind::kTaken, std::move(record), OkStatus()}; }
+ClaimOutcome Claimed(kube::NodeJoin record) {
+  return {ClaimOutcome::Kind::kClaimed, std::move(record), OkStatus()};
+}
+ClaimOutcome Taken(kube::NodeJoin record) {
+  return {ClaimOutcome::Kind::kTaken, std::move(record), OkStatus()};
+}
 ClaimOutcome Failed(Status s) { return {ClaimOutcome::Kind::kError, {}, std::move(s)}; }
 
 }  // namespace
@@ -45,7 +49,8 @@ ClaimOutcome JoinRecords::Claim(const ClaimRequest& r) {
   for (int round = 0; round < kMaxClaimRounds; ++round) {
     StatusOr<kube::NodeJoin> created = records_.Create(NewRecord(r));
     if (created.ok()) return Claimed(std::move(*created));
-    if (!kube::IsAlreadyExists(created.status())) return Failed(created.status().Annotate("claiming NodeJoin"));
+    if (!kube::IsAlreadyExists(created.status()))
+      return Failed(created.status().Annotate("claiming NodeJoin"));
 
     StatusOr<kube::NodeJoin> existing = records_.Get(r.node_name);
     if (!existing.ok()) {
@@ -75,7 +80,8 @@ ClaimOutcome JoinRecords::Claim(const ClaimRequest& r) {
     kube::NodeJoin replacement = NewRecord(r);
     replacement.metadata = existing->metadata;
     replacement.metadata.labels.erase(std::string(kube::kNodeJoinTokenIdLabel));
-    if (!r.token_id.empty()) replacement.metadata.labels[std::string(kube::kNodeJoinTokenIdLabel)] = r.token_id;
+    if (!r.token_id.empty())
+      replacement.metadata.labels[std::string(kube::kNodeJoinTokenIdLabel)] = r.token_id;
     replacement.raw = existing->raw;
     StatusOr<kube::NodeJoin> updated = records_.Update(replacement);
     if (updated.ok()) return Claimed(std::move(*updated));
@@ -97,7 +103,8 @@ Status JoinRecords::MarkApproved(const kube::NodeJoin& record) {
     StatusOr<kube::NodeJoin> live = records_.Get(record.metadata.name);
     if (!live.ok()) return live.status();
     if (live->spec.csr_uid != record.spec.csr_uid) {
-      return AbortedError("NodeJoin \"" + record.metadata.name + "\" now belongs to CSR uid " + live->spec.csr_uid);
+      return AbortedError("NodeJoin \"" + record.metadata.name + "\" now belongs to CSR uid " +
+                          live->spec.csr_uid);
     }
     if (live->status.phase == kube::kNodeJoinPhaseApproved) return OkStatus();
     current = std::move(*live);

@@ -74,7 +74,8 @@ class ClientCsrApi final : public CsrApi {
   StatusOr<kube::CertificateSigningRequest> Get(const std::string& name) override {
     return client_.Get<kube::CertificateSigningRequest>("", name);
   }
-  StatusOr<kube::CertificateSigningRequest> UpdateApproval(const kube::CertificateSigningRequest& csr) override {
+  StatusOr<kube::CertificateSigningRequest> UpdateApproval(
+      const kube::CertificateSigningRequest& csr) override {
     return client_.UpdateApproval(csr);
   }
   StatusOr<bool> NodeExists(const std::string& name) override {
@@ -91,7 +92,9 @@ class ClientCsrApi final : public CsrApi {
 class ClientNodeJoinApi final : public NodeJoinApi {
  public:
   explicit ClientNodeJoinApi(kube::Client& client) : client_(client) {}
-  StatusOr<kube::NodeJoin> Get(const std::string& name) override { return client_.Get<kube::NodeJoin>("", name); }
+  StatusOr<kube::NodeJoin> Get(const std::string& name) override {
+    return client_.Get<kube::NodeJoin>("", name);
+  }
   StatusOr<kube::NodeJoin> Create(const kube::NodeJoin& record) override { return client_.Create(record); }
   StatusOr<kube::NodeJoin> Update(const kube::NodeJoin& record) override { return client_.Update(record); }
   Status Delete(const std::string& name, const std::string& uid) override {

@@ -61,10 +61,12 @@ int main(int argc, char** argv) {
   double qps = 0;
   int burst = 0;
   app.add_option("--kubeconfig", kubeconfig, "kubeconfig file; empty = in-cluster service account");
-  app.add_option("--policy-file", policy_file, "CsrPolicy YAML file (reloaded on change); empty = built-in defaults");
+  app.add_option("--policy-file", policy_file,
+                 "CsrPolicy YAML file (reloaded on change); empty = built-in defaults");
   app.add_option("--policy-poll-interval", policy_poll, "how often the policy file is checked for changes")
       ->capture_default_str();
-  app.add_option("--metrics-address", metrics_address, "host:port for /metrics (port 0 = any)")->capture_default_str();
+  app.add_option("--metrics-address", metrics_address, "host:port for /metrics (port 0 = any)")
+      ->capture_default_str();
   app.add_option("--health-address", health_address, "host:port for /healthz and /readyz (port 0 = any)")
       ->capture_default_str();
   app.add_flag("--leader-elect", leader_elect, "run Lease leader election; only the leader writes decisions");
@@ -75,17 +77,26 @@ int main(int argc, char** argv) {
   app.add_option("--lease-duration", lease_duration, "leader lease duration")->capture_default_str();
   app.add_option("--renew-deadline", renew_deadline, "leader renew deadline")->capture_default_str();
   app.add_option("--retry-period", retry_period, "leader election retry period")->capture_default_str();
-  app.add_option("--workers", workers, "concurrent reconcile workers")->capture_default_str()->check(CLI::Range(1, 64));
-  app.add_flag("--dry-run", dry_run, "evaluate and report (log, Event, metric) but never write a decision; overrides the policy's mode");
+  app.add_option("--workers", workers, "concurrent reconcile workers")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_flag(
+      "--dry-run", dry_run,
+      "evaluate and report (log, Event, metric) but never write a decision; overrides the policy's mode");
   app.add_option("--log-level", log_level, "debug, info, warning, error")->capture_default_str();
-  app.add_option("--log-format", log_format, "text or json")->capture_default_str()->check(CLI::IsMember({"text", "json"}));
-  app.add_flag("--allow-insecure-policy", allow_insecure_policy,
-               "start (and accept reloads) even when the policy would approve insecurely, e.g. an allowed group "
-               "such as system:authenticated or a nodeNamePattern matching any name with denyExistingNode off");
+  app.add_option("--log-format", log_format, "text or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_flag(
+      "--allow-insecure-policy", allow_insecure_policy,
+      "start (and accept reloads) even when the policy would approve insecurely, e.g. an allowed group "
+      "such as system:authenticated or a nodeNamePattern matching any name with denyExistingNode off");
   app.add_option("--qps", qps, "API client queries per second; 0 = no client-side limit")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--burst", burst, "API client burst (with --qps > 0)")
-      ->capture_default_str()->check(CLI::Range(0, 1'000'000));
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1'000'000));
   bool join_grants = true;
   app.add_option("--join-grants", join_grants,
                  "check bootstrap CSRs against JoinGrants, count token uses and apply the rate brakes "
@@ -126,9 +137,11 @@ int main(int argc, char** argv) {
   for (auto& d : durations) {
     auto parsed = joinguard::runtime::ParseGoDuration(*d.text);
     if (!parsed.ok() || parsed->count() <= 0) {
-      logger.Error("invalid duration", {{"flag", d.flag}, {"value", *d.text},
-                                        {"error", parsed.ok() ? "must be positive" : parsed.status().message()},
-                                        {"expected", "e.g. 500ms, 15s, 2m"}});
+      logger.Error("invalid duration",
+                   {{"flag", d.flag},
+                    {"value", *d.text},
+                    {"error", parsed.ok() ? "must be positive" : parsed.status().message()},
+                    {"expected", "e.g. 500ms, 15s, 2m"}});
       return 2;
     }
     *d.out = *parsed;
@@ -141,9 +154,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  StatusOr<joinguard::kube::RestConfig> rest = kubeconfig.empty()
-                                                   ? joinguard::kube::InClusterRestConfig()
-                                                   : joinguard::kube::RestConfigFromKubeconfigFile(kubeconfig);
+  StatusOr<joinguard::kube::RestConfig> rest =
+      kubeconfig.empty() ? joinguard::kube::InClusterRestConfig()
+                         : joinguard::kube::RestConfigFromKubeconfigFile(kubeconfig);
   if (!rest.ok()) {
     logger.Error("cannot build the API client configuration; pass --kubeconfig or run in a cluster",
                  {{"error", rest.status().ToString()}});
@@ -152,7 +165,8 @@ int main(int argc, char** argv) {
   rest->qps = qps;
   rest->burst = burst;
   rest->user_agent = joinguard::kube::UserAgentFor("controller");
-  o.lease_namespace = lease_ns.empty() ? (rest->namespace_.empty() ? "joinguard-system" : rest->namespace_) : lease_ns;
+  o.lease_namespace =
+      lease_ns.empty() ? (rest->namespace_.empty() ? "joinguard-system" : rest->namespace_) : lease_ns;
   o.api_server_addresses = {ServerHost(rest->server)};
 
   joinguard::runtime::RealClock clock;
@@ -186,9 +200,11 @@ int main(int argc, char** argv) {
                ? 2
                : 1;
   }
-  logger.Info("joinguard-controller starting",
-              {{"version", JOINGUARD_VERSION}, {"server", rest->server}, {"identity", o.identity},
-               {"leader_elect", leader_elect ? "true" : "false"}, {"dry_run", dry_run ? "true" : "false"}});
+  logger.Info("joinguard-controller starting", {{"version", JOINGUARD_VERSION},
+                                                {"server", rest->server},
+                                                {"identity", o.identity},
+                                                {"leader_elect", leader_elect ? "true" : "false"},
+                                                {"dry_run", dry_run ? "true" : "false"}});
 
   std::stop_source stop;
   joinguard::Status result;
@@ -206,7 +222,8 @@ int main(int argc, char** argv) {
     stop.request_stop();
     std::thread([&logger] {
       std::this_thread::sleep_for(kShutdownDeadline);  // a deadline, not synchronisation
-      logger.Error("shutdown did not finish in time; exiting", {{"deadline", std::to_string(kShutdownDeadline.count()) + "s"}});
+      logger.Error("shutdown did not finish in time; exiting",
+                   {{"deadline", std::to_string(kShutdownDeadline.count()) + "s"}});
       std::_Exit(1);
     }).detach();
   }

@@ -92,16 +92,18 @@ struct Manager::Impl {
     StatusOr<kube::Json> list = client.ListRaw(kube::resources::kNodeJoins, "", lo);
     if (list.ok()) return;
     if (kube::IsNotFound(list.status())) {
-      logger.Error("the NodeJoin CRD (nodejoins.joinguard.io) is not installed; no bootstrap CSR can be approved "
-                   "until it is: kubectl apply -f deploy/base/crds/nodejoins.yaml",
-                   {{"error", list.status().ToString()}});
+      logger.Error(
+          "the NodeJoin CRD (nodejoins.joinguard.io) is not installed; no bootstrap CSR can be approved "
+          "until it is: kubectl apply -f deploy/base/crds/nodejoins.yaml",
+          {{"error", list.status().ToString()}});
     } else {
       logger.Warning("cannot check for the NodeJoin CRD", {{"error", list.status().ToString()}});
     }
   }
 
   void CheckAutoapproveBinding() {
-    StatusOr<kube::ClusterRoleBinding> crb = client.Get<kube::ClusterRoleBinding>("", kAutoapproveBindingName);
+    StatusOr<kube::ClusterRoleBinding> crb =
+        client.Get<kube::ClusterRoleBinding>("", kAutoapproveBindingName);
     std::optional<bool> present;
     if (crb.ok()) {
       present = true;
@@ -115,10 +117,11 @@ struct Manager::Impl {
     metrics.SetAutoapproveBindingPresent(*present);
     if (present != autoapprove_present) {
       if (*present) {
-        std::string text = "ClusterRoleBinding " + std::string(kAutoapproveBindingName) +
-                           " exists: kube-controller-manager auto-approves bootstrap CSRs before joinguard can "
-                           "decide. Delete it (kubectl delete clusterrolebinding " +
-                           std::string(kAutoapproveBindingName) + "); see the README's migration section";
+        std::string text =
+            "ClusterRoleBinding " + std::string(kAutoapproveBindingName) +
+            " exists: kube-controller-manager auto-approves bootstrap CSRs before joinguard can "
+            "decide. Delete it (kubectl delete clusterrolebinding " +
+            std::string(kAutoapproveBindingName) + "); see the README's migration section";
         logger.Warning(text);
         health_server->SetDetail("autoapprove-binding", "WARNING " + text);
       } else {
@@ -183,7 +186,8 @@ int Manager::metrics_port() const { return impl_->metrics_server->port(); }
 int Manager::health_port() const { return impl_->health_server->port(); }
 
 StatusOr<std::unique_ptr<Manager>> Manager::Create(kube::Client& client, ManagerOptions options,
-                                                   const runtime::Clock& clock, const runtime::Logger& logger) {
+                                                   const runtime::Clock& clock,
+                                                   const runtime::Logger& logger) {
   if (options.workers < 1) return InvalidArgumentError("--workers must be at least 1");
   auto impl = std::make_unique<Impl>(client, std::move(options), clock, logger);
   Impl& m = *impl;
@@ -194,8 +198,9 @@ StatusOr<std::unique_ptr<Manager>> Manager::Create(kube::Client& client, Manager
   JG_ASSIGN_OR_RETURN(m.metrics_server, MetricsServer::Create(metrics_address, m.metrics));
   std::string health_address = NormalizeAddress(o.health_address);
   JG_ASSIGN_OR_RETURN(m.health_server, HealthServer::Create(health_address));
-  logger.Info("serving metrics", {{"address", HostOf(metrics_address) + ":" + std::to_string(m.metrics_server->port())},
-                                  {"path", "/metrics"}});
+  logger.Info("serving metrics",
+              {{"address", HostOf(metrics_address) + ":" + std::to_string(m.metrics_server->port())},
+               {"path", "/metrics"}});
   logger.Info("serving health probes",
               {{"address", HostOf(health_address) + ":" + std::to_string(m.health_server->port())},
                {"paths", "/healthz,/readyz"}});
@@ -297,7 +302,8 @@ Status Manager::Run(std::stop_token stop) {
   m.csr_informer->Start();
   m.node_informer->Start();
   m.node_join_informer->Start();
-  while (!(m.csr_informer->HasSynced() && m.node_informer->HasSynced() && m.node_join_informer->HasSynced())) {
+  while (
+      !(m.csr_informer->HasSynced() && m.node_informer->HasSynced() && m.node_join_informer->HasSynced())) {
     if (stop.stop_requested()) break;
     auto deadline = std::chrono::steady_clock::now() + kSyncPollInterval;
     m.csr_informer->WaitForSync(deadline);
@@ -364,7 +370,8 @@ Status Manager::Run(std::stop_token stop) {
       lc.on_started_leading = [&](std::stop_token leading) {
         was_leader = true;
         m.metrics.SetLeader(true);
-        log.Info("became leader", {{"identity", o.identity}, {"lease", o.lease_namespace + "/" + o.lease_name}});
+        log.Info("became leader",
+                 {{"identity", o.identity}, {"lease", o.lease_namespace + "/" + o.lease_name}});
         // Level-based: everything in the cache is looked at again by the new leader.
         m.EnqueueAll();
         start_workers(leading);

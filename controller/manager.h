@@ -69,7 +69,8 @@ class Manager {
   // Builds everything and starts the metrics and health servers (their bound ports are
   // logged). `client` must outlive the manager.
   static StatusOr<std::unique_ptr<Manager>> Create(kube::Client& client, ManagerOptions options,
-                                                   const runtime::Clock& clock, const runtime::Logger& logger);
+                                                   const runtime::Clock& clock,
+                                                   const runtime::Logger& logger);
   ~Manager();
   // Runs until `stop` fires (OK) or the leader lease is lost (kAborted: restart the process).
   Status Run(std::stop_token stop);

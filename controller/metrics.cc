@@ -18,10 +18,11 @@ prometheus::Histogram::BucketBoundaries LatencyBuckets() {
 
 ControllerMetrics::ControllerMetrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      decisions_(prometheus::BuildCounter()
-                     .Name("joinguard_csr_decisions_total")
-                     .Help("CSR decisions by signer, decision (approve, deny, pending), reason code and mode.")
-                     .Register(*registry_)),
+      decisions_(
+          prometheus::BuildCounter()
+              .Name("joinguard_csr_decisions_total")
+              .Help("CSR decisions by signer, decision (approve, deny, pending), reason code and mode.")
+              .Register(*registry_)),
       latency_(prometheus::BuildHistogram()
                    .Name("joinguard_csr_decision_latency_seconds")
                    .Help("Time from CSR creationTimestamp to the decision being written.")
@@ -37,19 +38,21 @@ ControllerMetrics::ControllerMetrics()
                           .Register(*registry_)),
       leader_(prometheus::BuildGauge()
                   .Name("joinguard_leader")
-                  .Help("Whether this replica holds the leader lease, or runs without leader election (1 = yes, 0 = no).")
+                  .Help("Whether this replica holds the leader lease, or runs without leader election (1 = "
+                        "yes, 0 = no).")
                   .Register(*registry_)
                   .Add({})),
       policy_reloads_(prometheus::BuildCounter()
                           .Name("joinguard_policy_reloads_total")
                           .Help("Policy file loads by result (success, error).")
                           .Register(*registry_)),
-      policy_last_reload_ok_(prometheus::BuildGauge()
-                                 .Name("joinguard_policy_last_reload_successful")
-                                 .Help("1 when the last policy file load succeeded (or no policy file is used), "
-                                       "0 while a rejected edit is in the file and the last good policy is kept.")
-                                 .Register(*registry_)
-                                 .Add({})),
+      policy_last_reload_ok_(
+          prometheus::BuildGauge()
+              .Name("joinguard_policy_last_reload_successful")
+              .Help("1 when the last policy file load succeeded (or no policy file is used), "
+                    "0 while a rejected edit is in the file and the last good policy is kept.")
+              .Register(*registry_)
+              .Add({})),
       policy_generation_(prometheus::BuildGauge()
                              .Name("joinguard_policy_generation")
                              .Help("Generation of the policy in force; bumped on each accepted reload.")
@@ -64,12 +67,13 @@ ControllerMetrics::ControllerMetrics()
                            .Name("joinguard_reconcile_total")
                            .Help("Reconciles by result (success, error, requeue).")
                            .Register(*registry_)),
-      autoapprove_binding_(prometheus::BuildGauge()
-                               .Name("joinguard_autoapprove_binding_present")
-                               .Help("1 when ClusterRoleBinding kubeadm:node-autoapprove-bootstrap exists: "
-                                     "kube-controller-manager then approves bootstrap CSRs before joinguard decides.")
-                               .Register(*registry_)
-                               .Add({})),
+      autoapprove_binding_(
+          prometheus::BuildGauge()
+              .Name("joinguard_autoapprove_binding_present")
+              .Help("1 when ClusterRoleBinding kubeadm:node-autoapprove-bootstrap exists: "
+                    "kube-controller-manager then approves bootstrap CSRs before joinguard decides.")
+              .Register(*registry_)
+              .Add({})),
       queue_depth_(prometheus::BuildGauge()
                        .Name("joinguard_workqueue_depth")
                        .Help("Items ready in the work queue.")
@@ -83,8 +87,9 @@ ControllerMetrics::ControllerMetrics()
   for (const char* r : {"success", "error", "requeue"}) reconcile_total_.Add({{"result", r}});
 }
 
-void ControllerMetrics::RecordDecision(std::string_view signer, std::string_view decision, std::string_view reason,
-                                       std::string_view mode, std::chrono::duration<double> latency) {
+void ControllerMetrics::RecordDecision(std::string_view signer, std::string_view decision,
+                                       std::string_view reason, std::string_view mode,
+                                       std::chrono::duration<double> latency) {
   decisions_
       .Add({{"signer", std::string(signer)},
             {"decision", std::string(decision)},
@@ -111,7 +116,9 @@ void ControllerMetrics::RecordReconcile(std::string_view result) {
   reconcile_total_.Add({{"result", std::string(result)}}).Increment();
   if (result == "error") reconcile_errors_.Increment();
 }
-void ControllerMetrics::SetAutoapproveBindingPresent(bool present) { autoapprove_binding_.Set(present ? 1 : 0); }
+void ControllerMetrics::SetAutoapproveBindingPresent(bool present) {
+  autoapprove_binding_.Set(present ? 1 : 0);
+}
 void ControllerMetrics::SetQueueDepth(double n) { queue_depth_.Set(n); }
 
 std::string ControllerMetrics::SerializeForTest() const {
@@ -122,13 +129,14 @@ std::string ControllerMetrics::SerializeForTest() const {
 }
 
 StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Create(const std::string& address,
-                                                                const ControllerMetrics& metrics) {
+                                                               const ControllerMetrics& metrics) {
   std::unique_ptr<MetricsServer> server(new MetricsServer());
   HttpServerOptions options;
   options.address = address;
   options.flag = "--metrics-address";
   std::shared_ptr<prometheus::Registry> registry = metrics.registry();
-  JG_ASSIGN_OR_RETURN(server->server_, HttpServer::Create(std::move(options), [registry](const std::string& path) {
+  JG_ASSIGN_OR_RETURN(server->server_,
+                      HttpServer::Create(std::move(options), [registry](const std::string& path) {
                         HttpResponse r;
                         if (path != "/metrics") {
                           r.code = 404;

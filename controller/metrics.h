@@ -70,7 +70,9 @@ class ControllerMetrics {
   prometheus::Family<prometheus::Counter>& join_admissions_ =
       prometheus::BuildCounter()
           .Name("joinguard_join_grant_admissions_total")
-          .Help("Join-grant gate answers for bootstrap CSRs, by result (allow, deny, pending, retry) and reason.")
+          .Help(
+              "Join-grant gate answers for bootstrap CSRs, by result (allow, deny, pending, retry) and "
+              "reason.")
           .Register(*registry_);
 };
 

@@ -26,7 +26,9 @@ class NameLocks {
  public:
   class Guard {
    public:
-    Guard(NameLocks& locks, std::string name) : locks_(&locks), name_(std::move(name)) { locks_->Acquire(name_); }
+    Guard(NameLocks& locks, std::string name) : locks_(&locks), name_(std::move(name)) {
+      locks_->Acquire(name_);
+    }
     ~Guard() {
       if (locks_) locks_->Release(name_);
     }

@@ -11,7 +11,9 @@ namespace {
 
 StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError("cannot read policy file \"" + path + "\"; check --policy-file and the ConfigMap mount");
+  if (!in)
+    return NotFoundError("cannot read policy file \"" + path +
+                         "\"; check --policy-file and the ConfigMap mount");
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -41,8 +43,8 @@ PolicyFileProvider::PolicyFileProvider(PolicyFileOptions options, ControllerMetr
     : options_(std::move(options)), metrics_(metrics), logger_(logger) {}
 
 StatusOr<std::unique_ptr<PolicyFileProvider>> PolicyFileProvider::Create(PolicyFileOptions options,
-                                                                        ControllerMetrics& metrics,
-                                                                        const runtime::Logger& logger) {
+                                                                         ControllerMetrics& metrics,
+                                                                         const runtime::Logger& logger) {
   std::unique_ptr<PolicyFileProvider> p(new PolicyFileProvider(std::move(options), metrics, logger));
   JG_ASSIGN_OR_RETURN(std::string content, ReadWholeFile(p->options_.path));
   StatusOr<policy::Policy> parsed = ParseAndVet(content, p->options_, logger);

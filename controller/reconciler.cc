@@ -18,10 +18,12 @@ bool IsBootstrapClient(const kube::CertificateSigningRequest& c) {
 CsrReconciler::CsrReconciler(ReconcilerDeps deps, ReconcilerOptions options)
     : d_(deps), options_(options), records_(*deps.node_join_api, *deps.api, *deps.clock) {}
 
-StatusOr<std::unique_ptr<CsrReconciler>> CsrReconciler::Create(ReconcilerDeps deps, ReconcilerOptions options) {
+StatusOr<std::unique_ptr<CsrReconciler>> CsrReconciler::Create(ReconcilerDeps deps,
+                                                               ReconcilerOptions options) {
   if (!deps.csrs || !deps.nodes || !deps.node_joins || !deps.api || !deps.node_join_api || !deps.policy ||
       !deps.events || !deps.metrics || !deps.audit || !deps.clock || !deps.logger) {
-    return InvalidArgumentError("CsrReconciler: every dependency except gate, fence and serving_checks is required");
+    return InvalidArgumentError(
+        "CsrReconciler: every dependency except gate, fence and serving_checks is required");
   }
   return std::unique_ptr<CsrReconciler>(new CsrReconciler(deps, options));
 }
@@ -56,12 +58,15 @@ CsrReconciler::Decision CsrReconciler::DecisionFor(const Verdict& v, const polic
       }
       return {Action::kLeavePending, std::string(kManualApprovalReason),
               "Every check of policy \"" + p.name +
-                  "\" passed, but the policy (onPass: leave-pending) asks a human to approve: kubectl certificate "
-                  "approve " + csr_name,
+                  "\" passed, but the policy (onPass: leave-pending) asks a human to approve: kubectl "
+                  "certificate "
+                  "approve " +
+                  csr_name,
               ""};
     case Verdict::Outcome::kDeny:
       if (p.on_fail == policy::FailAction::kDeny) return {Action::kDeny, v.reason, v.message, v.check};
-      return {Action::kLeavePending, v.reason, v.message + " (policy onFail: leave-pending, so not denied)", v.check};
+      return {Action::kLeavePending, v.reason, v.message + " (policy onFail: leave-pending, so not denied)",
+              v.check};
     case Verdict::Outcome::kLeavePending:
     case Verdict::Outcome::kRetry:
     case Verdict::Outcome::kIgnore:
@@ -71,7 +76,8 @@ CsrReconciler::Decision CsrReconciler::DecisionFor(const Verdict& v, const polic
 }
 
 ReconcileResult CsrReconciler::Reconcile(const std::string& name) {
-  if (!d_.csrs->HasSynced()) return ReconcileResult::Requeue(UnavailableError("the CSR cache has not synced yet"));
+  if (!d_.csrs->HasSynced())
+    return ReconcileResult::Requeue(UnavailableError("the CSR cache has not synced yet"));
   CsrPtr csr = d_.csrs->Get(name);
   if (!csr) return ReconcileResult::Done();  // deleted
   // Triage before policy: other signers and decided CSRs cost nothing.
@@ -100,7 +106,8 @@ ReconcileResult CsrReconciler::Reconcile(const std::string& name) {
     case Verdict::Outcome::kDeny:
     case Verdict::Outcome::kLeavePending: {
       Decision d = DecisionFor(v, *pol, name);
-      if (d.action == Action::kLeavePending || dry_run) return ReportUnwritten(csr, static_ctx, *pol, d, dry_run);
+      if (d.action == Action::kLeavePending || dry_run)
+        return ReportUnwritten(csr, static_ctx, *pol, d, dry_run);
       return WriteAndReport(csr, static_ctx, *pol, d);
     }
     case Verdict::Outcome::kRetry:
@@ -108,7 +115,8 @@ ReconcileResult CsrReconciler::Reconcile(const std::string& name) {
       break;
   }
   if (serving) return DecideServing(csr, static_ctx, checks, *pol, dry_run);
-  if (static_ctx.flow() == policy::Flow::kBootstrap) return DecideBootstrap(csr, static_ctx, checks, *pol, dry_run);
+  if (static_ctx.flow() == policy::Flow::kBootstrap)
+    return DecideBootstrap(csr, static_ctx, checks, *pol, dry_run);
   // Renewals need no facts: phase 1 is the whole policy.
   if (v.outcome == Verdict::Outcome::kRetry) {
     return ReconcileResult::Requeue(v.retry_status);
@@ -119,8 +127,8 @@ ReconcileResult CsrReconciler::Reconcile(const std::string& name) {
 }
 
 ReconcileResult CsrReconciler::DecideBootstrap(const CsrPtr& csr, const policy::CsrContext& static_ctx,
-                                               const std::vector<policy::Check>& checks, const policy::Policy& p,
-                                               bool dry_run) {
+                                               const std::vector<policy::Check>& checks,
+                                               const policy::Policy& p, bool dry_run) {
   const std::string& name = csr->metadata.name;
   // From here to the write, no other worker decides a CSR for this node name.
   NameLocks::Guard guard = locks_.Lock(static_ctx.node_name());
@@ -128,7 +136,8 @@ ReconcileResult CsrReconciler::DecideBootstrap(const CsrPtr& csr, const policy::
   CsrPtr current = d_.csrs->Get(name);
   if (!current) return ReconcileResult::Done();
   if (current->metadata.uid != csr->metadata.uid) {
-    return ReconcileResult::Requeue(AbortedError("CSR " + name + " was replaced while waiting for its name's lock"));
+    return ReconcileResult::Requeue(
+        AbortedError("CSR " + name + " was replaced while waiting for its name's lock"));
   }
   if (IsDecided(*current)) return ReconcileResult::Done();
 
@@ -148,8 +157,8 @@ ReconcileResult CsrReconciler::DecideBootstrap(const CsrPtr& csr, const policy::
 }
 
 ReconcileResult CsrReconciler::DecideServing(const CsrPtr& csr, const policy::CsrContext& static_ctx,
-                                             const std::vector<policy::Check>& checks, const policy::Policy& p,
-                                             bool dry_run) {
+                                             const std::vector<policy::Check>& checks,
+                                             const policy::Policy& p, bool dry_run) {
   policy::CsrContext ctx(static_ctx.csr(), StatusOr<crypto::ParsedCsr>(static_ctx.parsed()),
                          GatherServingFacts(static_ctx));
   Verdict v = policy::Evaluate(ctx, p, checks);
@@ -187,7 +196,8 @@ ReconcileResult CsrReconciler::ApproveBootstrap(const CsrPtr& csr, const policy:
       case JoinAdmission::Kind::kDeny:
         return WriteAndReport(csr, ctx, p, {Action::kDeny, admission.reason, admission.message, "joinGate"});
       case JoinAdmission::Kind::kLeavePending:
-        ReportUnwritten(csr, ctx, p, {Action::kLeavePending, admission.reason, admission.message, "joinGate"}, false);
+        ReportUnwritten(csr, ctx, p, {Action::kLeavePending, admission.reason, admission.message, "joinGate"},
+                        false);
         return ReconcileResult::RequeueAfter(admission.retry_after);
       case JoinAdmission::Kind::kRetry:
         // An API call of the gate failed (reading or counting on the JoinGrant, the
@@ -199,14 +209,21 @@ ReconcileResult CsrReconciler::ApproveBootstrap(const CsrPtr& csr, const policy:
   auto release_gate = [&]() {
     if (d_.gate == nullptr) return;
     Status s = d_.gate->Release(request, admission);
-    if (!s.ok()) d_.logger->Warning("releasing the join grant reservation failed", {{"csr", name}, {"error", s.ToString()}});
+    if (!s.ok())
+      d_.logger->Warning("releasing the join grant reservation failed",
+                         {{"csr", name}, {"error", s.ToString()}});
   };
 
   if (!MayWrite()) {
     release_gate();
     return ReconcileResult::Requeue(UnavailableError("not allowed to write: leadership is not proven"));
   }
-  ClaimRequest claim{node, ctx.token_id(), csr->spec.username, name, csr->metadata.uid, admission.grant,
+  ClaimRequest claim{node,
+                     ctx.token_id(),
+                     csr->spec.username,
+                     name,
+                     csr->metadata.uid,
+                     admission.grant,
                      admission.allow_rejoin};
   ClaimOutcome c = records_.Claim(claim);
   if (c.kind == ClaimOutcome::Kind::kError) {
@@ -216,13 +233,15 @@ ReconcileResult CsrReconciler::ApproveBootstrap(const CsrPtr& csr, const policy:
   if (c.kind == ClaimOutcome::Kind::kTaken) {
     release_gate();
     const kube::NodeJoin& holder = c.record;
-    Decision deny{Action::kDeny, std::string(kNameAlreadyJoinedReason),
-                  "node name \"" + node + "\" was already " +
-                      (holder.status.phase == kube::kNodeJoinPhaseApproved ? "given out" : "claimed") +
-                      " through bootstrap CSR \"" + holder.spec.csr_name + "\" (NodeJoin " + node +
-                      "); a bootstrap token cannot obtain a node name twice. If the earlier node is gone for good, "
-                      "release the name with: kubectl delete nodejoin " + node,
-                  "nodeJoinRecord"};
+    Decision deny{
+        Action::kDeny, std::string(kNameAlreadyJoinedReason),
+        "node name \"" + node + "\" was already " +
+            (holder.status.phase == kube::kNodeJoinPhaseApproved ? "given out" : "claimed") +
+            " through bootstrap CSR \"" + holder.spec.csr_name + "\" (NodeJoin " + node +
+            "); a bootstrap token cannot obtain a node name twice. If the earlier node is gone for good, "
+            "release the name with: kubectl delete nodejoin " +
+            node,
+        "nodeJoinRecord"};
     return WriteAndReport(csr, ctx, p, deny);
   }
 
@@ -234,7 +253,8 @@ ReconcileResult CsrReconciler::ApproveBootstrap(const CsrPtr& csr, const policy:
   StatusOr<WriteOutcome> w = WriteDecision(*csr, approve);
   if (!w.ok()) {
     release_gate();
-    d_.logger->Warning("writing the approval failed; will retry", {{"csr", name}, {"error", w.status().ToString()}});
+    d_.logger->Warning("writing the approval failed; will retry",
+                       {{"csr", name}, {"error", w.status().ToString()}});
     return ReconcileResult::Error(w.status());
   }
   switch (*w) {
@@ -243,7 +263,8 @@ ReconcileResult CsrReconciler::ApproveBootstrap(const CsrPtr& csr, const policy:
       Status m = MayWrite() ? records_.MarkApproved(c.record) : UnavailableError("leadership is not proven");
       if (!m.ok()) {
         // Completed later: a reconcile of the approved CSR, or the next claim of the name.
-        d_.logger->Warning("marking the NodeJoin record Approved failed", {{"node", node}, {"error", m.ToString()}});
+        d_.logger->Warning("marking the NodeJoin record Approved failed",
+                           {{"node", node}, {"error", m.ToString()}});
       }
       Report(*csr, ctx, p, approve, false);
       return ReconcileResult::Done();
@@ -263,7 +284,8 @@ ReconcileResult CsrReconciler::ApproveBootstrap(const CsrPtr& csr, const policy:
                            {{"node", node}, {"error", r.ToString()}});
       }
       if (*w == WriteOutcome::kGone) return ReconcileResult::Done();
-      return ReconcileResult::Requeue(AbortedError("CSR " + name + " was replaced; re-evaluating the new one"));
+      return ReconcileResult::Requeue(
+          AbortedError("CSR " + name + " was replaced; re-evaluating the new one"));
     }
   }
   return ReconcileResult::Done();
@@ -277,18 +299,21 @@ void CsrReconciler::ObserveDecided(const kube::CertificateSigningRequest& csr) {
   if (node.empty()) return;
   recent_.Forget(node, csr.metadata.uid);
   NodeJoinPtr record = d_.node_joins->Get(node);
-  if (!record || record->spec.csr_uid != csr.metadata.uid || record->status.phase == kube::kNodeJoinPhaseApproved) {
+  if (!record || record->spec.csr_uid != csr.metadata.uid ||
+      record->status.phase == kube::kNodeJoinPhaseApproved) {
     return;
   }
   if (options_.dry_run_override || !MayWrite()) return;
   Status m = records_.MarkApproved(*record);
-  if (!m.ok()) d_.logger->Warning("completing the NodeJoin record failed", {{"node", node}, {"error", m.ToString()}});
+  if (!m.ok())
+    d_.logger->Warning("completing the NodeJoin record failed", {{"node", node}, {"error", m.ToString()}});
 }
 
 ReconcileResult CsrReconciler::WriteAndReport(const CsrPtr& csr, const policy::CsrContext& ctx,
                                               const policy::Policy& p, const Decision& d) {
   const std::string& name = csr->metadata.name;
-  if (!MayWrite()) return ReconcileResult::Requeue(UnavailableError("not allowed to write: leadership is not proven"));
+  if (!MayWrite())
+    return ReconcileResult::Requeue(UnavailableError("not allowed to write: leadership is not proven"));
   StatusOr<WriteOutcome> w = WriteDecision(*csr, d);
   if (!w.ok()) {
     d_.logger->Warning("writing the CSR decision failed; will retry",
@@ -305,7 +330,8 @@ ReconcileResult CsrReconciler::WriteAndReport(const CsrPtr& csr, const policy::C
     case WriteOutcome::kGone:
       return ReconcileResult::Done();
     case WriteOutcome::kReplaced:
-      return ReconcileResult::Requeue(AbortedError("CSR " + name + " was replaced; re-evaluating the new one"));
+      return ReconcileResult::Requeue(
+          AbortedError("CSR " + name + " was replaced; re-evaluating the new one"));
   }
   return ReconcileResult::Done();
 }
@@ -313,18 +339,21 @@ ReconcileResult CsrReconciler::WriteAndReport(const CsrPtr& csr, const policy::C
 ReconcileResult CsrReconciler::ReportUnwritten(const CsrPtr& csr, const policy::CsrContext& ctx,
                                                const policy::Policy& p, const Decision& d, bool dry_run) {
   // Nothing is written; report once per (decision, reason, policy generation, mode).
-  std::string action = d.action == Action::kApprove ? "approve" : d.action == Action::kDeny ? "deny" : "pending";
+  std::string action = d.action == Action::kApprove ? "approve"
+                       : d.action == Action::kDeny  ? "deny"
+                                                    : "pending";
   std::string signature =
       action + "|" + d.reason + "|" + std::to_string(p.generation) + "|" + (dry_run ? "dry" : "enforce");
   if (!AlreadyReported(csr->metadata.uid, signature)) Report(*csr, ctx, p, d, dry_run);
   return ReconcileResult::Done();
 }
 
-StatusOr<CsrReconciler::WriteOutcome> CsrReconciler::WriteDecision(const kube::CertificateSigningRequest& cached,
-                                                                  const Decision& d) {
+StatusOr<CsrReconciler::WriteOutcome> CsrReconciler::WriteDecision(
+    const kube::CertificateSigningRequest& cached, const Decision& d) {
   auto with_decision = [&](kube::CertificateSigningRequest c) {
     kube::CertificateSigningRequestCondition cond;
-    cond.type = d.action == Action::kApprove ? std::string(kube::kCsrApproved) : std::string(kube::kCsrDenied);
+    cond.type =
+        d.action == Action::kApprove ? std::string(kube::kCsrApproved) : std::string(kube::kCsrDenied);
     cond.status = "True";
     cond.reason = d.reason;
     cond.message = d.message;

@@ -53,7 +53,9 @@ struct ReconcileResult {
   std::chrono::milliseconds after{0};
   static ReconcileResult Done() { return {}; }
   static ReconcileResult Requeue(Status s) { return {Kind::kRequeue, std::move(s), {}}; }
-  static ReconcileResult RequeueAfter(std::chrono::milliseconds after) { return {Kind::kRequeueAfter, OkStatus(), after}; }
+  static ReconcileResult RequeueAfter(std::chrono::milliseconds after) {
+    return {Kind::kRequeueAfter, OkStatus(), after};
+  }
   static ReconcileResult Error(Status s) { return {Kind::kError, std::move(s), {}}; }
 };
 
@@ -121,10 +123,12 @@ class CsrReconciler final : public Reconciler {
   static Decision DecisionFor(const policy::Verdict& v, const policy::Policy& p, const std::string& csr_name);
   // Phase 2 for bootstrap kubelet-client CSRs, under the name lock.
   ReconcileResult DecideBootstrap(const CsrPtr& csr, const policy::CsrContext& static_ctx,
-                                  const std::vector<policy::Check>& checks, const policy::Policy& p, bool dry_run);
+                                  const std::vector<policy::Check>& checks, const policy::Policy& p,
+                                  bool dry_run);
   // Phase 2 for serving CSRs.
   ReconcileResult DecideServing(const CsrPtr& csr, const policy::CsrContext& static_ctx,
-                                const std::vector<policy::Check>& checks, const policy::Policy& p, bool dry_run);
+                                const std::vector<policy::Check>& checks, const policy::Policy& p,
+                                bool dry_run);
   // The approval of a bootstrap CSR that passed the policy: JoinGate, NodeJoin claim, write.
   ReconcileResult ApproveBootstrap(const CsrPtr& csr, const policy::CsrContext& ctx, const policy::Policy& p,
                                    const Decision& approve);
@@ -144,8 +148,8 @@ class CsrReconciler final : public Reconciler {
   static bool TrustedRequester(const kube::CertificateSigningRequest& other, const policy::Policy& p);
 
   StatusOr<WriteOutcome> WriteDecision(const kube::CertificateSigningRequest& csr, const Decision& d);
-  void Report(const kube::CertificateSigningRequest& csr, const policy::CsrContext& ctx, const policy::Policy& p,
-              const Decision& d, bool dry_run);
+  void Report(const kube::CertificateSigningRequest& csr, const policy::CsrContext& ctx,
+              const policy::Policy& p, const Decision& d, bool dry_run);
   bool AlreadyReported(const std::string& uid, const std::string& signature);
   bool MayWrite() const { return d_.fence == nullptr || d_.fence->MayWrite(); }
 
@@ -155,7 +159,7 @@ class CsrReconciler final : public Reconciler {
   NameLocks locks_;
   RecentApprovals recent_;
 
-  std::mutex mu_;  // guards reported_
+  std::mutex mu_;                                // guards reported_
   std::map<std::string, std::string> reported_;  // CSR uid → last reported pending/dry-run decision
 };
 

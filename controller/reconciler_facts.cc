@@ -113,7 +113,8 @@ void CsrReconciler::Report(const kube::CertificateSigningRequest& csr, const pol
     event_reason = d.action == Action::kApprove ? "DryRunWouldApprove"
                    : d.action == Action::kDeny  ? "DryRunWouldDeny"
                                                 : "DryRunWouldLeavePending";
-    event_message = "dry-run, nothing written: would " + std::string(decision) + " (" + d.reason + "): " + d.message;
+    event_message =
+        "dry-run, nothing written: would " + std::string(decision) + " (" + d.reason + "): " + d.message;
   } else if (d.action == Action::kLeavePending) {
     event_message = "left pending: " + d.message;
   }
@@ -140,8 +141,12 @@ void CsrReconciler::Report(const kube::CertificateSigningRequest& csr, const pol
   a.policy_generation = p.generation;
   a.latency_seconds = latency.count();
   d_.logger->Info(dry_run ? "CSR decision (dry-run, not written)" : "CSR decision",
-                  {{"csr", a.csr}, {"decision", a.decision}, {"reason", a.reason}, {"node", a.node},
-                   {"requester", a.requester}, {"mode", mode}});
+                  {{"csr", a.csr},
+                   {"decision", a.decision},
+                   {"reason", a.reason},
+                   {"node", a.node},
+                   {"requester", a.requester},
+                   {"mode", mode}});
   d_.audit->Write(std::move(a));
 }
 

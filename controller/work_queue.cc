@@ -28,7 +28,8 @@ void WorkQueue::AddAfter(const std::string& key, std::chrono::nanoseconds delay)
   }
   std::lock_guard<std::mutex> l(mu_);
   if (shutting_down_) return;
-  auto at = clock_.MonotonicNow() + std::chrono::duration_cast<runtime::Clock::MonotonicTime::duration>(delay);
+  auto at =
+      clock_.MonotonicNow() + std::chrono::duration_cast<runtime::Clock::MonotonicTime::duration>(delay);
   auto it = waiting_.find(key);
   if (it == waiting_.end() || at < it->second) waiting_[key] = at;
   cv_.notify_all();  // a waiter may need to wake earlier
@@ -93,8 +94,9 @@ std::optional<std::string> WorkQueue::Get() {
     if (waiting_.empty()) {
       cv_.wait(l);
     } else {
-      auto earliest = std::min_element(waiting_.begin(), waiting_.end(),
-                                       [](const auto& a, const auto& b) { return a.second < b.second; })->second;
+      auto earliest = std::min_element(waiting_.begin(), waiting_.end(), [](const auto& a, const auto& b) {
+                        return a.second < b.second;
+                      })->second;
       auto d = earliest - clock_.MonotonicNow();
       // Bounded so an injected clock that jumps is noticed without a wake-up call.
       cv_.wait_for(l, std::min<std::chrono::steady_clock::duration>(d, std::chrono::seconds(1)));

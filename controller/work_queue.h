@@ -51,8 +51,8 @@ class WorkQueue {
   void ShutDown();
   bool ShuttingDown() const;
 
-  size_t Len() const;           // ready items
-  size_t WaitingLen() const;    // delayed items
+  size_t Len() const;         // ready items
+  size_t WaitingLen() const;  // delayed items
 
   // Re-evaluates delayed items after a FakeClock was advanced.
   void WakeForTest();
@@ -68,8 +68,8 @@ class WorkQueue {
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable cv_;
   std::deque<std::string> queue_;
-  std::set<std::string> dirty_;       // queued (or to be re-queued after Done)
-  std::set<std::string> processing_;  // handed out, not yet Done
+  std::set<std::string> dirty_;                                   // queued (or to be re-queued after Done)
+  std::set<std::string> processing_;                              // handed out, not yet Done
   std::map<std::string, runtime::Clock::MonotonicTime> waiting_;  // delayed adds
   std::map<std::string, int> failures_;
   bool shutting_down_ = false;

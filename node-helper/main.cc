@@ -94,7 +94,8 @@ int RunJoinCommand(const cli::Command& cmd) {
   env.wait = [](runtime::Duration d) { std::this_thread::sleep_for(d); };
   env.run_command = &RunShell;
   env.https_get = discovery::https::NewHttpsGetter(extra_ca, std::chrono::seconds(30));
-  env.new_client = [&clock, &logger](const kube::RestConfig& rest) -> StatusOr<std::unique_ptr<kube::Client>> {
+  env.new_client = [&clock,
+                    &logger](const kube::RestConfig& rest) -> StatusOr<std::unique_ptr<kube::Client>> {
     kube::ClientDeps deps;
     deps.clock = &clock;
     deps.logger = &logger;
@@ -116,7 +117,8 @@ int RunJoinCommand(const cli::Command& cmd) {
   }).detach();
   auto failure = phases::RunJoin(ctx, cmd.kind == cli::CommandKind::kJoinPhase ? cmd.phase : "");
   if (!failure) return 0;
-  std::fprintf(stderr, "error execution phase %s: %s\n", failure->phase.c_str(), failure->status.message().c_str());
+  std::fprintf(stderr, "error execution phase %s: %s\n", failure->phase.c_str(),
+               failure->status.message().c_str());
   std::string hint = phases::HintFor(*failure);
   if (!hint.empty()) std::fprintf(stderr, "%s\n", hint.c_str());
   if (failure->status.reason() == "PreflightError") return kExitPreflight;

@@ -14,9 +14,12 @@ constexpr size_t kTagSize = 16;
 // kubeadm's crypto.EncryptBytes uses aes.NewCipher(key): 16, 24 or 32 bytes select AES-128/192/256.
 StatusOr<const EVP_CIPHER*> CipherForKey(std::string_view key) {
   switch (key.size()) {
-    case 16: return EVP_aes_128_gcm();
-    case 24: return EVP_aes_192_gcm();
-    case 32: return EVP_aes_256_gcm();
+    case 16:
+      return EVP_aes_128_gcm();
+    case 24:
+      return EVP_aes_192_gcm();
+    case 32:
+      return EVP_aes_256_gcm();
     default:
       return InvalidArgumentError("invalid certificate key size " + std::to_string(key.size()) +
                                   " bytes; expected 32 bytes (64 hex characters)");
@@ -82,17 +85,15 @@ StatusOr<std::string> AesGcmOpen(std::string_view key32, std::string_view sealed
   }
   std::string out(ciphertext.size(), '\0');
   int len = 0;
-  if (!ciphertext.empty() &&
-      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
-                        U(ciphertext), static_cast<int>(ciphertext.size())) != 1) {
+  if (!ciphertext.empty() && EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                                               U(ciphertext), static_cast<int>(ciphertext.size())) != 1) {
     return OpenSslError("AES-GCM decrypt");
   }
   if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, tag.data()) != 1) {
     return OpenSslError("AES-GCM tag");
   }
   int final_len = 0;
-  if (EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + len,
-                          &final_len) != 1) {
+  if (EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + len, &final_len) != 1) {
     ClearOpenSslErrors();
     OPENSSL_cleanse(out.data(), out.size());
     return DataLossError("cipher: message authentication failed");

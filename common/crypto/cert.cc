@@ -70,10 +70,9 @@ SanLists CertSans(const X509* x) {
 // kube-controller-manager signer maps them (pkg/controller/certificates/authority/policies.go).
 const std::map<std::string_view, int>& KeyUsageBits() {
   static const auto* const kBits = new std::map<std::string_view, int>{
-      {"signing", 0},          {"digital signature", 0}, {"content commitment", 1},
-      {"key encipherment", 2}, {"key agreement", 4},     {"data encipherment", 3},
-      {"cert sign", 5},        {"crl sign", 6},          {"encipher only", 7},
-      {"decipher only", 8},
+      {"signing", 0},       {"digital signature", 0}, {"content commitment", 1}, {"key encipherment", 2},
+      {"key agreement", 4}, {"data encipherment", 3}, {"cert sign", 5},          {"crl sign", 6},
+      {"encipher only", 7}, {"decipher only", 8},
   };
   return *kBits;
 }
@@ -357,8 +356,8 @@ std::vector<std::string> Certificate::IpAddresses() const {
 std::vector<std::string> Certificate::ExtendedKeyUsages() const {
   std::vector<std::string> out;
   if (!x509_) return out;
-  ExtendedKeyUsagePtr eku(static_cast<EXTENDED_KEY_USAGE*>(
-      X509_get_ext_d2i(x509_.get(), NID_ext_key_usage, nullptr, nullptr)));
+  ExtendedKeyUsagePtr eku(
+      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(x509_.get(), NID_ext_key_usage, nullptr, nullptr)));
   ClearOpenSslErrors();
   if (!eku) return out;
   for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
@@ -422,8 +421,7 @@ StatusOr<std::vector<Certificate>> ParseCertificatesPem(std::string_view pem) {
     if (block->type != "CERTIFICATE" || !block->headers.empty()) continue;
     auto cert = Certificate::FromDer(block->bytes);
     if (!cert.ok()) {
-      return cert.status().Annotate("certificate " + std::to_string(certs.size() + 1) +
-                                    " in the PEM bundle");
+      return cert.status().Annotate("certificate " + std::to_string(certs.size() + 1) + " in the PEM bundle");
     }
     certs.push_back(std::move(cert).value());
   }
@@ -473,8 +471,8 @@ Status VerifyCertificate(const Certificate& leaf, const std::vector<Certificate>
   const int depth = X509_STORE_CTX_get_error_depth(ctx.get());
   ClearOpenSslErrors();
   return FailedPreconditionError("certificate " + GoQuote(leaf.CommonName()) +
-                                 " does not verify: " + X509_verify_cert_error_string(err) +
-                                 " (at depth " + std::to_string(depth) + ")");
+                                 " does not verify: " + X509_verify_cert_error_string(err) + " (at depth " +
+                                 std::to_string(depth) + ")");
 }
 
 StatusOr<Certificate> CreateSelfSignedCa(const PrivateKey& key, std::string_view common_name,
@@ -485,29 +483,24 @@ StatusOr<Certificate> CreateSelfSignedCa(const PrivateKey& key, std::string_view
   if (!x) return OpenSslError("allocating X509");
   if (X509_set_version(x.get(), 2) != 1) return OpenSslError("setting version");
   JG_RETURN_IF_ERROR(SetRandomSerial(x.get()));
-  JG_ASSIGN_OR_RETURN(X509NamePtr name,
-                      internal::BuildName({{"CN", std::string(common_name)}}));
-  if (X509_set_subject_name(x.get(), name.get()) != 1 ||
-      X509_set_issuer_name(x.get(), name.get()) != 1) {
+  JG_ASSIGN_OR_RETURN(X509NamePtr name, internal::BuildName({{"CN", std::string(common_name)}}));
+  if (X509_set_subject_name(x.get(), name.get()) != 1 || X509_set_issuer_name(x.get(), name.get()) != 1) {
     return OpenSslError("setting CA names");
   }
   if (X509_set_pubkey(x.get(), key.get()) != 1) return OpenSslError("setting CA public key");
   // kubeadm pkiutil.NewSelfSignedCACert: NotBefore backdated 5 minutes, NotAfter = now + validity.
   JG_RETURN_IF_ERROR(SetValidity(x.get(), now - std::chrono::minutes(5), now + validity));
-  JG_RETURN_IF_ERROR(
-      AddUsages(x.get(), {"digital signature", "key encipherment", "cert sign"}, true));
+  JG_RETURN_IF_ERROR(AddUsages(x.get(), {"digital signature", "key encipherment", "cert sign"}, true));
   JG_RETURN_IF_ERROR(AddBasicConstraints(x.get(), true));
   JG_RETURN_IF_ERROR(AddSubjectKeyId(x.get()));
-  JG_ASSIGN_OR_RETURN(GeneralNamesPtr sans,
-                      internal::BuildSans({std::string(common_name)}, {}, {}, {}));
+  JG_ASSIGN_OR_RETURN(GeneralNamesPtr sans, internal::BuildSans({std::string(common_name)}, {}, {}, {}));
   JG_RETURN_IF_ERROR(AddExt(x.get(), NID_subject_alt_name, sans.get(), false, "subjectAltName"));
   JG_RETURN_IF_ERROR(SignCert(x.get(), key));
   return Certificate(std::move(x));
 }
 
-StatusOr<Certificate> SignCsr(const ParsedCsr& csr, const Certificate& ca_cert,
-                              const PrivateKey& ca_key, const CertificateProfile& profile,
-                              SystemTime now) {
+StatusOr<Certificate> SignCsr(const ParsedCsr& csr, const Certificate& ca_cert, const PrivateKey& ca_key,
+                              const CertificateProfile& profile, SystemTime now) {
   // The signer checks the self-signature first (kube-controller-manager signer.go).
   JG_RETURN_IF_ERROR(csr.VerifySignature());
   const auto* p = reinterpret_cast<const unsigned char*>(csr.der().data());
@@ -525,8 +518,8 @@ StatusOr<Certificate> IssueCertificate(const PrivateKey& subject_key, const CsrT
                                        const CertificateProfile& profile, SystemTime now) {
   if (subject_key.get() == nullptr) return InvalidArgumentError("IssueCertificate: empty key");
   JG_ASSIGN_OR_RETURN(X509NamePtr name, internal::BuildName(subject.subject));
-  return IssueFrom(name.get(), subject_key.get(), subject.dns_names, subject.emails,
-                   subject.ip_addresses, subject.uris, ca_cert, ca_key, profile, now);
+  return IssueFrom(name.get(), subject_key.get(), subject.dns_names, subject.emails, subject.ip_addresses,
+                   subject.uris, ca_cert, ca_key, profile, now);
 }
 
 }  // namespace joinguard::crypto

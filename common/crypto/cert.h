@@ -72,9 +72,8 @@ StatusOr<Certificate> CreateSelfSignedCa(const PrivateKey& key, std::string_view
 
 // Signs a CSR with a CA: the certificate gets the CSR's subject and SANs and public key, a
 // random 128-bit serial, and the usages of `profile`. NotAfter is capped at the CA's NotAfter.
-StatusOr<Certificate> SignCsr(const ParsedCsr& csr, const Certificate& ca_cert,
-                              const PrivateKey& ca_key, const CertificateProfile& profile,
-                              SystemTime now);
+StatusOr<Certificate> SignCsr(const ParsedCsr& csr, const Certificate& ca_cert, const PrivateKey& ca_key,
+                              const CertificateProfile& profile, SystemTime now);
 
 // Issues a certificate for an arbitrary subject/SANs (e.g. the sandbox's serving cert).
 StatusOr<Certificate> IssueCertificate(const PrivateKey& subject_key, const CsrTemplate& subject,

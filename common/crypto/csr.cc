@@ -17,8 +17,7 @@ namespace {
 // encoding/asn1 isPrintable as used when *marshalling* (asterisk and ampersand rejected).
 bool IsGoMarshalPrintable(unsigned char b) {
   return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
-         (b >= '\'' && b <= ')') || (b >= '+' && b <= '/') || b == ' ' || b == ':' || b == '=' ||
-         b == '?';
+         (b >= '\'' && b <= ')') || (b >= '+' && b <= '/') || b == ' ' || b == ':' || b == '=' || b == '?';
 }
 
 // crypto/x509 isPrintable as used when *parsing* (tolerates '*' and '&').
@@ -37,18 +36,27 @@ bool IsValidUtf8(std::string_view s) {
     unsigned char c = b(i);
     size_t n;
     uint32_t r;
-    if (c < 0x80) { ++i; continue; }
-    if (c >= 0xc2 && c <= 0xdf) { n = 2; r = c & 0x1f; }
-    else if (c >= 0xe0 && c <= 0xef) { n = 3; r = c & 0x0f; }
-    else if (c >= 0xf0 && c <= 0xf4) { n = 4; r = c & 0x07; }
-    else return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+      n = 2;
+      r = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 3;
+      r = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 4;
+      r = c & 0x07;
+    } else
+      return false;
     if (i + n > s.size()) return false;
     for (size_t k = 1; k < n; ++k) {
       if ((b(i + k) & 0xc0) != 0x80) return false;
       r = (r << 6) | (b(i + k) & 0x3f);
     }
-    if ((n == 3 && r < 0x800) || (n == 4 && (r < 0x10000 || r > 0x10ffff)) ||
-        (r >= 0xd800 && r <= 0xdfff)) {
+    if ((n == 3 && r < 0x800) || (n == 4 && (r < 0x10000 || r > 0x10ffff)) || (r >= 0xd800 && r <= 0xdfff)) {
       return false;
     }
     i += n;
@@ -79,8 +87,7 @@ StatusOr<std::string> FormatIp(std::string_view raw) {
     inet_ntop(AF_INET6, raw.data(), buf, sizeof(buf));
     return std::string(buf);
   }
-  return InvalidArgumentError("x509: cannot parse IP address of length " +
-                              std::to_string(raw.size()));
+  return InvalidArgumentError("x509: cannot parse IP address of length " + std::to_string(raw.size()));
 }
 
 // Go's net.ParseIP + To4(): IPv4 (and IPv4-mapped IPv6) → 4 bytes, other IPv6 → 16 bytes.
@@ -128,7 +135,8 @@ Status ConvertRdnValue(const ASN1_STRING* data, std::string* out) {
   switch (ASN1_STRING_type(data)) {
     case V_ASN1_PRINTABLESTRING:
       for (unsigned char c : raw) {
-        if (!IsGoParsePrintable(c)) return InvalidArgumentError("x509: invalid RDN value: invalid PrintableString");
+        if (!IsGoParsePrintable(c))
+          return InvalidArgumentError("x509: invalid RDN value: invalid PrintableString");
       }
       *out = raw;
       return OkStatus();
@@ -246,11 +254,13 @@ StatusOr<GeneralNamesPtr> BuildSans(const std::vector<std::string>& dns,
   GeneralNamesPtr names(sk_GENERAL_NAME_new_null());
   if (!names) return OpenSslError("allocating GENERAL_NAMES");
   for (const std::string& d : dns) {
-    if (!IsAscii(d)) return InvalidArgumentError("x509: " + GoQuote(d) + " cannot be encoded as an IA5String");
+    if (!IsAscii(d))
+      return InvalidArgumentError("x509: " + GoQuote(d) + " cannot be encoded as an IA5String");
     JG_RETURN_IF_ERROR(AddName(names.get(), GEN_DNS, d));
   }
   for (const std::string& e : emails) {
-    if (!IsAscii(e)) return InvalidArgumentError("x509: " + GoQuote(e) + " cannot be encoded as an IA5String");
+    if (!IsAscii(e))
+      return InvalidArgumentError("x509: " + GoQuote(e) + " cannot be encoded as an IA5String");
     JG_RETURN_IF_ERROR(AddName(names.get(), GEN_EMAIL, e));
   }
   for (const std::string& ip : ips) {
@@ -258,7 +268,8 @@ StatusOr<GeneralNamesPtr> BuildSans(const std::vector<std::string>& dns,
     JG_RETURN_IF_ERROR(AddName(names.get(), GEN_IPADD, raw));
   }
   for (const std::string& u : uris) {
-    if (!IsAscii(u)) return InvalidArgumentError("x509: " + GoQuote(u) + " cannot be encoded as an IA5String");
+    if (!IsAscii(u))
+      return InvalidArgumentError("x509: " + GoQuote(u) + " cannot be encoded as an IA5String");
     JG_RETURN_IF_ERROR(AddName(names.get(), GEN_URI, u));
   }
   return names;
@@ -315,9 +326,9 @@ StatusOr<std::vector<std::vector<NameAttribute>>> NameToRdns(const X509_NAME* na
   return rdns;
 }
 
-Status CollectSans(const GENERAL_NAMES* names, std::vector<std::string>* dns,
-                   std::vector<std::string>* ips, std::vector<std::string>* emails,
-                   std::vector<std::string>* uris, std::vector<std::string>* others) {
+Status CollectSans(const GENERAL_NAMES* names, std::vector<std::string>* dns, std::vector<std::string>* ips,
+                   std::vector<std::string>* emails, std::vector<std::string>* uris,
+                   std::vector<std::string>* others) {
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* gen = sk_GENERAL_NAME_value(names, i);
     int type = 0;
@@ -337,12 +348,24 @@ Status CollectSans(const GENERAL_NAMES* names, std::vector<std::string>* dns,
         ips->push_back(std::move(ip));
         break;
       }
-      case GEN_OTHERNAME: others->push_back("otherName"); break;
-      case GEN_X400: others->push_back("x400Address"); break;
-      case GEN_DIRNAME: others->push_back("directoryName"); break;
-      case GEN_EDIPARTY: others->push_back("ediPartyName"); break;
-      case GEN_RID: others->push_back("registeredID"); break;
-      default: others->push_back("unknown(" + std::to_string(type) + ")"); break;
+      case GEN_OTHERNAME:
+        others->push_back("otherName");
+        break;
+      case GEN_X400:
+        others->push_back("x400Address");
+        break;
+      case GEN_DIRNAME:
+        others->push_back("directoryName");
+        break;
+      case GEN_EDIPARTY:
+        others->push_back("ediPartyName");
+        break;
+      case GEN_RID:
+        others->push_back("registeredID");
+        break;
+      default:
+        others->push_back("unknown(" + std::to_string(type) + ")");
+        break;
     }
   }
   return OkStatus();
@@ -375,8 +398,7 @@ Status CsrParser::AddExtensions(const STACK_OF(X509_EXTENSION) * exts, ParsedCsr
         return InvalidArgumentError("x509: cannot parse the subjectAltName extension");
       }
       JG_RETURN_IF_ERROR(internal::CollectSans(names.get(), &out->dns_names_, &out->ip_addresses_,
-                                               &out->emails_, &out->uris_,
-                                               &out->other_san_types_));
+                                               &out->emails_, &out->uris_, &out->other_san_types_));
     }
   }
   return OkStatus();
@@ -472,8 +494,7 @@ StatusOr<ParsedCsr> ParsedCsr::FromPem(std::string_view pem) {
     return InvalidArgumentError("PEM block type must be CERTIFICATE REQUEST");
   }
   const std::string_view consumed = trimmed.substr(0, trimmed.size() - rest.size());
-  if (consumed.rfind("-----BEGIN ", 0) != 0 ||
-      consumed.find("-----BEGIN ", 1) != std::string_view::npos) {
+  if (consumed.rfind("-----BEGIN ", 0) != 0 || consumed.find("-----BEGIN ", 1) != std::string_view::npos) {
     return InvalidArgumentError("unexpected data before the CERTIFICATE REQUEST PEM block");
   }
   if (!block->headers.empty()) {
@@ -518,9 +539,8 @@ Status ParsedCsr::VerifySignature() const {
   if (key_info_.algorithm == KeyAlgorithm::kOther && spki_der_.empty()) {
     return InvalidArgumentError("x509: cannot verify the CSR signature: unreadable public key");
   }
-  return InvalidArgumentError(
-      "x509: the CSR signature does not verify with the CSR's own public key (" +
-      key_info_.ToString() + ", " + signature_algorithm_ + ")");
+  return InvalidArgumentError("x509: the CSR signature does not verify with the CSR's own public key (" +
+                              key_info_.ToString() + ", " + signature_algorithm_ + ")");
 }
 
 CsrTemplate CsrTemplate::ForKubeletClient(std::string_view node_name) {
@@ -537,8 +557,8 @@ StatusOr<std::string> BuildCsrPem(const PrivateKey& key, const CsrTemplate& tmpl
   JG_ASSIGN_OR_RETURN(X509NamePtr name, internal::BuildName(tmpl.subject));
   if (X509_REQ_set_subject_name(req.get(), name.get()) != 1) return OpenSslError("setting CSR subject");
   if (X509_REQ_set_pubkey(req.get(), key.get()) != 1) return OpenSslError("setting CSR public key");
-  JG_ASSIGN_OR_RETURN(GeneralNamesPtr sans, internal::BuildSans(tmpl.dns_names, tmpl.emails,
-                                                                tmpl.ip_addresses, tmpl.uris));
+  JG_ASSIGN_OR_RETURN(GeneralNamesPtr sans,
+                      internal::BuildSans(tmpl.dns_names, tmpl.emails, tmpl.ip_addresses, tmpl.uris));
   // Only with SANs: the kubelet's CSR has an empty attribute set.
   if (sans) {
     STACK_OF(X509_EXTENSION)* raw = nullptr;

@@ -31,8 +31,8 @@ struct CsrTemplate {
 };
 
 struct CsrExtension {
-  std::string oid;    // dotted
-  std::string name;   // OpenSSL short name or empty
+  std::string oid;   // dotted
+  std::string name;  // OpenSSL short name or empty
   bool critical = false;
 };
 

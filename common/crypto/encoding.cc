@@ -14,10 +14,8 @@
 namespace joinguard::crypto {
 namespace {
 
-constexpr std::string_view kStdAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr std::string_view kUrlAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view kStdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view kUrlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 std::string EncodeBase64(std::string_view in, std::string_view alphabet, bool pad) {
   std::string out;
@@ -52,8 +50,8 @@ enum class Padding { kRequired, kOptional };
 // Go's base64 decoding rules (encoding/base64): CR and LF are ignored anywhere, any other byte
 // outside the alphabet is an error, padding must complete the last quantum exactly and nothing
 // but CR/LF may follow it. Like Go's non-Strict encodings, unused trailing bits are ignored.
-StatusOr<std::string> DecodeBase64(std::string_view text, std::string_view alphabet,
-                                   Padding padding, std::string_view what) {
+StatusOr<std::string> DecodeBase64(std::string_view text, std::string_view alphabet, Padding padding,
+                                   std::string_view what) {
   std::array<int8_t, 256> table;
   table.fill(-1);
   for (size_t k = 0; k < alphabet.size(); ++k) {
@@ -67,21 +65,19 @@ StatusOr<std::string> DecodeBase64(std::string_view text, std::string_view alpha
     if (c == '\r' || c == '\n') continue;
     if (c == '=') {
       if (++pad > 2) {
-        return InvalidArgumentError(std::string(what) + ": illegal data at input byte " +
-                                    std::to_string(i));
+        return InvalidArgumentError(std::string(what) + ": illegal data at input byte " + std::to_string(i));
       }
       continue;
     }
     if (pad > 0 || table[c] < 0) {
-      return InvalidArgumentError(std::string(what) + ": illegal data at input byte " +
-                                  std::to_string(i));
+      return InvalidArgumentError(std::string(what) + ": illegal data at input byte " + std::to_string(i));
     }
     vals += static_cast<char>(table[c]);
   }
   const size_t rem = vals.size() % 4;
   if (rem == 1) {
-    return InvalidArgumentError(std::string(what) + ": truncated input (" +
-                                std::to_string(vals.size()) + " significant characters)");
+    return InvalidArgumentError(std::string(what) + ": truncated input (" + std::to_string(vals.size()) +
+                                " significant characters)");
   }
   if (pad > 0 && (rem == 0 || rem + pad != 4)) {
     return InvalidArgumentError(std::string(what) + ": incorrect padding");
@@ -136,9 +132,7 @@ StatusOr<std::string> Base64Decode(std::string_view text) {
   return DecodeBase64(text, kStdAlphabet, Padding::kRequired, "invalid base64");
 }
 
-std::string Base64UrlEncode(std::string_view bytes) {
-  return EncodeBase64(bytes, kUrlAlphabet, false);
-}
+std::string Base64UrlEncode(std::string_view bytes) { return EncodeBase64(bytes, kUrlAlphabet, false); }
 
 StatusOr<std::string> Base64UrlDecode(std::string_view text) {
   return DecodeBase64(text, kUrlAlphabet, Padding::kOptional, "invalid base64url");
@@ -171,8 +165,7 @@ StatusOr<std::string> HexDecode(std::string_view hex) {
   }
   if (hex.size() % 2 == 1) {
     if (HexValue(static_cast<unsigned char>(hex.back())) < 0) {
-      return InvalidArgumentError("invalid hex: invalid byte at offset " +
-                                  std::to_string(hex.size() - 1));
+      return InvalidArgumentError("invalid hex: invalid byte at offset " + std::to_string(hex.size() - 1));
     }
     return InvalidArgumentError("invalid hex: odd length hex string");
   }
@@ -187,10 +180,8 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   static const unsigned char kEmpty[1] = {0};
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  const unsigned char* k =
-      key.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-  const unsigned char* d =
-      data.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(data.data());
+  const unsigned char* k = key.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+  const unsigned char* d = data.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(data.data());
   if (HMAC(EVP_sha256(), k, static_cast<int>(key.size()), d, data.size(), out, &len) == nullptr) {
     ClearOpenSslErrors();
     std::abort();  // only on allocation failure / missing default provider
@@ -225,18 +216,27 @@ size_t Utf8SequenceLength(std::string_view s, size_t i, uint32_t* rune) {
   unsigned char c = b(i);
   size_t n;
   uint32_t r;
-  if (c < 0x80) { *rune = c; return 1; }
-  if (c >= 0xc2 && c <= 0xdf) { n = 2; r = c & 0x1f; }
-  else if (c >= 0xe0 && c <= 0xef) { n = 3; r = c & 0x0f; }
-  else if (c >= 0xf0 && c <= 0xf4) { n = 4; r = c & 0x07; }
-  else return 0;
+  if (c < 0x80) {
+    *rune = c;
+    return 1;
+  }
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+    r = c & 0x1f;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    r = c & 0x0f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    r = c & 0x07;
+  } else
+    return 0;
   if (i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k) {
     if ((b(i + k) & 0xc0) != 0x80) return 0;
     r = (r << 6) | (b(i + k) & 0x3f);
   }
-  if ((n == 3 && r < 0x800) || (n == 4 && (r < 0x10000 || r > 0x10ffff)) ||
-      (r >= 0xd800 && r <= 0xdfff)) {
+  if ((n == 3 && r < 0x800) || (n == 4 && (r < 0x10000 || r > 0x10ffff)) || (r >= 0xd800 && r <= 0xdfff)) {
     return 0;
   }
   *rune = r;
@@ -260,15 +260,33 @@ std::string GoQuote(std::string_view s) {
     if (n == 1) {
       unsigned char c = static_cast<unsigned char>(rune);
       switch (c) {
-        case '\a': out += "\\a"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\v': out += "\\v"; break;
-        case '\\': out += "\\\\"; break;
-        case '"': out += "\\\""; break;
+        case '\a':
+          out += "\\a";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\v':
+          out += "\\v";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '"':
+          out += "\\\"";
+          break;
         default:
           if (c < 0x20 || c == 0x7f) {
             std::snprintf(buf, sizeof(buf), "\\x%02x", c);
@@ -278,8 +296,8 @@ std::string GoQuote(std::string_view s) {
           }
       }
     } else if (rune <= 0xa0 || rune == 0xad || rune == 0x1680 || (rune >= 0x2000 && rune <= 0x200f) ||
-               (rune >= 0x2028 && rune <= 0x202f) || (rune >= 0x205f && rune <= 0x2064) ||
-               rune == 0x3000 || rune == 0xfeff || (rune >= 0xfff9 && rune <= 0xfffb)) {
+               (rune >= 0x2028 && rune <= 0x202f) || (rune >= 0x205f && rune <= 0x2064) || rune == 0x3000 ||
+               rune == 0xfeff || (rune >= 0xfff9 && rune <= 0xfffb)) {
       // Code points strconv.IsPrint rejects (C1 controls, non-ASCII spaces, format characters,
       // separators, BOM) are escaped as Go does. Unassigned code points are not detected.
       std::snprintf(buf, sizeof(buf), rune > 0xffff ? "\\U%08x" : "\\u%04x", rune);

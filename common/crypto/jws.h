@@ -12,7 +12,7 @@ std::string ComputeDetachedJws(std::string_view content, std::string_view token_
                                std::string_view token_secret);
 
 // Recomputes and compares for exact equality, as upstream DetachedTokenIsValid.
-bool DetachedJwsIsValid(std::string_view detached, std::string_view content,
-                        std::string_view token_id, std::string_view token_secret);
+bool DetachedJwsIsValid(std::string_view detached, std::string_view content, std::string_view token_id,
+                        std::string_view token_secret);
 
 }  // namespace joinguard::crypto

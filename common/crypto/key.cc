@@ -87,15 +87,14 @@ KeyInfo DescribeKey(const EVP_PKEY* key) {
       info.algorithm = KeyAlgorithm::kEcdsa;
       char group[80] = {0};
       size_t len = 0;
-      if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
-                                         &len) == 1) {
+      if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &len) == 1) {
         info.curve = NistCurveName(std::string_view(group, len));
       }
       // OpenSSL recognises explicit parameters that equal a named curve and reports that
       // curve's name; Go refuses such keys, so they are not ECDSA keys we accept.
       int explicit_params = 0;
-      if (EVP_PKEY_get_int_param(key, OSSL_PKEY_PARAM_EC_DECODED_FROM_EXPLICIT_PARAMS,
-                                 &explicit_params) == 1 &&
+      if (EVP_PKEY_get_int_param(key, OSSL_PKEY_PARAM_EC_DECODED_FROM_EXPLICIT_PARAMS, &explicit_params) ==
+              1 &&
           explicit_params != 0) {
         info.algorithm = KeyAlgorithm::kOther;
         info.type_name = "EC with explicit curve parameters";
@@ -147,8 +146,7 @@ StatusOr<PrivateKey> PrivateKey::FromPem(std::string_view pem) {
   std::string_view rest = pem;
   int key_blocks = 0;
   while (auto block = PemDecode(rest, &rest)) {
-    if (block->type != "EC PRIVATE KEY" && block->type != "RSA PRIVATE KEY" &&
-        block->type != "PRIVATE KEY") {
+    if (block->type != "EC PRIVATE KEY" && block->type != "RSA PRIVATE KEY" && block->type != "PRIVATE KEY") {
       continue;
     }
     ++key_blocks;
@@ -159,8 +157,7 @@ StatusOr<PrivateKey> PrivateKey::FromPem(std::string_view pem) {
   }
   if (key_blocks > 0) {
     return InvalidArgumentError(
-        "data does not contain a valid RSA, ECDSA or Ed25519 private key: " +
-        std::to_string(key_blocks) +
+        "data does not contain a valid RSA, ECDSA or Ed25519 private key: " + std::to_string(key_blocks) +
         " private key PEM block(s) found but none parsed (corrupt, encrypted or unsupported "
         "key type)");
   }
@@ -178,11 +175,9 @@ StatusOr<std::string> PrivateKey::ToPem(PrivateKeyPemFormat format) const {
   int rc;
   if (format == PrivateKeyPemFormat::kTraditional && (id == EVP_PKEY_EC || id == EVP_PKEY_RSA)) {
     // SEC 1 "EC PRIVATE KEY" / PKCS#1 "RSA PRIVATE KEY", as keyutil.MarshalPrivateKeyToPEM.
-    rc = PEM_write_bio_PrivateKey_traditional(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr,
-                                              nullptr);
+    rc = PEM_write_bio_PrivateKey_traditional(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr);
   } else {
-    rc = PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr,
-                                       nullptr);
+    rc = PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr);
   }
   if (rc != 1) return OpenSslError("encoding private key as PEM");
   return BioContents(bio.get());

@@ -80,9 +80,8 @@ Status PinSet::Allow(std::string_view pin) {
   // kubeadm pubkeypin.Set.Allow, including its error texts.
   const size_t colon = pin.find(':');
   if (colon == std::string_view::npos || pin.find(':', colon + 1) != std::string_view::npos) {
-    return InvalidArgumentError(
-        "invalid hash, expected \"format:hex-value\". Known format(s) are: " +
-        std::string(kSupportedFormats));
+    return InvalidArgumentError("invalid hash, expected \"format:hex-value\". Known format(s) are: " +
+                                std::string(kSupportedFormats));
   }
   const std::string_view format = pin.substr(0, colon);
   const std::string_view value = pin.substr(colon + 1);
@@ -92,8 +91,7 @@ Status PinSet::Allow(std::string_view pin) {
   }
   const size_t decoded_len = value.size() / 2;
   if (decoded_len != 32) {
-    return InvalidArgumentError("invalid hash " + GoQuote(pin) +
-                                ", expected a 32 byte SHA-256 hash, found " +
+    return InvalidArgumentError("invalid hash " + GoQuote(pin) + ", expected a 32 byte SHA-256 hash, found " +
                                 std::to_string(decoded_len) + " bytes");
   }
   if (std::string err = GoHexError(value); !err.empty()) {

@@ -41,8 +41,7 @@ StatusOr<BootstrapToken> ParseBootstrapToken(std::string_view token) {
   if (token.size() == kIdLength + 1 + kSecretLength && token[kIdLength] == '.' &&
       MatchesTokenId(token.substr(0, kIdLength)) &&
       SecretIsWellFormedConstantTime(token.substr(kIdLength + 1))) {
-    return BootstrapToken{std::string(token.substr(0, kIdLength)),
-                          std::string(token.substr(kIdLength + 1))};
+    return BootstrapToken{std::string(token.substr(0, kIdLength)), std::string(token.substr(kIdLength + 1))};
   }
   // kubeadm's text (`%q` quotes both, escaping the pattern's backslashes), except that the
   // part after the '.' is redacted: a mistyped token is still mostly a secret, and error

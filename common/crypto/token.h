@@ -12,7 +12,8 @@ namespace joinguard::crypto {
 
 inline constexpr std::string_view kBootstrapTokenPattern = R"(\A([a-z0-9]{6})\.([a-z0-9]{16})\z)";
 inline constexpr std::string_view kBootstrapTokenIdPattern = R"(\A([a-z0-9]{6})\z)";
-inline constexpr std::string_view kBootstrapGroupPattern = R"(\Asystem:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]\z)";
+inline constexpr std::string_view kBootstrapGroupPattern =
+    R"(\Asystem:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]\z)";
 
 struct BootstrapToken {
   std::string id;

@@ -36,9 +36,9 @@ StatusOr<EvpMdCtxPtr> NewSignContext(EVP_PKEY* key, const EVP_MD* md);
 StatusOr<std::vector<std::vector<NameAttribute>>> NameToRdns(const X509_NAME* name);
 
 // Appends the names of a GENERAL_NAMES to the lists (Go formatting for IPs).
-Status CollectSans(const GENERAL_NAMES* names, std::vector<std::string>* dns,
-                   std::vector<std::string>* ips, std::vector<std::string>* emails,
-                   std::vector<std::string>* uris, std::vector<std::string>* others);
+Status CollectSans(const GENERAL_NAMES* names, std::vector<std::string>* dns, std::vector<std::string>* ips,
+                   std::vector<std::string>* emails, std::vector<std::string>* uris,
+                   std::vector<std::string>* others);
 
 // kInvalidArgument when `pubkey` is an EC key without a named curve (RFC 5480 §2.1.1).
 Status RequireNamedCurve(const X509_PUBKEY* pubkey);

@@ -104,16 +104,14 @@ Status MakeDirs(const std::string& path, mode_t mode) {
   return OkStatus();
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view contents, mode_t mode,
-                       bool create_parents) {
+Status WriteFileAtomic(const std::string& path, std::string_view contents, mode_t mode, bool create_parents) {
   if (path.empty() || path.back() == '/') {
     return InvalidArgumentError("WriteFileAtomic: " + path + " is not a file path");
   }
   const std::string dir = ParentDir(path);
   if (create_parents) JG_RETURN_IF_ERROR(MakeDirs(dir, 0755));
-  const std::string base = path.substr(path.find_last_of('/') == std::string::npos
-                                           ? 0
-                                           : path.find_last_of('/') + 1);
+  const std::string base =
+      path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
   std::string tmp = (dir == "/" ? std::string("/") : dir + "/") + "." + base + ".tmp-XXXXXX";
   // mkstemp creates the file 0600; the final mode is applied before any byte is written.
   Fd fd(::mkostemp(tmp.data(), O_CLOEXEC));

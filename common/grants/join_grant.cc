@@ -57,7 +57,8 @@ Status GetTime(const Json& obj, const char* key, std::optional<kube::Time>* out,
   return OkStatus();
 }
 
-Status GetStringList(const Json& obj, const char* key, std::vector<std::string>* out, const std::string& path) {
+Status GetStringList(const Json& obj, const char* key, std::vector<std::string>* out,
+                     const std::string& path) {
   const Json* f = Field(obj, key);
   if (!f) return OkStatus();
   if (!f->is_array()) return TypeError(path + "." + key, "an array of strings");
@@ -123,7 +124,8 @@ Json ToJson(const JoinGrant& o) {
   out["metadata"] = MergeMeta(out.contains("metadata") ? out["metadata"] : Json(), o.metadata);
   // spec and status are fully modelled except for fields a newer version may add: keep those.
   Json spec = out.contains("spec") && out["spec"].is_object() ? out["spec"] : Json::object();
-  for (const char* key : {"tokenID", "nodeNames", "nodeNamePattern", "maxJoins", "expires", "allowRejoin"}) spec.erase(key);
+  for (const char* key : {"tokenID", "nodeNames", "nodeNamePattern", "maxJoins", "expires", "allowRejoin"})
+    spec.erase(key);
   spec.update(CanonicalSpec(o.spec));
   out["spec"] = std::move(spec);
   Json status = out.contains("status") && out["status"].is_object() ? out["status"] : Json::object();

@@ -36,7 +36,8 @@ bool IsDns1123Subdomain(std::string_view name) {
   size_t start = 0;
   while (start <= name.size()) {
     size_t dot = name.find('.', start);
-    std::string_view label = name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    std::string_view label =
+        name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     if (label.empty() || !IsAlnum(label.front()) || !IsAlnum(label.back())) return false;
     for (char c : label) {
       if (!IsAlnum(c) && c != '-') return false;
@@ -68,9 +69,10 @@ Status ValidateNodeNamePattern(std::string_view pattern) { return Compile(patter
 Status ValidateJoinGrant(const JoinGrant& grant) {
   const JoinGrantSpec& s = grant.spec;
   if (!crypto::IsValidBootstrapTokenId(s.token_id)) {
-    return InvalidArgumentError("spec.tokenID: \"" + s.token_id +
-                                "\" is not a bootstrap token id (6 characters of [a-z0-9], the part of the token "
-                                "before the '.')");
+    return InvalidArgumentError(
+        "spec.tokenID: \"" + s.token_id +
+        "\" is not a bootstrap token id (6 characters of [a-z0-9], the part of the token "
+        "before the '.')");
   }
   if (grant.metadata.name != s.token_id) {
     return InvalidArgumentError("metadata.name: \"" + grant.metadata.name + "\" must equal spec.tokenID \"" +
@@ -81,17 +83,19 @@ Status ValidateJoinGrant(const JoinGrant& grant) {
         "spec: a grant must name the nodes it allows: set spec.nodeNames, spec.nodeNamePattern, or both");
   }
   if (s.node_names.size() > kMaxNodeNames) {
-    return InvalidArgumentError("spec.nodeNames: " + std::to_string(s.node_names.size()) + " names, more than " +
-                                std::to_string(kMaxNodeNames) + "; use spec.nodeNamePattern or several tokens");
+    return InvalidArgumentError("spec.nodeNames: " + std::to_string(s.node_names.size()) +
+                                " names, more than " + std::to_string(kMaxNodeNames) +
+                                "; use spec.nodeNamePattern or several tokens");
   }
   std::set<std::string_view> seen;
   for (size_t i = 0; i < s.node_names.size(); ++i) {
     const std::string& n = s.node_names[i];
     std::string field = "spec.nodeNames[" + std::to_string(i) + "]";
     if (!IsDns1123Subdomain(n)) {
-      return InvalidArgumentError(field + ": \"" + n +
-                                  "\" is not a valid node name (DNS-1123 subdomain: lower-case letters, digits, '-' "
-                                  "and '.', at most 253 characters)");
+      return InvalidArgumentError(
+          field + ": \"" + n +
+          "\" is not a valid node name (DNS-1123 subdomain: lower-case letters, digits, '-' "
+          "and '.', at most 253 characters)");
     }
     if (!seen.insert(n).second) return InvalidArgumentError(field + ": duplicate node name \"" + n + "\"");
   }
@@ -103,6 +107,8 @@ Status ValidateJoinGrant(const JoinGrant& grant) {
   return OkStatus();
 }
 
-bool IsExpired(const JoinGrant& grant, kube::Time now) { return grant.spec.expires && now >= *grant.spec.expires; }
+bool IsExpired(const JoinGrant& grant, kube::Time now) {
+  return grant.spec.expires && now >= *grant.spec.expires;
+}
 
 }  // namespace joinguard::grants

@@ -40,7 +40,7 @@ class NameMatcher {
 
  private:
   NameMatcher() = default;
-  std::vector<std::string> names_;  // sorted
+  std::vector<std::string> names_;           // sorted
   std::shared_ptr<const re2::RE2> pattern_;  // null when the grant has no pattern
 };
 

@@ -12,22 +12,32 @@ StatusCode CodeForApiError(std::string_view reason, int http) {
   if (reason == "Invalid" || reason == "BadRequest") return StatusCode::kInvalidArgument;
   if (reason == "TooManyRequests") return StatusCode::kResourceExhausted;
   if (reason == "Timeout" || reason == "ServerTimeout") return StatusCode::kDeadlineExceeded;
-  if (reason == "MethodNotAllowed" || reason == "NotAcceptable" ||
-      reason == "UnsupportedMediaType" || reason == "RequestEntityTooLarge") {
+  if (reason == "MethodNotAllowed" || reason == "NotAcceptable" || reason == "UnsupportedMediaType" ||
+      reason == "RequestEntityTooLarge") {
     return StatusCode::kFailedPrecondition;
   }
   if (reason == "InternalError" || reason == "ServiceUnavailable") return StatusCode::kUnavailable;
   switch (http) {
-    case 400: return StatusCode::kInvalidArgument;
-    case 401: return StatusCode::kUnauthenticated;
-    case 403: return StatusCode::kPermissionDenied;
-    case 404: return StatusCode::kNotFound;
-    case 409: return StatusCode::kAborted;
-    case 410: return StatusCode::kOutOfRange;
-    case 422: return StatusCode::kInvalidArgument;
-    case 429: return StatusCode::kResourceExhausted;
-    case 504: return StatusCode::kDeadlineExceeded;
-    default: break;
+    case 400:
+      return StatusCode::kInvalidArgument;
+    case 401:
+      return StatusCode::kUnauthenticated;
+    case 403:
+      return StatusCode::kPermissionDenied;
+    case 404:
+      return StatusCode::kNotFound;
+    case 409:
+      return StatusCode::kAborted;
+    case 410:
+      return StatusCode::kOutOfRange;
+    case 422:
+      return StatusCode::kInvalidArgument;
+    case 429:
+      return StatusCode::kResourceExhausted;
+    case 504:
+      return StatusCode::kDeadlineExceeded;
+    default:
+      break;
   }
   if (http >= 500) return StatusCode::kUnavailable;
   if (http >= 400) return StatusCode::kFailedPrecondition;
@@ -37,19 +47,32 @@ StatusCode CodeForApiError(std::string_view reason, int http) {
 namespace {
 std::string DefaultReason(int http) {
   switch (http) {
-    case 400: return "BadRequest";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "NotFound";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 415: return "UnsupportedMediaType";
-    case 422: return "Invalid";
-    case 429: return "TooManyRequests";
-    case 500: return "InternalError";
-    case 503: return "ServiceUnavailable";
-    case 504: return "Timeout";
-    default: return "";
+    case 400:
+      return "BadRequest";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "NotFound";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 415:
+      return "UnsupportedMediaType";
+    case 422:
+      return "Invalid";
+    case 429:
+      return "TooManyRequests";
+    case 500:
+      return "InternalError";
+    case 503:
+      return "ServiceUnavailable";
+    case 504:
+      return "Timeout";
+    default:
+      return "";
   }
 }
 }  // namespace
@@ -59,9 +82,8 @@ std::string ReasonForHttpStatus(int http) { return DefaultReason(http); }
 Status StatusFromApiStatus(const ApiStatus& st) {
   const int http = st.code;
   std::string reason = st.reason.empty() ? DefaultReason(http) : st.reason;
-  std::string message = st.message.empty()
-                            ? "the server reported an error (HTTP " + std::to_string(http) + ")"
-                            : st.message;
+  std::string message =
+      st.message.empty() ? "the server reported an error (HTTP " + std::to_string(http) + ")" : st.message;
   return Status(CodeForApiError(reason, http), std::move(message)).WithReason(reason, http);
 }
 
@@ -89,12 +111,10 @@ bool IsGone(const Status& s) { return s.code() == StatusCode::kOutOfRange; }
 bool IsForbidden(const Status& s) { return s.code() == StatusCode::kPermissionDenied; }
 bool IsUnauthorized(const Status& s) { return s.code() == StatusCode::kUnauthenticated; }
 bool IsInvalid(const Status& s) {
-  return s.code() == StatusCode::kInvalidArgument &&
-         (s.reason() == "Invalid" || s.http_status() == 422);
+  return s.code() == StatusCode::kInvalidArgument && (s.reason() == "Invalid" || s.http_status() == 422);
 }
 bool IsBadRequest(const Status& s) {
-  return s.code() == StatusCode::kInvalidArgument &&
-         (s.reason() == "BadRequest" || s.http_status() == 400);
+  return s.code() == StatusCode::kInvalidArgument && (s.reason() == "BadRequest" || s.http_status() == 400);
 }
 bool IsTooManyRequests(const Status& s) {
   return s.code() == StatusCode::kResourceExhausted || s.http_status() == 429;

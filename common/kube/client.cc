@@ -34,9 +34,12 @@ std::string ListOptions::ToQuery(bool watch) const {
 
 std::string_view PatchContentType(PatchType t) {
   switch (t) {
-    case PatchType::kMerge: return "application/merge-patch+json";
-    case PatchType::kJson: return "application/json-patch+json";
-    case PatchType::kStrategicMerge: return "application/strategic-merge-patch+json";
+    case PatchType::kMerge:
+      return "application/merge-patch+json";
+    case PatchType::kJson:
+      return "application/json-patch+json";
+    case PatchType::kStrategicMerge:
+      return "application/strategic-merge-patch+json";
   }
   return "application/merge-patch+json";
 }
@@ -156,14 +159,13 @@ class ClientImpl final : public Client {
     if (!sub.empty()) path += "/" + std::string(sub);
     return Call("POST", path, &object, "application/json", false);
   }
-  StatusOr<Json> UpdateRaw(const Resource& r, std::string_view ns, std::string_view name,
-                           const Json& object, std::string_view sub) override {
+  StatusOr<Json> UpdateRaw(const Resource& r, std::string_view ns, std::string_view name, const Json& object,
+                           std::string_view sub) override {
     return Call("PUT", r.ObjectPath(ns, name, sub), &object, "application/json", false);
   }
-  StatusOr<Json> PatchRaw(const Resource& r, std::string_view ns, std::string_view name,
-                          PatchType type, const Json& patch, std::string_view sub) override {
-    return Call("PATCH", r.ObjectPath(ns, name, sub), &patch, std::string(PatchContentType(type)),
-                false);
+  StatusOr<Json> PatchRaw(const Resource& r, std::string_view ns, std::string_view name, PatchType type,
+                          const Json& patch, std::string_view sub) override {
+    return Call("PATCH", r.ObjectPath(ns, name, sub), &patch, std::string(PatchContentType(type)), false);
   }
   StatusOr<Json> DeleteRaw(const Resource& r, std::string_view ns, std::string_view name,
                            const DeleteOptions& o) override {
@@ -181,8 +183,8 @@ class ClientImpl final : public Client {
     return Call("DELETE", r.ObjectPath(ns, name), &body, "application/json", false);
   }
 
-  Status WatchRaw(const Resource& r, std::string_view ns, const ListOptions& o,
-                  const WatchHandler& handler, std::stop_token stop) override {
+  Status WatchRaw(const Resource& r, std::string_view ns, const ListOptions& o, const WatchHandler& handler,
+                  std::stop_token stop) override {
     JG_RETURN_IF_ERROR(limiter_.Wait(stop));
     HttpRequest req;
     req.method = "GET";
@@ -193,18 +195,21 @@ class ClientImpl final : public Client {
                       ? std::chrono::milliseconds(std::chrono::seconds(o.timeout_seconds + 30))
                       : std::chrono::milliseconds(std::chrono::hours(2));
     Status event_status;
-    auto resp = transport_->Stream(req, [&](std::string_view line) -> Status {
-      auto e = ParseWatchEvent(line);
-      if (!e.ok()) return e.status().Annotate("watch " + req.path_and_query);
-      if (e->type == WatchEventType::kError) {
-        ApiStatus st;
-        if (!FromJson(e->object, &st).ok()) {
-          return UnknownError("watch ERROR event with an unreadable object");
-        }
-        return StatusFromApiStatus(st);
-      }
-      return handler(*e);
-    }, stop);
+    auto resp = transport_->Stream(
+        req,
+        [&](std::string_view line) -> Status {
+          auto e = ParseWatchEvent(line);
+          if (!e.ok()) return e.status().Annotate("watch " + req.path_and_query);
+          if (e->type == WatchEventType::kError) {
+            ApiStatus st;
+            if (!FromJson(e->object, &st).ok()) {
+              return UnknownError("watch ERROR event with an unreadable object");
+            }
+            return StatusFromApiStatus(st);
+          }
+          return handler(*e);
+        },
+        stop);
     if (!resp.ok()) return resp.status();
     if (resp->status < 200 || resp->status >= 300) {
       return StatusFromResponse(resp->status, resp->body, "GET " + req.path_and_query);
@@ -265,9 +270,9 @@ class ClientImpl final : public Client {
       }
       const bool retry = idempotent && attempt < config_.max_retries && IsRetryable(failure);
       if (!retry) return failure;
-      logger_.Debug("retrying API request", {{"request", what},
-                                             {"attempt", std::to_string(attempt + 1)},
-                                             {"error", failure.ToString()}});
+      logger_.Debug(
+          "retrying API request",
+          {{"request", what}, {"attempt", std::to_string(attempt + 1)}, {"error", failure.ToString()}});
       runtime::WaitFor({}, wait);
     }
   }

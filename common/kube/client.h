@@ -73,15 +73,13 @@ class Client {
   virtual StatusOr<Json> GetRaw(const Resource& r, std::string_view ns, std::string_view name,
                                 std::string_view subresource = {}) = 0;
   // One page. Use ListAllRaw / List<T> to follow continue tokens.
-  virtual StatusOr<Json> ListRaw(const Resource& r, std::string_view ns,
-                                 const ListOptions& options) = 0;
+  virtual StatusOr<Json> ListRaw(const Resource& r, std::string_view ns, const ListOptions& options) = 0;
   virtual StatusOr<Json> CreateRaw(const Resource& r, std::string_view ns, const Json& object,
                                    std::string_view subresource = {}) = 0;
   virtual StatusOr<Json> UpdateRaw(const Resource& r, std::string_view ns, std::string_view name,
                                    const Json& object, std::string_view subresource = {}) = 0;
   virtual StatusOr<Json> PatchRaw(const Resource& r, std::string_view ns, std::string_view name,
-                                  PatchType type, const Json& patch,
-                                  std::string_view subresource = {}) = 0;
+                                  PatchType type, const Json& patch, std::string_view subresource = {}) = 0;
   // The server's response (usually a Status object; some resources return the object).
   virtual StatusOr<Json> DeleteRaw(const Resource& r, std::string_view ns, std::string_view name,
                                    const DeleteOptions& options = {}) = 0;
@@ -124,8 +122,7 @@ class Client {
     return Decode<T>(*j);
   }
   template <typename T>
-  StatusOr<T> Patch(std::string_view ns, std::string_view name, PatchType type,
-                    const Json& patch) {
+  StatusOr<T> Patch(std::string_view ns, std::string_view name, PatchType type, const Json& patch) {
     auto j = PatchRaw(T::kResource, ns, name, type, patch);
     if (!j.ok()) return j.status();
     return Decode<T>(*j);
@@ -137,13 +134,15 @@ class Client {
   // Typed watch: events decoded to T (bookmarks carry only metadata.resourceVersion).
   template <typename T>
   Status Watch(std::string_view ns, const ListOptions& options,
-               const std::function<Status(WatchEventType, const T&)>& handler,
-               std::stop_token stop) {
-    return WatchRaw(T::kResource, ns, options, [&](const WatchEvent& e) -> Status {
-      auto o = Decode<T>(e.object);
-      if (!o.ok()) return o.status();
-      return handler(e.type, *o);
-    }, stop);
+               const std::function<Status(WatchEventType, const T&)>& handler, std::stop_token stop) {
+    return WatchRaw(
+        T::kResource, ns, options,
+        [&](const WatchEvent& e) -> Status {
+          auto o = Decode<T>(e.object);
+          if (!o.ok()) return o.status();
+          return handler(e.type, *o);
+        },
+        stop);
   }
 
   // ---- CSR subresources and SubjectAccessReview. ----

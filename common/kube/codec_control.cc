@@ -115,9 +115,7 @@ Json Canonical(const ApiStatus& o) {
 
 }  // namespace
 
-Json ToJson(const Lease& o) {
-  return MergeWithRaw<Lease>(o, Canonical);
-}
+Json ToJson(const Lease& o) { return MergeWithRaw<Lease>(o, Canonical); }
 
 Status FromJson(const Json& j, Lease* out) {
   *out = Lease{};
@@ -125,8 +123,7 @@ Status FromJson(const Json& j, Lease* out) {
   JG_RETURN_IF_ERROR(FromJson(Sub(j, "metadata"), &out->metadata));
   const Json& spec = Sub(j, "spec");
   JG_RETURN_IF_ERROR(GetOptString(spec, "holderIdentity", &out->spec.holder_identity, "spec"));
-  JG_RETURN_IF_ERROR(
-      GetOptInt32(spec, "leaseDurationSeconds", &out->spec.lease_duration_seconds, "spec"));
+  JG_RETURN_IF_ERROR(GetOptInt32(spec, "leaseDurationSeconds", &out->spec.lease_duration_seconds, "spec"));
   JG_RETURN_IF_ERROR(GetTime(spec, "acquireTime", &out->spec.acquire_time, "spec"));
   JG_RETURN_IF_ERROR(GetTime(spec, "renewTime", &out->spec.renew_time, "spec"));
   JG_RETURN_IF_ERROR(GetOptInt32(spec, "leaseTransitions", &out->spec.lease_transitions, "spec"));
@@ -136,9 +133,7 @@ Status FromJson(const Json& j, Lease* out) {
   return OkStatus();
 }
 
-Json ToJson(const SubjectAccessReview& o) {
-  return MergeWithRaw<SubjectAccessReview>(o, Canonical);
-}
+Json ToJson(const SubjectAccessReview& o) { return MergeWithRaw<SubjectAccessReview>(o, Canonical); }
 
 Status FromJson(const Json& j, SubjectAccessReview* out) {
   *out = SubjectAccessReview{};
@@ -176,9 +171,7 @@ Status FromJson(const Json& j, SubjectAccessReview* out) {
   return OkStatus();
 }
 
-Json ToJson(const ClusterRoleBinding& o) {
-  return MergeWithRaw<ClusterRoleBinding>(o, Canonical);
-}
+Json ToJson(const ClusterRoleBinding& o) { return MergeWithRaw<ClusterRoleBinding>(o, Canonical); }
 
 Status FromJson(const Json& j, ClusterRoleBinding* out) {
   *out = ClusterRoleBinding{};
@@ -205,9 +198,7 @@ Status FromJson(const Json& j, ClusterRoleBinding* out) {
   return OkStatus();
 }
 
-Json ToJson(const ApiStatus& o) {
-  return MergeWithRaw<ApiStatus>(o, Canonical);
-}
+Json ToJson(const ApiStatus& o) { return MergeWithRaw<ApiStatus>(o, Canonical); }
 
 Status FromJson(const Json& j, ApiStatus* out) {
   *out = ApiStatus{};

@@ -77,9 +77,7 @@ Json Canonical(const Event& o) {
 
 }  // namespace
 
-Json ToJson(const ConfigMap& o) {
-  return MergeWithRaw<ConfigMap>(o, Canonical);
-}
+Json ToJson(const ConfigMap& o) { return MergeWithRaw<ConfigMap>(o, Canonical); }
 
 Status FromJson(const Json& j, ConfigMap* out) {
   *out = ConfigMap{};
@@ -91,9 +89,7 @@ Status FromJson(const Json& j, ConfigMap* out) {
   return OkStatus();
 }
 
-Json ToJson(const Secret& o) {
-  return MergeWithRaw<Secret>(o, Canonical);
-}
+Json ToJson(const Secret& o) { return MergeWithRaw<Secret>(o, Canonical); }
 
 Status FromJson(const Json& j, Secret* out) {
   *out = Secret{};
@@ -106,9 +102,7 @@ Status FromJson(const Json& j, Secret* out) {
   return OkStatus();
 }
 
-Json ToJson(const Node& o) {
-  return MergeWithRaw<Node>(o, Canonical);
-}
+Json ToJson(const Node& o) { return MergeWithRaw<Node>(o, Canonical); }
 
 Status FromJson(const Json& j, Node* out) {
   *out = Node{};
@@ -149,9 +143,7 @@ Status FromJson(const Json& j, Node* out) {
   return OkStatus();
 }
 
-Json ToJson(const Event& o) {
-  return MergeWithRaw<Event>(o, Canonical);
-}
+Json ToJson(const Event& o) { return MergeWithRaw<Event>(o, Canonical); }
 
 Status FromJson(const Json& j, Event* out) {
   *out = Event{};

@@ -84,8 +84,7 @@ Status GetInt32(const Json& obj, const char* key, int32_t* out, std::string_view
   return IntInRange<int32_t>(*f, path, key, out);
 }
 
-Status GetOptInt32(const Json& obj, const char* key, std::optional<int32_t>* out,
-                   std::string_view path) {
+Status GetOptInt32(const Json& obj, const char* key, std::optional<int32_t>* out, std::string_view path) {
   const Json* f = Field(obj, key);
   if (!f) return OkStatus();
   int32_t v = 0;
@@ -121,8 +120,7 @@ Status GetBytes(const Json& obj, const char* key, std::string* out, std::string_
   return OkStatus();
 }
 
-Status GetStringList(const Json& obj, const char* key, std::vector<std::string>* out,
-                     std::string_view path) {
+Status GetStringList(const Json& obj, const char* key, std::vector<std::string>* out, std::string_view path) {
   const Json* f = Field(obj, key);
   if (!f) return OkStatus();
   if (!f->is_array()) return TypeError(path, key, "an array of strings");
@@ -134,8 +132,7 @@ Status GetStringList(const Json& obj, const char* key, std::vector<std::string>*
   return OkStatus();
 }
 
-Status GetStringMap(const Json& obj, const char* key, StringMap* out, std::string_view path,
-                    bool base64) {
+Status GetStringMap(const Json& obj, const char* key, StringMap* out, std::string_view path, bool base64) {
   const Json* f = Field(obj, key);
   if (!f) return OkStatus();
   if (!f->is_object()) return TypeError(path, key, "an object of strings");

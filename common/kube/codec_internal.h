@@ -32,17 +32,14 @@ Status RequireObject(const Json& j, std::string_view what);
 // kInvalidArgument naming the field. Integers are checked in their own Go type's range
 // (int32 fields such as spec.expirationSeconds refuse 4294967296, they are not truncated).
 Status GetString(const Json& obj, const char* key, std::string* out, std::string_view path);
-Status GetOptString(const Json& obj, const char* key, std::optional<std::string>* out,
-                    std::string_view path);
+Status GetOptString(const Json& obj, const char* key, std::optional<std::string>* out, std::string_view path);
 Status GetBool(const Json& obj, const char* key, bool* out, std::string_view path);
 Status GetInt32(const Json& obj, const char* key, int32_t* out, std::string_view path);
-Status GetOptInt32(const Json& obj, const char* key, std::optional<int32_t>* out,
-                   std::string_view path);
+Status GetOptInt32(const Json& obj, const char* key, std::optional<int32_t>* out, std::string_view path);
 Status GetInt64(const Json& obj, const char* key, int64_t* out, std::string_view path);
 Status GetTime(const Json& obj, const char* key, std::optional<Time>* out, std::string_view path);
 Status GetBytes(const Json& obj, const char* key, std::string* out, std::string_view path);
-Status GetStringList(const Json& obj, const char* key, std::vector<std::string>* out,
-                     std::string_view path);
+Status GetStringList(const Json& obj, const char* key, std::vector<std::string>* out, std::string_view path);
 Status GetStringMap(const Json& obj, const char* key, StringMap* out, std::string_view path,
                     bool base64 = false);
 Status GetExtra(const Json& obj, const char* key, ExtraMap* out, std::string_view path);

@@ -58,9 +58,8 @@ StatusOr<ObjectList<Json>> DecodeListMeta(const Json& list) {
 
 StatusOr<Json> ParseJson(std::string_view text) {
   if (text.size() > kMaxJsonBytes) {
-    return InvalidArgumentError("JSON document of " + std::to_string(text.size()) +
-                                " bytes is over the " + std::to_string(kMaxJsonBytes) +
-                                "-byte limit");
+    return InvalidArgumentError("JSON document of " + std::to_string(text.size()) + " bytes is over the " +
+                                std::to_string(kMaxJsonBytes) + "-byte limit");
   }
   // nlohmann's parser is iterative, but dump(), diff() and destruction of parsed values
   // recurse: refuse deep nesting before parsing (one pass; brackets inside strings skipped).
@@ -68,15 +67,17 @@ StatusOr<Json> ParseJson(std::string_view text) {
   bool in_string = false, escaped = false;
   for (const char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
       if (++depth > kMaxJsonDepth) {
-        return InvalidArgumentError("JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
-                                    " levels");
+        return InvalidArgumentError("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
       }
     } else if (c == '}' || c == ']') {
       --depth;

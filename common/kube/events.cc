@@ -30,17 +30,16 @@ bool EventRecorderImpl::Flush(std::chrono::nanoseconds timeout) { return sink_->
 
 uint64_t EventRecorderImpl::Dropped() const { return sink_->Stats().dropped; }
 
-void EventRecorderImpl::Record(const ObjectReference& object, std::string_view type,
-                               std::string_view reason, std::string_view message) {
-  sink_->Submit(Pending{object, std::string(type), std::string(reason), std::string(message),
-                        clock_.Now()});
+void EventRecorderImpl::Record(const ObjectReference& object, std::string_view type, std::string_view reason,
+                               std::string_view message) {
+  sink_->Submit(Pending{object, std::string(type), std::string(reason), std::string(message), clock_.Now()});
 }
 
 std::string EventRecorderImpl::Key(const Pending& p) {
   // client-go's EventCorrelator aggregates on (source, object, type, reason, message).
   const ObjectReference& o = p.object;
-  return o.kind + "\x1f" + o.namespace_ + "\x1f" + o.name + "\x1f" + o.uid + "\x1f" + p.type +
-         "\x1f" + p.reason + "\x1f" + p.message;
+  return o.kind + "\x1f" + o.namespace_ + "\x1f" + o.name + "\x1f" + o.uid + "\x1f" + p.type + "\x1f" +
+         p.reason + "\x1f" + p.message;
 }
 
 void EventRecorderImpl::WriteBatch(std::vector<Pending>&& batch) {
@@ -83,8 +82,7 @@ void EventRecorderImpl::Write(const Pending& p, int32_t repeats, Time last) {
     Entry& e = it->second;
     const int32_t count = e.count > INT32_MAX - repeats ? INT32_MAX : e.count + repeats;
     Json patch = {{"count", count}, {"lastTimestamp", FormatTime(last)}};
-    auto r = client_.PatchRaw(Event::kResource, e.event_namespace, e.event_name,
-                              PatchType::kMerge, patch);
+    auto r = client_.PatchRaw(Event::kResource, e.event_namespace, e.event_name, PatchType::kMerge, patch);
     if (r.ok()) {
       e.count = count;
       lru_.erase(e.lru_pos);
@@ -94,8 +92,7 @@ void EventRecorderImpl::Write(const Pending& p, int32_t repeats, Time last) {
     }
     if (!IsNotFound(r.status())) {
       logger_.Warning("could not update event (best effort)",
-                      {{"event", e.event_name}, {"reason", p.reason},
-                       {"error", r.status().ToString()}});
+                      {{"event", e.event_name}, {"reason", p.reason}, {"error", r.status().ToString()}});
       return;
     }
     // The Event expired (TTL) or was deleted: start a new one.
@@ -114,13 +111,13 @@ void EventRecorderImpl::Write(const Pending& p, int32_t repeats, Time last) {
   ev.last_timestamp = last;
   ev.count = repeats;
   ev.reporting_component = options_.source.component;
-  ev.reporting_instance = options_.reporting_instance.empty() ? options_.source.host
-                                                              : options_.reporting_instance;
+  ev.reporting_instance =
+      options_.reporting_instance.empty() ? options_.source.host : options_.reporting_instance;
   auto created = client_.Create(ev);
   if (!created.ok()) {
-    logger_.Warning("could not record event (best effort)",
-                    {{"object", p.object.kind + "/" + p.object.name}, {"reason", p.reason},
-                     {"error", created.status().ToString()}});
+    logger_.Warning("could not record event (best effort)", {{"object", p.object.kind + "/" + p.object.name},
+                                                             {"reason", p.reason},
+                                                             {"error", created.status().ToString()}});
     return;
   }
   Entry entry;

@@ -32,8 +32,8 @@ class EventRecorder {
  public:
   virtual ~EventRecorder() = default;
   // type: kEventTypeNormal | kEventTypeWarning. Never fails from the caller's point of view.
-  virtual void Record(const ObjectReference& object, std::string_view type,
-                      std::string_view reason, std::string_view message) = 0;
+  virtual void Record(const ObjectReference& object, std::string_view type, std::string_view reason,
+                      std::string_view message) = 0;
 };
 
 struct EventRecorderOptions {
@@ -93,15 +93,14 @@ class EventRecorderImpl final : public EventRecorder {
   const runtime::Logger& logger_;
   // Touched only by the sink's writer thread (no lock needed).
   std::map<std::string, Entry> cache_;
-  std::list<std::string> lru_;  // most recent first
+  std::list<std::string> lru_;                         // most recent first
   std::unique_ptr<runtime::AsyncSink<Pending>> sink_;  // last: its thread uses the members above
 };
 
 // Records nothing (for tools and tests that do not care).
 class NoopEventRecorder final : public EventRecorder {
  public:
-  void Record(const ObjectReference&, std::string_view, std::string_view,
-              std::string_view) override {}
+  void Record(const ObjectReference&, std::string_view, std::string_view, std::string_view) override {}
 };
 
 // "<object name>.<hex unix nanoseconds>" (client-go tools/record/util).

@@ -18,8 +18,8 @@
 namespace joinguard::kube {
 
 struct HttpRequest {
-  std::string method = "GET";        // GET, POST, PUT, PATCH, DELETE
-  std::string path_and_query;        // "/api/v1/namespaces/x/configmaps?limit=500"
+  std::string method = "GET";                                // GET, POST, PUT, PATCH, DELETE
+  std::string path_and_query;                                // "/api/v1/namespaces/x/configmaps?limit=500"
   std::vector<std::pair<std::string, std::string>> headers;  // Authorization, Content-Type, ...
   std::string body;
   // Overall/inactivity timeout for this request; 0 = the transport's default.
@@ -29,7 +29,7 @@ struct HttpRequest {
 struct HttpResponse {
   int status = 0;
   std::map<std::string, std::string> headers;  // names lower-cased
-  std::string body;  // for streamed requests: only set when status is not 2xx
+  std::string body;                            // for streamed requests: only set when status is not 2xx
   std::string Header(std::string_view lower_name) const {
     auto it = headers.find(std::string(lower_name));
     return it == headers.end() ? std::string() : it->second;
@@ -40,8 +40,8 @@ struct HttpResponse {
 using LineCallback = std::function<Status(std::string_view line)>;
 
 struct TransportConfig {
-  std::string server;  // "https://host:port" or "https://[::1]:6443"; a path prefix is allowed
-  std::string ca_pem;  // trust ONLY this bundle; empty = system store (only if verifying)
+  std::string server;           // "https://host:port" or "https://[::1]:6443"; a path prefix is allowed
+  std::string ca_pem;           // trust ONLY this bundle; empty = system store (only if verifying)
   std::string client_cert_pem;  // may hold a chain
   std::string client_key_pem;
   bool insecure_skip_tls_verify = false;

@@ -120,7 +120,8 @@ class CpprestTransport final : public HttpTransport {
     } catch (const std::exception& e) {
       return InvalidArgumentError("TLS material for " + config_.server +
                                   " is unusable (CA, client certificate or key is not valid "
-                                  "PEM, or the key does not match the certificate): " + e.what());
+                                  "PEM, or the key does not match the certificate): " +
+                                  e.what());
     }
     return OkStatus();
   }
@@ -134,8 +135,7 @@ class CpprestTransport final : public HttpTransport {
     }
     if (!config_.client_cert_pem.empty()) {
       ctx.use_certificate_chain(boost::asio::buffer(config_.client_cert_pem));
-      ctx.use_private_key(boost::asio::buffer(config_.client_key_pem),
-                          boost::asio::ssl::context::pem);
+      ctx.use_private_key(boost::asio::buffer(config_.client_key_pem), boost::asio::ssl::context::pem);
     }
   }
 
@@ -153,8 +153,7 @@ class CpprestTransport final : public HttpTransport {
     try {
       return std::make_shared<client::http_client>(web::uri(config_.server), cfg);
     } catch (const std::exception& e) {
-      return InvalidArgumentError("cannot create an HTTP client for " + config_.server + ": " +
-                                  e.what());
+      return InvalidArgumentError("cannot create an HTTP client for " + config_.server + ": " + e.what());
     }
   }
 
@@ -266,8 +265,8 @@ class CpprestTransport final : public HttpTransport {
           .WithReason(std::string(kReasonTLSVerifyFailed), 0);
     }
     if (ec == std::errc::timed_out || Contains(msg, "timed out") || Contains(msg, "timeout")) {
-      return DeadlineExceededError(what + ": no response within " +
-                                   std::to_string(timeout.count()) + " ms (" + msg + ")")
+      return DeadlineExceededError(what + ": no response within " + std::to_string(timeout.count()) +
+                                   " ms (" + msg + ")")
           .WithReason(std::string(kReasonConnectionFailed), 0);
     }
     return UnavailableError("cannot reach the API server: " + what + ": " + msg)

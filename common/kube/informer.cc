@@ -16,8 +16,9 @@ std::string ObjectKey(std::string_view ns, std::string_view name) {
   return std::string(ns) + "/" + std::string(name);
 }
 
-Reflector::Reflector(Client& client, const Resource& resource, InformerOptions options, const runtime::Clock& clock,
-                     const runtime::Logger& logger, std::function<double()> rand01, ReflectorStore& store)
+Reflector::Reflector(Client& client, const Resource& resource, InformerOptions options,
+                     const runtime::Clock& clock, const runtime::Logger& logger,
+                     std::function<double()> rand01, ReflectorStore& store)
     : client_(client),
       resource_(resource),
       options_(std::move(options)),
@@ -156,7 +157,8 @@ void Reflector::Run(std::stop_token stop) {
       Status s = ListAndReplace(stop);
       if (!s.ok()) {
         if (stop.stop_requested()) break;
-        logger_.Warning("informer list failed; backing off", {{"informer", options_.name}, {"error", s.ToString()}});
+        logger_.Warning("informer list failed; backing off",
+                        {{"informer", options_.name}, {"error", s.ToString()}});
         runtime::WaitFor(stop, backoff_.Next());
         continue;
       }
@@ -172,7 +174,8 @@ void Reflector::Run(std::stop_token stop) {
       need_list = true;
       continue;
     }
-    logger_.Warning("watch failed; backing off and re-listing", {{"informer", options_.name}, {"error", s.ToString()}});
+    logger_.Warning("watch failed; backing off and re-listing",
+                    {{"informer", options_.name}, {"error", s.ToString()}});
     need_list = true;
     runtime::WaitFor(stop, backoff_.Next());
   }

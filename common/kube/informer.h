@@ -133,13 +133,15 @@ class Informer final : public ReflectorStore {
 
   // `client`, `clock` and `logger` must outlive the informer.
   static StatusOr<std::unique_ptr<Informer<T>>> Create(Client& client, InformerOptions options,
-                                                       const runtime::Clock& clock, const runtime::Logger& logger,
+                                                       const runtime::Clock& clock,
+                                                       const runtime::Logger& logger,
                                                        std::function<double()> rand01 = {}) {
     if (options.page_size <= 0) return InvalidArgumentError("informer: page_size must be > 0");
     if (options.min_watch_timeout.count() <= 0) {
       return InvalidArgumentError("informer: min_watch_timeout must be > 0");
     }
-    return std::unique_ptr<Informer<T>>(new Informer<T>(client, std::move(options), clock, logger, std::move(rand01)));
+    return std::unique_ptr<Informer<T>>(
+        new Informer<T>(client, std::move(options), clock, logger, std::move(rand01)));
   }
   ~Informer() override { reflector_.Stop(); }
 
@@ -147,7 +149,8 @@ class Informer final : public ReflectorStore {
   void AddHandlers(Handlers h) { handlers_.push_back(std::move(h)); }
   // Add before Start(). kInvalidArgument for a duplicate name.
   Status AddIndexer(std::string name, IndexFunc fn) {
-    if (indexers_.count(name)) return InvalidArgumentError("informer: indexer \"" + name + "\" already exists");
+    if (indexers_.count(name))
+      return InvalidArgumentError("informer: indexer \"" + name + "\" already exists");
     indexers_.emplace(name, std::move(fn));
     indices_[name];
     return OkStatus();
@@ -159,7 +162,9 @@ class Informer final : public ReflectorStore {
   // True once the first list has been applied to the store and its handlers delivered.
   bool HasSynced() const { return reflector_.HasSynced(); }
   // Waits until synced; false on timeout or if stopped.
-  bool WaitForSync(std::chrono::steady_clock::time_point deadline) const { return reflector_.WaitForSync(deadline); }
+  bool WaitForSync(std::chrono::steady_clock::time_point deadline) const {
+    return reflector_.WaitForSync(deadline);
+  }
   std::string LastSyncResourceVersion() const { return reflector_.LastSyncResourceVersion(); }
   InformerStats GetStats() const { return reflector_.GetStats(); }
 
@@ -316,8 +321,8 @@ class Informer final : public ReflectorStore {
     std::vector<std::vector<std::string>> index_values;  // parallel to indexers_ (map order)
   };
 
-  Informer(Client& client, InformerOptions options, const runtime::Clock& clock, const runtime::Logger& logger,
-           std::function<double()> rand01)
+  Informer(Client& client, InformerOptions options, const runtime::Clock& clock,
+           const runtime::Logger& logger, std::function<double()> rand01)
       : keep_raw_(options.keep_raw),
         options_name_(options.name),
         logger_(logger),
@@ -380,9 +385,9 @@ class Informer final : public ReflectorStore {
   const bool keep_raw_;
   const std::string options_name_;
   const runtime::Logger& logger_;
-  std::vector<Handlers> handlers_;               // set before Start, then read-only
-  std::map<std::string, IndexFunc> indexers_;    // set before Start, then read-only
-  std::mutex handler_mu_;                        // serialises handler delivery
+  std::vector<Handlers> handlers_;             // set before Start, then read-only
+  std::map<std::string, IndexFunc> indexers_;  // set before Start, then read-only
+  std::mutex handler_mu_;                      // serialises handler delivery
 
   mutable std::shared_mutex mu_;  // guards items_ and indices_
   std::map<std::string, Entry> items_;

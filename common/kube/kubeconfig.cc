@@ -29,8 +29,7 @@ std::string ResolvePath(const std::string& p, std::string_view base_dir) {
   return out + p;
 }
 
-Status ReadScalar(const YAML::Node& node, const char* key, std::string* out,
-                  const std::string& where) {
+Status ReadScalar(const YAML::Node& node, const char* key, std::string* out, const std::string& where) {
   const YAML::Node v = node[key];
   if (!v || v.IsNull()) return OkStatus();
   if (!v.IsScalar()) {
@@ -40,8 +39,7 @@ Status ReadScalar(const YAML::Node& node, const char* key, std::string* out,
   return OkStatus();
 }
 
-Status ReadData(const YAML::Node& node, const char* key, std::string* out,
-                const std::string& where) {
+Status ReadData(const YAML::Node& node, const char* key, std::string* out, const std::string& where) {
   std::string b64;
   JG_RETURN_IF_ERROR(ReadScalar(node, key, &b64, where));
   if (b64.empty()) return OkStatus();
@@ -79,8 +77,7 @@ Status ParseImpl(const YAML::Node& root, std::string_view base_dir, Kubeconfig* 
       const YAML::Node c = item["cluster"];
       if (c && c.IsMap()) {
         JG_RETURN_IF_ERROR(ReadScalar(c, "server", &n.value.server, where));
-        JG_RETURN_IF_ERROR(
-            ReadScalar(c, "certificate-authority", &n.value.certificate_authority, where));
+        JG_RETURN_IF_ERROR(ReadScalar(c, "certificate-authority", &n.value.certificate_authority, where));
         n.value.certificate_authority = ResolvePath(n.value.certificate_authority, base_dir);
         JG_RETURN_IF_ERROR(
             ReadData(c, "certificate-authority-data", &n.value.certificate_authority_data, where));
@@ -109,8 +106,7 @@ Status ParseImpl(const YAML::Node& root, std::string_view base_dir, Kubeconfig* 
       if (u && u.IsMap()) {
         JG_RETURN_IF_ERROR(ReadScalar(u, "client-certificate", &n.value.client_certificate, where));
         n.value.client_certificate = ResolvePath(n.value.client_certificate, base_dir);
-        JG_RETURN_IF_ERROR(
-            ReadData(u, "client-certificate-data", &n.value.client_certificate_data, where));
+        JG_RETURN_IF_ERROR(ReadData(u, "client-certificate-data", &n.value.client_certificate_data, where));
         JG_RETURN_IF_ERROR(ReadScalar(u, "client-key", &n.value.client_key, where));
         n.value.client_key = ResolvePath(n.value.client_key, base_dir);
         JG_RETURN_IF_ERROR(ReadData(u, "client-key-data", &n.value.client_key_data, where));
@@ -155,8 +151,7 @@ std::string Scalar(const std::string& s) {
     for (char c : s) {
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) plain = false;
     }
-    static const char* const kReserved[] = {"true", "false", "yes", "no", "on", "off", "null",
-                                            "~", "y", "n"};
+    static const char* const kReserved[] = {"true", "false", "yes", "no", "on", "off", "null", "~", "y", "n"};
     std::string lower;
     for (char c : s) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     for (const char* r : kReserved) {
@@ -164,8 +159,8 @@ std::string Scalar(const std::string& s) {
     }
     bool numeric = true;
     for (char c : s) {
-      if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '+' &&
-          c != 'e' && c != 'E') {
+      if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '+' && c != 'e' &&
+          c != 'E') {
         numeric = false;
       }
     }
@@ -175,11 +170,20 @@ std::string Scalar(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default: out.push_back(c);
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out + "\"";
@@ -195,9 +199,7 @@ void Line(std::ostringstream& os, int indent, std::string_view key, const std::s
 const KubeconfigCluster* Kubeconfig::FindCluster(std::string_view name) const {
   return FindNamed(clusters, name);
 }
-const KubeconfigUser* Kubeconfig::FindUser(std::string_view name) const {
-  return FindNamed(users, name);
-}
+const KubeconfigUser* Kubeconfig::FindUser(std::string_view name) const { return FindNamed(users, name); }
 const KubeconfigContext* Kubeconfig::FindContext(std::string_view name) const {
   return FindNamed(contexts, name);
 }
@@ -218,8 +220,7 @@ StatusOr<Kubeconfig> ParseKubeconfig(std::string_view yaml, std::string_view bas
 StatusOr<Kubeconfig> LoadKubeconfigFile(const std::string& path) {
   auto text = files::ReadFile(path);
   if (!text.ok()) {
-    return Status(text.status().code(),
-                  "cannot read kubeconfig " + path + ": " + text.status().message());
+    return Status(text.status().code(), "cannot read kubeconfig " + path + ": " + text.status().message());
   }
   std::string dir;
   if (auto slash = path.rfind('/'); slash != std::string::npos) {
@@ -334,8 +335,8 @@ Status WriteKubeconfigFile(const std::string& path, const Kubeconfig& config) {
   return OkStatus();
 }
 
-Kubeconfig BootstrapKubeconfig(std::string_view server, std::string_view ca_pem,
-                               std::string_view token, std::string_view cluster_name) {
+Kubeconfig BootstrapKubeconfig(std::string_view server, std::string_view ca_pem, std::string_view token,
+                               std::string_view cluster_name) {
   Kubeconfig k;
   KubeconfigCluster c;
   c.server = std::string(server);

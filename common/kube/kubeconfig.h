@@ -17,7 +17,7 @@ struct KubeconfigCluster {
   std::string certificate_authority;       // file path (absolute after loading)
   std::string certificate_authority_data;  // decoded PEM bytes
   bool insecure_skip_tls_verify = false;
-  std::string tls_server_name;             // parsed, not honoured: cpprest verifies the URL host
+  std::string tls_server_name;  // parsed, not honoured: cpprest verifies the URL host
   std::string proxy_url;
 };
 
@@ -27,7 +27,7 @@ struct KubeconfigUser {
   std::string client_key;               // file path
   std::string client_key_data;          // decoded PEM bytes
   std::string token;
-  std::string token_file;               // "tokenFile"
+  std::string token_file;  // "tokenFile"
 };
 
 struct KubeconfigContext {
@@ -80,12 +80,11 @@ std::string SerializeKubeconfig(const Kubeconfig& config);
 // Writes SerializeKubeconfig(config) atomically with mode 0600 (parents created 0755).
 Status WriteKubeconfigFile(const std::string& path, const Kubeconfig& config);
 
-// kubeadm's bootstrap-kubelet.conf (kubernetes/kubernetes cmd/kubeadm/app/cmd/phases/join/kubelet.go): cluster `cluster_name` with server
-// and CA data, user tls-bootstrap-token-user with `token`, context
+// kubeadm's bootstrap-kubelet.conf (kubernetes/kubernetes cmd/kubeadm/app/cmd/phases/join/kubelet.go):
+// cluster `cluster_name` with server and CA data, user tls-bootstrap-token-user with `token`, context
 // tls-bootstrap-token-user@kubernetes (the context name keeps "kubernetes" even when the
 // cluster is renamed).
-Kubeconfig BootstrapKubeconfig(std::string_view server, std::string_view ca_pem,
-                               std::string_view token,
+Kubeconfig BootstrapKubeconfig(std::string_view server, std::string_view ca_pem, std::string_view token,
                                std::string_view cluster_name = "kubernetes");
 
 // kubelet.conf as the kubelet writes it after TLS bootstrap (kubernetes/kubernetes

@@ -45,22 +45,20 @@ Status ValidateLeaderElectionConfig(const LeaderElectionConfig& c) {
   return OkStatus();
 }
 
-StatusOr<std::unique_ptr<LeaderElector>> LeaderElector::Create(Client& client,
-                                                               LeaderElectionConfig config,
+StatusOr<std::unique_ptr<LeaderElector>> LeaderElector::Create(Client& client, LeaderElectionConfig config,
                                                                const runtime::Clock& clock,
                                                                const runtime::Logger& logger,
                                                                EventRecorder* recorder,
                                                                std::function<double()> rand01) {
   JG_RETURN_IF_ERROR(ValidateLeaderElectionConfig(config));
-  return std::unique_ptr<LeaderElector>(new LeaderElector(client, std::move(config), clock, logger,
-                                                          recorder, std::move(rand01)));
+  return std::unique_ptr<LeaderElector>(
+      new LeaderElector(client, std::move(config), clock, logger, recorder, std::move(rand01)));
 }
 
-LeaderElector::LeaderElector(Client& client, LeaderElectionConfig config,
-                             const runtime::Clock& clock, const runtime::Logger& logger,
-                             EventRecorder* recorder, std::function<double()> rand01)
-    : lease_client_(client.WithRequestPolicy(
-          RequestPolicy{LeaseRequestTimeout(config), /*max_retries=*/0})),
+LeaderElector::LeaderElector(Client& client, LeaderElectionConfig config, const runtime::Clock& clock,
+                             const runtime::Logger& logger, EventRecorder* recorder,
+                             std::function<double()> rand01)
+    : lease_client_(client.WithRequestPolicy(RequestPolicy{LeaseRequestTimeout(config), /*max_retries=*/0})),
       client_(lease_client_ ? *lease_client_ : client),
       config_(std::move(config)),
       lease_request_timeout_(LeaseRequestTimeout(config_)),
@@ -75,9 +73,8 @@ bool LeaderElector::IsLeader() const { return leading_.load(); }
 
 std::chrono::nanoseconds LeaderElector::WriteBudget() const {
   if (!leading_.load(std::memory_order_acquire)) return std::chrono::nanoseconds(0);
-  const int64_t until =
-      renewed_at_ns_.load(std::memory_order_acquire) +
-      std::chrono::duration_cast<std::chrono::nanoseconds>(config_.renew_deadline).count();
+  const int64_t until = renewed_at_ns_.load(std::memory_order_acquire) +
+                        std::chrono::duration_cast<std::chrono::nanoseconds>(config_.renew_deadline).count();
   const int64_t left = until - Nanos(clock_.MonotonicNow());
   return std::chrono::nanoseconds(left > 0 ? left : 0);
 }
@@ -160,8 +157,9 @@ bool LeaderElector::TryAcquireOrRenew(runtime::Clock::MonotonicTime deadline) {
   auto got = client_.Get<Lease>(config_.lease_namespace, config_.lease_name);
   if (!got.ok()) {
     if (!IsNotFound(got.status())) {
-      logger_.Warning("error retrieving lease", {{"lease", config_.lease_namespace + "/" + config_.lease_name},
-                                                 {"error", got.status().ToString()}});
+      logger_.Warning("error retrieving lease",
+                      {{"lease", config_.lease_namespace + "/" + config_.lease_name},
+                       {"error", got.status().ToString()}});
       return false;
     }
     Lease lease;
@@ -181,7 +179,8 @@ bool LeaderElector::TryAcquireOrRenew(runtime::Clock::MonotonicTime deadline) {
       if (IsAlreadyExists(created.status())) {
         logger_.Debug("lease create failed", {{"error", created.status().ToString()}});
       } else {
-        logger_.Warning("error initially creating leader election record", {{"error", created.status().ToString()}});
+        logger_.Warning("error initially creating leader election record",
+                        {{"error", created.status().ToString()}});
       }
       return false;
     }
@@ -290,8 +289,8 @@ void LeaderElector::Run(std::stop_token stop) {
     bool renewed = false;
     for (;;) {
       if (stop.stop_requested()) break;
-      const auto deadline = runtime::Clock::MonotonicTime(std::chrono::nanoseconds(
-                                renewed_at_ns_.load(std::memory_order_acquire))) +
+      const auto deadline = runtime::Clock::MonotonicTime(
+                                std::chrono::nanoseconds(renewed_at_ns_.load(std::memory_order_acquire))) +
                             config_.renew_deadline;
       if (clock_.MonotonicNow() >= deadline) break;
       if (TryAcquireOrRenew(deadline)) {

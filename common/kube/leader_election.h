@@ -59,8 +59,7 @@ Status ValidateLeaderElectionConfig(const LeaderElectionConfig& config);
 class LeaderElector {
  public:
   // `client`, `clock`, `logger` (and `recorder` when given) must outlive the elector.
-  static StatusOr<std::unique_ptr<LeaderElector>> Create(Client& client,
-                                                         LeaderElectionConfig config,
+  static StatusOr<std::unique_ptr<LeaderElector>> Create(Client& client, LeaderElectionConfig config,
                                                          const runtime::Clock& clock,
                                                          const runtime::Logger& logger,
                                                          EventRecorder* recorder = nullptr,
@@ -86,8 +85,7 @@ class LeaderElector {
 
  private:
   LeaderElector(Client& client, LeaderElectionConfig config, const runtime::Clock& clock,
-                const runtime::Logger& logger, EventRecorder* recorder,
-                std::function<double()> rand01);
+                const runtime::Logger& logger, EventRecorder* recorder, std::function<double()> rand01);
   // One client-go tryAcquireOrRenew; no request is started that could not finish by
   // `deadline`.
   bool TryAcquireOrRenew(runtime::Clock::MonotonicTime deadline);
@@ -100,7 +98,7 @@ class LeaderElector {
   bool LeaseValidLocked(runtime::Clock::MonotonicTime now) const;
 
   std::unique_ptr<Client> lease_client_;  // bounded requests (see LeaseRequestTimeout)
-  Client& client_;  // *lease_client_, or the caller's client when it cannot derive one
+  Client& client_;                        // *lease_client_, or the caller's client when it cannot derive one
   const LeaderElectionConfig config_;
   const std::chrono::milliseconds lease_request_timeout_;
   const runtime::Clock& clock_;

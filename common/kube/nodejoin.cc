@@ -71,7 +71,8 @@ Status FromJson(const Json& j, NodeJoin* out) {
   JG_RETURN_IF_ERROR(ReadString(spec, "csrUID", &out->spec.csr_uid, "spec"));
   JG_RETURN_IF_ERROR(ReadString(spec, "grant", &out->spec.grant, "spec"));
   const Json& status = Section(j, "status");
-  if (!status.is_null() && !status.is_object()) return InvalidArgumentError("field status: expected an object");
+  if (!status.is_null() && !status.is_object())
+    return InvalidArgumentError("field status: expected an object");
   JG_RETURN_IF_ERROR(ReadString(status, "phase", &out->status.phase, "status"));
   std::string approved_at;
   JG_RETURN_IF_ERROR(ReadString(status, "approvedAt", &approved_at, "status"));

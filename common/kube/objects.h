@@ -139,7 +139,7 @@ struct Node {
   ObjectMeta metadata;
   std::string provider_id;  // spec.providerID
   bool unschedulable = false;
-  std::vector<NodeAddress> addresses;    // status.addresses
+  std::vector<NodeAddress> addresses;     // status.addresses
   std::vector<NodeCondition> conditions;  // status.conditions
   Json raw;
 };
@@ -160,7 +160,7 @@ struct Event {
   EventSource source;
   std::optional<Time> first_timestamp;
   std::optional<Time> last_timestamp;
-  int32_t count = 0;  // 0 = omitted
+  int32_t count = 0;               // 0 = omitted
   std::optional<Time> event_time;  // MicroTime
   std::string reporting_component;
   std::string reporting_instance;

@@ -22,23 +22,22 @@ struct Resource {
   // resource an empty `ns` means all namespaces.
   std::string CollectionPath(std::string_view ns) const;
   // CollectionPath + "/<name>" [+ "/<subresource>"]; name and ns are percent-encoded.
-  std::string ObjectPath(std::string_view ns, std::string_view name,
-                         std::string_view subresource = {}) const;
+  std::string ObjectPath(std::string_view ns, std::string_view name, std::string_view subresource = {}) const;
 };
 
 namespace resources {
-inline constexpr Resource kCertificateSigningRequests{"certificates.k8s.io", "v1",
-    "certificatesigningrequests", "CertificateSigningRequest", false};
+inline constexpr Resource kCertificateSigningRequests{
+    "certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest", false};
 inline constexpr Resource kConfigMaps{"", "v1", "configmaps", "ConfigMap", true};
 inline constexpr Resource kSecrets{"", "v1", "secrets", "Secret", true};
 inline constexpr Resource kNodes{"", "v1", "nodes", "Node", false};
 inline constexpr Resource kNamespaces{"", "v1", "namespaces", "Namespace", false};
 inline constexpr Resource kEvents{"", "v1", "events", "Event", true};
 inline constexpr Resource kLeases{"coordination.k8s.io", "v1", "leases", "Lease", true};
-inline constexpr Resource kSubjectAccessReviews{"authorization.k8s.io", "v1",
-    "subjectaccessreviews", "SubjectAccessReview", false};
-inline constexpr Resource kClusterRoleBindings{"rbac.authorization.k8s.io", "v1",
-    "clusterrolebindings", "ClusterRoleBinding", false};
+inline constexpr Resource kSubjectAccessReviews{"authorization.k8s.io", "v1", "subjectaccessreviews",
+                                                "SubjectAccessReview", false};
+inline constexpr Resource kClusterRoleBindings{"rbac.authorization.k8s.io", "v1", "clusterrolebindings",
+                                               "ClusterRoleBinding", false};
 }  // namespace resources
 
 // Percent-encodes a path segment or query value (RFC 3986 unreserved characters kept).

@@ -11,8 +11,8 @@ namespace {
 StatusOr<std::string> ReadPem(const std::string& path, std::string_view what) {
   auto data = files::ReadFile(path, 4 << 20);
   if (!data.ok()) {
-    return Status(data.status().code(), "cannot read " + std::string(what) + " file " + path +
-                                            ": " + data.status().message());
+    return Status(data.status().code(),
+                  "cannot read " + std::string(what) + " file " + path + ": " + data.status().message());
   }
   return data;
 }
@@ -79,8 +79,7 @@ StatusOr<RestConfig> RestConfigFromKubeconfigFile(const std::string& path, std::
 }
 
 StatusOr<RestConfig> InClusterRestConfig(const InClusterOptions& options) {
-  auto getenv = options.getenv ? options.getenv
-                               : [](const std::string& name) -> std::optional<std::string> {
+  auto getenv = options.getenv ? options.getenv : [](const std::string& name) -> std::optional<std::string> {
     const char* v = std::getenv(name.c_str());
     if (!v) return std::nullopt;
     return std::string(v);
@@ -98,8 +97,7 @@ StatusOr<RestConfig> InClusterRestConfig(const InClusterOptions& options) {
   auto token = files::ReadFile(token_path, 1 << 20);
   if (!token.ok()) {
     return Status(token.status().code(),
-                  "cannot read the service-account token " + token_path + ": " +
-                      token.status().message());
+                  "cannot read the service-account token " + token_path + ": " + token.status().message());
   }
   rc.bearer_token_file = token_path;  // re-read when it rotates
   JG_ASSIGN_OR_RETURN(rc.ca_pem, ReadPem(options.sa_dir + "/ca.crt", "service-account CA"));

@@ -39,14 +39,12 @@ std::string UserAgentFor(std::string_view program);
 
 // From a loaded kubeconfig: `context` or current-context. CA/cert/key files are read now;
 // a tokenFile is kept as bearer_token_file. Errors name the file or context.
-StatusOr<RestConfig> RestConfigFromKubeconfig(const Kubeconfig& config,
-                                              std::string_view context = {});
-StatusOr<RestConfig> RestConfigFromKubeconfigFile(const std::string& path,
-                                                  std::string_view context = {});
+StatusOr<RestConfig> RestConfigFromKubeconfig(const Kubeconfig& config, std::string_view context = {});
+StatusOr<RestConfig> RestConfigFromKubeconfigFile(const std::string& path, std::string_view context = {});
 
-// In-cluster service-account config (kubernetes/client-go rest/config.go InClusterConfig). `getenv` and `sa_dir` are injectable
-// for tests. kFailedPrecondition "not running in a cluster" when KUBERNETES_SERVICE_HOST/PORT
-// are unset.
+// In-cluster service-account config (kubernetes/client-go rest/config.go InClusterConfig). `getenv` and
+// `sa_dir` are injectable for tests. kFailedPrecondition "not running in a cluster" when
+// KUBERNETES_SERVICE_HOST/PORT are unset.
 struct InClusterOptions {
   std::string sa_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
   std::function<std::optional<std::string>(const std::string&)> getenv;  // empty = ::getenv

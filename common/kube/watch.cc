@@ -4,11 +4,16 @@ namespace joinguard::kube {
 
 std::string_view WatchEventTypeName(WatchEventType t) {
   switch (t) {
-    case WatchEventType::kAdded: return "ADDED";
-    case WatchEventType::kModified: return "MODIFIED";
-    case WatchEventType::kDeleted: return "DELETED";
-    case WatchEventType::kBookmark: return "BOOKMARK";
-    case WatchEventType::kError: return "ERROR";
+    case WatchEventType::kAdded:
+      return "ADDED";
+    case WatchEventType::kModified:
+      return "MODIFIED";
+    case WatchEventType::kDeleted:
+      return "DELETED";
+    case WatchEventType::kBookmark:
+      return "BOOKMARK";
+    case WatchEventType::kError:
+      return "ERROR";
   }
   return "UNKNOWN";
 }
@@ -22,12 +27,18 @@ StatusOr<WatchEvent> ParseWatchEvent(std::string_view line) {
   }
   WatchEvent e;
   const std::string& t = type->get_ref<const std::string&>();
-  if (t == "ADDED") e.type = WatchEventType::kAdded;
-  else if (t == "MODIFIED") e.type = WatchEventType::kModified;
-  else if (t == "DELETED") e.type = WatchEventType::kDeleted;
-  else if (t == "BOOKMARK") e.type = WatchEventType::kBookmark;
-  else if (t == "ERROR") e.type = WatchEventType::kError;
-  else return InvalidArgumentError("unknown watch event type \"" + t + "\"");
+  if (t == "ADDED")
+    e.type = WatchEventType::kAdded;
+  else if (t == "MODIFIED")
+    e.type = WatchEventType::kModified;
+  else if (t == "DELETED")
+    e.type = WatchEventType::kDeleted;
+  else if (t == "BOOKMARK")
+    e.type = WatchEventType::kBookmark;
+  else if (t == "ERROR")
+    e.type = WatchEventType::kError;
+  else
+    return InvalidArgumentError("unknown watch event type \"" + t + "\"");
   auto obj = j.find("object");
   if (obj == j.end() || !obj->is_object()) {
     return InvalidArgumentError("watch event " + t + " has no object");

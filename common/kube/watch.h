@@ -1,4 +1,5 @@
-// Watch events (kubernetes/apimachinery pkg/apis/meta/v1/watch.go): one JSON WatchEvent per line of a chunked response.
+// Watch events (kubernetes/apimachinery pkg/apis/meta/v1/watch.go): one JSON WatchEvent per line of a chunked
+// response.
 #pragma once
 
 #include <functional>

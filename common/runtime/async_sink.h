@@ -49,8 +49,7 @@ class AsyncSink {
   using BatchHandler = std::function<void(std::vector<T>&&)>;
   using ItemHandler = std::function<void(T&&)>;
 
-  static StatusOr<std::unique_ptr<AsyncSink>> Create(AsyncSinkOptions options,
-                                                     BatchHandler handler) {
+  static StatusOr<std::unique_ptr<AsyncSink>> Create(AsyncSinkOptions options, BatchHandler handler) {
     if (options.capacity == 0) {
       return InvalidArgumentError("async sink capacity must be > 0");
     }
@@ -58,8 +57,7 @@ class AsyncSink {
     return std::unique_ptr<AsyncSink>(new AsyncSink(options, std::move(handler)));
   }
 
-  static StatusOr<std::unique_ptr<AsyncSink>> CreatePerItem(AsyncSinkOptions options,
-                                                            ItemHandler handler) {
+  static StatusOr<std::unique_ptr<AsyncSink>> CreatePerItem(AsyncSinkOptions options, ItemHandler handler) {
     if (!handler) return InvalidArgumentError("async sink needs a handler");
     return Create(options, [h = std::move(handler)](std::vector<T>&& batch) {
       for (T& item : batch) h(std::move(item));
@@ -152,7 +150,7 @@ class AsyncSink {
 
   const size_t capacity_;
   const BatchHandler handler_;
-  mutable std::mutex mu_;  // guards queue_, stopping_, handling_ and the counters
+  mutable std::mutex mu_;            // guards queue_, stopping_, handling_ and the counters
   std::condition_variable cv_;       // queue_ non-empty or stopping_
   std::condition_variable idle_cv_;  // queue_ empty and !handling_
   std::deque<T> queue_;

@@ -19,8 +19,7 @@ std::chrono::nanoseconds Jitter(std::chrono::nanoseconds d, double jitter,
   if (jitter <= 0) jitter = 1.0;
   double r = rand01 ? rand01() : 0.0;
   r = std::clamp(r, 0.0, 1.0);
-  return std::chrono::nanoseconds(
-      static_cast<int64_t>(static_cast<double>(d.count()) * (1.0 + jitter * r)));
+  return std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(d.count()) * (1.0 + jitter * r)));
 }
 
 Backoff::Backoff(BackoffOptions options, const Clock& clock, std::function<double()> rand01)
@@ -39,8 +38,8 @@ std::chrono::nanoseconds Backoff::Next() {
   last_ = now;
   const auto base = std::min(current_, options_.max);
   const double next = static_cast<double>(current_.count()) * options_.factor;
-  current_ = std::chrono::nanoseconds(static_cast<int64_t>(
-      std::min(next, static_cast<double>(options_.max.count()))));
+  current_ = std::chrono::nanoseconds(
+      static_cast<int64_t>(std::min(next, static_cast<double>(options_.max.count()))));
   if (options_.jitter <= 0) return base;
   // Jitter may push a delay above max; cap it there as the reflector's backoff manager does.
   return std::min(Jitter(base, options_.jitter, rand01_), options_.max);
@@ -54,8 +53,7 @@ void Backoff::Reset() {
 
 std::chrono::nanoseconds Backoff::CurrentBase() const {
   std::lock_guard<std::mutex> l(mu_);
-  if (has_last_ && options_.reset_after.count() > 0 &&
-      clock_.MonotonicNow() - last_ > options_.reset_after) {
+  if (has_last_ && options_.reset_after.count() > 0 && clock_.MonotonicNow() - last_ > options_.reset_after) {
     return options_.initial;
   }
   return std::min(current_, options_.max);

@@ -27,14 +27,23 @@ class FakeClock final : public Clock {
  public:
   explicit FakeClock(SystemTime start = SystemTime(std::chrono::seconds(1'700'000'000)))
       : now_(start), mono_(MonotonicTime(std::chrono::seconds(1000))) {}
-  SystemTime Now() const override { std::lock_guard<std::mutex> l(mu_); return now_; }
-  MonotonicTime MonotonicNow() const override { std::lock_guard<std::mutex> l(mu_); return mono_; }
+  SystemTime Now() const override {
+    std::lock_guard<std::mutex> l(mu_);
+    return now_;
+  }
+  MonotonicTime MonotonicNow() const override {
+    std::lock_guard<std::mutex> l(mu_);
+    return mono_;
+  }
   void Advance(std::chrono::nanoseconds d) {
     std::lock_guard<std::mutex> l(mu_);
     now_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
     mono_ += std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
   }
-  void SetNow(SystemTime t) { std::lock_guard<std::mutex> l(mu_); now_ = t; }
+  void SetNow(SystemTime t) {
+    std::lock_guard<std::mutex> l(mu_);
+    now_ = t;
+  }
 
  private:
   mutable std::mutex mu_;  // guards now_, mono_

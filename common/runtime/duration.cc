@@ -14,13 +14,20 @@ Status Invalid(std::string_view text) {
 
 // Unit → nanoseconds.
 bool UnitNanos(std::string_view unit, double* out) {
-  if (unit == "ns") *out = 1;
-  else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") *out = 1e3;
-  else if (unit == "ms") *out = 1e6;
-  else if (unit == "s") *out = 1e9;
-  else if (unit == "m") *out = 60e9;
-  else if (unit == "h") *out = 3600e9;
-  else return false;
+  if (unit == "ns")
+    *out = 1;
+  else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
+    *out = 1e3;
+  else if (unit == "ms")
+    *out = 1e6;
+  else if (unit == "s")
+    *out = 1e9;
+  else if (unit == "m")
+    *out = 60e9;
+  else if (unit == "h")
+    *out = 3600e9;
+  else
+    return false;
   return true;
 }
 
@@ -39,10 +46,16 @@ StatusOr<Duration> ParseGoDuration(std::string_view text) {
   while (!s.empty()) {
     size_t i = 0;
     bool digits = false;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) { ++i; digits = true; }
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      ++i;
+      digits = true;
+    }
     if (i < s.size() && s[i] == '.') {
       ++i;
-      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) { ++i; digits = true; }
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+        ++i;
+        digits = true;
+      }
     }
     if (!digits) return Invalid(text);
     double value = std::stod(std::string(s.substr(0, i)));
@@ -67,7 +80,10 @@ std::string FormatGoDuration(Duration d) {
   int64_t ms = d.count();
   if (ms == 0) return "0s";
   std::string sign;
-  if (ms < 0) { sign = "-"; ms = -ms; }
+  if (ms < 0) {
+    sign = "-";
+    ms = -ms;
+  }
   if (ms < 1000) return sign + std::to_string(ms) + "ms";
   int64_t hours = ms / 3'600'000;
   int64_t minutes = (ms / 60'000) % 60;

@@ -94,7 +94,9 @@ inline Status NotFoundError(std::string m) { return {StatusCode::kNotFound, std:
 inline Status AlreadyExistsError(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
 inline Status PermissionDeniedError(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
 inline Status ResourceExhaustedError(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
-inline Status FailedPreconditionError(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
+inline Status FailedPreconditionError(std::string m) {
+  return {StatusCode::kFailedPrecondition, std::move(m)};
+}
 inline Status AbortedError(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
 inline Status OutOfRangeError(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
 inline Status UnimplementedError(std::string m) { return {StatusCode::kUnimplemented, std::move(m)}; }
@@ -115,28 +117,38 @@ class [[nodiscard]] StatusOr {
       v_ = Status(StatusCode::kInternal, "StatusOr constructed from an OK Status without a value");
     }
   }
-  StatusOr(const T& value) : v_(value) {}  // NOLINT
+  StatusOr(const T& value) : v_(value) {}        // NOLINT
   StatusOr(T&& value) : v_(std::move(value)) {}  // NOLINT
   template <typename U,
-            typename = std::enable_if_t<std::is_constructible_v<T, U&&> &&
-                                        !std::is_same_v<std::decay_t<U>, T> &&
-                                        !std::is_same_v<std::decay_t<U>, Status> &&
-                                        !std::is_same_v<std::decay_t<U>, StatusOr<T>>>>
+            typename = std::enable_if_t<
+                std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
+                !std::is_same_v<std::decay_t<U>, Status> && !std::is_same_v<std::decay_t<U>, StatusOr<T>>>>
   StatusOr(U&& value) : v_(T(std::forward<U>(value))) {}  // NOLINT
 
   bool ok() const { return v_.index() == 1; }
   Status status() const { return ok() ? OkStatus() : std::get<Status>(v_); }
 
-  const T& value() const& { CheckOk(); return std::get<T>(v_); }
-  T& value() & { CheckOk(); return std::get<T>(v_); }
-  T&& value() && { CheckOk(); return std::get<T>(std::move(v_)); }
+  const T& value() const& {
+    CheckOk();
+    return std::get<T>(v_);
+  }
+  T& value() & {
+    CheckOk();
+    return std::get<T>(v_);
+  }
+  T&& value() && {
+    CheckOk();
+    return std::get<T>(std::move(v_));
+  }
   const T& operator*() const& { return value(); }
   T& operator*() & { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
   const T* operator->() const { return &value(); }
   T* operator->() { return &value(); }
   template <typename U>
-  T value_or(U&& fallback) const& { return ok() ? std::get<T>(v_) : T(std::forward<U>(fallback)); }
+  T value_or(U&& fallback) const& {
+    return ok() ? std::get<T>(v_) : T(std::forward<U>(fallback));
+  }
 
  private:
   void CheckOk() const {
@@ -155,16 +167,16 @@ class [[nodiscard]] StatusOr {
 #define JG_STATUS_CONCAT_(a, b) JG_STATUS_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function if `expr` is not OK.
-#define JG_RETURN_IF_ERROR(expr)                                   \
-  do {                                                             \
-    ::joinguard::Status jg_status_tmp_ = (expr);                   \
-    if (!jg_status_tmp_.ok()) return jg_status_tmp_;               \
+#define JG_RETURN_IF_ERROR(expr)                     \
+  do {                                               \
+    ::joinguard::Status jg_status_tmp_ = (expr);     \
+    if (!jg_status_tmp_.ok()) return jg_status_tmp_; \
   } while (0)
 
 // Like JG_RETURN_IF_ERROR but prefixes the message with `context`.
-#define JG_RETURN_IF_ERROR_CTX(expr, context)                      \
-  do {                                                             \
-    ::joinguard::Status jg_status_tmp_ = (expr);                   \
+#define JG_RETURN_IF_ERROR_CTX(expr, context)                          \
+  do {                                                                 \
+    ::joinguard::Status jg_status_tmp_ = (expr);                       \
     if (!jg_status_tmp_.ok()) return jg_status_tmp_.Annotate(context); \
   } while (0)
 

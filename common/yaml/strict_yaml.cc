@@ -49,8 +49,8 @@ class StrictHandler : public YAML::EventHandler {
 
   void OnDocumentStart(const YAML::Mark& mark) override {
     if (++documents_ > limits_.max_documents) {
-      throw Violation{mark, "more than " + std::to_string(limits_.max_documents) +
-                                " YAML documents; split the input"};
+      throw Violation{
+          mark, "more than " + std::to_string(limits_.max_documents) + " YAML documents; split the input"};
     }
     // Anchors are scoped to one document (YAML 1.2 §3.2.2.2); so are the budgets.
     anchors_.clear();
@@ -73,14 +73,16 @@ class StrictHandler : public YAML::EventHandler {
     }
     auto it = anchors_.find(anchor);
     if (it == anchors_.end() || !it->second.closed) {
-      throw Violation{mark, "alias refers to a node that encloses it (a recursive structure); "
-                            "remove the alias"};
+      throw Violation{mark,
+                      "alias refers to a node that encloses it (a recursive structure); "
+                      "remove the alias"};
     }
     const AnchorInfo& info = it->second;
     if (IsKeyPosition()) {
       if (!info.scalar) {
-        throw Violation{mark, "an alias to a mapping or sequence cannot be a mapping key; use a "
-                              "plain string key"};
+        throw Violation{mark,
+                        "an alias to a mapping or sequence cannot be a mapping key; use a "
+                        "plain string key"};
       }
       Key(mark, *info.scalar, KeyKind::kString);
     } else {
@@ -167,8 +169,8 @@ class StrictHandler : public YAML::EventHandler {
     }
     AdvanceValue();
     if (static_cast<int>(stack_.size()) >= limits_.max_depth) {
-      throw Violation{mark, "nesting deeper than " + std::to_string(limits_.max_depth) +
-                                " levels; flatten the document"};
+      throw Violation{
+          mark, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels; flatten the document"};
     }
     Count(mark, 1);
     Frame f;
@@ -215,8 +217,8 @@ StatusOr<std::vector<YAML::Node>> LoadAllStrictYaml(std::string_view text, std::
                                                     const StrictYamlLimits& limits) {
   if (text.size() > limits.max_bytes) {
     return InvalidArgumentError(std::string(what) + ": is " + std::to_string(text.size()) +
-                                " bytes, more than the limit of " +
-                                std::to_string(limits.max_bytes) + " bytes; is it the right file?");
+                                " bytes, more than the limit of " + std::to_string(limits.max_bytes) +
+                                " bytes; is it the right file?");
   }
   const std::string copy(text);
   try {

@@ -40,11 +40,11 @@ inline constexpr std::string_view kAccessReviewDenied = "AccessReviewDenied";
 }  // namespace reason
 
 struct GrantGateDeps {
-  kube::Client* client = nullptr;            // required: JoinGrants, SubjectAccessReviews
-  const PolicyProvider* policy = nullptr;    // required: joinGrants and brakes settings
-  const runtime::Clock* clock = nullptr;     // required
-  const runtime::Logger* logger = nullptr;   // required
-  ControllerMetrics* metrics = nullptr;      // optional
+  kube::Client* client = nullptr;           // required: JoinGrants, SubjectAccessReviews
+  const PolicyProvider* policy = nullptr;   // required: joinGrants and brakes settings
+  const runtime::Clock* clock = nullptr;    // required
+  const runtime::Logger* logger = nullptr;  // required
+  ControllerMetrics* metrics = nullptr;     // optional
   // Leader fencing: false → no write (Admit answers retry). Empty = always may write.
   std::function<bool()> may_write;
 };
@@ -61,7 +61,8 @@ class GrantGate final : public JoinGate {
   Status Release(const JoinRequest& request, const JoinAdmission& admission) override;
 
  private:
-  GrantGate(GrantGateDeps deps, GrantGateOptions options) : d_(std::move(deps)), options_(options), brakes_(*d_.clock) {}
+  GrantGate(GrantGateDeps deps, GrantGateOptions options)
+      : d_(std::move(deps)), options_(options), brakes_(*d_.clock) {}
   JoinAdmission AdmitUnmetered(const JoinRequest& request);
   JoinAdmission CheckAccessReview(const JoinRequest& request, const policy::AccessReviewRule& rule);
   JoinAdmission Reserve(const JoinRequest& request, const policy::Policy& p);

@@ -6,7 +6,8 @@ namespace joinguard::controller::grants {
 
 std::optional<BrakeTrip> RateBrakes::CheckPending(const std::string& requester, int pending_from_requester,
                                                   const policy::BrakePolicy& p) {
-  if (p.max_pending_per_requester <= 0 || pending_from_requester < p.max_pending_per_requester) return std::nullopt;
+  if (p.max_pending_per_requester <= 0 || pending_from_requester < p.max_pending_per_requester)
+    return std::nullopt;
   return BrakeTrip{kBrakePendingPerRequester, kReasonTooManyPending,
                    "requester \"" + requester + "\" has " + std::to_string(pending_from_requester) +
                        " other pending CSRs, at or above the policy's brakes.maxPendingPerRequester " +
@@ -41,7 +42,8 @@ std::optional<BrakeTrip> RateBrakes::TryTake(const std::string& token_id, const 
   return BrakeTrip{kBrakeTokenWindow, kReasonTokenRateLimited,
                    "bootstrap token \"" + token_id + "\" reached the policy's brakes.maxApprovalsPerToken " +
                        std::to_string(p.max_approvals_per_token) + " approvals per " +
-                       std::to_string(p.window_seconds) + "s; leaving this CSR pending until the window allows",
+                       std::to_string(p.window_seconds) +
+                       "s; leaving this CSR pending until the window allows",
                    wait};
 }
 
@@ -50,8 +52,9 @@ void RateBrakes::GiveBack(const std::string& token_id, const std::string& csr_ui
   auto it = windows_.find(token_id);
   if (it == windows_.end()) return;
   auto& window = it->second;
-  window.erase(std::remove_if(window.begin(), window.end(), [&](const Slot& s) { return s.csr_uid == csr_uid; }),
-               window.end());
+  window.erase(
+      std::remove_if(window.begin(), window.end(), [&](const Slot& s) { return s.csr_uid == csr_uid; }),
+      window.end());
   if (window.empty()) windows_.erase(it);
 }
 

@@ -61,7 +61,7 @@ class RateBrakes {
                    std::chrono::seconds length) const;
 
   const runtime::Clock& clock_;
-  mutable std::mutex mu_;  // guards windows_
+  mutable std::mutex mu_;                                         // guards windows_
   std::map<std::string, std::deque<Slot>, std::less<>> windows_;  // token id → approvals, oldest first
 };
 

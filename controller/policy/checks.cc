@@ -30,27 +30,36 @@ CheckResult Unparsed(const CsrContext& ctx) {
 
 std::string AlgorithmName(crypto::KeyAlgorithm a) {
   switch (a) {
-    case crypto::KeyAlgorithm::kRsa: return "RSA";
-    case crypto::KeyAlgorithm::kEcdsa: return "ECDSA";
-    case crypto::KeyAlgorithm::kEd25519: return "Ed25519";
-    default: return "unknown";
+    case crypto::KeyAlgorithm::kRsa:
+      return "RSA";
+    case crypto::KeyAlgorithm::kEcdsa:
+      return "ECDSA";
+    case crypto::KeyAlgorithm::kEd25519:
+      return "Ed25519";
+    default:
+      return "unknown";
   }
 }
 
 std::string KeyDescription(const crypto::KeyInfo& k) {
   switch (k.algorithm) {
-    case crypto::KeyAlgorithm::kRsa: return "RSA " + std::to_string(k.bits);
-    case crypto::KeyAlgorithm::kEcdsa: return "ECDSA " + (k.curve.empty() ? std::to_string(k.bits) + "-bit" : k.curve);
-    case crypto::KeyAlgorithm::kEd25519: return "Ed25519";
-    default: return "an unsupported key algorithm";
+    case crypto::KeyAlgorithm::kRsa:
+      return "RSA " + std::to_string(k.bits);
+    case crypto::KeyAlgorithm::kEcdsa:
+      return "ECDSA " + (k.curve.empty() ? std::to_string(k.bits) + "-bit" : k.curve);
+    case crypto::KeyAlgorithm::kEd25519:
+      return "Ed25519";
+    default:
+      return "an unsupported key algorithm";
   }
 }
 
 bool IsWeakCurve(const crypto::KeyInfo& k) { return k.bits > 0 && k.bits < 256; }
 
 std::string DenyAdvice(std::string_view what) {
-  return std::string(what) + "; if this node is legitimate, fix the joining node or approve it manually with "
-                             "kubectl certificate approve";
+  return std::string(what) +
+         "; if this node is legitimate, fix the joining node or approve it manually with "
+         "kubectl certificate approve";
 }
 
 }  // namespace
@@ -61,27 +70,37 @@ const std::vector<std::string_view>& AllDenyReasons() {
       reason::kInvalidNodeName,     reason::kNodeNamePattern,         reason::kSanPresent,
       reason::kExtensionNotAllowed, reason::kKeyNotAllowed,           reason::kKeyTooWeak,
       reason::kUsagesNotAllowed,    reason::kSignatureInvalid,        reason::kExpirationTooLong,
-      reason::kExpirationRequired,  reason::kExpirationOutOfRange, reason::kNodeExists,              reason::kDuplicateInFlight};
+      reason::kExpirationRequired,  reason::kExpirationOutOfRange,    reason::kNodeExists,
+      reason::kDuplicateInFlight};
   return *kReasons;
 }
 
 std::string_view CheckKindName(CheckResult::Kind kind) {
   switch (kind) {
-    case CheckResult::Kind::kApprove: return "approve";
-    case CheckResult::Kind::kDeny: return "deny";
-    case CheckResult::Kind::kNoOpinion: return "no-opinion";
-    case CheckResult::Kind::kRetry: return "retry";
+    case CheckResult::Kind::kApprove:
+      return "approve";
+    case CheckResult::Kind::kDeny:
+      return "deny";
+    case CheckResult::Kind::kNoOpinion:
+      return "no-opinion";
+    case CheckResult::Kind::kRetry:
+      return "retry";
   }
   return "unknown";
 }
 
 std::string_view OutcomeName(Verdict::Outcome outcome) {
   switch (outcome) {
-    case Verdict::Outcome::kApprove: return "approve";
-    case Verdict::Outcome::kDeny: return "deny";
-    case Verdict::Outcome::kLeavePending: return "pending";
-    case Verdict::Outcome::kRetry: return "retry";
-    case Verdict::Outcome::kIgnore: return "ignore";
+    case Verdict::Outcome::kApprove:
+      return "approve";
+    case Verdict::Outcome::kDeny:
+      return "deny";
+    case Verdict::Outcome::kLeavePending:
+      return "pending";
+    case Verdict::Outcome::kRetry:
+      return "retry";
+    case Verdict::Outcome::kIgnore:
+      return "ignore";
   }
   return "unknown";
 }
@@ -114,23 +133,26 @@ CheckResult CheckRequester(const CsrContext& ctx, const Policy& p) {
       return CheckResult::Deny(
           std::string(reason::kRequesterNotAllowed),
           "bootstrap token " + Quote(ctx.token_id()) + " has groups " + JoinList(csr.groups) +
-              ", none of which is in the policy's allowedBootstrapGroups " + JoinList(p.allowed_bootstrap_groups) +
+              ", none of which is in the policy's allowedBootstrapGroups " +
+              JoinList(p.allowed_bootstrap_groups) +
               "; create the token with an allowed --groups value or add its group to the policy");
     }
     case Flow::kRenewal:
       if (!p.allow_renewal) {
-        return CheckResult::NoOpinion(std::string(reason::kRenewalNotHandled),
-                                      "renewals are not handled by this policy (allowRenewal: false); leaving "
-                                      "the CSR to another approver or a human");
+        return CheckResult::NoOpinion(
+            std::string(reason::kRenewalNotHandled),
+            "renewals are not handled by this policy (allowRenewal: false); leaving "
+            "the CSR to another approver or a human");
       }
       return CheckResult::Approve();
     case Flow::kOther:
       break;
   }
-  return CheckResult::Deny(std::string(reason::kRequesterNotAllowed),
-                           "requester " + Quote(csr.username) + " with groups " + JoinList(csr.groups) +
-                               " is neither a bootstrap token user in an allowed group nor a node (system:node:<name> "
-                               "in system:nodes) renewing its own certificate");
+  return CheckResult::Deny(
+      std::string(reason::kRequesterNotAllowed),
+      "requester " + Quote(csr.username) + " with groups " + JoinList(csr.groups) +
+          " is neither a bootstrap token user in an allowed group nor a node (system:node:<name> "
+          "in system:nodes) renewing its own certificate");
 }
 
 CheckResult CheckSubject(const CsrContext& ctx, const Policy&) {
@@ -155,10 +177,11 @@ CheckResult CheckSubject(const CsrContext& ctx, const Policy&) {
     }
   }
   if (cn == 1 && o == 1 && other == 0 && !multi_valued && o_ok && cn_ok) return CheckResult::Approve();
-  return CheckResult::Deny(std::string(reason::kSubjectNotExact),
-                           DenyAdvice("subject " + Quote(SubjectString(csr)) +
-                                      " must be exactly O=system:nodes and CN=system:node:<name>, with no other "
-                                      "attributes (anything extra would be copied into the certificate)"));
+  return CheckResult::Deny(
+      std::string(reason::kSubjectNotExact),
+      DenyAdvice("subject " + Quote(SubjectString(csr)) +
+                 " must be exactly O=system:nodes and CN=system:node:<name>, with no other "
+                 "attributes (anything extra would be copied into the certificate)"));
 }
 
 CheckResult CheckNodeName(const CsrContext& ctx, const Policy& p) {
@@ -167,15 +190,17 @@ CheckResult CheckNodeName(const CsrContext& ctx, const Policy& p) {
   if (cn.rfind(kNodeUserPrefix, 0) != 0) return CheckResult::Approve();  // CheckSubject reports it
   const std::string& name = ctx.node_name();
   if (!IsDns1123Subdomain(name)) {
-    return CheckResult::Deny(std::string(reason::kInvalidNodeName),
-                             DenyAdvice("node name " + Quote(name) +
-                                        " is not a valid DNS-1123 subdomain (lower-case letters, digits, '-' and '.', "
-                                        "at most 253 characters)"));
+    return CheckResult::Deny(
+        std::string(reason::kInvalidNodeName),
+        DenyAdvice("node name " + Quote(name) +
+                   " is not a valid DNS-1123 subdomain (lower-case letters, digits, '-' and '.', "
+                   "at most 253 characters)"));
   }
   if (!MatchesNodeNamePattern(*p.node_name_regex, name)) {
-    return CheckResult::Deny(std::string(reason::kNodeNamePattern),
-                             DenyAdvice("node name " + Quote(name) + " does not match the policy's nodeNamePattern " +
-                                        Quote(p.node_name_pattern)));
+    return CheckResult::Deny(
+        std::string(reason::kNodeNamePattern),
+        DenyAdvice("node name " + Quote(name) + " does not match the policy's nodeNamePattern " +
+                   Quote(p.node_name_pattern)));
   }
   return CheckResult::Approve();
 }
@@ -203,9 +228,10 @@ CheckResult CheckNoSans(const CsrContext& ctx, const Policy&) {
   for (const auto& v : csr.uris()) found.push_back("URI:" + v);
   for (const auto& v : csr.other_san_types()) found.push_back(v);
   if (found.empty()) found.push_back("an empty subjectAltName extension");
-  return CheckResult::Deny(std::string(reason::kSanPresent),
-                           DenyAdvice("kubelet client certificates must carry no subject alternative names, found " +
-                                      JoinList(found)));
+  return CheckResult::Deny(
+      std::string(reason::kSanPresent),
+      DenyAdvice("kubelet client certificates must carry no subject alternative names, found " +
+                 JoinList(found)));
 }
 
 CheckResult CheckExtensions(const CsrContext& ctx, const Policy& p) {
@@ -217,11 +243,13 @@ CheckResult CheckExtensions(const CsrContext& ctx, const Policy& p) {
     // RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular
     // extension"; parsers differ on which copy of a repeated one they read.
     if (++seen[ext.oid] == 2) {
-      return CheckResult::Deny(std::string(reason::kExtensionNotAllowed),
-                               DenyAdvice("the request carries the extension " + ext.oid + " more than once"));
+      return CheckResult::Deny(
+          std::string(reason::kExtensionNotAllowed),
+          DenyAdvice("the request carries the extension " + ext.oid + " more than once"));
     }
     if (ext.oid == "2.5.29.17") continue;  // SANs: CheckNoSans reports them
-    if (std::find(p.allowed_extensions.begin(), p.allowed_extensions.end(), ext.oid) != p.allowed_extensions.end()) {
+    if (std::find(p.allowed_extensions.begin(), p.allowed_extensions.end(), ext.oid) !=
+        p.allowed_extensions.end()) {
       continue;
     }
     bad.push_back(ext.name.empty() ? ext.oid : ext.name + " (" + ext.oid + ")");
@@ -260,7 +288,8 @@ CheckResult CheckKey(const CsrContext& ctx, const Policy& p) {
       min_rsa_bits = listed ? std::min(min_rsa_bits, rule.min_bits) : rule.min_bits;
       if (k.bits >= rule.min_bits) return CheckResult::Approve();
     } else if (k.algorithm == crypto::KeyAlgorithm::kEcdsa) {
-      if (!k.curve.empty() && std::find(rule.curves.begin(), rule.curves.end(), k.curve) != rule.curves.end()) {
+      if (!k.curve.empty() &&
+          std::find(rule.curves.begin(), rule.curves.end(), k.curve) != rule.curves.end()) {
         return CheckResult::Approve();
       }
       curves.insert(curves.end(), rule.curves.begin(), rule.curves.end());
@@ -275,9 +304,10 @@ CheckResult CheckKey(const CsrContext& ctx, const Policy& p) {
                                         std::to_string(min_rsa_bits) + " bits"));
   }
   if (listed && k.algorithm == crypto::KeyAlgorithm::kEcdsa) {
-    return CheckResult::Deny(std::string(IsWeakCurve(k) ? reason::kKeyTooWeak : reason::kKeyNotAllowed),
-                             DenyAdvice("key " + desc + (IsWeakCurve(k) ? " is too weak" : " is not allowed") +
-                                        "; allowed curves are " + JoinList(curves)));
+    return CheckResult::Deny(
+        std::string(IsWeakCurve(k) ? reason::kKeyTooWeak : reason::kKeyNotAllowed),
+        DenyAdvice("key " + desc + (IsWeakCurve(k) ? " is too weak" : " is not allowed") +
+                   "; allowed curves are " + JoinList(curves)));
   }
   if (k.algorithm == crypto::KeyAlgorithm::kRsa && k.bits < 2048) {
     return CheckResult::Deny(std::string(reason::kKeyTooWeak), DenyAdvice("key " + desc + " is too weak"));
@@ -305,24 +335,27 @@ CheckResult CheckUsages(const CsrContext& ctx, const Policy& p) {
   }
   std::string allowed = allowed_desc.empty() ? "none (no allowedUsages entry for " + AlgorithmName(alg) + ")"
                                              : JoinList(allowed_desc);
-  return CheckResult::Deny(std::string(reason::kUsagesNotAllowed),
-                           DenyAdvice("usages " + JoinList(ctx.csr().usages) + " are not exactly one of the sets allowed for " +
-                                      AlgorithmName(alg) + " keys: " + allowed));
+  return CheckResult::Deny(
+      std::string(reason::kUsagesNotAllowed),
+      DenyAdvice("usages " + JoinList(ctx.csr().usages) + " are not exactly one of the sets allowed for " +
+                 AlgorithmName(alg) + " keys: " + allowed));
 }
 
 CheckResult CheckSignature(const CsrContext& ctx, const Policy&) {
   if (!ctx.parsed_ok()) return Unparsed(ctx);
   if (ctx.parsed().signature_valid()) return CheckResult::Approve();
-  return CheckResult::Deny(std::string(reason::kSignatureInvalid),
-                           "the request's self-signature does not verify with its public key (no proof of possession)");
+  return CheckResult::Deny(
+      std::string(reason::kSignatureInvalid),
+      "the request's self-signature does not verify with its public key (no proof of possession)");
 }
 
 CheckResult CheckExpiration(const CsrContext& ctx, const Policy& p) {
   const auto& exp = ctx.csr().expiration_seconds;
   if (!exp) {
     if (p.require_expiration_seconds) {
-      return CheckResult::Deny(std::string(reason::kExpirationRequired),
-                               "spec.expirationSeconds is not set, but the policy requires it (requireExpirationSeconds)");
+      return CheckResult::Deny(
+          std::string(reason::kExpirationRequired),
+          "spec.expirationSeconds is not set, but the policy requires it (requireExpirationSeconds)");
     }
     return CheckResult::Approve();
   }
@@ -330,32 +363,35 @@ CheckResult CheckExpiration(const CsrContext& ctx, const Policy& p) {
   // (pkg/apis/certificates/validation): anything else never came from a conforming API server.
   if (*exp < kMinExpirationSeconds || *exp > kMaxExpirationSeconds) {
     return CheckResult::Deny(std::string(reason::kExpirationOutOfRange),
-                             "spec.expirationSeconds " + std::to_string(*exp) + " is outside the API's range " +
-                                 std::to_string(kMinExpirationSeconds) + ".." + std::to_string(kMaxExpirationSeconds));
+                             "spec.expirationSeconds " + std::to_string(*exp) +
+                                 " is outside the API's range " + std::to_string(kMinExpirationSeconds) +
+                                 ".." + std::to_string(kMaxExpirationSeconds));
   }
   if (p.max_expiration_seconds > 0 && *exp > p.max_expiration_seconds) {
-    return CheckResult::Deny(std::string(reason::kExpirationTooLong),
-                             DenyAdvice("spec.expirationSeconds " + std::to_string(*exp) +
-                                        " exceeds the policy's maxExpirationSeconds " +
-                                        std::to_string(p.max_expiration_seconds)));
+    return CheckResult::Deny(
+        std::string(reason::kExpirationTooLong),
+        DenyAdvice("spec.expirationSeconds " + std::to_string(*exp) +
+                   " exceeds the policy's maxExpirationSeconds " + std::to_string(p.max_expiration_seconds)));
   }
   return CheckResult::Approve();
 }
 
 CheckResult CheckNodeDoesNotExist(const CsrContext& ctx, const Policy& p) {
-  if (ctx.flow() != Flow::kBootstrap || !p.deny_existing_node || ctx.node_name().empty()) return CheckResult::Approve();
+  if (ctx.flow() != Flow::kBootstrap || !p.deny_existing_node || ctx.node_name().empty())
+    return CheckResult::Approve();
   const auto& exists = ctx.facts().node_exists;
   if (!exists) {
-    return CheckResult::Retry(UnavailableError("cannot tell whether Node " + Quote(ctx.node_name()) +
-                                               " exists yet" +
-                                               (ctx.facts().lookup_error.empty() ? "" : ": " + ctx.facts().lookup_error)));
+    return CheckResult::Retry(
+        UnavailableError("cannot tell whether Node " + Quote(ctx.node_name()) + " exists yet" +
+                         (ctx.facts().lookup_error.empty() ? "" : ": " + ctx.facts().lookup_error)));
   }
   if (!*exists) return CheckResult::Approve();
-  return CheckResult::Deny(std::string(reason::kNodeExists),
-                           "Node " + Quote(ctx.node_name()) +
-                               " already exists; a bootstrap token cannot claim an existing node's name. For a "
-                               "deliberate re-join, delete the Node first (kubectl delete node " +
-                               ctx.node_name() + ") or approve this CSR manually");
+  return CheckResult::Deny(
+      std::string(reason::kNodeExists),
+      "Node " + Quote(ctx.node_name()) +
+          " already exists; a bootstrap token cannot claim an existing node's name. For a "
+          "deliberate re-join, delete the Node first (kubectl delete node " +
+          ctx.node_name() + ") or approve this CSR manually");
 }
 
 CheckResult CheckNoDuplicateInFlight(const CsrContext& ctx, const Policy& p) {
@@ -364,8 +400,9 @@ CheckResult CheckNoDuplicateInFlight(const CsrContext& ctx, const Policy& p) {
   }
   const auto& others = ctx.facts().in_flight_for_node;
   if (!others) {
-    return CheckResult::Retry(UnavailableError("cannot list other CSRs for node " + Quote(ctx.node_name()) + " yet" +
-                                               (ctx.facts().lookup_error.empty() ? "" : ": " + ctx.facts().lookup_error)));
+    return CheckResult::Retry(
+        UnavailableError("cannot list other CSRs for node " + Quote(ctx.node_name()) + " yet" +
+                         (ctx.facts().lookup_error.empty() ? "" : ": " + ctx.facts().lookup_error)));
   }
   const CsrObject& me = ctx.csr();
   for (const InFlightCsr& other : *others) {
@@ -373,11 +410,12 @@ CheckResult CheckNoDuplicateInFlight(const CsrContext& ctx, const Policy& p) {
     bool earlier = other.creation_time < me.creation_time ||
                    (other.creation_time == me.creation_time && other.name < me.name);
     if (other.approved || earlier) {
-      return CheckResult::Deny(std::string(reason::kDuplicateInFlight),
-                               "CSR " + Quote(other.name) + " for the same node " + Quote(ctx.node_name()) + " is already " +
-                                   (other.approved ? "approved" : "pending") +
-                                   "; only one bootstrap request per node name is allowed. Delete the other CSR "
-                                   "if it is stale, then retry the join");
+      return CheckResult::Deny(
+          std::string(reason::kDuplicateInFlight),
+          "CSR " + Quote(other.name) + " for the same node " + Quote(ctx.node_name()) + " is already " +
+              (other.approved ? "approved" : "pending") +
+              "; only one bootstrap request per node name is allowed. Delete the other CSR "
+              "if it is stale, then retry the join");
     }
   }
   return CheckResult::Approve();
@@ -422,7 +460,9 @@ Verdict Evaluate(const CsrContext& ctx, const Policy& p, const std::vector<Check
         return Verdict{o, r.reason(), r.message(), std::string(check.name), OkStatus()};
       }
       case CheckResult::Kind::kRetry:
-        if (!retry) retry = Verdict{Verdict::Outcome::kRetry, "Retry", r.message(), std::string(check.name), r.status()};
+        if (!retry)
+          retry =
+              Verdict{Verdict::Outcome::kRetry, "Retry", r.message(), std::string(check.name), r.status()};
         break;
     }
   }

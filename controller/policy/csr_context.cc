@@ -11,9 +11,12 @@ bool CsrObject::HasCondition(std::string_view type) const {
 
 std::string_view FlowName(Flow flow) {
   switch (flow) {
-    case Flow::kBootstrap: return "bootstrap";
-    case Flow::kRenewal: return "renewal";
-    case Flow::kOther: return "other";
+    case Flow::kBootstrap:
+      return "bootstrap";
+    case Flow::kRenewal:
+      return "renewal";
+    case Flow::kOther:
+      return "other";
   }
   return "other";
 }
@@ -39,7 +42,8 @@ bool IsDns1123Subdomain(std::string_view name) {
   size_t start = 0;
   while (start <= name.size()) {
     size_t dot = name.find('.', start);
-    std::string_view label = name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    std::string_view label =
+        name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     if (label.empty() || !alnum(label.front()) || !alnum(label.back())) return false;
     for (char c : label) {
       if (!alnum(c) && c != '-') return false;
@@ -51,7 +55,10 @@ bool IsDns1123Subdomain(std::string_view name) {
 }
 
 CsrContext::CsrContext(CsrObject csr, StatusOr<crypto::ParsedCsr> parsed, CsrFacts facts)
-    : csr_(std::move(csr)), parsed_(std::move(parsed)), parse_status_(parsed_.status()), facts_(std::move(facts)) {
+    : csr_(std::move(csr)),
+      parsed_(std::move(parsed)),
+      parse_status_(parsed_.status()),
+      facts_(std::move(facts)) {
   flow_ = ClassifyFlow(csr_.username, csr_.groups);
   if (flow_ == Flow::kBootstrap) token_id_ = csr_.username.substr(kBootstrapUserPrefix.size());
   if (parsed_.ok()) node_name_ = NodeNameFromCommonName(parsed_->CommonName());

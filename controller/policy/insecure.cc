@@ -11,17 +11,22 @@ namespace {
 // every node is in (kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/authentication/user
 // and plugin/pkg/auth/authenticator/token/bootstrap). A CSR from any of them must never be
 // enough for a node identity.
-constexpr std::array<std::string_view, 6> kBroadGroups = {
-    "system:authenticated", "system:unauthenticated", "system:serviceaccounts",
-    "system:bootstrappers", "system:nodes",           "system:masters"};
+constexpr std::array<std::string_view, 6> kBroadGroups = {"system:authenticated",   "system:unauthenticated",
+                                                          "system:serviceaccounts", "system:bootstrappers",
+                                                          "system:nodes",           "system:masters"};
 constexpr std::string_view kTokenGroupPrefix = "system:bootstrappers:";
 
 // Names of very different shapes: a pattern that matches all of them matches any name,
 // including the control-plane nodes' own.
 const std::vector<std::string>& ProbeNames() {
-  static const auto* const kNames = new std::vector<std::string>{
-      "a", "0", "control-plane", "kube-master-0", "ip-10-0-0-1.ec2.internal", "node.example.com",
-      std::string(63, 'z') + "." + std::string(63, 'y')};
+  static const auto* const kNames =
+      new std::vector<std::string>{"a",
+                                   "0",
+                                   "control-plane",
+                                   "kube-master-0",
+                                   "ip-10-0-0-1.ec2.internal",
+                                   "node.example.com",
+                                   std::string(63, 'z') + "." + std::string(63, 'y')};
   return *kNames;
 }
 
@@ -39,8 +44,9 @@ std::vector<InsecureSetting> FindInsecureSettings(const Policy& p) {
     bool broad = std::find(kBroadGroups.begin(), kBroadGroups.end(), g) != kBroadGroups.end() ||
                  g.rfind("system:serviceaccounts:", 0) == 0;
     if (broad) {
-      out.push_back({field, "\"" + g + "\" is held by far more than one bootstrap token: anyone in it could "
-                                        "obtain a node identity"});
+      out.push_back({field, "\"" + g +
+                                "\" is held by far more than one bootstrap token: anyone in it could "
+                                "obtain a node identity"});
     } else if (g.rfind(kTokenGroupPrefix, 0) != 0 || g.size() == kTokenGroupPrefix.size()) {
       out.push_back({field, "\"" + g + "\" is not a bootstrap token group (system:bootstrappers:<name>)"});
     }
@@ -51,10 +57,11 @@ std::vector<InsecureSetting> FindInsecureSettings(const Policy& p) {
       return MatchesNodeNamePattern(*p.node_name_regex, n);
     });
     if (matches_any) {
-      out.push_back({"nodeNamePattern", "\"" + p.node_name_pattern +
-                                            "\" matches any name while denyExistingNode is false: a token holder "
-                                            "could take over an existing node, control plane included; restrict "
-                                            "the pattern or set denyExistingNode: true"});
+      out.push_back(
+          {"nodeNamePattern", "\"" + p.node_name_pattern +
+                                  "\" matches any name while denyExistingNode is false: a token holder "
+                                  "could take over an existing node, control plane included; restrict "
+                                  "the pattern or set denyExistingNode: true"});
     }
   }
   for (size_t i = 0; i < p.allowed_keys.size(); ++i) {

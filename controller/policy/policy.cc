@@ -20,12 +20,29 @@ namespace {
 
 // The 23 usages certificates.k8s.io/v1 accepts (kubernetes/kubernetes pkg/apis/certificates/types.go).
 const std::set<std::string>& KnownUsages() {
-  static const auto* const kUsages = new std::set<std::string>{
-      "signing", "digital signature", "content commitment", "key encipherment", "key agreement",
-      "data encipherment", "cert sign", "crl sign", "encipher only", "decipher only", "any",
-      "server auth", "client auth", "code signing", "email protection", "s/mime",
-      "ipsec end system", "ipsec tunnel", "ipsec user", "timestamping", "ocsp signing",
-      "microsoft sgc", "netscape sgc"};
+  static const auto* const kUsages = new std::set<std::string>{"signing",
+                                                               "digital signature",
+                                                               "content commitment",
+                                                               "key encipherment",
+                                                               "key agreement",
+                                                               "data encipherment",
+                                                               "cert sign",
+                                                               "crl sign",
+                                                               "encipher only",
+                                                               "decipher only",
+                                                               "any",
+                                                               "server auth",
+                                                               "client auth",
+                                                               "code signing",
+                                                               "email protection",
+                                                               "s/mime",
+                                                               "ipsec end system",
+                                                               "ipsec tunnel",
+                                                               "ipsec user",
+                                                               "timestamping",
+                                                               "ocsp signing",
+                                                               "microsoft sgc",
+                                                               "netscape sgc"};
   return *kUsages;
 }
 
@@ -75,8 +92,8 @@ StatusOr<T> ScalarIntInRange(const YAML::Node& node, std::string_view field, int
   if (ec == std::errc::result_out_of_range || v < min || v > max ||
       v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
       v > static_cast<int64_t>(std::numeric_limits<T>::max())) {
-    return FieldError(field, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                                 ", got " + s);
+    return FieldError(
+        field, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + s);
   }
   return static_cast<T>(v);
 }
@@ -126,20 +143,25 @@ StatusOr<std::vector<KeyRule>> ParseKeys(const YAML::Node& node) {
     KeyRule rule;
     JG_ASSIGN_OR_RETURN(rule.algorithm, ParseAlgorithm(alg, f + ".algorithm"));
     if (item["minBits"]) {
-      if (rule.algorithm != crypto::KeyAlgorithm::kRsa) return FieldError(f + ".minBits", "only valid for RSA");
+      if (rule.algorithm != crypto::KeyAlgorithm::kRsa)
+        return FieldError(f + ".minBits", "only valid for RSA");
       // Below kMinRsaBits keys are breakable; above kMaxRsaBits no key could ever verify.
-      JG_ASSIGN_OR_RETURN(rule.min_bits, ScalarIntInRange<int>(item["minBits"], f + ".minBits", kMinRsaBits, kMaxRsaBits));
+      JG_ASSIGN_OR_RETURN(rule.min_bits,
+                          ScalarIntInRange<int>(item["minBits"], f + ".minBits", kMinRsaBits, kMaxRsaBits));
     } else if (rule.algorithm == crypto::KeyAlgorithm::kRsa) {
       rule.min_bits = kMinRsaBits;
     }
     if (item["curves"]) {
-      if (rule.algorithm != crypto::KeyAlgorithm::kEcdsa) return FieldError(f + ".curves", "only valid for ECDSA");
+      if (rule.algorithm != crypto::KeyAlgorithm::kEcdsa)
+        return FieldError(f + ".curves", "only valid for ECDSA");
       JG_ASSIGN_OR_RETURN(rule.curves, StringList(item["curves"], f + ".curves"));
       for (size_t c = 0; c < rule.curves.size(); ++c) {
         const auto& curve = rule.curves[c];
         if (curve != "P-256" && curve != "P-384" && curve != "P-521") {
-          return FieldError(f + ".curves[" + std::to_string(c) + "]",
-                            "must be one of P-256, P-384, P-521 (weaker curves such as P-224 are refused), got \"" + curve + "\"");
+          return FieldError(
+              f + ".curves[" + std::to_string(c) + "]",
+              "must be one of P-256, P-384, P-521 (weaker curves such as P-224 are refused), got \"" + curve +
+                  "\"");
         }
       }
       if (rule.curves.empty()) return FieldError(f + ".curves", "must not be empty");
@@ -174,7 +196,8 @@ StatusOr<std::vector<UsageRule>> ParseUsages(const YAML::Node& node, const Usage
     UsageRule rule;
     JG_ASSIGN_OR_RETURN(rule.algorithm, ParseAlgorithm(alg, f + ".algorithm"));
     const YAML::Node& sets = item["sets"];
-    if (!sets || !sets.IsSequence() || sets.size() == 0) return FieldError(f + ".sets", "must be a non-empty list of usage lists");
+    if (!sets || !sets.IsSequence() || sets.size() == 0)
+      return FieldError(f + ".sets", "must be a non-empty list of usage lists");
     for (size_t s = 0; s < sets.size(); ++s) {
       std::string sf = f + ".sets[" + std::to_string(s) + "]";
       JG_ASSIGN_OR_RETURN(std::vector<std::string> set, StringList(sets[s], sf));
@@ -184,14 +207,17 @@ StatusOr<std::vector<UsageRule>> ParseUsages(const YAML::Node& node, const Usage
         if (!KnownUsages().count(set[u])) {
           return FieldError(sf + "[" + std::to_string(u) + "]", "unknown usage \"" + set[u] + "\"");
         }
-        if (!seen.insert(set[u]).second) return FieldError(sf + "[" + std::to_string(u) + "]", "duplicate usage \"" + set[u] + "\"");
+        if (!seen.insert(set[u]).second)
+          return FieldError(sf + "[" + std::to_string(u) + "]", "duplicate usage \"" + set[u] + "\"");
       }
       if (!seen.count(std::string(r.required))) {
-        return FieldError(sf, "must contain \"" + std::string(r.required) + "\" (" + std::string(r.certificates) + ")");
+        return FieldError(
+            sf, "must contain \"" + std::string(r.required) + "\" (" + std::string(r.certificates) + ")");
       }
       if (seen.count(std::string(r.forbidden)) || seen.count("any") || seen.count("cert sign")) {
         return FieldError(sf, "must not contain " + std::string(r.forbidden) +
-                                  ", any or cert sign (the signer rejects them for " + std::string(r.certificates) + ")");
+                                  ", any or cert sign (the signer rejects them for " +
+                                  std::string(r.certificates) + ")");
       }
       rule.sets.push_back(std::move(set));
     }
@@ -225,9 +251,8 @@ Status ParseServing(const YAML::Node& node, ServingPolicy* out) {
     JG_ASSIGN_OR_RETURN(out->enabled, ScalarBool(node["enabled"], "serving.enabled"));
   }
   if (const YAML::Node& n = node["allowedUsages"]) {
-    JG_ASSIGN_OR_RETURN(out->allowed_usages,
-                        ParseUsages(n, {"serving.allowedUsages", "server auth", "client auth",
-                                        "kubelet serving certificates"}));
+    JG_ASSIGN_OR_RETURN(out->allowed_usages, ParseUsages(n, {"serving.allowedUsages", "server auth",
+                                                             "client auth", "kubelet serving certificates"}));
   }
   for (const char* key : {"allowedCIDRs", "deniedCIDRs"}) {
     const YAML::Node& n = node[key];
@@ -235,18 +260,21 @@ Status ParseServing(const YAML::Node& node, ServingPolicy* out) {
     std::string f = std::string("serving.") + key;
     JG_ASSIGN_OR_RETURN(std::vector<std::string> cidrs, StringList(n, f));
     for (size_t i = 0; i < cidrs.size(); ++i) {
-      if (auto net = ParseIpNet(cidrs[i]); !net.ok()) return FieldError(f + "[" + std::to_string(i) + "]", net.status().message());
+      if (auto net = ParseIpNet(cidrs[i]); !net.ok())
+        return FieldError(f + "[" + std::to_string(i) + "]", net.status().message());
     }
     (std::string_view(key) == "allowedCIDRs" ? out->allowed_cidrs : out->denied_cidrs) = std::move(cidrs);
   }
   if (node["denyAPIServerAddresses"]) {
-    JG_ASSIGN_OR_RETURN(out->deny_api_server_addresses, ScalarBool(node["denyAPIServerAddresses"], "serving.denyAPIServerAddresses"));
+    JG_ASSIGN_OR_RETURN(out->deny_api_server_addresses,
+                        ScalarBool(node["denyAPIServerAddresses"], "serving.denyAPIServerAddresses"));
   }
   if (const YAML::Node& n = node["maxExpirationSeconds"]) {
     JG_ASSIGN_OR_RETURN(out->max_expiration_seconds, ScalarInt(n, "serving.maxExpirationSeconds"));
     if (out->max_expiration_seconds != 0 && out->max_expiration_seconds < 600) {
       return FieldError("serving.maxExpirationSeconds",
-                        "must be 0 (no cap) or >= 600 (the API server's minimum), got " + std::to_string(out->max_expiration_seconds));
+                        "must be 0 (no cap) or >= 600 (the API server's minimum), got " +
+                            std::to_string(out->max_expiration_seconds));
     }
   }
   return OkStatus();
@@ -261,22 +289,27 @@ Status ParseJoinGrants(const YAML::Node& node, JoinGrantPolicy* out) {
     if (!n.IsMap()) return FieldError(kField, "must be a mapping with verb, group, resource and subresource");
     JG_RETURN_IF_ERROR(CheckKnownKeys(n, kField, {"verb", "group", "resource", "subresource"}));
     AccessReviewRule rule;
-    for (auto [key, field] : {std::pair{"verb", &rule.verb}, std::pair{"group", &rule.group},
-                              std::pair{"resource", &rule.resource}, std::pair{"subresource", &rule.subresource}}) {
+    for (auto [key, field] :
+         {std::pair{"verb", &rule.verb}, std::pair{"group", &rule.group},
+          std::pair{"resource", &rule.resource}, std::pair{"subresource", &rule.subresource}}) {
       if (!n[key]) continue;
       JG_ASSIGN_OR_RETURN(*field, ScalarString(n[key], std::string(kField) + "." + key));
     }
     if (rule.verb.empty() || rule.resource.empty()) {
-      return FieldError(kField, "needs at least verb and resource, e.g. {verb: create, group: certificates.k8s.io, "
-                                "resource: certificatesigningrequests, subresource: nodeclient}");
+      return FieldError(kField,
+                        "needs at least verb and resource, e.g. {verb: create, group: certificates.k8s.io, "
+                        "resource: certificatesigningrequests, subresource: nodeclient}");
     }
     out->access_review = rule;
   }
   if (const YAML::Node& n = node["withoutGrant"]) {
     JG_ASSIGN_OR_RETURN(std::string s, ScalarString(n, "joinGrants.withoutGrant"));
-    if (s == "global-rules") out->without_grant = UngrantedTokens::kGlobalRules;
-    else if (s == "refuse") out->without_grant = UngrantedTokens::kRefuse;
-    else return FieldError("joinGrants.withoutGrant", "must be global-rules or refuse, got \"" + s + "\"");
+    if (s == "global-rules")
+      out->without_grant = UngrantedTokens::kGlobalRules;
+    else if (s == "refuse")
+      out->without_grant = UngrantedTokens::kRefuse;
+    else
+      return FieldError("joinGrants.withoutGrant", "must be global-rules or refuse, got \"" + s + "\"");
   }
   return OkStatus();
 }
@@ -284,22 +317,28 @@ Status ParseJoinGrants(const YAML::Node& node, JoinGrantPolicy* out) {
 // brakes: (controller/grants).
 Status ParseBrakes(const YAML::Node& node, BrakePolicy* out) {
   if (!node.IsMap()) return FieldError("brakes", "must be a mapping");
-  JG_RETURN_IF_ERROR(CheckKnownKeys(node, "brakes", {"maxApprovalsPerToken", "windowSeconds", "maxPendingPerRequester"}));
+  JG_RETURN_IF_ERROR(
+      CheckKnownKeys(node, "brakes", {"maxApprovalsPerToken", "windowSeconds", "maxPendingPerRequester"}));
   constexpr int64_t kMaxCount = 1000000;
   constexpr int64_t kMaxWindowSeconds = 86400;
   if (const YAML::Node& n = node["maxApprovalsPerToken"]) {
     JG_ASSIGN_OR_RETURN(int64_t v, ScalarInt(n, "brakes.maxApprovalsPerToken"));
-    if (v < 0 || v > kMaxCount) return FieldError("brakes.maxApprovalsPerToken", "must be 0 (no cap) .. 1000000, got " + std::to_string(v));
+    if (v < 0 || v > kMaxCount)
+      return FieldError("brakes.maxApprovalsPerToken",
+                        "must be 0 (no cap) .. 1000000, got " + std::to_string(v));
     out->max_approvals_per_token = static_cast<int32_t>(v);
   }
   if (const YAML::Node& n = node["windowSeconds"]) {
     JG_ASSIGN_OR_RETURN(int64_t v, ScalarInt(n, "brakes.windowSeconds"));
-    if (v < 1 || v > kMaxWindowSeconds) return FieldError("brakes.windowSeconds", "must be 1 .. 86400, got " + std::to_string(v));
+    if (v < 1 || v > kMaxWindowSeconds)
+      return FieldError("brakes.windowSeconds", "must be 1 .. 86400, got " + std::to_string(v));
     out->window_seconds = v;
   }
   if (const YAML::Node& n = node["maxPendingPerRequester"]) {
     JG_ASSIGN_OR_RETURN(int64_t v, ScalarInt(n, "brakes.maxPendingPerRequester"));
-    if (v < 0 || v > kMaxCount) return FieldError("brakes.maxPendingPerRequester", "must be 0 (no cap) .. 1000000, got " + std::to_string(v));
+    if (v < 0 || v > kMaxCount)
+      return FieldError("brakes.maxPendingPerRequester",
+                        "must be 0 (no cap) .. 1000000, got " + std::to_string(v));
     out->max_pending_per_requester = static_cast<int32_t>(v);
   }
   return OkStatus();
@@ -344,8 +383,8 @@ Policy DefaultPolicy() {
 
 StatusOr<std::shared_ptr<const re2::RE2>> CompileNodeNamePattern(std::string_view pattern) {
   if (pattern.size() > kNodeNamePatternMaxLength) {
-    return InvalidArgumentError("nodeNamePattern is longer than " + std::to_string(kNodeNamePatternMaxLength) +
-                                " characters; simplify it");
+    return InvalidArgumentError("nodeNamePattern is longer than " +
+                                std::to_string(kNodeNamePatternMaxLength) + " characters; simplify it");
   }
   re2::RE2::Options options;
   options.set_log_errors(false);
@@ -380,10 +419,12 @@ StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
          "allowRenewal", "nodeNamePattern", "allowedKeys", "allowedUsages", "maxExpirationSeconds",
          "requireExpirationSeconds", "allowedExtensions", "denyExistingNode", "denyDuplicateInFlight",
          "serving", "joinGrants", "brakes"}));
-    if (!root["apiVersion"]) return FieldError("apiVersion", "required; set it to " + std::string(kPolicyApiVersion));
+    if (!root["apiVersion"])
+      return FieldError("apiVersion", "required; set it to " + std::string(kPolicyApiVersion));
     JG_ASSIGN_OR_RETURN(std::string api_version, ScalarString(root["apiVersion"], "apiVersion"));
     if (api_version != kPolicyApiVersion) {
-      return FieldError("apiVersion", "must be \"" + std::string(kPolicyApiVersion) + "\", got \"" + api_version + "\"");
+      return FieldError("apiVersion",
+                        "must be \"" + std::string(kPolicyApiVersion) + "\", got \"" + api_version + "\"");
     }
     if (!root["kind"]) return FieldError("kind", "required; set it to CsrPolicy");
     JG_ASSIGN_OR_RETURN(std::string kind, ScalarString(root["kind"], "kind"));
@@ -399,21 +440,30 @@ StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
     }
     if (const YAML::Node& n = root["mode"]) {
       JG_ASSIGN_OR_RETURN(std::string s, ScalarString(n, "mode"));
-      if (s == "enforce") p.mode = Mode::kEnforce;
-      else if (s == "dry-run") p.mode = Mode::kDryRun;
-      else return FieldError("mode", "must be enforce or dry-run, got \"" + s + "\"");
+      if (s == "enforce")
+        p.mode = Mode::kEnforce;
+      else if (s == "dry-run")
+        p.mode = Mode::kDryRun;
+      else
+        return FieldError("mode", "must be enforce or dry-run, got \"" + s + "\"");
     }
     if (const YAML::Node& n = root["onPass"]) {
       JG_ASSIGN_OR_RETURN(std::string s, ScalarString(n, "onPass"));
-      if (s == "approve") p.on_pass = PassAction::kApprove;
-      else if (s == "leave-pending") p.on_pass = PassAction::kLeavePending;
-      else return FieldError("onPass", "must be approve or leave-pending, got \"" + s + "\"");
+      if (s == "approve")
+        p.on_pass = PassAction::kApprove;
+      else if (s == "leave-pending")
+        p.on_pass = PassAction::kLeavePending;
+      else
+        return FieldError("onPass", "must be approve or leave-pending, got \"" + s + "\"");
     }
     if (const YAML::Node& n = root["onFail"]) {
       JG_ASSIGN_OR_RETURN(std::string s, ScalarString(n, "onFail"));
-      if (s == "deny") p.on_fail = FailAction::kDeny;
-      else if (s == "leave-pending") p.on_fail = FailAction::kLeavePending;
-      else return FieldError("onFail", "must be deny or leave-pending, got \"" + s + "\"");
+      if (s == "deny")
+        p.on_fail = FailAction::kDeny;
+      else if (s == "leave-pending")
+        p.on_fail = FailAction::kLeavePending;
+      else
+        return FieldError("onFail", "must be deny or leave-pending, got \"" + s + "\"");
     }
     if (const YAML::Node& n = root["allowedBootstrapGroups"]) {
       JG_ASSIGN_OR_RETURN(p.allowed_bootstrap_groups, StringList(n, "allowedBootstrapGroups"));
@@ -422,8 +472,9 @@ StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
         // Only auth-extra-groups of bootstrap tokens make sense here; the base group
         // system:bootstrappers holds every token and would defeat the point.
         if (g.rfind("system:bootstrappers:", 0) != 0) {
-          return FieldError("allowedBootstrapGroups[" + std::to_string(i) + "]",
-                            "must start with \"system:bootstrappers:\" (a token's auth-extra-groups), got \"" + g + "\"");
+          return FieldError(
+              "allowedBootstrapGroups[" + std::to_string(i) + "]",
+              "must start with \"system:bootstrappers:\" (a token's auth-extra-groups), got \"" + g + "\"");
         }
       }
     }
@@ -432,15 +483,17 @@ StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
     }
     if (const YAML::Node& n = root["nodeNamePattern"]) {
       JG_ASSIGN_OR_RETURN(p.node_name_pattern, ScalarString(n, "nodeNamePattern"));
-      if (p.node_name_pattern.empty()) return FieldError("nodeNamePattern", "must not be empty (use \".*\" to allow any valid name)");
+      if (p.node_name_pattern.empty())
+        return FieldError("nodeNamePattern", "must not be empty (use \".*\" to allow any valid name)");
     }
-    if (Status s = SetNodeNamePattern(p, p.node_name_pattern); !s.ok()) return FieldError("nodeNamePattern", s.message());
+    if (Status s = SetNodeNamePattern(p, p.node_name_pattern); !s.ok())
+      return FieldError("nodeNamePattern", s.message());
     if (const YAML::Node& n = root["allowedKeys"]) {
       JG_ASSIGN_OR_RETURN(p.allowed_keys, ParseKeys(n));
     }
     if (const YAML::Node& n = root["allowedUsages"]) {
       JG_ASSIGN_OR_RETURN(p.allowed_usages, ParseUsages(n, {"allowedUsages", "client auth", "server auth",
-                                                                "kubelet client certificates"}));
+                                                            "kubelet client certificates"}));
     }
     if (const YAML::Node& n = root["maxExpirationSeconds"]) {
       // spec.expirationSeconds is an int32 in the API: a larger cap is a typo, not a policy.
@@ -448,7 +501,8 @@ StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
                           ScalarIntInRange<int64_t>(n, "maxExpirationSeconds", 0, kMaxExpirationSeconds));
       if (p.max_expiration_seconds != 0 && p.max_expiration_seconds < kMinExpirationSeconds) {
         return FieldError("maxExpirationSeconds",
-                          "must be 0 (no cap) or >= 600 (the API server's minimum), got " + std::to_string(p.max_expiration_seconds));
+                          "must be 0 (no cap) or >= 600 (the API server's minimum), got " +
+                              std::to_string(p.max_expiration_seconds));
       }
     }
     if (const YAML::Node& n = root["requireExpirationSeconds"]) {
@@ -458,12 +512,14 @@ StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
       JG_ASSIGN_OR_RETURN(p.allowed_extensions, StringList(n, "allowedExtensions"));
       for (size_t i = 0; i < p.allowed_extensions.size(); ++i) {
         if (!IsDottedOid(p.allowed_extensions[i])) {
-          return FieldError("allowedExtensions[" + std::to_string(i) + "]",
-                            "must be a dotted OID such as 2.5.29.15, got \"" + p.allowed_extensions[i] + "\"");
+          return FieldError(
+              "allowedExtensions[" + std::to_string(i) + "]",
+              "must be a dotted OID such as 2.5.29.15, got \"" + p.allowed_extensions[i] + "\"");
         }
         if (p.allowed_extensions[i] == "2.5.29.17") {
-          return FieldError("allowedExtensions[" + std::to_string(i) + "]",
-                            "subjectAltName (2.5.29.17) cannot be allowed: client certificates must carry no SANs");
+          return FieldError(
+              "allowedExtensions[" + std::to_string(i) + "]",
+              "subjectAltName (2.5.29.17) cannot be allowed: client certificates must carry no SANs");
         }
       }
     }
@@ -492,7 +548,9 @@ StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
 
 StatusOr<Policy> LoadPolicyFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError("cannot read policy file \"" + path + "\"; check --policy-file and the ConfigMap mount");
+  if (!in)
+    return NotFoundError("cannot read policy file \"" + path +
+                         "\"; check --policy-file and the ConfigMap mount");
   std::ostringstream ss;
   ss << in.rdbuf();
   StatusOr<Policy> p = ParsePolicyYaml(ss.str());

@@ -122,12 +122,12 @@ struct Policy {
 
   std::vector<std::string> allowed_extensions;  // dotted OIDs allowed in extensionRequest
 
-  bool deny_existing_node = true;   // bootstrap CSR for a name whose Node exists
+  bool deny_existing_node = true;  // bootstrap CSR for a name whose Node exists
   bool deny_duplicate_in_flight = true;
 
-  ServingPolicy serving;     // kubelet serving certificates (serving_checks.h)
-  JoinGrantPolicy grants;    // join grants (controller/grants)
-  BrakePolicy brakes;        // rate brakes (controller/grants)
+  ServingPolicy serving;   // kubelet serving certificates (serving_checks.h)
+  JoinGrantPolicy grants;  // join grants (controller/grants)
+  BrakePolicy brakes;      // rate brakes (controller/grants)
 
   // Bumped by the loader each time a new policy is accepted (1 for the first).
   int64_t generation = 0;

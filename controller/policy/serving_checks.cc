@@ -16,14 +16,16 @@ constexpr size_t kV4MappedOffset = 12;  // ::ffff:a.b.c.d keeps the IPv4 bytes a
 
 std::string ServingAdvice(std::string_view what) {
   return std::string(what) +
-         "; fix the Node's addresses or the kubelet's serving certificate request, or approve it manually with "
+         "; fix the Node's addresses or the kubelet's serving certificate request, or approve it manually "
+         "with "
          "kubectl certificate approve";
 }
 
 std::string LowerDns(std::string_view name) {
   std::string out(name);
   if (!out.empty() && out.back() == '.') out.pop_back();
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -44,13 +46,15 @@ StatusOr<IpAddress> ParseIpAddress(std::string_view text) {
   in_addr v4{};
   in6_addr v6{};
   if (s.find(':') == std::string::npos) {
-    if (inet_pton(AF_INET, s.c_str(), &v4) != 1) return InvalidArgumentError("\"" + s + "\" is not an IP address");
+    if (inet_pton(AF_INET, s.c_str(), &v4) != 1)
+      return InvalidArgumentError("\"" + s + "\" is not an IP address");
     ip.bytes[10] = ip.bytes[11] = 0xff;
     std::memcpy(ip.bytes.data() + kV4MappedOffset, &v4, 4);
     ip.is_v4 = true;
     return ip;
   }
-  if (inet_pton(AF_INET6, s.c_str(), &v6) != 1) return InvalidArgumentError("\"" + s + "\" is not an IP address");
+  if (inet_pton(AF_INET6, s.c_str(), &v6) != 1)
+    return InvalidArgumentError("\"" + s + "\" is not an IP address");
   std::memcpy(ip.bytes.data(), &v6, 16);
   static constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
   ip.is_v4 = std::memcmp(ip.bytes.data(), kMappedPrefix, sizeof(kMappedPrefix)) == 0;
@@ -87,7 +91,8 @@ StatusOr<IpNet> ParseIpNet(std::string_view text) {
     return net;
   }
   std::string_view len = text.substr(slash + 1);
-  if (len.empty() || len.size() > 3 || !std::all_of(len.begin(), len.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (len.empty() || len.size() > 3 ||
+      !std::all_of(len.begin(), len.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return InvalidArgumentError(Quote(text) + " is not a CIDR (address/prefix-length, e.g. 10.96.0.0/12)");
   }
   net.prefix = std::stoi(std::string(len));
@@ -104,8 +109,8 @@ StatusOr<IpNet> ParseIpNet(std::string_view text) {
     masked.bytes[i] &= mask;
   }
   if (!(masked == exact.base)) {
-    return InvalidArgumentError(Quote(text) + " has host bits set; did you mean " + FormatIpAddress(masked) + "/" +
-                                std::to_string(net.prefix) + "?");
+    return InvalidArgumentError(Quote(text) + " has host bits set; did you mean " + FormatIpAddress(masked) +
+                                "/" + std::to_string(net.prefix) + "?");
   }
   return net;
 }
@@ -117,44 +122,50 @@ std::string CanonicalAddressKey(std::string_view address) {
 }
 
 const std::vector<std::string_view>& AllServingDenyReasons() {
-  static const auto* const kReasons = new std::vector<std::string_view>{
-      reason::kServingRequesterNotNode, reason::kServingIdentityMismatch, reason::kSubjectNotExact,
-      reason::kInvalidNodeName,         reason::kNodeNamePattern,         reason::kExtensionNotAllowed,
-      reason::kKeyNotAllowed,           reason::kKeyTooWeak,              reason::kUsagesNotAllowed,
-      reason::kSignatureInvalid,        reason::kServingSanMissing,       reason::kServingSanNotAllowed,
-      reason::kExpirationTooLong,       reason::kExpirationRequired,
-      reason::kServingAddressDenied,    reason::kServingAddressNotAllowed, reason::kServingAddressNotOwned,
-      reason::kServingAddressClaimed};
+  static const auto* const kReasons =
+      new std::vector<std::string_view>{reason::kServingRequesterNotNode, reason::kServingIdentityMismatch,
+                                        reason::kSubjectNotExact,         reason::kInvalidNodeName,
+                                        reason::kNodeNamePattern,         reason::kExtensionNotAllowed,
+                                        reason::kKeyNotAllowed,           reason::kKeyTooWeak,
+                                        reason::kUsagesNotAllowed,        reason::kSignatureInvalid,
+                                        reason::kServingSanMissing,       reason::kServingSanNotAllowed,
+                                        reason::kExpirationTooLong,       reason::kExpirationRequired,
+                                        reason::kServingAddressDenied,    reason::kServingAddressNotAllowed,
+                                        reason::kServingAddressNotOwned,  reason::kServingAddressClaimed};
   return *kReasons;
 }
 
 CheckResult CheckServingSigner(const CsrContext& ctx, const Policy& p) {
   if (ctx.csr().signer_name == kKubeletServingSigner && p.serving.enabled) return CheckResult::Approve();
-  return CheckResult::NoOpinion(std::string(reason::kSignerNotHandled),
-                                ctx.csr().signer_name == kKubeletServingSigner
-                                    ? "serving certificates are not handled by this policy (serving.enabled: false)"
-                                    : "signer " + Quote(ctx.csr().signer_name) + " is not handled by the serving checks");
+  return CheckResult::NoOpinion(
+      std::string(reason::kSignerNotHandled),
+      ctx.csr().signer_name == kKubeletServingSigner
+          ? "serving certificates are not handled by this policy (serving.enabled: false)"
+          : "signer " + Quote(ctx.csr().signer_name) + " is not handled by the serving checks");
 }
 
 CheckResult CheckServingRequester(const CsrContext& ctx, const Policy&) {
   const CsrObject& csr = ctx.csr();
   bool in_nodes = std::find(csr.groups.begin(), csr.groups.end(), kNodesGroup) != csr.groups.end();
-  bool node_user = csr.username.rfind(kNodeUserPrefix, 0) == 0 && csr.username.size() > kNodeUserPrefix.size();
+  bool node_user =
+      csr.username.rfind(kNodeUserPrefix, 0) == 0 && csr.username.size() > kNodeUserPrefix.size();
   if (in_nodes && node_user) return CheckResult::Approve();
-  return CheckResult::Deny(std::string(reason::kServingRequesterNotNode),
-                           "requester " + Quote(csr.username) + " with groups " + JoinList(csr.groups) +
-                               " is not a node: a serving certificate may only be requested by the kubelet itself "
-                               "(system:node:<name> in group system:nodes), with its client certificate");
+  return CheckResult::Deny(
+      std::string(reason::kServingRequesterNotNode),
+      "requester " + Quote(csr.username) + " with groups " + JoinList(csr.groups) +
+          " is not a node: a serving certificate may only be requested by the kubelet itself "
+          "(system:node:<name> in group system:nodes), with its client certificate");
 }
 
 CheckResult CheckServingIdentity(const CsrContext& ctx, const Policy&) {
   if (!ctx.parsed_ok()) return CheckResult::Approve();  // CheckParsed reports it
   std::string cn = ctx.parsed().CommonName();
   if (cn == ctx.csr().username) return CheckResult::Approve();
-  return CheckResult::Deny(std::string(reason::kServingIdentityMismatch),
-                           "node " + Quote(ctx.csr().username) + " asked for a serving certificate for " + Quote(cn) +
-                               "; a node may only request a serving certificate for its own name (requester must "
-                               "equal the CN)");
+  return CheckResult::Deny(
+      std::string(reason::kServingIdentityMismatch),
+      "node " + Quote(ctx.csr().username) + " asked for a serving certificate for " + Quote(cn) +
+          "; a node may only request a serving certificate for its own name (requester must "
+          "equal the CN)");
 }
 
 CheckResult CheckServingUsages(const CsrContext& ctx, const Policy& p) {
@@ -172,10 +183,11 @@ CheckResult CheckServingUsages(const CsrContext& ctx, const Policy& p) {
       allowed_desc.push_back(JoinList(set));
     }
   }
-  return CheckResult::Deny(std::string(reason::kUsagesNotAllowed),
-                           ServingAdvice("usages " + JoinList(usages) +
-                                         " are not exactly one of the serving usage sets allowed for this key type: " +
-                                         (allowed_desc.empty() ? std::string("none") : JoinList(allowed_desc))));
+  return CheckResult::Deny(
+      std::string(reason::kUsagesNotAllowed),
+      ServingAdvice("usages " + JoinList(usages) +
+                    " are not exactly one of the serving usage sets allowed for this key type: " +
+                    (allowed_desc.empty() ? std::string("none") : JoinList(allowed_desc))));
 }
 
 CheckResult CheckServingSans(const CsrContext& ctx, const Policy&) {
@@ -188,12 +200,14 @@ CheckResult CheckServingSans(const CsrContext& ctx, const Policy&) {
   if (!bad.empty()) {
     return CheckResult::Deny(std::string(reason::kServingSanNotAllowed),
                              ServingAdvice("a kubelet serving certificate may carry only DNS and IP subject "
-                                           "alternative names, found " + JoinList(bad)));
+                                           "alternative names, found " +
+                                           JoinList(bad)));
   }
   if (csr.dns_names().empty() && csr.ip_addresses().empty()) {
-    return CheckResult::Deny(std::string(reason::kServingSanMissing),
-                             ServingAdvice("the request carries no DNS or IP subject alternative name; a serving "
-                                           "certificate needs at least one of the Node's addresses"));
+    return CheckResult::Deny(
+        std::string(reason::kServingSanMissing),
+        ServingAdvice("the request carries no DNS or IP subject alternative name; a serving "
+                      "certificate needs at least one of the Node's addresses"));
   }
   return CheckResult::Approve();
 }
@@ -202,8 +216,9 @@ CheckResult CheckServingExpiration(const CsrContext& ctx, const Policy& p) {
   const auto& exp = ctx.csr().expiration_seconds;
   if (!exp) {
     if (p.require_expiration_seconds) {
-      return CheckResult::Deny(std::string(reason::kExpirationRequired),
-                               "spec.expirationSeconds is not set, but the policy requires it (requireExpirationSeconds)");
+      return CheckResult::Deny(
+          std::string(reason::kExpirationRequired),
+          "spec.expirationSeconds is not set, but the policy requires it (requireExpirationSeconds)");
     }
     return CheckResult::Approve();
   }
@@ -253,18 +268,21 @@ CheckResult CheckServingAddresses(const CsrContext& ctx, const Policy& p) {
     for (const IpNet& n : api_ips) {
       if (n.Contains(*ip)) {
         return CheckResult::Deny(std::string(reason::kServingAddressDenied),
-                                 ServingAdvice("IP SAN " + text + " is an address of the API server; a node may "
+                                 ServingAdvice("IP SAN " + text +
+                                               " is an address of the API server; a node may "
                                                "never serve under the control plane's identity"));
       }
     }
     for (size_t i = 0; i < denied.size(); ++i) {
       if (denied[i].Contains(*ip)) {
-        return CheckResult::Deny(std::string(reason::kServingAddressDenied),
-                                 ServingAdvice("IP SAN " + text + " is inside the denied CIDR " +
-                                               p.serving.denied_cidrs[i] + " (serving.deniedCIDRs, e.g. the service CIDR)"));
+        return CheckResult::Deny(
+            std::string(reason::kServingAddressDenied),
+            ServingAdvice("IP SAN " + text + " is inside the denied CIDR " + p.serving.denied_cidrs[i] +
+                          " (serving.deniedCIDRs, e.g. the service CIDR)"));
       }
     }
-    if (!allowed.empty() && std::none_of(allowed.begin(), allowed.end(), [&](const IpNet& n) { return n.Contains(*ip); })) {
+    if (!allowed.empty() &&
+        std::none_of(allowed.begin(), allowed.end(), [&](const IpNet& n) { return n.Contains(*ip); })) {
       return CheckResult::Deny(std::string(reason::kServingAddressNotAllowed),
                                ServingAdvice("IP SAN " + text + " is outside every allowed CIDR " +
                                              JoinList(p.serving.allowed_cidrs) + " (serving.allowedCIDRs)"));
@@ -310,9 +328,10 @@ CheckResult CheckServingAddresses(const CsrContext& ctx, const Policy& p) {
                                              "'s InternalIP/ExternalIP addresses"));
     }
     if (const auto* others = claimed(FormatIpAddress(ips[i]))) {
-      return CheckResult::Deny(std::string(reason::kServingAddressClaimed),
-                               ServingAdvice("IP SAN " + text + " is also claimed by Node(s) " + JoinList(*others) +
-                                             "; an address shared by two Nodes cannot prove either's identity"));
+      return CheckResult::Deny(
+          std::string(reason::kServingAddressClaimed),
+          ServingAdvice("IP SAN " + text + " is also claimed by Node(s) " + JoinList(*others) +
+                        "; an address shared by two Nodes cannot prove either's identity"));
     }
   }
   for (const std::string& dns : csr.dns_names()) {
@@ -323,8 +342,9 @@ CheckResult CheckServingAddresses(const CsrContext& ctx, const Policy& p) {
                                              "'s Hostname/InternalDNS/ExternalDNS addresses"));
     }
     if (const auto* others = claimed(key)) {
-      return CheckResult::Deny(std::string(reason::kServingAddressClaimed),
-                               ServingAdvice("DNS SAN " + Quote(dns) + " is also claimed by Node(s) " + JoinList(*others)));
+      return CheckResult::Deny(
+          std::string(reason::kServingAddressClaimed),
+          ServingAdvice("DNS SAN " + Quote(dns) + " is also claimed by Node(s) " + JoinList(*others)));
     }
   }
   return CheckResult::Approve();

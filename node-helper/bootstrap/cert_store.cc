@@ -19,7 +19,7 @@ Status Errno(const std::string& what, const std::string& path) {
 
 // 0 = missing, 1 = symlink, 2 = something else. -1 with errno on failure.
 int LinkState(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (lstat(path.c_str(), &st) != 0) return errno == ENOENT ? 0 : -1;
   return S_ISLNK(st.st_mode) ? 1 : 2;
 }
@@ -37,7 +37,8 @@ std::string CertStore::PairPath(std::chrono::system_clock::time_point t) const {
 
 StatusOr<std::string> CertStore::Update(const std::string& cert_chain_pem, const std::string& key_pem) {
   auto certs = crypto::ParseCertificatesPem(cert_chain_pem);
-  if (!certs.ok()) return InvalidArgumentError("the issued certificate is not valid PEM: " + certs.status().message());
+  if (!certs.ok())
+    return InvalidArgumentError("the issued certificate is not valid PEM: " + certs.status().message());
   std::string content;
   for (const auto& c : *certs) content += c.ToPem();
   content += key_pem;
@@ -53,10 +54,12 @@ Status CertStore::UpdateSymlink(const std::string& filename) {
   const std::string updated = UpdatedPath();
   int cur = LinkState(current);
   if (cur < 0) return Errno("cannot stat", current);
-  if (cur == 2) return FailedPreconditionError("expected \"" + current + "\" to be a symlink but it is a file");
+  if (cur == 2)
+    return FailedPreconditionError("expected \"" + current + "\" to be a symlink but it is a file");
   int upd = LinkState(updated);
   if (upd < 0) return Errno("cannot stat", updated);
-  if (upd == 2) return FailedPreconditionError("expected \"" + updated + "\" to be a symlink but it is a file");
+  if (upd == 2)
+    return FailedPreconditionError("expected \"" + updated + "\" to be a symlink but it is a file");
   bool updated_ok = false;
   if (upd == 1) {
     char target[4096];
@@ -68,7 +71,8 @@ Status CertStore::UpdateSymlink(const std::string& filename) {
       return Errno("cannot remove", updated);
     }
   }
-  if (!updated_ok && symlink(filename.c_str(), updated.c_str()) != 0) return Errno("cannot create symlink", updated);
+  if (!updated_ok && symlink(filename.c_str(), updated.c_str()) != 0)
+    return Errno("cannot create symlink", updated);
   if (cur == 1 && unlink(current.c_str()) != 0) return Errno("cannot remove", current);
   if (rename(updated.c_str(), current.c_str()) != 0) return Errno("cannot rename to", current);
   return OkStatus();
@@ -76,7 +80,8 @@ Status CertStore::UpdateSymlink(const std::string& filename) {
 
 Status CertStore::Recover() {
   if (LinkState(CurrentPath()) == 0 && LinkState(UpdatedPath()) == 1) {
-    if (rename(UpdatedPath().c_str(), CurrentPath().c_str()) != 0) return Errno("cannot rename to", CurrentPath());
+    if (rename(UpdatedPath().c_str(), CurrentPath().c_str()) != 0)
+      return Errno("cannot rename to", CurrentPath());
   }
   return OkStatus();
 }

@@ -28,8 +28,8 @@ StatusOr<CsrRequest> BuildNodeClientCsr(const crypto::PrivateKey& key, const std
   JG_ASSIGN_OR_RETURN(req.csr_pem, crypto::BuildCsrPem(key, tmpl));
   JG_ASSIGN_OR_RETURN(auto spki, key.PublicKeySpkiDer());
   req.usages = KubeletClientUsages(key);
-  req.name = crypto::DigestedCsrName(spki, std::string(kNodeUserPrefix) + node_name, {std::string(kNodesGroup)},
-                                     req.usages);
+  req.name = crypto::DigestedCsrName(spki, std::string(kNodeUserPrefix) + node_name,
+                                     {std::string(kNodesGroup)}, req.usages);
   return req;
 }
 
@@ -37,7 +37,9 @@ namespace {
 
 Status EnsureCompatible(const kube::CertificateSigningRequest& existing, const CsrRequest& request,
                         const crypto::PrivateKey& key, std::chrono::system_clock::time_point now) {
-  auto fail = [](const std::string& why) { return FailedPreconditionError("retrieved csr is not compatible: " + why); };
+  auto fail = [](const std::string& why) {
+    return FailedPreconditionError("retrieved csr is not compatible: " + why);
+  };
   auto theirs = crypto::ParsedCsr::FromPem(existing.spec.request);
   if (!theirs.ok()) return fail("unable to parse the existing request: " + theirs.status().message());
   auto ours = crypto::ParsedCsr::FromPem(request.csr_pem);
@@ -70,8 +72,8 @@ StatusOr<kube::CertificateSigningRequest> CreateCsr(kube::Client& client, const 
   auto created = client.Create(csr);
   if (created.ok()) return created;
   if (!kube::IsAlreadyExists(created.status())) {
-    return Status(created.status().code(), "failed to create the certificate signing request \"" + request.name +
-                                               "\": " + created.status().message())
+    return Status(created.status().code(), "failed to create the certificate signing request \"" +
+                                               request.name + "\": " + created.status().message())
         .WithReason(created.status().reason(), created.status().http_status());
   }
   auto existing = client.Get<kube::CertificateSigningRequest>("", request.name);
@@ -171,7 +173,8 @@ StatusOr<std::string> WaitForCertificate(kube::Client& client, const std::string
     watch_options.timeout_seconds = static_cast<int>(std::clamp<int64_t>(remaining.count() + 1, 1, 300));
     std::stop_source stop;
     Watchdog watchdog(stop, std::chrono::steady_clock::now() +
-                                std::chrono::duration_cast<std::chrono::steady_clock::duration>(deadline - clock.MonotonicNow()));
+                                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                    deadline - clock.MonotonicNow()));
     bool deleted = false;
     const auto watch_start = clock.MonotonicNow();
     Status w = client.Watch<kube::CertificateSigningRequest>(

@@ -23,8 +23,8 @@ inline constexpr std::string_view kKubeletClientSigner = "kubernetes.io/kube-api
 std::vector<std::string> KubeletClientUsages(const crypto::PrivateKey& key);
 
 struct CsrRequest {
-  std::string name;      // deterministic node-csr-<digest> (same key → same name)
-  std::string csr_pem;   // PEM CERTIFICATE REQUEST
+  std::string name;     // deterministic node-csr-<digest> (same key → same name)
+  std::string csr_pem;  // PEM CERTIFICATE REQUEST
   std::vector<std::string> usages;
 };
 

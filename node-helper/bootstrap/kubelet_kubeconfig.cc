@@ -11,9 +11,12 @@ namespace joinguard::node::bootstrap {
 
 Status CheckKubeletKubeconfig(const std::string& path, std::chrono::system_clock::time_point now,
                               std::string* common_name) {
-  struct stat st{};
-  if (stat(path.c_str(), &st) != 0 && lstat(path.c_str(), &st) != 0) return NotFoundError(path + " does not exist");
-  auto fail = [&](const std::string& why) { return FailedPreconditionError(path + " is not usable: " + why); };
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 && lstat(path.c_str(), &st) != 0)
+    return NotFoundError(path + " does not exist");
+  auto fail = [&](const std::string& why) {
+    return FailedPreconditionError(path + " is not usable: " + why);
+  };
   auto kc = kube::LoadKubeconfigFile(path);
   if (!kc.ok()) return fail(kc.status().message());
   auto resolved = kube::Resolve(*kc);

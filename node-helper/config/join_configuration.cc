@@ -73,9 +73,9 @@ class Decoder {
   }
 
   Status TypeError(const std::string& path, std::string_view want) {
-    return InvalidArgumentError("error unmarshaling JSON: while decoding " + std::string(kJoinConfigurationKind) +
-                                " (" + version_ + "): field \"" + path + "\" must be a " +
-                                std::string(want));
+    return InvalidArgumentError("error unmarshaling JSON: while decoding " +
+                                std::string(kJoinConfigurationKind) + " (" + version_ + "): field \"" + path +
+                                "\" must be a " + std::string(want));
   }
 
   const std::string& version() const { return version_; }
@@ -106,9 +106,9 @@ Status DecodeDiscovery(Decoder& d, const YAML::Node& n, JoinConfiguration* cfg) 
                         d.Str(bt["apiServerEndpoint"], "discovery.bootstrapToken.apiServerEndpoint"));
     JG_ASSIGN_OR_RETURN(b.ca_cert_hashes,
                         d.StrList(bt["caCertHashes"], "discovery.bootstrapToken.caCertHashes"));
-    JG_ASSIGN_OR_RETURN(b.unsafe_skip_ca_verification,
-                        d.Bool(bt["unsafeSkipCAVerification"],
-                               "discovery.bootstrapToken.unsafeSkipCAVerification", false));
+    JG_ASSIGN_OR_RETURN(
+        b.unsafe_skip_ca_verification,
+        d.Bool(bt["unsafeSkipCAVerification"], "discovery.bootstrapToken.unsafeSkipCAVerification", false));
     cfg->discovery.bootstrap_token = std::move(b);
   }
   if (const auto f = n["file"]; f && !f.IsNull()) {
@@ -127,11 +127,13 @@ Status DecodeNodeRegistration(Decoder& d, const YAML::Node& n, NodeRegistration*
   if (!n || n.IsNull()) return OkStatus();
   if (!n.IsMap()) return d.TypeError("nodeRegistration", "object");
   if (d.v1beta4()) {
-    d.CheckFields(n, "nodeRegistration", {"name", "criSocket", "taints", "kubeletExtraArgs",
-                                          "ignorePreflightErrors", "imagePullPolicy", "imagePullSerial"});
+    d.CheckFields(n, "nodeRegistration",
+                  {"name", "criSocket", "taints", "kubeletExtraArgs", "ignorePreflightErrors",
+                   "imagePullPolicy", "imagePullSerial"});
   } else {
-    d.CheckFields(n, "nodeRegistration", {"name", "criSocket", "taints", "kubeletExtraArgs",
-                                          "ignorePreflightErrors", "imagePullPolicy"});
+    d.CheckFields(
+        n, "nodeRegistration",
+        {"name", "criSocket", "taints", "kubeletExtraArgs", "ignorePreflightErrors", "imagePullPolicy"});
   }
   JG_ASSIGN_OR_RETURN(nr->name, d.Str(n["name"], "nodeRegistration.name"));
   JG_ASSIGN_OR_RETURN(nr->cri_socket, d.Str(n["criSocket"], "nodeRegistration.criSocket"));
@@ -171,7 +173,8 @@ Status DecodeNodeRegistration(Decoder& d, const YAML::Node& n, NodeRegistration*
       // v1beta3: map[string]string; converted to a list sorted by name as kubeadm's conversion does.
       if (!a.IsMap()) return d.TypeError("nodeRegistration.kubeletExtraArgs", "map[string]string");
       for (const auto& kv : a) {
-        if (!kv.second.IsScalar()) return d.TypeError("nodeRegistration.kubeletExtraArgs", "map[string]string");
+        if (!kv.second.IsScalar())
+          return d.TypeError("nodeRegistration.kubeletExtraArgs", "map[string]string");
         nr->kubelet_extra_args.push_back({kv.first.as<std::string>(), kv.second.as<std::string>()});
       }
       std::sort(nr->kubelet_extra_args.begin(), nr->kubelet_extra_args.end(),
@@ -184,9 +187,9 @@ Status DecodeNodeRegistration(Decoder& d, const YAML::Node& n, NodeRegistration*
 Status DecodeTimeouts(Decoder& d, const YAML::Node& n, Timeouts* t) {
   if (!n || n.IsNull()) return OkStatus();
   if (!n.IsMap()) return d.TypeError("timeouts", "object");
-  d.CheckFields(n, "timeouts", {"controlPlaneComponentHealthCheck", "kubeletHealthCheck",
-                                "kubernetesAPICall", "etcdAPICall", "tlsBootstrap", "discovery",
-                                "upgradeManifests"});
+  d.CheckFields(n, "timeouts",
+                {"controlPlaneComponentHealthCheck", "kubeletHealthCheck", "kubernetesAPICall", "etcdAPICall",
+                 "tlsBootstrap", "discovery", "upgradeManifests"});
   struct Field {
     const char* name;
     Duration* target;
@@ -210,13 +213,15 @@ StatusOr<JoinConfiguration> DecodeJoin(const YAML::Node& doc, const std::string&
   JoinConfiguration cfg;
   cfg.api_version = version;
   if (d.v1beta4()) {
-    d.CheckFields(doc, "", {"apiVersion", "kind", "dryRun", "nodeRegistration", "caCertPath",
-                            "discovery", "controlPlane", "skipPhases", "patches", "timeouts"});
+    d.CheckFields(doc, "",
+                  {"apiVersion", "kind", "dryRun", "nodeRegistration", "caCertPath", "discovery",
+                   "controlPlane", "skipPhases", "patches", "timeouts"});
     JG_ASSIGN_OR_RETURN(cfg.dry_run, d.Bool(doc["dryRun"], "dryRun", false));
     JG_RETURN_IF_ERROR(DecodeTimeouts(d, doc["timeouts"], &cfg.timeouts));
   } else {
-    d.CheckFields(doc, "", {"apiVersion", "kind", "nodeRegistration", "caCertPath", "discovery",
-                            "controlPlane", "skipPhases", "patches"});
+    d.CheckFields(doc, "",
+                  {"apiVersion", "kind", "nodeRegistration", "caCertPath", "discovery", "controlPlane",
+                   "skipPhases", "patches"});
   }
   JG_RETURN_IF_ERROR(DecodeNodeRegistration(d, doc["nodeRegistration"], &cfg.node_registration));
   JG_ASSIGN_OR_RETURN(cfg.ca_cert_path, d.Str(doc["caCertPath"], "caCertPath"));
@@ -227,7 +232,8 @@ StatusOr<JoinConfiguration> DecodeJoin(const YAML::Node& doc, const std::string&
     if (const auto ep = cp["localAPIEndpoint"]; ep && ep.IsMap()) {
       JG_ASSIGN_OR_RETURN(jcp.advertise_address,
                           d.Str(ep["advertiseAddress"], "controlPlane.localAPIEndpoint.advertiseAddress"));
-      JG_ASSIGN_OR_RETURN(jcp.bind_port, d.Int(ep["bindPort"], "controlPlane.localAPIEndpoint.bindPort", 6443));
+      JG_ASSIGN_OR_RETURN(jcp.bind_port,
+                          d.Int(ep["bindPort"], "controlPlane.localAPIEndpoint.bindPort", 6443));
     }
     JG_ASSIGN_OR_RETURN(jcp.certificate_key, d.Str(cp["certificateKey"], "controlPlane.certificateKey"));
     cfg.control_plane = std::move(jcp);
@@ -260,31 +266,36 @@ StatusOr<JoinConfiguration> ParseJoinConfiguration(std::string_view yaml,
     for (const auto& doc : docs) {
       if (!doc || doc.IsNull()) continue;
       if (!doc.IsMap()) {
-        return InvalidArgumentError("a configuration document must be a YAML mapping with apiVersion and kind");
+        return InvalidArgumentError(
+            "a configuration document must be a YAML mapping with apiVersion and kind");
       }
-      std::string api_version = doc["apiVersion"] && doc["apiVersion"].IsScalar() ? doc["apiVersion"].as<std::string>() : "";
+      std::string api_version =
+          doc["apiVersion"] && doc["apiVersion"].IsScalar() ? doc["apiVersion"].as<std::string>() : "";
       std::string kind = doc["kind"] && doc["kind"].IsScalar() ? doc["kind"].as<std::string>() : "";
       if (api_version.empty() || kind.empty()) {
-        return InvalidArgumentError("invalid configuration for GroupVersionKind " + api_version + ", Kind=" + kind +
+        return InvalidArgumentError("invalid configuration for GroupVersionKind " + api_version +
+                                    ", Kind=" + kind +
                                     ": kind and apiVersion is mandatory information that must be specified");
       }
       bool kubeadm_group = api_version.rfind(std::string(kGroup) + "/", 0) == 0;
       if (kind != kJoinConfigurationKind) {
         if (warnings != nullptr) {
-          warnings->push_back("Ignored configuration document with GroupVersionKind " + api_version + ", Kind=" + kind);
+          warnings->push_back("Ignored configuration document with GroupVersionKind " + api_version +
+                              ", Kind=" + kind);
         }
         continue;
       }
       if (api_version == "kubeadm.k8s.io/v1beta1" || api_version == "kubeadm.k8s.io/v1beta2" ||
           api_version == "kubeadm.k8s.io/v1alpha3") {
-        return InvalidArgumentError("your configuration file uses an old API spec: \"" + api_version +
-                                    "\" (kind: \"JoinConfiguration\"). Please migrate it to " + std::string(kV1beta4) +
-                                    " with 'kubeadm config migrate --old-config old.yaml --new-config new.yaml'");
+        return InvalidArgumentError(
+            "your configuration file uses an old API spec: \"" + api_version +
+            "\" (kind: \"JoinConfiguration\"). Please migrate it to " + std::string(kV1beta4) +
+            " with 'kubeadm config migrate --old-config old.yaml --new-config new.yaml'");
       }
       if (!kubeadm_group || (api_version != kV1beta4 && api_version != kV1beta3)) {
-        return InvalidArgumentError("no kind \"JoinConfiguration\" is registered for version \"" + api_version +
-                                    "\"; supported versions are " + std::string(kV1beta4) + " and " +
-                                    std::string(kV1beta3));
+        return InvalidArgumentError("no kind \"JoinConfiguration\" is registered for version \"" +
+                                    api_version + "\"; supported versions are " + std::string(kV1beta4) +
+                                    " and " + std::string(kV1beta3));
       }
       if (found) {
         return InvalidArgumentError("the configuration contains more than one JoinConfiguration document");
@@ -345,7 +356,8 @@ Status SplitHostPort(std::string_view hostport, std::string* host, std::string* 
     }
     h = hostport.substr(1, end - 1);
     if (h.find('[') != std::string_view::npos) return fail("unexpected '[' in address");
-    if (hostport.substr(end + 1).find(']') != std::string_view::npos) return fail("unexpected ']' in address");
+    if (hostport.substr(end + 1).find(']') != std::string_view::npos)
+      return fail("unexpected ']' in address");
   } else {
     h = hostport.substr(0, i);
     if (h.find(':') != std::string_view::npos) return fail("too many colons in address");
@@ -407,7 +419,8 @@ static void ValidateJoinControlPlane(const JoinControlPlane& cp, std::vector<std
     errs->push_back(FieldInvalid(ep + ".advertiseAddress", cp.advertise_address, "ip address is not valid"));
   }
   if (cp.bind_port < 1 || cp.bind_port > 65535) {
-    errs->push_back(ep + ".bindPort: Invalid value: " + std::to_string(cp.bind_port) + ": port number is not valid");
+    errs->push_back(ep + ".bindPort: Invalid value: " + std::to_string(cp.bind_port) +
+                    ": port number is not valid");
   }
   if (!cp.certificate_key.empty()) {
     auto key = DecodeHexGo(cp.certificate_key);
@@ -426,12 +439,15 @@ static void ValidateJoinControlPlane(const JoinControlPlane& cp, std::vector<std
 Status Validate(const JoinConfiguration& cfg) {
   std::vector<std::string> errs;
   const auto& d = cfg.discovery;
-  if (!d.bootstrap_token && !d.file) errs.push_back(FieldInvalid("discovery", "", "bootstrapToken or file must be set"));
-  if (d.bootstrap_token && d.file) errs.push_back(FieldInvalid("discovery", "", "bootstrapToken and file cannot both be set"));
+  if (!d.bootstrap_token && !d.file)
+    errs.push_back(FieldInvalid("discovery", "", "bootstrapToken or file must be set"));
+  if (d.bootstrap_token && d.file)
+    errs.push_back(FieldInvalid("discovery", "", "bootstrapToken and file cannot both be set"));
   if (d.bootstrap_token) {
     const auto& b = *d.bootstrap_token;
     const std::string path = "discovery.bootstrapToken";
-    if (b.api_server_endpoint.empty()) errs.push_back(path + ": Required value: APIServerEndpoint is not set");
+    if (b.api_server_endpoint.empty())
+      errs.push_back(path + ": Required value: APIServerEndpoint is not set");
     if (b.ca_cert_hashes.empty() && !b.unsafe_skip_ca_verification) {
       errs.push_back(FieldInvalid(path, "",
                                   "using token-based discovery without caCertHashes can be unsafe. Set "
@@ -441,7 +457,8 @@ Status Validate(const JoinConfiguration& cfg) {
     ValidateToken(b.token, path + ".token", &errs);
     if (!b.api_server_endpoint.empty()) {
       Status s = SplitHostPort(b.api_server_endpoint, nullptr, nullptr);
-      if (!s.ok()) errs.push_back(FieldInvalid(path + ".apiServerEndpoints", b.api_server_endpoint, s.message()));
+      if (!s.ok())
+        errs.push_back(FieldInvalid(path + ".apiServerEndpoints", b.api_server_endpoint, s.message()));
     }
     ValidateToken(d.tls_bootstrap_token, "discovery.tlsBootstrapToken", &errs);
   }
@@ -451,11 +468,13 @@ Status Validate(const JoinConfiguration& cfg) {
     std::string scheme;
     if (!HasUrlScheme(p, &scheme)) {
       std::error_code ec;
-      if (!std::filesystem::exists(p, ec)) errs.push_back(FieldInvalid(path, p, "not a valid HTTPS URL or a file on disk"));
+      if (!std::filesystem::exists(p, ec))
+        errs.push_back(FieldInvalid(path, p, "not a valid HTTPS URL or a file on disk"));
     } else if (scheme != "https") {
       errs.push_back(FieldInvalid(path, p, "if a URL is used, the scheme must be https"));
     }
-    if (!d.tls_bootstrap_token.empty()) ValidateToken(d.tls_bootstrap_token, "discovery.tlsBootstrapToken", &errs);
+    if (!d.tls_bootstrap_token.empty())
+      ValidateToken(d.tls_bootstrap_token, "discovery.tlsBootstrapToken", &errs);
   }
   if (cfg.control_plane) ValidateJoinControlPlane(*cfg.control_plane, &errs);
   if (errs.empty()) return OkStatus();
@@ -516,8 +535,8 @@ std::string ToYaml(const JoinConfiguration& cfg) {
   if (!nr.kubelet_extra_args.empty()) {
     e << YAML::Key << "kubeletExtraArgs" << YAML::Value << YAML::BeginSeq;
     for (const auto& a : nr.kubelet_extra_args) {
-      e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << a.name << YAML::Key << "value" << YAML::Value
-        << a.value << YAML::EndMap;
+      e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << a.name << YAML::Key << "value"
+        << YAML::Value << a.value << YAML::EndMap;
     }
     e << YAML::EndSeq;
   }
@@ -528,8 +547,8 @@ std::string ToYaml(const JoinConfiguration& cfg) {
   } else {
     e << YAML::BeginSeq;
     for (const auto& t : nr.taints) {
-      e << YAML::BeginMap << YAML::Key << "effect" << YAML::Value << t.effect << YAML::Key << "key" << YAML::Value
-        << t.key;
+      e << YAML::BeginMap << YAML::Key << "effect" << YAML::Value << t.effect << YAML::Key << "key"
+        << YAML::Value << t.key;
       if (!t.value.empty()) e << YAML::Key << "value" << YAML::Value << t.value;
       e << YAML::EndMap;
     }
@@ -543,7 +562,8 @@ std::string ToYaml(const JoinConfiguration& cfg) {
   EmitStringList(e, "skipPhases", cfg.skip_phases);
   const auto& t = cfg.timeouts;
   e << YAML::Key << "timeouts" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "controlPlaneComponentHealthCheck" << YAML::Value << runtime::FormatGoDuration(t.control_plane_component_health_check);
+  e << YAML::Key << "controlPlaneComponentHealthCheck" << YAML::Value
+    << runtime::FormatGoDuration(t.control_plane_component_health_check);
   e << YAML::Key << "discovery" << YAML::Value << runtime::FormatGoDuration(t.discovery);
   e << YAML::Key << "etcdAPICall" << YAML::Value << runtime::FormatGoDuration(t.etcd_api_call);
   e << YAML::Key << "kubeletHealthCheck" << YAML::Value << runtime::FormatGoDuration(t.kubelet_health_check);
@@ -555,7 +575,8 @@ std::string ToYaml(const JoinConfiguration& cfg) {
   std::string out = std::string(e.c_str()) + "\n";
   // Go's YAML writes a nil slice as "null"; yaml-cpp's null is "~".
   const std::string tilde = "  taints: ~\n";
-  if (auto pos = out.find(tilde); pos != std::string::npos) out.replace(pos, tilde.size(), "  taints: null\n");
+  if (auto pos = out.find(tilde); pos != std::string::npos)
+    out.replace(pos, tilde.size(), "  taints: null\n");
   return out;
 }
 

@@ -1,6 +1,7 @@
 // JoinConfiguration (kubeadm.k8s.io/v1beta4 and v1beta3), defaulting and validation as kubeadm
-// does them (cmd/kubeadm/app/apis/kubeadm/v1beta4/{types,defaults}.go, apis/kubeadm/validation/validation.go). Only the worker-node subset is acted on;
-// fields joinguard-node does not use are parsed so that files written for kubeadm load unchanged.
+// does them (cmd/kubeadm/app/apis/kubeadm/v1beta4/{types,defaults}.go,
+// apis/kubeadm/validation/validation.go). Only the worker-node subset is acted on; fields joinguard-node does
+// not use are parsed so that files written for kubeadm load unchanged.
 #pragma once
 
 #include <optional>
@@ -53,7 +54,7 @@ struct NodeRegistration {
   std::string name;
   std::string cri_socket;
   std::vector<Taint> taints;
-  bool taints_set = false;  // kubeadm distinguishes `taints: []` from absent
+  bool taints_set = false;              // kubeadm distinguishes `taints: []` from absent
   std::vector<Arg> kubelet_extra_args;  // v1beta3 map, v1beta4 list; kept in file order
   std::vector<std::string> ignore_preflight_errors;
   std::string image_pull_policy;
@@ -91,8 +92,7 @@ struct JoinConfiguration {
 // Parses a (possibly multi-document) YAML file and returns its JoinConfiguration. Other known
 // kubeadm kinds are ignored with a warning, unknown fields produce warnings (kubeadm's
 // non-strict decoding), an unsupported apiVersion is an error. Errors: kInvalidArgument.
-StatusOr<JoinConfiguration> ParseJoinConfiguration(std::string_view yaml,
-                                                   std::vector<std::string>* warnings);
+StatusOr<JoinConfiguration> ParseJoinConfiguration(std::string_view yaml, std::vector<std::string>* warnings);
 StatusOr<JoinConfiguration> LoadJoinConfigurationFile(const std::string& path,
                                                       std::vector<std::string>* warnings);
 

@@ -95,7 +95,8 @@ Status SetControlPlaneDynamicDefaults(JoinConfiguration* cfg) {
   }
   unsigned char buf[16];
   if (inet_pton(AF_INET, address.c_str(), buf) != 1 && inet_pton(AF_INET6, address.c_str(), buf) != 1) {
-    return ValidationError("couldn't use \"" + address + "\" as \"apiserver-advertise-address\", must be ipv4 or ipv6 address");
+    return ValidationError("couldn't use \"" + address +
+                           "\" as \"apiserver-advertise-address\", must be ipv4 or ipv6 address");
   }
   return OkStatus();
 }
@@ -198,7 +199,7 @@ StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& ho
     out.warnings.push_back("patches (\"" + cfg.patches_directory + "\") are not applied by joinguard-node");
   }
   // The node name: --node-name wins, then the file's, then the host name; always lower-cased.
-  std::string requested = !flags.node_name.empty() ? flags.node_name
+  std::string requested = !flags.node_name.empty()              ? flags.node_name
                           : !cfg.node_registration.name.empty() ? cfg.node_registration.name
                                                                 : hostname;
   JG_ASSIGN_OR_RETURN(cfg.node_registration.name, ResolveNodeName(requested));
@@ -213,10 +214,12 @@ StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& ho
   JG_ASSIGN_OR_RETURN(auto ri, OptionalDuration(flags.discovery_retry_interval, "discovery-retry-interval"));
   if (ri) out.discovery_retry_interval = *ri;
   // kubeadm clamps the retry interval to the timeout (token.go).
-  if (out.discovery_retry_interval > cfg.timeouts.discovery) out.discovery_retry_interval = cfg.timeouts.discovery;
+  if (out.discovery_retry_interval > cfg.timeouts.discovery)
+    out.discovery_retry_interval = cfg.timeouts.discovery;
 
   // Preflight errors: union of the file's and the flag's, lower-cased; "all" must stand alone.
-  for (const auto& e : cfg.node_registration.ignore_preflight_errors) out.ignore_preflight_errors.insert(Lower(Trim(e)));
+  for (const auto& e : cfg.node_registration.ignore_preflight_errors)
+    out.ignore_preflight_errors.insert(Lower(Trim(e)));
   for (const auto& e : flags.ignore_preflight_errors) out.ignore_preflight_errors.insert(Lower(Trim(e)));
   out.ignore_preflight_errors.erase("");
   if (out.ignore_preflight_errors.count("all") > 0 && out.ignore_preflight_errors.size() > 1) {
@@ -235,7 +238,9 @@ StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& ho
   // A relative --root-dir would put relative paths into kubelet.conf and a dangling
   // kubelet-client-current.pem link: it is made absolute first.
   std::error_code ec;
-  out.root_dir = flags.root_dir.empty() ? "/" : std::filesystem::absolute(flags.root_dir, ec).lexically_normal().string();
+  out.root_dir = flags.root_dir.empty()
+                     ? "/"
+                     : std::filesystem::absolute(flags.root_dir, ec).lexically_normal().string();
   if (ec) return ValidationError("invalid --root-dir \"" + flags.root_dir + "\": " + ec.message());
   out.kubelet_restart_command = flags.kubelet_restart_command;
   out.https_discovery_ca_file = flags.https_discovery_ca_file;

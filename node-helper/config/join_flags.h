@@ -41,10 +41,10 @@ struct JoinFlags {
   std::string root_dir = "/";
   std::string kubelet_restart_command = std::string(kDefaultKubeletRestartCommand);
   bool force = false;
-  std::string discovery_timeout;         // Go duration; overrides timeouts.discovery
-  std::string discovery_retry_interval;  // Go duration; default 5s (kubeadm's constant)
-  std::string tls_bootstrap_timeout;     // Go duration; overrides timeouts.tlsBootstrap
-  std::string https_discovery_ca_file;   // extra CA for https discovery (tests, private PKI)
+  std::string discovery_timeout;            // Go duration; overrides timeouts.discovery
+  std::string discovery_retry_interval;     // Go duration; default 5s (kubeadm's constant)
+  std::string tls_bootstrap_timeout;        // Go duration; overrides timeouts.tlsBootstrap
+  std::string https_discovery_ca_file;      // extra CA for https discovery (tests, private PKI)
   std::vector<std::string> etcd_endpoints;  // overrides the etcd Pod annotations (hidden)
   std::set<std::string> changed;
 };
@@ -76,8 +76,8 @@ StatusOr<std::string> ResolveNodeName(const std::string& override_name);
 
 // Applies kubeadm's rules: --config may not be mixed with most flags (`can not mix '--config'
 // with arguments [a b]`, names sorted), --token fills --discovery-token/--tls-bootstrap-token,
-// the first positional argument is the endpoint, defaults, then validation (ValidateJoinConfiguration). Errors are
-// kInvalidArgument with reason "ValidationError".
+// the first positional argument is the endpoint, defaults, then validation (ValidateJoinConfiguration).
+// Errors are kInvalidArgument with reason "ValidationError".
 StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& hostname);
 
 }  // namespace joinguard::node::config

@@ -38,7 +38,7 @@ bool IsDnsName(const std::string& s) {
 }
 
 bool Exists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return lstat(path.c_str(), &st) == 0;
 }
 
@@ -85,7 +85,8 @@ Status ValidateExisting(const LeafSpec& spec, const CertAndKey& ca, const CertWr
   auto ips = existing->cert.IpAddresses();
   for (const auto& d : spec.dns_names) {
     if (std::find(dns.begin(), dns.end(), d) == dns.end()) {
-      return FailedPreconditionError("certificate " + spec.name + " is invalid: x509: certificate is valid for " +
+      return FailedPreconditionError("certificate " + spec.name +
+                                     " is invalid: x509: certificate is valid for " +
                                      (dns.empty() ? std::string("no names") : dns.front()) + ", not " + d);
     }
   }
@@ -163,23 +164,53 @@ StatusOr<std::vector<LeafSpec>> ControlPlaneLeafSpecs(const ClusterConfiguration
   }
   AddSans(cluster.api_server.cert_sans, "apiserver", &api, warnings);
   out.push_back(Finish(api));
-  out.push_back(Finish({"apiserver-kubelet-client", "apiserver-kubelet-client", "ca", "kube-apiserver-kubelet-client",
-                        {"kubeadm:cluster-admins"}, {"client auth"}, {}, {}}));
-  out.push_back(Finish({"front-proxy-client", "front-proxy-client", "front-proxy-ca", "front-proxy-client", {},
-                        {"client auth"}, {}, {}}));
+  out.push_back(Finish({"apiserver-kubelet-client",
+                        "apiserver-kubelet-client",
+                        "ca",
+                        "kube-apiserver-kubelet-client",
+                        {"kubeadm:cluster-admins"},
+                        {"client auth"},
+                        {},
+                        {}}));
+  out.push_back(Finish({"front-proxy-client",
+                        "front-proxy-client",
+                        "front-proxy-ca",
+                        "front-proxy-client",
+                        {},
+                        {"client auth"},
+                        {},
+                        {}}));
   if (cluster.external_etcd) return out;
   auto etcd_cert = [&](const char* name, const char* base, const std::vector<std::string>& sans) {
-    LeafSpec s{name, base, "etcd/ca", node_name, {}, {"server auth", "client auth"}, {node_name, "localhost"},
+    LeafSpec s{name,
+               base,
+               "etcd/ca",
+               node_name,
+               {},
+               {"server auth", "client auth"},
+               {node_name, "localhost"},
                {advertise_address, "127.0.0.1", "::1"}};
     AddSans(sans, name, &s, warnings);
     return Finish(s);
   };
   out.push_back(etcd_cert("etcd-server", "etcd/server", cluster.local_etcd.server_cert_sans));
   out.push_back(etcd_cert("etcd-peer", "etcd/peer", cluster.local_etcd.peer_cert_sans));
-  out.push_back(Finish({"etcd-healthcheck-client", "etcd/healthcheck-client", "etcd/ca", "kube-etcd-healthcheck-client",
-                        {}, {"client auth"}, {}, {}}));
-  out.push_back(Finish({"apiserver-etcd-client", "apiserver-etcd-client", "etcd/ca", "kube-apiserver-etcd-client", {},
-                        {"client auth"}, {}, {}}));
+  out.push_back(Finish({"etcd-healthcheck-client",
+                        "etcd/healthcheck-client",
+                        "etcd/ca",
+                        "kube-etcd-healthcheck-client",
+                        {},
+                        {"client auth"},
+                        {},
+                        {}}));
+  out.push_back(Finish({"apiserver-etcd-client",
+                        "apiserver-etcd-client",
+                        "etcd/ca",
+                        "kube-apiserver-etcd-client",
+                        {},
+                        {"client auth"},
+                        {},
+                        {}}));
   return out;
 }
 
@@ -198,12 +229,13 @@ StatusOr<CertAndKey> LoadCertAndKey(const std::string& pki_dir, const std::strin
 Status WriteLeafCertificates(const std::vector<LeafSpec>& specs, const CertWriter& w) {
   for (const auto& spec : specs) {
     auto wrap = [&](const Status& s) {
-      return Status(s.code(), "error creating PKI assets: failed to write or validate certificate \"" + spec.name +
-                                  "\": " + s.message());
+      return Status(s.code(), "error creating PKI assets: failed to write or validate certificate \"" +
+                                  spec.name + "\": " + s.message());
     };
     auto ca = LoadCertAndKey(w.pki_dir, spec.ca_base);
     if (!ca.ok()) return wrap(ca.status());
-    if (!ca->cert.IsCa()) return wrap(FailedPreconditionError("certificate \"" + spec.ca_base + "\" is not a CA"));
+    if (!ca->cert.IsCa())
+      return wrap(FailedPreconditionError("certificate \"" + spec.ca_base + "\" is not a CA"));
     const std::string crt = w.pki_dir + "/" + spec.base + ".crt";
     const std::string key = w.pki_dir + "/" + spec.base + ".key";
     if (Exists(crt) || Exists(key)) {

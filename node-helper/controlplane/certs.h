@@ -21,8 +21,8 @@ struct LeafSpec {
   std::string ca_base;  // "ca", "front-proxy-ca", "etcd/ca"
   std::string common_name;
   std::vector<std::string> organizations;
-  std::vector<std::string> ext_usages;  // "server auth", "client auth"
-  std::vector<std::string> dns_names;   // sorted, unique
+  std::vector<std::string> ext_usages;    // "server auth", "client auth"
+  std::vector<std::string> dns_names;     // sorted, unique
   std::vector<std::string> ip_addresses;  // unique, first occurrence order
 };
 

@@ -82,8 +82,8 @@ StatusOr<ClusterConfiguration> ParseClusterConfiguration(std::string_view yaml) 
   ClusterConfiguration c;
   c.api_version = Scalar(doc["apiVersion"]);
   if (c.api_version != config::kV1beta4 && c.api_version != config::kV1beta3) {
-    return DecodeError("unsupported apiVersion \"" + c.api_version + "\" (want " + std::string(config::kV1beta4) +
-                       " or " + std::string(config::kV1beta3) + ")");
+    return DecodeError("unsupported apiVersion \"" + c.api_version + "\" (want " +
+                       std::string(config::kV1beta4) + " or " + std::string(config::kV1beta3) + ")");
   }
   if (Scalar(doc["kind"]) != "ClusterConfiguration") {
     return DecodeError("kind \"" + Scalar(doc["kind"]) + "\" is not ClusterConfiguration");
@@ -116,8 +116,10 @@ StatusOr<ClusterConfiguration> ParseClusterConfiguration(std::string_view yaml) 
     if (const auto local = etcd["local"]; local && local.IsMap()) {
       c.local_etcd.data_dir = Scalar(local["dataDir"], c.local_etcd.data_dir);
       JG_ASSIGN_OR_RETURN(c.local_etcd.extra_args, Args(local["extraArgs"], "etcd.local.extraArgs"));
-      JG_ASSIGN_OR_RETURN(c.local_etcd.server_cert_sans, StrList(local["serverCertSANs"], "etcd.local.serverCertSANs"));
-      JG_ASSIGN_OR_RETURN(c.local_etcd.peer_cert_sans, StrList(local["peerCertSANs"], "etcd.local.peerCertSANs"));
+      JG_ASSIGN_OR_RETURN(c.local_etcd.server_cert_sans,
+                          StrList(local["serverCertSANs"], "etcd.local.serverCertSANs"));
+      JG_ASSIGN_OR_RETURN(c.local_etcd.peer_cert_sans,
+                          StrList(local["peerCertSANs"], "etcd.local.peerCertSANs"));
       c.local_etcd.image_repository = Scalar(local["imageRepository"]);
       c.local_etcd.image_tag = Scalar(local["imageTag"]);
     }
@@ -138,13 +140,15 @@ StatusOr<ClusterConfiguration> FetchClusterConfiguration(kube::Client& client) {
   auto cm = client.Get<kube::ConfigMap>("kube-system", kKubeadmConfigConfigMap);
   if (!cm.ok()) {
     return Status(cm.status().code(),
-                  "unable to fetch the kubeadm-config ConfigMap: failed to get config map: " + cm.status().message())
+                  "unable to fetch the kubeadm-config ConfigMap: failed to get config map: " +
+                      cm.status().message())
         .WithReason(cm.status().reason(), cm.status().http_status());
   }
   auto it = cm->data.find(std::string(kClusterConfigurationKey));
   if (it == cm->data.end()) {
     return NotFoundError(
-        "unable to fetch the kubeadm-config ConfigMap: unexpected error when reading kubeadm-config ConfigMap: "
+        "unable to fetch the kubeadm-config ConfigMap: unexpected error when reading kubeadm-config "
+        "ConfigMap: "
         "ClusterConfiguration key value pair missing");
   }
   auto parsed = ParseClusterConfiguration(it->second);

@@ -26,7 +26,8 @@ StatusOr<mode_t> ModeFor(std::string_view content) {
 
 std::string KubeadmCertsNotFoundMessage() {
   return "Secret \"kubeadm-certs\" was not found in the \"kube-system\" Namespace. This Secret might have "
-         "expired. Please, run `kubeadm init phase upload-certs --upload-certs` on a control plane to generate "
+         "expired. Please, run `kubeadm init phase upload-certs --upload-certs` on a control plane to "
+         "generate "
          "a new one";
 }
 
@@ -37,7 +38,8 @@ std::vector<SharedFile> SharedFiles(const ClusterConfiguration& cluster) {
     for (auto& c : key) c = c == '/' ? '-' : c;
     out.push_back({key, name, cluster.certificates_dir + "/" + name});
   };
-  for (const char* n : {"ca.crt", "ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.pub", "sa.key"}) add(n);
+  for (const char* n : {"ca.crt", "ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.pub", "sa.key"})
+    add(n);
   if (cluster.external_etcd) {
     const auto& e = *cluster.external_etcd;
     if (!e.ca_file.empty()) out.push_back({"external-etcd-ca.crt", e.ca_file, e.ca_file});
@@ -56,20 +58,22 @@ StatusOr<std::vector<DecryptedFile>> DecryptKubeadmCerts(const kube::Secret& sec
   auto key = config::DecodeHexGo(certificate_key_hex);
   if (!key.ok()) return key.status().Annotate("error decoding certificate key");
   if (key->size() != kCertificateKeySize) {
-    return InvalidArgumentError("error decoding secret data with provided key: crypto/aes: invalid key size " +
-                                std::to_string(key->size()));
+    return InvalidArgumentError(
+        "error decoding secret data with provided key: crypto/aes: invalid key size " +
+        std::to_string(key->size()));
   }
   std::vector<DecryptedFile> out;
   for (const auto& file : SharedFiles(cluster)) {
     auto it = secret.data.find(file.secret_key);
     if (it == secret.data.end()) {
-      return NotFoundError("the Secret does not include the required certificate or key - name: " + file.name +
-                           ", path: " + file.path);
+      return NotFoundError("the Secret does not include the required certificate or key - name: " +
+                           file.name + ", path: " + file.path);
     }
     if (it->second.empty()) continue;  // the file was absent when it was uploaded
     auto plain = crypto::AesGcmOpen(*key, it->second);
     if (!plain.ok()) {
-      return Status(plain.status().code(), "error decoding secret data with provided key: " + plain.status().message())
+      return Status(plain.status().code(),
+                    "error decoding secret data with provided key: " + plain.status().message())
           .WithReason("CertificateKeyMismatch");
     }
     auto mode = ModeFor(*plain);

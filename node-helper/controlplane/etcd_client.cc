@@ -52,14 +52,16 @@ StatusOr<std::vector<EtcdMember>> ParseMembers(const std::string& body, const ch
 }
 
 StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(std::vector<std::string> endpoints, EtcdTls tls,
-                                                          TransportFactory factory) {
+                                                         TransportFactory factory) {
   if (endpoints.empty()) return InvalidArgumentError("could not retrieve the list of etcd endpoints");
   if (!factory) factory = &kube::NewCpprestTransport;
-  return std::unique_ptr<EtcdClient>(new EtcdClient(std::move(endpoints), std::move(tls), std::move(factory)));
+  return std::unique_ptr<EtcdClient>(
+      new EtcdClient(std::move(endpoints), std::move(tls), std::move(factory)));
 }
 
 void EtcdClient::AddEndpoint(const std::string& endpoint) {
-  if (std::find(endpoints_.begin(), endpoints_.end(), endpoint) == endpoints_.end()) endpoints_.push_back(endpoint);
+  if (std::find(endpoints_.begin(), endpoints_.end(), endpoint) == endpoints_.end())
+    endpoints_.push_back(endpoint);
 }
 
 StatusOr<std::string> EtcdClient::CallOne(const std::string& endpoint, const std::string& path,
@@ -89,12 +91,13 @@ StatusOr<std::string> EtcdClient::CallOne(const std::string& endpoint, const std
       message = (*j)["error"].get<std::string>();
     }
   }
-  int grpc_code = j.ok() && j->contains("code") && (*j)["code"].is_number_integer() ? (*j)["code"].get<int>() : 0;
+  int grpc_code =
+      j.ok() && j->contains("code") && (*j)["code"].is_number_integer() ? (*j)["code"].get<int>() : 0;
   constexpr int kGrpcFailedPrecondition = 9;
   constexpr int kGrpcNotFound = 5;
   StatusCode code = grpc_code == kGrpcFailedPrecondition ? StatusCode::kFailedPrecondition
-                    : grpc_code == kGrpcNotFound          ? StatusCode::kNotFound
-                                                          : StatusCode::kUnavailable;
+                    : grpc_code == kGrpcNotFound         ? StatusCode::kNotFound
+                                                         : StatusCode::kUnavailable;
   if (message.find("member not found") != std::string::npos) code = StatusCode::kNotFound;
   if (message.find("Peer URLs already exists") != std::string::npos) code = StatusCode::kAlreadyExists;
   return Status(code, message);
@@ -151,7 +154,8 @@ Status EtcdClient::Sync() {
       if (std::find(synced.begin(), synced.end(), u) == synced.end()) synced.push_back(u);
     }
   }
-  if (synced.empty()) return UnavailableError("error syncing endpoints with etcd: no voting member has a client URL");
+  if (synced.empty())
+    return UnavailableError("error syncing endpoints with etcd: no voting member has a client URL");
   endpoints_ = std::move(synced);
   return OkStatus();
 }

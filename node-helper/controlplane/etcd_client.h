@@ -42,7 +42,8 @@ class EtcdClient {
 
   StatusOr<std::vector<EtcdMember>> MemberList();
   // Returns the new member and the member list after the add.
-  StatusOr<std::pair<EtcdMember, std::vector<EtcdMember>>> MemberAdd(const std::string& peer_url, bool learner);
+  StatusOr<std::pair<EtcdMember, std::vector<EtcdMember>>> MemberAdd(const std::string& peer_url,
+                                                                     bool learner);
   Status MemberPromote(const std::string& id);
   Status MemberRemove(const std::string& id);
   // Maintenance Status on one endpoint (health).
@@ -58,7 +59,8 @@ class EtcdClient {
       : endpoints_(std::move(endpoints)), tls_(std::move(tls)), factory_(std::move(factory)) {}
   // POSTs `body` to the first endpoint that answers; gateway errors keep etcd's message.
   StatusOr<std::string> Call(const std::string& path, const std::string& body);
-  StatusOr<std::string> CallOne(const std::string& endpoint, const std::string& path, const std::string& body);
+  StatusOr<std::string> CallOne(const std::string& endpoint, const std::string& path,
+                                const std::string& body);
 
   std::vector<std::string> endpoints_;
   EtcdTls tls_;

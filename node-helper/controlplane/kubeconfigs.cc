@@ -32,7 +32,8 @@ StatusOr<kube::Kubeconfig> BuildKubeconfig(const KubeconfigSpec& spec, const std
   crypto::CertificateProfile profile;
   profile.validity = writer.validity;
   profile.usages = {"digital signature", "key encipherment", "client auth"};
-  JG_ASSIGN_OR_RETURN(auto cert, crypto::IssueCertificate(key, subject, ca.cert, ca.key, profile, writer.now));
+  JG_ASSIGN_OR_RETURN(auto cert,
+                      crypto::IssueCertificate(key, subject, ca.cert, ca.key, profile, writer.now));
   JG_ASSIGN_OR_RETURN(auto key_pem, key.ToPem());
   kube::Kubeconfig kc;
   kube::KubeconfigCluster cluster;
@@ -51,7 +52,7 @@ StatusOr<kube::Kubeconfig> BuildKubeconfig(const KubeconfigSpec& spec, const std
 
 StatusOr<bool> CheckExistingKubeconfig(const std::string& path, const std::string& ca_pem,
                                        const std::string& server, std::vector<std::string>* warnings) {
-  struct stat st{};
+  struct stat st {};
   if (stat(path.c_str(), &st) != 0) return false;
   auto kc = kube::LoadKubeconfigFile(path);
   if (!kc.ok()) return kc.status().Annotate("failed to load kubeconfig file " + path);
@@ -62,11 +63,14 @@ StatusOr<bool> CheckExistingKubeconfig(const std::string& path, const std::strin
     return block ? block->bytes : std::string();
   };
   if (first(resolved->cluster.certificate_authority_data) != first(ca_pem)) {
-    return FailedPreconditionError("a kubeconfig file \"" + path + "\" exists already but has got the wrong CA cert");
+    return FailedPreconditionError("a kubeconfig file \"" + path +
+                                   "\" exists already but has got the wrong CA cert");
   }
   if (resolved->cluster.server != server && warnings != nullptr) {
-    warnings->push_back("a kubeconfig file \"" + path + "\" exists already but has an unexpected API Server URL: "
-                        "expected: " + server + ", got: " + resolved->cluster.server);
+    warnings->push_back("a kubeconfig file \"" + path +
+                        "\" exists already but has an unexpected API Server URL: "
+                        "expected: " +
+                        server + ", got: " + resolved->cluster.server);
   }
   return true;
 }

@@ -65,11 +65,13 @@ std::string HostPort(const std::string& host, int port) {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-Json Probe(const std::string& host, int port, const std::string& path, const std::string& scheme, int initial_delay,
-           int failure_threshold, int period) {
+Json Probe(const std::string& host, int port, const std::string& path, const std::string& scheme,
+           int initial_delay, int failure_threshold, int period) {
   Json get = {{"path", path}, {"port", port}, {"scheme", scheme}};
   if (!host.empty()) get["host"] = host;
-  Json p = {{"failureThreshold", failure_threshold}, {"httpGet", get}, {"periodSeconds", period},
+  Json p = {{"failureThreshold", failure_threshold},
+            {"httpGet", get},
+            {"periodSeconds", period},
             {"timeoutSeconds", kProbeTimeoutSeconds}};
   if (initial_delay > 0) p["initialDelaySeconds"] = initial_delay;
   return p;
@@ -172,7 +174,8 @@ Manifest ApiServer(const ManifestInputs& in) {
       {"tls-cert-file", pki + "/apiserver.crt"},
       {"tls-private-key-file", pki + "/apiserver.key"},
   };
-  if (!ArgValue(c.api_server.extra_args, "authorization-config")) d.push_back({"authorization-mode", "Node,RBAC"});
+  if (!ArgValue(c.api_server.extra_args, "authorization-config"))
+    d.push_back({"authorization-mode", "Node,RBAC"});
   std::vector<Volume> volumes = CaVolumes(in);
   if (c.external_etcd) {
     std::string servers;
@@ -192,17 +195,18 @@ Manifest ApiServer(const ManifestInputs& in) {
   }
   std::vector<std::string> command = {"kube-apiserver"};
   for (auto& f : BuildFlags(d, c.api_server.extra_args)) command.push_back(std::move(f));
-  const std::string host = (in.advertise_address == "0.0.0.0" || in.advertise_address == "::") ? "" : in.advertise_address;
+  const std::string host =
+      (in.advertise_address == "0.0.0.0" || in.advertise_address == "::") ? "" : in.advertise_address;
   Json probes = {
-      {"livenessProbe", Probe(host, in.bind_port, "/livez", "HTTPS", kProbeInitialDelaySeconds, kProbeFailureLiveness,
-                              kProbePeriodSeconds)},
+      {"livenessProbe", Probe(host, in.bind_port, "/livez", "HTTPS", kProbeInitialDelaySeconds,
+                              kProbeFailureLiveness, kProbePeriodSeconds)},
       {"readinessProbe", Probe(host, in.bind_port, "/readyz", "HTTPS", 0, 3, 1)},
       {"startupProbe", Probe(host, in.bind_port, "/livez", "HTTPS", kProbeInitialDelaySeconds,
                              StartupFailureThreshold(in.health_check_timeout), kProbePeriodSeconds)}};
   Json annotations = {{"kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint",
                        HostPort(in.advertise_address, in.bind_port)}};
-  return {"kube-apiserver", ToYaml(Pod("kube-apiserver", Image(c, "kube-apiserver"), command, volumes, probes, "250m",
-                                       annotations))};
+  return {"kube-apiserver", ToYaml(Pod("kube-apiserver", Image(c, "kube-apiserver"), command, volumes, probes,
+                                       "250m", annotations))};
 }
 
 Manifest ControllerManager(const ManifestInputs& in) {
@@ -237,13 +241,14 @@ Manifest ControllerManager(const ManifestInputs& in) {
   std::vector<std::string> command = {"kube-controller-manager"};
   for (auto& f : BuildFlags(d, c.controller_manager.extra_args)) command.push_back(std::move(f));
   const std::string host = ProbeHost(c.controller_manager.extra_args);
-  Json probes = {{"livenessProbe", Probe(host, kControllerManagerPort, "/healthz", "HTTPS", kProbeInitialDelaySeconds,
-                                         kProbeFailureLiveness, kProbePeriodSeconds)},
-                 {"startupProbe", Probe(host, kControllerManagerPort, "/healthz", "HTTPS", kProbeInitialDelaySeconds,
-                                        StartupFailureThreshold(in.health_check_timeout), kProbePeriodSeconds)}};
+  Json probes = {
+      {"livenessProbe", Probe(host, kControllerManagerPort, "/healthz", "HTTPS", kProbeInitialDelaySeconds,
+                              kProbeFailureLiveness, kProbePeriodSeconds)},
+      {"startupProbe", Probe(host, kControllerManagerPort, "/healthz", "HTTPS", kProbeInitialDelaySeconds,
+                             StartupFailureThreshold(in.health_check_timeout), kProbePeriodSeconds)}};
   return {"kube-controller-manager",
-          ToYaml(Pod("kube-controller-manager", Image(c, "kube-controller-manager"), command, volumes, probes, "200m",
-                     nullptr))};
+          ToYaml(Pod("kube-controller-manager", Image(c, "kube-controller-manager"), command, volumes, probes,
+                     "200m", nullptr))};
 }
 
 Manifest Scheduler(const ManifestInputs& in) {
@@ -257,12 +262,14 @@ Manifest Scheduler(const ManifestInputs& in) {
   std::vector<std::string> command = {"kube-scheduler"};
   for (auto& f : BuildFlags(d, c.scheduler.extra_args)) command.push_back(std::move(f));
   const std::string host = ProbeHost(c.scheduler.extra_args);
-  Json probes = {{"livenessProbe", Probe(host, kSchedulerPort, "/livez", "HTTPS", kProbeInitialDelaySeconds,
-                                         kProbeFailureLiveness, kProbePeriodSeconds)},
-                 {"startupProbe", Probe(host, kSchedulerPort, "/livez", "HTTPS", kProbeInitialDelaySeconds,
-                                        StartupFailureThreshold(in.health_check_timeout), kProbePeriodSeconds)}};
-  return {"kube-scheduler", ToYaml(Pod("kube-scheduler", Image(c, "kube-scheduler"), command,
-                                       {{"kubeconfig", kubeconfig, "FileOrCreate"}}, probes, "100m", nullptr))};
+  Json probes = {
+      {"livenessProbe", Probe(host, kSchedulerPort, "/livez", "HTTPS", kProbeInitialDelaySeconds,
+                              kProbeFailureLiveness, kProbePeriodSeconds)},
+      {"startupProbe", Probe(host, kSchedulerPort, "/livez", "HTTPS", kProbeInitialDelaySeconds,
+                             StartupFailureThreshold(in.health_check_timeout), kProbePeriodSeconds)}};
+  return {"kube-scheduler",
+          ToYaml(Pod("kube-scheduler", Image(c, "kube-scheduler"), command,
+                     {{"kubeconfig", kubeconfig, "FileOrCreate"}}, probes, "100m", nullptr))};
 }
 
 int Minor(const std::string& version) {
@@ -273,10 +280,12 @@ int Minor(const std::string& version) {
 
 }  // namespace
 
-std::vector<std::string> BuildFlags(const std::vector<config::Arg>& defaults, const std::vector<config::Arg>& extra) {
+std::vector<std::string> BuildFlags(const std::vector<config::Arg>& defaults,
+                                    const std::vector<config::Arg>& extra) {
   std::vector<config::Arg> all;
   for (const auto& d : defaults) {
-    bool overridden = std::any_of(extra.begin(), extra.end(), [&](const config::Arg& e) { return e.name == d.name; });
+    bool overridden =
+        std::any_of(extra.begin(), extra.end(), [&](const config::Arg& e) { return e.name == d.name; });
     if (!overridden) all.push_back(d);
   }
   all.insert(all.end(), extra.begin(), extra.end());
@@ -297,7 +306,9 @@ std::string DefaultEtcdTag(const std::string& kubernetes_version) {
   return it == kTags.begin() ? kTags.begin()->second : std::prev(it)->second;
 }
 
-std::string EtcdUrl(const std::string& advertise_address, int port) { return HttpsUrl(advertise_address, port); }
+std::string EtcdUrl(const std::string& advertise_address, int port) {
+  return HttpsUrl(advertise_address, port);
+}
 
 std::vector<Manifest> ControlPlaneManifests(const ManifestInputs& in) {
   return {ApiServer(in), ControllerManager(in), Scheduler(in)};
@@ -310,7 +321,8 @@ Manifest EtcdManifest(const ManifestInputs& in, const std::string& initial_clust
   const std::string peer_url = EtcdUrl(in.advertise_address, kEtcdPeerPort);
   const bool v6 = in.advertise_address.find(':') != std::string::npos;
   const std::string loopback = v6 ? "[::1]" : "127.0.0.1";
-  const std::string tag = c.local_etcd.image_tag.empty() ? DefaultEtcdTag(c.kubernetes_version) : c.local_etcd.image_tag;
+  const std::string tag =
+      c.local_etcd.image_tag.empty() ? DefaultEtcdTag(c.kubernetes_version) : c.local_etcd.image_tag;
   const bool etcd36 = tag.rfind("3.5.", 0) != 0 && tag.rfind("3.4.", 0) != 0;
   std::vector<config::Arg> d = {
       {"advertise-client-urls", client_url},
@@ -321,7 +333,8 @@ Manifest EtcdManifest(const ManifestInputs& in, const std::string& initial_clust
       {"initial-cluster", initial_cluster},
       {"initial-cluster-state", "existing"},
       {"key-file", etcd_pki + "/server.key"},
-      {"listen-client-urls", "https://" + loopback + ":" + std::to_string(kEtcdClientPort) + "," + client_url},
+      {"listen-client-urls",
+       "https://" + loopback + ":" + std::to_string(kEtcdClientPort) + "," + client_url},
       {"listen-metrics-urls", "http://" + loopback + ":" + std::to_string(kEtcdMetricsPort)},
       {"listen-peer-urls", peer_url},
       {"name", in.node_name},
@@ -349,13 +362,15 @@ Manifest EtcdManifest(const ManifestInputs& in, const std::string& initial_clust
       {"livenessProbe", Probe(probe_host, probe_port, "/livez", probe_scheme, kProbeInitialDelaySeconds,
                               kProbeFailureLiveness, kProbePeriodSeconds)},
       {"readinessProbe", Probe(probe_host, probe_port, "/readyz", probe_scheme, 0, 3, 1)},
-      {"startupProbe", Probe(probe_host, probe_port, "/readyz", probe_scheme, kProbeInitialDelaySeconds, startup,
-                             kProbePeriodSeconds)}};
-  const std::string repo = c.local_etcd.image_repository.empty() ? c.image_repository : c.local_etcd.image_repository;
+      {"startupProbe", Probe(probe_host, probe_port, "/readyz", probe_scheme, kProbeInitialDelaySeconds,
+                             startup, kProbePeriodSeconds)}};
+  const std::string repo =
+      c.local_etcd.image_repository.empty() ? c.image_repository : c.local_etcd.image_repository;
   std::vector<Volume> volumes = {{"etcd-data", c.local_etcd.data_dir, "DirectoryOrCreate", false},
                                  {"etcd-certs", etcd_pki, "DirectoryOrCreate", false}};
   Json annotations = {{"kubeadm.kubernetes.io/etcd.advertise-client-urls", client_url}};
-  return {"etcd", ToYaml(Pod("etcd", repo + "/etcd:" + tag, command, volumes, probes, "100m", annotations, "100Mi"))};
+  return {"etcd",
+          ToYaml(Pod("etcd", repo + "/etcd:" + tag, command, volumes, probes, "100m", annotations, "100Mi"))};
 }
 
 }  // namespace joinguard::node::controlplane

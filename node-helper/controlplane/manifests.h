@@ -26,7 +26,8 @@ struct ManifestInputs {
   std::string node_name;
   std::string advertise_address;
   int bind_port = kDefaultApiServerPort;
-  config::Duration health_check_timeout = std::chrono::minutes(4);  // timeouts.controlPlaneComponentHealthCheck
+  config::Duration health_check_timeout =
+      std::chrono::minutes(4);  // timeouts.controlPlaneComponentHealthCheck
   // Whether a host directory exists (the optional CA-certificate volumes); tests inject it.
   std::function<bool(const std::string&)> host_dir_exists;
 };
@@ -44,7 +45,8 @@ Manifest EtcdManifest(const ManifestInputs& in, const std::string& initial_clust
 
 // "--name=value" flags: defaults, with every default named in `extra` replaced, sorted by name
 // then value (kubeadm's util.ArgumentsToCommand).
-std::vector<std::string> BuildFlags(const std::vector<config::Arg>& defaults, const std::vector<config::Arg>& extra);
+std::vector<std::string> BuildFlags(const std::vector<config::Arg>& defaults,
+                                    const std::vector<config::Arg>& extra);
 
 // The etcd image tag kubeadm pairs with the cluster's minor (constants.SupportedEtcdVersion).
 std::string DefaultEtcdTag(const std::string& kubernetes_version);

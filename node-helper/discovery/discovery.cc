@@ -47,7 +47,8 @@ StatusOr<kube::KubeconfigCluster> SelectCluster(const kube::Kubeconfig& config, 
   }
   const kube::KubeconfigContext* ctx = config.FindContext(config.current_context);
   if (ctx == nullptr) {
-    return InvalidArgumentError("no cluster named \"\" and no usable current context \"" + config.current_context + "\"");
+    return InvalidArgumentError("no cluster named \"\" and no usable current context \"" +
+                                config.current_context + "\"");
   }
   for (const auto& c : config.clusters) {
     if (c.name == ctx->cluster) {
@@ -55,20 +56,24 @@ StatusOr<kube::KubeconfigCluster> SelectCluster(const kube::Kubeconfig& config, 
       return c.value;
     }
   }
-  return InvalidArgumentError("the current context refers to cluster \"" + ctx->cluster + "\", which is not defined");
+  return InvalidArgumentError("the current context refers to cluster \"" + ctx->cluster +
+                              "\", which is not defined");
 }
 
 Status CheckCaData(const std::string& ca_pem) {
-  if (ca_pem.empty()) return InvalidArgumentError("could not get CA certificate from discovery kubeconfig: no CA certificate found in CertificateAuthorityData");
+  if (ca_pem.empty())
+    return InvalidArgumentError(
+        "could not get CA certificate from discovery kubeconfig: no CA certificate found in "
+        "CertificateAuthorityData");
   auto certs = crypto::ParseCertificatesPem(ca_pem);
   if (!certs.ok()) {
-    return InvalidArgumentError("could not get CA certificate from discovery kubeconfig: " + certs.status().message());
+    return InvalidArgumentError("could not get CA certificate from discovery kubeconfig: " +
+                                certs.status().message());
   }
   return OkStatus();
 }
 
-StatusOr<Result> Discover(const config::JoinConfiguration& cfg, const Deps& deps_in,
-                          const Options& options) {
+StatusOr<Result> Discover(const config::JoinConfiguration& cfg, const Deps& deps_in, const Options& options) {
   Deps deps = deps_in;
   if (!deps.wait) deps.wait = [](Duration d) { std::this_thread::sleep_for(d); };
   Result result;
@@ -81,9 +86,10 @@ StatusOr<Result> Discover(const config::JoinConfiguration& cfg, const Deps& deps
     result.server = info->server;
     result.ca_pem = info->ca_pem;
   } else if (d.file) {
-    StatusOr<kube::Kubeconfig> kc = IsHttpsUrl(d.file->kubeconfig_path)
-                                        ? https::RetrieveValidatedConfigInfo(d.file->kubeconfig_path, deps, options)
-                                        : file::RetrieveValidatedConfigInfo(d.file->kubeconfig_path, deps, options);
+    StatusOr<kube::Kubeconfig> kc =
+        IsHttpsUrl(d.file->kubeconfig_path)
+            ? https::RetrieveValidatedConfigInfo(d.file->kubeconfig_path, deps, options)
+            : file::RetrieveValidatedConfigInfo(d.file->kubeconfig_path, deps, options);
     if (!kc.ok()) return Wrap(kc.status());
     result.method = IsHttpsUrl(d.file->kubeconfig_path) ? "https" : "file";
     std::string name;
@@ -103,7 +109,8 @@ StatusOr<Result> Discover(const config::JoinConfiguration& cfg, const Deps& deps
     result.bootstrap = *std::move(file_config);
   } else {
     return InvalidArgumentError(
-        "could not find authentication credentials for the TLS bootstrap process. Please use Token discovery, a "
+        "could not find authentication credentials for the TLS bootstrap process. Please use Token "
+        "discovery, a "
         "discovery file with embedded authentication credentials or a discovery file without authentication "
         "credentials but with the TLSBootstrapToken flag");
   }

@@ -21,8 +21,7 @@ namespace joinguard::node::discovery {
 using Duration = runtime::Duration;
 
 // Builds an API client for a RestConfig (tests inject fakes).
-using ClientFactory =
-    std::function<StatusOr<std::unique_ptr<kube::Client>>(const kube::RestConfig& config)>;
+using ClientFactory = std::function<StatusOr<std::unique_ptr<kube::Client>>(const kube::RestConfig& config)>;
 // GET of an https:// URL with verified TLS; returns the body (no status check, as kubeadm).
 using HttpsGetter = std::function<StatusOr<std::string>(const std::string& url)>;
 
@@ -36,8 +35,8 @@ struct Deps {
 };
 
 struct Options {
-  Duration retry_interval = std::chrono::seconds(5);  // kubeadm DiscoveryRetryInterval
-  Duration timeout = std::chrono::minutes(5);         // timeouts.discovery
+  Duration retry_interval = std::chrono::seconds(5);    // kubeadm DiscoveryRetryInterval
+  Duration timeout = std::chrono::minutes(5);           // timeouts.discovery
   Duration request_timeout = std::chrono::seconds(10);  // kubeadm's per-request timeout
 };
 
@@ -52,8 +51,7 @@ struct Result {
 // kubeadm's discovery.For: runs the configured mechanism, then builds the TLS bootstrap
 // kubeconfig (token user or the discovery file's own credentials). Every error is prefixed
 // "couldn't validate the identity of the API Server: " as kubeadm does.
-StatusOr<Result> Discover(const config::JoinConfiguration& cfg, const Deps& deps,
-                          const Options& options);
+StatusOr<Result> Discover(const config::JoinConfiguration& cfg, const Deps& deps, const Options& options);
 
 // --- shared by the mechanisms -------------------------------------------------------------
 

@@ -19,9 +19,9 @@ namespace {
 namespace cp = controlplane;
 using Json = nlohmann::json;
 
-constexpr std::chrono::milliseconds kApiPollInterval{500};      // constants.KubernetesAPICallRetryInterval
-constexpr std::chrono::milliseconds kEtcdRetryInterval{500};    // constants.EtcdAPICallRetryInterval
-constexpr int kEtcdHealthAttempts = 8;                          // etcd.go WaitForClusterAvailable
+constexpr std::chrono::milliseconds kApiPollInterval{500};    // constants.KubernetesAPICallRetryInterval
+constexpr std::chrono::milliseconds kEtcdRetryInterval{500};  // constants.EtcdAPICallRetryInterval
+constexpr int kEtcdHealthAttempts = 8;                        // etcd.go WaitForClusterAvailable
 constexpr std::chrono::seconds kEtcdHealthInterval{5};
 constexpr mode_t kEtcdDataDirMode = 0700;
 constexpr mode_t kManifestMode = 0600;
@@ -66,8 +66,8 @@ StatusOr<std::unique_ptr<cp::EtcdClient>> NewEtcdClient(JoinContext& ctx) {
         const Json meta = pod.is_object() ? pod.value("metadata", Json::object()) : Json::object();
         const Json ann = meta.is_object() ? meta.value("annotations", Json::object()) : Json::object();
         if (!ann.contains(kEtcdEndpointAnnotation) || !ann[kEtcdEndpointAnnotation].is_string()) {
-          *last = NotFoundError("etcd Pod " + meta.value("name", std::string()) + " has no " + kEtcdEndpointAnnotation +
-                                " annotation");
+          *last = NotFoundError("etcd Pod " + meta.value("name", std::string()) + " has no " +
+                                kEtcdEndpointAnnotation + " annotation");
           return false;
         }
         endpoints.push_back(ann[kEtcdEndpointAnnotation].get<std::string>());
@@ -88,7 +88,8 @@ StatusOr<std::unique_ptr<cp::EtcdClient>> NewEtcdClient(JoinContext& ctx) {
 
 std::string HexId(const std::string& decimal) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%" PRIx64, static_cast<uint64_t>(std::strtoull(decimal.c_str(), nullptr, 10)));
+  std::snprintf(buf, sizeof buf, "%" PRIx64,
+                static_cast<uint64_t>(std::strtoull(decimal.c_str(), nullptr, 10)));
   return buf;
 }
 
@@ -114,7 +115,9 @@ Status RunCheckEtcdPhase(JoinContext& ctx) {
       *last = (*etcd)->EndpointStatus(endpoint);
       return last->ok();
     });
-    if (!s.ok()) return Status(s.code(), "etcd cluster is not healthy: failed to dial endpoint " + endpoint + ": " + s.message());
+    if (!s.ok())
+      return Status(s.code(),
+                    "etcd cluster is not healthy: failed to dial endpoint " + endpoint + ": " + s.message());
   }
   return OkStatus();
 }
@@ -126,7 +129,9 @@ Status RunEtcdJoinPhase(JoinContext& ctx) {
     ctx.out().Line("control-plane-join", "Using external etcd - no local stacked instance added");
     return OkStatus();
   }
-  auto wrap = [](const Status& s) { return Status(s.code(), "error creating local etcd static pod manifest file: " + s.message()); };
+  auto wrap = [](const Status& s) {
+    return Status(s.code(), "error creating local etcd static pod manifest file: " + s.message());
+  };
   const auto& jcp = *ctx.cfg().control_plane;
   const std::string& node = ctx.cfg().node_registration.name;
   const std::string peer_url = cp::EtcdUrl(jcp.advertise_address, cp::kEtcdPeerPort);
@@ -137,7 +142,9 @@ Status RunEtcdJoinPhase(JoinContext& ctx) {
     return OkStatus();
   }
   Status s = ctx.created().MakeDirs(ctx.paths().Prefixed(cluster->local_etcd.data_dir), kEtcdDataDirMode);
-  if (!s.ok()) return wrap(Status(s.code(), "failed to create the etcd data directory: \"" + cluster->local_etcd.data_dir + "\": " + s.message()));
+  if (!s.ok())
+    return wrap(Status(s.code(), "failed to create the etcd data directory: \"" +
+                                     cluster->local_etcd.data_dir + "\": " + s.message()));
   auto etcd_or = NewEtcdClient(ctx);
   if (!etcd_or.ok()) return wrap(etcd_or.status());
   cp::EtcdClient& etcd = **etcd_or;
@@ -208,7 +215,8 @@ Status RunEtcdJoinPhase(JoinContext& ctx) {
       *last = list.status();
       return false;
     }
-    auto it = std::find_if(list->begin(), list->end(), [&](const cp::EtcdMember& m) { return m.id == member_id; });
+    auto it =
+        std::find_if(list->begin(), list->end(), [&](const cp::EtcdMember& m) { return m.id == member_id; });
     if (it == list->end()) {
       *last = NotFoundError("no member id found for peer URL " + peer_url);
       return false;
@@ -228,7 +236,8 @@ Status RunEtcdJoinPhase(JoinContext& ctx) {
       Status st = etcd.EndpointStatus(endpoint);
       if (!st.ok()) {
         all = false;
-        health = Status(st.code(), "timeout waiting for etcd cluster to be available: " + endpoint + ": " + st.message());
+        health = Status(
+            st.code(), "timeout waiting for etcd cluster to be available: " + endpoint + ": " + st.message());
         break;
       }
     }
@@ -241,19 +250,21 @@ Status RunMarkControlPlanePhase(JoinContext& ctx) {
   if (!ctx.control_plane()) return OkStatus();
   const std::string& node = ctx.cfg().node_registration.name;
   const auto& taints = ctx.cfg().node_registration.taints;
-  ctx.out().Line("mark-control-plane", "Marking the node " + node + " as control-plane by adding the labels: [" +
-                                           kControlPlaneLabel + " " + kExcludeLbLabel + "]");
+  ctx.out().Line("mark-control-plane", "Marking the node " + node +
+                                           " as control-plane by adding the labels: [" + kControlPlaneLabel +
+                                           " " + kExcludeLbLabel + "]");
   std::string taint_list;
   Json wanted = Json::array();
   for (const auto& t : taints) {
-    taint_list += (taint_list.empty() ? "" : " ") + t.key + (t.value.empty() ? "" : "=" + t.value) + ":" + t.effect;
+    taint_list +=
+        (taint_list.empty() ? "" : " ") + t.key + (t.value.empty() ? "" : "=" + t.value) + ":" + t.effect;
     Json j = {{"key", t.key}, {"effect", t.effect}};
     if (!t.value.empty()) j["value"] = t.value;
     wanted.push_back(j);
   }
   if (!taints.empty()) {
-    ctx.out().Line("mark-control-plane", "Marking the node " + node + " as control-plane by adding the taints [" +
-                                             taint_list + "]");
+    ctx.out().Line("mark-control-plane", "Marking the node " + node +
+                                             " as control-plane by adding the taints [" + taint_list + "]");
   }
   if (ctx.dry_run()) return OkStatus();
   JG_ASSIGN_OR_RETURN(auto client, ctx.AdminClient());
@@ -275,14 +286,16 @@ Status RunMarkControlPlanePhase(JoinContext& ctx) {
     for (const auto& existing : existing_taints) {
       if (!existing.is_object()) continue;
       bool dup = std::any_of(wanted.begin(), wanted.end(), [&](const Json& w) {
-        return w.value("key", "") == existing.value("key", "") && w.value("value", "") == existing.value("value", "") &&
+        return w.value("key", "") == existing.value("key", "") &&
+               w.value("value", "") == existing.value("value", "") &&
                w.value("effect", "") == existing.value("effect", "") && !existing.contains("timeAdded");
       });
       if (!dup) all.push_back(existing);
     }
     Json patch = {{"metadata", {{"labels", {{kControlPlaneLabel, ""}, {kExcludeLbLabel, ""}}}}},
                   {"spec", {{"taints", all}}}};
-    auto patched = client->PatchRaw(kube::resources::kNodes, "", node, kube::PatchType::kStrategicMerge, patch);
+    auto patched =
+        client->PatchRaw(kube::resources::kNodes, "", node, kube::PatchType::kStrategicMerge, patch);
     if (!patched.ok()) {
       *last = patched.status().Annotate("error patching Node \"" + node + "\"");
       return false;
@@ -325,11 +338,13 @@ Status RunWaitControlPlanePhase(JoinContext& ctx) {
       req.path_and_query = c.url.substr(slash);
       auto resp = (*transport)->Do(req);
       if (!resp.ok()) {
-        *last = Status(resp.status().code(), c.name + " check failed at " + c.url + ": " + resp.status().message());
+        *last = Status(resp.status().code(),
+                       c.name + " check failed at " + c.url + ": " + resp.status().message());
         return false;
       }
       if (resp->status != 200) {
-        *last = UnavailableError(c.name + " check failed at " + c.url + " with status: " + std::to_string(resp->status));
+        *last = UnavailableError(c.name + " check failed at " + c.url +
+                                 " with status: " + std::to_string(resp->status));
         return false;
       }
       return true;
@@ -338,7 +353,8 @@ Status RunWaitControlPlanePhase(JoinContext& ctx) {
     if (s.ok()) {
       ctx.out().Line("control-plane-check", c.name + " is healthy after " + runtime::FormatGoDuration(took));
     } else {
-      ctx.out().Line("control-plane-check", c.name + " is not healthy after " + runtime::FormatGoDuration(took));
+      ctx.out().Line("control-plane-check",
+                     c.name + " is not healthy after " + runtime::FormatGoDuration(took));
       errors.push_back(s.message());
     }
   }
@@ -353,10 +369,12 @@ Status RunWaitControlPlanePhase(JoinContext& ctx) {
       "\nA control plane component may have crashed or exited when started by the container runtime.\n"
       "To troubleshoot, list all containers using your preferred container runtimes CLI.\n"
       "Here is one example how you may list all running Kubernetes containers by using crictl:\n"
-      "\t- 'crictl --runtime-endpoint " + ctx.cfg().node_registration.cri_socket +
+      "\t- 'crictl --runtime-endpoint " +
+      ctx.cfg().node_registration.cri_socket +
       " ps -a | grep kube | grep -v pause'\n"
       "\tOnce you have found the failing container, you can inspect its logs with:\n"
-      "\t- 'crictl --runtime-endpoint " + ctx.cfg().node_registration.cri_socket + " logs CONTAINERID'");
+      "\t- 'crictl --runtime-endpoint " +
+      ctx.cfg().node_registration.cri_socket + " logs CONTAINERID'");
 }
 
 }  // namespace joinguard::node::phases

@@ -26,7 +26,7 @@ constexpr mode_t kManifestsDirMode = 0700;
 constexpr mode_t kManifestMode = 0600;
 
 bool Exists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return lstat(path.c_str(), &st) == 0;
 }
 
@@ -94,18 +94,22 @@ std::string CheckSuffix(const std::string& absolute) {
 
 std::string ControlPlaneConditionsMessage(const std::string& error) {
   return "\nOne or more conditions for hosting a new control plane instance is not satisfied.\n\n" + error +
-         "\n\nPlease ensure that:\n* The cluster has a stable controlPlaneEndpoint address.\n* The certificates "
+         "\n\nPlease ensure that:\n* The cluster has a stable controlPlaneEndpoint address.\n* The "
+         "certificates "
          "that must be shared among control plane instances are provided.\n";
 }
 
 Status RunControlPlanePreflight(JoinContext& ctx) {
   if (!ctx.control_plane()) return OkStatus();
-  ctx.out().Line("preflight", "Reading configuration from the \"kubeadm-config\" ConfigMap in namespace \"kube-system\"...");
+  ctx.out().Line(
+      "preflight",
+      "Reading configuration from the \"kubeadm-config\" ConfigMap in namespace \"kube-system\"...");
   JG_ASSIGN_OR_RETURN(const cp::ClusterConfiguration* cluster, ctx.ClusterConfig());
   std::vector<std::string> problems;
   if (cluster->control_plane_endpoint.empty()) {
     problems.push_back(
-        "unable to add a new control plane instance a cluster that doesn't have a stable controlPlaneEndpoint address");
+        "unable to add a new control plane instance a cluster that doesn't have a stable "
+        "controlPlaneEndpoint address");
   }
   if (ctx.cfg().control_plane->certificate_key.empty()) {
     // SharedCertificateExists: without a key the shared CAs must already be on disk.
@@ -113,8 +117,9 @@ Status RunControlPlanePreflight(JoinContext& ctx) {
     std::vector<std::string> need = {"ca.crt", "sa.key", "sa.pub", "front-proxy-ca.crt"};
     if (!cluster->external_etcd) need.push_back("etcd/ca.crt");
     for (const auto& f : need) {
-      if (!Exists(pki + "/" + f)) problems.push_back("failure loading " + f + ": open " + pki + "/" + f +
-                                                     ": no such file or directory");
+      if (!Exists(pki + "/" + f))
+        problems.push_back("failure loading " + f + ": open " + pki + "/" + f +
+                           ": no such file or directory");
     }
   }
   if (!problems.empty()) {
@@ -123,7 +128,8 @@ Status RunControlPlanePreflight(JoinContext& ctx) {
       for (size_t i = 0; i < problems.size(); ++i) joined += (i ? ", " : "") + problems[i];
       joined += "]";
     }
-    return FailedPreconditionError(ControlPlaneConditionsMessage(joined)).WithReason("ControlPlaneConditions");
+    return FailedPreconditionError(ControlPlaneConditionsMessage(joined))
+        .WithReason("ControlPlaneConditions");
   }
   ctx.out().Line("preflight", "Running pre-flight checks before initializing the new control plane instance");
   const auto& jcp = *ctx.cfg().control_plane;
@@ -158,23 +164,26 @@ Status RunDownloadCertsPhase(JoinContext& ctx) {
     return OkStatus();
   }
   JG_ASSIGN_OR_RETURN(const cp::ClusterConfiguration* cluster, ctx.ClusterConfig());
-  ctx.out().Line("download-certs", "Downloading the certificates in Secret \"kubeadm-certs\" in the \"kube-system\" Namespace");
+  ctx.out().Line("download-certs",
+                 "Downloading the certificates in Secret \"kubeadm-certs\" in the \"kube-system\" Namespace");
   JG_ASSIGN_OR_RETURN(auto client, ctx.BootstrapClient());
   auto secret = client->Get<kube::Secret>("kube-system", cp::kKubeadmCertsSecret);
   if (!secret.ok()) {
     if (kube::IsNotFound(secret.status())) {
-      return NotFoundError("error downloading certs: error downloading the secret: " + cp::KubeadmCertsNotFoundMessage())
+      return NotFoundError("error downloading certs: error downloading the secret: " +
+                           cp::KubeadmCertsNotFoundMessage())
           .WithReason("KubeadmCertsNotFound");
     }
-    return Status(secret.status().code(), "error downloading certs: error downloading the secret: " +
-                                              secret.status().message());
+    return Status(secret.status().code(),
+                  "error downloading certs: error downloading the secret: " + secret.status().message());
   }
   auto files = cp::DecryptKubeadmCerts(*secret, key, *cluster);
   if (!files.ok()) {
     return Status(files.status().code(), "error downloading certs: " + files.status().message())
         .WithReason(files.status().reason());
   }
-  ctx.out().Line("download-certs", "Saving the certificates to the folder: \"" + cluster->certificates_dir + "\"");
+  ctx.out().Line("download-certs",
+                 "Saving the certificates to the folder: \"" + cluster->certificates_dir + "\"");
   auto track = Tracker(ctx);
   for (const auto& f : *files) {
     const std::string path = ctx.paths().Prefixed(f.file.path);
@@ -196,11 +205,12 @@ Status RunCertsPhase(JoinContext& ctx) {
   std::vector<std::string> warnings;
   const auto& jcp = *ctx.cfg().control_plane;
   JG_ASSIGN_OR_RETURN(auto specs, cp::ControlPlaneLeafSpecs(*cluster, ctx.cfg().node_registration.name,
-                                                           jcp.advertise_address, &warnings));
+                                                            jcp.advertise_address, &warnings));
   for (const auto& w : warnings) ctx.out().Warning("certificates", w);
   JG_ASSIGN_OR_RETURN(auto writer, Writer(ctx));
   if (ctx.dry_run()) {
-    for (const auto& s : specs) ctx.out().Line("dryrun", "Would generate \"" + s.base + "\" certificate and key");
+    for (const auto& s : specs)
+      ctx.out().Line("dryrun", "Would generate \"" + s.base + "\" certificate and key");
     return OkStatus();
   }
   JG_RETURN_IF_ERROR(cp::WriteLeafCertificates(specs, writer));
@@ -255,7 +265,8 @@ Status RunControlPlaneManifestsPhase(JoinContext& ctx) {
     std::error_code ec;
     return std::filesystem::is_directory(root + dir, ec);
   };
-  if (!ctx.dry_run()) JG_RETURN_IF_ERROR(ctx.created().MakeDirs(ctx.paths().manifests_dir, kManifestsDirMode));
+  if (!ctx.dry_run())
+    JG_RETURN_IF_ERROR(ctx.created().MakeDirs(ctx.paths().manifests_dir, kManifestsDirMode));
   for (const auto& m : cp::ControlPlaneManifests(in)) {
     const std::string path = ctx.paths().manifests_dir + "/" + m.component + ".yaml";
     ctx.out().Line("control-plane", "Creating static Pod manifest for \"" + m.component + "\"");

@@ -36,7 +36,7 @@ Paths Paths::ForRoot(const std::string& root_dir, const std::string& ca_cert_pat
 
 void CreatedFiles::Track(const std::string& path) {
   std::lock_guard<std::mutex> l(mu_);
-  struct stat st{};
+  struct stat st {};
   if (lstat(path.c_str(), &st) == 0) return;
   // The writer creates missing parent directories: they are this run's too (outermost first,
   // so the newest-first removal empties them before removing them).
@@ -83,7 +83,7 @@ std::vector<std::string> CreatedFiles::paths() const {
 Status CreatedFiles::MakeDirs(const std::string& dir, mode_t mode) {
   std::vector<std::string> missing;
   for (std::filesystem::path p(dir); !p.empty() && p != p.root_path(); p = p.parent_path()) {
-    struct stat st{};
+    struct stat st {};
     if (lstat(p.c_str(), &st) == 0) break;
     missing.push_back(p.string());
   }
@@ -122,7 +122,8 @@ std::vector<std::string> CreatedFiles::RunRollbacks() {
 }
 
 JoinContext::JoinContext(config::JoinSettings settings, JoinEnv env)
-    : settings_(std::move(settings)), env_(std::move(env)),
+    : settings_(std::move(settings)),
+      env_(std::move(env)),
       paths_(Paths::ForRoot(settings_.root_dir, settings_.cfg.ca_cert_path)) {}
 
 StatusOr<const discovery::Result*> JoinContext::Discovery() {
@@ -153,7 +154,7 @@ StatusOr<std::unique_ptr<kube::Client>> JoinContext::BootstrapClient() {
 StatusOr<const controlplane::ClusterConfiguration*> JoinContext::ClusterConfig() {
   if (cluster_config_) return &*cluster_config_;
   std::unique_ptr<kube::Client> client;
-  struct stat st{};
+  struct stat st {};
   if (control_plane() && stat(paths_.admin_conf.c_str(), &st) == 0) {
     JG_ASSIGN_OR_RETURN(client, AdminClient());
   } else {
@@ -183,9 +184,10 @@ void JoinContext::RestartKubeletNow() {
   out().Line("kubelet-start", "Restarting the kubelet: " + command);
   auto rc = env_.run_command(command);
   if (!rc.ok() || *rc != 0) {
-    out().Warning("kubelet-start", "the kubelet restart command \"" + command + "\" failed (" +
-                                       (rc.ok() ? "exit code " + std::to_string(*rc) : rc.status().message()) +
-                                       "); restart the kubelet yourself");
+    out().Warning("kubelet-start",
+                  "the kubelet restart command \"" + command + "\" failed (" +
+                      (rc.ok() ? "exit code " + std::to_string(*rc) : rc.status().message()) +
+                      "); restart the kubelet yourself");
   }
 }
 

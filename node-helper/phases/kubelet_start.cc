@@ -14,7 +14,7 @@ namespace joinguard::node::phases {
 namespace {
 
 bool Exists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return lstat(path.c_str(), &st) == 0;
 }
 
@@ -57,10 +57,13 @@ Status RunKubeletStartPhase(JoinContext& ctx) {
   const std::string bootstrap_yaml = kube::SerializeKubeconfig(d->bootstrap);
 
   if (ctx.dry_run()) {
-    out.Line("dryrun", "Would write file \"" + paths.bootstrap_kubelet_conf + "\" (TLS bootstrap kubeconfig, 0600)");
-    if (!Exists(paths.ca_cert)) out.Line("dryrun", "Would write file \"" + paths.ca_cert + "\" (cluster CA, 0644)");
+    out.Line("dryrun",
+             "Would write file \"" + paths.bootstrap_kubelet_conf + "\" (TLS bootstrap kubeconfig, 0600)");
+    if (!Exists(paths.ca_cert))
+      out.Line("dryrun", "Would write file \"" + paths.ca_cert + "\" (cluster CA, 0644)");
   } else {
-    out.Line("kubelet-start", "Writing the TLS bootstrap kubeconfig to \"" + paths.bootstrap_kubelet_conf + "\"");
+    out.Line("kubelet-start",
+             "Writing the TLS bootstrap kubeconfig to \"" + paths.bootstrap_kubelet_conf + "\"");
     JG_RETURN_IF_ERROR(WriteTracked(ctx, paths.bootstrap_kubelet_conf, bootstrap_yaml, 0600));
     if (!Exists(paths.ca_cert)) {
       // The CA bundle of the bootstrap kubeconfig, verbatim (kubeadm writes it only if absent).
@@ -79,9 +82,10 @@ Status RunKubeletStartPhase(JoinContext& ctx) {
   if (node.ok()) {
     for (const auto& c : node->conditions) {
       if (c.type == "Ready" && c.status == "True") {
-        return AlreadyExistsError("a Node with name \"" + name +
-                                  "\" and status \"Ready\" already exists in the cluster. You must delete the "
-                                  "existing Node or change the name of this new joining Node");
+        return AlreadyExistsError(
+            "a Node with name \"" + name +
+            "\" and status \"Ready\" already exists in the cluster. You must delete the "
+            "existing Node or change the name of this new joining Node");
       }
     }
   }
@@ -94,7 +98,8 @@ Status RunKubeletStartPhase(JoinContext& ctx) {
     if (it != kubelet_cm->data.end()) kubelet_config = it->second;
   } else if (kube::IsNotFound(kubelet_cm.status()) || kube::IsForbidden(kubelet_cm.status())) {
     out.Warning("kubelet-start", "the cluster has no readable kube-system/kubelet-config ConfigMap (" +
-                                     kubelet_cm.status().message() + "); " + paths.kubelet_config + " is not written");
+                                     kubelet_cm.status().message() + "); " + paths.kubelet_config +
+                                     " is not written");
   } else {
     return Status(kubelet_cm.status().code(),
                   "unable to fetch the kubelet-config ConfigMap: " + kubelet_cm.status().message());
@@ -106,15 +111,18 @@ Status RunKubeletStartPhase(JoinContext& ctx) {
   const std::string flags_env = BuildKubeadmFlagsEnv(ctx.cfg().node_registration, hostname);
 
   if (ctx.dry_run()) {
-    if (kubelet_config) out.Line("dryrun", "Would write kubelet configuration to file \"" + paths.kubelet_config + "\"");
-    out.Line("dryrun", "Would write kubelet environment file with flags to file \"" + paths.kubeadm_flags_env + "\"");
+    if (kubelet_config)
+      out.Line("dryrun", "Would write kubelet configuration to file \"" + paths.kubelet_config + "\"");
+    out.Line("dryrun",
+             "Would write kubelet environment file with flags to file \"" + paths.kubeadm_flags_env + "\"");
     return OkStatus();
   }
   if (kubelet_config) {
     out.Line("kubelet-start", "Writing kubelet configuration to file \"" + paths.kubelet_config + "\"");
     JG_RETURN_IF_ERROR(WriteTracked(ctx, paths.kubelet_config, *kubelet_config, 0644));
   }
-  out.Line("kubelet-start", "Writing kubelet environment file with flags to file \"" + paths.kubeadm_flags_env + "\"");
+  out.Line("kubelet-start",
+           "Writing kubelet environment file with flags to file \"" + paths.kubeadm_flags_env + "\"");
   JG_RETURN_IF_ERROR(WriteTracked(ctx, paths.kubeadm_flags_env, flags_env, 0644));
   ctx.kubelet_needs_restart = true;
   return OkStatus();

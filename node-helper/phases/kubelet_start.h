@@ -1,6 +1,6 @@
 // The `kubelet-start` phase (kubeadm cmd/kubeadm/app/cmd/phases/join/kubelet.go,
-// cmd/kubeadm/app/phases/kubelet/): bootstrap-kubelet.conf and pki/ca.crt, refuse a name a Ready Node already has, the
-// kubelet configuration from kube-system/kubelet-config and kubeadm-flags.env.
+// cmd/kubeadm/app/phases/kubelet/): bootstrap-kubelet.conf and pki/ca.crt, refuse a name a Ready Node already
+// has, the kubelet configuration from kube-system/kubelet-config and kubeadm-flags.env.
 #pragma once
 
 #include "node-helper/phases/join_context.h"

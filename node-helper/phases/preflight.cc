@@ -22,7 +22,7 @@ std::string Lower(std::string s) {
 }
 
 std::optional<std::string> FileAvailable(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (lstat(path.c_str(), &st) == 0) return path + " already exists";
   return std::nullopt;
 }
@@ -31,7 +31,7 @@ std::optional<std::string> FileAvailable(const std::string& path) {
 // files in (a probe file is created and removed: access(2) lies for root on read-only mounts).
 std::optional<std::string> WriteAccess(const std::string& path) {
   std::string dir = path;
-  struct stat st{};
+  struct stat st {};
   while (!dir.empty() && lstat(dir.c_str(), &st) != 0) {
     if (errno != ENOENT && errno != ENOTDIR) {
       return "cannot inspect " + dir + ": " + std::strerror(errno) + "; choose a --root-dir you can write to";
@@ -91,7 +91,8 @@ std::string ValidateDns1123Subdomain(const std::string& value) {
   if (value.size() > 253) errs.push_back("must be no more than 253 characters");
   if (!std::regex_match(value, kRe)) {
     errs.push_back(
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and "
+        "must "
         "start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
         "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
   }
@@ -106,7 +107,8 @@ std::vector<PreflightCheck> JoinPreflightChecks(JoinContext& ctx) {
   std::vector<PreflightCheck> checks;
   if (paths.root.empty()) {
     checks.push_back({"IsPrivilegedUser", []() -> std::optional<std::string> {
-                        if (geteuid() != 0) return "user is not running as root; run as root or use --root-dir";
+                        if (geteuid() != 0)
+                          return "user is not running as root; run as root or use --root-dir";
                         return std::nullopt;
                       }});
   }
@@ -114,7 +116,8 @@ std::vector<PreflightCheck> JoinPreflightChecks(JoinContext& ctx) {
   checks.push_back({"NodeName", [node]() -> std::optional<std::string> {
                       std::string err = ValidateDns1123Subdomain(node);
                       if (err.empty()) return std::nullopt;
-                      return "node name \"" + node + "\" is invalid: " + err + "; choose another with --node-name";
+                      return "node name \"" + node + "\" is invalid: " + err +
+                             "; choose another with --node-name";
                     }});
   if (cfg.discovery.bootstrap_token) {
     const auto b = *cfg.discovery.bootstrap_token;
@@ -123,16 +126,18 @@ std::vector<PreflightCheck> JoinPreflightChecks(JoinContext& ctx) {
                         if (s.ok()) return std::nullopt;
                         return s.message() + "; pass the API server as <host>:<port>";
                       }});
-    checks.push_back({"DiscoveryTokenCACertHash", [b]() -> std::optional<std::string> {
-                        crypto::PinSet pins;
-                        Status s = pins.Allow(b.ca_cert_hashes);
-                        if (s.ok()) return std::nullopt;
-                        return "invalid discovery token CA certificate hash: " + s.message() +
-                               "; use the sha256:<hex> value printed by kubeadm token create --print-join-command";
-                      }});
+    checks.push_back(
+        {"DiscoveryTokenCACertHash", [b]() -> std::optional<std::string> {
+           crypto::PinSet pins;
+           Status s = pins.Allow(b.ca_cert_hashes);
+           if (s.ok()) return std::nullopt;
+           return "invalid discovery token CA certificate hash: " + s.message() +
+                  "; use the sha256:<hex> value printed by kubeadm token create --print-join-command";
+         }});
   }
   const auto tokens = std::vector<std::pair<std::string, std::string>>{
-      {"discovery token", cfg.discovery.bootstrap_token ? cfg.discovery.bootstrap_token->token : std::string()},
+      {"discovery token",
+       cfg.discovery.bootstrap_token ? cfg.discovery.bootstrap_token->token : std::string()},
       {"TLS bootstrap token", cfg.discovery.tls_bootstrap_token}};
   checks.push_back({"BootstrapToken", [tokens]() -> std::optional<std::string> {
                       for (const auto& [what, t] : tokens) {
@@ -143,7 +148,8 @@ std::vector<PreflightCheck> JoinPreflightChecks(JoinContext& ctx) {
                       }
                       return std::nullopt;
                     }});
-  std::vector<std::string> must_be_absent = {"/etc/kubernetes/kubelet.conf", "/etc/kubernetes/bootstrap-kubelet.conf"};
+  std::vector<std::string> must_be_absent = {"/etc/kubernetes/kubelet.conf",
+                                             "/etc/kubernetes/bootstrap-kubelet.conf"};
   // A control-plane join may download ca.crt, so kubeadm omits that check for it.
   if (!ctx.control_plane()) must_be_absent.push_back(cfg.ca_cert_path);
   for (const std::string& absolute : must_be_absent) {
@@ -152,7 +158,8 @@ std::vector<PreflightCheck> JoinPreflightChecks(JoinContext& ctx) {
   }
   for (const std::string& absolute : {std::string("/etc/kubernetes"), std::string("/var/lib/kubelet")}) {
     std::string full = paths.Prefixed(absolute);
-    std::string name = "WriteAccess-" + FileAvailableCheckName(absolute).substr(std::string("FileAvailable-").size());
+    std::string name =
+        "WriteAccess-" + FileAvailableCheckName(absolute).substr(std::string("FileAvailable-").size());
     checks.push_back({name, [full]() { return WriteAccess(full); }});
   }
   if (!ctx.dry_run()) {
@@ -161,7 +168,8 @@ std::vector<PreflightCheck> JoinPreflightChecks(JoinContext& ctx) {
                         std::string program = CommandProgram(command);
                         if (program.empty()) return std::nullopt;  // restart disabled
                         if (Executable(program)) return std::nullopt;
-                        return "\"" + program + "\" (from --kubelet-restart-command) is not an executable in PATH";
+                        return "\"" + program +
+                               "\" (from --kubelet-restart-command) is not an executable in PATH";
                       }});
   }
   return checks;
@@ -182,8 +190,9 @@ Status RunPreflightChecks(const std::vector<PreflightCheck>& checks, const std::
   if (errors.empty()) return OkStatus();
   std::string msg = "[preflight] Some fatal errors occurred:\n";
   for (const auto& e : errors) msg += e + "\n";
-  msg += "[preflight] If you know what you are doing, you can make a check non-fatal with "
-         "`--ignore-preflight-errors=...`";
+  msg +=
+      "[preflight] If you know what you are doing, you can make a check non-fatal with "
+      "`--ignore-preflight-errors=...`";
   return FailedPreconditionError(msg).WithReason("PreflightError");
 }
 
@@ -192,8 +201,9 @@ Status RunPreflightPhase(JoinContext& ctx) {
   std::set<std::string> ignored = ctx.settings().ignore_preflight_errors;
   if (ctx.settings().force) {
     // --force re-joins over an earlier join: the files it replaces are expected to exist.
-    for (const std::string& absolute : {std::string("/etc/kubernetes/kubelet.conf"),
-                                        std::string("/etc/kubernetes/bootstrap-kubelet.conf"), ctx.cfg().ca_cert_path}) {
+    for (const std::string& absolute :
+         {std::string("/etc/kubernetes/kubelet.conf"), std::string("/etc/kubernetes/bootstrap-kubelet.conf"),
+          ctx.cfg().ca_cert_path}) {
       ignored.insert(Lower(FileAvailableCheckName(absolute)));
     }
   }

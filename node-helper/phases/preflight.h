@@ -23,8 +23,8 @@ std::vector<PreflightCheck> JoinPreflightChecks(JoinContext& ctx);
 
 // Runs `checks`; ignored failures are printed as warnings. Failure: kFailedPrecondition with
 // reason "PreflightError" and kubeadm's text ("[preflight] Some fatal errors occurred: ...").
-Status RunPreflightChecks(const std::vector<PreflightCheck>& checks,
-                          const std::set<std::string>& ignored, Printer& out);
+Status RunPreflightChecks(const std::vector<PreflightCheck>& checks, const std::set<std::string>& ignored,
+                          Printer& out);
 
 Status RunPreflightPhase(JoinContext& ctx);
 

@@ -13,7 +13,8 @@ namespace {
 
 Status RunDiscoveryPhase(JoinContext& ctx) {
   JG_ASSIGN_OR_RETURN(const discovery::Result* d, ctx.Discovery());
-  ctx.out().Line("discovery", "Discovered the cluster at \"" + d->server + "\" using " + d->method + " discovery");
+  ctx.out().Line("discovery",
+                 "Discovered the cluster at \"" + d->server + "\" using " + d->method + " discovery");
   return OkStatus();
 }
 
@@ -22,18 +23,23 @@ Status RunDiscoveryPhase(JoinContext& ctx) {
 const std::vector<PhaseSpec>& JoinPhases() {
   static const auto* kPhases = new std::vector<PhaseSpec>{
       {"preflight", "Run join pre-flight checks", &RunPreflightPhase},
-      {"discovery", "Discover the cluster and validate its identity (token, file or HTTPS discovery)", &RunDiscoveryPhase},
+      {"discovery", "Discover the cluster and validate its identity (token, file or HTTPS discovery)",
+       &RunDiscoveryPhase},
       {"control-plane-prepare", "Prepare the machine for serving a control plane", nullptr},
       {"control-plane-prepare/download-certs",
-       "Download certificates shared among control-plane nodes from the kubeadm-certs Secret", &RunDownloadCertsPhase},
-      {"control-plane-prepare/certs", "Generate the certificates for the new control plane components", &RunCertsPhase},
+       "Download certificates shared among control-plane nodes from the kubeadm-certs Secret",
+       &RunDownloadCertsPhase},
+      {"control-plane-prepare/certs", "Generate the certificates for the new control plane components",
+       &RunCertsPhase},
       {"control-plane-prepare/kubeconfig", "Generate the kubeconfig for the new control plane components",
        &RunKubeconfigPhase},
       {"control-plane-prepare/control-plane", "Generate the manifests for the new control plane components",
        &RunControlPlaneManifestsPhase},
       {"check-etcd", "Check that the etcd cluster is healthy", &RunCheckEtcdPhase, /*hidden=*/true},
-      {"kubelet-start", "Write kubelet settings, certificates and (re)start the kubelet", &RunKubeletStartPhase},
-      {"tls-bootstrap", "Request the kubelet client certificate and write kubelet.conf (TLS bootstrap)", &RunTlsBootstrapPhase},
+      {"kubelet-start", "Write kubelet settings, certificates and (re)start the kubelet",
+       &RunKubeletStartPhase},
+      {"tls-bootstrap", "Request the kubelet client certificate and write kubelet.conf (TLS bootstrap)",
+       &RunTlsBootstrapPhase},
       {"etcd-join", "Join etcd for control plane nodes", &RunEtcdJoinPhase},
       {"control-plane-join", "Join a machine as a control plane instance", nullptr},
       {"control-plane-join/mark-control-plane", "Mark a node as a control-plane", &RunMarkControlPlanePhase},
@@ -86,11 +92,13 @@ bool Skipped(std::string_view name, const std::set<std::string>& skip) {
 
 std::optional<PhaseFailure> RunJoin(JoinContext& ctx, std::string_view only) {
   const bool full = only.empty();
-  if (full && !ctx.control_plane() && !ctx.settings().force && ctx.settings().skip_phases.count("tls-bootstrap") == 0) {
+  if (full && !ctx.control_plane() && !ctx.settings().force &&
+      ctx.settings().skip_phases.count("tls-bootstrap") == 0) {
     std::string cn;
     if (bootstrap::CheckKubeletKubeconfig(ctx.paths().kubelet_conf, ctx.env().clock->Now(), &cn).ok()) {
-      ctx.out().Line("preflight", ctx.paths().kubelet_conf + " already holds a valid client certificate (" + cn +
-                                      "): this node has already joined, nothing to do. Use --force to join again.");
+      ctx.out().Line("preflight",
+                     ctx.paths().kubelet_conf + " already holds a valid client certificate (" + cn +
+                         "): this node has already joined, nothing to do. Use --force to join again.");
       return std::nullopt;
     }
   }
@@ -119,7 +127,8 @@ std::optional<PhaseFailure> RunJoin(JoinContext& ctx, std::string_view only) {
         "* Control plane label and taint were applied to the new node.\n"
         "* The Kubernetes control plane instances scaled up.\n" +
         std::string(external ? "\n" : "* A new etcd member was added to the local/stacked etcd cluster.\n") +
-        "\nTo start administering your cluster from this node, you need to run the following as a regular user:\n\n"
+        "\nTo start administering your cluster from this node, you need to run the following as a regular "
+        "user:\n\n"
         "\tmkdir -p $HOME/.kube\n"
         "\tsudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config\n"
         "\tsudo chown $(id -u):$(id -g) $HOME/.kube/config\n\n"

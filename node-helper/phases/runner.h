@@ -36,8 +36,8 @@ struct PhaseFailure {
   Status status;
 };
 
-// Runs every phase (or only `only` and its sub-phases, when non-empty) in order. On failure, files this run created
-// are removed and the failing phase is reported. Returns nullopt on success.
+// Runs every phase (or only `only` and its sub-phases, when non-empty) in order. On failure, files this run
+// created are removed and the failing phase is reported. Returns nullopt on success.
 std::optional<PhaseFailure> RunJoin(JoinContext& ctx, std::string_view only = {});
 
 }  // namespace joinguard::node::phases

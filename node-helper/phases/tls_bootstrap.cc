@@ -51,7 +51,9 @@ Status RunTlsBootstrapPhase(JoinContext& ctx) {
   if (!ctx.settings().force) {
     Status valid = bootstrap::CheckKubeletKubeconfig(paths.kubelet_conf, now);
     if (valid.ok()) {
-      out.Line(kPhase, paths.kubelet_conf + " holds a valid client certificate; skipping the TLS bootstrap (use --force to redo it)");
+      out.Line(kPhase,
+               paths.kubelet_conf +
+                   " holds a valid client certificate; skipping the TLS bootstrap (use --force to redo it)");
       return OkStatus();
     }
   }
@@ -64,20 +66,23 @@ Status RunTlsBootstrapPhase(JoinContext& ctx) {
   bool reused = false;
   JG_ASSIGN_OR_RETURN(auto key, LoadOrGenerateKey(ctx, &reused));
   JG_ASSIGN_OR_RETURN(auto request, bootstrap::BuildNodeClientCsr(key, node));
-  if (reused) out.Line(kPhase, "Reusing the pending private key from an interrupted join (" + paths.pending_key + ")");
+  if (reused)
+    out.Line(kPhase, "Reusing the pending private key from an interrupted join (" + paths.pending_key + ")");
 
   if (ctx.dry_run()) {
-    out.Line("dryrun", "Would create CertificateSigningRequest \"" + request.name + "\" for \"system:node:" + node +
-                           "\" (signer kubernetes.io/kube-apiserver-client-kubelet) and wait for its approval");
+    out.Line("dryrun",
+             "Would create CertificateSigningRequest \"" + request.name + "\" for \"system:node:" + node +
+                 "\" (signer kubernetes.io/kube-apiserver-client-kubelet) and wait for its approval");
     out.Line("dryrun", "Would write file \"" + store.CurrentPath() + "\" and \"" + paths.kubelet_conf + "\"");
     return OkStatus();
   }
   JG_ASSIGN_OR_RETURN(auto client, ctx.BootstrapClient());
   out.Line(kPhase, "Requesting the kubelet client certificate for \"system:node:" + node + "\"");
   JG_ASSIGN_OR_RETURN(auto csr, bootstrap::CreateCsr(*client, request, key, now));
-  out.Line(kPhase, "Waiting for the certificate signing request \"" + request.name +
-                       "\" to be approved (an administrator can approve it with: kubectl certificate approve " +
-                       request.name + ")");
+  out.Line(kPhase,
+           "Waiting for the certificate signing request \"" + request.name +
+               "\" to be approved (an administrator can approve it with: kubectl certificate approve " +
+               request.name + ")");
   bootstrap::WaitOptions wait;
   wait.timeout = ctx.cfg().timeouts.tls_bootstrap;
   wait.wait = ctx.env().wait;
@@ -91,7 +96,8 @@ Status RunTlsBootstrapPhase(JoinContext& ctx) {
     }
     return s;
   }
-  out.Line(kPhase, "The certificate signing request \"" + request.name + "\" was approved and the certificate issued");
+  out.Line(kPhase, "The certificate signing request \"" + request.name +
+                       "\" was approved and the certificate issued");
 
   // Store exactly as the kubelet does, then point kubelet.conf at the "current" link.
   JG_ASSIGN_OR_RETURN(auto key_pem, key.ToPem());
@@ -100,7 +106,8 @@ Status RunTlsBootstrapPhase(JoinContext& ctx) {
   ctx.created().Track(store.CurrentPath());
   ctx.created().Track(store.UpdatedPath());
   JG_ASSIGN_OR_RETURN(auto stored, store.Update(*chain, key_pem));
-  out.Line(kPhase, "Wrote the kubelet client certificate to \"" + stored + "\" (" + store.CurrentPath() + ")");
+  out.Line(kPhase,
+           "Wrote the kubelet client certificate to \"" + stored + "\" (" + store.CurrentPath() + ")");
 
   kube::KubeletKubeconfigOptions kc;
   kc.server = d->server;

@@ -23,9 +23,11 @@ int Fail(std::ostream& err, const Status& s) {
 
 }  // namespace
 
-int RunTokenCommand(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err, const TokenEnv& env) {
+int RunTokenCommand(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err,
+                    const TokenEnv& env) {
   CLI::App app("Manage bootstrap tokens and their join grants", "joinguard-node");
-  CLI::App* token_cmd = app.add_subcommand("token", "Manage bootstrap tokens and the node names each may join");
+  CLI::App* token_cmd =
+      app.add_subcommand("token", "Manage bootstrap tokens and the node names each may join");
   token_cmd->require_subcommand(1);
   std::string kubeconfig(kDefaultKubeconfig);
   auto add_kubeconfig = [&](CLI::App* a) {
@@ -37,40 +39,58 @@ int RunTokenCommand(const std::vector<std::string>& argv, std::ostream& out, std
   std::string ttl = "24h0m0s";
   bool print_join = false;
   CLI::App* create = token_cmd->add_subcommand(
-      "create", "Create a bootstrap token and its JoinGrant on the server (the token is printed, nothing else)");
+      "create",
+      "Create a bootstrap token and its JoinGrant on the server (the token is printed, nothing else)");
   create->add_option("token", co.token, "The token to write, \"<id>.<secret>\"; generated when omitted.");
-  create->add_option("--ttl", ttl, "The duration before the token is automatically deleted (e.g. 1s, 2m, 3h). If "
-                                   "set to '0', the token will never expire")
+  create
+      ->add_option("--ttl", ttl,
+                   "The duration before the token is automatically deleted (e.g. 1s, 2m, 3h). If "
+                   "set to '0', the token will never expire")
       ->capture_default_str();
-  create->add_option("--usages", co.usages, "Describes the ways in which this token can be used (signing, "
-                                            "authentication).")
-      ->delimiter(',')->capture_default_str();
-  create->add_option("--groups", co.groups, "Extra groups that this token will authenticate as when used for "
-                                            "authentication. Must match \"\\Asystem:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]\\z\"")
-      ->delimiter(',')->capture_default_str();
-  create->add_option("--description", co.description, "A human friendly description of how this token is used.");
-  create->add_option("--node-names", co.node_names, "Node names this token may join (comma-separated).")->delimiter(',');
+  create
+      ->add_option("--usages", co.usages,
+                   "Describes the ways in which this token can be used (signing, "
+                   "authentication).")
+      ->delimiter(',')
+      ->capture_default_str();
+  create
+      ->add_option("--groups", co.groups,
+                   "Extra groups that this token will authenticate as when used for "
+                   "authentication. Must match \"\\Asystem:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]\\z\"")
+      ->delimiter(',')
+      ->capture_default_str();
+  create->add_option("--description", co.description,
+                     "A human friendly description of how this token is used.");
+  create->add_option("--node-names", co.node_names, "Node names this token may join (comma-separated).")
+      ->delimiter(',');
   create->add_option("--node-name-pattern", co.node_name_pattern,
                      "RE2 regular expression a node name must match in full to join with this token.");
-  create->add_option("--max-joins", co.max_joins, "How many nodes may join with this token.")->capture_default_str();
-  create->add_flag("--allow-rejoin", co.allow_rejoin,
-                   "Allow names that already joined through a bootstrap token (their NodeJoin record exists).");
-  create->add_flag("--print-join-command", print_join,
-                   "Instead of printing only the token, print the full 'joinguard-node join' command using the token.");
+  create->add_option("--max-joins", co.max_joins, "How many nodes may join with this token.")
+      ->capture_default_str();
+  create->add_flag(
+      "--allow-rejoin", co.allow_rejoin,
+      "Allow names that already joined through a bootstrap token (their NodeJoin record exists).");
+  create->add_flag(
+      "--print-join-command", print_join,
+      "Instead of printing only the token, print the full 'joinguard-node join' command using the token.");
   add_kubeconfig(create);
 
   std::string output = "text";
-  CLI::App* list = token_cmd->add_subcommand("list", "List bootstrap tokens with their grants and remaining joins");
+  CLI::App* list =
+      token_cmd->add_subcommand("list", "List bootstrap tokens with their grants and remaining joins");
   list->add_option("-o,--output", output, "Output format: text|json|yaml")
-      ->check(CLI::IsMember({"text", "json", "yaml"}))->capture_default_str();
+      ->check(CLI::IsMember({"text", "json", "yaml"}))
+      ->capture_default_str();
   add_kubeconfig(list);
 
   std::vector<std::string> to_delete;
   CLI::App* del = token_cmd->add_subcommand("delete", "Delete bootstrap tokens and their JoinGrants");
-  del->add_option("token-value", to_delete, "Token ids or tokens (\"<id>\" or \"<id>.<secret>\")")->required();
+  del->add_option("token-value", to_delete, "Token ids or tokens (\"<id>\" or \"<id>.<secret>\")")
+      ->required();
   add_kubeconfig(del);
 
-  CLI::App* generate = token_cmd->add_subcommand("generate", "Generate and print a bootstrap token, but do not create it on the server");
+  CLI::App* generate = token_cmd->add_subcommand(
+      "generate", "Generate and print a bootstrap token, but do not create it on the server");
 
   std::vector<std::string> args(argv.begin() + (argv.empty() ? 0 : 1), argv.end());
   std::reverse(args.begin(), args.end());
@@ -105,7 +125,8 @@ int RunTokenCommand(const std::vector<std::string>& argv, std::ostream& out, std
     auto token = CreateToken(**client, *env.clock, co);
     if (!token.ok()) return Fail(err, token.status());
     if (co.node_names.empty() && co.node_name_pattern.empty()) {
-      err << "warning: token \"" << token->id << "\" has no JoinGrant: joinguard admits it only while the policy's "
+      err << "warning: token \"" << token->id
+          << "\" has no JoinGrant: joinguard admits it only while the policy's "
           << "joinGrants.withoutGrant is global-rules, and then for any new node name; pass --node-names or "
           << "--node-name-pattern to limit it\n";
     }

@@ -25,7 +25,8 @@ struct TokenEnv {
 
 // Runs `argv` (argv[0] the program, argv[1] "token"); returns the exit code (0 ok, 1 failure,
 // 3 usage error). Errors go to `err` as "error: <what and what to do>".
-int RunTokenCommand(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err, const TokenEnv& env);
+int RunTokenCommand(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err,
+                    const TokenEnv& env);
 
 // The hook for cli::Parse: std::nullopt unless argv[1] is "token"; otherwise runs the command
 // against the real API server and returns its output (usage_error set on any failure).

@@ -92,8 +92,10 @@ Status ValidateCreateOptions(const CreateOptions& o) {
   if (!o.token.empty() && !crypto::IsValidBootstrapToken(o.token)) {
     return crypto::ParseBootstrapToken(o.token).status();  // kubeadm's message, secret redacted
   }
-  if (o.ttl.count() < 0) return InvalidArgumentError("--ttl: must not be negative (0 means the token never expires)");
-  if (o.usages.empty()) return InvalidArgumentError("--usages: at least one of signing, authentication is required");
+  if (o.ttl.count() < 0)
+    return InvalidArgumentError("--ttl: must not be negative (0 means the token never expires)");
+  if (o.usages.empty())
+    return InvalidArgumentError("--usages: at least one of signing, authentication is required");
   std::set<std::string> seen;
   for (const auto& u : o.usages) {
     if (u != "signing" && u != "authentication") {
@@ -104,18 +106,22 @@ Status ValidateCreateOptions(const CreateOptions& o) {
   }
   for (const auto& g : o.groups) {
     if (!crypto::IsValidBootstrapGroup(g)) {
-      return InvalidArgumentError("--groups: \"" + g + "\" must match " + std::string(crypto::kBootstrapGroupPattern) +
+      return InvalidArgumentError("--groups: \"" + g + "\" must match " +
+                                  std::string(crypto::kBootstrapGroupPattern) +
                                   " (extra groups start with system:bootstrappers:)");
     }
   }
   if (!o.groups.empty() && std::find(o.usages.begin(), o.usages.end(), "authentication") == o.usages.end()) {
-    return InvalidArgumentError("--groups: token groups need the authentication usage (add --usages authentication)");
+    return InvalidArgumentError(
+        "--groups: token groups need the authentication usage (add --usages authentication)");
   }
-  if (o.description.find('\n') != std::string::npos) return InvalidArgumentError("--description: must be one line");
+  if (o.description.find('\n') != std::string::npos)
+    return InvalidArgumentError("--description: must be one line");
   bool granted = !o.node_names.empty() || !o.node_name_pattern.empty();
   if (!granted && (o.max_joins != grants::kDefaultMaxJoins || o.allow_rejoin)) {
-    return InvalidArgumentError("--max-joins and --allow-rejoin shape a join grant; also give --node-names or "
-                                "--node-name-pattern");
+    return InvalidArgumentError(
+        "--max-joins and --allow-rejoin shape a join grant; also give --node-names or "
+        "--node-name-pattern");
   }
   if (granted) {
     JoinGrant g;
@@ -126,8 +132,9 @@ Status ValidateCreateOptions(const CreateOptions& o) {
     Status s = grants::ValidateJoinGrant(g);
     if (!s.ok()) {
       std::string m = s.message();
-      for (auto [field, flag] : {std::pair{"spec.nodeNamePattern", "--node-name-pattern"},
-                                 std::pair{"spec.nodeNames", "--node-names"}, std::pair{"spec.maxJoins", "--max-joins"}}) {
+      for (auto [field, flag] :
+           {std::pair{"spec.nodeNamePattern", "--node-name-pattern"},
+            std::pair{"spec.nodeNames", "--node-names"}, std::pair{"spec.maxJoins", "--max-joins"}}) {
         if (m.rfind(field, 0) == 0) m = flag + m.substr(std::string(field).size());
       }
       return InvalidArgumentError(m);
@@ -162,13 +169,16 @@ StatusOr<crypto::BootstrapToken> CreateToken(kube::Client& client, const runtime
     auto created = client.CreateRaw(grants::kJoinGrants, "", ToJson(g));
     if (!created.ok()) {
       if (kube::IsAlreadyExists(created.status())) {
-        return AlreadyExistsError("a JoinGrant for token id \"" + token.id +
-                                  "\" already exists; delete the old token first (joinguard-node token delete " +
-                                  token.id + ") or let joinguard-node generate a new token");
+        return AlreadyExistsError(
+            "a JoinGrant for token id \"" + token.id +
+            "\" already exists; delete the old token first (joinguard-node token delete " + token.id +
+            ") or let joinguard-node generate a new token");
       }
       if (kube::IsNotFound(created.status())) {
-        return FailedPreconditionError("the JoinGrant API (joingrants.joinguard.io) is not installed; apply "
-                                       "deploy/base/crds/joingrants.yaml first (" + created.status().message() + ")");
+        return FailedPreconditionError(
+            "the JoinGrant API (joingrants.joinguard.io) is not installed; apply "
+            "deploy/base/crds/joingrants.yaml first (" +
+            created.status().message() + ")");
       }
       return created.status().Annotate("creating JoinGrant " + token.id);
     }
@@ -215,8 +225,10 @@ StatusOr<std::vector<TokenInfo>> ListTokens(kube::Client& client) {
     info.has_secret = true;
     if (auto e = s.data.find("expiration"); e != s.data.end()) {
       auto t = kube::ParseTime(e->second);
-      if (t.ok()) info.expires = *t;
-      else info.expiration_invalid = true;
+      if (t.ok())
+        info.expires = *t;
+      else
+        info.expiration_invalid = true;
     }
     for (const auto& [k, v] : s.data) {
       if (k.rfind("usage-bootstrap-", 0) == 0 && v == "true") info.usages.push_back(k.substr(16));
@@ -244,8 +256,8 @@ StatusOr<std::vector<TokenInfo>> ListTokens(kube::Client& client) {
 }
 
 std::string FormatTokenTable(const std::vector<TokenInfo>& tokens, kube::Time now) {
-  std::vector<std::vector<std::string>> rows = {
-      {"TOKEN", "TTL", "EXPIRES", "USAGES", "DESCRIPTION", "EXTRA GROUPS", "NODE NAMES", "PATTERN", "USED", "LEFT"}};
+  std::vector<std::vector<std::string>> rows = {{"TOKEN", "TTL", "EXPIRES", "USAGES", "DESCRIPTION",
+                                                 "EXTRA GROUPS", "NODE NAMES", "PATTERN", "USED", "LEFT"}};
   for (const TokenInfo& t : tokens) {
     std::vector<std::string> row;
     row.push_back(t.id + (t.has_secret ? ".<hidden>" : " (no Secret)"));
@@ -294,16 +306,20 @@ kube::Json TokensToJson(const std::vector<TokenInfo>& tokens, kube::Time now) {
     }
     if (t.grant) {
       const auto& g = *t.grant;
-      kube::Json gj = {{"nodeNames", g.spec.node_names}, {"maxJoins", g.spec.max_joins},
-                       {"joins", g.status.joins}, {"remainingJoins", g.RemainingJoins()},
-                       {"joinedNodes", g.status.joined_nodes}, {"allowRejoin", g.spec.allow_rejoin}};
+      kube::Json gj = {{"nodeNames", g.spec.node_names},
+                       {"maxJoins", g.spec.max_joins},
+                       {"joins", g.status.joins},
+                       {"remainingJoins", g.RemainingJoins()},
+                       {"joinedNodes", g.status.joined_nodes},
+                       {"allowRejoin", g.spec.allow_rejoin}};
       if (!g.spec.node_name_pattern.empty()) gj["nodeNamePattern"] = g.spec.node_name_pattern;
       if (g.spec.expires) gj["expires"] = kube::FormatTime(*g.spec.expires);
       j["grant"] = std::move(gj);
     }
     items.push_back(std::move(j));
   }
-  return {{"apiVersion", "joinguard.io/v1alpha1"}, {"kind", "BootstrapTokenList"}, {"items", std::move(items)}};
+  return {
+      {"apiVersion", "joinguard.io/v1alpha1"}, {"kind", "BootstrapTokenList"}, {"items", std::move(items)}};
 }
 
 namespace {
@@ -341,7 +357,8 @@ StatusOr<std::string> DeleteToken(kube::Client& client, std::string_view id_or_t
   JG_ASSIGN_OR_RETURN(std::string id, TokenIdOf(id_or_token));
   // The Secret first: once it is gone the token authenticates nobody, whatever the grant says.
   Status secret = client.Delete<kube::Secret>(kTokenSecretNamespace, SecretName(id));
-  if (!secret.ok() && !kube::IsNotFound(secret)) return secret.Annotate("deleting Secret kube-system/" + SecretName(id));
+  if (!secret.ok() && !kube::IsNotFound(secret))
+    return secret.Annotate("deleting Secret kube-system/" + SecretName(id));
   Status grant = client.DeleteRaw(grants::kJoinGrants, "", id).status();
   if (!grant.ok() && !kube::IsNotFound(grant)) return grant.Annotate("deleting JoinGrant " + id);
   if (kube::IsNotFound(secret) && (kube::IsNotFound(grant))) {
@@ -360,8 +377,9 @@ StatusOr<std::string> JoinCommand(const kube::RestConfig& config, const crypto::
   endpoint = endpoint.substr(kHttps.size());
   if (auto slash = endpoint.find('/'); slash != std::string::npos) endpoint.resize(slash);
   if (config.ca_pem.empty()) {
-    return FailedPreconditionError("the kubeconfig has no certificate-authority data, so no CA hash can be computed "
-                                   "for --discovery-token-ca-cert-hash; use a kubeconfig with the cluster CA");
+    return FailedPreconditionError(
+        "the kubeconfig has no certificate-authority data, so no CA hash can be computed "
+        "for --discovery-token-ca-cert-hash; use a kubeconfig with the cluster CA");
   }
   JG_ASSIGN_OR_RETURN(auto certs, crypto::ParseCertificatesPem(config.ca_pem));
   std::string line = "joinguard-node join " + endpoint + " --token " + token.ToString();

@@ -25,7 +25,7 @@ inline constexpr std::string_view kDefaultGroup = "system:bootstrappers:kubeadm:
 inline constexpr runtime::Duration kDefaultTtl = std::chrono::hours(24);
 
 struct CreateOptions {
-  std::string token;  // "<id>.<secret>"; empty = generate one
+  std::string token;                    // "<id>.<secret>"; empty = generate one
   runtime::Duration ttl = kDefaultTtl;  // 0 = never expires
   std::vector<std::string> usages = {"signing", "authentication"};
   std::vector<std::string> groups = {std::string(kDefaultGroup)};

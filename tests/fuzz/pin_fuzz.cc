@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string format(in.substr(0, 7));
     for (char& c : format) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     fuzz::Require(in.size() == 7 + 64 && format == "sha256:", "accepted a pin of the wrong shape");
-    for (char c : in.substr(7)) fuzz::Require(std::isxdigit(static_cast<unsigned char>(c)), "accepted a non-hex pin");
+    for (char c : in.substr(7))
+      fuzz::Require(std::isxdigit(static_cast<unsigned char>(c)), "accepted a non-hex pin");
   }
   return 0;
 }

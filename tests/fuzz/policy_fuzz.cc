@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     joinguard::fuzz::Require(p->node_name_regex != nullptr, "policy without a compiled pattern");
     for (const KeyRule& k : p->allowed_keys) {
       if (k.algorithm == joinguard::crypto::KeyAlgorithm::kRsa) {
-        joinguard::fuzz::Require(k.min_bits >= kMinRsaBits && k.min_bits <= kMaxRsaBits, "minBits out of range");
+        joinguard::fuzz::Require(k.min_bits >= kMinRsaBits && k.min_bits <= kMaxRsaBits,
+                                 "minBits out of range");
       }
     }
   }

@@ -7,8 +7,8 @@
 namespace joinguard::sandbox::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 const char* kToken = "abcdef.0123456789abcdef";
 
@@ -24,15 +24,18 @@ class AuthTest : public SandboxTest {
 TEST_F(AuthTest, ClientCertificateMapsCnToUserAndOToGroups) {
   // A SelfSubjectAccessReview echoes the authenticated user's decision: system:masters may do
   // anything, a plain user may not read secrets.
-  json ssar = {{"apiVersion", "authorization.k8s.io/v1"},
-               {"kind", "SelfSubjectAccessReview"},
-               {"spec", {{"resourceAttributes", {{"verb", "get"}, {"resource", "secrets"},
-                                                 {"namespace", "kube-system"}}}}}};
-  ASSERT_OK_AND_ASSIGN(auto admin, Admin().Post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ssar));
+  json ssar = {
+      {"apiVersion", "authorization.k8s.io/v1"},
+      {"kind", "SelfSubjectAccessReview"},
+      {"spec",
+       {{"resourceAttributes", {{"verb", "get"}, {"resource", "secrets"}, {"namespace", "kube-system"}}}}}};
+  ASSERT_OK_AND_ASSIGN(auto admin,
+                       Admin().Post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ssar));
   EXPECT_EQ(admin.status, 201);
   EXPECT_TRUE(admin.Json()["status"]["allowed"].get<bool>()) << admin.body;
-  ASSERT_OK_AND_ASSIGN(auto alice, ClientAs("alice", {"devs"}).Post(
-                                       "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ssar));
+  ASSERT_OK_AND_ASSIGN(
+      auto alice,
+      ClientAs("alice", {"devs"}).Post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ssar));
   EXPECT_EQ(alice.status, 201);
   EXPECT_FALSE(alice.Json()["status"]["allowed"].get<bool>()) << alice.body;
   // The 403 for alice names her as the certificate CN.
@@ -45,8 +48,8 @@ TEST_F(AuthTest, CertificateFromAnotherCaIsUnauthorized) {
   // A self-signed "system:masters" certificate must not authenticate (401, not anonymous).
   auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
   ASSERT_TRUE(key.ok());
-  auto other_ca = crypto::CreateSelfSignedCa(*key, "evil", std::chrono::hours(24),
-                                             std::chrono::system_clock::now());
+  auto other_ca =
+      crypto::CreateSelfSignedCa(*key, "evil", std::chrono::hours(24), std::chrono::system_clock::now());
   ASSERT_TRUE(other_ca.ok());
   auto leaf_key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
   ASSERT_TRUE(leaf_key.ok());
@@ -86,7 +89,8 @@ TEST_F(AuthTest, ExpiredBootstrapTokenIs401) {
   TokenSpec spec = MakeToken("abcdef", "0123456789abcdef");
   spec.expiration = std::chrono::system_clock::now() - std::chrono::hours(1);
   ASSERT_OK(sandbox_->CreateBootstrapToken(spec));
-  ASSERT_OK_AND_ASSIGN(auto r, WithToken(kToken).Get("/api/v1/namespaces/kube-public/configmaps/cluster-info"));
+  ASSERT_OK_AND_ASSIGN(auto r,
+                       WithToken(kToken).Get("/api/v1/namespaces/kube-public/configmaps/cluster-info"));
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(r.Json()["kind"], "Status");
   EXPECT_EQ(r.Json()["reason"], "Unauthorized");
@@ -107,7 +111,8 @@ TEST_F(AuthTest, TokenWithoutAuthenticationUsageIs401) {
 }
 
 TEST_F(AuthTest, UnknownBearerTokenIs401NotAnonymous) {
-  ASSERT_OK_AND_ASSIGN(auto r, WithToken("not-a-token").Get("/api/v1/namespaces/kube-public/configmaps/cluster-info"));
+  ASSERT_OK_AND_ASSIGN(
+      auto r, WithToken("not-a-token").Get("/api/v1/namespaces/kube-public/configmaps/cluster-info"));
   EXPECT_EQ(r.status, 401);
 }
 
@@ -131,8 +136,8 @@ TEST_F(AuthTest, ServiceAccountTokenAuthenticates) {
   json ssar = {{"apiVersion", "authorization.k8s.io/v1"},
                {"kind", "SelfSubjectAccessReview"},
                {"spec", {{"nonResourceAttributes", {{"verb", "get"}, {"path", "/version"}}}}}};
-  ASSERT_OK_AND_ASSIGN(auto r, WithToken("sa-token-1").Post(
-                                   "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ssar));
+  ASSERT_OK_AND_ASSIGN(
+      auto r, WithToken("sa-token-1").Post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ssar));
   EXPECT_EQ(r.status, 201) << r.body;
   ASSERT_OK_AND_ASSIGN(auto denied, WithToken("sa-token-1").Get("/api/v1/nodes"));
   EXPECT_EQ(denied.status, 403);
@@ -148,24 +153,34 @@ TEST_F(AuthTest, RbacGrantTakesEffectImmediately) {
             "nodes is forbidden: User \"bob\" cannot list resource \"nodes\" in API group \"\" at "
             "the cluster scope");
   auto admin = Admin();
-  ASSERT_OK_AND_ASSIGN(auto cr, admin.Post("/apis/rbac.authorization.k8s.io/v1/clusterroles",
-      json{{"metadata", {{"name", "node-reader"}}},
-           {"rules", {{{"apiGroups", {""}}, {"resources", {"nodes"}}, {"verbs", {"get", "list"}}}}}}));
+  ASSERT_OK_AND_ASSIGN(
+      auto cr,
+      admin.Post(
+          "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+          json{{"metadata", {{"name", "node-reader"}}},
+               {"rules", {{{"apiGroups", {""}}, {"resources", {"nodes"}}, {"verbs", {"get", "list"}}}}}}));
   ASSERT_EQ(cr.status, 201) << cr.body;
-  ASSERT_OK_AND_ASSIGN(auto crb, admin.Post("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
-      json{{"metadata", {{"name", "bob-reads-nodes"}}},
-           {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", "node-reader"}}},
-           {"subjects", {{{"kind", "User"}, {"apiGroup", "rbac.authorization.k8s.io"}, {"name", "bob"}}}}}));
+  ASSERT_OK_AND_ASSIGN(
+      auto crb,
+      admin.Post(
+          "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+          json{
+              {"metadata", {{"name", "bob-reads-nodes"}}},
+              {"roleRef",
+               {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", "node-reader"}}},
+              {"subjects",
+               {{{"kind", "User"}, {"apiGroup", "rbac.authorization.k8s.io"}, {"name", "bob"}}}}}));
   ASSERT_EQ(crb.status, 201) << crb.body;
   ASSERT_OK_AND_ASSIGN(auto after, bob.Get("/api/v1/nodes"));
   EXPECT_EQ(after.status, 200) << after.body;
 }
 
 TEST_F(AuthTest, ImpersonationNeedsPermissionAndSwitchesUser) {
-  json ssar = {{"apiVersion", "authorization.k8s.io/v1"},
-               {"kind", "SelfSubjectAccessReview"},
-               {"spec", {{"resourceAttributes", {{"verb", "list"}, {"resource", "secrets"},
-                                                 {"namespace", "default"}}}}}};
+  json ssar = {
+      {"apiVersion", "authorization.k8s.io/v1"},
+      {"kind", "SelfSubjectAccessReview"},
+      {"spec",
+       {{"resourceAttributes", {{"verb", "list"}, {"resource", "secrets"}, {"namespace", "default"}}}}}};
   const std::string path = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
   // Admin impersonating alice gets alice's answer (kubectl auth can-i --as alice).
   ASSERT_OK_AND_ASSIGN(auto r, Admin().Request("POST", path, ssar.dump(), "application/json",
@@ -173,36 +188,39 @@ TEST_F(AuthTest, ImpersonationNeedsPermissionAndSwitchesUser) {
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_FALSE(r.Json()["status"]["allowed"].get<bool>());
   // A user without the impersonate verb is refused.
-  ASSERT_OK_AND_ASSIGN(auto denied, ClientAs("carol", {}).Request("POST", path, ssar.dump(),
-                                                                  "application/json",
-                                                                  {{"Impersonate-User", "kubernetes-admin"}}));
+  ASSERT_OK_AND_ASSIGN(auto denied, ClientAs("carol", {})
+                                        .Request("POST", path, ssar.dump(), "application/json",
+                                                 {{"Impersonate-User", "kubernetes-admin"}}));
   EXPECT_EQ(denied.status, 403);
   EXPECT_THAT(denied.Json()["message"].get<std::string>(), HasSubstr("impersonate"));
 }
 
 TEST_F(AuthTest, SubjectAccessReviewUsesTheSameEvaluator) {
   auto review = [&](const json& spec) {
-    auto r = Admin().Post("/apis/authorization.k8s.io/v1/subjectaccessreviews",
-                          json{{"apiVersion", "authorization.k8s.io/v1"},
-                               {"kind", "SubjectAccessReview"},
-                               {"spec", spec}});
+    auto r = Admin().Post(
+        "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+        json{{"apiVersion", "authorization.k8s.io/v1"}, {"kind", "SubjectAccessReview"}, {"spec", spec}});
     EXPECT_TRUE(r.ok());
     return r.ok() ? r->Json() : json();
   };
   json bootstrap_groups = {"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token",
                            "system:authenticated"};
-  json allowed = review({{"user", "system:bootstrap:abcdef"}, {"groups", bootstrap_groups},
-                         {"resourceAttributes", {{"verb", "create"}, {"group", "certificates.k8s.io"},
-                                                 {"resource", "certificatesigningrequests"},
-                                                 {"subresource", "nodeclient"}}}});
+  json allowed = review({{"user", "system:bootstrap:abcdef"},
+                         {"groups", bootstrap_groups},
+                         {"resourceAttributes",
+                          {{"verb", "create"},
+                           {"group", "certificates.k8s.io"},
+                           {"resource", "certificatesigningrequests"},
+                           {"subresource", "nodeclient"}}}});
   EXPECT_TRUE(allowed["status"]["allowed"].get<bool>()) << allowed.dump();
-  json denied = review({{"user", "system:bootstrap:abcdef"}, {"groups", bootstrap_groups},
-                        {"resourceAttributes", {{"verb", "get"}, {"resource", "secrets"},
-                                                {"namespace", "kube-system"}}}});
+  json denied = review(
+      {{"user", "system:bootstrap:abcdef"},
+       {"groups", bootstrap_groups},
+       {"resourceAttributes", {{"verb", "get"}, {"resource", "secrets"}, {"namespace", "kube-system"}}}});
   EXPECT_FALSE(denied["status"]["allowed"].get<bool>());
   // Validation: exactly one of resource/nonResource attributes.
   ASSERT_OK_AND_ASSIGN(auto bad, Admin().Post("/apis/authorization.k8s.io/v1/subjectaccessreviews",
-      json{{"spec", {{"user", "x"}}}}));
+                                              json{{"spec", {{"user", "x"}}}}));
   EXPECT_EQ(bad.status, 422);
   EXPECT_THAT(bad.Json()["message"].get<std::string>(),
               HasSubstr("exactly one of nonResourceAttributes or resourceAttributes must be specified"));

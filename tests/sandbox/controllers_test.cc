@@ -22,8 +22,10 @@ TEST_F(ControllersTest, BootstrapSignerAddsVerifiableJwsForSigningTokens) {
   TokenSpec no_signing = MakeToken("zzzzzz", "0123456789abcdef");
   no_signing.usage_signing = false;
   ASSERT_OK(sandbox_->CreateBootstrapToken(no_signing));
-  ASSERT_OK_AND_ASSIGN(json cm, sandbox_->WaitForObjectForTest(
-      kClusterInfo, [](const json& o) { return o["data"].contains("jws-kubeconfig-abcdef"); }, kWait));
+  ASSERT_OK_AND_ASSIGN(
+      json cm,
+      sandbox_->WaitForObjectForTest(
+          kClusterInfo, [](const json& o) { return o["data"].contains("jws-kubeconfig-abcdef"); }, kWait));
   const std::string kubeconfig = cm["data"]["kubeconfig"];
   const std::string jws = cm["data"]["jws-kubeconfig-abcdef"];
   EXPECT_TRUE(crypto::DetachedJwsIsValid(jws, kubeconfig, "abcdef", "0123456789abcdef"));
@@ -34,21 +36,28 @@ TEST_F(ControllersTest, BootstrapSignerAddsVerifiableJwsForSigningTokens) {
   EXPECT_EQ(anon.Json()["data"]["jws-kubeconfig-abcdef"], jws);
   // Deleting the token removes its signature.
   ASSERT_OK(sandbox_->DeleteObjectForTest("/api/v1/namespaces/kube-system/secrets/bootstrap-token-abcdef"));
-  EXPECT_OK(sandbox_->WaitForObjectForTest(
-      kClusterInfo, [](const json& o) { return !o["data"].contains("jws-kubeconfig-abcdef"); }, kWait).status());
+  EXPECT_OK(
+      sandbox_
+          ->WaitForObjectForTest(
+              kClusterInfo, [](const json& o) { return !o["data"].contains("jws-kubeconfig-abcdef"); }, kWait)
+          .status());
 }
 
 TEST_F(ControllersTest, TokenSecretCreatedOverApiGetsSigned) {
   // Like `kubectl create secret generic bootstrap-token-... --type bootstrap.kubernetes.io/token`.
-  json secret = {{"apiVersion", "v1"}, {"kind", "Secret"},
-                 {"metadata", {{"name", "bootstrap-token-q1w2e3"}}},
-                 {"type", "bootstrap.kubernetes.io/token"},
-                 {"stringData", {{"token-id", "q1w2e3"}, {"token-secret", "a1b2c3d4e5f6g7h8"},
-                                 {"usage-bootstrap-signing", "true"}}}};
+  json secret = {
+      {"apiVersion", "v1"},
+      {"kind", "Secret"},
+      {"metadata", {{"name", "bootstrap-token-q1w2e3"}}},
+      {"type", "bootstrap.kubernetes.io/token"},
+      {"stringData",
+       {{"token-id", "q1w2e3"}, {"token-secret", "a1b2c3d4e5f6g7h8"}, {"usage-bootstrap-signing", "true"}}}};
   ASSERT_OK_AND_ASSIGN(auto r, Admin().Post("/api/v1/namespaces/kube-system/secrets", secret));
   ASSERT_EQ(r.status, 201) << r.body;
-  ASSERT_OK_AND_ASSIGN(json cm, sandbox_->WaitForObjectForTest(
-      kClusterInfo, [](const json& o) { return o["data"].contains("jws-kubeconfig-q1w2e3"); }, kWait));
+  ASSERT_OK_AND_ASSIGN(
+      json cm,
+      sandbox_->WaitForObjectForTest(
+          kClusterInfo, [](const json& o) { return o["data"].contains("jws-kubeconfig-q1w2e3"); }, kWait));
   EXPECT_TRUE(crypto::DetachedJwsIsValid(cm["data"]["jws-kubeconfig-q1w2e3"].get<std::string>(),
                                          cm["data"]["kubeconfig"].get<std::string>(), "q1w2e3",
                                          "a1b2c3d4e5f6g7h8"));
@@ -74,15 +83,21 @@ TEST_F(ControllersTest, TokenCleanerDeletesExpiredTokensAndRechecksAtExpiry) {
 }
 
 TEST_F(ControllersTest, SeededKubeadmObjects) {
-  ASSERT_OK_AND_ASSIGN(json kc, sandbox_->GetObjectForTest("/api/v1/namespaces/kube-system/configmaps/kubeadm-config"));
-  EXPECT_THAT(kc["data"]["ClusterConfiguration"].get<std::string>(), ::testing::HasSubstr("clusterName: kubernetes"));
-  ASSERT_OK_AND_ASSIGN(json kl, sandbox_->GetObjectForTest("/api/v1/namespaces/kube-system/configmaps/kubelet-config"));
+  ASSERT_OK_AND_ASSIGN(
+      json kc, sandbox_->GetObjectForTest("/api/v1/namespaces/kube-system/configmaps/kubeadm-config"));
+  EXPECT_THAT(kc["data"]["ClusterConfiguration"].get<std::string>(),
+              ::testing::HasSubstr("clusterName: kubernetes"));
+  ASSERT_OK_AND_ASSIGN(
+      json kl, sandbox_->GetObjectForTest("/api/v1/namespaces/kube-system/configmaps/kubelet-config"));
   EXPECT_THAT(kl["data"]["kubelet"].get<std::string>(), ::testing::HasSubstr("kind: KubeletConfiguration"));
   for (const char* ns : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     EXPECT_OK(sandbox_->GetObjectForTest(std::string("/api/v1/namespaces/") + ns).status()) << ns;
   }
-  EXPECT_OK(sandbox_->GetObjectForTest(
-      "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/kubeadm:node-autoapprove-bootstrap").status());
+  EXPECT_OK(
+      sandbox_
+          ->GetObjectForTest(
+              "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/kubeadm:node-autoapprove-bootstrap")
+          .status());
 }
 
 }  // namespace

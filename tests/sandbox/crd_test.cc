@@ -9,9 +9,9 @@
 namespace joinguard::sandbox::testing {
 namespace {
 
+using nlohmann::json;
 using ::testing::Contains;
 using ::testing::HasSubstr;
-using nlohmann::json;
 
 constexpr char kCrds[] = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 constexpr char kGadgets[] = "/apis/test.joinguard.io/v1alpha1/gadgets";
@@ -79,8 +79,7 @@ TEST_F(CrdTest, InvalidCrdIsRejectedWithFieldErrors) {
   EXPECT_THAT(r.Json()["message"].get<std::string>(),
               HasSubstr("metadata.name: Invalid value: \"wrong.test.joinguard.io\": must be "
                         "spec.names.plural+\".\"+spec.group"));
-  EXPECT_THAT(r.Json()["message"].get<std::string>(),
-              HasSubstr("spec.scope: Unsupported value: \"Global\""));
+  EXPECT_THAT(r.Json()["message"].get<std::string>(), HasSubstr("spec.scope: Unsupported value: \"Global\""));
   ASSERT_OK_AND_ASSIGN(auto gone, admin.Get(kGadgets));
   EXPECT_EQ(gone.status, 404);
 }
@@ -186,12 +185,11 @@ TEST_F(CrdTest, TableShowsPrinterColumns) {
   CreateGadgetCrd();
   auto admin = Admin();
   ASSERT_OK_AND_ASSIGN(auto c, admin.Post(kGadgets, Gadget("g1", "red")));
-  ASSERT_OK_AND_ASSIGN(auto s, admin.Patch(std::string(kGadgets) + "/g1/status",
-                                           {{"status", {{"uses", 7}}}}));
+  ASSERT_OK_AND_ASSIGN(auto s,
+                       admin.Patch(std::string(kGadgets) + "/g1/status", {{"status", {{"uses", 7}}}}));
   ASSERT_EQ(s.status, 200);
-  ASSERT_OK_AND_ASSIGN(
-      auto t, admin.Request("GET", kGadgets, "", "application/json",
-                            {{"Accept", "application/json;as=Table;v=v1;g=meta.k8s.io"}}));
+  ASSERT_OK_AND_ASSIGN(auto t, admin.Request("GET", kGadgets, "", "application/json",
+                                             {{"Accept", "application/json;as=Table;v=v1;g=meta.k8s.io"}}));
   ASSERT_EQ(t.status, 200) << t.body;
   json table = t.Json();
   ASSERT_EQ(table["kind"], "Table");
@@ -210,22 +208,21 @@ TEST_F(CrdTest, TableShowsPrinterColumns) {
 TEST_F(CrdTest, RbacAppliesToCustomResources) {
   CreateGadgetCrd();
   auto admin = Admin();
-  ASSERT_OK_AND_ASSIGN(
-      auto role,
-      admin.Post("/apis/rbac.authorization.k8s.io/v1/clusterroles",
-                 json{{"metadata", {{"name", "gadget-reader"}}},
-                      {"rules", {{{"apiGroups", {"test.joinguard.io"}},
-                                  {"resources", {"gadgets"}},
-                                  {"verbs", {"get", "list"}}}}}}));
+  ASSERT_OK_AND_ASSIGN(auto role, admin.Post("/apis/rbac.authorization.k8s.io/v1/clusterroles",
+                                             json{{"metadata", {{"name", "gadget-reader"}}},
+                                                  {"rules",
+                                                   {{{"apiGroups", {"test.joinguard.io"}},
+                                                     {"resources", {"gadgets"}},
+                                                     {"verbs", {"get", "list"}}}}}}));
   ASSERT_EQ(role.status, 201);
-  ASSERT_OK_AND_ASSIGN(
-      auto binding,
-      admin.Post("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
-                 json{{"metadata", {{"name", "gadget-reader"}}},
-                      {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"},
-                                   {"kind", "ClusterRole"},
-                                   {"name", "gadget-reader"}}},
-                      {"subjects", {{{"kind", "User"}, {"name", "reader"}}}}}));
+  ASSERT_OK_AND_ASSIGN(auto binding,
+                       admin.Post("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+                                  json{{"metadata", {{"name", "gadget-reader"}}},
+                                       {"roleRef",
+                                        {{"apiGroup", "rbac.authorization.k8s.io"},
+                                         {"kind", "ClusterRole"},
+                                         {"name", "gadget-reader"}}},
+                                       {"subjects", {{{"kind", "User"}, {"name", "reader"}}}}}));
   ASSERT_EQ(binding.status, 201);
   auto reader = ClientAs("reader", {});
   ASSERT_OK_AND_ASSIGN(auto list, reader.Get(kGadgets));

@@ -5,9 +5,9 @@
 namespace joinguard::sandbox::testing {
 namespace {
 
+using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
-using nlohmann::json;
 
 class CrudTest : public SandboxTest {
  protected:
@@ -82,8 +82,7 @@ TEST_F(CrudTest, GenerateNameUsesFiveCharacterSuffix) {
   none["metadata"] = json::object();
   ASSERT_OK_AND_ASSIGN(auto invalid, Admin().Post(kCms, none));
   EXPECT_EQ(invalid.status, 422);
-  EXPECT_THAT(invalid.Json()["message"].get<std::string>(),
-              HasSubstr("name or generateName is required"));
+  EXPECT_THAT(invalid.Json()["message"].get<std::string>(), HasSubstr("name or generateName is required"));
 }
 
 TEST_F(CrudTest, NamespaceMustExistAndScopesAreEnforced) {
@@ -141,7 +140,8 @@ TEST_F(CrudTest, LabelAndFieldSelectors) {
   auto admin = Admin();
   ASSERT_EQ(admin.Post(kCms, ConfigMap("a", {{"k", "v"}}, {{"app", "web"}, {"tier", "front"}}))->status, 201);
   ASSERT_EQ(admin.Post(kCms, ConfigMap("b", {{"k", "v"}}, {{"app", "db"}}))->status, 201);
-  ASSERT_EQ(admin.Post(kCms, ConfigMap("c", {{"k", "v"}}, {{"app", "cache"}, {"tier", "back"}}))->status, 201);
+  ASSERT_EQ(admin.Post(kCms, ConfigMap("c", {{"k", "v"}}, {{"app", "cache"}, {"tier", "back"}}))->status,
+            201);
   auto names = [&](const std::string& query) {
     std::vector<std::string> out;
     auto r = admin.Get(kCms + "?" + query);
@@ -176,13 +176,17 @@ TEST_F(CrudTest, PatchFlavours) {
   ASSERT_OK_AND_ASSIGN(auto merge, admin.Patch(kCms + "/p", json{{"data", {{"a", "9"}, {"b", nullptr}}}}));
   ASSERT_EQ(merge.status, 200) << merge.body;
   EXPECT_EQ(merge.Json()["data"], json({{"a", "9"}}));
-  ASSERT_OK_AND_ASSIGN(auto jp, admin.Patch(kCms + "/p",
-      json::array({{{"op", "add"}, {"path", "/data/c"}, {"value", "3"}},
-                   {{"op", "test"}, {"path", "/data/a"}, {"value", "9"}}}), "application/json-patch+json"));
+  ASSERT_OK_AND_ASSIGN(auto jp,
+                       admin.Patch(kCms + "/p",
+                                   json::array({{{"op", "add"}, {"path", "/data/c"}, {"value", "3"}},
+                                                {{"op", "test"}, {"path", "/data/a"}, {"value", "9"}}}),
+                                   "application/json-patch+json"));
   ASSERT_EQ(jp.status, 200) << jp.body;
   EXPECT_EQ(jp.Json()["data"]["c"], "3");
-  ASSERT_OK_AND_ASSIGN(auto failed_test, admin.Patch(kCms + "/p",
-      json::array({{{"op", "test"}, {"path", "/data/a"}, {"value", "0"}}}), "application/json-patch+json"));
+  ASSERT_OK_AND_ASSIGN(
+      auto failed_test,
+      admin.Patch(kCms + "/p", json::array({{{"op", "test"}, {"path", "/data/a"}, {"value", "0"}}}),
+                  "application/json-patch+json"));
   EXPECT_EQ(failed_test.status, 422);
   // A patch carrying a stale resourceVersion conflicts.
   ASSERT_OK_AND_ASSIGN(auto stale, admin.Patch(kCms + "/p", json{{"metadata", {{"resourceVersion", "1"}}}}));
@@ -193,20 +197,27 @@ TEST_F(CrudTest, PatchFlavours) {
 
 TEST_F(CrudTest, StrategicMergePatchOfDeploymentLikeKubectlApply) {
   auto admin = Admin();
-  json dep = {{"apiVersion", "apps/v1"}, {"kind", "Deployment"},
+  json dep = {{"apiVersion", "apps/v1"},
+              {"kind", "Deployment"},
               {"metadata", {{"name", "web"}}},
-              {"spec", {{"replicas", 1},
-                        {"selector", {{"matchLabels", {{"app", "web"}}}}},
-                        {"template", {{"metadata", {{"labels", {{"app", "web"}}}}},
-                                      {"spec", {{"containers", {{{"name", "c"}, {"image", "nginx:1"},
-                                                                 {"env", {{{"name", "A"}, {"value", "1"}}}}},
-                                                                {{"name", "side"}, {"image", "busybox"}}}}}}}}}}};
+              {"spec",
+               {{"replicas", 1},
+                {"selector", {{"matchLabels", {{"app", "web"}}}}},
+                {"template",
+                 {{"metadata", {{"labels", {{"app", "web"}}}}},
+                  {"spec",
+                   {{"containers",
+                     {{{"name", "c"}, {"image", "nginx:1"}, {"env", {{{"name", "A"}, {"value", "1"}}}}},
+                      {{"name", "side"}, {"image", "busybox"}}}}}}}}}}};
   ASSERT_OK_AND_ASSIGN(auto created, admin.Post("/apis/apps/v1/namespaces/default/deployments", dep));
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.Json()["metadata"]["generation"], 1);
   json patch = {{"metadata", {{"annotations", {{"kubectl.kubernetes.io/last-applied-configuration", "{}"}}}}},
-                {"spec", {{"template", {{"spec", {{"$setElementOrder/containers", {{{"name", "c"}}, {{"name", "side"}}}},
-                                                   {"containers", {{{"name", "c"}, {"image", "nginx:2"}}}}}}}}}}};
+                {"spec",
+                 {{"template",
+                   {{"spec",
+                     {{"$setElementOrder/containers", {{{"name", "c"}}, {{"name", "side"}}}},
+                      {"containers", {{{"name", "c"}, {"image", "nginx:2"}}}}}}}}}}};
   ASSERT_OK_AND_ASSIGN(auto r, admin.Patch("/apis/apps/v1/namespaces/default/deployments/web", patch,
                                            "application/strategic-merge-patch+json"));
   ASSERT_EQ(r.status, 200) << r.body;
@@ -219,7 +230,8 @@ TEST_F(CrudTest, StrategicMergePatchOfDeploymentLikeKubectlApply) {
   EXPECT_EQ(r.Json()["metadata"]["generation"], 2);
   EXPECT_EQ(r.Json()["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"], "{}");
   // $patch: delete removes a list element by key.
-  json del = {{"spec", {{"template", {{"spec", {{"containers", {{{"name", "side"}, {"$patch", "delete"}}}}}}}}}}};
+  json del = {
+      {"spec", {{"template", {{"spec", {{"containers", {{{"name", "side"}, {"$patch", "delete"}}}}}}}}}}};
   ASSERT_OK_AND_ASSIGN(auto r2, admin.Patch("/apis/apps/v1/namespaces/default/deployments/web", del,
                                             "application/strategic-merge-patch+json"));
   EXPECT_EQ(r2.Json()["spec"]["template"]["spec"]["containers"].size(), 1u);
@@ -240,8 +252,9 @@ TEST_F(CrudTest, LeaseUpdateRequiresResourceVersion) {
 TEST_F(CrudTest, SecretStringDataAndDeleteNamespaceCascade) {
   auto admin = Admin();
   ASSERT_EQ(admin.Post("/api/v1/namespaces", json{{"metadata", {{"name", "tmp"}}}})->status, 201);
-  ASSERT_OK_AND_ASSIGN(auto s, admin.Post("/api/v1/namespaces/tmp/secrets",
-      json{{"metadata", {{"name", "s"}}}, {"stringData", {{"k", "hello"}}}}));
+  ASSERT_OK_AND_ASSIGN(auto s,
+                       admin.Post("/api/v1/namespaces/tmp/secrets",
+                                  json{{"metadata", {{"name", "s"}}}, {"stringData", {{"k", "hello"}}}}));
   ASSERT_EQ(s.status, 201) << s.body;
   EXPECT_EQ(s.Json()["data"]["k"], "aGVsbG8=");
   EXPECT_FALSE(s.Json().contains("stringData"));

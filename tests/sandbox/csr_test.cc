@@ -7,10 +7,10 @@
 namespace joinguard::sandbox::testing {
 namespace {
 
-using ::testing::Contains;
-using ::testing::HasSubstr;
 using nlohmann::json;
 using std::chrono::milliseconds;
+using ::testing::Contains;
+using ::testing::HasSubstr;
 
 const std::string kCsrs = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 const char* kToken = "abcdef.0123456789abcdef";
@@ -55,7 +55,8 @@ TEST_F(CsrTest, CreateSetsRequesterFieldsFromAuthenticatedUser) {
   EXPECT_THAT(got["spec"]["groups"], ::testing::Not(Contains("system:masters")));
   EXPECT_FALSE(HasCondition(got, "Approved"));
   // Client-certificate users get the credential-id extra.
-  ASSERT_OK_AND_ASSIGN(auto r2, ClientAs("system:node:n2", {"system:nodes"}).Post(kCsrs, KubeletCsr("c2", "n2")));
+  ASSERT_OK_AND_ASSIGN(auto r2,
+                       ClientAs("system:node:n2", {"system:nodes"}).Post(kCsrs, KubeletCsr("c2", "n2")));
   ASSERT_EQ(r2.status, 201) << r2.body;
   EXPECT_EQ(r2.Json()["spec"]["username"], "system:node:n2");
   EXPECT_THAT(r2.Json()["spec"]["extra"]["authentication.kubernetes.io/credential-id"][0].get<std::string>(),
@@ -112,15 +113,28 @@ TEST_F(CsrTest, ApproveNeedsApproveVerbOnSigner) {
   auto admin = Admin();
   ASSERT_EQ(admin.Post(kCsrs, KubeletCsr("c1", "node1"))->status, 201);
   // A user who may update csr/approval but has no "approve" on signers.
-  ASSERT_EQ(admin.Post("/apis/rbac.authorization.k8s.io/v1/clusterroles",
-      json{{"metadata", {{"name", "half-approver"}}},
-           {"rules", {{{"apiGroups", {"certificates.k8s.io"}},
-                       {"resources", {"certificatesigningrequests", "certificatesigningrequests/approval"}},
-                       {"verbs", {"get", "update"}}}}}})->status, 201);
-  ASSERT_EQ(admin.Post("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
-      json{{"metadata", {{"name", "half-approver"}}},
-           {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", "half-approver"}}},
-           {"subjects", {{{"kind", "User"}, {"apiGroup", "rbac.authorization.k8s.io"}, {"name", "eve"}}}}})->status, 201);
+  ASSERT_EQ(
+      admin
+          .Post("/apis/rbac.authorization.k8s.io/v1/clusterroles",
+                json{{"metadata", {{"name", "half-approver"}}},
+                     {"rules",
+                      {{{"apiGroups", {"certificates.k8s.io"}},
+                        {"resources", {"certificatesigningrequests", "certificatesigningrequests/approval"}},
+                        {"verbs", {"get", "update"}}}}}})
+          ->status,
+      201);
+  ASSERT_EQ(
+      admin
+          .Post("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+                json{{"metadata", {{"name", "half-approver"}}},
+                     {"roleRef",
+                      {{"apiGroup", "rbac.authorization.k8s.io"},
+                       {"kind", "ClusterRole"},
+                       {"name", "half-approver"}}},
+                     {"subjects",
+                      {{{"kind", "User"}, {"apiGroup", "rbac.authorization.k8s.io"}, {"name", "eve"}}}}})
+          ->status,
+      201);
   auto eve = ClientAs("eve", {});
   ASSERT_OK_AND_ASSIGN(auto got, eve.Get(kCsrs + "/c1"));
   ASSERT_EQ(got.status, 200) << got.body;
@@ -157,9 +171,11 @@ TEST_F(CsrTest, SignerIssuesCertificateAfterApproval) {
   EXPECT_FALSE(HasCondition(csr, "Approved"));  // binding absent: no auto-approval
   csr["status"]["conditions"] = {Condition("Approved", "KubectlApprove")};
   ASSERT_EQ(admin.Put(kCsrs + "/node-csr-x/approval", csr)->status, 200);
-  ASSERT_OK_AND_ASSIGN(json issued, sandbox_->WaitForObjectForTest(
-      kCsrs + "/node-csr-x",
-      [](const json& o) { return o.contains("status") && o["status"].contains("certificate"); }, kWait));
+  ASSERT_OK_AND_ASSIGN(
+      json issued,
+      sandbox_->WaitForObjectForTest(
+          kCsrs + "/node-csr-x",
+          [](const json& o) { return o.contains("status") && o["status"].contains("certificate"); }, kWait));
   auto pem = crypto::Base64Decode(issued["status"]["certificate"].get<std::string>());
   ASSERT_TRUE(pem.ok());
   ASSERT_OK_AND_ASSIGN(auto cert, crypto::Certificate::FromPem(*pem));
@@ -174,28 +190,44 @@ TEST_F(CsrTest, AutoApprovalOnlyWhileKubeadmBindingExists) {
   auto token = WithToken(kToken);
   ASSERT_EQ(token.Post(kCsrs, KubeletCsr("auto-1", "node1"))->status, 201);
   ASSERT_OK_AND_ASSIGN(json approved, sandbox_->WaitForObjectForTest(
-      kCsrs + "/auto-1", [](const json& o) { return HasCondition(o, "Approved"); }, kWait));
+                                          kCsrs + "/auto-1",
+                                          [](const json& o) { return HasCondition(o, "Approved"); }, kWait));
   EXPECT_EQ(approved["status"]["conditions"][0]["reason"], "AutoApproved");
-  ASSERT_OK(sandbox_->WaitForObjectForTest(
-      kCsrs + "/auto-1",
-      [](const json& o) { return o.contains("status") && o["status"].contains("certificate"); }, kWait).status());
+  ASSERT_OK(sandbox_
+                ->WaitForObjectForTest(
+                    kCsrs + "/auto-1",
+                    [](const json& o) { return o.contains("status") && o["status"].contains("certificate"); },
+                    kWait)
+                .status());
 
-  ASSERT_EQ(Admin().Delete("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/kubeadm:node-autoapprove-bootstrap")->status, 200);
+  ASSERT_EQ(
+      Admin()
+          .Delete("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/kubeadm:node-autoapprove-bootstrap")
+          ->status,
+      200);
   ASSERT_EQ(token.Post(kCsrs, KubeletCsr("auto-2", "node2"))->status, 201);
   // Bounded negative check: it stays pending.
-  EXPECT_THAT(sandbox_->WaitForObjectForTest(
-                  kCsrs + "/auto-2", [](const json& o) { return HasCondition(o, "Approved"); },
-                  milliseconds(1500)).status(),
+  EXPECT_THAT(sandbox_
+                  ->WaitForObjectForTest(
+                      kCsrs + "/auto-2", [](const json& o) { return HasCondition(o, "Approved"); },
+                      milliseconds(1500))
+                  .status(),
               StatusIs(StatusCode::kDeadlineExceeded));
   // Restoring the binding lets the approver act on the pending CSR.
   json crb = {{"metadata", {{"name", "kubeadm:node-autoapprove-bootstrap"}}},
-              {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"},
-                           {"name", "system:certificates.k8s.io:certificatesigningrequests:nodeclient"}}},
-              {"subjects", {{{"kind", "Group"}, {"apiGroup", "rbac.authorization.k8s.io"},
-                             {"name", "system:bootstrappers:kubeadm:default-node-token"}}}}};
+              {"roleRef",
+               {{"apiGroup", "rbac.authorization.k8s.io"},
+                {"kind", "ClusterRole"},
+                {"name", "system:certificates.k8s.io:certificatesigningrequests:nodeclient"}}},
+              {"subjects",
+               {{{"kind", "Group"},
+                 {"apiGroup", "rbac.authorization.k8s.io"},
+                 {"name", "system:bootstrappers:kubeadm:default-node-token"}}}}};
   ASSERT_EQ(Admin().Post("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", crb)->status, 201);
-  EXPECT_OK(sandbox_->WaitForObjectForTest(
-      kCsrs + "/auto-2", [](const json& o) { return HasCondition(o, "Approved"); }, kWait).status());
+  EXPECT_OK(sandbox_
+                ->WaitForObjectForTest(
+                    kCsrs + "/auto-2", [](const json& o) { return HasCondition(o, "Approved"); }, kWait)
+                .status());
 }
 
 TEST_F(CsrTest, KubectlGetTableColumns) {
@@ -203,15 +235,17 @@ TEST_F(CsrTest, KubectlGetTableColumns) {
   auto admin = Admin();
   ASSERT_EQ(WithToken(kToken).Post(kCsrs, KubeletCsr("t1", "n1"))->status, 201);
   const std::string accept =
-      "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
-  ASSERT_OK_AND_ASSIGN(auto r, admin.Request("GET", kCsrs + "?limit=500", "", "application/json", {{"Accept", accept}}));
+      "application/json;as=Table;v=v1;g=meta.k8s.io,application/"
+      "json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+  ASSERT_OK_AND_ASSIGN(
+      auto r, admin.Request("GET", kCsrs + "?limit=500", "", "application/json", {{"Accept", accept}}));
   ASSERT_EQ(r.status, 200) << r.body;
   json table = r.Json();
   EXPECT_EQ(table["kind"], "Table");
   std::vector<std::string> columns;
   for (const auto& c : table["columnDefinitions"]) columns.push_back(c["name"]);
-  EXPECT_EQ(columns, (std::vector<std::string>{"Name", "Age", "SignerName", "Requestor",
-                                               "RequestedDuration", "Condition"}));
+  EXPECT_EQ(columns, (std::vector<std::string>{"Name", "Age", "SignerName", "Requestor", "RequestedDuration",
+                                               "Condition"}));
   ASSERT_EQ(table["rows"].size(), 1u);
   EXPECT_EQ(table["rows"][0]["cells"][0], "t1");
   EXPECT_EQ(table["rows"][0]["cells"][3], "system:bootstrap:abcdef");
@@ -224,7 +258,8 @@ TEST_F(CsrTest, DeleteReturnsStatusAndFieldSelectorBySigner) {
   auto admin = Admin();
   ASSERT_EQ(admin.Post(kCsrs, KubeletCsr("a", "n1"))->status, 201);
   ASSERT_EQ(admin.Post(kCsrs, KubeletCsr("b", "n2", "kubernetes.io/kubelet-serving"))->status, 201);
-  ASSERT_OK_AND_ASSIGN(auto list, admin.Get(kCsrs + "?fieldSelector=spec.signerName%3Dkubernetes.io/kubelet-serving"));
+  ASSERT_OK_AND_ASSIGN(auto list,
+                       admin.Get(kCsrs + "?fieldSelector=spec.signerName%3Dkubernetes.io/kubelet-serving"));
   ASSERT_EQ(list.status, 200) << list.body;
   ASSERT_EQ(list.Json()["items"].size(), 1u);
   EXPECT_EQ(list.Json()["items"][0]["metadata"]["name"], "b");

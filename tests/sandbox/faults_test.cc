@@ -11,9 +11,9 @@
 namespace joinguard::sandbox::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
 using std::chrono::milliseconds;
+using ::testing::HasSubstr;
 
 const std::string kCsrs = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 constexpr milliseconds kEventWait{10000};
@@ -189,25 +189,26 @@ TEST_F(FaultsTest, AdminEndpointNeedsItsTokenAndValidatesRules) {
 
   const std::vector<std::pair<std::string, std::string>> h = {{"X-Sandbox-Admin-Token", kAdminToken}};
   auto client = Anonymous();  // the token alone is enough; no Kubernetes identity needed
-  ASSERT_OK_AND_ASSIGN(auto bad, client.Request("POST", "/sandbox-admin/faults",
-                                                R"({"status":"x"})", "application/json", h));
+  ASSERT_OK_AND_ASSIGN(
+      auto bad, client.Request("POST", "/sandbox-admin/faults", R"({"status":"x"})", "application/json", h));
   EXPECT_EQ(bad.status, 400);
   EXPECT_THAT(bad.body, HasSubstr("\\\"status\\\" must be an integer"));
-  ASSERT_OK_AND_ASSIGN(auto unknown, client.Request("POST", "/sandbox-admin/faults",
-                                                    R"({"stauts":500})", "application/json", h));
+  ASSERT_OK_AND_ASSIGN(auto unknown, client.Request("POST", "/sandbox-admin/faults", R"({"stauts":500})",
+                                                    "application/json", h));
   EXPECT_EQ(unknown.status, 400);
   EXPECT_THAT(unknown.body, HasSubstr("unknown field \\\"stauts\\\""));
 
-  ASSERT_OK_AND_ASSIGN(auto add, client.Request("POST", "/sandbox-admin/faults",
-                                                R"({"pathPrefix":"/version","status":500,"count":1})",
-                                                "application/json", h));
+  ASSERT_OK_AND_ASSIGN(
+      auto add, client.Request("POST", "/sandbox-admin/faults",
+                               R"({"pathPrefix":"/version","status":500,"count":1})", "application/json", h));
   ASSERT_EQ(add.status, 201) << add.body;
   EXPECT_EQ(add.Json()["index"], 0);
   ASSERT_OK_AND_ASSIGN(auto v, admin.Get("/version"));
   EXPECT_EQ(v.status, 500);
   ASSERT_OK_AND_ASSIGN(auto state, client.Request("GET", "/sandbox-admin/faults", "", "application/json", h));
   EXPECT_EQ(state.Json()["rules"][0]["remaining"], 0);
-  ASSERT_OK_AND_ASSIGN(auto cleared, client.Request("DELETE", "/sandbox-admin/faults", "", "application/json", h));
+  ASSERT_OK_AND_ASSIGN(auto cleared,
+                       client.Request("DELETE", "/sandbox-admin/faults", "", "application/json", h));
   EXPECT_EQ(cleared.status, 200);
   EXPECT_TRUE(cleared.Json()["rules"].empty());
 }
@@ -232,11 +233,11 @@ class FaultsProcessTest : public ::testing::Test {
 };
 
 TEST_F(FaultsProcessTest, AdminFaultsAndRestartFromTheStateDir) {
-  ASSERT_OK_AND_ASSIGN(
-      sb_, SandboxProcess::Start({JOINGUARD_SANDBOX_BINARY, dir_,
-                                  {"--no-controllers", "--service-account-token",
-                                   "kube-system:joinguard:tok-controller", "--bootstrap-token",
-                                   "abcdef.0123456789abcdef"}}));
+  ASSERT_OK_AND_ASSIGN(sb_, SandboxProcess::Start({JOINGUARD_SANDBOX_BINARY,
+                                                   dir_,
+                                                   {"--no-controllers", "--service-account-token",
+                                                    "kube-system:joinguard:tok-controller",
+                                                    "--bootstrap-token", "abcdef.0123456789abcdef"}}));
   const std::string url = sb_->url();
   auto client = Token();
   ASSERT_OK_AND_ASSIGN(auto who, client.Post("/apis/authentication.k8s.io/v1/selfsubjectreviews",
@@ -277,10 +278,11 @@ TEST_F(FaultsProcessTest, AdminFaultsAndRestartFromTheStateDir) {
   HttpsClient bootstrap2(sb_->url(), bo);
   ASSERT_OK_AND_ASSIGN(auto kept, bootstrap2.Get(kCsrs + "/kept"));
   EXPECT_EQ(kept.status, 200) << kept.body;
-  ASSERT_OK_AND_ASSIGN(auto old_watch,
-                       bootstrap2.Watch(kCsrs + "?watch=1&resourceVersion=" +
-                                        std::to_string(std::stoll(created.Json()["metadata"]["resourceVersion"]
-                                                                      .get<std::string>()) - 1)));
+  ASSERT_OK_AND_ASSIGN(
+      auto old_watch,
+      bootstrap2.Watch(
+          kCsrs + "?watch=1&resourceVersion=" +
+          std::to_string(std::stoll(created.Json()["metadata"]["resourceVersion"].get<std::string>()) - 1)));
   ASSERT_OK_AND_ASSIGN(json gone, old_watch->Next(kEventWait));
   EXPECT_EQ(gone["type"], "ERROR");
   EXPECT_EQ(gone["object"]["code"], 410);

@@ -13,8 +13,8 @@
 namespace joinguard::sandbox::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 constexpr char kManifests[] = R"(apiVersion: v1
 kind: Namespace
@@ -204,7 +204,8 @@ TEST_P(KubectlApplyTest, ApplyKustomizationOfEveryKind) {
   // later deletes of those objects find nothing: tolerated with --ignore-not-found.
   r = Kubectl({"delete", "--ignore-not-found", "-k", dir_ + "/k"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_FALSE(sandbox_->GetObjectForTest("/apis/policy/v1/namespaces/jg-system/poddisruptionbudgets/jg").ok());
+  EXPECT_FALSE(
+      sandbox_->GetObjectForTest("/apis/policy/v1/namespaces/jg-system/poddisruptionbudgets/jg").ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(JsonAndProtobuf, KubectlApplyTest, ::testing::Values("31", "33"));

@@ -28,15 +28,15 @@ namespace {
 
 using ::joinguard::testing::CommandResult;
 using ::joinguard::testing::RunCommand;
+using nlohmann::json;
+using ::testing::HasSubstr;
 using testing::kClientKubelet;
-using testing::kKubectl;
 using testing::kCsrPath;
+using testing::kKubectl;
 using testing::kTokenId;
 using testing::kTokenSecret;
 using testing::ReadFile;
 using testing::WriteFile;
-using ::testing::HasSubstr;
-using nlohmann::json;
 using namespace std::chrono_literals;
 
 class KubectlCompatTest : public testing::KubectlTest {
@@ -89,7 +89,6 @@ class KubectlCompatTest : public testing::KubectlTest {
     }
     EXPECT_TRUE(kubectl_reason);
   }
-
 };
 
 TEST_F(KubectlCompatTest, GetCsrTableAndYaml) {
@@ -134,8 +133,11 @@ TEST_F(KubectlCompatTest, CertificateApproveAndDeny) {
   // Server-side printing (meta.k8s.io Table): the real CSR columns.
   r = Kubectl({"get", "csr"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, ::testing::ContainsRegex("NAME +AGE +SIGNERNAME +REQUESTOR +REQUESTEDDURATION +CONDITION"));
-  EXPECT_THAT(r.out, ::testing::ContainsRegex("csr-ok .*kubernetes.io/kube-apiserver-client-kubelet +alice +<none> +Approved,Issued"));
+  EXPECT_THAT(r.out,
+              ::testing::ContainsRegex("NAME +AGE +SIGNERNAME +REQUESTOR +REQUESTEDDURATION +CONDITION"));
+  EXPECT_THAT(r.out,
+              ::testing::ContainsRegex(
+                  "csr-ok .*kubernetes.io/kube-apiserver-client-kubelet +alice +<none> +Approved,Issued"));
   EXPECT_THAT(r.out, ::testing::ContainsRegex("csr-bad .*Denied"));
 }
 
@@ -152,7 +154,8 @@ TEST_F(KubectlCompatTest, WaitForApprovedCondition) {
   auto code = (*waiter)->Wait(60s);
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 0) << (*waiter)->Stdout() << (*waiter)->Stderr();
-  EXPECT_THAT((*waiter)->Stdout(), HasSubstr("certificatesigningrequest.certificates.k8s.io/csr-wait condition met"));
+  EXPECT_THAT((*waiter)->Stdout(),
+              HasSubstr("certificatesigningrequest.certificates.k8s.io/csr-wait condition met"));
   // Timing out on a condition that never comes is exit 1.
   r = Kubectl({"wait", "--for=condition=Denied", "csr/csr-wait", "--timeout=2s"});
   EXPECT_NE(r.exit_code, 0);
@@ -162,11 +165,15 @@ TEST_F(KubectlCompatTest, WaitForApprovedCondition) {
 TEST_F(KubectlCompatTest, ApplyAndDeleteConfigMapAndDeployment) {
   ASSERT_NO_FATAL_FAILURE(Start());
   const std::string cm = dir_ + "/cm.yaml";
-  WriteFile(cm, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm1\n  namespace: default\ndata:\n  a: \"1\"\n");
+  WriteFile(
+      cm,
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm1\n  namespace: default\ndata:\n  a: \"1\"\n");
   CommandResult r = Kubectl({"apply", "--validate=false", "-f", cm});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("configmap/cm1 created"));
-  WriteFile(cm, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm1\n  namespace: default\ndata:\n  a: \"2\"\n  b: x\n");
+  WriteFile(cm,
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm1\n  namespace: default\ndata:\n  a: "
+            "\"2\"\n  b: x\n");
   r = Kubectl({"apply", "--validate=false", "-f", cm});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("configmap/cm1 configured"));
@@ -215,7 +222,8 @@ TEST_F(KubectlCompatTest, ApplyAndDeleteConfigMapAndDeployment) {
 
 TEST_F(KubectlCompatTest, AuthCanIAsBootstrapToken) {
   ASSERT_NO_FATAL_FAILURE(Start("31", /*autoapprove=*/true));
-  const std::vector<std::string> as = {"--as", "system:bootstrap:abcdef", "--as-group", "system:bootstrappers",
+  const std::vector<std::string> as = {"--as",       "system:bootstrap:abcdef",
+                                       "--as-group", "system:bootstrappers",
                                        "--as-group", "system:bootstrappers:kubeadm:default-node-token"};
   auto can_i = [&](std::vector<std::string> args) {
     std::vector<std::string> full = {"auth", "can-i"};
@@ -260,8 +268,8 @@ TEST_F(KubectlCompatTest, OpensslCsrWithBootstrapTokenIsSignedAfterApproval) {
   token.expiration = std::chrono::system_clock::now() + 1h;
   ASSERT_OK(sandbox_->CreateBootstrapToken(token));
   auto gen = RunCommand({"/usr/bin/openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
-                         "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", dir_ + "/node.key",
-                         "-subj", "/O=system:nodes/CN=system:node:worker-1", "-out", dir_ + "/node.csr"},
+                         "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", dir_ + "/node.key", "-subj",
+                         "/O=system:nodes/CN=system:node:worker-1", "-out", dir_ + "/node.csr"},
                         30s);
   ASSERT_TRUE(gen.ok()) << gen.status();
   ASSERT_EQ(gen->exit_code, 0) << gen->err;
@@ -273,19 +281,21 @@ TEST_F(KubectlCompatTest, OpensslCsrWithBootstrapTokenIsSignedAfterApproval) {
                  {"signerName", kClientKubelet},
                  {"usages", {"digital signature", "client auth"}}}}};
   WriteFile(dir_ + "/csr.json", body.dump());
-  auto post = RunCommand({"/usr/bin/curl", "-sS", "--cacert", dir_ + "/ca.crt", "-o", dir_ + "/resp.json",
-                          "-w", "%{http_code}", "-H", std::string("Authorization: Bearer ") + kTokenId + "." + kTokenSecret,
-                          "-H", "Content-Type: application/json", "--data-binary", "@" + dir_ + "/csr.json",
-                          sandbox_->url() + kCsrPath},
-                         30s);
+  auto post =
+      RunCommand({"/usr/bin/curl", "-sS", "--cacert", dir_ + "/ca.crt", "-o", dir_ + "/resp.json", "-w",
+                  "%{http_code}", "-H", std::string("Authorization: Bearer ") + kTokenId + "." + kTokenSecret,
+                  "-H", "Content-Type: application/json", "--data-binary", "@" + dir_ + "/csr.json",
+                  sandbox_->url() + kCsrPath},
+                 30s);
   ASSERT_TRUE(post.ok()) << post.status();
   ASSERT_EQ(post->exit_code, 0) << post->err;
   EXPECT_EQ(post->out, "201") << ReadFile(dir_ + "/resp.json");
   json created = json::parse(ReadFile(dir_ + "/resp.json"), nullptr, false);
   ASSERT_FALSE(created.is_discarded());
   EXPECT_EQ(created["spec"]["username"], "system:bootstrap:abcdef");
-  EXPECT_EQ(created["spec"]["groups"], json({"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token",
-                                             "system:authenticated"}));
+  EXPECT_EQ(created["spec"]["groups"],
+            json({"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token",
+                  "system:authenticated"}));
   // Not auto-approved (the sandbox runs without kubeadm:node-autoapprove-bootstrap here).
   EXPECT_FALSE(HasCondition(created, "Approved"));
 
@@ -305,7 +315,8 @@ TEST_F(KubectlCompatTest, OpensslCsrWithBootstrapTokenIsSignedAfterApproval) {
   ASSERT_TRUE(key.ok()) << key.status();
   EXPECT_EQ(cert->SpkiDer(), key->PublicKeySpkiDer().value_or("x"));
   // The bootstrap token can read its own CSR via kubectl too.
-  CommandResult r = Kubectl({"get", "csr", "node-csr-worker-1"}, TokenKubeconfig(std::string(kTokenId) + "." + kTokenSecret));
+  CommandResult r = Kubectl({"get", "csr", "node-csr-worker-1"},
+                            TokenKubeconfig(std::string(kTokenId) + "." + kTokenSecret));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("node-csr-worker-1"));
 }
@@ -313,12 +324,13 @@ TEST_F(KubectlCompatTest, OpensslCsrWithBootstrapTokenIsSignedAfterApproval) {
 TEST_F(KubectlCompatTest, TokenSecretCreatedWithKubectlGetsJwsSignature) {
   ASSERT_NO_FATAL_FAILURE(Start());
   const std::string secret_yaml = dir_ + "/token.yaml";
-  WriteFile(secret_yaml,
-            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: bootstrap-token-k7q2zx\n  namespace: kube-system\n"
-            "type: bootstrap.kubernetes.io/token\nstringData:\n  token-id: k7q2zx\n"
-            "  token-secret: 9f3c1b7d2e8a4c6f\n  usage-bootstrap-authentication: \"true\"\n"
-            "  usage-bootstrap-signing: \"true\"\n"
-            "  auth-extra-groups: system:bootstrappers:kubeadm:default-node-token\n");
+  WriteFile(
+      secret_yaml,
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: bootstrap-token-k7q2zx\n  namespace: kube-system\n"
+      "type: bootstrap.kubernetes.io/token\nstringData:\n  token-id: k7q2zx\n"
+      "  token-secret: 9f3c1b7d2e8a4c6f\n  usage-bootstrap-authentication: \"true\"\n"
+      "  usage-bootstrap-signing: \"true\"\n"
+      "  auth-extra-groups: system:bootstrappers:kubeadm:default-node-token\n");
   CommandResult r = Kubectl({"create", "--validate=false", "-f", secret_yaml});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("secret/bootstrap-token-k7q2zx created"));
@@ -376,10 +388,16 @@ TEST_F(KubectlCompatTest, ExpiredTokenIsUnauthorizedAndTokenCannotReadSecrets) {
   const std::string token_conf = TokenKubeconfig(std::string(kTokenId) + "." + kTokenSecret);
   r = Kubectl({"get", "secrets", "-n", "kube-system"}, token_conf);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr(R"(Error from server (Forbidden): secrets is forbidden: User "system:bootstrap:abcdef" cannot list resource "secrets" in API group "" in the namespace "kube-system")"));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr(
+          R"(Error from server (Forbidden): secrets is forbidden: User "system:bootstrap:abcdef" cannot list resource "secrets" in API group "" in the namespace "kube-system")"));
   r = Kubectl({"get", "secret", "bootstrap-token-abcdef", "-n", "kube-system"}, token_conf);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr(R"(secrets "bootstrap-token-abcdef" is forbidden: User "system:bootstrap:abcdef" cannot get resource "secrets" in API group "" in the namespace "kube-system")"));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr(
+          R"(secrets "bootstrap-token-abcdef" is forbidden: User "system:bootstrap:abcdef" cannot get resource "secrets" in API group "" in the namespace "kube-system")"));
   // ... but may list CSRs (system:node-bootstrapper).
   r = Kubectl({"get", "csr"}, token_conf);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -408,7 +426,8 @@ TEST_F(KubectlCompatTest, Kubectl133ApprovesAndDeniesWithProtobuf) {
 // kubectl ≥ 1.32's `auth can-i` posts a protobuf SelfSubjectAccessReview.
 TEST_F(KubectlCompatTest, Kubectl133AuthCanIWithProtobuf) {
   ASSERT_NO_FATAL_FAILURE(Start("33", /*autoapprove=*/true));
-  const std::vector<std::string> as = {"--as", "system:bootstrap:abcdef", "--as-group", "system:bootstrappers",
+  const std::vector<std::string> as = {"--as",       "system:bootstrap:abcdef",
+                                       "--as-group", "system:bootstrappers",
                                        "--as-group", "system:bootstrappers:kubeadm:default-node-token"};
   std::vector<std::string> yes = {"auth", "can-i", "create", "certificatesigningrequests.certificates.k8s.io",
                                   "--subresource=nodeclient"};
@@ -429,7 +448,8 @@ class KubectlWhoamiTest : public KubectlCompatTest, public ::testing::WithParamI
 
 TEST_P(KubectlWhoamiTest, ShowsTheAuthenticatedIdentity) {
   ASSERT_NO_FATAL_FAILURE(Start(GetParam()));
-  CommandResult r = Kubectl({"auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}"});
+  CommandResult r =
+      Kubectl({"auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("system:masters"));
   TokenSpec good;

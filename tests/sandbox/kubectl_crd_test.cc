@@ -10,9 +10,9 @@
 namespace joinguard::sandbox::testing {
 namespace {
 
+using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
-using nlohmann::json;
 
 class KubectlCrdTest : public KubectlTest, public ::testing::WithParamInterface<const char*> {};
 
@@ -24,8 +24,7 @@ TEST_P(KubectlCrdTest, ApplyWaitGetAndDeleteCustomObjects) {
   EXPECT_THAT(r.out, HasSubstr("customresourcedefinition.apiextensions.k8s.io/"
                                "gadgets.test.joinguard.io created"));
 
-  r = Kubectl({"wait", "--for", "condition=established", "--timeout=60s",
-               "crd/gadgets.test.joinguard.io"});
+  r = Kubectl({"wait", "--for", "condition=established", "--timeout=60s", "crd/gadgets.test.joinguard.io"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("condition met"));
 
@@ -50,8 +49,8 @@ TEST_P(KubectlCrdTest, ApplyWaitGetAndDeleteCustomObjects) {
   r = Kubectl({"apply", "--validate=false", "-f", dir_ + "/g1.json"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("gadget.test.joinguard.io/g1 configured"));
-  ASSERT_OK_AND_ASSIGN(json stored, sandbox_->GetObjectForTest(
-                                        "/apis/test.joinguard.io/v1alpha1/gadgets/g1"));
+  ASSERT_OK_AND_ASSIGN(json stored,
+                       sandbox_->GetObjectForTest("/apis/test.joinguard.io/v1alpha1/gadgets/g1"));
   EXPECT_EQ(stored["spec"]["color"], "blue");
   EXPECT_EQ(stored["metadata"]["generation"], 2);
 

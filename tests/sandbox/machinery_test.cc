@@ -27,14 +27,16 @@ TEST(RequestInfoTest, ParsesLikeTheApiserver) {
   const std::vector<Case> cases = {
       {"GET", "/api/v1/namespaces/ns1/configmaps", false, "list", "", "ns1", "configmaps", "", "", true},
       {"GET", "/api/v1/namespaces/ns1/configmaps", true, "watch", "", "ns1", "configmaps", "", "", true},
-      {"GET", "/api/v1/watch/namespaces/ns1/configmaps/x", false, "watch", "", "ns1", "configmaps", "x", "", true},
+      {"GET", "/api/v1/watch/namespaces/ns1/configmaps/x", false, "watch", "", "ns1", "configmaps", "x", "",
+       true},
       {"GET", "/api/v1/namespaces/ns1", false, "get", "", "ns1", "namespaces", "ns1", "", true},
-      {"PUT", "/api/v1/namespaces/ns1/status", false, "update", "", "ns1", "namespaces", "ns1", "status", true},
+      {"PUT", "/api/v1/namespaces/ns1/status", false, "update", "", "ns1", "namespaces", "ns1", "status",
+       true},
       {"PUT", "/apis/certificates.k8s.io/v1/certificatesigningrequests/c/approval", false, "update",
        "certificates.k8s.io", "", "certificatesigningrequests", "c", "approval", true},
       {"DELETE", "/api/v1/namespaces/a/secrets", false, "deletecollection", "", "a", "secrets", "", "", true},
-      {"POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", false, "create",
-       "authorization.k8s.io", "", "subjectaccessreviews", "", "", true},
+      {"POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", false, "create", "authorization.k8s.io",
+       "", "subjectaccessreviews", "", "", true},
       {"GET", "/apis/apps/v1", false, "get", "apps", "", "", "", "", false},
       {"GET", "/apis/apps", false, "get", "", "", "", "", "", false},
       {"GET", "/version", false, "get", "", "", "", "", "", false},
@@ -67,19 +69,22 @@ TEST(SelectorTest, LabelSyntaxErrorsAreRejected) {
 
 TEST(SelectorTest, FieldSelectorAllowList) {
   EXPECT_THAT(FieldSelector::Parse("spec.nodeName=x", {}), StatusIs(StatusCode::kInvalidArgument));
-  ASSERT_OK_AND_ASSIGN(auto sel, FieldSelector::Parse("spec.signerName==a/b,metadata.name!=x",
-                                                      {"spec.signerName"}));
+  ASSERT_OK_AND_ASSIGN(auto sel,
+                       FieldSelector::Parse("spec.signerName==a/b,metadata.name!=x", {"spec.signerName"}));
   EXPECT_TRUE(sel.Matches(json{{"metadata", {{"name", "y"}}}, {"spec", {{"signerName", "a/b"}}}}));
   EXPECT_FALSE(sel.Matches(json{{"metadata", {{"name", "x"}}}, {"spec", {{"signerName", "a/b"}}}}));
 }
 
 TEST(PatchTest, StrategicMergeDirectives) {
-  json target = {{"spec", {{"containers", {{{"name", "a"}, {"image", "1"}, {"ports", {{{"containerPort", 80}}}}},
-                                           {{"name", "b"}, {"image", "1"}}}},
-                           {"finalizers", {"x"}}}}};
-  json patch = {{"spec", {{"$setElementOrder/containers", {{{"name", "b"}}, {{"name", "a"}}}},
-                          {"containers", {{{"name", "a"}, {"ports", {{{"containerPort", 443}}}}}}},
-                          {"$deleteFromPrimitiveList/finalizers", {"x"}}}}};
+  json target = {{"spec",
+                  {{"containers",
+                    {{{"name", "a"}, {"image", "1"}, {"ports", {{{"containerPort", 80}}}}},
+                     {{"name", "b"}, {"image", "1"}}}},
+                   {"finalizers", {"x"}}}}};
+  json patch = {{"spec",
+                 {{"$setElementOrder/containers", {{{"name", "b"}}, {{"name", "a"}}}},
+                  {"containers", {{{"name", "a"}, {"ports", {{{"containerPort", 443}}}}}}},
+                  {"$deleteFromPrimitiveList/finalizers", {"x"}}}}};
   ASSERT_OK_AND_ASSIGN(json out, ApplyStrategicMergePatch(target, patch));
   ASSERT_EQ(out["spec"]["containers"].size(), 2u);
   EXPECT_EQ(out["spec"]["containers"][0]["name"], "b");
@@ -113,8 +118,8 @@ TEST(StoreTest, ResourceVersionsConflictsAndExpiredWatches) {
   EXPECT_EQ(created["metadata"]["resourceVersion"], "1");
   EXPECT_THAT(store.Create("/v1/configmaps", cm), StatusIs(StatusCode::kAlreadyExists));
   // No-op update: no RV bump.
-  ASSERT_OK_AND_ASSIGN(json same, store.Update("/v1/configmaps", "n", "a",
-                                               [](const json& c) { return StatusOr<json>(c); }));
+  ASSERT_OK_AND_ASSIGN(
+      json same, store.Update("/v1/configmaps", "n", "a", [](const json& c) { return StatusOr<json>(c); }));
   EXPECT_EQ(same["metadata"]["resourceVersion"], "1");
   EXPECT_EQ(store.rv(), 1);
   clock.Advance(std::chrono::seconds(11));

@@ -42,11 +42,13 @@ int main(int argc, char** argv) {
   int64_t bookmark_ms = options.bookmark_interval.count();
   bool no_autoapprove = false, no_controllers = false, no_seed = false;
 
-  CLI::App app{"joinguard-sandbox: a Kubernetes API server faithful enough for joinguard's tests "
-               "and the real kubectl (HTTPS, x509/bootstrap-token auth, RBAC, CSRs, watch, and the "
-               "signer/bootstrap-signer/token-cleaner/csrapproving controllers)"};
+  CLI::App app{
+      "joinguard-sandbox: a Kubernetes API server faithful enough for joinguard's tests "
+      "and the real kubectl (HTTPS, x509/bootstrap-token auth, RBAC, CSRs, watch, and the "
+      "signer/bootstrap-signer/token-cleaner/csrapproving controllers)"};
   app.add_option("--address", options.bind_address, "Address to bind")->capture_default_str();
-  app.add_option("--port", port, "Port to bind (0 = OS-assigned)")->capture_default_str()
+  app.add_option("--port", port, "Port to bind (0 = OS-assigned)")
+      ->capture_default_str()
       ->check(CLI::Range(0, 65535));
   app.add_option("--state-dir", options.state_dir,
                  "Directory for the CA and persisted objects (kept across restarts)");
@@ -82,8 +84,8 @@ int main(int argc, char** argv) {
                  "(repeatable)");
   app.add_option("--latency-ms", latency_ms, "Add this latency to every request")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--close-watches-after", close_watches_after,
-                 "Close every watch after N events (0 = off)")->check(CLI::NonNegativeNumber);
+  app.add_option("--close-watches-after", close_watches_after, "Close every watch after N events (0 = off)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--watch-window-seconds", watch_window_s,
                  "How long watch events are retained for replay (older resourceVersions get 410)")
       ->capture_default_str();
@@ -149,8 +151,8 @@ int main(int argc, char** argv) {
       std::cerr << "joinguard-sandbox: invalid --service-account-token; use NS:NAME:TOKEN\n";
       return 2;
     }
-    parsed_sa_tokens.push_back({t.substr(0, first), t.substr(first + 1, second - first - 1),
-                                t.substr(second + 1)});
+    parsed_sa_tokens.push_back(
+        {t.substr(0, first), t.substr(first + 1, second - first - 1), t.substr(second + 1)});
   }
   if (!admin_token_file.empty()) {
     auto random = joinguard::crypto::RandomBytes(kAdminTokenBytes);
@@ -169,8 +171,7 @@ int main(int argc, char** argv) {
   for (const auto& t : tokens) {
     auto parsed = joinguard::crypto::ParseBootstrapToken(t);
     if (!parsed.ok()) {
-      std::cerr << "joinguard-sandbox: invalid --bootstrap-token "
-                << joinguard::crypto::RedactToken(t)
+      std::cerr << "joinguard-sandbox: invalid --bootstrap-token " << joinguard::crypto::RedactToken(t)
                 << "; use ID.SECRET matching [a-z0-9]{6}.[a-z0-9]{16}\n";
       return 2;
     }

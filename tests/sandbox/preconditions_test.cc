@@ -12,8 +12,8 @@
 namespace joinguard::sandbox::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 const std::string kCsrs = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 const std::string kCms = "/api/v1/namespaces/default/configmaps";
@@ -40,8 +40,7 @@ class PreconditionsTest : public SandboxTest {
   static std::string UidMismatch(const std::string& qualified, const std::string& name,
                                  const std::string& sent, const std::string& stored) {
     return "Operation cannot be fulfilled on " + qualified + " \"" + name +
-           "\": Precondition failed: UID in precondition: " + sent +
-           ", UID in object meta: " + stored;
+           "\": Precondition failed: UID in precondition: " + sent + ", UID in object meta: " + stored;
   }
 };
 
@@ -92,8 +91,7 @@ TEST_F(PreconditionsTest, ApprovalAndStatusOfARecreatedCsrAreConflicts) {
     EXPECT_EQ(put.status, 409) << sub << ": " << put.body;
     EXPECT_EQ(put.Json()["reason"], "Conflict") << sub;
     EXPECT_EQ(put.Json()["message"],
-              UidMismatch("certificatesigningrequests.certificates.k8s.io", "csr-a", old_uid,
-                          new_uid))
+              UidMismatch("certificatesigningrequests.certificates.k8s.io", "csr-a", old_uid, new_uid))
         << sub;
   }
   ASSERT_OK_AND_ASSIGN(json now, sandbox_->GetObjectForTest(kCsrs + "/csr-a"));
@@ -123,7 +121,8 @@ TEST_F(PreconditionsTest, DeleteHonoursUidAndResourceVersionPreconditions) {
   EXPECT_EQ(bad_rv.status, 409) << bad_rv.body;
   EXPECT_EQ(bad_rv.Json()["message"],
             "Operation cannot be fulfilled on configmaps \"cm1\": Precondition failed: "
-            "ResourceVersion in precondition: 1, ResourceVersion in object meta: " + rv);
+            "ResourceVersion in precondition: 1, ResourceVersion in object meta: " +
+                rv);
   ASSERT_OK(sandbox_->GetObjectForTest(kCms + "/cm1").status());
   ASSERT_OK_AND_ASSIGN(auto good, del({{"uid", uid}, {"resourceVersion", rv}}));
   EXPECT_EQ(good.status, 200) << good.body;
@@ -165,18 +164,15 @@ const char kDecodeSuffix[] =
 INSTANTIATE_TEST_SUITE_P(
     Table, ExpirationSecondsTest,
     ::testing::Values(
-        ExpirationCase{"MaxInt32", "2147483647", 201, ""},
-        ExpirationCase{"Minimum", "600", 201, ""},
+        ExpirationCase{"MaxInt32", "2147483647", 201, ""}, ExpirationCase{"Minimum", "600", 201, ""},
         ExpirationCase{"AboveInt32", "2147483648", 400,
                        std::string(kDecodePrefix) + "number 2147483648" + kDecodeSuffix},
         ExpirationCase{"Huge", "18446744073709551615", 400,
                        std::string(kDecodePrefix) + "number 18446744073709551615" + kDecodeSuffix},
         ExpirationCase{"BelowInt32", "-2147483649", 400,
                        std::string(kDecodePrefix) + "number -2147483649" + kDecodeSuffix},
-        ExpirationCase{"Fraction", "600.5", 400,
-                       std::string(kDecodePrefix) + "number 600.5" + kDecodeSuffix},
-        ExpirationCase{"String", "\"600\"", 400,
-                       std::string(kDecodePrefix) + "string" + kDecodeSuffix},
+        ExpirationCase{"Fraction", "600.5", 400, std::string(kDecodePrefix) + "number 600.5" + kDecodeSuffix},
+        ExpirationCase{"String", "\"600\"", 400, std::string(kDecodePrefix) + "string" + kDecodeSuffix},
         ExpirationCase{"BelowMinimum", "599", 422,
                        "spec.expirationSeconds: Invalid value: 599: may not specify a duration "
                        "less than 600 seconds (10 minutes)"},

@@ -9,9 +9,9 @@
 namespace joinguard::sandbox::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
 using std::chrono::milliseconds;
+using ::testing::HasSubstr;
 
 const std::string kCms = "/api/v1/namespaces/default/configmaps";
 
@@ -24,7 +24,8 @@ TEST_F(PersistenceTest, RestartWithSameStateDirKeepsObjectsCaAndCounter) {
   o.run_controllers = false;
   StartSandbox(o);
   std::string ca = sandbox_->ca_pem();
-  ASSERT_OK_AND_ASSIGN(auto created, Admin().Post(kCms, json{{"metadata", {{"name", "keep"}}}, {"data", {{"k", "v"}}}}));
+  ASSERT_OK_AND_ASSIGN(auto created,
+                       Admin().Post(kCms, json{{"metadata", {{"name", "keep"}}}, {"data", {{"k", "v"}}}}));
   ASSERT_EQ(created.status, 201);
   int64_t rv = sandbox_->CurrentResourceVersionForTest();
   sandbox_.reset();  // flushes
@@ -42,7 +43,8 @@ TEST_F(PersistenceTest, RestartWithSameStateDirKeepsObjectsCaAndCounter) {
   ASSERT_OK_AND_ASSIGN(json e, w->Next(milliseconds(10000)));
   EXPECT_EQ(e["type"], "ERROR");
   // cluster-info follows the new port.
-  ASSERT_OK_AND_ASSIGN(json ci, sandbox_->GetObjectForTest("/api/v1/namespaces/kube-public/configmaps/cluster-info"));
+  ASSERT_OK_AND_ASSIGN(json ci,
+                       sandbox_->GetObjectForTest("/api/v1/namespaces/kube-public/configmaps/cluster-info"));
   EXPECT_THAT(ci["data"]["kubeconfig"].get<std::string>(), HasSubstr(sandbox_->url()));
   sandbox_.reset();
   joinguard::testing::RemoveTree(dir);
@@ -68,7 +70,7 @@ TEST_F(PersistenceTest, GivenCaIsUsedAndAdminKubeconfigWritten) {
   EXPECT_EQ(kubeconfig, sandbox_->admin_kubeconfig_yaml());
   EXPECT_THAT(kubeconfig, HasSubstr("client-certificate-data: "));
   EXPECT_THAT(kubeconfig, HasSubstr("server: " + sandbox_->url()));
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat((dir + "/admin.conf").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   sandbox_.reset();
@@ -140,13 +142,15 @@ TEST_F(FaultTest, FractionAndLatency) {
 #ifdef JOINGUARD_SANDBOX_BINARY
 TEST(SandboxBinaryTest, ServesUntilSigtermAndKeepsStateAcrossRestart) {
   std::string dir = joinguard::testing::MakeTempDir("jg-sandbox-bin-");
-  std::vector<std::string> argv = {JOINGUARD_SANDBOX_BINARY, "--state-dir", dir + "/state",
-                                   "--ready-file", dir + "/ready.json",
-                                   "--bootstrap-token", "abcdef.0123456789abcdef"};
+  std::vector<std::string> argv = {JOINGUARD_SANDBOX_BINARY, "--state-dir",       dir + "/state",
+                                   "--ready-file",           dir + "/ready.json", "--bootstrap-token",
+                                   "abcdef.0123456789abcdef"};
   json ready;
   for (int round = 0; round < 2; ++round) {
-    ASSERT_OK_AND_ASSIGN(auto proc, joinguard::testing::Subprocess::Start(argv, dir + "/logs" + std::to_string(round)));
-    ASSERT_OK_AND_ASSIGN(std::string line, proc->WaitForOutput("joinguard-sandbox serving on", milliseconds(30000)));
+    ASSERT_OK_AND_ASSIGN(auto proc,
+                         joinguard::testing::Subprocess::Start(argv, dir + "/logs" + std::to_string(round)));
+    ASSERT_OK_AND_ASSIGN(std::string line,
+                         proc->WaitForOutput("joinguard-sandbox serving on", milliseconds(30000)));
     EXPECT_THAT(line, HasSubstr("https://127.0.0.1:"));
     ASSERT_OK_AND_ASSIGN(std::string ready_text, files::ReadFile(dir + "/ready.json"));
     ready = json::parse(ready_text);
@@ -165,7 +169,7 @@ TEST(SandboxBinaryTest, ServesUntilSigtermAndKeepsStateAcrossRestart) {
       EXPECT_EQ(r.Json()["spec"]["username"], "system:bootstrap:abcdef");
     }
     // The admin kubeconfig exists with 0600.
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat(ready["admin_kubeconfig"].get<std::string>().c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     proc->Signal(SIGTERM);
@@ -176,12 +180,14 @@ TEST(SandboxBinaryTest, ServesUntilSigtermAndKeepsStateAcrossRestart) {
 }
 
 TEST(SandboxBinaryTest, HelpAndBadFlags) {
-  ASSERT_OK_AND_ASSIGN(auto help, joinguard::testing::RunCommand({JOINGUARD_SANDBOX_BINARY, "--help"}, milliseconds(30000)));
+  ASSERT_OK_AND_ASSIGN(
+      auto help, joinguard::testing::RunCommand({JOINGUARD_SANDBOX_BINARY, "--help"}, milliseconds(30000)));
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_THAT(help.out, HasSubstr("--state-dir"));
   EXPECT_THAT(help.out, HasSubstr("--fault"));
-  ASSERT_OK_AND_ASSIGN(auto bad, joinguard::testing::RunCommand(
-      {JOINGUARD_SANDBOX_BINARY, "--bootstrap-token", "not-a-token"}, milliseconds(30000)));
+  ASSERT_OK_AND_ASSIGN(
+      auto bad, joinguard::testing::RunCommand({JOINGUARD_SANDBOX_BINARY, "--bootstrap-token", "not-a-token"},
+                                               milliseconds(30000)));
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_THAT(bad.err, HasSubstr("invalid --bootstrap-token"));
 }

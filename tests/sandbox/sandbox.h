@@ -26,7 +26,7 @@ namespace joinguard::sandbox {
 
 // A bootstrap-token Secret in kube-system (cluster-bootstrap token/api/types.go).
 struct TokenSpec {
-  std::string id, secret;  // "abcdef", "0123456789abcdef"
+  std::string id, secret;                                           // "abcdef", "0123456789abcdef"
   std::optional<std::chrono::system_clock::time_point> expiration;  // none = never expires
   bool usage_authentication = true, usage_signing = true;
   std::vector<std::string> extra_groups = {"system:bootstrappers:kubeadm:default-node-token"};
@@ -43,10 +43,10 @@ struct FaultRule {
   std::string path_suffix;  // e.g. "/approval"; "" = any
   std::string method;       // "GET", "PUT", ...; "" = any
   enum class Watch { kAny, kOnly, kExclude } watch = Watch::kAny;  // watch requests only / never
-  double fraction = 1.0;    // share of matching requests that fail
-  int status = 500;         // HTTP status returned; < 400 = latency only
-  int count = -1;           // failures before the rule expires; -1 = never expires
-  int retry_after_seconds = 1;  // Retry-After header on 429 and 503
+  double fraction = 1.0;                                           // share of matching requests that fail
+  int status = 500;                      // HTTP status returned; < 400 = latency only
+  int count = -1;                        // failures before the rule expires; -1 = never expires
+  int retry_after_seconds = 1;           // Retry-After header on 429 and 503
   std::chrono::milliseconds latency{0};  // added before answering (also to failed requests)
 };
 
@@ -58,19 +58,19 @@ nlohmann::json FaultRuleToJson(const FaultRule& rule);
 
 struct SandboxOptions {
   std::string bind_address = "127.0.0.1";
-  uint16_t port = 0;                      // 0 = OS-assigned
-  std::string state_dir;                  // "" = memory only; else CA + objects persist across restarts
-  std::string ca_cert_file, ca_key_file;  // optional: use this CA instead of generating one
-  std::string admin_kubeconfig_path;      // optional: write the admin kubeconfig here (0600)
-  std::string version_minor = "31";       // /version minor (kubectl dispatcher picks 1.<minor>)
-  bool seed_kubeadm = true;               // kubeadm RBAC, cluster-info, kubeadm-config, kubelet-config
-  bool autoapprove_binding = true;        // create kubeadm:node-autoapprove-bootstrap
-  bool run_controllers = true;            // signer, bootstrap signer, token cleaner, csrapproving
+  uint16_t port = 0;                       // 0 = OS-assigned
+  std::string state_dir;                   // "" = memory only; else CA + objects persist across restarts
+  std::string ca_cert_file, ca_key_file;   // optional: use this CA instead of generating one
+  std::string admin_kubeconfig_path;       // optional: write the admin kubeconfig here (0600)
+  std::string version_minor = "31";        // /version minor (kubectl dispatcher picks 1.<minor>)
+  bool seed_kubeadm = true;                // kubeadm RBAC, cluster-info, kubeadm-config, kubelet-config
+  bool autoapprove_binding = true;         // create kubeadm:node-autoapprove-bootstrap
+  bool run_controllers = true;             // signer, bootstrap signer, token cleaner, csrapproving
   std::chrono::seconds watch_window{300};  // events retained for watch replay (older → 410)
   // Additions.
   std::chrono::milliseconds bookmark_interval{std::chrono::seconds(60)};  // upstream: 1 min
-  int max_retained_events = 100000;       // hard cap on the watch replay log
-  const runtime::Clock* clock = nullptr;  // not owned; nullptr = real clock
+  int max_retained_events = 100000;                                       // hard cap on the watch replay log
+  const runtime::Clock* clock = nullptr;                                  // not owned; nullptr = real clock
   const runtime::Logger* logger = nullptr;  // not owned; nullptr = quiet (warnings to stderr)
   // Out-of-process fault injection: when non-empty, requests carrying the header
   // "X-Sandbox-Admin-Token: <admin_token>" reach /sandbox-admin/ (see tests/sandbox/README.md);
@@ -88,18 +88,17 @@ class Sandbox {
   Sandbox& operator=(const Sandbox&) = delete;
 
   uint16_t port() const;
-  std::string url() const;             // "https://127.0.0.1:<port>" ([::1] for IPv6)
-  const std::string& ca_pem() const;   // cluster CA certificate PEM
+  std::string url() const;                    // "https://127.0.0.1:<port>" ([::1] for IPv6)
+  const std::string& ca_pem() const;          // cluster CA certificate PEM
   std::string admin_kubeconfig_yaml() const;  // embedded admin client cert (system:masters)
 
   // A client cert/key PEM pair signed by the cluster CA for any identity.
-  StatusOr<std::pair<std::string, std::string>> IssueClientCert(
-      const std::string& user, const std::vector<std::string>& groups);
+  StatusOr<std::pair<std::string, std::string>> IssueClientCert(const std::string& user,
+                                                                const std::vector<std::string>& groups);
   Status CreateBootstrapToken(const TokenSpec& spec);
   // Static bearer token for system:serviceaccount:<ns>:<name> (groups system:serviceaccounts,
   // system:serviceaccounts:<ns>, system:authenticated).
-  Status AddServiceAccountToken(const std::string& ns, const std::string& name,
-                                const std::string& token);
+  Status AddServiceAccountToken(const std::string& ns, const std::string& name, const std::string& token);
 
   // Direct object access (bypasses authn/authz), JSON as the API returns it. Path like
   // "/apis/certificates.k8s.io/v1/certificatesigningrequests/csr-abc".
@@ -107,8 +106,7 @@ class Sandbox {
   // Creates through the same create strategy as the API (generateName, validation, ...), as an
   // internal system:masters user. For CSRs whose spec.username is set, the requester fields of
   // the object are kept (so tests can plant CSRs "from" any user).
-  StatusOr<nlohmann::json> CreateObjectForTest(const std::string& collection_path,
-                                               nlohmann::json obj);
+  StatusOr<nlohmann::json> CreateObjectForTest(const std::string& collection_path, nlohmann::json obj);
   Status DeleteObjectForTest(const std::string& path);
   // Addition: PUT semantics for `path` as an internal system:masters user (a ".../status" or
   // ".../approval" path updates that subresource); RV checked only when obj carries one.
@@ -127,9 +125,9 @@ class Sandbox {
 
   // Wait (with deadline) until `pred(obj)` holds for the object at `path`; for tests.
   // kDeadlineExceeded on timeout (kNotFound-like absence is just "not yet").
-  StatusOr<nlohmann::json> WaitForObjectForTest(
-      const std::string& path, std::function<bool(const nlohmann::json&)> pred,
-      std::chrono::milliseconds timeout);
+  StatusOr<nlohmann::json> WaitForObjectForTest(const std::string& path,
+                                                std::function<bool(const nlohmann::json&)> pred,
+                                                std::chrono::milliseconds timeout);
 
   // Addition: waits until no object exists at `path` (kDeadlineExceeded on timeout).
   Status WaitForObjectDeletedForTest(const std::string& path, std::chrono::milliseconds timeout);

@@ -6,10 +6,10 @@
 namespace joinguard::sandbox::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using ::testing::HasSubstr;
 
 const std::string kCms = "/api/v1/namespaces/default/configmaps";
 constexpr milliseconds kWait{10000};
@@ -112,8 +112,9 @@ TEST_F(WatchTest, BookmarksWhenAllowed) {
 TEST_F(WatchTest, BookmarkShortlyBeforeTheWatchDeadline) {
   Start();  // bookmark interval 60 s: the only bookmark is the one ~2 s before the deadline
   std::string rv = ListRv();
-  ASSERT_OK_AND_ASSIGN(auto watch, Admin().Watch(
-      kCms + "?watch=true&allowWatchBookmarks=true&timeoutSeconds=5&resourceVersion=" + rv));
+  ASSERT_OK_AND_ASSIGN(
+      auto watch,
+      Admin().Watch(kCms + "?watch=true&allowWatchBookmarks=true&timeoutSeconds=5&resourceVersion=" + rv));
   ASSERT_OK_AND_ASSIGN(json e, watch->Next(kWait));
   EXPECT_EQ(e["type"], "BOOKMARK");
   EXPECT_THAT(watch->Next(kWait), StatusIs(StatusCode::kOutOfRange));
@@ -124,7 +125,8 @@ TEST_F(WatchTest, TimeoutSecondsEndsTheStreamCleanly) {
   Start();
   std::string rv = ListRv();
   auto start = std::chrono::steady_clock::now();
-  ASSERT_OK_AND_ASSIGN(auto watch, Admin().Watch(kCms + "?watch=true&timeoutSeconds=1&resourceVersion=" + rv));
+  ASSERT_OK_AND_ASSIGN(auto watch,
+                       Admin().Watch(kCms + "?watch=true&timeoutSeconds=1&resourceVersion=" + rv));
   EXPECT_THAT(watch->Next(kWait), StatusIs(StatusCode::kOutOfRange));
   EXPECT_TRUE(watch->ended_cleanly());
   EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(900));
@@ -134,8 +136,10 @@ TEST_F(WatchTest, FieldSelectorWatchSeesOnlyThatObjectAndLeavingIsDeleted) {
   Start();
   auto admin = Admin();
   std::string rv = ListRv();
-  ASSERT_OK_AND_ASSIGN(auto byname, admin.Watch(kCms + "?watch=true&fieldSelector=metadata.name%3Dme&resourceVersion=" + rv));
-  ASSERT_OK_AND_ASSIGN(auto bylabel, admin.Watch(kCms + "?watch=true&labelSelector=role%3Dx&resourceVersion=" + rv));
+  ASSERT_OK_AND_ASSIGN(
+      auto byname, admin.Watch(kCms + "?watch=true&fieldSelector=metadata.name%3Dme&resourceVersion=" + rv));
+  ASSERT_OK_AND_ASSIGN(auto bylabel,
+                       admin.Watch(kCms + "?watch=true&labelSelector=role%3Dx&resourceVersion=" + rv));
   ASSERT_EQ(admin.Post(kCms, ConfigMap("other"))->status, 201);
   json labelled = ConfigMap("me");
   labelled["metadata"]["labels"] = {{"role", "x"}};
@@ -180,7 +184,8 @@ TEST_F(WatchTest, FaultHooksCloseWatchesAndForceGone) {
 
 TEST_F(WatchTest, SendInitialEventsIsRefusedSoClientsFallBack) {
   Start();
-  ASSERT_OK_AND_ASSIGN(auto r, Admin().Get(kCms + "?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"));
+  ASSERT_OK_AND_ASSIGN(
+      auto r, Admin().Get(kCms + "?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"));
   EXPECT_EQ(r.status, 422);
 }
 

@@ -14,7 +14,9 @@ namespace joinguard::testing {
 
 inline const Status& GetStatus(const Status& s) { return s; }
 template <typename T>
-Status GetStatus(const StatusOr<T>& s) { return s.status(); }
+Status GetStatus(const StatusOr<T>& s) {
+  return s.status();
+}
 
 MATCHER(IsOk, "is OK") {
   Status s = ::joinguard::testing::GetStatus(arg);
@@ -32,8 +34,7 @@ MATCHER_P2(StatusIs, code, message_matcher,
            "has status code " + std::string(::joinguard::StatusCodeName(code))) {
   Status s = ::joinguard::testing::GetStatus(arg);
   *result_listener << "status is " << s.ToString();
-  return s.code() == code &&
-         ::testing::ExplainMatchResult(message_matcher, s.message(), result_listener);
+  return s.code() == code && ::testing::ExplainMatchResult(message_matcher, s.message(), result_listener);
 }
 
 }  // namespace joinguard::testing
@@ -44,7 +45,7 @@ MATCHER_P2(StatusIs, code, message_matcher,
 #define EXPECT_OK(expr) EXPECT_THAT((expr), ::joinguard::testing::IsOk())
 #define ASSERT_OK_AND_ASSIGN(lhs, expr) \
   ASSERT_OK_AND_ASSIGN_IMPL_(JG_TESTING_CONCAT_(jg_test_statusor_, __LINE__), lhs, expr)
-#define ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)                          \
-  auto tmp = (expr);                                                        \
-  ASSERT_TRUE(tmp.ok()) << "status is " << tmp.status().ToString();         \
+#define ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)                  \
+  auto tmp = (expr);                                                \
+  ASSERT_TRUE(tmp.ok()) << "status is " << tmp.status().ToString(); \
   lhs = std::move(tmp).value()

@@ -39,9 +39,9 @@ constexpr auto kPollInterval = std::chrono::milliseconds(20);
 
 }  // namespace
 
-StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
-    const std::vector<std::string>& argv, const std::string& log_dir,
-    const std::map<std::string, std::string>& env) {
+StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(const std::vector<std::string>& argv,
+                                                        const std::string& log_dir,
+                                                        const std::map<std::string, std::string>& env) {
   if (argv.empty()) return InvalidArgumentError("empty argv");
   std::error_code ec;
   std::filesystem::create_directories(log_dir, ec);
@@ -144,8 +144,7 @@ void Subprocess::Signal(int sig) {
 std::string Subprocess::Stdout() const { return ReadAll(stdout_path_); }
 std::string Subprocess::Stderr() const { return ReadAll(stderr_path_); }
 
-StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
-                                   std::chrono::milliseconds timeout,
+StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                                    const std::map<std::string, std::string>& env,
                                    const std::string& stdin_data) {
   std::string dir = MakeTempDir("joinguard-cmd-");

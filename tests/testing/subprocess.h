@@ -49,8 +49,7 @@ struct CommandResult {
   std::string out;
   std::string err;
 };
-StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
-                                   std::chrono::milliseconds timeout,
+StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                                    const std::map<std::string, std::string>& env = {},
                                    const std::string& stdin_data = "");
 

@@ -44,11 +44,15 @@ bool HasCredentials(const kube::Kubeconfig& config) {
 StatusOr<kube::Kubeconfig> RetrieveValidatedConfigInfo(const std::string& path, const Deps& deps,
                                                        const Options& options) {
   auto text = files::ReadFile(path);
-  if (!text.ok()) return InvalidArgumentError("couldn't read the discovery file \"" + path + "\": " + text.status().message());
+  if (!text.ok())
+    return InvalidArgumentError("couldn't read the discovery file \"" + path +
+                                "\": " + text.status().message());
   // kubeadm does not rebase relative paths inside the file onto its directory (they are opened
   // relative to the working directory): parse with an empty base directory.
   auto config = kube::ParseKubeconfig(*text);
-  if (!config.ok()) return InvalidArgumentError("couldn't parse the discovery file \"" + path + "\": " + config.status().message());
+  if (!config.ok())
+    return InvalidArgumentError("couldn't parse the discovery file \"" + path +
+                                "\": " + config.status().message());
   return ValidateConfigInfo(*std::move(config), deps, options);
 }
 
@@ -59,14 +63,16 @@ StatusOr<kube::Kubeconfig> ValidateConfigInfo(kube::Kubeconfig config, const Dep
   }
   std::string cluster_name;
   auto selected = SelectCluster(config, &cluster_name);
-  if (!selected.ok()) return InvalidArgumentError("the provided kubeconfig file is malformed: " + selected.status().message());
+  if (!selected.ok())
+    return InvalidArgumentError("the provided kubeconfig file is malformed: " + selected.status().message());
   kube::KubeconfigCluster* cluster = nullptr;
   for (auto& c : config.clusters) {
     if (c.name == cluster_name) cluster = &c.value;
   }
   JG_RETURN_IF_ERROR(EmbedFile(&cluster->certificate_authority, &cluster->certificate_authority_data,
                                "certificate-authority"));
-  if (cluster->server.empty()) return InvalidArgumentError("the provided kubeconfig file is malformed: cluster has no server");
+  if (cluster->server.empty())
+    return InvalidArgumentError("the provided kubeconfig file is malformed: cluster has no server");
 
   // Credentials: embed client cert/key files so the file can become bootstrap-kubelet.conf.
   kube::RestConfig rest;
@@ -78,7 +84,8 @@ StatusOr<kube::Kubeconfig> ValidateConfigInfo(kube::Kubeconfig config, const Dep
   rest.user_agent = kube::UserAgentFor("node");
   if (HasCredentials(config)) {
     kube::KubeconfigUser* user = CurrentUser(config);
-    JG_RETURN_IF_ERROR(EmbedFile(&user->client_certificate, &user->client_certificate_data, "client-certificate"));
+    JG_RETURN_IF_ERROR(
+        EmbedFile(&user->client_certificate, &user->client_certificate_data, "client-certificate"));
     JG_RETURN_IF_ERROR(EmbedFile(&user->client_key, &user->client_key_data, "client-key"));
     rest.bearer_token = user->token;
     rest.bearer_token_file = user->token_file;
@@ -98,9 +105,10 @@ StatusOr<kube::Kubeconfig> ValidateConfigInfo(kube::Kubeconfig config, const Dep
     if (kube::IsForbidden(cm.status())) {
       // The admin closed anonymous access to cluster-info; the TLS connection is already
       // trusted through the file, so proceed without refreshing (kubeadm does the same).
-      deps.out->Warning("discovery",
-                        "Could not access the cluster-info ConfigMap for refreshing the cluster-info information, but "
-                        "the TLS cert is valid so proceeding...");
+      deps.out->Warning(
+          "discovery",
+          "Could not access the cluster-info ConfigMap for refreshing the cluster-info information, but "
+          "the TLS cert is valid so proceeding...");
       return true;
     }
     *last = cm.status();
@@ -120,7 +128,8 @@ StatusOr<kube::Kubeconfig> ValidateConfigInfo(kube::Kubeconfig config, const Dep
   if (!refreshed_cluster.ok()) return config;
   if (refreshed_cluster->server != cluster->server) {
     deps.out->Warning("discovery", "the API Server URL in the kubeconfig file (" + cluster->server +
-                                       ") differs from the one in the ConfigMap (" + refreshed_cluster->server + ")");
+                                       ") differs from the one in the ConfigMap (" +
+                                       refreshed_cluster->server + ")");
   }
   if (cluster->certificate_authority_data.empty() && !refreshed_cluster->certificate_authority_data.empty()) {
     cluster->certificate_authority_data = refreshed_cluster->certificate_authority_data;

@@ -8,7 +8,8 @@ namespace joinguard::node::discovery::https {
 namespace {
 
 // Where Debian/Ubuntu (and most distributions via a symlink) keep the system bundle.
-constexpr const char* kSystemBundles[] = {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"};
+constexpr const char* kSystemBundles[] = {"/etc/ssl/certs/ca-certificates.crt",
+                                          "/etc/pki/tls/certs/ca-bundle.crt"};
 
 }  // namespace
 
@@ -16,11 +17,13 @@ StatusOr<kube::Kubeconfig> RetrieveValidatedConfigInfo(const std::string& url, c
                                                        const Options& options) {
   deps.out->Line("discovery", "Downloading the discovery kubeconfig from \"" + url + "\"");
   auto body = deps.https_get(url);
-  if (!body.ok()) return Status(body.status().code(), "failed to download \"" + url + "\": " + body.status().message());
+  if (!body.ok())
+    return Status(body.status().code(), "failed to download \"" + url + "\": " + body.status().message());
   // No HTTP status check (pitfall 8): whatever came back must parse as a kubeconfig.
   auto config = kube::ParseKubeconfig(*body);
   if (!config.ok()) {
-    return InvalidArgumentError("couldn't parse the kubeconfig downloaded from \"" + url + "\": " + config.status().message());
+    return InvalidArgumentError("couldn't parse the kubeconfig downloaded from \"" + url +
+                                "\": " + config.status().message());
   }
   return file::ValidateConfigInfo(*std::move(config), deps, options);
 }

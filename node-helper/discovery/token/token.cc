@@ -16,18 +16,20 @@ constexpr std::string_view kJwsPrefix = "jws-kubeconfig-";
 
 // kubeadm's getClusterInfo: GET cluster-info now and every `interval` until the JWS key for
 // our token ID is present. Returns the ConfigMap data or the last error.
-StatusOr<kube::StringMap> FetchClusterInfo(kube::Client& client, std::string_view token_id,
-                                           const Deps& deps, const Options& options) {
+StatusOr<kube::StringMap> FetchClusterInfo(kube::Client& client, std::string_view token_id, const Deps& deps,
+                                           const Options& options) {
   kube::StringMap data;
   Status s = PollImmediate(deps, options.retry_interval, options.timeout, [&](Status* last) {
     auto cm = client.Get<kube::ConfigMap>(kClusterInfoNamespace, kClusterInfoName);
     if (!cm.ok()) {
-      *last = Status(cm.status().code(), "failed to request the cluster-info ConfigMap: " + cm.status().message());
+      *last = Status(cm.status().code(),
+                     "failed to request the cluster-info ConfigMap: " + cm.status().message());
       return false;
     }
     if (cm->data.find(std::string(kJwsPrefix) + std::string(token_id)) == cm->data.end()) {
-      *last = UnavailableError("could not find a JWS signature in the cluster-info ConfigMap for token ID \"" +
-                               std::string(token_id) + "\"");
+      *last =
+          UnavailableError("could not find a JWS signature in the cluster-info ConfigMap for token ID \"" +
+                           std::string(token_id) + "\"");
       return false;
     }
     data = cm->data;
@@ -46,7 +48,8 @@ StatusOr<kube::KubeconfigCluster> ParseClusterInfoKubeconfig(const std::string& 
   std::string name;
   auto cluster = SelectCluster(*kc, &name);
   if (!cluster.ok()) {
-    return InvalidArgumentError("malformed kubeconfig in the cluster-info ConfigMap: " + cluster.status().message());
+    return InvalidArgumentError("malformed kubeconfig in the cluster-info ConfigMap: " +
+                                cluster.status().message());
   }
   return cluster;
 }
@@ -63,9 +66,10 @@ Status ValidateClusterInfoToken(const kube::StringMap& data, std::string_view to
   }
   auto sig = data.find(std::string(kJwsPrefix) + std::string(token_id));
   if (sig == data.end() || sig->second.empty()) {
-    return PermissionDeniedError("token id \"" + std::string(token_id) +
-                                 "\" is invalid for this cluster or it has expired. Use \"kubeadm token create\" on "
-                                 "the control-plane node to create a new valid token");
+    return PermissionDeniedError(
+        "token id \"" + std::string(token_id) +
+        "\" is invalid for this cluster or it has expired. Use \"kubeadm token create\" on "
+        "the control-plane node to create a new valid token");
   }
   if (!crypto::DetachedJwsIsValid(sig->second, kc->second, token_id, token_secret)) {
     return PermissionDeniedError(
@@ -98,7 +102,8 @@ StatusOr<ClusterInfo> RetrieveValidatedConfigInfo(const config::BootstrapTokenDi
   auto parsed = crypto::ParseBootstrapToken(cfg.token);
   if (!parsed.ok()) {
     // kubeadm quotes the token; we never print it.
-    return InvalidArgumentError("the bootstrap token " + crypto::RedactToken(cfg.token) + " is not of the form <id>.<secret> ([a-z0-9]{6}.[a-z0-9]{16})");
+    return InvalidArgumentError("the bootstrap token " + crypto::RedactToken(cfg.token) +
+                                " is not of the form <id>.<secret> ([a-z0-9]{6}.[a-z0-9]{16})");
   }
   const std::string endpoint = "https://" + cfg.api_server_endpoint;
 
@@ -108,7 +113,8 @@ StatusOr<ClusterInfo> RetrieveValidatedConfigInfo(const config::BootstrapTokenDi
   insecure.max_retries = 0;
   insecure.user_agent = kube::UserAgentFor("node");
   JG_ASSIGN_OR_RETURN(auto insecure_client, deps.new_client(insecure));
-  deps.out->Line("discovery", "Created cluster-info discovery client, requesting info from \"" + endpoint + "\"");
+  deps.out->Line("discovery",
+                 "Created cluster-info discovery client, requesting info from \"" + endpoint + "\"");
   JG_ASSIGN_OR_RETURN(auto first, FetchClusterInfo(*insecure_client, parsed->id, deps, options));
 
   // 3: pins are parsed only now, after the first fetch (pitfall 4). Our preflight checks their
@@ -125,12 +131,16 @@ StatusOr<ClusterInfo> RetrieveValidatedConfigInfo(const config::BootstrapTokenDi
 
   // 7: no pins → done (unsafe; decided by "no pins", not by the flag).
   if (pins.Empty()) {
-    deps.out->Warning("discovery",
-                      "!!! the cluster CA is NOT verified: token discovery without --discovery-token-ca-cert-hash "
-                      "trusts whoever answered at \"" + endpoint +
-                      "\" and knows the token. Pin the CA with --discovery-token-ca-cert-hash sha256:<hash>.");
-    deps.out->Line("discovery", "Cluster info signature and contents are valid and no TLS pinning was specified, will use API Server \"" +
-                                    cluster.server + "\"");
+    deps.out->Warning(
+        "discovery",
+        "!!! the cluster CA is NOT verified: token discovery without --discovery-token-ca-cert-hash "
+        "trusts whoever answered at \"" +
+            endpoint +
+            "\" and knows the token. Pin the CA with --discovery-token-ca-cert-hash sha256:<hash>.");
+    deps.out->Line("discovery",
+                   "Cluster info signature and contents are valid and no TLS pinning was specified, will use "
+                   "API Server \"" +
+                       cluster.server + "\"");
     return ClusterInfo{cluster.server, cluster.certificate_authority_data};
   }
   // 8: pin check against any certificate of the bundle.
@@ -150,12 +160,15 @@ StatusOr<ClusterInfo> RetrieveValidatedConfigInfo(const config::BootstrapTokenDi
   auto it = second.find(std::string(kKubeconfigKey));
   if (it == second.end() || it->second != first_text) {
     return PermissionDeniedError(
-        "the second kubeconfig from the cluster-info ConfigMap (using validated TLS) was different from the first");
+        "the second kubeconfig from the cluster-info ConfigMap (using validated TLS) was different from the "
+        "first");
   }
   JG_ASSIGN_OR_RETURN(auto verified, ParseClusterInfoKubeconfig(it->second));
-  deps.out->Line("discovery",
-                 "Cluster info signature and contents are valid and TLS certificate validates against pinned roots, "
-                 "will use API Server \"" + verified.server + "\"");
+  deps.out->Line(
+      "discovery",
+      "Cluster info signature and contents are valid and TLS certificate validates against pinned roots, "
+      "will use API Server \"" +
+          verified.server + "\"");
   return ClusterInfo{verified.server, verified.certificate_authority_data};
 }
 

@@ -15,7 +15,8 @@ struct ClusterInfo {
 StatusOr<ClusterInfo> RetrieveValidatedConfigInfo(const config::BootstrapTokenDiscovery& cfg,
                                                   const Deps& deps, const Options& options);
 
-// The byte-for-byte comparison of the two cluster-info answers on its own (pure; used by tests with the upstream vectors).
+// The byte-for-byte comparison of the two cluster-info answers on its own (pure; used by tests with the
+// upstream vectors).
 Status ValidateClusterInfoToken(const kube::StringMap& data, std::string_view token_id,
                                 std::string_view token_secret);
 

@@ -97,7 +97,8 @@ StatusOr<JoinResult> RunJoins(const BenchConfig& c, int joins) {
                          .WaitForObjectForTest(
                              "/api/v1/namespaces/kube-public/configmaps/cluster-info",
                              [](const nlohmann::json& cm) {
-                               return cm.contains("data") && cm["data"].contains(std::string("jws-kubeconfig-") + kTokenId);
+                               return cm.contains("data") &&
+                                      cm["data"].contains(std::string("jws-kubeconfig-") + kTokenId);
                              },
                              kSignatureTimeout)
                          .status());
@@ -116,11 +117,11 @@ StatusOr<JoinResult> RunJoins(const BenchConfig& c, int joins) {
     const std::string root = ro.dir + "/root-" + std::to_string(j);
     (void)std::system(("mkdir -p '" + root + "'").c_str());
     const std::string node = "bench-join-" + std::to_string(j);
-    JG_ASSIGN_OR_RETURN(TimedRun run,
-                        RunTimed({c.node_binary, "join", "127.0.0.1:" + std::to_string(rig->sandbox().port()),
-                                  "--token", rig->BootstrapToken(), "--discovery-token-ca-cert-hash", pin,
-                                  "--node-name", node, "--root-dir", root, "--kubelet-restart-command", "true",
-                                  "--discovery-retry-interval", "200ms"}));
+    JG_ASSIGN_OR_RETURN(
+        TimedRun run, RunTimed({c.node_binary, "join", "127.0.0.1:" + std::to_string(rig->sandbox().port()),
+                                "--token", rig->BootstrapToken(), "--discovery-token-ca-cert-hash", pin,
+                                "--node-name", node, "--root-dir", root, "--kubelet-restart-command", "true",
+                                "--discovery-retry-interval", "200ms"}));
     if (run.exit_code != 0) {
       std::string out;
       for (const auto& [t, l] : run.lines) out += l + "\n";

@@ -62,9 +62,12 @@ struct Row {
 
 std::string Fmt(double v, const std::string& unit) {
   char b[64];
-  if (v >= 100) std::snprintf(b, sizeof b, "%.0f %s", v, unit.c_str());
-  else if (v >= 10) std::snprintf(b, sizeof b, "%.1f %s", v, unit.c_str());
-  else std::snprintf(b, sizeof b, "%.3g %s", v, unit.c_str());
+  if (v >= 100)
+    std::snprintf(b, sizeof b, "%.0f %s", v, unit.c_str());
+  else if (v >= 10)
+    std::snprintf(b, sizeof b, "%.1f %s", v, unit.c_str());
+  else
+    std::snprintf(b, sizeof b, "%.3g %s", v, unit.c_str());
   return b;
 }
 
@@ -96,7 +99,8 @@ class Table {
     }
   }
   bool all_met() const {
-    for (const auto& r : rows_) if (!r.met) return false;
+    for (const auto& r : rows_)
+      if (!r.met) return false;
     return true;
   }
   bool failed() const { return failed_; }
@@ -122,8 +126,8 @@ int Run(Options o) {
   std::time_t now = std::time(nullptr);
   char when[64];
   std::strftime(when, sizeof when, "%FT%TZ", std::gmtime(&now));
-  std::printf("joinguard-bench-controller %s, %ld cores, load average %s\n", when, sysconf(_SC_NPROCESSORS_ONLN),
-              LoadAverage().c_str());
+  std::printf("joinguard-bench-controller %s, %ld cores, load average %s\n", when,
+              sysconf(_SC_NPROCESSORS_ONLN), LoadAverage().c_str());
   std::string flags;
   for (const auto& f : o.config.controller_flags) flags += " " + f;
   std::printf("controller: %s (default flags%s)\n", o.config.controller_binary.c_str(),
@@ -132,7 +136,8 @@ int Run(Options o) {
 
   const size_t steady_n = static_cast<size_t>(o.steady_rate * o.steady_seconds);
   size_t biggest = std::max(o.storm_csrs, o.floor_writes);
-  for (size_t g : o.growth) if (Wants(o, "growth")) biggest = std::max(biggest, g);
+  for (size_t g : o.growth)
+    if (Wants(o, "growth")) biggest = std::max(biggest, g);
   const size_t pool_size = biggest + steady_n + 2 + static_cast<size_t>(o.soak_rate * o.soak_seconds) + 2;
   const auto pool_start = Clock::now();
   auto pool = CsrPool::Build(pool_size, o.setup_threads);
@@ -160,7 +165,8 @@ int Run(Options o) {
   std::optional<StormResult> storm;
   if (Wants(o, "storm")) {
     auto s = RunStorm(o.config, *pool, o.storm_csrs, o.storm_nodes);
-    const std::string name = std::to_string(o.storm_csrs) + " CSRs + " + std::to_string(o.storm_nodes) + " Nodes";
+    const std::string name =
+        std::to_string(o.storm_csrs) + " CSRs + " + std::to_string(o.storm_nodes) + " Nodes";
     if (!s.ok()) {
       table.Fail("storm " + name, s.status().ToString());
     } else {
@@ -169,9 +175,12 @@ int Run(Options o) {
                   name.c_str(), s->decided, s->approved, s->denied, s->seconds_to_all_decided,
                   s->controller_cpu_seconds, s->vmhwm_mib);
       if (!s->failure.empty()) std::printf("  %s\n", s->failure.c_str());
-      Row r{"storm " + name + ": controller start → all decided", s->seconds_to_all_decided, "s",
+      Row r{"storm " + name + ": controller start → all decided",
+            s->seconds_to_all_decided,
+            "s",
             writes_per_s > 0 ? static_cast<double>(o.storm_csrs) / writes_per_s : 0,
-            "N / sandbox approval writes/s", "≤ " + Fmt(o.storm_seconds, "s"),
+            "N / sandbox approval writes/s",
+            "≤ " + Fmt(o.storm_seconds, "s"),
             s->complete && s->seconds_to_all_decided <= o.storm_seconds};
       if (!s->complete) r.target += " (only " + std::to_string(s->decided) + " decided)";
       table.Add(r);
@@ -187,13 +196,13 @@ int Run(Options o) {
     } else {
       idle_hwm = s->idle_vmhwm_mib;
       std::printf("steady %.0f/s for %d s: %zu CSRs, p50 %.2f ms, p99 %.2f ms (POST p50 %.2f, p99 %.2f)%s\n",
-                  o.steady_rate, o.steady_seconds, s->csrs, s->p50_ms, s->p99_ms, s->post_p50_ms, s->post_p99_ms,
-                  s->failure.empty() ? "" : ("; " + s->failure).c_str());
+                  o.steady_rate, o.steady_seconds, s->csrs, s->p50_ms, s->p99_ms, s->post_p50_ms,
+                  s->post_p99_ms, s->failure.empty() ? "" : ("; " + s->failure).c_str());
       const std::string n = "steady " + Fmt(o.steady_rate, "CSR/s") + ": created → Approved";
-      table.Add({n + " p50", s->p50_ms, "ms", s->post_p50_ms, "POST round trip p50", "≤ " + Fmt(o.steady_p50_ms, "ms"),
-                 s->failure.empty() && s->p50_ms <= o.steady_p50_ms});
-      table.Add({n + " p99", s->p99_ms, "ms", s->post_p99_ms, "POST round trip p99", "≤ " + Fmt(o.steady_p99_ms, "ms"),
-                 s->failure.empty() && s->p99_ms <= o.steady_p99_ms});
+      table.Add({n + " p50", s->p50_ms, "ms", s->post_p50_ms, "POST round trip p50",
+                 "≤ " + Fmt(o.steady_p50_ms, "ms"), s->failure.empty() && s->p50_ms <= o.steady_p50_ms});
+      table.Add({n + " p99", s->p99_ms, "ms", s->post_p99_ms, "POST round trip p99",
+                 "≤ " + Fmt(o.steady_p99_ms, "ms"), s->failure.empty() && s->p99_ms <= o.steady_p99_ms});
     }
     std::fflush(stdout);
   }
@@ -206,11 +215,12 @@ int Run(Options o) {
     if (!s.ok()) {
       table.Fail("soak", s.status().ToString());
     } else {
-      std::printf("soak %d s at %.0f CSR/s: %zu decided, VmRSS %.1f → %.1f MiB, VmHWM %.1f MiB%s\n", s->seconds,
-                  o.soak_rate, s->decided, s->rss_after_warmup_mib, s->rss_end_mib, s->vmhwm_mib,
+      std::printf("soak %d s at %.0f CSR/s: %zu decided, VmRSS %.1f → %.1f MiB, VmHWM %.1f MiB%s\n",
+                  s->seconds, o.soak_rate, s->decided, s->rss_after_warmup_mib, s->rss_end_mib, s->vmhwm_mib,
                   s->failure.empty() ? "" : ("; " + s->failure).c_str());
       table.Add({"churn soak " + std::to_string(o.soak_seconds) + " s: VmRSS growth after warm-up",
-                 s->growth_mib_per_minute, "MiB/min", 0, "", "≤ " + Fmt(o.soak_growth_mib_per_minute, "MiB/min"),
+                 s->growth_mib_per_minute, "MiB/min", 0, "",
+                 "≤ " + Fmt(o.soak_growth_mib_per_minute, "MiB/min"),
                  s->failure.empty() && s->growth_mib_per_minute <= o.soak_growth_mib_per_minute});
     }
     std::fflush(stdout);
@@ -224,8 +234,8 @@ int Run(Options o) {
                   j->p99_ms);
       for (const auto& [p, ms] : j->phase_p50_ms) std::printf(" %s %.1f ms;", p.c_str(), ms);
       std::printf("\n");
-      table.Add({"joinguard-node join end to end p50", j->p50_ms, "ms", j->exec_floor_ms, "`joinguard-node --help`",
-                 "≤ " + Fmt(o.join_p50_ms, "ms"), j->p50_ms <= o.join_p50_ms});
+      table.Add({"joinguard-node join end to end p50", j->p50_ms, "ms", j->exec_floor_ms,
+                 "`joinguard-node --help`", "≤ " + Fmt(o.join_p50_ms, "ms"), j->p50_ms <= o.join_p50_ms});
     }
     std::fflush(stdout);
   }
@@ -241,8 +251,10 @@ int Run(Options o) {
           table.Fail("growth " + std::to_string(n), s.status().ToString());
           continue;
         }
-        std::printf("growth storm %zu CSRs + %zu Nodes: %zu decided in %.2f s, %.3f ms CPU/decision, VmHWM %.1f MiB\n",
-                    n, n / 2, s->decided, s->seconds_to_all_decided, s->cpu_ms_per_decision, s->vmhwm_mib);
+        std::printf(
+            "growth storm %zu CSRs + %zu Nodes: %zu decided in %.2f s, %.3f ms CPU/decision, VmHWM %.1f "
+            "MiB\n",
+            n, n / 2, s->decided, s->seconds_to_all_decided, s->cpu_ms_per_decision, s->vmhwm_mib);
         if (!s->complete) std::printf("  incomplete: %zu of %zu decided\n", s->decided, n);
         cost = s->cpu_ms_per_decision;
       }
@@ -272,23 +284,44 @@ int main(int argc, char** argv) {
   joinguard::bench::Options o;
   o.config.controller_binary = JOINGUARD_CONTROLLER_BINARY;
   o.config.node_binary = JOINGUARD_NODE_BINARY;
-  CLI::App app{"joinguard-bench-controller: joinguard's benchmark table (figure, floor measured in the same run, "
-               "ratio, target) against the sandbox API server"};
-  app.add_option("--storm-csrs", o.storm_csrs, "storm: pending CSRs")->capture_default_str()->check(CLI::Range(1, 500000));
-  app.add_option("--storm-nodes", o.storm_nodes, "storm: Nodes")->capture_default_str()->check(CLI::Range(0, 500000));
-  app.add_option("--growth", o.growth, "growth: storm sizes (CSRs; Nodes = half)")->delimiter(',')->capture_default_str();
-  app.add_option("--steady-rate", o.steady_rate, "steady: CSRs per second")->capture_default_str()->check(CLI::Range(1.0, 10000.0));
-  app.add_option("--steady-seconds", o.steady_seconds, "steady: duration")->capture_default_str()->check(CLI::Range(1, 3600));
+  CLI::App app{
+      "joinguard-bench-controller: joinguard's benchmark table (figure, floor measured in the same run, "
+      "ratio, target) against the sandbox API server"};
+  app.add_option("--storm-csrs", o.storm_csrs, "storm: pending CSRs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 500000));
+  app.add_option("--storm-nodes", o.storm_nodes, "storm: Nodes")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 500000));
+  app.add_option("--growth", o.growth, "growth: storm sizes (CSRs; Nodes = half)")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--steady-rate", o.steady_rate, "steady: CSRs per second")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 10000.0));
+  app.add_option("--steady-seconds", o.steady_seconds, "steady: duration")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   app.add_option("--soak-seconds", o.soak_seconds, "soak: duration (600 for the documented 10-minute run)")
-      ->capture_default_str()->check(CLI::Range(5, 86400));
-  app.add_option("--soak-rate", o.soak_rate, "soak: CSRs per second")->capture_default_str()->check(CLI::Range(1.0, 10000.0));
-  app.add_option("--joins", o.joins, "join: how many joinguard-node joins")->capture_default_str()->check(CLI::Range(1, 1000));
-  app.add_option("--floor-writes", o.floor_writes, "approval writes for the sandbox floor")->capture_default_str();
-  app.add_option("--only", o.only, "scenarios to run: storm, steady, soak, join, growth (repeat or comma-separate)")
+      ->capture_default_str()
+      ->check(CLI::Range(5, 86400));
+  app.add_option("--soak-rate", o.soak_rate, "soak: CSRs per second")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 10000.0));
+  app.add_option("--joins", o.joins, "join: how many joinguard-node joins")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--floor-writes", o.floor_writes, "approval writes for the sandbox floor")
+      ->capture_default_str();
+  app.add_option("--only", o.only,
+                 "scenarios to run: storm, steady, soak, join, growth (repeat or comma-separate)")
       ->delimiter(',');
-  app.add_option("--scenario-timeout", o.config.scenario_timeout_seconds, "seconds a storm may take before it is cut")
-      ->capture_default_str()->check(CLI::Range(1, 86400));
-  app.add_option("--controller", o.config.controller_binary, "joinguard-controller binary")->capture_default_str();
+  app.add_option("--scenario-timeout", o.config.scenario_timeout_seconds,
+                 "seconds a storm may take before it is cut")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+  app.add_option("--controller", o.config.controller_binary, "joinguard-controller binary")
+      ->capture_default_str();
   app.add_option("--node", o.config.node_binary, "joinguard-node binary")->capture_default_str();
   app.add_option("--controller-flag", o.config.controller_flags,
                  "extra controller flag (repeat; e.g. --controller-flag=--workers=4)");
@@ -301,7 +334,9 @@ int main(int argc, char** argv) {
   }
   o.config.dir = joinguard::testing::MakeTempDir("joinguard-bench-");
   const int code = joinguard::bench::Run(o);
-  if (o.keep_dir) std::fprintf(stderr, "bench files kept in %s\n", o.config.dir.c_str());
-  else joinguard::testing::RemoveTree(o.config.dir);
+  if (o.keep_dir)
+    std::fprintf(stderr, "bench files kept in %s\n", o.config.dir.c_str());
+  else
+    joinguard::testing::RemoveTree(o.config.dir);
   return code;
 }

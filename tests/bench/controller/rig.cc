@@ -30,8 +30,9 @@ StatusOr<CsrPool> CsrPool::Build(size_t count, int threads) {
     workers.emplace_back([&] {
       for (size_t i = next++; i < count; i = next++) {
         auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
-        StatusOr<std::string> pem = key.ok() ? crypto::BuildCsrPem(*key, crypto::CsrTemplate::ForKubeletClient(NodeName(i)))
-                                             : StatusOr<std::string>(key.status());
+        StatusOr<std::string> pem =
+            key.ok() ? crypto::BuildCsrPem(*key, crypto::CsrTemplate::ForKubeletClient(NodeName(i)))
+                     : StatusOr<std::string>(key.status());
         if (!pem.ok()) {
           std::lock_guard<std::mutex> l(mu);
           if (first_error.ok()) first_error = pem.status();
@@ -61,7 +62,8 @@ StatusOr<std::unique_ptr<Rig>> Rig::Start(const RigOptions& options) {
   // The controller records every bootstrap approval in a NodeJoin: install the CRD as an
   // operator does (deploy/base/crds), or no bootstrap CSR is ever approved.
   try {
-    const YAML::Node crd = YAML::LoadFile(std::string(JOINGUARD_SOURCE_DIR) + "/deploy/base/crds/nodejoins.yaml");
+    const YAML::Node crd =
+        YAML::LoadFile(std::string(JOINGUARD_SOURCE_DIR) + "/deploy/base/crds/nodejoins.yaml");
     JG_RETURN_IF_ERROR(rig->sandbox_
                            ->CreateObjectForTest("/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
                                                  testing::YamlToJson(crd))
@@ -142,17 +144,18 @@ Status Rig::PlantCsr(const std::string& name, const std::string& pem) {
 }
 
 Status Rig::PlantNode(const std::string& name) {
-  kube::Json node = {{"apiVersion", "v1"},
-                     {"kind", "Node"},
-                     {"metadata", {{"name", name}, {"labels", {{"kubernetes.io/hostname", name}}}}},
-                     {"status",
-                      {{"addresses", kube::Json::array({{{"type", "Hostname"}, {"address", name}}})}}}};
+  kube::Json node = {
+      {"apiVersion", "v1"},
+      {"kind", "Node"},
+      {"metadata", {{"name", name}, {"labels", {{"kubernetes.io/hostname", name}}}}},
+      {"status", {{"addresses", kube::Json::array({{{"type", "Hostname"}, {"address", name}}})}}}};
   return sandbox_->CreateObjectForTest(kube::resources::kNodes.CollectionPath(""), node).status();
 }
 
 Status Rig::StartController() {
-  std::vector<std::string> argv = {o_.controller_binary, "--kubeconfig", kubeconfig_, "--metrics-address",
-                                   "127.0.0.1:0", "--health-address", "127.0.0.1:0"};
+  std::vector<std::string> argv = {o_.controller_binary, "--kubeconfig", kubeconfig_,
+                                   "--metrics-address",  "127.0.0.1:0",  "--health-address",
+                                   "127.0.0.1:0"};
   argv.insert(argv.end(), o_.controller_flags.begin(), o_.controller_flags.end());
   controller_started_ = Clock::now();
   JG_ASSIGN_OR_RETURN(controller_, testing::Subprocess::Start(argv, o_.dir + "/controller"));

@@ -40,7 +40,7 @@ struct RigOptions {
   std::string controller_binary;
   std::vector<std::string> controller_flags;
   bool run_sandbox_controllers = false;  // signer + bootstrap signer (needed for joins)
-  std::string dir;                        // scratch dir (controller logs)
+  std::string dir;                       // scratch dir (controller logs)
 };
 
 class Rig {

@@ -14,7 +14,7 @@ struct BenchConfig {
   std::string controller_binary;
   std::string node_binary;
   std::vector<std::string> controller_flags;
-  std::string dir;                 // scratch root
+  std::string dir;  // scratch root
   int scenario_timeout_seconds = 120;
 };
 
@@ -45,8 +45,8 @@ struct SteadyResult {
   double idle_vmhwm_mib = 0;                // controller before any load
   std::string failure;
 };
-StatusOr<SteadyResult> RunSteady(const BenchConfig& c, const CsrPool& pool, size_t first_index,
-                                 double rate, int seconds);
+StatusOr<SteadyResult> RunSteady(const BenchConfig& c, const CsrPool& pool, size_t first_index, double rate,
+                                 int seconds);
 
 // Soak: churn (create CSRs at `rate`/s, delete them and their NodeJoin records once decided)
 // for `seconds`; VmRSS sampled every second.
@@ -57,8 +57,8 @@ struct SoakResult {
   double growth_mib_per_minute = 0;
   std::string failure;
 };
-StatusOr<SoakResult> RunSoak(const BenchConfig& c, const CsrPool& pool, size_t first_index,
-                             double rate, int seconds);
+StatusOr<SoakResult> RunSoak(const BenchConfig& c, const CsrPool& pool, size_t first_index, double rate,
+                             int seconds);
 
 // joinguard-node join end to end (token discovery, TLS bootstrap approved by the controller,
 // signed by the sandbox), `joins` times; phase times from when each "[phase]" line appears.

@@ -16,7 +16,7 @@ constexpr int kSubmitters = 4;
 constexpr auto kWarmupTimeout = 60s;
 constexpr auto kSoakSample = 1s;
 constexpr double kSoakWarmupFraction = 0.25;  // RSS growth is measured after this share of the run
-constexpr auto kDecideSlack = 30s;             // how long to wait for the last steady CSRs
+constexpr auto kDecideSlack = 30s;            // how long to wait for the last steady CSRs
 
 std::string ScratchDir(const BenchConfig& c, const std::string& name) {
   std::string d = c.dir + "/" + name;
@@ -39,9 +39,11 @@ Status StartWarm(const BenchConfig& c, const CsrPool& pool, size_t index, const 
   JG_RETURN_IF_ERROR((*watcher)->Start());
   JG_RETURN_IF_ERROR((*rig)->StartController());
   JG_ASSIGN_OR_RETURN(auto token, (*rig)->TokenClient());
-  JG_RETURN_IF_ERROR(token->Create((*rig)->NewCsr("warmup-" + CsrPool::NodeName(index), pool.Pem(index))).status());
+  JG_RETURN_IF_ERROR(
+      token->Create((*rig)->NewCsr("warmup-" + CsrPool::NodeName(index), pool.Pem(index))).status());
   if (!(*watcher)->WaitForDecided(1, Clock::now() + kWarmupTimeout)) {
-    return DeadlineExceededError("the warm-up CSR was not decided; controller log:\n" + (*rig)->ControllerLogTail(3000));
+    return DeadlineExceededError("the warm-up CSR was not decided; controller log:\n" +
+                                 (*rig)->ControllerLogTail(3000));
   }
   return OkStatus();
 }
@@ -70,8 +72,9 @@ StatusOr<SteadyResult> RunSteady(const BenchConfig& c, const CsrPool& pool, size
       if (!client.ok()) return;
       for (size_t i = next++; i < n; i = next++) {
         // Open loop: CSR i is due at start + i / rate, whatever happened to earlier ones.
-        std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
-                                                  std::chrono::duration<double>(static_cast<double>(i) / rate)));
+        std::this_thread::sleep_until(start +
+                                      std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double>(static_cast<double>(i) / rate)));
         const size_t idx = first_index + 1 + i;
         posted[i] = Clock::now();
         ok[i] = (*client)->Create(rig->NewCsr("steady-" + CsrPool::NodeName(idx), pool.Pem(idx))).ok();
@@ -102,7 +105,9 @@ StatusOr<SteadyResult> RunSteady(const BenchConfig& c, const CsrPool& pool, size
   r.p99_ms = Percentile(latency, 99);
   r.post_p50_ms = Percentile(post, 50);
   r.post_p99_ms = Percentile(post, 99);
-  if (missing > 0) r.failure = std::to_string(missing) + " of " + std::to_string(n) + " steady CSRs not created or not approved";
+  if (missing > 0)
+    r.failure =
+        std::to_string(missing) + " of " + std::to_string(n) + " steady CSRs not created or not approved";
   return r;
 }
 
@@ -119,7 +124,8 @@ StatusOr<SoakResult> RunSoak(const BenchConfig& c, const CsrPool& pool, size_t f
   const kube::Resource node_joins{"joinguard.io", "v1alpha1", "nodejoins", "NodeJoin", false};
   const auto start = Clock::now();
   const auto end = start + std::chrono::seconds(seconds);
-  const auto warm = start + std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(seconds) * kSoakWarmupFraction);
+  const auto warm = start + std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(seconds) *
+                                                                        kSoakWarmupFraction);
   size_t created = 0;
   std::vector<std::string> outstanding;  // CSR names not yet decided and deleted
   auto next_sample = start;

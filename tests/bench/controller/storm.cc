@@ -115,7 +115,8 @@ StatusOr<double> MeasureApprovalWritesPerSecond(const BenchConfig& c, const CsrP
   }));
   std::vector<kube::CertificateSigningRequest> csrs(count);
   JG_RETURN_IF_ERROR(ParallelFor(count, kSetupThreads, [&](size_t i) -> Status {
-    JG_ASSIGN_OR_RETURN(csrs[i], rig->admin().Get<kube::CertificateSigningRequest>("", "floor-" + CsrPool::NodeName(i)));
+    JG_ASSIGN_OR_RETURN(
+        csrs[i], rig->admin().Get<kube::CertificateSigningRequest>("", "floor-" + CsrPool::NodeName(i)));
     kube::CertificateSigningRequestCondition cond;
     cond.type = "Approved";
     cond.status = "True";
@@ -142,7 +143,8 @@ StatusOr<double> MeasureApprovalWritesPerSecond(const BenchConfig& c, const CsrP
   }
   for (auto& t : ts) t.join();
   const double secs = Seconds(Clock::now() - start);
-  if (failed.load() > 0) return InternalError(std::to_string(failed.load()) + " floor approval writes failed");
+  if (failed.load() > 0)
+    return InternalError(std::to_string(failed.load()) + " floor approval writes failed");
   return static_cast<double>(count) / secs;
 }
 

@@ -42,9 +42,9 @@ struct Ca {
 
 Ca MakeCa() {
   PrivateKey key = Must(PrivateKey::Generate(KeyType::kEcdsaP256), "CA key");
-  Certificate cert = Must(CreateSelfSignedCa(key, "kubernetes", std::chrono::hours(24 * 3650),
-                                             std::chrono::system_clock::now()),
-                          "CA cert");
+  Certificate cert = Must(
+      CreateSelfSignedCa(key, "kubernetes", std::chrono::hours(24 * 3650), std::chrono::system_clock::now()),
+      "CA cert");
   return {std::move(key), std::move(cert)};
 }
 
@@ -126,8 +126,8 @@ BENCHMARK(BM_PinSetCheck);
 void BM_SignCsr(benchmark::State& state) {
   Ca ca = MakeCa();
   PrivateKey key = Must(PrivateKey::Generate(KeyType::kEcdsaP256), "key");
-  ParsedCsr csr = Must(ParsedCsr::FromPem(Must(BuildCsrPem(key, CsrTemplate::ForKubeletClient("worker-1")), "csr")),
-                       "parse");
+  ParsedCsr csr = Must(
+      ParsedCsr::FromPem(Must(BuildCsrPem(key, CsrTemplate::ForKubeletClient("worker-1")), "csr")), "parse");
   CertificateProfile profile;
   profile.usages = {"digital signature", "client auth"};
   const auto now = std::chrono::system_clock::now();

@@ -56,7 +56,8 @@ CsrContext MakeContext(const Input& in) {
 // Checks once, outside the timed loop, that the case decides as its name says.
 bool Expect(benchmark::State& state, const Verdict& v, Verdict::Outcome want, const std::string& reason) {
   if (v.outcome == want && v.reason == reason) return true;
-  std::string msg = "unexpected verdict " + std::string(OutcomeName(v.outcome)) + " (" + v.reason + "): " + v.message;
+  std::string msg =
+      "unexpected verdict " + std::string(OutcomeName(v.outcome)) + " (" + v.reason + "): " + v.message;
   state.SkipWithError(msg.c_str());
   return false;
 }

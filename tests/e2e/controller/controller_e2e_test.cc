@@ -20,7 +20,8 @@ TEST_F(ControllerE2eTest, ApprovesAValidBootstrapCsrWhichTheSandboxSigns) {
   EXPECT_EQ(csr["spec"]["username"], "system:bootstrap:abcdef");
   auto signed_csr = sandbox_->WaitForObjectForTest(
       std::string(kCsrPath) + t.name,
-      [](const json& o) { return !o.value("status", json::object()).value("certificate", "").empty(); }, kTimeout);
+      [](const json& o) { return !o.value("status", json::object()).value("certificate", "").empty(); },
+      kTimeout);
   EXPECT_TRUE(signed_csr.ok()) << signed_csr.status();
 
   // Audit line and Event.
@@ -46,8 +47,10 @@ TEST_F(ControllerE2eTest, ApprovesAValidBootstrapCsrWhichTheSandboxSigns) {
 
 TEST_F(ControllerE2eTest, DeniesEachAttackWithItsOwnReason) {
   StartController("ctl");
-  ASSERT_TRUE(sandbox_->CreateObjectForTest("/api/v1/nodes", json{{"apiVersion", "v1"}, {"kind", "Node"},
-                                                                    {"metadata", {{"name", "control-plane-1"}}}})
+  ASSERT_TRUE(sandbox_
+                  ->CreateObjectForTest("/api/v1/nodes", json{{"apiVersion", "v1"},
+                                                              {"kind", "Node"},
+                                                              {"metadata", {{"name", "control-plane-1"}}}})
                   .ok());
   auto boot = ClientWith(kToken);
 
@@ -61,26 +64,47 @@ TEST_F(ControllerE2eTest, DeniesEachAttackWithItsOwnReason) {
   };
   std::vector<Attack> attacks = {
       {"existing-node", [](TestCsr& t) { t.WithNodeName("control-plane-1"); }, "NodeExists"},
-      {"system-masters", [](TestCsr& t) { t.subject = {{"O", "system:masters"}, {"CN", "system:node:w-2"}}; },
+      {"system-masters",
+       [](TestCsr& t) {
+         t.subject = {{"O", "system:masters"}, {"CN", "system:node:w-2"}};
+       },
        "SubjectNotExact"},
-      {"san", [](TestCsr& t) { t.WithNodeName("w-3"); t.dns_names = {"kubernetes.default.svc"}; }, "SanPresent"},
-      {"rsa-1024", [](TestCsr& t) { t.WithNodeName("w-4"); t.key = TestKey::kRsa1024; }, "KeyTooWeak"},
-      {"extra-ou", [](TestCsr& t) {
+      {"san",
+       [](TestCsr& t) {
+         t.WithNodeName("w-3");
+         t.dns_names = {"kubernetes.default.svc"};
+       },
+       "SanPresent"},
+      {"rsa-1024",
+       [](TestCsr& t) {
+         t.WithNodeName("w-4");
+         t.key = TestKey::kRsa1024;
+       },
+       "KeyTooWeak"},
+      {"extra-ou",
+       [](TestCsr& t) {
          t.subject = {{"O", "system:nodes"}, {"OU", "ops"}, {"CN", "system:node:w-5"}};
-       }, "SubjectNotExact"},
-      {"wrong-usages", [](TestCsr& t) {
+       },
+       "SubjectNotExact"},
+      {"wrong-usages",
+       [](TestCsr& t) {
          t.WithNodeName("w-6");
          t.usages = {"digital signature", "client auth", "server auth"};
-       }, "UsagesNotAllowed"},
-      {"other-group", [](TestCsr& t) {
+       },
+       "UsagesNotAllowed"},
+      {"other-group",
+       [](TestCsr& t) {
          t.WithNodeName("w-7");
          t.username = "system:bootstrap:ghijkl";
          t.groups = {"system:authenticated", "system:bootstrappers", "system:bootstrappers:ci-runners"};
-       }, "RequesterNotAllowed", true},
-      {"renewal-other-cn", [](TestCsr& t) {
+       },
+       "RequesterNotAllowed", true},
+      {"renewal-other-cn",
+       [](TestCsr& t) {
          t.AsRenewal("worker-9");
          t.WithNodeName("control-plane-1");
-       }, "RenewalIdentityMismatch", true},
+       },
+       "RenewalIdentityMismatch", true},
   };
   for (auto& a : attacks) {
     TestCsr t;
@@ -115,7 +139,8 @@ TEST_F(ControllerE2eTest, DryRunWritesNothing) {
   Submit(*client, bad);
   ASSERT_TRUE(WaitUntil([&] {
     std::string a = ctl.Audit();
-    return a.find("\"csr\":\"dry-good\"") != std::string::npos && a.find("\"csr\":\"dry-bad\"") != std::string::npos;
+    return a.find("\"csr\":\"dry-good\"") != std::string::npos &&
+           a.find("\"csr\":\"dry-bad\"") != std::string::npos;
   })) << ctl.Log();
   EXPECT_THAT(ctl.Audit(), ::testing::HasSubstr("\"dryRun\":true"));
   EXPECT_TRUE(WaitUntil([&] {
@@ -144,8 +169,15 @@ TEST_F(ControllerE2eTest, DryRunWritesNothing) {
 }
 
 TEST_F(ControllerE2eTest, TwoReplicasDecideEachCsrExactlyOnce) {
-  std::vector<std::string> le = {"--leader-elect", "--leader-election-namespace", "kube-system",
-                                 "--lease-duration", "2s", "--renew-deadline", "1500ms", "--retry-period", "300ms"};
+  std::vector<std::string> le = {"--leader-elect",
+                                 "--leader-election-namespace",
+                                 "kube-system",
+                                 "--lease-duration",
+                                 "2s",
+                                 "--renew-deadline",
+                                 "1500ms",
+                                 "--retry-period",
+                                 "300ms"};
   ControllerProcess& a = StartController("replica-a", le);
   ControllerProcess& b = StartController("replica-b", le);
   auto client = ClientWith(kToken);
@@ -161,14 +193,16 @@ TEST_F(ControllerE2eTest, TwoReplicasDecideEachCsrExactlyOnce) {
   for (int i = 0; i < 4; ++i) WaitDecided("ha-" + std::to_string(i));
 
   // Fail over: stop whichever replica leads; the other takes the released lease.
-  auto lease = sandbox_->GetObjectForTest("/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/joinguard-controller");
+  auto lease = sandbox_->GetObjectForTest(
+      "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/joinguard-controller");
   ASSERT_TRUE(lease.ok()) << lease.status();
   std::string leader = (*lease)["spec"].value("holderIdentity", "");
   ASSERT_TRUE(leader == "replica-a" || leader == "replica-b") << lease->dump();
   ControllerProcess& leading = leader == "replica-a" ? a : b;
   ControllerProcess& standby = leader == "replica-a" ? b : a;
   EXPECT_EQ(leading.Stop(), 0);
-  auto released = sandbox_->GetObjectForTest("/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/joinguard-controller");
+  auto released = sandbox_->GetObjectForTest(
+      "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/joinguard-controller");
   ASSERT_TRUE(released.ok());
   EXPECT_NE((*released)["spec"].value("holderIdentity", ""), leader) << "lease released on SIGTERM";
 
@@ -183,7 +217,8 @@ TEST_F(ControllerE2eTest, TwoReplicasDecideEachCsrExactlyOnce) {
       if (all.find("\"csr\":\"ha-" + std::to_string(i) + "\"") == std::string::npos) return false;
     }
     return true;
-  })) << a.Audit() << b.Audit();
+  })) << a.Audit()
+      << b.Audit();
   std::string audit = a.Audit() + b.Audit();
   for (int i = 0; i < 8; ++i) {
     std::string name = "ha-" + std::to_string(i);
@@ -214,7 +249,8 @@ TEST_F(ControllerE2eTest, LeaderThatCannotRenewItsLeaseExits) {
   fault.path_prefix = "/apis/coordination.k8s.io";
   fault.status = 500;
   sandbox_->AddFault(fault);
-  ASSERT_TRUE(WaitUntil([&] { return ctl.Log().find("leader election lost") != std::string::npos; })) << ctl.Log();
+  ASSERT_TRUE(WaitUntil([&] { return ctl.Log().find("leader election lost") != std::string::npos; }))
+      << ctl.Log();
   EXPECT_EQ(ctl.Stop(), 1) << ctl.Log();
 }
 
@@ -261,7 +297,8 @@ TEST_F(ControllerE2eTest, CsrLeftPendingCanStillBeApprovedByAnAdminWithKubectl) 
   TestCsr t;
   t.name = "manual-1";
   Submit(*client, t);
-  ASSERT_TRUE(WaitUntil([&] { return ctl.Audit().find("\"csr\":\"manual-1\"") != std::string::npos; })) << ctl.Log();
+  ASSERT_TRUE(WaitUntil([&] { return ctl.Audit().find("\"csr\":\"manual-1\"") != std::string::npos; }))
+      << ctl.Log();
   // The real kubectl (the seed page's manual flow), with a fresh HOME and cache.
   std::string cmd = "HOME=" + dir_ + " kubectl --kubeconfig " + dir_ + "/admin.conf --cache-dir " + dir_ +
                     "/kcache certificate approve manual-1 > " + dir_ + "/kubectl.out 2>&1";
@@ -273,7 +310,8 @@ TEST_F(ControllerE2eTest, CsrLeftPendingCanStillBeApprovedByAnAdminWithKubectl) 
   EXPECT_EQ(conds[0]["reason"], "KubectlApprove");
   auto signed_csr = sandbox_->WaitForObjectForTest(
       std::string(kCsrPath) + "manual-1",
-      [](const json& o) { return !o.value("status", json::object()).value("certificate", "").empty(); }, kTimeout);
+      [](const json& o) { return !o.value("status", json::object()).value("certificate", "").empty(); },
+      kTimeout);
   EXPECT_TRUE(signed_csr.ok()) << signed_csr.status();
   // The controller sees the human's decision and leaves it alone.
   EXPECT_THAT(ctl.Audit(), ::testing::Not(::testing::HasSubstr("\"decision\":\"approve\"")));
@@ -288,11 +326,11 @@ TEST_F(ControllerE2eTest, MetricsPassPromtoolAndWarnAboutTheAutoapproveBinding) 
                {{"apiGroup", "rbac.authorization.k8s.io"},
                 {"kind", "ClusterRole"},
                 {"name", "system:certificates.k8s.io:certificatesigningrequests:nodeclient"}}},
-              {"subjects",
-               json::array({{{"apiGroup", "rbac.authorization.k8s.io"},
-                             {"kind", "Group"},
-                             {"name", "system:bootstrappers:kubeadm:default-node-token"}}})}};
-  ASSERT_TRUE(sandbox_->CreateObjectForTest("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", crb).ok());
+              {"subjects", json::array({{{"apiGroup", "rbac.authorization.k8s.io"},
+                                         {"kind", "Group"},
+                                         {"name", "system:bootstrappers:kubeadm:default-node-token"}}})}};
+  ASSERT_TRUE(
+      sandbox_->CreateObjectForTest("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", crb).ok());
   ControllerProcess& ctl = StartController("ctl");
   EXPECT_THAT(ctl.Readyz(), ::testing::HasSubstr("kubeadm:node-autoapprove-bootstrap"));
   EXPECT_THAT(ctl.Log(), ::testing::HasSubstr("kubeadm:node-autoapprove-bootstrap"));
@@ -311,7 +349,8 @@ TEST_F(ControllerE2eTest, MetricsPassPromtoolAndWarnAboutTheAutoapproveBinding) 
   EXPECT_THAT(metrics, ::testing::HasSubstr("joinguard_autoapprove_binding_present 1"));
   std::string path = dir_ + "/metrics.txt";
   std::ofstream(path) << metrics;
-  std::string cmd = std::string(JOINGUARD_PROMTOOL) + " check metrics < " + path + " > " + dir_ + "/promtool.out 2>&1";
+  std::string cmd =
+      std::string(JOINGUARD_PROMTOOL) + " check metrics < " + path + " > " + dir_ + "/promtool.out 2>&1";
   int rc = std::system(cmd.c_str());
   EXPECT_EQ(rc, 0) << ReadFile(dir_ + "/promtool.out") << "\n" << metrics;
 }

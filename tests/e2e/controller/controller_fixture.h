@@ -70,10 +70,19 @@ class ControllerProcess {
   ~ControllerProcess() { Stop(); }
 
   void Start(const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {JOINGUARD_CONTROLLER_BINARY, "--kubeconfig", dir_ + "/admin.conf",
-                                     "--metrics-address", "127.0.0.1:0", "--health-address", "127.0.0.1:0",
-                                     "--leader-election-id", name_, "--policy-poll-interval", "200ms",
-                                     "--log-level", "debug"};
+    std::vector<std::string> args = {JOINGUARD_CONTROLLER_BINARY,
+                                     "--kubeconfig",
+                                     dir_ + "/admin.conf",
+                                     "--metrics-address",
+                                     "127.0.0.1:0",
+                                     "--health-address",
+                                     "127.0.0.1:0",
+                                     "--leader-election-id",
+                                     name_,
+                                     "--policy-poll-interval",
+                                     "200ms",
+                                     "--log-level",
+                                     "debug"};
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = fork();
     if (pid_ == 0) {
@@ -194,7 +203,8 @@ class ControllerE2eTest : public ::testing::Test {
   // Atomic replace, as a ConfigMap update does.
   void WritePolicy(const std::string& body) {
     std::string tmp = policy_path() + ".tmp";
-    std::ofstream(tmp) << "apiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\nmetadata:\n  name: e2e\n" << body;
+    std::ofstream(tmp) << "apiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\nmetadata:\n  name: e2e\n"
+                       << body;
     fs::rename(tmp, policy_path());
   }
 
@@ -261,13 +271,15 @@ class ControllerE2eTest : public ::testing::Test {
           return false;
         },
         kTimeout);
-    EXPECT_TRUE(r.ok()) << name << ": " << r.status() << "\n" << (controllers_.empty() ? "" : controllers_[0]->Log());
+    EXPECT_TRUE(r.ok()) << name << ": " << r.status() << "\n"
+                        << (controllers_.empty() ? "" : controllers_[0]->Log());
     return r.ok() ? *r : json();
   }
 
   static std::vector<json> Conditions(const json& csr) {
     std::vector<json> out;
-    for (const auto& c : csr.value("status", json::object()).value("conditions", json::array())) out.push_back(c);
+    for (const auto& c : csr.value("status", json::object()).value("conditions", json::array()))
+      out.push_back(c);
     return out;
   }
 

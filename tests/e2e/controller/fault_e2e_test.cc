@@ -7,11 +7,11 @@
 namespace joinguard::controller::e2e {
 namespace {
 
-constexpr int kGood = 100;            // fresh names: approved
-constexpr int kExisting = 25;         // names of existing Nodes: NodeExists
-constexpr int kBadSubject = 25;       // extra subject attribute: SubjectNotExact
-constexpr int kDuplicatePairs = 20;   // two CSRs per name in the same second: one approved
-constexpr int kBatch = 20;            // CSRs created per step of the stream
+constexpr int kGood = 100;           // fresh names: approved
+constexpr int kExisting = 25;        // names of existing Nodes: NodeExists
+constexpr int kBadSubject = 25;      // extra subject attribute: SubjectNotExact
+constexpr int kDuplicatePairs = 20;  // two CSRs per name in the same second: one approved
+constexpr int kBatch = 20;           // CSRs created per step of the stream
 constexpr auto kDecideDeadline = 150s;
 
 struct FaultCase {
@@ -23,8 +23,8 @@ struct FaultCase {
   bool kill_leader = false;      // two replicas; SIGKILL the leader mid-run
 };
 
-sandbox::FaultRule Rule(std::string prefix, std::string suffix, std::string method, int status, double fraction,
-                        int count, std::chrono::milliseconds latency = 0ms) {
+sandbox::FaultRule Rule(std::string prefix, std::string suffix, std::string method, int status,
+                        double fraction, int count, std::chrono::milliseconds latency = 0ms) {
   sandbox::FaultRule r;
   r.path_prefix = std::move(prefix);
   r.path_suffix = std::move(suffix);
@@ -122,7 +122,8 @@ class FaultE2eTest : public ControllerE2eTest, public ::testing::WithParamInterf
   }
 
   std::string Leader() {
-    auto lease = sandbox_->GetObjectForTest("/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/joinguard-controller");
+    auto lease = sandbox_->GetObjectForTest(
+        "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/joinguard-controller");
     return lease.ok() ? (*lease)["spec"].value("holderIdentity", "") : "";
   }
 
@@ -132,8 +133,9 @@ class FaultE2eTest : public ControllerE2eTest, public ::testing::WithParamInterf
 TEST_P(FaultE2eTest, EveryCsrIsDecidedOnceAsThePolicySays) {
   const FaultCase& fc = GetParam();
   for (int i = 0; i < kExisting; ++i) {
-    auto n = sandbox_->CreateObjectForTest("/api/v1/nodes", {{"apiVersion", "v1"}, {"kind", "Node"},
-                                                             {"metadata", {{"name", "node-" + std::to_string(i)}}}});
+    auto n = sandbox_->CreateObjectForTest(
+        "/api/v1/nodes",
+        {{"apiVersion", "v1"}, {"kind", "Node"}, {"metadata", {{"name", "node-" + std::to_string(i)}}}});
     ASSERT_TRUE(n.ok()) << n.status();
   }
   // One token sends the whole stream: the rate brakes (a grants feature with its
@@ -141,8 +143,8 @@ TEST_P(FaultE2eTest, EveryCsrIsDecidedOnceAsThePolicySays) {
   WritePolicy("brakes:\n  maxPendingPerRequester: 0\n  maxApprovalsPerToken: 0\n");
   std::vector<std::string> flags = {"--workers", "4"};
   if (fc.kill_leader) {
-    for (const char* f : {"--leader-elect", "--leader-election-namespace", "kube-system", "--lease-duration", "2s",
-                          "--renew-deadline", "1500ms", "--retry-period", "300ms"}) {
+    for (const char* f : {"--leader-elect", "--leader-election-namespace", "kube-system", "--lease-duration",
+                          "2s", "--renew-deadline", "1500ms", "--retry-period", "300ms"}) {
       flags.push_back(f);
     }
     StartController("replica-a", flags);
@@ -156,7 +158,8 @@ TEST_P(FaultE2eTest, EveryCsrIsDecidedOnceAsThePolicySays) {
   std::vector<std::function<void()>> work = Workload();
   const int batches = static_cast<int>((work.size() + kBatch - 1) / kBatch);
   for (int b = 0; b < batches; ++b) {
-    for (size_t i = static_cast<size_t>(b) * kBatch; i < std::min(work.size(), static_cast<size_t>(b + 1) * kBatch); ++i) {
+    for (size_t i = static_cast<size_t>(b) * kBatch;
+         i < std::min(work.size(), static_cast<size_t>(b + 1) * kBatch); ++i) {
       work[i]();
     }
     if (fc.step) fc.step(*sandbox_, b);
@@ -192,7 +195,8 @@ TEST_P(FaultE2eTest, EveryCsrIsDecidedOnceAsThePolicySays) {
     } else if (type == "Denied") {
       // The second of a duplicate pair is denied by whichever check sees the first one's approval
       // first: the in-flight check, the NodeJoin claim, or the join gate's already-joined check.
-      EXPECT_THAT(LastReason(*csr), ::testing::AnyOf("DuplicateInFlight", "NameAlreadyJoined", "NodeAlreadyJoined"))
+      EXPECT_THAT(LastReason(*csr),
+                  ::testing::AnyOf("DuplicateInFlight", "NameAlreadyJoined", "NodeAlreadyJoined"))
           << e.name;
     }
     if (type == "Approved") {
@@ -225,28 +229,40 @@ std::vector<FaultCase> Cases() {
                [](sandbox::Sandbox& s, int batch) {
                  if (batch % 3 == 0) s.ForceGoneOnNextWatch();
                }});
-  c.push_back({"ReadErrors5xx", [](sandbox::Sandbox& s) {
+  c.push_back({"ReadErrors5xx",
+               [](sandbox::Sandbox& s) {
                  s.AddFault(Rule("/apis/certificates.k8s.io", "", "GET", 503, 0.3, 60));
                  s.AddFault(Rule("/api/v1/nodes", "", "GET", 500, 0.3, 60));
                  s.AddFault(Rule("/apis/joinguard.io", "", "GET", 503, 0.3, 30));
-               }, {}});
-  c.push_back({"Read429Burst", [](sandbox::Sandbox& s) {
+               },
+               {}});
+  c.push_back({"Read429Burst",
+               [](sandbox::Sandbox& s) {
                  s.AddFault(Rule("/api/v1/nodes", "", "GET", 429, 0.5, 60));
                  s.AddFault(Rule("/apis/certificates.k8s.io", "", "GET", 429, 0.5, 30));
-               }, {}});
-  c.push_back({"ApprovalWrite5xx", [](sandbox::Sandbox& s) {
+               },
+               {}});
+  c.push_back({"ApprovalWrite5xx",
+               [](sandbox::Sandbox& s) {
                  s.AddFault(Rule("/apis/certificates.k8s.io", "/approval", "PUT", 500, 0.4, 80));
-               }, {}});
-  c.push_back({"ApprovalWrite429", [](sandbox::Sandbox& s) {
+               },
+               {}});
+  c.push_back({"ApprovalWrite429",
+               [](sandbox::Sandbox& s) {
                  s.AddFault(Rule("/apis/certificates.k8s.io", "/approval", "PUT", 429, 0.4, 80));
-               }, {}});
-  c.push_back({"ApprovalWrite409", [](sandbox::Sandbox& s) {
+               },
+               {}});
+  c.push_back({"ApprovalWrite409",
+               [](sandbox::Sandbox& s) {
                  s.AddFault(Rule("/apis/certificates.k8s.io", "/approval", "PUT", 409, 0.4, 80));
-               }, {}});
-  c.push_back({"RecordWrite5xx", [](sandbox::Sandbox& s) {
+               },
+               {}});
+  c.push_back({"RecordWrite5xx",
+               [](sandbox::Sandbox& s) {
                  s.AddFault(Rule("/apis/joinguard.io", "", "POST", 503, 0.3, 40));
                  s.AddFault(Rule("/apis/joinguard.io", "", "PUT", 500, 0.3, 40));
-               }, {}});
+               },
+               {}});
   FaultCase restart{"SandboxRestartedFromItsStateDir", {}, {}};
   restart.restart_sandbox = true;
   c.push_back(restart);

@@ -57,8 +57,8 @@ StatusOr<std::pair<std::string, std::string>> NewCa(const std::string& cn) {
 // The front-proxy CA comes from the openssl CLI, independently of common/crypto.
 StatusOr<std::pair<std::string, std::string>> OpensslCa(const std::string& dir, const std::string& cn) {
   auto r = RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                       dir + "/openssl-ca.key", "-out", dir + "/openssl-ca.crt", "-subj", "/CN=" + cn, "-days", "3650",
-                       "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+                       dir + "/openssl-ca.key", "-out", dir + "/openssl-ca.crt", "-subj", "/CN=" + cn,
+                       "-days", "3650", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
                        "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign"},
                       std::chrono::seconds(60));
   if (!r.ok()) return r.status();
@@ -112,13 +112,14 @@ int PickFreePort() {
 }
 
 StatusOr<std::unique_ptr<EtcdProcess>> EtcdProcess::StartCommand(const std::vector<std::string>& argv,
-                                                                  const std::string& log_dir) {
+                                                                 const std::string& log_dir) {
   auto p = std::unique_ptr<EtcdProcess>(new EtcdProcess());
   JG_ASSIGN_OR_RETURN(p->process_, testing::Subprocess::Start(argv, log_dir));
   return p;
 }
 
-StatusOr<std::unique_ptr<EtcdProcess>> EtcdProcess::StartFirstMember(const std::string& work, const std::string& name,
+StatusOr<std::unique_ptr<EtcdProcess>> EtcdProcess::StartFirstMember(const std::string& work,
+                                                                     const std::string& name,
                                                                      const std::string& pki) {
   Status last = InternalError("etcd did not start");
   for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
@@ -158,7 +159,8 @@ StatusOr<std::unique_ptr<EtcdProcess>> EtcdProcess::StartFirstMember(const std::
 }
 
 StatusOr<std::unique_ptr<ControlPlaneCluster>> ControlPlaneCluster::Create(const std::string& work,
-                                                                           bool with_endpoint, bool start_etcd) {
+                                                                           bool with_endpoint,
+                                                                           bool start_etcd) {
   auto c = std::unique_ptr<ControlPlaneCluster>(new ControlPlaneCluster());
   c->work_ = work;
   // Shared PKI, as kubeadm init writes it.
@@ -166,9 +168,12 @@ StatusOr<std::unique_ptr<ControlPlaneCluster>> ControlPlaneCluster::Create(const
   JG_ASSIGN_OR_RETURN(auto front_proxy, OpensslCa(work, "front-proxy-ca"));
   JG_ASSIGN_OR_RETURN(auto etcd_ca, NewCa("etcd-ca"));
   JG_ASSIGN_OR_RETURN(auto sa, crypto::PrivateKey::Generate(crypto::KeyType::kRsa2048));
-  c->pki_.files = {{"ca.crt", ca.first},           {"ca.key", ca.second},
-                   {"front-proxy-ca.crt", front_proxy.first}, {"front-proxy-ca.key", front_proxy.second},
-                   {"etcd/ca.crt", etcd_ca.first}, {"etcd/ca.key", etcd_ca.second}};
+  c->pki_.files = {{"ca.crt", ca.first},
+                   {"ca.key", ca.second},
+                   {"front-proxy-ca.crt", front_proxy.first},
+                   {"front-proxy-ca.key", front_proxy.second},
+                   {"etcd/ca.crt", etcd_ca.first},
+                   {"etcd/ca.key", etcd_ca.second}};
   JG_ASSIGN_OR_RETURN(c->pki_.files["sa.key"], sa.ToPem());
   JG_ASSIGN_OR_RETURN(c->pki_.files["sa.pub"], crypto::PublicKeyPem(sa.get()));
 
@@ -180,15 +185,16 @@ StatusOr<std::unique_ptr<ControlPlaneCluster>> ControlPlaneCluster::Create(const
                                          {"cp-1", "localhost"}, {"127.0.0.1", "::1"}));
   JG_ASSIGN_OR_RETURN(auto peer, Issue(etcd_ca_cert, etcd_ca_key, "cp-1", {"server auth", "client auth"},
                                        {"cp-1", "localhost"}, {"127.0.0.1", "::1"}));
-  JG_ASSIGN_OR_RETURN(auto client, Issue(etcd_ca_cert, etcd_ca_key, "kube-etcd-healthcheck-client", {"client auth"}));
-  for (const auto& [name, content, mode] :
-       std::vector<std::tuple<std::string, std::string, mode_t>>{{"ca.crt", etcd_ca.first, 0644},
-                                                                  {"server.crt", server.cert_pem, 0644},
-                                                                  {"server.key", server.key_pem, 0600},
-                                                                  {"peer.crt", peer.cert_pem, 0644},
-                                                                  {"peer.key", peer.key_pem, 0600},
-                                                                  {"healthcheck-client.crt", client.cert_pem, 0644},
-                                                                  {"healthcheck-client.key", client.key_pem, 0600}}) {
+  JG_ASSIGN_OR_RETURN(auto client,
+                      Issue(etcd_ca_cert, etcd_ca_key, "kube-etcd-healthcheck-client", {"client auth"}));
+  for (const auto& [name, content, mode] : std::vector<std::tuple<std::string, std::string, mode_t>>{
+           {"ca.crt", etcd_ca.first, 0644},
+           {"server.crt", server.cert_pem, 0644},
+           {"server.key", server.key_pem, 0600},
+           {"peer.crt", peer.cert_pem, 0644},
+           {"peer.key", peer.key_pem, 0600},
+           {"healthcheck-client.crt", client.cert_pem, 0644},
+           {"healthcheck-client.key", client.key_pem, 0600}}) {
     JG_RETURN_IF_ERROR(files::WriteFileAtomic(c->etcd_pki_dir_ + "/" + name, content, mode));
   }
   if (start_etcd) {
@@ -207,12 +213,13 @@ StatusOr<std::unique_ptr<ControlPlaneCluster>> ControlPlaneCluster::Create(const
   token.secret = kTokenSecret;
   JG_RETURN_IF_ERROR(c->sandbox_->CreateBootstrapToken(token));
   JG_RETURN_IF_ERROR(c->sandbox_
-                         ->WaitForObjectForTest("/api/v1/namespaces/kube-public/configmaps/cluster-info",
-                                                [](const Json& cm) {
-                                                  return cm.contains("data") &&
-                                                         cm["data"].contains(std::string("jws-kubeconfig-") + kTokenId);
-                                                },
-                                                std::chrono::seconds(30))
+                         ->WaitForObjectForTest(
+                             "/api/v1/namespaces/kube-public/configmaps/cluster-info",
+                             [](const Json& cm) {
+                               return cm.contains("data") &&
+                                      cm["data"].contains(std::string("jws-kubeconfig-") + kTokenId);
+                             },
+                             std::chrono::seconds(30))
                          .status());
 
   // kubeadm-config with (or without) a stable controlPlaneEndpoint.
@@ -231,16 +238,18 @@ StatusOr<std::unique_ptr<ControlPlaneCluster>> ControlPlaneCluster::Create(const
     JG_ASSIGN_OR_RETURN(auto sealed, crypto::AesGcmSeal(key, content));
     data[secret_key] = crypto::Base64Encode(sealed);
   }
-  JG_RETURN_IF_ERROR(c->sandbox_
-                         ->CreateObjectForTest("/api/v1/namespaces/kube-system/secrets",
-                                               {{"apiVersion", "v1"},
-                                                {"kind", "Secret"},
-                                                {"metadata", {{"name", "kubeadm-certs"}, {"namespace", "kube-system"}}},
-                                                {"type", "Opaque"},
-                                                {"data", data}})
-                         .status());
+  JG_RETURN_IF_ERROR(
+      c->sandbox_
+          ->CreateObjectForTest("/api/v1/namespaces/kube-system/secrets",
+                                {{"apiVersion", "v1"},
+                                 {"kind", "Secret"},
+                                 {"metadata", {{"name", "kubeadm-certs"}, {"namespace", "kube-system"}}},
+                                 {"type", "Opaque"},
+                                 {"data", data}})
+          .status());
   // kubeadm's RBAC: the bootstrap token may read kubeadm-certs; kubeadm:cluster-admins is admin.
-  const Json group = {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Group"},
+  const Json group = {{"apiGroup", "rbac.authorization.k8s.io"},
+                      {"kind", "Group"},
                       {"name", "system:bootstrappers:kubeadm:default-node-token"}};
   JG_RETURN_IF_ERROR(c->sandbox_
                          ->CreateObjectForTest(
@@ -259,8 +268,10 @@ StatusOr<std::unique_ptr<ControlPlaneCluster>> ControlPlaneCluster::Create(const
                              {{"apiVersion", "rbac.authorization.k8s.io/v1"},
                               {"kind", "RoleBinding"},
                               {"metadata", {{"name", "kubeadm:kubeadm-certs"}, {"namespace", "kube-system"}}},
-                              {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Role"},
-                                           {"name", "kubeadm:kubeadm-certs"}}},
+                              {"roleRef",
+                               {{"apiGroup", "rbac.authorization.k8s.io"},
+                                {"kind", "Role"},
+                                {"name", "kubeadm:kubeadm-certs"}}},
                               {"subjects", Json::array({group})}})
                          .status());
   auto crb = c->sandbox_->CreateObjectForTest(
@@ -268,7 +279,8 @@ StatusOr<std::unique_ptr<ControlPlaneCluster>> ControlPlaneCluster::Create(const
       {{"apiVersion", "rbac.authorization.k8s.io/v1"},
        {"kind", "ClusterRoleBinding"},
        {"metadata", {{"name", "kubeadm:cluster-admins"}}},
-       {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", "cluster-admin"}}},
+       {"roleRef",
+        {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", "cluster-admin"}}},
        {"subjects", Json::array({{{"apiGroup", "rbac.authorization.k8s.io"},
                                   {"kind", "Group"},
                                   {"name", "kubeadm:cluster-admins"}}})}});
@@ -288,8 +300,7 @@ std::string ControlPlaneCluster::pin() const {
 std::string ControlPlaneCluster::endpoint() const { return "127.0.0.1:" + std::to_string(sandbox_->port()); }
 
 StatusOr<testing::CommandResult> ControlPlaneCluster::Etcdctl(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {kEtcdctlBinary,
-                                   "--endpoints=" + etcd_->client_url(),
+  std::vector<std::string> argv = {kEtcdctlBinary, "--endpoints=" + etcd_->client_url(),
                                    "--cacert=" + etcd_pki_dir_ + "/ca.crt",
                                    "--cert=" + etcd_pki_dir_ + "/healthcheck-client.crt",
                                    "--key=" + etcd_pki_dir_ + "/healthcheck-client.key"};

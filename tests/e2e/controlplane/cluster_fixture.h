@@ -31,7 +31,8 @@ struct Pki {
 class EtcdProcess {
  public:
   // Starts a new single-member cluster on 127.0.0.1 with free ports (retried on a collision).
-  static StatusOr<std::unique_ptr<EtcdProcess>> StartFirstMember(const std::string& work, const std::string& name,
+  static StatusOr<std::unique_ptr<EtcdProcess>> StartFirstMember(const std::string& work,
+                                                                 const std::string& name,
                                                                  const std::string& etcd_pki_dir);
   // Starts a process from an explicit command line (the joining member, run as the kubelet would).
   static StatusOr<std::unique_ptr<EtcdProcess>> StartCommand(const std::vector<std::string>& argv,

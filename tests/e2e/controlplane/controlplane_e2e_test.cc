@@ -70,14 +70,32 @@ class ControlPlaneJoinE2eTest : public ::testing::Test {
     cluster_ = *std::move(c);
   }
   std::vector<std::string> JoinArgs(const std::string& certificate_key, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {kNodeBinary, "join", cluster_->endpoint(), "--token", kToken,
-                                     "--discovery-token-ca-cert-hash", cluster_->pin(), "--node-name", "cp-2",
-                                     "--control-plane", "--certificate-key", certificate_key,
-                                     "--apiserver-advertise-address", advertise_, "--apiserver-bind-port",
-                                     std::to_string(PickFreePort()), "--root-dir", root_,
-                                     "--kubelet-restart-command", "touch " + work_ + "/kubelet-restarted",
-                                     "--discovery-retry-interval", "200ms", "--tls-bootstrap-timeout", "60s",
-                                     "--ignore-preflight-errors", "Port-6443,Port-10257,Port-10259,Port-2379,Port-2380"};
+    std::vector<std::string> args = {kNodeBinary,
+                                     "join",
+                                     cluster_->endpoint(),
+                                     "--token",
+                                     kToken,
+                                     "--discovery-token-ca-cert-hash",
+                                     cluster_->pin(),
+                                     "--node-name",
+                                     "cp-2",
+                                     "--control-plane",
+                                     "--certificate-key",
+                                     certificate_key,
+                                     "--apiserver-advertise-address",
+                                     advertise_,
+                                     "--apiserver-bind-port",
+                                     std::to_string(PickFreePort()),
+                                     "--root-dir",
+                                     root_,
+                                     "--kubelet-restart-command",
+                                     "touch " + work_ + "/kubelet-restarted",
+                                     "--discovery-retry-interval",
+                                     "200ms",
+                                     "--tls-bootstrap-timeout",
+                                     "60s",
+                                     "--ignore-preflight-errors",
+                                     "Port-6443,Port-10257,Port-10259,Port-2379,Port-2380"};
     if (cluster_->etcd() != nullptr) args.push_back("--etcd-endpoints=" + cluster_->etcd()->client_url());
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
@@ -99,7 +117,8 @@ class ControlPlaneJoinE2eTest : public ::testing::Test {
       std::string arg = command[i].as<std::string>();
       const auto eq = arg.find('=');
       std::string name = arg.substr(0, eq), value = arg.substr(eq + 1);
-      if (value.rfind("/etc/kubernetes", 0) == 0 || value.rfind("/var/lib/etcd", 0) == 0) value = root_ + value;
+      if (value.rfind("/etc/kubernetes", 0) == 0 || value.rfind("/var/lib/etcd", 0) == 0)
+        value = root_ + value;
       if (name == "--listen-client-urls") value = "https://" + advertise_ + ":2379";
       if (name == "--listen-metrics-urls") value = "http://" + advertise_ + ":2381";
       argv.push_back(name + "=" + value);
@@ -115,7 +134,7 @@ class ControlPlaneJoinE2eTest : public ::testing::Test {
     if (!join.ok()) return {};
     const std::string manifest = root_ + "/etc/kubernetes/manifests/etcd.yaml";
     const auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
-    struct stat st{};
+    struct stat st {};
     while (std::chrono::steady_clock::now() < deadline && !(*join)->exit_code()) {
       if (stat(manifest.c_str(), &st) == 0 && st.st_size > 0) {
         RunEtcdManifestLikeTheKubelet(manifest);
@@ -130,7 +149,8 @@ class ControlPlaneJoinE2eTest : public ::testing::Test {
     r.out = (*join)->Stdout();
     r.err = (*join)->Stderr();
     std::cerr << "--- joinguard-node stdout ---\n" << r.out << "--- stderr ---\n" << r.err;
-    if (joining_etcd_) std::cerr << "--- joining etcd ---\n" << joining_etcd_->process().Stderr().substr(0, 4000);
+    if (joining_etcd_)
+      std::cerr << "--- joining etcd ---\n" << joining_etcd_->process().Stderr().substr(0, 4000);
     return r;
   }
   void CreateNode(const std::string& name) {
@@ -147,7 +167,7 @@ class ControlPlaneJoinE2eTest : public ::testing::Test {
     return cert.ok() ? *cert : crypto::Certificate(crypto::X509Ptr());
   }
   mode_t Mode(const std::string& relative) {
-    struct stat st{};
+    struct stat st {};
     EXPECT_EQ(stat((root_ + "/" + relative).c_str(), &st), 0) << relative;
     return st.st_mode & 0777;
   }
@@ -167,7 +187,8 @@ TEST_F(ControlPlaneJoinE2eTest, JoinsAControlPlaneWithARealEtcd) {
   // kubeadm's progress lines, in kubeadm's order.
   const std::vector<std::string> in_order = {
       "[preflight] Running pre-flight checks before initializing the new control plane instance",
-      "[download-certs] Downloading the certificates in Secret \"kubeadm-certs\" in the \"kube-system\" Namespace",
+      "[download-certs] Downloading the certificates in Secret \"kubeadm-certs\" in the \"kube-system\" "
+      "Namespace",
       "[certs] Generating \"apiserver\" certificate and key",
       "[kubeconfig] Writing \"admin.conf\" kubeconfig file",
       "[control-plane] Creating static Pod manifest for \"kube-apiserver\"",
@@ -214,7 +235,8 @@ TEST_F(ControlPlaneJoinE2eTest, JoinsAControlPlaneWithARealEtcd) {
   EXPECT_EQ(kubelet_client.CommonName(), "kube-apiserver-kubelet-client");
   EXPECT_THAT(kubelet_client.Organizations(), ElementsAre("kubeadm:cluster-admins"));
   EXPECT_THAT(kubelet_client.ExtendedKeyUsages(), ElementsAre("client auth"));
-  EXPECT_EQ(Cert("front-proxy-client.crt").IssuerCommonName(), "front-proxy-ca") << "signed by the openssl-made CA";
+  EXPECT_EQ(Cert("front-proxy-client.crt").IssuerCommonName(), "front-proxy-ca")
+      << "signed by the openssl-made CA";
   auto etcd_server = Cert("etcd/server.crt");
   EXPECT_EQ(etcd_server.CommonName(), "cp-2");
   EXPECT_EQ(etcd_server.IssuerCommonName(), "etcd-ca");
@@ -230,9 +252,10 @@ TEST_F(ControlPlaneJoinE2eTest, JoinsAControlPlaneWithARealEtcd) {
   // admin.conf works against the API server through the controlPlaneEndpoint.
   std::string home = work_ + "/kubectl-home";
   std::filesystem::create_directories(home);
-  auto whoami = RunCommand({"/usr/bin/kubectl", "--kubeconfig", root_ + "/etc/kubernetes/admin.conf", "--cache-dir",
-                            home + "/cache", "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"},
-                           std::chrono::seconds(60), {{"HOME", home}});
+  auto whoami =
+      RunCommand({"/usr/bin/kubectl", "--kubeconfig", root_ + "/etc/kubernetes/admin.conf", "--cache-dir",
+                  home + "/cache", "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"},
+                 std::chrono::seconds(60), {{"HOME", home}});
   ASSERT_OK(whoami);
   EXPECT_EQ(whoami->out, "kubernetes-admin") << whoami->err;
   for (const char* conf : {"admin.conf", "controller-manager.conf", "scheduler.conf"}) {
@@ -244,11 +267,13 @@ TEST_F(ControlPlaneJoinE2eTest, JoinsAControlPlaneWithARealEtcd) {
 
   // Static Pod manifests as kubeadm writes them.
   YAML::Node apiserver = YAML::LoadFile(root_ + "/etc/kubernetes/manifests/kube-apiserver.yaml");
-  EXPECT_EQ(apiserver["metadata"]["annotations"]["kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint"]
-                .as<std::string>()
-                .rfind(advertise_ + ":", 0),
-            0u);
-  std::vector<std::string> flags = apiserver["spec"]["containers"][0]["command"].as<std::vector<std::string>>();
+  EXPECT_EQ(
+      apiserver["metadata"]["annotations"]["kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint"]
+          .as<std::string>()
+          .rfind(advertise_ + ":", 0),
+      0u);
+  std::vector<std::string> flags =
+      apiserver["spec"]["containers"][0]["command"].as<std::vector<std::string>>();
   EXPECT_EQ(flags.front(), "kube-apiserver");
   EXPECT_TRUE(std::is_sorted(flags.begin() + 1, flags.end()));
   EXPECT_THAT(flags, Contains("--advertise-address=" + advertise_));
@@ -277,8 +302,10 @@ TEST_F(ControlPlaneJoinE2eTest, WrongCertificateKeyFailsAndLeavesNothingBehind) 
   wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
   auto r = Run(JoinArgs(wrong));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("error execution phase control-plane-prepare/download-certs: error downloading certs: "
-                               "error decoding secret data with provided key: cipher: message authentication failed"));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr("error execution phase control-plane-prepare/download-certs: error downloading certs: "
+                "error decoding secret data with provided key: cipher: message authentication failed"));
   EXPECT_THAT(r.out + r.err, Not(HasSubstr(wrong)));
   EXPECT_THAT(FilesUnder(root_), IsEmpty());
   auto members = cluster_->Members();
@@ -291,9 +318,11 @@ TEST_F(ControlPlaneJoinE2eTest, ExpiredKubeadmCertsSecretGivesKubeadmsMessage) {
   ASSERT_OK(cluster_->sandbox().DeleteObjectForTest("/api/v1/namespaces/kube-system/secrets/kubeadm-certs"));
   auto r = Run(JoinArgs(cluster_->certificate_key()));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("Secret \"kubeadm-certs\" was not found in the \"kube-system\" Namespace. This Secret "
-                               "might have expired. Please, run `kubeadm init phase upload-certs --upload-certs` on a "
-                               "control plane to generate a new one"));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr("Secret \"kubeadm-certs\" was not found in the \"kube-system\" Namespace. This Secret "
+                "might have expired. Please, run `kubeadm init phase upload-certs --upload-certs` on a "
+                "control plane to generate a new one"));
   EXPECT_THAT(FilesUnder(root_), IsEmpty());
 }
 
@@ -301,10 +330,11 @@ TEST_F(ControlPlaneJoinE2eTest, ClusterWithoutControlPlaneEndpointIsRefused) {
   StartCluster(/*with_endpoint=*/false, /*start_etcd=*/false);
   auto r = Run(JoinArgs(cluster_->certificate_key()));
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_THAT(r.err, HasSubstr("One or more conditions for hosting a new control plane instance is not satisfied.\n\n"
-                               "unable to add a new control plane instance a cluster that doesn't have a stable "
-                               "controlPlaneEndpoint address\n\nPlease ensure that:\n"
-                               "* The cluster has a stable controlPlaneEndpoint address.\n"));
+  EXPECT_THAT(
+      r.err, HasSubstr("One or more conditions for hosting a new control plane instance is not satisfied.\n\n"
+                       "unable to add a new control plane instance a cluster that doesn't have a stable "
+                       "controlPlaneEndpoint address\n\nPlease ensure that:\n"
+                       "* The cluster has a stable controlPlaneEndpoint address.\n"));
   EXPECT_THAT(FilesUnder(root_), IsEmpty());
 }
 
@@ -320,25 +350,39 @@ TEST_F(ControlPlaneJoinE2eTest, FailedEtcdJoinRemovesTheMemberItAdded) {
       "kind: JoinConfiguration\n"
       "discovery:\n"
       "  bootstrapToken:\n"
-      "    token: " + std::string(kToken) + "\n"
-      "    apiServerEndpoint: " + cluster_->endpoint() + "\n"
-      "    caCertHashes: [\"" + cluster_->pin() + "\"]\n"
-      "nodeRegistration:\n"
-      "  name: cp-2\n"
-      "  ignorePreflightErrors: [Port-6443, Port-10257, Port-10259, Port-2379, Port-2380]\n"
-      "controlPlane:\n"
-      "  certificateKey: " + cluster_->certificate_key() + "\n"
-      "  localAPIEndpoint:\n"
-      "    advertiseAddress: " + advertise_ + "\n"
-      "    bindPort: " + std::to_string(PickFreePort()) + "\n"
-      "timeouts:\n"
-      "  etcdAPICall: 3s\n"
-      "  tlsBootstrap: 60s\n",
+      "    token: " +
+          std::string(kToken) +
+          "\n"
+          "    apiServerEndpoint: " +
+          cluster_->endpoint() +
+          "\n"
+          "    caCertHashes: [\"" +
+          cluster_->pin() +
+          "\"]\n"
+          "nodeRegistration:\n"
+          "  name: cp-2\n"
+          "  ignorePreflightErrors: [Port-6443, Port-10257, Port-10259, Port-2379, Port-2380]\n"
+          "controlPlane:\n"
+          "  certificateKey: " +
+          cluster_->certificate_key() +
+          "\n"
+          "  localAPIEndpoint:\n"
+          "    advertiseAddress: " +
+          advertise_ +
+          "\n"
+          "    bindPort: " +
+          std::to_string(PickFreePort()) +
+          "\n"
+          "timeouts:\n"
+          "  etcdAPICall: 3s\n"
+          "  tlsBootstrap: 60s\n",
       0600));
   auto r = Run({kNodeBinary, "join", "--config", config, "--root-dir", root_, "--kubelet-restart-command", "",
                 "--discovery-retry-interval", "200ms", "--etcd-endpoints", cluster_->etcd()->client_url()});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("error execution phase etcd-join: error creating local etcd static pod manifest file"));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr("error execution phase etcd-join: error creating local etcd static pod manifest file"));
   EXPECT_THAT(r.err, HasSubstr("[reset] Removed etcd member"));
   auto members = cluster_->Members();
   ASSERT_OK(members);

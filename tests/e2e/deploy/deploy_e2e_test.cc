@@ -37,13 +37,18 @@ class DeployE2eTest : public ::testing::Test {
   // auth can-i` cannot ask this: `signers` is a virtual resource, absent from discovery, so
   // kubectl would send it without its API group.)
   bool MayApproveSigner(const std::string& signer) {
-    json sar = {{"apiVersion", "authorization.k8s.io/v1"},
-                {"kind", "SubjectAccessReview"},
-                {"spec",
-                 {{"user", kServiceAccountUser},
-                  {"groups", {"system:serviceaccounts", "system:serviceaccounts:joinguard-system", "system:authenticated"}},
-                  {"resourceAttributes",
-                   {{"group", "certificates.k8s.io"}, {"resource", "signers"}, {"verb", "approve"}, {"name", signer}}}}}};
+    json sar = {
+        {"apiVersion", "authorization.k8s.io/v1"},
+        {"kind", "SubjectAccessReview"},
+        {"spec",
+         {{"user", kServiceAccountUser},
+          {"groups",
+           {"system:serviceaccounts", "system:serviceaccounts:joinguard-system", "system:authenticated"}},
+          {"resourceAttributes",
+           {{"group", "certificates.k8s.io"},
+            {"resource", "signers"},
+            {"verb", "approve"},
+            {"name", signer}}}}}};
     auto out = k().KubectlOk({"create", "-f", "-", "-o", "json", "--validate=false"}, sar.dump());
     EXPECT_THAT(out, IsOk());
     if (!out.ok()) return true;
@@ -71,20 +76,23 @@ TEST_F(DeployE2eTest, DeployedControllerDecidesUnderItsServiceAccount) {
   EXPECT_EQ(reason, "NodeExists");
 
   // It leads through its own Lease, records Events, and reports the binding gone.
-  auto holder = k().KubectlOk({"get", "lease", "-n", kNamespace, "joinguard-controller", "-o",
-                               "jsonpath={.spec.holderIdentity}"});
+  auto holder = k().KubectlOk(
+      {"get", "lease", "-n", kNamespace, "joinguard-controller", "-o", "jsonpath={.spec.holderIdentity}"});
   ASSERT_THAT(holder, IsOk());
   EXPECT_EQ(*holder, "replica-a");
   EXPECT_TRUE(WaitUntil([&] {
     auto events = k().sandbox().ListObjectsForTest("/api/v1/namespaces/default/events");
     if (!events.ok()) return false;
     for (const auto& e : *events) {
-      if (e["involvedObject"].value("name", "") == "csr-claim-worker-1" && e.value("reason", "") == "NodeExists") return true;
+      if (e["involvedObject"].value("name", "") == "csr-claim-worker-1" &&
+          e.value("reason", "") == "NodeExists")
+        return true;
     }
     return false;
   }));
-  EXPECT_TRUE(WaitUntil([&] { return ctl->Metrics().find("joinguard_autoapprove_binding_present 0") != std::string::npos; }))
-      << ctl->Metrics();
+  EXPECT_TRUE(WaitUntil([&] {
+    return ctl->Metrics().find("joinguard_autoapprove_binding_present 0") != std::string::npos;
+  })) << ctl->Metrics();
   // The shipped role covers every call it made.
   EXPECT_THAT(ctl->Log(), Not(HasSubstr("forbidden")));
   EXPECT_THAT(ctl->Stop(), IsOk());
@@ -94,7 +102,8 @@ TEST_F(DeployE2eTest, ServiceAccountCannotReadSecretsOrApproveOtherSigners) {
   ASSERT_THAT(k().ApplyDeploy("base"), IsOk());
   // Positive controls: what it needs, kubectl says yes to.
   EXPECT_TRUE(CanI({"list", "certificatesigningrequests.certificates.k8s.io"}));
-  EXPECT_TRUE(CanI({"update", "certificatesigningrequests.certificates.k8s.io", "--subresource", "approval"}));
+  EXPECT_TRUE(
+      CanI({"update", "certificatesigningrequests.certificates.k8s.io", "--subresource", "approval"}));
   EXPECT_TRUE(MayApproveSigner("kubernetes.io/kube-apiserver-client-kubelet"));
   EXPECT_TRUE(MayApproveSigner("kubernetes.io/kubelet-serving"));
   // Secrets: never, anywhere.
@@ -104,8 +113,8 @@ TEST_F(DeployE2eTest, ServiceAccountCannotReadSecretsOrApproveOtherSigners) {
     EXPECT_FALSE(CanI({verb, "secrets", "-n", kNamespace})) << verb;
   }
   // Other signers, including a wildcard and the legacy signer.
-  for (const char* signer : {"kubernetes.io/kube-apiserver-client", "kubernetes.io/legacy-unknown", "kubernetes.io/*",
-                             "example.com/custom"}) {
+  for (const char* signer : {"kubernetes.io/kube-apiserver-client", "kubernetes.io/legacy-unknown",
+                             "kubernetes.io/*", "example.com/custom"}) {
     EXPECT_FALSE(MayApproveSigner(signer)) << signer;
   }
   // Not only what RBAC says: with its own token the requests themselves are refused.
@@ -115,8 +124,8 @@ TEST_F(DeployE2eTest, ServiceAccountCannotReadSecretsOrApproveOtherSigners) {
   ASSERT_THAT(secrets, IsOk());
   EXPECT_NE(secrets->exit_code, 0);
   EXPECT_THAT(secrets->err, HasSubstr("cannot list resource \"secrets\""));
-  ASSERT_THAT(k().CreateCsrForSigner("csr-apiserver-client", "kubernetes.io/kube-apiserver-client", "mallory", {},
-                                     {"digital signature", "client auth"}),
+  ASSERT_THAT(k().CreateCsrForSigner("csr-apiserver-client", "kubernetes.io/kube-apiserver-client", "mallory",
+                                     {}, {"digital signature", "client auth"}),
               IsOk());
   auto approve = k().Kubectl({"certificate", "approve", "csr-apiserver-client"}, "", *sa);
   ASSERT_THAT(approve, IsOk());
@@ -134,7 +143,8 @@ TEST_F(DeployE2eTest, RollbackOverlayRestoresKubeadmsBindingExactly) {
   ASSERT_THAT(restored, IsOk());
   EXPECT_EQ((*restored)["roleRef"], (*seeded)["roleRef"]);
   EXPECT_EQ((*restored)["subjects"], (*seeded)["subjects"]);
-  EXPECT_EQ((*restored)["metadata"].value("labels", json::object()), (*seeded)["metadata"].value("labels", json::object()));
+  EXPECT_EQ((*restored)["metadata"].value("labels", json::object()),
+            (*seeded)["metadata"].value("labels", json::object()));
   // And kube-controller-manager's csrapproving approves again: the stock behaviour is back.
   ASSERT_THAT(k().CreateBootstrapCsr("csr-after-rollback", "worker-9"), IsOk());
   std::string reason;
@@ -158,7 +168,8 @@ TEST_F(DeployE2eTest, DryRunOverlayDecidesNothing) {
 
 TEST_F(DeployE2eTest, MonitoredOverlayAppliesWithThePrometheusOperatorCrds) {
   ASSERT_THAT(k().KubectlOk({"apply", "-f",
-                             std::string(JOINGUARD_SOURCE_DIR) + "/tests/e2e/deploy/testdata/prometheus-operator-crds.yaml",
+                             std::string(JOINGUARD_SOURCE_DIR) +
+                                 "/tests/e2e/deploy/testdata/prometheus-operator-crds.yaml",
                              "--validate=false"}),
               IsOk());
   ASSERT_THAT(k().ApplyDeploy("overlays/monitored"), IsOk());

@@ -121,13 +121,15 @@ DeployedCluster::~DeployedCluster() {
 StatusOr<testing::CommandResult> DeployedCluster::Kubectl(const std::vector<std::string>& args,
                                                           const std::string& stdin_data,
                                                           const std::string& kubeconfig) {
-  std::vector<std::string> argv = {kKubectl, "--kubeconfig", kubeconfig.empty() ? admin_kubeconfig_ : kubeconfig,
-                                   "--cache-dir", dir_ + "/kubectl-cache"};
+  std::vector<std::string> argv = {kKubectl, "--kubeconfig",
+                                   kubeconfig.empty() ? admin_kubeconfig_ : kubeconfig, "--cache-dir",
+                                   dir_ + "/kubectl-cache"};
   argv.insert(argv.end(), args.begin(), args.end());
   return testing::RunCommand(argv, kKubectlTimeout, {{"HOME", dir_}}, stdin_data);
 }
 
-StatusOr<std::string> DeployedCluster::KubectlOk(const std::vector<std::string>& args, const std::string& stdin_data,
+StatusOr<std::string> DeployedCluster::KubectlOk(const std::vector<std::string>& args,
+                                                 const std::string& stdin_data,
                                                  const std::string& kubeconfig) {
   JG_ASSIGN_OR_RETURN(testing::CommandResult r, Kubectl(args, stdin_data, kubeconfig));
   if (r.exit_code != 0) {
@@ -159,12 +161,14 @@ StatusOr<std::string> DeployedCluster::ServiceAccountKubeconfig() {
   std::string ca = dir_ + "/sa-ca.crt";
   JG_RETURN_IF_ERROR(WriteFile(ca, sandbox_->ca_pem()));
   std::string path = dir_ + "/serviceaccount.conf";
-  JG_RETURN_IF_ERROR(WriteFile(path, "apiVersion: v1\nkind: Config\nclusters:\n- name: sandbox\n  cluster:\n"
-                                     "    server: " + sandbox_->url() + "\n    certificate-authority: " + ca +
-                                     "\nusers:\n- name: joinguard-controller\n  user:\n    token: " + token +
-                                     "\ncontexts:\n- name: sa\n  context:\n    cluster: sandbox\n"
-                                     "    user: joinguard-controller\n    namespace: " + kNamespace +
-                                     "\ncurrent-context: sa\n"));
+  JG_RETURN_IF_ERROR(WriteFile(path,
+                               "apiVersion: v1\nkind: Config\nclusters:\n- name: sandbox\n  cluster:\n"
+                               "    server: " +
+                                   sandbox_->url() + "\n    certificate-authority: " + ca +
+                                   "\nusers:\n- name: joinguard-controller\n  user:\n    token: " + token +
+                                   "\ncontexts:\n- name: sa\n  context:\n    cluster: sandbox\n"
+                                   "    user: joinguard-controller\n    namespace: " +
+                                   kNamespace + "\ncurrent-context: sa\n"));
   sa_kubeconfig_ = path;
   return path;
 }
@@ -176,7 +180,8 @@ Status DeployedCluster::DeleteAutoapproveBinding() {
 StatusOr<Controller> DeployedCluster::StartController(const std::string& identity,
                                                       const std::vector<std::string>& extra) {
   JG_ASSIGN_OR_RETURN(std::string kubeconfig, ServiceAccountKubeconfig());
-  JG_ASSIGN_OR_RETURN(json deploy, KubectlJson({"get", "deployment", "-n", kNamespace, "joinguard-controller"}));
+  JG_ASSIGN_OR_RETURN(json deploy,
+                      KubectlJson({"get", "deployment", "-n", kNamespace, "joinguard-controller"}));
   JG_ASSIGN_OR_RETURN(json cm, KubectlJson({"get", "configmap", "-n", kNamespace, "joinguard-policy"}));
   std::string policy = dir_ + "/policy-" + identity + ".yaml";
   JG_RETURN_IF_ERROR(WriteFile(policy, cm["data"].value("policy.yaml", "")));
@@ -229,7 +234,8 @@ Status DeployedCluster::CreateCsrForSigner(const std::string& csr_name, const st
                 {"usages", usages},
                 {"username", std::string("system:bootstrap:") + kBootstrapTokenId},
                 {"groups",
-                 {"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token", "system:authenticated"}}}}};
+                 {"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token",
+                  "system:authenticated"}}}}};
   return sandbox_->CreateObjectForTest(kCsrCollection, obj).status();
 }
 
@@ -252,7 +258,9 @@ std::string DeployedCluster::CsrDecision(const std::string& csr_name, std::strin
 }
 
 Status DeployedCluster::CreateNode(const std::string& name) {
-  return sandbox_->CreateObjectForTest("/api/v1/nodes", {{"apiVersion", "v1"}, {"kind", "Node"}, {"metadata", {{"name", name}}}})
+  return sandbox_
+      ->CreateObjectForTest("/api/v1/nodes",
+                            {{"apiVersion", "v1"}, {"kind", "Node"}, {"metadata", {{"name", name}}}})
       .status();
 }
 

@@ -56,7 +56,8 @@ class DeployedCluster {
   const std::string& admin_kubeconfig() const { return admin_kubeconfig_; }
 
   // The real /usr/bin/kubectl with the admin kubeconfig (or `kubeconfig`) and a private cache.
-  StatusOr<testing::CommandResult> Kubectl(const std::vector<std::string>& args, const std::string& stdin_data = "",
+  StatusOr<testing::CommandResult> Kubectl(const std::vector<std::string>& args,
+                                           const std::string& stdin_data = "",
                                            const std::string& kubeconfig = "");
   // Like Kubectl, but a non-zero exit is an error carrying stderr.
   StatusOr<std::string> KubectlOk(const std::vector<std::string>& args, const std::string& stdin_data = "",
@@ -75,7 +76,8 @@ class DeployedCluster {
   // `identity`), the applied ConfigMap's policy, and the ServiceAccount kubeconfig. Listen
   // addresses become 127.0.0.1:0 and the Lease namespace is passed explicitly (outside a pod the
   // controller cannot read it from the service-account mount). Waits until both ports are known.
-  StatusOr<Controller> StartController(const std::string& identity, const std::vector<std::string>& extra = {});
+  StatusOr<Controller> StartController(const std::string& identity,
+                                       const std::vector<std::string>& extra = {});
 
   // A kubelet client CSR for `node` from bootstrap token abcdef, created through the sandbox's
   // create strategy with the requester kept (what the token holder's POST produces).

@@ -56,11 +56,11 @@ class PrometheusServer {
                           << "  - targets: ['127.0.0.1:" << target_port << "']\n"
                           << "    labels: {namespace: joinguard-system, pod: joinguard-controller-test}\n";
     auto p = std::unique_ptr<PrometheusServer>(new PrometheusServer());
-    JG_ASSIGN_OR_RETURN(p->process_, testing::Subprocess::Start(
-                                         {kPrometheus, "--config.file=" + config,
-                                          "--storage.tsdb.path=" + dir + "/tsdb", "--web.listen-address=127.0.0.1:0",
-                                          "--log.level=info"},
-                                         dir + "/prometheus-logs"));
+    JG_ASSIGN_OR_RETURN(p->process_,
+                        testing::Subprocess::Start(
+                            {kPrometheus, "--config.file=" + config, "--storage.tsdb.path=" + dir + "/tsdb",
+                             "--web.listen-address=127.0.0.1:0", "--log.level=info"},
+                            dir + "/prometheus-logs"));
     std::regex listening(R"(msg="Listening on" address=127\.0\.0\.1:([0-9]+))");
     bool up = WaitUntil([&] {
       std::smatch m;
@@ -180,7 +180,8 @@ TEST(PrometheusE2eTest, ScrapesDecisionsByReasonAndEvaluatesEveryAlertAndPanel) 
   // pending once the rules are evaluated over scraped data (the first evaluation may precede the
   // first scrape, when `or vector(0)` rightly says "no leader").
   const std::set<std::string> state_alerts = {"JoinguardNoLeader", "JoinguardTwoLeaders",
-                                              "JoinguardAutoapproveBindingPresent", "JoinguardPolicyReloadFailing"};
+                                              "JoinguardAutoapproveBindingPresent",
+                                              "JoinguardPolicyReloadFailing"};
   json active;
   EXPECT_TRUE(WaitUntil([&] {
     active = (*prom)->Api("alerts")["data"]["alerts"];
@@ -194,7 +195,8 @@ TEST(PrometheusE2eTest, ScrapesDecisionsByReasonAndEvaluatesEveryAlertAndPanel) 
   // metrics the controller exposes.
   std::vector<std::string> exprs;
   for (const auto& alert : ShippedAlerts()) exprs.push_back(alert.expr);
-  json dashboard = json::parse(ReadFile(std::string(JOINGUARD_SOURCE_DIR) + "/deploy/grafana/joinguard-dashboard.json"));
+  json dashboard =
+      json::parse(ReadFile(std::string(JOINGUARD_SOURCE_DIR) + "/deploy/grafana/joinguard-dashboard.json"));
   for (const auto& panel : dashboard["panels"]) {
     for (const auto& t : panel["targets"]) exprs.push_back(t["expr"].get<std::string>());
   }
@@ -204,7 +206,8 @@ TEST(PrometheusE2eTest, ScrapesDecisionsByReasonAndEvaluatesEveryAlertAndPanel) 
     EXPECT_EQ(r.value("status", ""), "success") << expr << "\n" << r.dump();
     for (const auto& name : MetricNames(expr)) {
       json present = (*prom)->Query("count({__name__=~\"" + name + "(_bucket)?\"})");
-      EXPECT_FALSE(present["data"]["result"].empty()) << expr << " names " << name << ", which is not exposed";
+      EXPECT_FALSE(present["data"]["result"].empty())
+          << expr << " names " << name << ", which is not exposed";
     }
   }
 

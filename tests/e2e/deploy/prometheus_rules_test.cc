@@ -37,7 +37,8 @@ TEST_F(PrometheusRulesTest, PromtoolCheckRules) {
   auto r = testing::RunCommand({kPromtool, "check", "rules", *rules}, 60s);
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->exit_code, 0) << r->out << r->err;
-  EXPECT_THAT(r->out, ::testing::HasSubstr("SUCCESS: " + std::to_string(ShippedAlerts().size()) + " rules found"));
+  EXPECT_THAT(r->out,
+              ::testing::HasSubstr("SUCCESS: " + std::to_string(ShippedAlerts().size()) + " rules found"));
 }
 
 TEST_F(PrometheusRulesTest, PromtoolTestRules) {

@@ -29,12 +29,12 @@ enum class Outcome {
 };
 
 struct RbacCase {
-  std::string name;        // test name
-  std::string kind;        // ClusterRole | Role
-  std::string api_group;   // "" = core
+  std::string name;       // test name
+  std::string kind;       // ClusterRole | Role
+  std::string api_group;  // "" = core
   std::string resource;
-  std::vector<std::string> verbs;  // exactly the rule's verbs, sorted
-  std::string capability;          // what breaks without the rule
+  std::vector<std::string> verbs;        // exactly the rule's verbs, sorted
+  std::string capability;                // what breaks without the rule
   std::vector<std::string> log_needles;  // one log line holds all of them
   Outcome outcome;
   // Extra state the capability needs to be exercised (created as admin before the controller starts).
@@ -43,17 +43,18 @@ struct RbacCase {
 
 // A NodeJoin claim for worker-new whose CSR no longer exists: the next claim must release it.
 Status StaleClaim(DeployedCluster& k) {
-  json record = {{"apiVersion", "joinguard.io/v1alpha1"},
-                 {"kind", "NodeJoin"},
-                 {"metadata", {{"name", "worker-new"}, {"labels", {{"joinguard.io/token-id", kBootstrapTokenId}}}}},
-                 {"spec",
-                  {{"nodeName", "worker-new"},
-                   {"tokenID", kBootstrapTokenId},
-                   {"requester", std::string("system:bootstrap:") + kBootstrapTokenId},
-                   {"csrName", "csr-deleted-long-ago"},
-                   {"csrUID", "00000000-0000-0000-0000-000000000000"},
-                   {"grant", ""}}},
-                 {"status", {{"phase", "Claimed"}}}};
+  json record = {
+      {"apiVersion", "joinguard.io/v1alpha1"},
+      {"kind", "NodeJoin"},
+      {"metadata", {{"name", "worker-new"}, {"labels", {{"joinguard.io/token-id", kBootstrapTokenId}}}}},
+      {"spec",
+       {{"nodeName", "worker-new"},
+        {"tokenID", kBootstrapTokenId},
+        {"requester", std::string("system:bootstrap:") + kBootstrapTokenId},
+        {"csrName", "csr-deleted-long-ago"},
+        {"csrUID", "00000000-0000-0000-0000-000000000000"},
+        {"grant", ""}}},
+      {"status", {{"phase", "Claimed"}}}};
   return k.KubectlOk({"create", "-f", "-", "--validate=false"}, record.dump()).status();
 }
 
@@ -81,48 +82,121 @@ void PrintTo(const RbacCase& c, std::ostream* os) { *os << c.name; }
 // One case per rule in deploy/base/clusterrole.yaml and role.yaml.
 const std::vector<RbacCase>& Cases() {
   static const auto* cases = new std::vector<RbacCase>{
-      {"CsrRead", "ClusterRole", "certificates.k8s.io", "certificatesigningrequests", {"get", "list", "watch"},
+      {"CsrRead",
+       "ClusterRole",
+       "certificates.k8s.io",
+       "certificatesigningrequests",
+       {"get", "list", "watch"},
        "see CSRs (the CSR informer's list and watch)",
-       {"cannot list resource", "certificatesigningrequests"}, Outcome::kCsrStaysPending},
-      {"ApprovalWrite", "ClusterRole", "certificates.k8s.io", "certificatesigningrequests/approval", {"update"},
+       {"cannot list resource", "certificatesigningrequests"},
+       Outcome::kCsrStaysPending},
+      {"ApprovalWrite",
+       "ClusterRole",
+       "certificates.k8s.io",
+       "certificatesigningrequests/approval",
+       {"update"},
        "write Approved/Denied conditions (the approval subresource)",
-       {"cannot update resource", "certificatesigningrequests/approval"}, Outcome::kCsrStaysPending},
-      {"SignerApprove", "ClusterRole", "certificates.k8s.io", "signers", {"approve"},
+       {"cannot update resource", "certificatesigningrequests/approval"},
+       Outcome::kCsrStaysPending},
+      {"SignerApprove",
+       "ClusterRole",
+       "certificates.k8s.io",
+       "signers",
+       {"approve"},
        "approve for the kubelet signers (CertificateApproval admission)",
-       {"user not permitted to approve requests with signerName", kKubeletClientSigner}, Outcome::kCsrStaysPending},
-      {"NodeRead", "ClusterRole", "", "nodes", {"get", "list", "watch"},
+       {"user not permitted to approve requests with signerName", kKubeletClientSigner},
+       Outcome::kCsrStaysPending},
+      {"NodeRead",
+       "ClusterRole",
+       "",
+       "nodes",
+       {"get", "list", "watch"},
        "know which Nodes exist (the Node informer; NodeExists)",
-       {"cannot list resource", "nodes"}, Outcome::kCsrStaysPending},
-      {"EventWrite", "ClusterRole", "", "events", {"create", "patch"},
+       {"cannot list resource", "nodes"},
+       Outcome::kCsrStaysPending},
+      {"EventWrite",
+       "ClusterRole",
+       "",
+       "events",
+       {"create", "patch"},
        "record an Event per decision",
-       {"cannot create resource", "events"}, Outcome::kCsrDecidedWithoutEvent},
-      {"AutoapproveBindingRead", "ClusterRole", "rbac.authorization.k8s.io", "clusterrolebindings", {"get"},
+       {"cannot create resource", "events"},
+       Outcome::kCsrDecidedWithoutEvent},
+      {"AutoapproveBindingRead",
+       "ClusterRole",
+       "rbac.authorization.k8s.io",
+       "clusterrolebindings",
+       {"get"},
        "detect kubeadm:node-autoapprove-bootstrap (joinguard_autoapprove_binding_present)",
-       {"cannot check for the kubeadm auto-approve ClusterRoleBinding", "forbidden"}, Outcome::kCsrDecided},
-      {"LeaseCreate", "Role", "coordination.k8s.io", "leases", {"create"},
+       {"cannot check for the kubeadm auto-approve ClusterRoleBinding", "forbidden"},
+       Outcome::kCsrDecided},
+      {"LeaseCreate",
+       "Role",
+       "coordination.k8s.io",
+       "leases",
+       {"create"},
        "create the leader-election Lease (no leader, no writes)",
-       {"cannot create resource", "leases"}, Outcome::kCsrStaysPending},
-      {"LeaseGetUpdate", "Role", "coordination.k8s.io", "leases", {"get", "update"},
+       {"cannot create resource", "leases"},
+       Outcome::kCsrStaysPending},
+      {"LeaseGetUpdate",
+       "Role",
+       "coordination.k8s.io",
+       "leases",
+       {"get", "update"},
        "read and renew the leader-election Lease (no leader, no writes)",
-       {"cannot get resource", "leases"}, Outcome::kCsrStaysPending},
-      {"NodeJoinRead", "ClusterRole", "joinguard.io", "nodejoins", {"get", "list", "watch"},
+       {"cannot get resource", "leases"},
+       Outcome::kCsrStaysPending},
+      {"NodeJoinRead",
+       "ClusterRole",
+       "joinguard.io",
+       "nodejoins",
+       {"get", "list", "watch"},
        "see the durable approval records (NodeJoin informer)",
-       {"cannot list resource", "nodejoins"}, Outcome::kCsrStaysPending},
-      {"NodeJoinCreate", "ClusterRole", "joinguard.io", "nodejoins", {"create"},
+       {"cannot list resource", "nodejoins"},
+       Outcome::kCsrStaysPending},
+      {"NodeJoinCreate",
+       "ClusterRole",
+       "joinguard.io",
+       "nodejoins",
+       {"create"},
        "claim a node name before approving (NodeJoin create)",
-       {"cannot create resource", "nodejoins"}, Outcome::kCsrStaysPending},
-      {"NodeJoinUpdate", "ClusterRole", "joinguard.io", "nodejoins", {"update"},
+       {"cannot create resource", "nodejoins"},
+       Outcome::kCsrStaysPending},
+      {"NodeJoinUpdate",
+       "ClusterRole",
+       "joinguard.io",
+       "nodejoins",
+       {"update"},
        "complete the record (Claimed -> Approved) after the approval",
-       {"cannot update resource", "nodejoins"}, Outcome::kCsrDecided},
-      {"NodeJoinDelete", "ClusterRole", "joinguard.io", "nodejoins", {"delete"},
+       {"cannot update resource", "nodejoins"},
+       Outcome::kCsrDecided},
+      {"NodeJoinDelete",
+       "ClusterRole",
+       "joinguard.io",
+       "nodejoins",
+       {"delete"},
        "release a stale claim whose CSR is gone",
-       {"cannot delete resource", "nodejoins"}, Outcome::kCsrStaysPending, StaleClaimWithRejoinGrant},
-      {"JoinGrantRead", "ClusterRole", "joinguard.io", "joingrants", {"get"},
+       {"cannot delete resource", "nodejoins"},
+       Outcome::kCsrStaysPending,
+       StaleClaimWithRejoinGrant},
+      {"JoinGrantRead",
+       "ClusterRole",
+       "joinguard.io",
+       "joingrants",
+       {"get"},
        "read the token's JoinGrant",
-       {"cannot get resource", "joingrants"}, Outcome::kCsrStaysPending, GrantForWorkerNew},
-      {"JoinGrantStatusWrite", "ClusterRole", "joinguard.io", "joingrants/status", {"update"},
+       {"cannot get resource", "joingrants"},
+       Outcome::kCsrStaysPending,
+       GrantForWorkerNew},
+      {"JoinGrantStatusWrite",
+       "ClusterRole",
+       "joinguard.io",
+       "joingrants/status",
+       {"update"},
        "count a join on the JoinGrant before approving",
-       {"cannot update resource", "joingrants/status"}, Outcome::kCsrStaysPending, GrantForWorkerNew},
+       {"cannot update resource", "joingrants/status"},
+       Outcome::kCsrStaysPending,
+       GrantForWorkerNew},
   };
   return *cases;
 }
@@ -146,8 +220,9 @@ std::string RoleName(const std::string& kind) {
 
 // The ClusterRole and Role exactly as `kubectl kustomize deploy/base` renders them.
 std::map<std::string, json> ShippedRoles() {
-  auto r = testing::RunCommand({"/usr/bin/kubectl", "kustomize", std::string(JOINGUARD_SOURCE_DIR) + "/deploy/base"},
-                               std::chrono::seconds(60));
+  auto r = testing::RunCommand(
+      {"/usr/bin/kubectl", "kustomize", std::string(JOINGUARD_SOURCE_DIR) + "/deploy/base"},
+      std::chrono::seconds(60));
   EXPECT_THAT(r, IsOk());
   std::map<std::string, json> roles;
   if (!r.ok()) return roles;
@@ -202,8 +277,8 @@ TEST_P(RbacRuleRemovedTest, BreaksItsCapability) {
   ASSERT_THAT(k.DeleteAutoapproveBinding(), IsOk());
 
   // Remove the one rule and put the role back with kubectl.
-  std::vector<std::string> ns_args = c.kind == "Role" ? std::vector<std::string>{"-n", kNamespace}
-                                                      : std::vector<std::string>{};
+  std::vector<std::string> ns_args =
+      c.kind == "Role" ? std::vector<std::string>{"-n", kNamespace} : std::vector<std::string>{};
   std::vector<std::string> get = {"get", c.kind == "Role" ? "role" : "clusterrole", RoleName(c.kind)};
   get.insert(get.end(), ns_args.begin(), ns_args.end());
   auto role = k.KubectlJson(get);
@@ -221,7 +296,8 @@ TEST_P(RbacRuleRemovedTest, BreaksItsCapability) {
   ASSERT_THAT(ctl, IsOk());
 
   EXPECT_TRUE(WaitUntil([&] { return ctl->LogHasLineWithAll(c.log_needles); }))
-      << "the controller never reported the expected 403; log:\n" << ctl->Log();
+      << "the controller never reported the expected 403; log:\n"
+      << ctl->Log();
   switch (c.outcome) {
     case Outcome::kCsrStaysPending:
       EXPECT_EQ(k.CsrDecision("csr-worker-new"), "") << "decided although it cannot " << c.capability;
@@ -231,7 +307,8 @@ TEST_P(RbacRuleRemovedTest, BreaksItsCapability) {
       EXPECT_TRUE(WaitUntil([&] { return k.CsrDecision("csr-worker-new") == "Approved"; })) << ctl->Log();
       auto events = k.sandbox().ListObjectsForTest("/api/v1/namespaces/default/events");
       ASSERT_THAT(events, IsOk());
-      for (const auto& e : *events) EXPECT_NE(e["involvedObject"].value("name", ""), "csr-worker-new") << e.dump();
+      for (const auto& e : *events)
+        EXPECT_NE(e["involvedObject"].value("name", ""), "csr-worker-new") << e.dump();
       break;
     }
     case Outcome::kCsrDecided:

@@ -62,7 +62,8 @@ class GrantsE2eTest : public sandbox::testing::KubectlTest {
     o.autoapprove_binding = false;
     Start(o);
     for (const char* crd : {"joingrants.yaml", "nodejoins.yaml"}) {
-      auto r = Kubectl({"apply", "--validate=false", "-f", std::string(kSourceDir) + "/deploy/base/crds/" + crd});
+      auto r =
+          Kubectl({"apply", "--validate=false", "-f", std::string(kSourceDir) + "/deploy/base/crds/" + crd});
       ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     }
     ASSERT_TRUE(WaitUntil([&] { return Kubectl({"get", "joingrants"}).exit_code == 0; }, 30s));
@@ -78,7 +79,8 @@ class GrantsE2eTest : public sandbox::testing::KubectlTest {
   std::string PolicyPath() const { return dir_ + "/policy.yaml"; }
   void WritePolicy(const std::string& body) {
     std::string tmp = PolicyPath() + ".tmp";
-    std::ofstream(tmp) << "apiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\nmetadata:\n  name: e2e\n" << body;
+    std::ofstream(tmp) << "apiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\nmetadata:\n  name: e2e\n"
+                       << body;
     std::rename(tmp.c_str(), PolicyPath().c_str());
   }
 
@@ -102,20 +104,35 @@ class GrantsE2eTest : public sandbox::testing::KubectlTest {
 
   CommandResult Join(const std::string& token, const std::string& node, const std::string& timeout = "60s") {
     std::string root = dir_ + "/root-" + node + "-" + std::to_string(++joins_);
-    std::vector<std::string> argv = {kNodeBinary, "join", Endpoint(), "--token", token,
-                                     "--discovery-token-ca-cert-hash", CaHash(), "--node-name", node,
-                                     "--root-dir", root, "--kubelet-restart-command", "",
-                                     "--discovery-retry-interval", "200ms", "--discovery-timeout", "30s",
-                                     "--tls-bootstrap-timeout", timeout};
+    std::vector<std::string> argv = {kNodeBinary, "join",
+                                     Endpoint(),  "--token",
+                                     token,       "--discovery-token-ca-cert-hash",
+                                     CaHash(),    "--node-name",
+                                     node,        "--root-dir",
+                                     root,        "--kubelet-restart-command",
+                                     "",          "--discovery-retry-interval",
+                                     "200ms",     "--discovery-timeout",
+                                     "30s",       "--tls-bootstrap-timeout",
+                                     timeout};
     auto r = RunCommand(argv, kRunTimeout);
     EXPECT_OK(r);
     return r.ok() ? *r : CommandResult{};
   }
 
   Subprocess& StartController(const std::string& name, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {kControllerBinary, "--kubeconfig", kubeconfig_, "--metrics-address",
-                                     "127.0.0.1:0", "--health-address", "127.0.0.1:0", "--policy-file",
-                                     PolicyPath(), "--policy-poll-interval", "200ms", "--log-level", "debug"};
+    std::vector<std::string> argv = {kControllerBinary,
+                                     "--kubeconfig",
+                                     kubeconfig_,
+                                     "--metrics-address",
+                                     "127.0.0.1:0",
+                                     "--health-address",
+                                     "127.0.0.1:0",
+                                     "--policy-file",
+                                     PolicyPath(),
+                                     "--policy-poll-interval",
+                                     "200ms",
+                                     "--log-level",
+                                     "debug"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto p = Subprocess::Start(argv, dir_ + "/" + name);
     EXPECT_OK(p);
@@ -133,25 +150,31 @@ class GrantsE2eTest : public sandbox::testing::KubectlTest {
   // (joinguard-node names CSRs itself); waits for it.
   json WaitDecision(const std::string& csr_name, std::chrono::milliseconds timeout = kDecisionTimeout) {
     json found;
-    WaitUntil([&] {
-      json c = Csr(csr_name);
-      for (const auto& cond : c.value("status", json::object()).value("conditions", json::array())) {
-        if (cond.value("type", "") == "Approved" || cond.value("type", "") == "Denied") {
-          found = cond;
-          return true;
-        }
-      }
-      return false;
-    }, timeout);
+    WaitUntil(
+        [&] {
+          json c = Csr(csr_name);
+          for (const auto& cond : c.value("status", json::object()).value("conditions", json::array())) {
+            if (cond.value("type", "") == "Approved" || cond.value("type", "") == "Denied") {
+              found = cond;
+              return true;
+            }
+          }
+          return false;
+        },
+        timeout);
     return found;
   }
   // Creates a CSR "from" `username` through the sandbox's create strategy (requester kept).
   std::string PlantCsr(controller::testing::TestCsr t) {
-    json obj = {{"apiVersion", "certificates.k8s.io/v1"}, {"kind", "CertificateSigningRequest"},
+    json obj = {{"apiVersion", "certificates.k8s.io/v1"},
+                {"kind", "CertificateSigningRequest"},
                 {"metadata", {{"name", t.name}}},
-                {"spec", {{"request", crypto::Base64Encode(controller::testing::BuildPem(t))},
-                          {"signerName", t.signer}, {"usages", t.usages}, {"username", t.username},
-                          {"groups", t.groups}}}};
+                {"spec",
+                 {{"request", crypto::Base64Encode(controller::testing::BuildPem(t))},
+                  {"signerName", t.signer},
+                  {"usages", t.usages},
+                  {"username", t.username},
+                  {"groups", t.groups}}}};
     auto r = sandbox_->CreateObjectForTest(kCsrs, obj);
     EXPECT_OK(r.status());
     return t.name;
@@ -196,7 +219,8 @@ TEST_F(GrantsE2eTest, TokenCreateWritesKubeadmSecretAndGrantListDeleteAgree) {
   EXPECT_LE(left, 2h);
 
   // The API server's authenticator accepts it (kubectl as the token).
-  CommandResult who = Kubectl({"auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"}, TokenKubeconfig(token));
+  CommandResult who =
+      Kubectl({"auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"}, TokenKubeconfig(token));
   EXPECT_EQ(who.out, "system:bootstrap:" + id) << who.err;
 
   // The grant, with kubectl's printer columns.
@@ -246,10 +270,13 @@ TEST_F(GrantsE2eTest, TokenCreateWritesKubeadmSecretAndGrantListDeleteAgree) {
 }
 
 TEST_F(GrantsE2eTest, PrintJoinCommandAndBadInputWritesNothing) {
-  CommandResult r = Token({"create", "abcdef.0123456789abcdef", "--node-names", "worker-1", "--print-join-command"});
+  CommandResult r =
+      Token({"create", "abcdef.0123456789abcdef", "--node-names", "worker-1", "--print-join-command"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "joinguard-node join " + Endpoint() + " --token abcdef.0123456789abcdef "
-                   "--discovery-token-ca-cert-hash " + CaHash() + "\n");
+  EXPECT_EQ(r.out, "joinguard-node join " + Endpoint() +
+                       " --token abcdef.0123456789abcdef "
+                       "--discovery-token-ca-cert-hash " +
+                       CaHash() + "\n");
   // The same id again: refused, and the existing grant is untouched.
   CommandResult dup = Token({"create", "abcdef.1111111111111111", "--node-names", "worker-9"});
   EXPECT_NE(dup.exit_code, 0);
@@ -258,12 +285,12 @@ TEST_F(GrantsE2eTest, PrintJoinCommandAndBadInputWritesNothing) {
   EXPECT_EQ(Grant("abcdef")["spec"]["nodeNames"], json::array({"worker-1"}));
 
   for (std::vector<std::string> bad : {std::vector<std::string>{"--node-names", "Worker_1"},
-                                      {"--node-name-pattern", "worker-("},
-                                      {"--node-names", "w", "--max-joins", "0"},
-                                      {"--groups", "system:masters", "--node-names", "w"},
-                                      {"--usages", "signing,root", "--node-names", "w"},
-                                      {"--ttl", "soon", "--node-names", "w"},
-                                      {"zzzzzz.notavalidsecret!", "--node-names", "w"}}) {
+                                       {"--node-name-pattern", "worker-("},
+                                       {"--node-names", "w", "--max-joins", "0"},
+                                       {"--groups", "system:masters", "--node-names", "w"},
+                                       {"--usages", "signing,root", "--node-names", "w"},
+                                       {"--ttl", "soon", "--node-names", "w"},
+                                       {"zzzzzz.notavalidsecret!", "--node-names", "w"}}) {
     bad.insert(bad.begin(), "create");
     CommandResult b = Token(bad);
     EXPECT_EQ(b.exit_code, 3) << bad[1] << ": " << b.out << b.err;
@@ -308,7 +335,8 @@ TEST_F(GrantsE2eTest, TokenJoinsItsGrantedNameOnceAndNothingElse) {
   ASSERT_OK(csrs.status());
   std::set<std::string> reasons;
   for (const auto& c : *csrs) {
-    for (const auto& cond : c.value("status", json::object()).value("conditions", json::array())) reasons.insert(cond.value("reason", ""));
+    for (const auto& cond : c.value("status", json::object()).value("conditions", json::array()))
+      reasons.insert(cond.value("reason", ""));
   }
   EXPECT_TRUE(reasons.count("JoinGrantUsedUp")) << ::testing::PrintToString(reasons);
   EXPECT_TRUE(reasons.count("NodeNameNotGranted")) << ::testing::PrintToString(reasons);
@@ -329,8 +357,15 @@ TEST_F(GrantsE2eTest, DeletedNodeCannotRejoinWithoutARejoinGrant) {
 }
 
 TEST_F(GrantsE2eTest, UseCountsSurviveRestartAndLeaderChange) {
-  std::vector<std::string> le = {"--leader-elect", "--leader-election-namespace", "kube-system",
-                                 "--lease-duration", "2s", "--renew-deadline", "1500ms", "--retry-period", "300ms"};
+  std::vector<std::string> le = {"--leader-elect",
+                                 "--leader-election-namespace",
+                                 "kube-system",
+                                 "--lease-duration",
+                                 "2s",
+                                 "--renew-deadline",
+                                 "1500ms",
+                                 "--retry-period",
+                                 "300ms"};
   Subprocess& a = StartController("replica-a", le);
   std::string token = CreateToken({"--node-name-pattern", "pool-[0-9]+", "--max-joins", "2"});
   std::string id = token.substr(0, 6);
@@ -358,10 +393,12 @@ TEST_F(GrantsE2eTest, WithoutGrantSettingBothWays) {
   EXPECT_EQ(Join("nogrnt.0123456789abcdef", "legacy-1").exit_code, 0);
   WritePolicy("joinGrants:\n  withoutGrant: refuse\n");
   // The policy file is re-read within the poll interval; the next join is refused.
-  bool refused = WaitUntil([&] {
-    CommandResult r = Join("nogrnt.0123456789abcdef", "legacy-" + std::to_string(joins_ + 10), "20s");
-    return r.exit_code != 0 && r.err.find("NoJoinGrant") != std::string::npos;
-  }, 90s);
+  bool refused = WaitUntil(
+      [&] {
+        CommandResult r = Join("nogrnt.0123456789abcdef", "legacy-" + std::to_string(joins_ + 10), "20s");
+        return r.exit_code != 0 && r.err.find("NoJoinGrant") != std::string::npos;
+      },
+      90s);
   EXPECT_TRUE(refused);
 }
 
@@ -442,22 +479,25 @@ TEST_F(GrantsE2eTest, BurstFromOneTokenTripsItsBrakeWhileAnotherTokenIsDecidedPr
   EXPECT_EQ(q.exit_code, 0) << q.out << q.err;
   EXPECT_LT(took, 45s);
   // The brake says why in an Event on a held CSR, and in the log.
-  EXPECT_TRUE(WaitUntil([&] {
-    auto events = sandbox_->ListObjectsForTest("/api/v1/namespaces/default/events");
-    if (!events.ok()) return false;
-    for (const auto& e : *events) {
-      std::string r = e.value("reason", "");
-      if (r == "TooManyPendingRequests" || r == "TokenRateLimited") return true;
-    }
-    return false;
-  }, 30s));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto events = sandbox_->ListObjectsForTest("/api/v1/namespaces/default/events");
+        if (!events.ok()) return false;
+        for (const auto& e : *events) {
+          std::string r = e.value("reason", "");
+          if (r == "TooManyPendingRequests" || r == "TokenRateLimited") return true;
+        }
+        return false;
+      },
+      30s));
   EXPECT_THAT(ctl.Stderr(), HasSubstr("TooManyPendingRequests"));
   // The flood: at most 20 approved (the token window), the rest left pending, never denied.
   int approved = 0, denied = 0, pending = 0;
   for (int i = 0; i < kBurst; ++i) {
     json c = Csr("flood-" + std::to_string(i));
     std::string type;
-    for (const auto& cond : c.value("status", json::object()).value("conditions", json::array())) type = cond.value("type", "");
+    for (const auto& cond : c.value("status", json::object()).value("conditions", json::array()))
+      type = cond.value("type", "");
     (type == "Approved" ? approved : type == "Denied" ? denied : pending)++;
   }
   EXPECT_EQ(denied, 0);

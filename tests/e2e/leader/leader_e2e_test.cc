@@ -12,14 +12,22 @@
 namespace joinguard::controller::e2e {
 namespace {
 
-constexpr char kLeasePath[] = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/joinguard-controller";
+constexpr char kLeasePath[] =
+    "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/joinguard-controller";
 // Must match LeaderFlags().
 constexpr auto kLeaseDuration = 3s;
 constexpr auto kRenewDeadline = 2s;
 
 std::vector<std::string> LeaderFlags() {
-  return {"--leader-elect", "--leader-election-namespace", "kube-system", "--lease-duration", "3s",
-          "--renew-deadline", "2s", "--retry-period", "500ms"};
+  return {"--leader-elect",
+          "--leader-election-namespace",
+          "kube-system",
+          "--lease-duration",
+          "3s",
+          "--renew-deadline",
+          "2s",
+          "--retry-period",
+          "500ms"};
 }
 
 class LeaderE2eTest : public ControllerE2eTest {
@@ -31,10 +39,19 @@ class LeaderE2eTest : public ControllerE2eTest {
 
   // One replica as its own process (the fixture's ControllerProcess has no signal access).
   joinguard::testing::Subprocess* StartReplica(const std::string& name) {
-    std::vector<std::string> argv = {JOINGUARD_CONTROLLER_BINARY, "--kubeconfig", dir_ + "/admin.conf",
-                                     "--metrics-address", "127.0.0.1:0", "--health-address", "127.0.0.1:0",
-                                     "--leader-election-id", name, "--policy-file", policy_path(),
-                                     "--log-level", "debug"};
+    std::vector<std::string> argv = {JOINGUARD_CONTROLLER_BINARY,
+                                     "--kubeconfig",
+                                     dir_ + "/admin.conf",
+                                     "--metrics-address",
+                                     "127.0.0.1:0",
+                                     "--health-address",
+                                     "127.0.0.1:0",
+                                     "--leader-election-id",
+                                     name,
+                                     "--policy-file",
+                                     policy_path(),
+                                     "--log-level",
+                                     "debug"};
     for (const auto& f : LeaderFlags()) argv.push_back(f);
     auto p = joinguard::testing::Subprocess::Start(argv, dir_ + "/" + name);
     EXPECT_TRUE(p.ok()) << p.status();
@@ -110,7 +127,8 @@ TEST_F(LeaderE2eTest, FrozenLeaderIsReplacedAndWritesNothingWhenItWakes) {
   const auto frozen_at = std::chrono::steady_clock::now();
   const auto during = SubmitBatch("frozen", 8);
   ASSERT_TRUE(WaitUntil([&] { return !Holder().empty() && Holder() != leader_id; }, 60s))
-      << "the standby never took over:\n" << standby->Stderr();
+      << "the standby never took over:\n"
+      << standby->Stderr();
   const auto takeover = std::chrono::steady_clock::now() - frozen_at;
   EXPECT_GE(takeover, kLeaseDuration - kRenewDeadline) << "taken over before the lease could expire";
   // No upper bound here: how soon the standby acts depends on the machine's load (a loaded CI
@@ -139,10 +157,12 @@ TEST_F(LeaderE2eTest, KilledLeaderIsReplacedWithinLeaseDurationPlusRetryPeriod) 
   ExpectApprovedOnce(SubmitBatch("before", 3));
   const auto killed_at = std::chrono::steady_clock::now();
   leader->Signal(SIGKILL);
-  ASSERT_TRUE(WaitUntil([&] { return !Holder().empty() && Holder() != leader_id; }, 60s)) << standby->Stderr();
+  ASSERT_TRUE(WaitUntil([&] { return !Holder().empty() && Holder() != leader_id; }, 60s))
+      << standby->Stderr();
   const auto takeover = std::chrono::steady_clock::now() - killed_at;
-  std::fprintf(stderr, "takeover after SIGKILL: %lld ms\n",
-               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count()));
+  std::fprintf(
+      stderr, "takeover after SIGKILL: %lld ms\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count()));
   // No upper bound here: how soon the standby acts depends on the machine's load (a loaded CI
   // machine must not fail this); the takeover time is a benchmark figure (scripts/bench.sh).
   ExpectApprovedOnce(SubmitBatch("after", 5));

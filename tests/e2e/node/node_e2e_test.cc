@@ -48,14 +48,18 @@ constexpr char kTokenSecret[] = "0123456789abcdef";
 constexpr char kToken[] = "abcdef.0123456789abcdef";
 constexpr auto kRunTimeout = std::chrono::seconds(120);
 
-std::string CaPin(const std::string& ca_pem) { return crypto::SpkiPin(*crypto::Certificate::FromPem(ca_pem)); }
+std::string CaPin(const std::string& ca_pem) {
+  return crypto::SpkiPin(*crypto::Certificate::FromPem(ca_pem));
+}
 
 // Every regular file and symlink below `root` (relative paths).
 std::vector<std::string> FilesUnder(const std::string& root) {
   std::vector<std::string> out;
   std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(root, ec); it != std::filesystem::recursive_directory_iterator(); ++it) {
-    if (!it->is_directory(ec) || it->is_symlink(ec)) out.push_back(it->path().lexically_relative(root).string());
+  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+       it != std::filesystem::recursive_directory_iterator(); ++it) {
+    if (!it->is_directory(ec) || it->is_symlink(ec))
+      out.push_back(it->path().lexically_relative(root).string());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -92,7 +96,9 @@ class HttpsFileServer {
     wake.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);  // unblocks accept()
     thread_.join();
   }
-  std::string url(const std::string& path) const { return "https://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string url(const std::string& path) const {
+    return "https://127.0.0.1:" + std::to_string(port_) + path;
+  }
   std::string ca_pem() const { return ca_.ToPem(); }
 
  private:
@@ -109,7 +115,8 @@ class HttpsFileServer {
       boost::beast::http::request<boost::beast::http::string_body> req;
       boost::beast::http::read(stream, buffer, req, ec);
       if (ec) continue;
-      boost::beast::http::response<boost::beast::http::string_body> res{boost::beast::http::status::ok, req.version()};
+      boost::beast::http::response<boost::beast::http::string_body> res{boost::beast::http::status::ok,
+                                                                        req.version()};
       res.set(boost::beast::http::field::content_type, "application/yaml");
       res.keep_alive(false);
       res.body() = body_;
@@ -159,12 +166,20 @@ class NodeJoinE2eTest : public ::testing::Test {
   void WaitForSignature(const std::string& id) {
     ASSERT_OK(sandbox_->WaitForObjectForTest(
         "/api/v1/namespaces/kube-public/configmaps/cluster-info",
-        [&](const nlohmann::json& cm) { return cm.contains("data") && cm["data"].contains("jws-kubeconfig-" + id); },
+        [&](const nlohmann::json& cm) {
+          return cm.contains("data") && cm["data"].contains("jws-kubeconfig-" + id);
+        },
         std::chrono::seconds(30)));
   }
   std::vector<std::string> JoinArgs(const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {kNodeBinary, "join", "--root-dir", root_, "--kubelet-restart-command",
-                                     "touch " + work_ + "/kubelet-restarted", "--discovery-retry-interval", "200ms"};
+    std::vector<std::string> args = {kNodeBinary,
+                                     "join",
+                                     "--root-dir",
+                                     root_,
+                                     "--kubelet-restart-command",
+                                     "touch " + work_ + "/kubelet-restarted",
+                                     "--discovery-retry-interval",
+                                     "200ms"};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
@@ -177,24 +192,34 @@ class NodeJoinE2eTest : public ::testing::Test {
   }
   // Joins that should succeed get a generous discovery timeout (a loaded CI machine); the ones
   // that are meant to time out (unknown token, server down, MITM) pass a short one.
-  std::vector<std::string> TokenJoin(const std::string& token, const std::string& pin, const std::string& node,
-                                     const std::string& discovery_timeout = "30s") {
-    return {"127.0.0.1:" + port_, "--token", token, "--discovery-token-ca-cert-hash", pin, "--node-name", node,
-            "--discovery-timeout", discovery_timeout, "--tls-bootstrap-timeout", "60s"};
+  std::vector<std::string> TokenJoin(const std::string& token, const std::string& pin,
+                                     const std::string& node, const std::string& discovery_timeout = "30s") {
+    return {"127.0.0.1:" + port_,
+            "--token",
+            token,
+            "--discovery-token-ca-cert-hash",
+            pin,
+            "--node-name",
+            node,
+            "--discovery-timeout",
+            discovery_timeout,
+            "--tls-bootstrap-timeout",
+            "60s"};
   }
   // The kubelet.conf's client certificate, as the sandbox sees it: kubectl with a fresh cache.
   std::string KubectlAsNode() {
     std::string home = work_ + "/kubectl-home";
     std::filesystem::create_directories(home);
-    auto whoami = RunCommand({"/usr/bin/kubectl", "--kubeconfig", root_ + "/etc/kubernetes/kubelet.conf",
-                              "--cache-dir", home + "/cache", "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"},
-                             std::chrono::seconds(60), {{"HOME", home}});
+    auto whoami =
+        RunCommand({"/usr/bin/kubectl", "--kubeconfig", root_ + "/etc/kubernetes/kubelet.conf", "--cache-dir",
+                    home + "/cache", "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"},
+                   std::chrono::seconds(60), {{"HOME", home}});
     EXPECT_OK(whoami);
     if (whoami.ok() && whoami->exit_code == 0) return whoami->out;
     // No SelfSubjectReview in this server: ask for something a node may not read; the
     // Forbidden answer names the authenticated user ("User \"system:node:...\" cannot ...").
-    auto nodes = RunCommand({"/usr/bin/kubectl", "--kubeconfig", root_ + "/etc/kubernetes/kubelet.conf", "--cache-dir",
-                             home + "/cache", "get", "secrets", "-n", "kube-system"},
+    auto nodes = RunCommand({"/usr/bin/kubectl", "--kubeconfig", root_ + "/etc/kubernetes/kubelet.conf",
+                             "--cache-dir", home + "/cache", "get", "secrets", "-n", "kube-system"},
                             std::chrono::seconds(60), {{"HOME", home}});
     EXPECT_OK(nodes);
     return nodes.ok() ? nodes->out + nodes->err : "";
@@ -224,7 +249,7 @@ TEST_F(NodeJoinE2eTest, TokenAndPinJoinYieldsANodeIdentity) {
   EXPECT_THAT(files, ::testing::Contains("var/lib/kubelet/kubeadm-flags.env"));
   EXPECT_THAT(files, ::testing::Contains("var/lib/kubelet/pki/kubelet-client-current.pem"));
   EXPECT_THAT(files, Not(::testing::Contains("etc/kubernetes/bootstrap-kubelet.conf")));
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat((root_ + "/etc/kubernetes/kubelet.conf").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(access((work_ + "/kubelet-restarted").c_str(), F_OK), 0) << "the restart command ran";
@@ -242,11 +267,12 @@ TEST_F(NodeJoinE2eTest, FileDiscoveryJoin) {
   CreateToken(kTokenId, kTokenSecret);
   // The discovery file an admin exports from cluster-info (no credentials).
   const std::string discovery = work_ + "/discovery.conf";
-  std::ofstream(discovery) << "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: "
-                           << crypto::Base64Encode(sandbox_->ca_pem()) << "\n    server: " << sandbox_->url()
-                           << "\n  name: \"\"\ncontexts: []\ncurrent-context: \"\"\nusers: []\n";
-  auto r = Join({"--discovery-file", discovery, "--tls-bootstrap-token", kToken, "--node-name", "e2e-file-node",
-                 "--discovery-timeout", "30s", "--tls-bootstrap-timeout", "60s"});
+  std::ofstream(discovery)
+      << "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: "
+      << crypto::Base64Encode(sandbox_->ca_pem()) << "\n    server: " << sandbox_->url()
+      << "\n  name: \"\"\ncontexts: []\ncurrent-context: \"\"\nusers: []\n";
+  auto r = Join({"--discovery-file", discovery, "--tls-bootstrap-token", kToken, "--node-name",
+                 "e2e-file-node", "--discovery-timeout", "30s", "--tls-bootstrap-timeout", "60s"});
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-file-node"));
 }
@@ -254,14 +280,15 @@ TEST_F(NodeJoinE2eTest, FileDiscoveryJoin) {
 TEST_F(NodeJoinE2eTest, HttpsDiscoveryJoin) {
   StartSandbox();
   CreateToken(kTokenId, kTokenSecret);
-  HttpsFileServer files("apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: " +
-                        crypto::Base64Encode(sandbox_->ca_pem()) + "\n    server: " + sandbox_->url() +
-                        "\n  name: \"\"\ncontexts: []\ncurrent-context: \"\"\nusers: []\n");
+  HttpsFileServer files(
+      "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: " +
+      crypto::Base64Encode(sandbox_->ca_pem()) + "\n    server: " + sandbox_->url() +
+      "\n  name: \"\"\ncontexts: []\ncurrent-context: \"\"\nusers: []\n");
   const std::string ca_file = work_ + "/discovery-file-ca.crt";
   std::ofstream(ca_file) << files.ca_pem();
   auto r = Join({"--discovery-file", files.url("/discovery.conf"), "--https-discovery-ca-file", ca_file,
-                 "--tls-bootstrap-token", kToken, "--node-name", "e2e-https-node", "--discovery-timeout", "30s",
-                 "--tls-bootstrap-timeout", "60s"});
+                 "--tls-bootstrap-token", kToken, "--node-name", "e2e-https-node", "--discovery-timeout",
+                 "30s", "--tls-bootstrap-timeout", "60s"});
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-https-node"));
 
@@ -280,11 +307,12 @@ TEST_F(NodeJoinE2eTest, ConfigFileJoin) {
   CreateToken(kTokenId, kTokenSecret);
   WaitForSignature(kTokenId);
   const std::string config = work_ + "/join.yaml";
-  std::ofstream(config) << "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n"
-                        << "  bootstrapToken:\n    apiServerEndpoint: 127.0.0.1:" << port_ << "\n    token: " << kToken
-                        << "\n    caCertHashes:\n    - " << CaPin(sandbox_->ca_pem())
-                        << "\nnodeRegistration:\n  name: e2e-config-node\n  kubeletExtraArgs:\n  - name: node-ip\n"
-                        << "    value: 10.9.8.7\ntimeouts:\n  discovery: 30s\n  tlsBootstrap: 1m\n";
+  std::ofstream(config)
+      << "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n"
+      << "  bootstrapToken:\n    apiServerEndpoint: 127.0.0.1:" << port_ << "\n    token: " << kToken
+      << "\n    caCertHashes:\n    - " << CaPin(sandbox_->ca_pem())
+      << "\nnodeRegistration:\n  name: e2e-config-node\n  kubeletExtraArgs:\n  - name: node-ip\n"
+      << "    value: 10.9.8.7\ntimeouts:\n  discovery: 30s\n  tlsBootstrap: 1m\n";
   auto r = Join({"--config", config});
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-config-node"));
@@ -305,7 +333,8 @@ TEST_F(NodeJoinE2eTest, ManualApprovalByAnAdmin) {
   StartSandbox(options);
   CreateToken(kTokenId, kTokenSecret);
   WaitForSignature(kTokenId);
-  auto proc = Subprocess::Start(JoinArgs(TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-manual")), work_ + "/logs");
+  auto proc = Subprocess::Start(JoinArgs(TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-manual")),
+                                work_ + "/logs");
   ASSERT_OK(proc);
   auto line = (*proc)->WaitForOutput("Waiting for the certificate signing request", std::chrono::seconds(60));
   ASSERT_OK(line);
@@ -314,8 +343,8 @@ TEST_F(NodeJoinE2eTest, ManualApprovalByAnAdmin) {
   const std::string csr = m[1];
   std::string home = work_ + "/admin-home";
   std::filesystem::create_directories(home);
-  auto approve = RunCommand({"/usr/bin/kubectl", "--kubeconfig", work_ + "/admin.conf", "--cache-dir", home + "/cache",
-                             "certificate", "approve", csr},
+  auto approve = RunCommand({"/usr/bin/kubectl", "--kubeconfig", work_ + "/admin.conf", "--cache-dir",
+                             home + "/cache", "certificate", "approve", csr},
                             std::chrono::seconds(60), {{"HOME", home}});
   ASSERT_OK(approve);
   EXPECT_EQ(approve->exit_code, 0) << approve->out << approve->err;
@@ -332,7 +361,8 @@ TEST_F(NodeJoinE2eTest, DeniedCsrFailsWithTheApproversReason) {
   StartSandbox(options);
   CreateToken(kTokenId, kTokenSecret);
   WaitForSignature(kTokenId);
-  auto proc = Subprocess::Start(JoinArgs(TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-denied")), work_ + "/logs");
+  auto proc = Subprocess::Start(JoinArgs(TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-denied")),
+                                work_ + "/logs");
   ASSERT_OK(proc);
   auto line = (*proc)->WaitForOutput("Waiting for the certificate signing request", std::chrono::seconds(60));
   ASSERT_OK(line);
@@ -341,16 +371,17 @@ TEST_F(NodeJoinE2eTest, DeniedCsrFailsWithTheApproversReason) {
   // An approver's "no", through the real /approval subresource.
   std::string home = work_ + "/admin-home";
   std::filesystem::create_directories(home);
-  auto deny = RunCommand({"/usr/bin/kubectl", "--kubeconfig", work_ + "/admin.conf", "--cache-dir", home + "/cache",
-                          "certificate", "deny", std::string(m[1])},
+  auto deny = RunCommand({"/usr/bin/kubectl", "--kubeconfig", work_ + "/admin.conf", "--cache-dir",
+                          home + "/cache", "certificate", "deny", std::string(m[1])},
                          std::chrono::seconds(60), {{"HOME", home}});
   ASSERT_OK(deny);
   ASSERT_EQ(deny->exit_code, 0) << deny->out << deny->err;
   auto code = (*proc)->Wait(kRunTimeout);
   ASSERT_OK(code);
   EXPECT_EQ(*code, 1);
-  EXPECT_THAT((*proc)->Stderr(), HasSubstr("error execution phase tls-bootstrap: certificate signing request is denied, "
-                                           "reason: KubectlDeny, message: This CSR was denied by kubectl certificate deny."));
+  EXPECT_THAT((*proc)->Stderr(),
+              HasSubstr("error execution phase tls-bootstrap: certificate signing request is denied, "
+                        "reason: KubectlDeny, message: This CSR was denied by kubectl certificate deny."));
   ExpectNoKeyMaterial({*code, (*proc)->Stdout(), (*proc)->Stderr()});
 }
 
@@ -375,15 +406,15 @@ TEST_F(NodeJoinE2eTest, InterruptedJoinKeepsOnlyItsPendingKeyAndResumes) {
   EXPECT_EQ(*code, 128 + SIGTERM);
   // Only the pending key survives (0600), so the rerun can pick up the same CSR.
   EXPECT_THAT(FilesUnder(root_), ::testing::ElementsAre("var/lib/kubelet/pki/kubelet-client.key.tmp"));
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat((root_ + "/var/lib/kubelet/pki/kubelet-client.key.tmp").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 
   // The admin approves the pending CSR meanwhile; the rerun reuses the key and finds it issued.
   std::string home = work_ + "/admin-home";
   std::filesystem::create_directories(home);
-  auto approve = RunCommand({"/usr/bin/kubectl", "--kubeconfig", work_ + "/admin.conf", "--cache-dir", home + "/cache",
-                             "certificate", "approve", csr},
+  auto approve = RunCommand({"/usr/bin/kubectl", "--kubeconfig", work_ + "/admin.conf", "--cache-dir",
+                             home + "/cache", "certificate", "approve", csr},
                             std::chrono::seconds(60), {{"HOME", home}});
   ASSERT_OK(approve);
   ASSERT_EQ(approve->exit_code, 0) << approve->out << approve->err;
@@ -401,8 +432,9 @@ TEST_F(NodeJoinE2eTest, WrongPinFails) {
   WaitForSignature(kTokenId);
   auto r = Join(TokenJoin(kToken, "sha256:" + std::string(64, 'a'), "e2e-wrong-pin"));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("cluster CA found in cluster-info ConfigMap is invalid: none of the public keys \"" +
-                               CaPin(sandbox_->ca_pem()) + "\" are pinned"));
+  EXPECT_THAT(r.err,
+              HasSubstr("cluster CA found in cluster-info ConfigMap is invalid: none of the public keys \"" +
+                        CaPin(sandbox_->ca_pem()) + "\" are pinned"));
   ExpectNoKeyMaterial(r);
 }
 
@@ -414,12 +446,15 @@ TEST_F(NodeJoinE2eTest, TamperedJwsFails) {
   const std::string path = "/api/v1/namespaces/kube-public/configmaps/cluster-info";
   auto cm = sandbox_->GetObjectForTest(path);
   ASSERT_OK(cm);
-  (*cm)["data"][std::string("jws-kubeconfig-") + kTokenId] =
-      crypto::ComputeDetachedJws((*cm)["data"]["kubeconfig"].get<std::string>(), kTokenId, "notthesecret0000");
+  (*cm)["data"][std::string("jws-kubeconfig-") + kTokenId] = crypto::ComputeDetachedJws(
+      (*cm)["data"]["kubeconfig"].get<std::string>(), kTokenId, "notthesecret0000");
   ASSERT_OK(sandbox_->UpdateObjectForTest(path, *cm));
   auto r = Join(TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-tampered"));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("failed to verify JWS signature of received cluster info object, can't trust this API Server"));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr(
+          "failed to verify JWS signature of received cluster info object, can't trust this API Server"));
   ExpectNoKeyMaterial(r);
 }
 
@@ -429,7 +464,9 @@ TEST_F(NodeJoinE2eTest, TokenNotInTheClusterFails) {
   WaitForSignature(kTokenId);
   auto r = Join(TokenJoin("zzzzzz.0123456789abcdef", CaPin(sandbox_->ca_pem()), "e2e-unknown-token", "3s"));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("could not find a JWS signature in the cluster-info ConfigMap for token ID \"zzzzzz\""));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr("could not find a JWS signature in the cluster-info ConfigMap for token ID \"zzzzzz\""));
   EXPECT_THAT(r.err, HasSubstr("kubeadm token create"));
   ExpectNoKeyMaterial(r);
 }
@@ -439,9 +476,12 @@ TEST_F(NodeJoinE2eTest, ExpiredTokenFails) {
   CreateToken("expird", kTokenSecret, std::chrono::system_clock::now() - std::chrono::hours(1));
   CreateToken(kTokenId, kTokenSecret);
   WaitForSignature(kTokenId);  // the signer has run; it never signs for the expired token
-  auto r = Join(TokenJoin(std::string("expird.") + kTokenSecret, CaPin(sandbox_->ca_pem()), "e2e-expired", "3s"));
+  auto r =
+      Join(TokenJoin(std::string("expird.") + kTokenSecret, CaPin(sandbox_->ca_pem()), "e2e-expired", "3s"));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("could not find a JWS signature in the cluster-info ConfigMap for token ID \"expird\""));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr("could not find a JWS signature in the cluster-info ConfigMap for token ID \"expird\""));
   ExpectNoKeyMaterial(r);
 }
 
@@ -467,7 +507,10 @@ TEST_F(NodeJoinE2eTest, ManInTheMiddleWithAnotherCaFails) {
   auto r = Join(args);
   EXPECT_EQ(r.exit_code, 1);
   // Signature and pin pass on the insecure fetch; the verified fetch cannot succeed.
-  EXPECT_THAT(r.err, HasSubstr("couldn't validate the identity of the API Server: failed to request the cluster-info ConfigMap"));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr(
+          "couldn't validate the identity of the API Server: failed to request the cluster-info ConfigMap"));
   ExpectNoKeyMaterial(r);
 }
 
@@ -505,11 +548,15 @@ TEST_F(NodeJoinE2eTest, ReadyNodeWithTheSameNameIsRefused) {
   CreateToken(kTokenId, kTokenSecret);
   WaitForSignature(kTokenId);
   ASSERT_OK(sandbox_->CreateObjectForTest(
-      "/api/v1/nodes", {{"apiVersion", "v1"}, {"kind", "Node"}, {"metadata", {{"name", "e2e-taken"}}},
-                        {"status", {{"conditions", nlohmann::json::array({{{"type", "Ready"}, {"status", "True"}}})}}}}));
+      "/api/v1/nodes",
+      {{"apiVersion", "v1"},
+       {"kind", "Node"},
+       {"metadata", {{"name", "e2e-taken"}}},
+       {"status", {{"conditions", nlohmann::json::array({{{"type", "Ready"}, {"status", "True"}}})}}}}));
   auto r = Join(TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-taken"));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("a Node with name \"e2e-taken\" and status \"Ready\" already exists in the cluster"));
+  EXPECT_THAT(r.err,
+              HasSubstr("a Node with name \"e2e-taken\" and status \"Ready\" already exists in the cluster"));
   ExpectNoKeyMaterial(r);
 }
 
@@ -522,7 +569,8 @@ TEST_F(NodeJoinE2eTest, HttpsDiscoveryGetterVerifiesTls) {
   ASSERT_OK(body);
   EXPECT_THAT(*body, HasSubstr("gitVersion"));
   auto system_only = discovery::https::NewHttpsGetter("", std::chrono::seconds(10));
-  EXPECT_THAT(system_only(sandbox_->url() + "/version"), ::joinguard::testing::StatusIs(StatusCode::kUnavailable));
+  EXPECT_THAT(system_only(sandbox_->url() + "/version"),
+              ::joinguard::testing::StatusIs(StatusCode::kUnavailable));
 }
 
 }  // namespace

@@ -104,8 +104,9 @@ TEST(SecretsE2eTest, NothingPrintedLoggedEmittedOrExposedContainsASecret) {
     std::stringstream text;
     text << in.rdbuf();
     ASSERT_OK_AND_ASSIGN(YAML::Node doc, yaml::LoadStrictYaml(text.str(), crd));
-    ASSERT_OK(sb->CreateObjectForTest("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", YamlToJson(doc))
-                  .status());
+    ASSERT_OK(
+        sb->CreateObjectForTest("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", YamlToJson(doc))
+            .status());
   }
   sandbox::TokenSpec t;
   t.id = "abcdef";
@@ -113,14 +114,16 @@ TEST(SecretsE2eTest, NothingPrintedLoggedEmittedOrExposedContainsASecret) {
   ASSERT_OK(sb->CreateBootstrapToken(t));
   ASSERT_OK(sb->WaitForObjectForTest(
       "/api/v1/namespaces/kube-public/configmaps/cluster-info",
-      [](const nlohmann::json& cm) { return cm.contains("data") && cm["data"].contains("jws-kubeconfig-abcdef"); },
+      [](const nlohmann::json& cm) {
+        return cm.contains("data") && cm["data"].contains("jws-kubeconfig-abcdef");
+      },
       30s));
 
   // The controller, with debug logging: the most it will ever print.
   ASSERT_OK_AND_ASSIGN(auto controller,
                        Subprocess::Start({JOINGUARD_CONTROLLER_BINARY, "--kubeconfig", dir + "/admin.conf",
-                                          "--metrics-address", "127.0.0.1:0", "--health-address", "127.0.0.1:0",
-                                          "--log-level", "debug"},
+                                          "--metrics-address", "127.0.0.1:0", "--health-address",
+                                          "127.0.0.1:0", "--log-level", "debug"},
                                          dir + "/controller"));
   ASSERT_OK(controller->WaitForOutput("serving health probes", 60s).status());
   const int metrics_port = PortFrom(controller->Stderr() + controller->Stdout(), "serving metrics");
@@ -140,7 +143,8 @@ TEST(SecretsE2eTest, NothingPrintedLoggedEmittedOrExposedContainsASecret) {
   };
   ASSERT_OK_AND_ASSIGN(auto good, join(kToken, "secrets-node-1", dir + "/root-1"));
   ASSERT_EQ(good.exit_code, 0) << good.out << good.err;
-  ASSERT_OK_AND_ASSIGN(auto bad, join(std::string("abcdef.") + kWrongSecret, "secrets-node-2", dir + "/root-2"));
+  ASSERT_OK_AND_ASSIGN(auto bad,
+                       join(std::string("abcdef.") + kWrongSecret, "secrets-node-2", dir + "/root-2"));
   EXPECT_NE(bad.exit_code, 0);
 
   // Wait until the controller's decision is visible in its audit log and Events.
@@ -168,7 +172,8 @@ TEST(SecretsE2eTest, NothingPrintedLoggedEmittedOrExposedContainsASecret) {
   add("metrics", HttpGet(metrics_port, "/metrics"));
   add("readyz", HttpGet(health_port, "/readyz"));
   for (const auto& e : events) everything += e.dump() + "\n";
-  ASSERT_OK_AND_ASSIGN(auto csrs, sb->ListObjectsForTest("/apis/certificates.k8s.io/v1/certificatesigningrequests"));
+  ASSERT_OK_AND_ASSIGN(auto csrs,
+                       sb->ListObjectsForTest("/apis/certificates.k8s.io/v1/certificatesigningrequests"));
   ASSERT_FALSE(csrs.empty());
   for (auto c : csrs) {
     c["spec"].erase("request");  // the CSR itself carries a public key only; its conditions are what we emit

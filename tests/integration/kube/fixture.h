@@ -27,8 +27,7 @@ class CountingTransport : public HttpTransport {
     Count(r.method);
     return inner_->Do(r, stop);
   }
-  StatusOr<HttpResponse> Stream(const HttpRequest& r, const LineCallback& cb,
-                                std::stop_token stop) override {
+  StatusOr<HttpResponse> Stream(const HttpRequest& r, const LineCallback& cb, std::stop_token stop) override {
     Count("WATCH");
     return inner_->Stream(r, cb, stop);
   }
@@ -68,8 +67,7 @@ class SandboxTest : public ::testing::Test {
     // The API server refuses objects in namespaces that do not exist.
     for (const char* ns : {"paging", "faults", "watch", "quiet", "gone", "close"}) {
       auto r = sandbox_->CreateObjectForTest(
-          "/api/v1/namespaces",
-          {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
+          "/api/v1/namespaces", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
       ASSERT_TRUE(r.ok()) << r.status();
     }
   }
@@ -87,8 +85,7 @@ class SandboxTest : public ::testing::Test {
     return out;
   }
 
-  StatusOr<std::unique_ptr<Client>> MakeClient(const RestConfig& rc,
-                                               CountingTransport** counter = nullptr) {
+  StatusOr<std::unique_ptr<Client>> MakeClient(const RestConfig& rc, CountingTransport** counter = nullptr) {
     ClientDeps deps;
     deps.clock = &clock_;
     deps.logger = &logger_;

@@ -29,8 +29,7 @@ InformerOptions Opts(const std::string& ns) {
 }
 
 std::unique_ptr<Informer<ConfigMap>> Start(Client& client, const std::string& ns, Tally& t,
-                                           const runtime::Clock& clock,
-                                           const runtime::Logger& logger) {
+                                           const runtime::Clock& clock, const runtime::Logger& logger) {
   auto inf = Informer<ConfigMap>::Create(client, Opts(ns), clock, logger);
   EXPECT_TRUE(inf.ok()) << inf.status();
   Informer<ConfigMap>::Handlers h;

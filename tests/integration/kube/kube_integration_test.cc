@@ -14,9 +14,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::joinguard::testing::StatusIs;
-using ::testing::HasSubstr;
 using testing::CountingTransport;
 using testing::Eventually;
+using ::testing::HasSubstr;
 
 class KubeClientTest : public testing::SandboxTest {};
 
@@ -160,15 +160,14 @@ TEST_F(KubeClientTest, ConfigMapCrud) {
   EXPECT_TRUE(IsConflict(stale.status())) << stale.status();
   EXPECT_THAT(stale.status().message(), HasSubstr("the object has been modified"));
 
-  ASSERT_OK_AND_ASSIGN(ConfigMap merged,
-                       client->Patch<ConfigMap>("default", "crud", PatchType::kMerge,
-                                                {{"data", {{"k", nullptr}, {"m", "1"}}}}));
+  ASSERT_OK_AND_ASSIGN(ConfigMap merged, client->Patch<ConfigMap>("default", "crud", PatchType::kMerge,
+                                                                  {{"data", {{"k", nullptr}, {"m", "1"}}}}));
   EXPECT_EQ(merged.data.count("k"), 0u);
   EXPECT_EQ(merged.data.at("m"), "1");
-  ASSERT_OK_AND_ASSIGN(ConfigMap patched,
-                       client->Patch<ConfigMap>("default", "crud", PatchType::kJson,
-                                                Json::array({{{"op", "add"}, {"path", "/data/j"},
-                                                              {"value", "2"}}})));
+  ASSERT_OK_AND_ASSIGN(
+      ConfigMap patched,
+      client->Patch<ConfigMap>("default", "crud", PatchType::kJson,
+                               Json::array({{{"op", "add"}, {"path", "/data/j"}, {"value", "2"}}})));
   EXPECT_EQ(patched.data.at("j"), "2");
 
   ASSERT_OK(client->Delete<ConfigMap>("default", "crud"));
@@ -258,8 +257,8 @@ TEST_F(KubeClientTest, CsrApprovalAndStatusSubresources) {
 TEST_F(KubeClientTest, SubjectAccessReviewAndBindingLookup) {
   auto client = Admin();
   SubjectAccessReview sar;
-  sar.resource_attributes = ResourceAttributes{"kube-public", "get", "", "v1", "configmaps", "",
-                                               "cluster-info"};
+  sar.resource_attributes =
+      ResourceAttributes{"kube-public", "get", "", "v1", "configmaps", "", "cluster-info"};
   sar.user = "system:anonymous";
   sar.groups = {"system:unauthenticated"};
   ASSERT_OK_AND_ASSIGN(auto allowed, client->CreateSubjectAccessReview(sar));
@@ -268,18 +267,19 @@ TEST_F(KubeClientTest, SubjectAccessReviewAndBindingLookup) {
   ASSERT_OK_AND_ASSIGN(auto denied, client->CreateSubjectAccessReview(sar));
   EXPECT_FALSE(denied.allowed);
 
-  ASSERT_OK_AND_ASSIGN(auto crb, client->Get<ClusterRoleBinding>(
-                                     "", "kubeadm:node-autoapprove-bootstrap"));
+  ASSERT_OK_AND_ASSIGN(auto crb, client->Get<ClusterRoleBinding>("", "kubeadm:node-autoapprove-bootstrap"));
   EXPECT_EQ(crb.role_ref.kind, "ClusterRole");
   EXPECT_TRUE(IsNotFound(client->Get<ClusterRoleBinding>("", "no-such-binding").status()));
 }
 
 TEST_F(KubeClientTest, LeaseUnknownFieldsSurviveReadModifyWrite) {
   auto client = Admin();
-  Json lease = {{"apiVersion", "coordination.k8s.io/v1"}, {"kind", "Lease"},
-                {"metadata", {{"name", "l1"}, {"namespace", "default"}}},
-                {"spec", {{"holderIdentity", "a"}, {"leaseDurationSeconds", 15},
-                          {"strategy", "OldestEmulationVersion"}}}};
+  Json lease = {
+      {"apiVersion", "coordination.k8s.io/v1"},
+      {"kind", "Lease"},
+      {"metadata", {{"name", "l1"}, {"namespace", "default"}}},
+      {"spec",
+       {{"holderIdentity", "a"}, {"leaseDurationSeconds", 15}, {"strategy", "OldestEmulationVersion"}}}};
   ASSERT_OK(client->CreateRaw(resources::kLeases, "default", lease));
   ASSERT_OK_AND_ASSIGN(Lease l, client->Get<Lease>("default", "l1"));
   l.spec.holder_identity = "b";
@@ -287,8 +287,8 @@ TEST_F(KubeClientTest, LeaseUnknownFieldsSurviveReadModifyWrite) {
   ASSERT_OK_AND_ASSIGN(Lease updated, client->Update(l));
   EXPECT_EQ(updated.spec.holder_identity, "b");
   EXPECT_EQ(updated.spec.strategy, "OldestEmulationVersion");
-  ASSERT_OK_AND_ASSIGN(Json raw, sandbox_->GetObjectForTest(
-                                     "/apis/coordination.k8s.io/v1/namespaces/default/leases/l1"));
+  ASSERT_OK_AND_ASSIGN(
+      Json raw, sandbox_->GetObjectForTest("/apis/coordination.k8s.io/v1/namespaces/default/leases/l1"));
   EXPECT_EQ(raw["spec"]["renewTime"], "2027-01-15T08:00:00.123456Z");
   // Lease requires a resourceVersion on update (AllowUnconditionalUpdate=false).
   Lease no_rv = updated;
@@ -301,7 +301,8 @@ TEST_F(KubeClientTest, LeaseUnknownFieldsSurviveReadModifyWrite) {
 
 TEST_F(KubeClientTest, PagesOver1200Objects) {
   for (int i = 0; i < 1200; ++i) {
-    Json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+    Json cm = {{"apiVersion", "v1"},
+               {"kind", "ConfigMap"},
                {"metadata", {{"name", "p-" + std::to_string(i)}, {"namespace", "paging"}}},
                {"data", {{"i", std::to_string(i)}}}};
     ASSERT_OK(sandbox_->CreateObjectForTest("/api/v1/namespaces/paging/configmaps", cm));
@@ -382,13 +383,14 @@ TEST_F(KubeClientTest, WatchStreamsEventsAsTheyHappenAndCancels) {
   Status result;
   // jthread: an early ASSERT return still stops and joins the watcher.
   std::jthread watcher([&](std::stop_token stop) {
-    result = client->Watch<ConfigMap>("watch", lo,
-                                      [&](WatchEventType t, const ConfigMap& cm) {
-                                        std::lock_guard<std::mutex> l(mu);
-                                        seen.emplace_back(t, cm.metadata.name);
-                                        return OkStatus();
-                                      },
-                                      stop);
+    result = client->Watch<ConfigMap>(
+        "watch", lo,
+        [&](WatchEventType t, const ConfigMap& cm) {
+          std::lock_guard<std::mutex> l(mu);
+          seen.emplace_back(t, cm.metadata.name);
+          return OkStatus();
+        },
+        stop);
   });
   auto count = [&] {
     std::lock_guard<std::mutex> l(mu);
@@ -418,8 +420,8 @@ TEST_F(KubeClientTest, WatchEndsNormallyAtTimeoutSeconds) {
   ListOptions lo;
   lo.timeout_seconds = 1;
   const auto start = std::chrono::steady_clock::now();
-  Status s = client->WatchRaw(resources::kConfigMaps, "quiet", lo,
-                              [](const WatchEvent&) { return OkStatus(); }, {});
+  Status s =
+      client->WatchRaw(resources::kConfigMaps, "quiet", lo, [](const WatchEvent&) { return OkStatus(); }, {});
   EXPECT_OK(s);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
 }
@@ -430,8 +432,8 @@ TEST_F(KubeClientTest, ForcedGoneArrivesAsIsGone) {
   ListOptions lo;
   lo.resource_version = "1";
   lo.timeout_seconds = 30;
-  Status s = client->WatchRaw(resources::kConfigMaps, "gone", lo,
-                              [](const WatchEvent&) { return OkStatus(); }, {});
+  Status s =
+      client->WatchRaw(resources::kConfigMaps, "gone", lo, [](const WatchEvent&) { return OkStatus(); }, {});
   EXPECT_TRUE(IsGone(s)) << s;
 }
 

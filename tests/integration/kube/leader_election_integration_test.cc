@@ -33,8 +33,8 @@ LeaderElectionConfig ShortConfig(const std::string& id, bool release) {
   return c;
 }
 
-void Launch(Candidate& cand, Client& client, LeaderElectionConfig cfg,
-            const runtime::Clock& clock, const runtime::Logger& logger) {
+void Launch(Candidate& cand, Client& client, LeaderElectionConfig cfg, const runtime::Clock& clock,
+            const runtime::Logger& logger) {
   cfg.on_started_leading = [&cand](std::stop_token) { ++cand.started; };
   cfg.on_stopped_leading = [&cand] { ++cand.stopped; };
   auto e = LeaderElector::Create(client, std::move(cfg), clock, logger);
@@ -44,8 +44,8 @@ void Launch(Candidate& cand, Client& client, LeaderElectionConfig cfg,
 }
 
 void RunContention(LeaderElectionTest* t, Client& ca, Client& cb, bool release,
-                   std::chrono::milliseconds max_takeover, sandbox::Sandbox& sb,
-                   const runtime::Clock& clock, const runtime::Logger& logger) {
+                   std::chrono::milliseconds max_takeover, sandbox::Sandbox& sb, const runtime::Clock& clock,
+                   const runtime::Logger& logger) {
   Candidate a, b;
   Launch(a, ca, ShortConfig("a", release), clock, logger);
   Launch(b, cb, ShortConfig("b", release), clock, logger);
@@ -80,13 +80,13 @@ void RunContention(LeaderElectionTest* t, Client& ca, Client& cb, bool release,
   EXPECT_EQ(leader.stopped.load(), 1);
   ASSERT_TRUE(Eventually([&] { return follower.elector->IsLeader(); }, 10s));
   const auto takeover = std::chrono::steady_clock::now() - stop_at;
-  std::fprintf(stderr, "leader %s stopped (release=%d); %s took over after %lld ms\n",
-               leader_name.c_str(), release ? 1 : 0,
-               follower.elector->GetLeader().c_str(),
-               static_cast<long long>(
-                   std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count()));
-  EXPECT_LE(takeover, max_takeover)
-      << "took " << std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count() << " ms";
+  std::fprintf(
+      stderr, "leader %s stopped (release=%d); %s took over after %lld ms\n", leader_name.c_str(),
+      release ? 1 : 0, follower.elector->GetLeader().c_str(),
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count()));
+  EXPECT_LE(takeover, max_takeover) << "took "
+                                    << std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count()
+                                    << " ms";
   auto after = sb.GetObjectForTest(path);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ((*after)["spec"]["holderIdentity"], follower.elector->GetLeader());

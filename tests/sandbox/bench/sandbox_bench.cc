@@ -50,8 +50,7 @@ struct Rate {
 
 std::string Base64Csr(const std::string& node) {
   auto key = joinguard::crypto::PrivateKey::Generate(joinguard::crypto::KeyType::kEcdsaP256);
-  auto pem = joinguard::crypto::BuildCsrPem(*key,
-                                            joinguard::crypto::CsrTemplate::ForKubeletClient(node));
+  auto pem = joinguard::crypto::BuildCsrPem(*key, joinguard::crypto::CsrTemplate::ForKubeletClient(node));
   return joinguard::crypto::Base64Encode(*pem);
 }
 
@@ -189,10 +188,9 @@ int main(int argc, char** argv) {
       delivered.load() / std::chrono::duration<double>(Clock::now() - watch_start).count();
   streams.clear();
 
-  std::printf("joinguard-bench-sandbox: %d keep-alive clients, %.1f s per row, loopback HTTPS\n",
-              clients, seconds);
-  std::printf("| %-28s | %-22s | %-16s | %-6s |\n", "figure", "value", "floor (GET /version)",
-              "ratio");
+  std::printf("joinguard-bench-sandbox: %d keep-alive clients, %.1f s per row, loopback HTTPS\n", clients,
+              seconds);
+  std::printf("| %-28s | %-22s | %-16s | %-6s |\n", "figure", "value", "floor (GET /version)", "ratio");
   std::printf("|------------------------------|------------------------|------------------|--------|\n");
   Row("floor: GET /version", floor.per_second, "req/s", floor.per_second);
   Row("CSR creates", creates.per_second, "creates/s", floor.per_second);
@@ -215,10 +213,11 @@ int main(int argc, char** argv) {
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
     sandbox->reset();  // flushes the state file
     std::ifstream state(dir + "/state/state.json", std::ios::binary | std::ios::ate);
-    std::printf("memory: %d CSRs created in-process in %.1f s; VmRSS %lld MiB (bench + sandbox); "
-                "state.json %lld MiB\n",
-                memory_csrs, secs, static_cast<long long>(RssKib() / 1024),
-                static_cast<long long>(state.tellg() / (1 << 20)));
+    std::printf(
+        "memory: %d CSRs created in-process in %.1f s; VmRSS %lld MiB (bench + sandbox); "
+        "state.json %lld MiB\n",
+        memory_csrs, secs, static_cast<long long>(RssKib() / 1024),
+        static_cast<long long>(state.tellg() / (1 << 20)));
   }
   sandbox->reset();
   joinguard::testing::RemoveTree(dir);

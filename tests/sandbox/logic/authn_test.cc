@@ -11,8 +11,8 @@
 namespace joinguard::sandbox::logic {
 namespace {
 
-using ::testing::ElementsAre;
 using nlohmann::json;
+using ::testing::ElementsAre;
 
 json TokenSecret(const std::map<std::string, std::string>& data, const std::string& id = "abcdef") {
   json d = json::object();
@@ -53,9 +53,9 @@ TEST_F(BootstrapTokenAuthTest, ValidTokenMapsToBootstrapUser) {
   auto user = Auth("abcdef.0123456789abcdef", TokenSecret(GoodData()));
   ASSERT_TRUE(user.has_value());
   EXPECT_EQ(user->name, "system:bootstrap:abcdef");
-  EXPECT_THAT(user->groups, ElementsAre("system:bootstrappers",
-                                        "system:bootstrappers:kubeadm:default-node-token",
-                                        "system:authenticated"));
+  EXPECT_THAT(user->groups,
+              ElementsAre("system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token",
+                          "system:authenticated"));
   EXPECT_THAT(requested_, ElementsAre("bootstrap-token-abcdef"));
 }
 
@@ -120,8 +120,9 @@ TEST_F(BootstrapTokenAuthTest, ExtraGroupsValidatedSortedAndDeduplicated) {
   ASSERT_TRUE(user.has_value());
   EXPECT_THAT(user->groups, ElementsAre("system:bootstrappers", "system:bootstrappers:aa",
                                         "system:bootstrappers:zz", "system:authenticated"));
-  for (const char* bad : {"system:masters", "system:bootstrappers:", "system:bootstrappers:a-",
-                          "system:bootstrappers:UP", "system:bootstrappers:ok,", "x,system:bootstrappers:ok"}) {
+  for (const char* bad :
+       {"system:masters", "system:bootstrappers:", "system:bootstrappers:a-", "system:bootstrappers:UP",
+        "system:bootstrappers:ok,", "x,system:bootstrappers:ok"}) {
     data["auth-extra-groups"] = bad;
     EXPECT_FALSE(Auth("abcdef.0123456789abcdef", TokenSecret(data)).has_value()) << bad;
   }

@@ -19,7 +19,6 @@ std::optional<nlohmann::json> ResignClusterInfo(const nlohmann::json& cluster_in
 
 // Token cleaner predicate: a bootstrap token Secret whose expiration is in the past (or
 // unparseable) must be deleted.
-bool IsExpiredBootstrapTokenSecret(const nlohmann::json& secret,
-                                   std::chrono::system_clock::time_point now);
+bool IsExpiredBootstrapTokenSecret(const nlohmann::json& secret, std::chrono::system_clock::time_point now);
 
 }  // namespace joinguard::sandbox::logic

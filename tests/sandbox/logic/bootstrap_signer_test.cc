@@ -32,8 +32,8 @@ json Secret(const std::string& id, const std::string& secret, std::map<std::stri
   return {{"apiVersion", "v1"},
           {"kind", "Secret"},
           {"type", "bootstrap.kubernetes.io/token"},
-          {"metadata", {{"name", "bootstrap-token-" + (name_id.empty() ? id : name_id)},
-                        {"namespace", "kube-system"}}},
+          {"metadata",
+           {{"name", "bootstrap-token-" + (name_id.empty() ? id : name_id)}, {"namespace", "kube-system"}}},
           {"data", d}};
 }
 
@@ -58,7 +58,8 @@ TEST(BootstrapSignerTest, SignsWithEveryValidSigningToken) {
                                          "ghijkl", "0123456789ghijkl"));
   EXPECT_EQ(data.size(), 3u);
   // Already in step: no update.
-  EXPECT_FALSE(ResignClusterInfo(*out, {Secret("abcdef", "0123456789abcdef"), Secret("ghijkl", "0123456789ghijkl")},
+  EXPECT_FALSE(ResignClusterInfo(*out,
+                                 {Secret("abcdef", "0123456789abcdef"), Secret("ghijkl", "0123456789ghijkl")},
                                  FixedNow())
                    .has_value());
   // One token gone: its signature is removed.
@@ -81,7 +82,7 @@ TEST(BootstrapSignerTest, SkipsTokensThatMayNotSign) {
       Secret("cccccc", "0123456789abcdef", {{"expiration", "2026-11-29T02:00:00Z"}}),
       Secret("dddddd", "0123456789abcdef", {{"expiration", "soon"}}),
       Secret("eeeeee", "0123456789abcdef", {}, "ffffff"),  // name/id mismatch
-      Secret("gggggg", ""),                                   // no secret
+      Secret("gggggg", ""),                                // no secret
       Secret("hhhhhh", "0123456789abcdef", {}, "HHHHHH"),  // bad name
   };
   json opaque = Secret("iiiiii", "0123456789abcdef");
@@ -95,7 +96,8 @@ TEST(BootstrapSignerTest, SkipsTokensThatMayNotSign) {
   EXPECT_FALSE(ResignClusterInfo(ClusterInfo(), secrets, FixedNow()).has_value());
   // A future expiration is fine.
   auto future = ResignClusterInfo(
-      ClusterInfo(), {Secret("abcdef", "0123456789abcdef", {{"expiration", "2026-11-30T00:00:00Z"}})}, FixedNow());
+      ClusterInfo(), {Secret("abcdef", "0123456789abcdef", {{"expiration", "2026-11-30T00:00:00Z"}})},
+      FixedNow());
   ASSERT_TRUE(future.has_value());
   EXPECT_TRUE((*future)["data"].contains("jws-kubeconfig-abcdef"));
 }

@@ -19,12 +19,29 @@ using nlohmann::json;
 constexpr std::string_view kKindGroup = "CertificateSigningRequest.certificates.k8s.io";
 
 const std::set<std::string>& ValidUsages() {
-  static const std::set<std::string> kUsages = {
-      "signing", "digital signature", "content commitment", "key encipherment", "key agreement",
-      "data encipherment", "cert sign", "crl sign", "encipher only", "decipher only", "any",
-      "server auth", "client auth", "code signing", "email protection", "s/mime",
-      "ipsec end system", "ipsec tunnel", "ipsec user", "timestamping", "ocsp signing",
-      "microsoft sgc", "netscape sgc"};
+  static const std::set<std::string> kUsages = {"signing",
+                                                "digital signature",
+                                                "content commitment",
+                                                "key encipherment",
+                                                "key agreement",
+                                                "data encipherment",
+                                                "cert sign",
+                                                "crl sign",
+                                                "encipher only",
+                                                "decipher only",
+                                                "any",
+                                                "server auth",
+                                                "client auth",
+                                                "code signing",
+                                                "email protection",
+                                                "s/mime",
+                                                "ipsec end system",
+                                                "ipsec tunnel",
+                                                "ipsec user",
+                                                "timestamping",
+                                                "ocsp signing",
+                                                "microsoft sgc",
+                                                "netscape sgc"};
   return kUsages;
 }
 
@@ -87,10 +104,14 @@ std::optional<std::string> RequestError(const std::string& pem) {
   if (!parsed.ok()) return "x509: " + parsed.status().message();
   if (!parsed->signature_valid()) {
     switch (parsed->key_info().algorithm) {
-      case crypto::KeyAlgorithm::kEcdsa: return "x509: ECDSA verification failure";
-      case crypto::KeyAlgorithm::kEd25519: return "x509: Ed25519 verification failure";
-      case crypto::KeyAlgorithm::kRsa: return "crypto/rsa: verification error";
-      default: return "x509: signature verification failure";
+      case crypto::KeyAlgorithm::kEcdsa:
+        return "x509: ECDSA verification failure";
+      case crypto::KeyAlgorithm::kEd25519:
+        return "x509: Ed25519 verification failure";
+      case crypto::KeyAlgorithm::kRsa:
+        return "crypto/rsa: verification error";
+      default:
+        return "x509: signature verification failure";
     }
   }
   return std::nullopt;
@@ -201,8 +222,7 @@ void ValidateConditions(const json& csr, std::vector<FieldError>& errs) {
     } else if (true_only ? status != "True"
                          : (status != "True" && status != "False" && status != "Unknown")) {
       errs.push_back({base + ".status", "Unsupported value", GoQuote(status),
-                      true_only ? SupportedList({"True"})
-                                : SupportedList({"False", "True", "Unknown"})});
+                      true_only ? SupportedList({"True"}) : SupportedList({"False", "True", "Unknown"})});
     }
     if (type == "Approved") {
       approved = true;
@@ -224,7 +244,9 @@ void ValidateConditions(const json& csr, std::vector<FieldError>& errs) {
 
 // validateCertificateSigningRequest: everything checked on create and on every update.
 Status ValidateCsrObject(const json& csr, std::vector<FieldError>& errs) {
-  if (!csr.is_object()) return InvalidArgumentError("CertificateSigningRequest must be a JSON object").WithReason("BadRequest", 400);
+  if (!csr.is_object())
+    return InvalidArgumentError("CertificateSigningRequest must be a JSON object")
+        .WithReason("BadRequest", 400);
   const json spec = csr.contains("spec") && csr["spec"].is_object() ? csr["spec"] : json::object();
   // spec.request
   auto pem = CsrRequestPem(csr);
@@ -240,8 +262,8 @@ Status ValidateCsrObject(const json& csr, std::vector<FieldError>& errs) {
   if (usages.empty()) errs.push_back({"spec.usages", "Required value", "", ""});
   for (size_t i = 0; i < usages.size(); ++i) {
     if (!ValidUsages().count(usages[i])) {
-      errs.push_back({"spec.usages[" + std::to_string(i) + "]", "Unsupported value",
-                      GoQuote(usages[i]), SupportedList(ValidUsages())});
+      errs.push_back({"spec.usages[" + std::to_string(i) + "]", "Unsupported value", GoQuote(usages[i]),
+                      SupportedList(ValidUsages())});
     }
   }
   std::set<std::string> seen;
@@ -262,19 +284,19 @@ Status ValidateCsrObject(const json& csr, std::vector<FieldError>& errs) {
     // The field is an int32 (kubernetes/api certificates/v1/types.go): Go's JSON decoder refuses
     // strings, fractions and out-of-range numbers, and the create/update handlers answer 400
     // (apiserver pkg/endpoints/handlers/rest.go transformDecodeError).
-    const bool in_range =
-        (e.is_number_integer() && !e.is_number_unsigned() &&
-         e.get<int64_t>() >= std::numeric_limits<int32_t>::min() &&
-         e.get<int64_t>() <= std::numeric_limits<int32_t>::max()) ||
-        (e.is_number_unsigned() &&
-         e.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int32_t>::max()));
+    const bool in_range = (e.is_number_integer() && !e.is_number_unsigned() &&
+                           e.get<int64_t>() >= std::numeric_limits<int32_t>::min() &&
+                           e.get<int64_t>() <= std::numeric_limits<int32_t>::max()) ||
+                          (e.is_number_unsigned() &&
+                           e.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int32_t>::max()));
     if (!in_range) {
       const std::string value = e.is_number()    ? "number " + e.dump()
                                 : e.is_boolean() ? std::string("bool")
                                                  : std::string(e.type_name());
       return InvalidArgumentError(
                  "CertificateSigningRequest in version \"v1\" cannot be handled as a "
-                 "CertificateSigningRequest: json: cannot unmarshal " + value +
+                 "CertificateSigningRequest: json: cannot unmarshal " +
+                 value +
                  " into Go struct field CertificateSigningRequestSpec.spec.expirationSeconds of "
                  "type int32")
           .WithReason("BadRequest", 400);
@@ -290,8 +312,9 @@ Status ValidateCsrObject(const json& csr, std::vector<FieldError>& errs) {
   if (!cert_b64.empty()) {
     auto cert_pem = crypto::Base64Decode(cert_b64);
     if (!cert_pem.ok()) {
-      return InvalidArgumentError("CertificateSigningRequest in version \"v1\" cannot be handled as a "
-                                  "CertificateSigningRequest: status.certificate is not valid base64")
+      return InvalidArgumentError(
+                 "CertificateSigningRequest in version \"v1\" cannot be handled as a "
+                 "CertificateSigningRequest: status.certificate is not valid base64")
           .WithReason("BadRequest", 400);
     }
     if (auto err = CertificateError(*cert_pem)) {
@@ -311,7 +334,9 @@ void ValidateMetaUpdate(const json& old_csr, json& new_csr, std::vector<FieldErr
   if (!nm.contains("uid") || nm["uid"].is_null() || nm["uid"] == "") {
     if (om.contains("uid")) nm["uid"] = om["uid"];
   } else if (nm["uid"] != om.value("uid", json(""))) {
-    errs.push_back({"metadata.uid", "Invalid value", GoQuote(nm["uid"].is_string() ? nm["uid"].get<std::string>() : ""), "field is immutable"});
+    errs.push_back({"metadata.uid", "Invalid value",
+                    GoQuote(nm["uid"].is_string() ? nm["uid"].get<std::string>() : ""),
+                    "field is immutable"});
   }
   if (om.contains("creationTimestamp")) {
     nm["creationTimestamp"] = om["creationTimestamp"];
@@ -370,8 +395,8 @@ Status ValidateUpdate(const json& old_csr, json& new_csr, bool allow_approval, b
     if (!allow_certificate) {
       errs.push_back({"status.certificate", "Forbidden", "", "updates may not set certificate content"});
     } else if (!old_cert.empty()) {
-      errs.push_back({"status.certificate", "Forbidden", "",
-                      "updates may not modify existing certificate content"});
+      errs.push_back(
+          {"status.certificate", "Forbidden", "", "updates may not modify existing certificate content"});
     }
   }
   errs.insert(errs.end(), meta_errs.begin(), meta_errs.end());
@@ -413,14 +438,15 @@ std::string SignerOf(const json& csr) {
 
 StatusOr<std::string> CsrRequestPem(const json& csr) {
   std::string b64;
-  if (csr.is_object() && csr.contains("spec") && csr["spec"].is_object() &&
-      csr["spec"].contains("request") && csr["spec"]["request"].is_string()) {
+  if (csr.is_object() && csr.contains("spec") && csr["spec"].is_object() && csr["spec"].contains("request") &&
+      csr["spec"]["request"].is_string()) {
     b64 = csr["spec"]["request"].get<std::string>();
   }
   auto pem = crypto::Base64Decode(b64);
   if (!pem.ok()) {
-    return InvalidArgumentError("CertificateSigningRequest in version \"v1\" cannot be handled as a "
-                                "CertificateSigningRequest: spec.request: illegal base64 data")
+    return InvalidArgumentError(
+               "CertificateSigningRequest in version \"v1\" cannot be handled as a "
+               "CertificateSigningRequest: spec.request: illegal base64 data")
         .WithReason("BadRequest", 400);
   }
   return *pem;
@@ -437,7 +463,8 @@ void SetCsrCondition(json& csr, const std::string& type, const std::string& reas
                      const std::string& message, const std::string& now_rfc3339) {
   if (!csr.contains("status") || !csr["status"].is_object()) csr["status"] = json::object();
   json& status = csr["status"];
-  if (!status.contains("conditions") || !status["conditions"].is_array()) status["conditions"] = json::array();
+  if (!status.contains("conditions") || !status["conditions"].is_array())
+    status["conditions"] = json::array();
   json cond = {{"type", type},
                {"status", "True"},
                {"reason", reason},
@@ -466,7 +493,8 @@ Status AdmitCsrSubjectRestriction(const json& csr) {
   if (!parsed.ok()) return OkStatus();
   for (const auto& o : parsed->Organizations()) {
     if (o == kSystemMasters) {
-      return ForbiddenCsr(csr, "use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed");
+      return ForbiddenCsr(
+          csr, "use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed");
     }
   }
   return OkStatus();
@@ -474,7 +502,8 @@ Status AdmitCsrSubjectRestriction(const json& csr) {
 
 static Status PrepareCsrForCreateImpl(json& csr, const UserInfo& user) {
   if (!csr.is_object()) {
-    return InvalidArgumentError("CertificateSigningRequest must be a JSON object").WithReason("BadRequest", 400);
+    return InvalidArgumentError("CertificateSigningRequest must be a JSON object")
+        .WithReason("BadRequest", 400);
   }
   json& spec = Spec(csr);
   // Strategy PrepareForCreate: requester identity from the authenticated user.
@@ -497,8 +526,11 @@ static Status PrepareCsrForCreateImpl(json& csr, const UserInfo& user) {
   return AdmitCsrSubjectRestriction(csr);
 }
 
-static Status ValidateCsrApprovalUpdateImpl(const json& old_csr, json& new_csr, std::chrono::system_clock::time_point now) {
-  if (!new_csr.is_object()) return InvalidArgumentError("CertificateSigningRequest must be a JSON object").WithReason("BadRequest", 400);
+static Status ValidateCsrApprovalUpdateImpl(const json& old_csr, json& new_csr,
+                                            std::chrono::system_clock::time_point now) {
+  if (!new_csr.is_object())
+    return InvalidArgumentError("CertificateSigningRequest must be a JSON object")
+        .WithReason("BadRequest", 400);
   // csrApprovalStrategy.PrepareForUpdate: only conditions come from the request.
   json conditions = Conditions(new_csr);
   new_csr["spec"] = old_csr.value("spec", json::object());
@@ -513,8 +545,11 @@ static Status ValidateCsrApprovalUpdateImpl(const json& old_csr, json& new_csr, 
   return ValidateUpdate(old_csr, new_csr, /*allow_approval=*/true, /*allow_certificate=*/false);
 }
 
-static Status ValidateCsrStatusUpdateImpl(const json& old_csr, json& new_csr, std::chrono::system_clock::time_point now) {
-  if (!new_csr.is_object()) return InvalidArgumentError("CertificateSigningRequest must be a JSON object").WithReason("BadRequest", 400);
+static Status ValidateCsrStatusUpdateImpl(const json& old_csr, json& new_csr,
+                                          std::chrono::system_clock::time_point now) {
+  if (!new_csr.is_object())
+    return InvalidArgumentError("CertificateSigningRequest must be a JSON object")
+        .WithReason("BadRequest", 400);
   // csrStatusStrategy.PrepareForUpdate: spec kept; existing Approved/Denied copied back.
   new_csr["spec"] = old_csr.value("spec", json::object());
   json status = StatusOf(new_csr);
@@ -550,8 +585,10 @@ static Status ValidateCsrMainUpdateImpl(const json& old_csr, json& new_csr);
 
 namespace {
 Status MalformedObject(const nlohmann::json::exception& e) {
-  return InvalidArgumentError(std::string("CertificateSigningRequest in version \"v1\" cannot be handled as a "
-                                          "CertificateSigningRequest: ") + e.what())
+  return InvalidArgumentError(
+             std::string("CertificateSigningRequest in version \"v1\" cannot be handled as a "
+                         "CertificateSigningRequest: ") +
+             e.what())
       .WithReason("BadRequest", 400);
 }
 }  // namespace
@@ -564,7 +601,8 @@ Status PrepareCsrForCreate(json& csr, const UserInfo& user) {
   }
 }
 
-Status ValidateCsrApprovalUpdate(const json& old_csr, json& new_csr, std::chrono::system_clock::time_point now) {
+Status ValidateCsrApprovalUpdate(const json& old_csr, json& new_csr,
+                                 std::chrono::system_clock::time_point now) {
   try {
     return ValidateCsrApprovalUpdateImpl(old_csr, new_csr, now);
   } catch (const nlohmann::json::exception& e) {
@@ -572,7 +610,8 @@ Status ValidateCsrApprovalUpdate(const json& old_csr, json& new_csr, std::chrono
   }
 }
 
-Status ValidateCsrStatusUpdate(const json& old_csr, json& new_csr, std::chrono::system_clock::time_point now) {
+Status ValidateCsrStatusUpdate(const json& old_csr, json& new_csr,
+                               std::chrono::system_clock::time_point now) {
   try {
     return ValidateCsrStatusUpdateImpl(old_csr, new_csr, now);
   } catch (const nlohmann::json::exception& e) {
@@ -597,7 +636,9 @@ Status ValidateCsrStatusUpdate(const json& old_csr, json& new_csr) {
 }
 
 static Status ValidateCsrMainUpdateImpl(const json& old_csr, json& new_csr) {
-  if (!new_csr.is_object()) return InvalidArgumentError("CertificateSigningRequest must be a JSON object").WithReason("BadRequest", 400);
+  if (!new_csr.is_object())
+    return InvalidArgumentError("CertificateSigningRequest must be a JSON object")
+        .WithReason("BadRequest", 400);
   // csrStrategy.PrepareForUpdate: spec and status are reset to the stored values.
   new_csr["spec"] = old_csr.value("spec", json::object());
   if (old_csr.contains("status")) {

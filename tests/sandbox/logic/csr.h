@@ -1,4 +1,5 @@
-// CertificateSigningRequest strategy and validation as kube-apiserver (k8s pkg/registry/certificates/certificates/strategy.go).
+// CertificateSigningRequest strategy and validation as kube-apiserver (k8s
+// pkg/registry/certificates/certificates/strategy.go).
 #pragma once
 
 #include <chrono>
@@ -48,7 +49,8 @@ Status ValidateCsrStatusUpdate(const nlohmann::json& old_csr, nlohmann::json& ne
 using AuthorizeFn = std::function<bool(const RequestAttributes&)>;
 // CertificateApproval: verb "approve" on signers/<old signerName> or signers/<domain>/*; else
 // kPermissionDenied (reason Forbidden, 403):
-//   certificatesigningrequests.certificates.k8s.io "N" is forbidden: user not permitted to approve requests with signerName "S"
+//   certificatesigningrequests.certificates.k8s.io "N" is forbidden: user not permitted to approve requests
+//   with signerName "S"
 Status AdmitCsrApproval(const nlohmann::json& old_csr, const UserInfo& user, const AuthorizeFn& authorize);
 // CertificateSigning: when status.certificate or conditions change, verb "sign" on signers.
 Status AdmitCsrStatusUpdate(const nlohmann::json& old_csr, const nlohmann::json& new_csr,

@@ -13,9 +13,9 @@ namespace {
 
 using ::joinguard::testing::IsOk;
 using ::joinguard::testing::StatusIs;
-using ::testing::HasSubstr;
 using nlohmann::json;
 using testing::FixedNow;
+using ::testing::HasSubstr;
 using testing::KubeletClientCsr;
 
 UserInfo Bootstrapper() {
@@ -31,8 +31,7 @@ TEST(PrepareCsrForCreateTest, RequesterFromUserAndStatusCleared) {
   csr["spec"]["username"] = "system:node:evil";
   csr["spec"]["groups"] = {"system:masters"};
   csr["spec"]["extra"] = {{"k", {"v"}}};
-  csr["status"] = {{"conditions", {{{"type", "Approved"}, {"status", "True"}}}},
-                   {"certificate", "Zm9v"}};
+  csr["status"] = {{"conditions", {{{"type", "Approved"}, {"status", "True"}}}}, {"certificate", "Zm9v"}};
   ASSERT_OK(PrepareCsrForCreate(csr, Bootstrapper()));
   EXPECT_EQ(csr["spec"]["username"], "system:bootstrap:abcdef");
   EXPECT_EQ(csr["spec"]["groups"], json(Bootstrapper().groups));
@@ -50,19 +49,25 @@ TEST(PrepareCsrForCreateTest, RequesterFromUserAndStatusCleared) {
 
 TEST(PrepareCsrForCreateTest, RequestMustBeAVerifiedCertificateRequestPem) {
   json csr = KubeletClientCsr("c");
-  csr["spec"]["request"] = crypto::Base64Encode("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
-  EXPECT_THAT(PrepareCsrForCreate(csr, Bootstrapper()),
-              StatusIs(StatusCode::kInvalidArgument,
-                       HasSubstr(R"(CertificateSigningRequest.certificates.k8s.io "c" is invalid: spec.request: Invalid value: )")));
-  EXPECT_THAT(PrepareCsrForCreate(csr, Bootstrapper()),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("PEM block type must be CERTIFICATE REQUEST")));
+  csr["spec"]["request"] =
+      crypto::Base64Encode("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+  EXPECT_THAT(
+      PrepareCsrForCreate(csr, Bootstrapper()),
+      StatusIs(
+          StatusCode::kInvalidArgument,
+          HasSubstr(
+              R"(CertificateSigningRequest.certificates.k8s.io "c" is invalid: spec.request: Invalid value: )")));
+  EXPECT_THAT(
+      PrepareCsrForCreate(csr, Bootstrapper()),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("PEM block type must be CERTIFICATE REQUEST")));
   Status s = PrepareCsrForCreate(csr, Bootstrapper());
   EXPECT_EQ(s.reason(), "Invalid");
   EXPECT_EQ(s.http_status(), 422);
 
   csr["spec"]["request"] = crypto::Base64Encode("not pem at all");
-  EXPECT_THAT(PrepareCsrForCreate(csr, Bootstrapper()),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("PEM block type must be CERTIFICATE REQUEST")));
+  EXPECT_THAT(
+      PrepareCsrForCreate(csr, Bootstrapper()),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("PEM block type must be CERTIFICATE REQUEST")));
 
   // A CSR whose signature no longer verifies (proof of possession fails).
   const std::string pem = testing::MakeCsrPem(crypto::CsrTemplate::ForKubeletClient("n"));
@@ -86,17 +91,24 @@ TEST(PrepareCsrForCreateTest, RequestMustBeAVerifiedCertificateRequestPem) {
 TEST(PrepareCsrForCreateTest, UsagesSignerAndExpiration) {
   json csr = KubeletClientCsr("c");
   csr["spec"]["usages"] = json::array();
-  EXPECT_THAT(PrepareCsrForCreate(csr, Bootstrapper()),
-              StatusIs(StatusCode::kInvalidArgument,
-                       ::testing::Eq(R"(CertificateSigningRequest.certificates.k8s.io "c" is invalid: spec.usages: Required value)")));
+  EXPECT_THAT(
+      PrepareCsrForCreate(csr, Bootstrapper()),
+      StatusIs(
+          StatusCode::kInvalidArgument,
+          ::testing::Eq(
+              R"(CertificateSigningRequest.certificates.k8s.io "c" is invalid: spec.usages: Required value)")));
   csr["spec"]["usages"] = {"client auth", "bogus", "client auth"};
   Status s = PrepareCsrForCreate(csr, Bootstrapper());
-  EXPECT_THAT(s.message(), HasSubstr(R"(is invalid: [spec.usages[1]: Unsupported value: "bogus": supported values: "any", "cert sign")"));
+  EXPECT_THAT(
+      s.message(),
+      HasSubstr(
+          R"(is invalid: [spec.usages[1]: Unsupported value: "bogus": supported values: "any", "cert sign")"));
   EXPECT_THAT(s.message(), HasSubstr(R"(spec.usages[2]: Duplicate value: "client auth"])"));
 
   csr = KubeletClientCsr("c");
   csr["spec"]["signerName"] = "";
-  EXPECT_THAT(PrepareCsrForCreate(csr, Bootstrapper()).message(), HasSubstr("spec.signerName: Required value"));
+  EXPECT_THAT(PrepareCsrForCreate(csr, Bootstrapper()).message(),
+              HasSubstr("spec.signerName: Required value"));
   for (const char* bad : {"kubelet", "a/b/c", "example/x", "Example.com/x", "example.com/"}) {
     csr["spec"]["signerName"] = bad;
     EXPECT_THAT(PrepareCsrForCreate(csr, Bootstrapper()),
@@ -109,8 +121,8 @@ TEST(PrepareCsrForCreateTest, UsagesSignerAndExpiration) {
   csr["spec"]["signerName"] = "kubernetes.io/legacy-unknown";
   EXPECT_THAT(PrepareCsrForCreate(csr, Bootstrapper()).message(),
               HasSubstr("the legacy signerName is not allowed via this API version"));
-  for (const char* good : {"example.com/signer-name", "joinguard.example.org/Node_1.x",
-                           "kubernetes.io/kubelet-serving"}) {
+  for (const char* good :
+       {"example.com/signer-name", "joinguard.example.org/Node_1.x", "kubernetes.io/kubelet-serving"}) {
     csr["spec"]["signerName"] = good;
     EXPECT_OK(PrepareCsrForCreate(csr, Bootstrapper())) << good;
   }
@@ -118,7 +130,8 @@ TEST(PrepareCsrForCreateTest, UsagesSignerAndExpiration) {
   csr = KubeletClientCsr("c");
   csr["spec"]["expirationSeconds"] = 599;
   EXPECT_THAT(PrepareCsrForCreate(csr, Bootstrapper()).message(),
-              HasSubstr("spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 600 seconds (10 minutes)"));
+              HasSubstr("spec.expirationSeconds: Invalid value: 599: may not specify a duration less than "
+                        "600 seconds (10 minutes)"));
   csr["spec"]["expirationSeconds"] = 600;
   EXPECT_OK(PrepareCsrForCreate(csr, Bootstrapper()));
 }
@@ -127,8 +140,12 @@ TEST(PrepareCsrForCreateTest, SubjectRestrictionForbidsSystemMastersClientCerts)
   json csr = testing::CsrObject("c", testing::MakeCsrPem(testing::Subject("eve", {"system:masters"})),
                                 "kubernetes.io/kube-apiserver-client", {"client auth"});
   Status s = PrepareCsrForCreate(csr, Bootstrapper());
-  EXPECT_THAT(s, StatusIs(StatusCode::kPermissionDenied,
-                          ::testing::Eq(R"(certificatesigningrequests.certificates.k8s.io "c" is forbidden: use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed)")));
+  EXPECT_THAT(
+      s,
+      StatusIs(
+          StatusCode::kPermissionDenied,
+          ::testing::Eq(
+              R"(certificatesigningrequests.certificates.k8s.io "c" is forbidden: use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed)")));
   EXPECT_EQ(s.http_status(), 403);
   csr["spec"]["signerName"] = "example.com/x";
   EXPECT_OK(PrepareCsrForCreate(csr, Bootstrapper()));
@@ -165,18 +182,24 @@ TEST_F(CsrUpdateTest, ApprovalTakesOnlyConditionsAndFillsTimestamps) {
 TEST_F(CsrUpdateTest, ApprovedAndDeniedAreExclusiveAndPermanent) {
   json both = stored_;
   both["status"]["conditions"] = {Cond("Approved"), Cond("Denied")};
-  EXPECT_THAT(ValidateCsrApprovalUpdate(stored_, both, FixedNow()),
-              StatusIs(StatusCode::kInvalidArgument,
-                       ::testing::Eq(R"(CertificateSigningRequest.certificates.k8s.io "csr-1" is invalid: status.conditions[1].type: Invalid value: "Denied": Approved and Denied conditions are mutually exclusive)")));
+  EXPECT_THAT(
+      ValidateCsrApprovalUpdate(stored_, both, FixedNow()),
+      StatusIs(
+          StatusCode::kInvalidArgument,
+          ::testing::Eq(
+              R"(CertificateSigningRequest.certificates.k8s.io "csr-1" is invalid: status.conditions[1].type: Invalid value: "Denied": Approved and Denied conditions are mutually exclusive)")));
   json approved = stored_;
   approved["status"]["conditions"] = {Cond("Approved")};
   ASSERT_OK(ValidateCsrApprovalUpdate(stored_, approved, FixedNow()));
   // Removing (or replacing Approved by Denied) is forbidden.
   json flipped = approved;
   flipped["status"]["conditions"] = {Cond("Denied")};
-  EXPECT_THAT(ValidateCsrApprovalUpdate(approved, flipped, FixedNow()),
-              StatusIs(StatusCode::kInvalidArgument,
-                       HasSubstr(R"(status.conditions: Forbidden: updates may not remove a condition of type "Approved")")));
+  EXPECT_THAT(
+      ValidateCsrApprovalUpdate(approved, flipped, FixedNow()),
+      StatusIs(
+          StatusCode::kInvalidArgument,
+          HasSubstr(
+              R"(status.conditions: Forbidden: updates may not remove a condition of type "Approved")")));
   json removed = approved;
   removed["status"]["conditions"] = json::array();
   EXPECT_THAT(ValidateCsrApprovalUpdate(approved, removed, FixedNow()),
@@ -184,8 +207,9 @@ TEST_F(CsrUpdateTest, ApprovedAndDeniedAreExclusiveAndPermanent) {
   // Wrong status values and duplicates.
   json false_approved = stored_;
   false_approved["status"]["conditions"] = {Cond("Approved", "False")};
-  EXPECT_THAT(ValidateCsrApprovalUpdate(stored_, false_approved, FixedNow()).message(),
-              HasSubstr(R"(status.conditions[0].status: Unsupported value: "False": supported values: "True")"));
+  EXPECT_THAT(
+      ValidateCsrApprovalUpdate(stored_, false_approved, FixedNow()).message(),
+      HasSubstr(R"(status.conditions[0].status: Unsupported value: "False": supported values: "True")"));
   json dup = stored_;
   dup["status"]["conditions"] = {Cond("Custom", "Unknown"), Cond("Custom")};
   EXPECT_THAT(ValidateCsrApprovalUpdate(stored_, dup, FixedNow()).message(),
@@ -221,7 +245,8 @@ TEST_F(CsrUpdateTest, MainUpdateSilentlyKeepsSpecAndStatus) {
   json renamed = stored_;
   renamed["metadata"]["name"] = "other";
   EXPECT_THAT(ValidateCsrMainUpdate(stored_, renamed),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("metadata.name: Invalid value: \"other\": field is immutable")));
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("metadata.name: Invalid value: \"other\": field is immutable")));
   json new_uid = stored_;
   new_uid["metadata"]["uid"] = "different";
   EXPECT_THAT(ValidateCsrMainUpdate(stored_, new_uid),
@@ -260,14 +285,19 @@ TEST_F(CsrStatusUpdateTest, CertificateOnlyViaStatusAndOnlyOnce) {
 
   json changed = issued;
   changed["status"]["certificate"] = crypto::Base64Encode(CertPem());
-  EXPECT_THAT(ValidateCsrStatusUpdate(issued, changed, FixedNow()),
-              StatusIs(StatusCode::kInvalidArgument,
-                       HasSubstr("status.certificate: Forbidden: updates may not modify existing certificate content")));
+  EXPECT_THAT(
+      ValidateCsrStatusUpdate(issued, changed, FixedNow()),
+      StatusIs(
+          StatusCode::kInvalidArgument,
+          HasSubstr("status.certificate: Forbidden: updates may not modify existing certificate content")));
 
   json garbage = approved;
-  garbage["status"]["certificate"] = crypto::Base64Encode("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
-  EXPECT_THAT(ValidateCsrStatusUpdate(approved, garbage, FixedNow()).message(),
-              HasSubstr(R"(status.certificate: Invalid value: "<certificate data>": only CERTIFICATE PEM blocks are allowed, found "PRIVATE KEY")"));
+  garbage["status"]["certificate"] =
+      crypto::Base64Encode("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+  EXPECT_THAT(
+      ValidateCsrStatusUpdate(approved, garbage, FixedNow()).message(),
+      HasSubstr(
+          R"(status.certificate: Invalid value: "<certificate data>": only CERTIFICATE PEM blocks are allowed, found "PRIVATE KEY")"));
   garbage["status"]["certificate"] = crypto::Base64Encode("hello");
   EXPECT_THAT(ValidateCsrStatusUpdate(approved, garbage, FixedNow()).message(),
               HasSubstr("must contain at least one CERTIFICATE PEM block"));
@@ -292,9 +322,12 @@ TEST(CsrAdmissionTest, ApproveAndSignNeedSignerPermission) {
     asked.push_back(a.verb + " " + a.resource + " " + a.name);
     return false;
   };
-  EXPECT_THAT(AdmitCsrApproval(csr, u, deny_all),
-              StatusIs(StatusCode::kPermissionDenied,
-                       ::testing::Eq(R"(certificatesigningrequests.certificates.k8s.io "csr-1" is forbidden: user not permitted to approve requests with signerName "kubernetes.io/kube-apiserver-client-kubelet")")));
+  EXPECT_THAT(
+      AdmitCsrApproval(csr, u, deny_all),
+      StatusIs(
+          StatusCode::kPermissionDenied,
+          ::testing::Eq(
+              R"(certificatesigningrequests.certificates.k8s.io "csr-1" is forbidden: user not permitted to approve requests with signerName "kubernetes.io/kube-apiserver-client-kubelet")")));
   EXPECT_THAT(asked, ::testing::ElementsAre("approve signers kubernetes.io/kube-apiserver-client-kubelet",
                                             "approve signers kubernetes.io/*"));
   auto wildcard_only = [](const RequestAttributes& a) { return a.name == "kubernetes.io/*"; };

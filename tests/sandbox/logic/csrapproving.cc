@@ -84,10 +84,8 @@ static std::optional<json> AutoApproveImpl(
       out["status"]["conditions"] = json::array();
     }
     // appendApprovalCondition: no timestamps (the API server fills them in).
-    out["status"]["conditions"].push_back({{"type", "Approved"},
-                                           {"status", "True"},
-                                           {"reason", kAutoApproveReason},
-                                           {"message", r.message}});
+    out["status"]["conditions"].push_back(
+        {{"type", "Approved"}, {"status", "True"}, {"reason", kAutoApproveReason}, {"message", r.message}});
     return out;
   }
   return std::nullopt;

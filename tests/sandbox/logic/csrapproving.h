@@ -21,9 +21,10 @@ inline constexpr const char* kAutoApproveSelfMessage =
 // Returns the CSR JSON with an Approved condition added (reason AutoApproved, upstream message;
 // no timestamps — the approval update fills them), or nullopt (not recognised, already decided or
 // issued, or every SAR refused: upstream then re-queues, it never denies). Recognisers in upstream
-// order: selfnodeclient (spec.username == CN) then nodeclient. `allowed_create_on(user, subresource)` answers a SubjectAccessReview for verb
-// "create", group "certificates.k8s.io", resource "certificatesigningrequests" with subresource
-// "nodeclient" or "selfnodeclient", for the CSR's requester (spec.username/uid/groups/extra).
+// order: selfnodeclient (spec.username == CN) then nodeclient. `allowed_create_on(user, subresource)` answers
+// a SubjectAccessReview for verb "create", group "certificates.k8s.io", resource "certificatesigningrequests"
+// with subresource "nodeclient" or "selfnodeclient", for the CSR's requester
+// (spec.username/uid/groups/extra).
 std::optional<nlohmann::json> AutoApprove(
     const nlohmann::json& csr,
     const std::function<bool(const UserInfo&, const std::string& subresource)>& allowed_create_on);

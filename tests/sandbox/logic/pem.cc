@@ -6,8 +6,10 @@ namespace joinguard::sandbox::logic {
 
 namespace {
 std::string_view TrimSpace(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
   return s;
 }
 }  // namespace
@@ -28,8 +30,7 @@ std::optional<PemBlock> PemDecode(std::string_view data, std::string_view* rest)
     std::string_view type_line = after.substr(0, eol);
     std::string_view next = eol == std::string_view::npos ? std::string_view() : after.substr(eol + 1);
     type_line = TrimSpace(type_line);
-    if (type_line.size() < kDashes.size() ||
-        type_line.substr(type_line.size() - kDashes.size()) != kDashes) {
+    if (type_line.size() < kDashes.size() || type_line.substr(type_line.size() - kDashes.size()) != kDashes) {
       data = next;
       continue;
     }

@@ -55,11 +55,16 @@ class Reader {
     uint64_t v;
     std::string_view sv;
     switch (wire) {
-      case 0: return Varint(v);
-      case 1: return Advance(8);
-      case 2: return Bytes(2, sv);
-      case 5: return Advance(4);
-      default: return Malformed("unsupported wire type " + std::to_string(wire));
+      case 0:
+        return Varint(v);
+      case 1:
+        return Advance(8);
+      case 2:
+        return Bytes(2, sv);
+      case 5:
+        return Advance(4);
+      default:
+        return Malformed("unsupported wire type " + std::to_string(wire));
     }
   }
   static Status Malformed(const std::string& what) {
@@ -125,8 +130,14 @@ Status DecodeObjectMeta(std::string_view bytes, json& meta) {
     std::string_view sv;
     int64_t iv;
     switch (f) {
-      case 1: case 2: case 3: case 4: case 5: case 6: {
-        static const char* kNames[] = {"", "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion"};
+      case 1:
+      case 2:
+      case 3:
+      case 4:
+      case 5:
+      case 6: {
+        static const char* kNames[] = {"",         "name", "generateName",   "namespace",
+                                       "selfLink", "uid",  "resourceVersion"};
         JG_RETURN_IF_ERROR(r.Bytes(w, sv));
         if (!sv.empty()) meta[kNames[f]] = std::string(sv);
         break;
@@ -135,7 +146,8 @@ Status DecodeObjectMeta(std::string_view bytes, json& meta) {
         JG_RETURN_IF_ERROR(r.Int(w, iv));
         if (iv != 0) meta["generation"] = iv;
         break;
-      case 8: case 9: {
+      case 8:
+      case 9: {
         JG_RETURN_IF_ERROR(r.Bytes(w, sv));
         JG_ASSIGN_OR_RETURN(auto t, DecodeTime(sv));
         if (t) meta[f == 8 ? "creationTimestamp" : "deletionTimestamp"] = *t;
@@ -145,7 +157,8 @@ Status DecodeObjectMeta(std::string_view bytes, json& meta) {
         JG_RETURN_IF_ERROR(r.Int(w, iv));
         meta["deletionGracePeriodSeconds"] = iv;
         break;
-      case 11: case 12: {
+      case 11:
+      case 12: {
         JG_RETURN_IF_ERROR(r.Bytes(w, sv));
         json& m = meta[f == 11 ? "labels" : "annotations"];
         if (m.is_null()) m = json::object();
@@ -209,11 +222,13 @@ Status DecodeSpec(std::string_view bytes, json& spec) {
         JG_RETURN_IF_ERROR(r.Bytes(w, sv));
         spec["request"] = crypto::Base64Encode(sv);
         break;
-      case 2: case 3:
+      case 2:
+      case 3:
         JG_RETURN_IF_ERROR(r.Bytes(w, sv));
         if (!sv.empty()) spec[f == 2 ? "username" : "uid"] = std::string(sv);
         break;
-      case 4: case 5:
+      case 4:
+      case 5:
         JG_RETURN_IF_ERROR(r.Bytes(w, sv));
         spec[f == 4 ? "groups" : "usages"].push_back(std::string(sv));
         break;
@@ -247,13 +262,17 @@ Status DecodeCondition(std::string_view bytes, json& cond) {
     JG_RETURN_IF_ERROR(r.Tag(f, w));
     std::string_view sv;
     switch (f) {
-      case 1: case 2: case 3: case 6: {
+      case 1:
+      case 2:
+      case 3:
+      case 6: {
         JG_RETURN_IF_ERROR(r.Bytes(w, sv));
         const char* name = f == 1 ? "type" : f == 2 ? "reason" : f == 3 ? "message" : "status";
         if (!sv.empty() || f == 1 || f == 6) cond[name] = std::string(sv);
         break;
       }
-      case 4: case 5: {
+      case 4:
+      case 5: {
         JG_RETURN_IF_ERROR(r.Bytes(w, sv));
         JG_ASSIGN_OR_RETURN(auto t, DecodeTime(sv));
         if (t) cond[f == 4 ? "lastUpdateTime" : "lastTransitionTime"] = *t;
@@ -338,8 +357,11 @@ StatusOr<Envelope> DecodeEnvelope(std::string_view body) {
 }
 
 StatusOr<json> DecodeCsrRaw(const std::string& api_version, const std::string& kind, std::string_view raw) {
-  json csr = {{"apiVersion", api_version}, {"kind", kind}, {"metadata", json::object()},
-              {"spec", json::object()}, {"status", json::object()}};
+  json csr = {{"apiVersion", api_version},
+              {"kind", kind},
+              {"metadata", json::object()},
+              {"spec", json::object()},
+              {"status", json::object()}};
   Reader obj(raw);
   while (!obj.done()) {
     int f, w;
@@ -405,7 +427,8 @@ Status DecodeAccessReviewSpec(std::string_view bytes, json& spec) {
         spec["nonResourceAttributes"] = json::object();
         JG_RETURN_IF_ERROR(DecodeStringFields(sv, {"path", "verb"}, spec["nonResourceAttributes"]));
         break;
-      case 3: case 6:
+      case 3:
+      case 6:
         JG_RETURN_IF_ERROR(r.Bytes(w, sv));
         if (!sv.empty()) spec[f == 3 ? "user" : "uid"] = std::string(sv);
         break;
@@ -429,8 +452,8 @@ Status DecodeAccessReviewSpec(std::string_view bytes, json& spec) {
 
 StatusOr<json> DecodeAccessReviewRaw(const std::string& api_version, const std::string& kind,
                                      std::string_view raw) {
-  json obj = {{"apiVersion", api_version}, {"kind", kind}, {"metadata", json::object()},
-              {"spec", json::object()}};
+  json obj = {
+      {"apiVersion", api_version}, {"kind", kind}, {"metadata", json::object()}, {"spec", json::object()}};
   Reader r(raw);
   while (!r.done()) {
     int f, w;

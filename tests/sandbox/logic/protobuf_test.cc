@@ -178,8 +178,9 @@ TEST(DecodeCsrProtobufTest, RejectsMalformedInput) {
   }
   EXPECT_THAT(DecodeCsrProtobuf(Envelope(FullCsr(), "v1", "ConfigMap")),
               StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("ConfigMap")));
-  EXPECT_THAT(DecodeCsrProtobuf(Envelope(FullCsr(), "certificates.k8s.io/v1", "CertificateSigningRequest", "gzip")),
-              StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("contentEncoding")));
+  EXPECT_THAT(
+      DecodeCsrProtobuf(Envelope(FullCsr(), "certificates.k8s.io/v1", "CertificateSigningRequest", "gzip")),
+      StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("contentEncoding")));
   // Wrong wire type for a known field (name as varint).
   Writer bad_meta;
   bad_meta.Varint(1, 5);
@@ -193,8 +194,13 @@ TEST(DecodeCsrProtobufTest, RejectsMalformedInput) {
 
 TEST(DecodeProtobufObjectTest, SelfSubjectAccessReviewFromKubectlAuthCanI) {
   Writer attrs;
-  attrs.Bytes(1, "kube-system").Bytes(2, "get").Bytes(3, "").Bytes(4, "").Bytes(5, "secrets")
-      .Bytes(6, "").Bytes(7, "bootstrap-token-abcdef");
+  attrs.Bytes(1, "kube-system")
+      .Bytes(2, "get")
+      .Bytes(3, "")
+      .Bytes(4, "")
+      .Bytes(5, "secrets")
+      .Bytes(6, "")
+      .Bytes(7, "bootstrap-token-abcdef");
   Writer spec;
   spec.Msg(1, attrs);
   Writer ssar;
@@ -204,23 +210,32 @@ TEST(DecodeProtobufObjectTest, SelfSubjectAccessReviewFromKubectlAuthCanI) {
   EXPECT_EQ(*decoded, json({{"apiVersion", "authorization.k8s.io/v1"},
                             {"kind", "SelfSubjectAccessReview"},
                             {"metadata", json::object()},
-                            {"spec", {{"resourceAttributes", {{"namespace", "kube-system"}, {"verb", "get"},
-                                                              {"resource", "secrets"},
-                                                              {"name", "bootstrap-token-abcdef"}}}}}}));
+                            {"spec",
+                             {{"resourceAttributes",
+                               {{"namespace", "kube-system"},
+                                {"verb", "get"},
+                                {"resource", "secrets"},
+                                {"name", "bootstrap-token-abcdef"}}}}}}));
   Writer nonres;
   nonres.Bytes(1, "/healthz").Bytes(2, "get");
   Writer extra_value;
   extra_value.Bytes(1, "a");
   Writer sar_spec;
-  sar_spec.Msg(2, nonres).Bytes(3, "alice").Bytes(4, "g1").Bytes(4, "g2")
-      .Msg(5, Writer().Bytes(1, "k").Msg(2, extra_value)).Bytes(6, "uid-1");
+  sar_spec.Msg(2, nonres)
+      .Bytes(3, "alice")
+      .Bytes(4, "g1")
+      .Bytes(4, "g2")
+      .Msg(5, Writer().Bytes(1, "k").Msg(2, extra_value))
+      .Bytes(6, "uid-1");
   Writer sar;
   sar.Msg(2, sar_spec);
   decoded = DecodeProtobufObject(Envelope(sar, "authorization.k8s.io/v1", "SubjectAccessReview"));
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ((*decoded)["spec"], json({{"nonResourceAttributes", {{"path", "/healthz"}, {"verb", "get"}}},
-                                      {"user", "alice"}, {"groups", {"g1", "g2"}},
-                                      {"extra", {{"k", {"a"}}}}, {"uid", "uid-1"}}));
+                                      {"user", "alice"},
+                                      {"groups", {"g1", "g2"}},
+                                      {"extra", {{"k", {"a"}}}},
+                                      {"uid", "uid-1"}}));
   // CSRs go through the same entry point; other kinds are 415.
   decoded = DecodeProtobufObject(Envelope(FullCsr()));
   ASSERT_TRUE(decoded.ok());

@@ -127,8 +127,7 @@ bool RuleAllows(const RequestAttributes& attrs, const json& rule) {
     std::string combined = attrs.resource;
     if (!attrs.subresource.empty()) combined += "/" + attrs.subresource;
     return VerbMatches(rule, attrs.verb) && ApiGroupMatches(rule, attrs.api_group) &&
-           ResourceMatches(rule, combined, attrs.subresource) &&
-           ResourceNameMatches(rule, attrs.name);
+           ResourceMatches(rule, combined, attrs.subresource) && ResourceNameMatches(rule, attrs.name);
   }
   return VerbMatches(rule, attrs.verb) && NonResourceUrlMatches(rule, attrs.path);
 }
@@ -148,8 +147,7 @@ static AuthzDecision AuthorizeImpl(const RequestAttributes& attrs, const RbacObj
       if (!SubjectApplies(attrs.user, subject, "")) continue;
       if (AnyRuleAllows(attrs, *role)) {
         return {true, "RBAC: allowed by ClusterRoleBinding " + GoQuote(MetaName(binding)) +
-                          " of ClusterRole " + GoQuote(MetaName(*role)) + " to " +
-                          SubjectString(subject)};
+                          " of ClusterRole " + GoQuote(MetaName(*role)) + " to " + SubjectString(subject)};
       }
       break;
     }
@@ -171,9 +169,8 @@ static AuthzDecision AuthorizeImpl(const RequestAttributes& attrs, const RbacObj
       for (const auto& subject : binding["subjects"]) {
         if (!SubjectApplies(attrs.user, subject, attrs.ns)) continue;
         if (AnyRuleAllows(attrs, *role)) {
-          return {true, "RBAC: allowed by RoleBinding " +
-                            GoQuote(MetaName(binding) + "/" + attrs.ns) + " of " + kind + " " +
-                            GoQuote(MetaName(*role)) + " to " + SubjectString(subject)};
+          return {true, "RBAC: allowed by RoleBinding " + GoQuote(MetaName(binding) + "/" + attrs.ns) +
+                            " of " + kind + " " + GoQuote(MetaName(*role)) + " to " + SubjectString(subject)};
         }
         break;
       }
@@ -197,9 +194,8 @@ std::string ForbiddenMessage(const RequestAttributes& attrs) {
   }
   std::string resource = attrs.resource;
   if (!attrs.subresource.empty()) resource += "/" + attrs.subresource;
-  std::string detail = "User " + GoQuote(attrs.user.name) + " cannot " + attrs.verb +
-                       " resource " + GoQuote(resource) + " in API group " +
-                       GoQuote(attrs.api_group);
+  std::string detail = "User " + GoQuote(attrs.user.name) + " cannot " + attrs.verb + " resource " +
+                       GoQuote(resource) + " in API group " + GoQuote(attrs.api_group);
   if (!attrs.ns.empty()) {
     detail += " in the namespace " + GoQuote(attrs.ns);
   } else {
@@ -225,8 +221,8 @@ json Meta(const std::string& name, const std::string& ns, bool upstream_default)
   return meta;
 }
 
-json Rule(std::vector<std::string> verbs, std::vector<std::string> groups,
-          std::vector<std::string> resources, std::vector<std::string> names = {}) {
+json Rule(std::vector<std::string> verbs, std::vector<std::string> groups, std::vector<std::string> resources,
+          std::vector<std::string> names = {}) {
   json r = {{"verbs", verbs}, {"apiGroups", groups}, {"resources", resources}};
   if (!names.empty()) r["resourceNames"] = names;
   return r;
@@ -263,8 +259,7 @@ json ClusterRoleBinding(const std::string& name, const std::string& role, json s
           {"subjects", std::move(subjects)}};
 }
 
-json RoleBinding(const std::string& name, const std::string& ns, const std::string& role,
-                 json subjects) {
+json RoleBinding(const std::string& name, const std::string& ns, const std::string& role, json subjects) {
   return {{"apiVersion", "rbac.authorization.k8s.io/v1"},
           {"kind", "RoleBinding"},
           {"metadata", Meta(name, ns, false)},
@@ -280,20 +275,18 @@ std::vector<nlohmann::json> BootstrapRbacObjects(bool autoapprove_binding) {
   std::vector<json> out;
   // --- upstream bootstrap policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go) ---
   out.push_back(ClusterRole("cluster-admin",
-                            json::array({Rule({"*"}, {"*"}, {"*"}), NonResourceRule({"*"}, {"*"})}),
-                            true));
+                            json::array({Rule({"*"}, {"*"}, {"*"}), NonResourceRule({"*"}, {"*"})}), true));
   out.push_back(ClusterRole(
       "system:discovery",
-      json::array({NonResourceRule({"get"}, {"/api", "/api/*", "/apis", "/apis/*", "/healthz",
-                                             "/livez", "/openapi", "/openapi/*", "/readyz",
-                                             "/version", "/version/"})}),
+      json::array({NonResourceRule({"get"}, {"/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez",
+                                             "/openapi", "/openapi/*", "/readyz", "/version", "/version/"})}),
       true));
-  out.push_back(ClusterRole(
-      "system:basic-user",
-      json::array({Rule({"create"}, {"authorization.k8s.io"},
-                        {"selfsubjectaccessreviews", "selfsubjectrulesreviews"}),
-                   Rule({"create"}, {"authentication.k8s.io"}, {"selfsubjectreviews"})}),
-      true));
+  out.push_back(
+      ClusterRole("system:basic-user",
+                  json::array({Rule({"create"}, {"authorization.k8s.io"},
+                                    {"selfsubjectaccessreviews", "selfsubjectrulesreviews"}),
+                               Rule({"create"}, {"authentication.k8s.io"}, {"selfsubjectreviews"})}),
+                  true));
   out.push_back(ClusterRole(
       "system:public-info-viewer",
       json::array({NonResourceRule({"get"}, {"/healthz", "/livez", "/readyz", "/version", "/version/"})}),
@@ -302,18 +295,18 @@ std::vector<nlohmann::json> BootstrapRbacObjects(bool autoapprove_binding) {
       "system:node-bootstrapper",
       json::array({Rule({"create", "get", "list", "watch"}, {kCert}, {"certificatesigningrequests"})}),
       true));
-  out.push_back(ClusterRole(
-      "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
-      json::array({Rule({"create"}, {kCert}, {"certificatesigningrequests/nodeclient"})}), true));
+  out.push_back(
+      ClusterRole("system:certificates.k8s.io:certificatesigningrequests:nodeclient",
+                  json::array({Rule({"create"}, {kCert}, {"certificatesigningrequests/nodeclient"})}), true));
   out.push_back(ClusterRole(
       "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
       json::array({Rule({"create"}, {kCert}, {"certificatesigningrequests/selfnodeclient"})}), true));
-  for (const char* signer : {"legacy-unknown", "kubelet-serving", "kube-apiserver-client",
-                             "kube-apiserver-client-kubelet"}) {
-    out.push_back(ClusterRole(std::string("system:certificates.k8s.io:") + signer + "-approver",
-                              json::array({Rule({"approve"}, {kCert}, {"signers"},
-                                                {std::string("kubernetes.io/") + signer})}),
-                              true));
+  for (const char* signer :
+       {"legacy-unknown", "kubelet-serving", "kube-apiserver-client", "kube-apiserver-client-kubelet"}) {
+    out.push_back(ClusterRole(
+        std::string("system:certificates.k8s.io:") + signer + "-approver",
+        json::array({Rule({"approve"}, {kCert}, {"signers"}, {std::string("kubernetes.io/") + signer})}),
+        true));
   }
   // system:node: upstream's ClusterRole for nodes (the Node authorizer grants the same to
   // group system:nodes; the sandbox emulates that with the binding below).
@@ -334,10 +327,10 @@ std::vector<nlohmann::json> BootstrapRbacObjects(bool autoapprove_binding) {
                                    json::array({Subject("Group", "system:authenticated")}), true));
   out.push_back(ClusterRoleBinding("system:basic-user", "system:basic-user",
                                    json::array({Subject("Group", "system:authenticated")}), true));
-  out.push_back(ClusterRoleBinding("system:public-info-viewer", "system:public-info-viewer",
-                                   json::array({Subject("Group", "system:authenticated"),
-                                                Subject("Group", "system:unauthenticated")}),
-                                   true));
+  out.push_back(ClusterRoleBinding(
+      "system:public-info-viewer", "system:public-info-viewer",
+      json::array({Subject("Group", "system:authenticated"), Subject("Group", "system:unauthenticated")}),
+      true));
   // Not upstream RBAC: stands in for the Node authorizer (which has no RBAC objects).
   out.push_back(ClusterRoleBinding("sandbox:node-authorizer", "system:node",
                                    json::array({Subject("Group", "system:nodes")}), false));
@@ -346,25 +339,23 @@ std::vector<nlohmann::json> BootstrapRbacObjects(bool autoapprove_binding) {
   out.push_back(ClusterRoleBinding("kubeadm:kubelet-bootstrap", "system:node-bootstrapper",
                                    json::array({Subject("Group", kNodeTokenGroup)}), false));
   if (autoapprove_binding) {
-    out.push_back(ClusterRoleBinding(
-        "kubeadm:node-autoapprove-bootstrap",
-        "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
-        json::array({Subject("Group", kNodeTokenGroup)}), false));
+    out.push_back(ClusterRoleBinding("kubeadm:node-autoapprove-bootstrap",
+                                     "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
+                                     json::array({Subject("Group", kNodeTokenGroup)}), false));
   }
-  out.push_back(ClusterRoleBinding(
-      "kubeadm:node-autoapprove-certificate-rotation",
-      "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
-      json::array({Subject("Group", "system:nodes")}), false));
+  out.push_back(ClusterRoleBinding("kubeadm:node-autoapprove-certificate-rotation",
+                                   "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
+                                   json::array({Subject("Group", "system:nodes")}), false));
   out.push_back(ClusterRole("kubeadm:get-nodes", json::array({Rule({"get"}, {""}, {"nodes"})}), false));
   out.push_back(ClusterRoleBinding("kubeadm:get-nodes", "kubeadm:get-nodes",
                                    json::array({Subject("Group", kNodeTokenGroup)}), false));
-  for (const auto& [name, cm] : std::vector<std::pair<std::string, std::string>>{
-           {"kubeadm:nodes-kubeadm-config", "kubeadm-config"},
-           {"kubeadm:kubelet-config", "kubelet-config"}}) {
+  for (const auto& [name, cm] :
+       std::vector<std::pair<std::string, std::string>>{{"kubeadm:nodes-kubeadm-config", "kubeadm-config"},
+                                                        {"kubeadm:kubelet-config", "kubelet-config"}}) {
     out.push_back(Role(name, "kube-system", json::array({Rule({"get"}, {""}, {"configmaps"}, {cm})})));
-    out.push_back(RoleBinding(name, "kube-system", name,
-                              json::array({Subject("Group", kNodeTokenGroup),
-                                           Subject("Group", "system:nodes")})));
+    out.push_back(
+        RoleBinding(name, "kube-system", name,
+                    json::array({Subject("Group", kNodeTokenGroup), Subject("Group", "system:nodes")})));
   }
   out.push_back(Role("kubeadm:bootstrap-signer-clusterinfo", "kube-public",
                      json::array({Rule({"get"}, {""}, {"configmaps"}, {"cluster-info"})})));

@@ -18,7 +18,7 @@ struct RequestAttributes {
   // for non-resource requests: get post put patch delete ...).
   std::string verb;
   std::string api_group, resource, subresource, name, ns;  // ns empty for cluster-scoped
-  std::string path;  // for non-resource requests
+  std::string path;                                        // for non-resource requests
 };
 
 struct RbacObjects {
@@ -39,8 +39,8 @@ AuthzDecision Authorize(const RequestAttributes& attrs, const RbacObjects& rbac)
 bool RuleAllows(const RequestAttributes& attrs, const nlohmann::json& rule);
 
 // Upstream 403 Status message, e.g.
-//   secrets "x" is forbidden: User "u" cannot get resource "secrets" in API group "" in the namespace "kube-system"
-//   certificatesigningrequests.certificates.k8s.io is forbidden: User "u" cannot list resource
+//   secrets "x" is forbidden: User "u" cannot get resource "secrets" in API group "" in the namespace
+//   "kube-system" certificatesigningrequests.certificates.k8s.io is forbidden: User "u" cannot list resource
 //     "certificatesigningrequests" in API group "certificates.k8s.io" at the cluster scope
 //   forbidden: User "u" cannot get path "/foo"
 std::string ForbiddenMessage(const RequestAttributes& attrs);
@@ -48,9 +48,9 @@ std::string ForbiddenMessage(const RequestAttributes& attrs);
 // Upstream bootstrap policy subset (cluster-admin, system:discovery, system:basic-user,
 // system:public-info-viewer, system:node-bootstrapper, the certificatesigningrequests
 // nodeclient/selfnodeclient ClusterRoles, and their bindings) plus kubeadm's objects of
-// kubeadm cmd/kubeadm/app/phases/bootstraptoken/node/tlsbootstrap.go and kube-public's kubeadm:bootstrap-signer-clusterinfo
-// Role/RoleBinding. kubeadm:node-autoapprove-bootstrap only when `autoapprove_binding`.
-// Every object carries apiVersion, kind and metadata (namespace for Role/RoleBinding).
+// kubeadm cmd/kubeadm/app/phases/bootstraptoken/node/tlsbootstrap.go and kube-public's
+// kubeadm:bootstrap-signer-clusterinfo Role/RoleBinding. kubeadm:node-autoapprove-bootstrap only when
+// `autoapprove_binding`. Every object carries apiVersion, kind and metadata (namespace for Role/RoleBinding).
 std::vector<nlohmann::json> BootstrapRbacObjects(bool autoapprove_binding);
 
 }  // namespace joinguard::sandbox::logic

@@ -68,7 +68,9 @@ TEST(RuleAllowsTest, MatchesUpstreamEvaluationHelpers) {
   rule = {{"verbs", {"*"}}, {"apiGroups", {"*"}}, {"resources", {"*"}}};
   EXPECT_TRUE(RuleAllows(Res(u, "approve", "certificates.k8s.io", "signers"), rule));
   // resourceNames restrict by name; a list (no name) does not match.
-  rule = {{"verbs", {"get"}}, {"apiGroups", {""}}, {"resources", {"configmaps"}},
+  rule = {{"verbs", {"get"}},
+          {"apiGroups", {""}},
+          {"resources", {"configmaps"}},
           {"resourceNames", {"cluster-info"}}};
   EXPECT_TRUE(RuleAllows(Res(u, "get", "", "configmaps", "kube-public", "cluster-info"), rule));
   EXPECT_FALSE(RuleAllows(Res(u, "get", "", "configmaps", "kube-public", "other"), rule));
@@ -87,17 +89,22 @@ TEST(RuleAllowsTest, MatchesUpstreamEvaluationHelpers) {
 
 TEST(AuthorizeTest, BindingsSubjectsAndNamespaces) {
   std::vector<json> objs = {
-      {{"kind", "Role"}, {"metadata", {{"name", "reader"}, {"namespace", "team"}}},
+      {{"kind", "Role"},
+       {"metadata", {{"name", "reader"}, {"namespace", "team"}}},
        {"rules", {{{"verbs", {"get"}}, {"apiGroups", {""}}, {"resources", {"secrets"}}}}}},
-      {{"kind", "ClusterRole"}, {"metadata", {{"name", "cm-reader"}}},
+      {{"kind", "ClusterRole"},
+       {"metadata", {{"name", "cm-reader"}}},
        {"rules", {{{"verbs", {"list"}}, {"apiGroups", {""}}, {"resources", {"configmaps"}}}}}},
-      {{"kind", "RoleBinding"}, {"metadata", {{"name", "rb"}, {"namespace", "team"}}},
+      {{"kind", "RoleBinding"},
+       {"metadata", {{"name", "rb"}, {"namespace", "team"}}},
        {"roleRef", {{"kind", "Role"}, {"name", "reader"}}},
        {"subjects", {{{"kind", "User"}, {"name", "alice"}}, {{"kind", "ServiceAccount"}, {"name", "bot"}}}}},
-      {{"kind", "RoleBinding"}, {"metadata", {{"name", "rb2"}, {"namespace", "team"}}},
+      {{"kind", "RoleBinding"},
+       {"metadata", {{"name", "rb2"}, {"namespace", "team"}}},
        {"roleRef", {{"kind", "ClusterRole"}, {"name", "cm-reader"}}},
        {"subjects", {{{"kind", "Group"}, {"name", "devs"}}}}},
-      {{"kind", "ClusterRoleBinding"}, {"metadata", {{"name", "crb"}}},
+      {{"kind", "ClusterRoleBinding"},
+       {"metadata", {{"name", "crb"}}},
        {"roleRef", {{"kind", "ClusterRole"}, {"name", "cm-reader"}}},
        {"subjects", {{{"kind", "ServiceAccount"}, {"name", "watcher"}, {"namespace", "ops"}}}}},
   };
@@ -109,24 +116,28 @@ TEST(AuthorizeTest, BindingsSubjectsAndNamespaces) {
   EXPECT_FALSE(Authorize(Res(User("alice"), "get", "", "secrets"), rbac).allowed);  // cluster-wide
   EXPECT_FALSE(Authorize(Res(User("bob"), "get", "", "secrets", "team", "s"), rbac).allowed);
   // A ServiceAccount subject without namespace means the binding's namespace.
-  EXPECT_TRUE(Authorize(Res(User("system:serviceaccount:team:bot"), "get", "", "secrets", "team"), rbac).allowed);
-  EXPECT_FALSE(Authorize(Res(User("system:serviceaccount:ops:bot"), "get", "", "secrets", "team"), rbac).allowed);
+  EXPECT_TRUE(
+      Authorize(Res(User("system:serviceaccount:team:bot"), "get", "", "secrets", "team"), rbac).allowed);
+  EXPECT_FALSE(
+      Authorize(Res(User("system:serviceaccount:ops:bot"), "get", "", "secrets", "team"), rbac).allowed);
   // RoleBinding to a ClusterRole grants only in its namespace.
   EXPECT_TRUE(Authorize(Res(User("carol", {"devs"}), "list", "", "configmaps", "team"), rbac).allowed);
   EXPECT_FALSE(Authorize(Res(User("carol", {"devs"}), "list", "", "configmaps", "prod"), rbac).allowed);
   // ClusterRoleBinding grants everywhere.
   auto w = Authorize(Res(User("system:serviceaccount:ops:watcher"), "list", "", "configmaps", "prod"), rbac);
   EXPECT_TRUE(w.allowed);
-  EXPECT_EQ(w.reason, R"(RBAC: allowed by ClusterRoleBinding "crb" of ClusterRole "cm-reader" to ServiceAccount "ops/watcher")");
+  EXPECT_EQ(
+      w.reason,
+      R"(RBAC: allowed by ClusterRoleBinding "crb" of ClusterRole "cm-reader" to ServiceAccount "ops/watcher")");
   // system:masters is a superuser even with no bindings at all.
   EXPECT_TRUE(Authorize(Res(User("root", {"system:masters"}), "delete", "", "nodes"), RbacObjects{}).allowed);
   EXPECT_TRUE(Authorize(NonRes(User("root", {"system:masters"}), "get", "/anything"), RbacObjects{}).allowed);
   // A RoleBinding's Role is looked up in the binding's own namespace only.
   RbacObjects cross = rbac;
-  cross.role_bindings.push_back(
-      {{"kind", "RoleBinding"}, {"metadata", {{"name", "rb3"}, {"namespace", "other"}}},
-       {"roleRef", {{"kind", "Role"}, {"name", "reader"}}},
-       {"subjects", {{{"kind", "User"}, {"name", "dave"}}}}});
+  cross.role_bindings.push_back({{"kind", "RoleBinding"},
+                                 {"metadata", {{"name", "rb3"}, {"namespace", "other"}}},
+                                 {"roleRef", {{"kind", "Role"}, {"name", "reader"}}},
+                                 {"subjects", {{{"kind", "User"}, {"name", "dave"}}}}});
   EXPECT_FALSE(Authorize(Res(User("dave"), "get", "", "secrets", "other", "s"), cross).allowed);
   EXPECT_FALSE(Authorize(Res(User("dave"), "get", "", "secrets", "team", "s"), cross).allowed);
   // A binding whose role is missing grants nothing.
@@ -136,21 +147,25 @@ TEST(AuthorizeTest, BindingsSubjectsAndNamespaces) {
 
 TEST(ForbiddenMessageTest, UpstreamWording) {
   const UserInfo u = User("system:bootstrap:abcdef");
-  EXPECT_EQ(ForbiddenMessage(Res(u, "get", "", "secrets", "kube-system", "bootstrap-token-abcdef")),
-            R"(secrets "bootstrap-token-abcdef" is forbidden: User "system:bootstrap:abcdef" cannot get resource "secrets" in API group "" in the namespace "kube-system")");
-  EXPECT_EQ(ForbiddenMessage(Res(u, "list", "certificates.k8s.io", "certificatesigningrequests")),
-            R"(certificatesigningrequests.certificates.k8s.io is forbidden: User "system:bootstrap:abcdef" cannot list resource "certificatesigningrequests" in API group "certificates.k8s.io" at the cluster scope)");
-  EXPECT_EQ(ForbiddenMessage(Res(u, "update", "certificates.k8s.io", "certificatesigningrequests", "", "csr-1", "approval")),
-            R"(certificatesigningrequests.certificates.k8s.io "csr-1" is forbidden: User "system:bootstrap:abcdef" cannot update resource "certificatesigningrequests/approval" in API group "certificates.k8s.io" at the cluster scope)");
+  EXPECT_EQ(
+      ForbiddenMessage(Res(u, "get", "", "secrets", "kube-system", "bootstrap-token-abcdef")),
+      R"(secrets "bootstrap-token-abcdef" is forbidden: User "system:bootstrap:abcdef" cannot get resource "secrets" in API group "" in the namespace "kube-system")");
+  EXPECT_EQ(
+      ForbiddenMessage(Res(u, "list", "certificates.k8s.io", "certificatesigningrequests")),
+      R"(certificatesigningrequests.certificates.k8s.io is forbidden: User "system:bootstrap:abcdef" cannot list resource "certificatesigningrequests" in API group "certificates.k8s.io" at the cluster scope)");
+  EXPECT_EQ(
+      ForbiddenMessage(
+          Res(u, "update", "certificates.k8s.io", "certificatesigningrequests", "", "csr-1", "approval")),
+      R"(certificatesigningrequests.certificates.k8s.io "csr-1" is forbidden: User "system:bootstrap:abcdef" cannot update resource "certificatesigningrequests/approval" in API group "certificates.k8s.io" at the cluster scope)");
   EXPECT_EQ(ForbiddenMessage(NonRes(u, "get", "/foo")),
             R"(forbidden: User "system:bootstrap:abcdef" cannot get path "/foo")");
 }
 
 class BootstrapPolicyTest : public ::testing::Test {
  protected:
-  UserInfo token_user_ = User("system:bootstrap:abcdef",
-                              {"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token",
-                               "system:authenticated"});
+  UserInfo token_user_ = User(
+      "system:bootstrap:abcdef",
+      {"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token", "system:authenticated"});
   UserInfo node_ = User("system:node:node-1", {"system:nodes", "system:authenticated"});
   UserInfo anon_ = User("system:anonymous", {"system:unauthenticated"});
 };
@@ -160,30 +175,48 @@ TEST_F(BootstrapPolicyTest, KubeadmBootstrapTokenPermissions) {
   const std::string cert = "certificates.k8s.io";
   EXPECT_TRUE(Authorize(Res(token_user_, "create", cert, "certificatesigningrequests"), rbac).allowed);
   EXPECT_TRUE(Authorize(Res(token_user_, "watch", cert, "certificatesigningrequests"), rbac).allowed);
-  EXPECT_FALSE(Authorize(Res(token_user_, "delete", cert, "certificatesigningrequests", "", "x"), rbac).allowed);
-  EXPECT_FALSE(Authorize(Res(token_user_, "update", cert, "certificatesigningrequests", "", "x", "approval"), rbac).allowed);
-  EXPECT_TRUE(Authorize(Res(token_user_, "create", cert, "certificatesigningrequests", "", "", "nodeclient"), rbac).allowed);
-  EXPECT_FALSE(Authorize(Res(token_user_, "create", cert, "certificatesigningrequests", "", "", "selfnodeclient"), rbac).allowed);
+  EXPECT_FALSE(
+      Authorize(Res(token_user_, "delete", cert, "certificatesigningrequests", "", "x"), rbac).allowed);
+  EXPECT_FALSE(
+      Authorize(Res(token_user_, "update", cert, "certificatesigningrequests", "", "x", "approval"), rbac)
+          .allowed);
+  EXPECT_TRUE(
+      Authorize(Res(token_user_, "create", cert, "certificatesigningrequests", "", "", "nodeclient"), rbac)
+          .allowed);
+  EXPECT_FALSE(
+      Authorize(Res(token_user_, "create", cert, "certificatesigningrequests", "", "", "selfnodeclient"),
+                rbac)
+          .allowed);
   EXPECT_TRUE(Authorize(Res(token_user_, "get", "", "nodes", "", "node-1"), rbac).allowed);
-  EXPECT_TRUE(Authorize(Res(token_user_, "get", "", "configmaps", "kube-system", "kubeadm-config"), rbac).allowed);
-  EXPECT_TRUE(Authorize(Res(token_user_, "get", "", "configmaps", "kube-system", "kubelet-config"), rbac).allowed);
+  EXPECT_TRUE(
+      Authorize(Res(token_user_, "get", "", "configmaps", "kube-system", "kubeadm-config"), rbac).allowed);
+  EXPECT_TRUE(
+      Authorize(Res(token_user_, "get", "", "configmaps", "kube-system", "kubelet-config"), rbac).allowed);
   EXPECT_FALSE(Authorize(Res(token_user_, "get", "", "configmaps", "kube-system", "other"), rbac).allowed);
-  EXPECT_FALSE(Authorize(Res(token_user_, "get", "", "secrets", "kube-system", "bootstrap-token-abcdef"), rbac).allowed);
+  EXPECT_FALSE(
+      Authorize(Res(token_user_, "get", "", "secrets", "kube-system", "bootstrap-token-abcdef"), rbac)
+          .allowed);
   EXPECT_FALSE(Authorize(Res(token_user_, "list", "", "secrets", "kube-system"), rbac).allowed);
   EXPECT_TRUE(Authorize(NonRes(token_user_, "get", "/version"), rbac).allowed);
   EXPECT_TRUE(Authorize(NonRes(token_user_, "get", "/apis/certificates.k8s.io/v1"), rbac).allowed);
-  EXPECT_TRUE(Authorize(Res(token_user_, "create", "authorization.k8s.io", "selfsubjectaccessreviews"), rbac).allowed);
+  EXPECT_TRUE(Authorize(Res(token_user_, "create", "authorization.k8s.io", "selfsubjectaccessreviews"), rbac)
+                  .allowed);
   // Without the autoapprove binding the nodeclient subresource is gone.
   RbacObjects strict = FromList(BootstrapRbacObjects(false));
-  EXPECT_FALSE(Authorize(Res(token_user_, "create", cert, "certificatesigningrequests", "", "", "nodeclient"), strict).allowed);
+  EXPECT_FALSE(
+      Authorize(Res(token_user_, "create", cert, "certificatesigningrequests", "", "", "nodeclient"), strict)
+          .allowed);
   EXPECT_TRUE(Authorize(Res(token_user_, "create", cert, "certificatesigningrequests"), strict).allowed);
 }
 
 TEST_F(BootstrapPolicyTest, NodesAnonymousAndAdmins) {
   RbacObjects rbac = FromList(BootstrapRbacObjects(true));
   const std::string cert = "certificates.k8s.io";
-  EXPECT_TRUE(Authorize(Res(node_, "create", cert, "certificatesigningrequests", "", "", "selfnodeclient"), rbac).allowed);
-  EXPECT_FALSE(Authorize(Res(node_, "create", cert, "certificatesigningrequests", "", "", "nodeclient"), rbac).allowed);
+  EXPECT_TRUE(
+      Authorize(Res(node_, "create", cert, "certificatesigningrequests", "", "", "selfnodeclient"), rbac)
+          .allowed);
+  EXPECT_FALSE(Authorize(Res(node_, "create", cert, "certificatesigningrequests", "", "", "nodeclient"), rbac)
+                   .allowed);
   EXPECT_TRUE(Authorize(Res(node_, "get", "", "configmaps", "kube-system", "kubelet-config"), rbac).allowed);
   EXPECT_FALSE(Authorize(Res(node_, "get", "", "secrets", "kube-system", "x"), rbac).allowed);
   // Anonymous: cluster-info and public info only.
@@ -194,7 +227,10 @@ TEST_F(BootstrapPolicyTest, NodesAnonymousAndAdmins) {
   EXPECT_TRUE(Authorize(NonRes(anon_, "get", "/healthz"), rbac).allowed);
   EXPECT_FALSE(Authorize(NonRes(anon_, "get", "/api"), rbac).allowed);
   // Admin kubeconfig (system:masters) and the approver roles.
-  EXPECT_TRUE(Authorize(Res(User("kubernetes-admin", {"system:masters"}), "delete", "", "secrets", "kube-system", "x"), rbac).allowed);
+  EXPECT_TRUE(Authorize(Res(User("kubernetes-admin", {"system:masters"}), "delete", "", "secrets",
+                            "kube-system", "x"),
+                        rbac)
+                  .allowed);
   int approver_roles = 0;
   for (const auto& cr : rbac.cluster_roles) {
     if (cr["metadata"]["name"] == "system:certificates.k8s.io:kube-apiserver-client-kubelet-approver") {

@@ -90,7 +90,8 @@ static std::optional<nlohmann::json> SignCsrImpl(const nlohmann::json& csr, cons
   }
   // IsCertificateRequestApproved (Approved present, Denied absent) and not Failed.
   bool approved = false, denied = false;
-  if (csr.contains("status") && csr["status"].contains("conditions") && csr["status"]["conditions"].is_array()) {
+  if (csr.contains("status") && csr["status"].contains("conditions") &&
+      csr["status"]["conditions"].is_array()) {
     for (const auto& c : csr["status"]["conditions"]) {
       if (!c.is_object()) continue;
       const std::string type = c.value("type", "");
@@ -121,7 +122,8 @@ static std::optional<nlohmann::json> SignCsrImpl(const nlohmann::json& csr, cons
   // now+ttl-5m, clamped to the CA's NotAfter.
   const std::chrono::seconds backdate = std::chrono::minutes(5);
   const std::chrono::seconds ttl = SignerDuration(csr);
-  std::chrono::system_clock::time_point not_after = now + (ttl < std::chrono::hours(8) ? ttl : ttl - backdate);
+  std::chrono::system_clock::time_point not_after =
+      now + (ttl < std::chrono::hours(8) ? ttl : ttl - backdate);
   const auto ca_not_after = ca.cert.NotAfter();
   if (!(now < ca_not_after)) return std::nullopt;  // refusing to sign with an expired CA
   if (!(not_after < ca_not_after)) not_after = ca_not_after;

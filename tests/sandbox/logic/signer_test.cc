@@ -20,8 +20,8 @@ class SignerTest : public ::testing::Test {
   void SetUp() override {
     auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
     ASSERT_TRUE(key.ok());
-    auto cert = crypto::CreateSelfSignedCa(*key, "kubernetes", std::chrono::hours(24 * 3650),
-                                           FixedNow() - 1h);
+    auto cert =
+        crypto::CreateSelfSignedCa(*key, "kubernetes", std::chrono::hours(24 * 3650), FixedNow() - 1h);
     ASSERT_TRUE(cert.ok()) << cert.status();
     ca_.emplace(CaMaterial{*cert, std::move(*key)});
   }
@@ -110,12 +110,15 @@ TEST_F(SignerTest, WrongShapeGetsFailedCondition) {
   crypto::CsrTemplate with_dns = crypto::CsrTemplate::ForKubeletClient("n");
   with_dns.dns_names = {"n.example"};
   std::vector<Case> cases = {
-      {testing::Subject("system:node:n", {"system:masters"}), {"digital signature", "client auth"},
+      {testing::Subject("system:node:n", {"system:masters"}),
+       {"digital signature", "client auth"},
        "subject organization is not system:nodes"},
-      {testing::Subject("alice", {"system:nodes"}), {"digital signature", "client auth"},
+      {testing::Subject("alice", {"system:nodes"}),
+       {"digital signature", "client auth"},
        "subject common name does not begin with system:node:"},
       {with_dns, {"digital signature", "client auth"}, "DNS subjectAltNames are not allowed"},
-      {crypto::CsrTemplate::ForKubeletClient("n"), {"digital signature", "client auth", "server auth"},
+      {crypto::CsrTemplate::ForKubeletClient("n"),
+       {"digital signature", "client auth", "server auth"},
        "usages did not match [client auth digital signature key encipherment]"},
   };
   for (const auto& c : cases) {

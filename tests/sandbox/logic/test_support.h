@@ -30,20 +30,21 @@ inline crypto::CsrTemplate Subject(const std::string& cn, const std::vector<std:
 }
 
 // A CSR object as the REST API shows it.
-inline nlohmann::json CsrObject(const std::string& name, const std::string& pem,
-                                const std::string& signer,
+inline nlohmann::json CsrObject(const std::string& name, const std::string& pem, const std::string& signer,
                                 const std::vector<std::string>& usages) {
   return {{"apiVersion", "certificates.k8s.io/v1"},
           {"kind", "CertificateSigningRequest"},
-          {"metadata", {{"name", name}, {"uid", "uid-" + name}, {"resourceVersion", "7"},
-                        {"creationTimestamp", "2026-11-29T03:00:00Z"}}},
+          {"metadata",
+           {{"name", name},
+            {"uid", "uid-" + name},
+            {"resourceVersion", "7"},
+            {"creationTimestamp", "2026-11-29T03:00:00Z"}}},
           {"spec", {{"request", crypto::Base64Encode(pem)}, {"signerName", signer}, {"usages", usages}}}};
 }
 
 inline nlohmann::json KubeletClientCsr(const std::string& name, const std::string& node = "node-1") {
   return CsrObject(name, MakeCsrPem(crypto::CsrTemplate::ForKubeletClient(node)),
-                   "kubernetes.io/kube-apiserver-client-kubelet",
-                   {"digital signature", "client auth"});
+                   "kubernetes.io/kube-apiserver-client-kubelet", {"digital signature", "client auth"});
 }
 
 inline std::chrono::system_clock::time_point FixedNow() {

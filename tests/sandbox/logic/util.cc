@@ -7,8 +7,8 @@
 namespace joinguard::sandbox::logic {
 
 std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(
-      std::chrono::time_point_cast<std::chrono::seconds>(t));
+  const std::time_t secs =
+      std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(t));
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[32];
@@ -31,10 +31,9 @@ bool Digits(std::string_view s, size_t pos, size_t n, int& out) {
 
 std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view s) {
   int year, mon, day, hour, min, sec;
-  if (!Digits(s, 0, 4, year) || s.size() < 20 || s[4] != '-' || !Digits(s, 5, 2, mon) ||
-      s[7] != '-' || !Digits(s, 8, 2, day) || s[10] != 'T' ||
-      !Digits(s, 11, 2, hour) || s[13] != ':' || !Digits(s, 14, 2, min) || s[16] != ':' ||
-      !Digits(s, 17, 2, sec)) {
+  if (!Digits(s, 0, 4, year) || s.size() < 20 || s[4] != '-' || !Digits(s, 5, 2, mon) || s[7] != '-' ||
+      !Digits(s, 8, 2, day) || s[10] != 'T' || !Digits(s, 11, 2, hour) || s[13] != ':' ||
+      !Digits(s, 14, 2, min) || s[16] != ':' || !Digits(s, 17, 2, sec)) {
     return std::nullopt;
   }
   if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59) {

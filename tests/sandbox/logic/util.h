@@ -25,8 +25,8 @@ std::optional<std::string> SecretDataValue(const nlohmann::json& secret, const s
 // One apimachinery field.Error, rendered as upstream's Error(): "<field>: <Type>: <detail>".
 struct FieldError {
   std::string field;
-  std::string type;    // "Required value", "Invalid value", "Unsupported value", ...
-  std::string value;   // already rendered (e.g. "\"foo\"", "599"); empty = omitted
+  std::string type;   // "Required value", "Invalid value", "Unsupported value", ...
+  std::string value;  // already rendered (e.g. "\"foo\"", "599"); empty = omitted
   std::string detail;
   std::string ToString() const;
 };

@@ -17,8 +17,8 @@
 
 namespace joinguard::sandbox {
 
-using nlohmann::json;
 using logic::UserInfo;
+using nlohmann::json;
 using namespace api_internal;
 
 // ---- Authentication (apiserver pkg/authentication/request/{x509,bearertoken,anonymous}) ----
@@ -65,8 +65,7 @@ StatusOr<UserInfo> ApiServer::Authenticate(const HttpRequest& req) const {
       if (it != tokens_.end()) return it->second;
     }
     auto user = logic::AuthenticateBootstrapToken(
-        token,
-        [this](const std::string& name) { return store_.Get("/v1/secrets", "kube-system", name); },
+        token, [this](const std::string& name) { return store_.Get("/v1/secrets", "kube-system", name); },
         clock_.Now());
     if (user) return *user;
     return Unauthorized();
@@ -144,6 +143,5 @@ StatusOr<UserInfo> ApiServer::Impersonate(const HttpRequest& req, UserInfo user)
   }
   return out;
 }
-
 
 }  // namespace joinguard::sandbox

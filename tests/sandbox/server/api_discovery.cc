@@ -17,12 +17,11 @@
 
 namespace joinguard::sandbox {
 
-using nlohmann::json;
 using logic::UserInfo;
+using nlohmann::json;
 using namespace api_internal;
 
-void ApiServer::HandleNonResource(const HttpRequest& req, const RequestInfo& info,
-                                  ResponseWriter& w) {
+void ApiServer::HandleNonResource(const HttpRequest& req, const RequestInfo& info, ResponseWriter& w) {
   const std::string& p = info.path;
   if (req.method != "GET" && req.method != "HEAD") {
     SendError(w, UnknownUrl(), nullptr, "");
@@ -72,6 +71,5 @@ void ApiServer::HandleNonResource(const HttpRequest& req, const RequestInfo& inf
   // /openapi/v2, /openapi/v3 and everything else: 404, kubectl falls back (kubectl pkg/cmd/apply/patcher.go).
   w.Send(JsonResponse(404, StatusJson(UnknownUrl(), nullptr, "")));
 }
-
 
 }  // namespace joinguard::sandbox

@@ -14,7 +14,6 @@ using nlohmann::json;
 
 namespace api_internal {
 
-
 Status ApiErr(StatusCode code, std::string reason, int http, std::string message) {
   return Status(code, std::move(message)).WithReason(std::move(reason), http);
 }
@@ -28,8 +27,7 @@ Status AlreadyExists(const ResourceType& t, const std::string& name) {
 }
 Status Conflict(const ResourceType& t, const std::string& name, const std::string& why) {
   return ApiErr(StatusCode::kAborted, "Conflict", 409,
-                "Operation cannot be fulfilled on " + t.QualifiedResource() + " \"" + name +
-                    "\": " + why);
+                "Operation cannot be fulfilled on " + t.QualifiedResource() + " \"" + name + "\": " + why);
 }
 Status BadRequest(std::string message) {
   return ApiErr(StatusCode::kInvalidArgument, "BadRequest", 400, std::move(message));
@@ -46,12 +44,9 @@ Status MethodNotAllowed() {
                 "the server does not allow this method on the requested resource");
 }
 Status UnknownUrl() {
-  return ApiErr(StatusCode::kNotFound, "NotFound", 404,
-                "the server could not find the requested resource");
+  return ApiErr(StatusCode::kNotFound, "NotFound", 404, "the server could not find the requested resource");
 }
-Status Unauthorized() {
-  return ApiErr(StatusCode::kUnauthenticated, "Unauthorized", 401, "Unauthorized");
-}
+Status Unauthorized() { return ApiErr(StatusCode::kUnauthenticated, "Unauthorized", 401, "Unauthorized"); }
 
 std::string ReasonForCode(int code) {
   std::string reason = kube::ReasonForHttpStatus(code);
@@ -65,8 +60,7 @@ HttpResponse JsonResponse(int status, const json& body) {
   return HttpResponse{status, "application/json", body.dump() + "\n", {}};
 }
 
-void SendError(ResponseWriter& w, const Status& s, const ResourceType* type,
-               const std::string& name) {
+void SendError(ResponseWriter& w, const Status& s, const ResourceType* type, const std::string& name) {
   HttpResponse r = JsonResponse(HttpCodeFor(s), StatusJson(s, type, name));
   if (r.status == 401 || r.status == 403) r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   if (r.status == 429) r.headers.emplace_back("Retry-After", "1");
@@ -118,8 +112,9 @@ json DecodeBody(const HttpRequest& req, const ResourceType* type, Status* error)
   }
   json body = json::parse(req.body, nullptr, false);
   if (body.is_discarded()) {
-    *error = BadRequest("the body of the request was in an unknown format - accepted media types "
-                        "include: application/json, application/yaml");
+    *error = BadRequest(
+        "the body of the request was in an unknown format - accepted media types "
+        "include: application/json, application/yaml");
     return nullptr;
   }
   return body;
@@ -156,10 +151,10 @@ json SecretMergeStringData(json obj) {
   return obj;
 }
 
-// Table output for kubectl get (k8s pkg/printers/internalversion/printers.go), with ?includeObject=None|Metadata|Object.
+// Table output for kubectl get (k8s pkg/printers/internalversion/printers.go), with
+// ?includeObject=None|Metadata|Object.
 json TableFor(const HttpRequest& req, const ResourceType& type, const std::vector<json>& objects,
-              const std::string& rv, const std::string& cont,
-              std::chrono::system_clock::time_point now) {
+              const std::string& rv, const std::string& cont, std::chrono::system_clock::time_point now) {
   json table = MakeTable(type, objects, rv, cont, now);
   std::string include = req.Query("includeObject");
   if (include == "Object" || include == "None") {
@@ -174,8 +169,6 @@ json TableFor(const HttpRequest& req, const ResourceType& type, const std::vecto
   return table;
 }
 
-
-
 StatusOr<Selectors> ParseSelectors(const HttpRequest& req, const ResourceType& type) {
   auto labels = LabelSelector::Parse(req.Query("labelSelector"));
   if (!labels.ok()) return BadRequest(labels.status().message());
@@ -184,10 +177,7 @@ StatusOr<Selectors> ParseSelectors(const HttpRequest& req, const ResourceType& t
   return Selectors{*std::move(labels), *std::move(fields)};
 }
 
-bool Matches(const Selectors& s, const json& obj) {
-  return s.labels.Matches(obj) && s.fields.Matches(obj);
-}
-
+bool Matches(const Selectors& s, const json& obj) { return s.labels.Matches(obj) && s.fields.Matches(obj); }
 
 }  // namespace api_internal
 
@@ -196,25 +186,36 @@ using namespace api_internal;
 int HttpCodeFor(const Status& status) {
   if (status.http_status() > 0) return status.http_status();
   switch (status.code()) {
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kAlreadyExists: return 409;
-    case StatusCode::kAborted: return 409;
-    case StatusCode::kInvalidArgument: return 422;
-    case StatusCode::kPermissionDenied: return 403;
-    case StatusCode::kUnauthenticated: return 401;
-    case StatusCode::kOutOfRange: return 410;
-    case StatusCode::kUnavailable: return 503;
-    case StatusCode::kDeadlineExceeded: return 504;
-    case StatusCode::kResourceExhausted: return 429;
-    default: return 500;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAlreadyExists:
+      return 409;
+    case StatusCode::kAborted:
+      return 409;
+    case StatusCode::kInvalidArgument:
+      return 422;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kOutOfRange:
+      return 410;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
+    case StatusCode::kResourceExhausted:
+      return 429;
+    default:
+      return 500;
   }
 }
 
 json StatusJson(const Status& status, const ResourceType* type, const std::string& name) {
   int code = HttpCodeFor(status);
   std::string reason = status.reason().empty() ? ReasonForCode(code) : status.reason();
-  json j = {{"kind", "Status"},        {"apiVersion", "v1"},  {"metadata", json::object()},
-            {"status", "Failure"},     {"message", status.message()}, {"reason", reason},
+  json j = {{"kind", "Status"},    {"apiVersion", "v1"},          {"metadata", json::object()},
+            {"status", "Failure"}, {"message", status.message()}, {"reason", reason},
             {"code", code}};
   if (type && code != 401 && code != 400 && code != 500) {
     json details = json::object();
@@ -245,8 +246,8 @@ std::string RandomUid() {
   b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);
   std::string hex = crypto::HexEncode(b);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+         hex.substr(20);
 }
 
 std::string RandomNameSuffix(size_t n) {

@@ -44,8 +44,7 @@ std::string ReasonForCode(int code);  // common/kube/api_error's table
 StatusCode CodeForHttp(int http);     // common/kube/api_error's table
 
 HttpResponse JsonResponse(int status, const nlohmann::json& body);
-void SendError(ResponseWriter& w, const Status& s, const ResourceType* type,
-               const std::string& name);
+void SendError(ResponseWriter& w, const Status& s, const ResourceType* type, const std::string& name);
 
 std::string ListKind(const ResourceType& t);
 bool IsTrue(const std::string& v);

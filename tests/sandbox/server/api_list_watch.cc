@@ -17,12 +17,12 @@
 
 namespace joinguard::sandbox {
 
-using nlohmann::json;
 using logic::UserInfo;
+using nlohmann::json;
 using namespace api_internal;
 
-void ApiServer::HandleList(const HttpRequest& req, const ResourceType& type,
-                           const RequestInfo& info, ResponseWriter& w) {
+void ApiServer::HandleList(const HttpRequest& req, const ResourceType& type, const RequestInfo& info,
+                           ResponseWriter& w) {
   auto sel = ParseSelectors(req, type);
   if (!sel.ok()) return SendError(w, sel.status(), &type, "");
   std::string ns = type.resource == "namespaces" ? "" : info.ns;
@@ -37,9 +37,12 @@ void ApiServer::HandleList(const HttpRequest& req, const ResourceType& type,
   }
   std::string rv_match = req.Query("resourceVersionMatch");
   if (!rv_match.empty() && rv_match != "Exact" && rv_match != "NotOlderThan") {
-    return SendError(w, ApiErr(StatusCode::kInvalidArgument, "Invalid", 422,
-                               "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: "
-                               "Unsupported value: \"" + rv_match + "\""), &type, "");
+    return SendError(w,
+                     ApiErr(StatusCode::kInvalidArgument, "Invalid", 422,
+                            "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: "
+                            "Unsupported value: \"" +
+                                rv_match + "\""),
+                     &type, "");
   }
   Store::ListResult all = store_.List(type.Gvr(), ns, start_key);
   if (list_rv < 0) list_rv = all.rv;
@@ -65,15 +68,13 @@ void ApiServer::HandleList(const HttpRequest& req, const ResourceType& type,
     }
   }
   if (WantsTable(req.Header("accept"))) {
-    return w.Send(JsonResponse(200, TableFor(req, type, items.get<std::vector<json>>(),
-                                             meta["resourceVersion"].get<std::string>(),
-                                             meta.value("continue", ""),
-                                             clock_.Now())));
+    return w.Send(JsonResponse(
+        200, TableFor(req, type, items.get<std::vector<json>>(), meta["resourceVersion"].get<std::string>(),
+                      meta.value("continue", ""), clock_.Now())));
   }
-  w.Send(JsonResponse(200, {{"kind", ListKind(type)},
-                            {"apiVersion", type.ApiVersion()},
-                            {"metadata", meta},
-                            {"items", items}}));
+  w.Send(JsonResponse(
+      200,
+      {{"kind", ListKind(type)}, {"apiVersion", type.ApiVersion()}, {"metadata", meta}, {"items", items}}));
 }
 
 void ApiServer::HandleDeleteCollection(const HttpRequest& req, const ResourceType& type,
@@ -84,8 +85,8 @@ void ApiServer::HandleDeleteCollection(const HttpRequest& req, const ResourceTyp
   json items = json::array();
   for (const auto& obj : store_.List(type.Gvr(), ns).items) {
     if (!Matches(*sel, obj)) continue;
-    auto deleted = store_.Delete(type.Gvr(), obj["metadata"].value("namespace", ""),
-                                 obj["metadata"].value("name", ""));
+    auto deleted =
+        store_.Delete(type.Gvr(), obj["metadata"].value("namespace", ""), obj["metadata"].value("name", ""));
     if (deleted.ok()) items.push_back(*deleted);
   }
   w.Send(JsonResponse(200, {{"kind", ListKind(type)},
@@ -94,23 +95,25 @@ void ApiServer::HandleDeleteCollection(const HttpRequest& req, const ResourceTyp
                             {"items", items}}));
 }
 
-void ApiServer::HandleWatch(const HttpRequest& req, const ResourceType& type,
-                            const RequestInfo& info, ResponseWriter& w) {
+void ApiServer::HandleWatch(const HttpRequest& req, const ResourceType& type, const RequestInfo& info,
+                            ResponseWriter& w) {
   auto sel = ParseSelectors(req, type);
   if (!sel.ok()) return SendError(w, sel.status(), &type, "");
   if (IsTrue(req.Query("sendInitialEvents"))) {
     // Watch-list streaming is not implemented: refuse it so clients fall back to list+watch
     // (client-go tools/cache/reflector.go), never silently ignore it.
-    return SendError(w, ApiErr(StatusCode::kInvalidArgument, "Invalid", 422,
-                               "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: "
-                               "Forbidden: sendInitialEvents is not supported by this server"),
+    return SendError(w,
+                     ApiErr(StatusCode::kInvalidArgument, "Invalid", 422,
+                            "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: "
+                            "Forbidden: sendInitialEvents is not supported by this server"),
                      &type, "");
   }
   if (!req.Query("resourceVersionMatch").empty()) {
-    return SendError(w, ApiErr(StatusCode::kInvalidArgument, "Invalid", 422,
-                               "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: "
-                               "Forbidden: resourceVersionMatch is forbidden for watch unless "
-                               "sendInitialEvents is provided"),
+    return SendError(w,
+                     ApiErr(StatusCode::kInvalidArgument, "Invalid", 422,
+                            "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: "
+                            "Forbidden: resourceVersionMatch is forbidden for watch unless "
+                            "sendInitialEvents is provided"),
                      &type, "");
   }
   std::string ns = type.resource == "namespaces" ? "" : info.ns;
@@ -121,8 +124,10 @@ void ApiServer::HandleWatch(const HttpRequest& req, const ResourceType& type,
   if (!initial) {
     from_rv = ParseResourceVersion(rv_text);
     if (from_rv < 0) {
-      return SendError(w, BadRequest("resourceVersion: Invalid value: \"" + rv_text +
-                                     "\": must be a non-negative integer"), &type, "");
+      return SendError(
+          w,
+          BadRequest("resourceVersion: Invalid value: \"" + rv_text + "\": must be a non-negative integer"),
+          &type, "");
     }
   }
   std::chrono::seconds timeout(0);
@@ -140,13 +145,13 @@ void ApiServer::HandleWatch(const HttpRequest& req, const ResourceType& type,
   int64_t start_rv = store_.rv();
   if (faults_.TakeForcedGone()) {
     error_event(ApiErr(StatusCode::kOutOfRange, "Expired", 410,
-                       "too old resource version: " + std::to_string(std::max<int64_t>(from_rv, 0)) +
-                           " (" + std::to_string(start_rv) + ")"));
+                       "too old resource version: " + std::to_string(std::max<int64_t>(from_rv, 0)) + " (" +
+                           std::to_string(start_rv) + ")"));
     return;
   }
-  auto sub = store_.Subscribe(
-      [gvr, ns](const StoreEvent& e) { return e.gvr == gvr && (ns.empty() || e.ns == ns); },
-      initial ? -1 : from_rv, initial ? gvr : "", ns);
+  auto sub =
+      store_.Subscribe([gvr, ns](const StoreEvent& e) { return e.gvr == gvr && (ns.empty() || e.ns == ns); },
+                       initial ? -1 : from_rv, initial ? gvr : "", ns);
   if (!sub.ok()) {
     error_event(ApiErr(StatusCode::kOutOfRange, "Expired", 410, sub.status().message()));
     return;
@@ -186,17 +191,20 @@ void ApiServer::HandleWatch(const HttpRequest& req, const ResourceType& type,
         if (matches(e.object)) out_type = "ADDED";
       } else if (e.type == "MODIFIED") {
         bool now_m = matches(e.object), old_m = matches(e.old_object);
-        if (now_m && old_m) out_type = "MODIFIED";
-        else if (now_m) out_type = "ADDED";
-        else if (old_m) out_type = "DELETED";
+        if (now_m && old_m)
+          out_type = "MODIFIED";
+        else if (now_m)
+          out_type = "ADDED";
+        else if (old_m)
+          out_type = "DELETED";
       } else if (e.type == "DELETED") {
         if (matches(e.old_object)) out_type = "DELETED";
       }
       if (!out_type.empty()) {
         json ev = {{"type", out_type}, {"object", e.object}};
         if (table) {
-          ev["object"] = TableFor(req, type, {e.object},
-                                  e.object["metadata"].value("resourceVersion", ""), "", clock_.Now());
+          ev["object"] = TableFor(req, type, {e.object}, e.object["metadata"].value("resourceVersion", ""),
+                                  "", clock_.Now());
         }
         if (!w.WriteChunk(ev.dump() + "\n")) break;
         ++sent;
@@ -206,11 +214,12 @@ void ApiServer::HandleWatch(const HttpRequest& req, const ResourceType& type,
     }
     now = std::chrono::steady_clock::now();
     if (bookmarks && now >= next_bookmark) {
-      json bm = {{"type", "BOOKMARK"},
-                 {"object",
-                  {{"kind", type.kind},
-                   {"apiVersion", type.ApiVersion()},
-                   {"metadata", {{"resourceVersion", std::to_string(last_rv)}, {"creationTimestamp", nullptr}}}}}};
+      json bm = {
+          {"type", "BOOKMARK"},
+          {"object",
+           {{"kind", type.kind},
+            {"apiVersion", type.ApiVersion()},
+            {"metadata", {{"resourceVersion", std::to_string(last_rv)}, {"creationTimestamp", nullptr}}}}}};
       if (!w.WriteChunk(bm.dump() + "\n")) break;
       next_bookmark = now + config_.bookmark_interval;
       if (deadline - now > std::chrono::seconds(2)) {
@@ -222,6 +231,5 @@ void ApiServer::HandleWatch(const HttpRequest& req, const ResourceType& type,
   store_.Unsubscribe(*sub);
   w.EndStream();
 }
-
 
 }  // namespace joinguard::sandbox

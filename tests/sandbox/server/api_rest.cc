@@ -17,14 +17,13 @@
 
 namespace joinguard::sandbox {
 
-using nlohmann::json;
 using logic::UserInfo;
+using nlohmann::json;
 using namespace api_internal;
 
 // ---- REST operations ----
 
-StatusOr<json> ApiServer::Get(const ResourceType& type, const std::string& ns,
-                              const std::string& name) {
+StatusOr<json> ApiServer::Get(const ResourceType& type, const std::string& ns, const std::string& name) {
   auto obj = store_.Get(type.Gvr(), ns, name);
   if (!obj) return NotFound(type, name);
   return *obj;
@@ -129,10 +128,8 @@ StatusOr<json> ApiServer::Create(const ResourceType& type, const std::string& ns
   }
 }
 
-
-StatusOr<json> ApiServer::Update(const ResourceType& type, const std::string& ns,
-                                 const std::string& name, const std::string& subresource,
-                                 json obj, const UserInfo& user) {
+StatusOr<json> ApiServer::Update(const ResourceType& type, const std::string& ns, const std::string& name,
+                                 const std::string& subresource, json obj, const UserInfo& user) {
   if (obj.is_object() && obj.contains("kind") && obj["kind"].is_string() && obj["kind"] != type.kind) {
     return BadRequest("the kind in the data (" + obj["kind"].get<std::string>() +
                       ") does not match the expected kind (" + type.kind + ")");
@@ -140,25 +137,24 @@ StatusOr<json> ApiServer::Update(const ResourceType& type, const std::string& ns
   if (type.namespaced && obj.is_object() && obj.contains("metadata") && obj["metadata"].is_object()) {
     std::string body_ns = obj["metadata"].value("namespace", "");
     if (!body_ns.empty() && body_ns != ns) {
-      return BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+      return BadRequest(
+          "the namespace of the provided object does not match the namespace sent on the request");
     }
   }
   auto rbac = Rbac();
   auto result = store_.Update(type.Gvr(), ns, name, [&](const json& old) {
     return ComputeUpdate(type, subresource, old, obj, user, *rbac, false);
   });
-  if (!result.ok() && result.status().code() == StatusCode::kNotFound &&
-      result.status().http_status() == 0) {
+  if (!result.ok() && result.status().code() == StatusCode::kNotFound && result.status().http_status() == 0) {
     return NotFound(type, name);
   }
   if (result.ok() && type.Gvr() == kCrdGvr) registry_.SetCustomTypes(name, TypesForCrd(*result));
   return result;
 }
 
-StatusOr<json> ApiServer::Patch(const ResourceType& type, const std::string& ns,
-                                const std::string& name, const std::string& subresource,
-                                const std::string& content_type, const std::string& body,
-                                const HttpRequest& req, const UserInfo& user) {
+StatusOr<json> ApiServer::Patch(const ResourceType& type, const std::string& ns, const std::string& name,
+                                const std::string& subresource, const std::string& content_type,
+                                const std::string& body, const HttpRequest& req, const UserInfo& user) {
   std::string media = MediaType(content_type);
   json patch = json::parse(body, nullptr, false);
   if (patch.is_discarded()) return BadRequest("error decoding patch: invalid JSON");
@@ -212,16 +208,15 @@ StatusOr<json> ApiServer::Patch(const ResourceType& type, const std::string& ns,
     }
     return ComputeUpdate(type, subresource, old, std::move(patched), user, *rbac, true);
   });
-  if (!result.ok() && result.status().code() == StatusCode::kNotFound &&
-      result.status().http_status() == 0) {
+  if (!result.ok() && result.status().code() == StatusCode::kNotFound && result.status().http_status() == 0) {
     return NotFound(type, name);
   }
   if (result.ok() && type.Gvr() == kCrdGvr) registry_.SetCustomTypes(name, TypesForCrd(*result));
   return result;
 }
 
-StatusOr<json> ApiServer::Delete(const ResourceType& type, const std::string& ns,
-                                 const std::string& name, const json& options) {
+StatusOr<json> ApiServer::Delete(const ResourceType& type, const std::string& ns, const std::string& name,
+                                 const json& options) {
   std::string want_uid, want_rv;
   if (options.is_object() && options.contains("preconditions") && options["preconditions"].is_object()) {
     want_uid = options["preconditions"].value("uid", "");
@@ -231,12 +226,14 @@ StatusOr<json> ApiServer::Delete(const ResourceType& type, const std::string& ns
     std::string uid = cur["metadata"].value("uid", "");
     std::string rv = cur["metadata"].value("resourceVersion", "");
     if (!want_uid.empty() && want_uid != uid) {
-      return Conflict(type, name, "Precondition failed: UID in precondition: " + want_uid +
-                                      ", UID in object meta: " + uid);
+      return Conflict(
+          type, name,
+          "Precondition failed: UID in precondition: " + want_uid + ", UID in object meta: " + uid);
     }
     if (!want_rv.empty() && want_rv != rv) {
-      return Conflict(type, name, "Precondition failed: ResourceVersion in precondition: " +
-                                      want_rv + ", ResourceVersion in object meta: " + rv);
+      return Conflict(type, name,
+                      "Precondition failed: ResourceVersion in precondition: " + want_rv +
+                          ", ResourceVersion in object meta: " + rv);
     }
     return OkStatus();
   });
@@ -266,11 +263,13 @@ StatusOr<json> ApiServer::Delete(const ResourceType& type, const std::string& ns
   }
   // The generic registry answers Status Success unless ReturnDeletedObject
   // (apiserver pkg/registry/generic/registry/store.go finalizeDelete).
-  json details = {{"name", name}, {"kind", type.resource},
-                  {"uid", (*deleted)["metadata"].value("uid", "")}};
+  json details = {{"name", name}, {"kind", type.resource}, {"uid", (*deleted)["metadata"].value("uid", "")}};
   if (!type.group.empty()) details["group"] = type.group;
-  return json{{"kind", "Status"},   {"apiVersion", "v1"}, {"metadata", json::object()},
-              {"status", "Success"}, {"details", details}};
+  return json{{"kind", "Status"},
+              {"apiVersion", "v1"},
+              {"metadata", json::object()},
+              {"status", "Success"},
+              {"details", details}};
 }
 
 void ApiServer::DeleteAllOf(const std::string& gvr) {
@@ -298,6 +297,5 @@ Status ApiServer::ValidateCrdOrInvalid(const ResourceType& type, const json& crd
   }
   return Invalid(type, crd["metadata"].value("name", ""), joined);
 }
-
 
 }  // namespace joinguard::sandbox

@@ -17,14 +17,15 @@
 
 namespace joinguard::sandbox {
 
-using nlohmann::json;
 using logic::UserInfo;
+using nlohmann::json;
 using namespace api_internal;
 
-// ---- SubjectAccessReview / SelfSubjectAccessReview (k8s pkg/apis/authorization/validation/validation.go) ----
+// ---- SubjectAccessReview / SelfSubjectAccessReview (k8s pkg/apis/authorization/validation/validation.go)
+// ----
 
-void ApiServer::HandleReview(const HttpRequest& req, const ResourceType& type,
-                             const UserInfo& user, ResponseWriter& w) {
+void ApiServer::HandleReview(const HttpRequest& req, const ResourceType& type, const UserInfo& user,
+                             ResponseWriter& w) {
   Status err;
   json body = DecodeBody(req, &type, &err);
   if (!err.ok()) return SendError(w, err, &type, "");
@@ -47,8 +48,9 @@ void ApiServer::HandleReview(const HttpRequest& req, const ResourceType& type,
   bool has_nonres = spec.contains("nonResourceAttributes") && spec["nonResourceAttributes"].is_object();
   std::vector<std::string> errors;
   if (has_res == has_nonres) {
-    errors.push_back("spec.resourceAttributes: Invalid value: \"null\": exactly one of "
-                     "nonResourceAttributes or resourceAttributes must be specified");
+    errors.push_back(
+        "spec.resourceAttributes: Invalid value: \"null\": exactly one of "
+        "nonResourceAttributes or resourceAttributes must be specified");
   }
   logic::RequestAttributes attrs;
   if (type.resource == "subjectaccessreviews") {
@@ -103,6 +105,5 @@ void ApiServer::HandleReview(const HttpRequest& req, const ResourceType& type,
   if (!d.reason.empty()) out["status"]["reason"] = d.reason;
   w.Send(JsonResponse(201, out));
 }
-
 
 }  // namespace joinguard::sandbox

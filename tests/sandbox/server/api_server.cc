@@ -16,8 +16,8 @@
 
 namespace joinguard::sandbox {
 
-using nlohmann::json;
 using logic::UserInfo;
+using nlohmann::json;
 using namespace api_internal;
 
 ApiServer::ApiServer(ApiServerConfig config)
@@ -42,8 +42,7 @@ void ApiServer::AddServiceAccountToken(const std::string& ns, const std::string&
 std::shared_ptr<const logic::RbacObjects> ApiServer::Rbac() const {
   static const std::vector<std::string> kRbacGvrs = {
       "rbac.authorization.k8s.io/v1/roles", "rbac.authorization.k8s.io/v1/clusterroles",
-      "rbac.authorization.k8s.io/v1/rolebindings",
-      "rbac.authorization.k8s.io/v1/clusterrolebindings"};
+      "rbac.authorization.k8s.io/v1/rolebindings", "rbac.authorization.k8s.io/v1/clusterrolebindings"};
   // Counts are read before the lists: a change in between only makes the next call re-read.
   std::vector<int64_t> counts;
   for (const auto& gvr : kRbacGvrs) counts.push_back(store_.ChangeCount(gvr));
@@ -89,14 +88,13 @@ bool ApiServer::ApplyFaults(const HttpRequest& req, ResponseWriter& w) {
   if (d->status == 410 && is_watch) {
     // As the watch cache answers a too-old resourceVersion: 200, one ERROR event, end of stream
     // (apiserver pkg/storage/cacher/cacher.go newErrWatcher).
-    WriteWatchError(w, ApiErr(StatusCode::kOutOfRange, "Expired", 410,
-                              "too old resource version: injected fault (" +
-                                  std::to_string(store_.rv()) + ")"));
+    WriteWatchError(w,
+                    ApiErr(StatusCode::kOutOfRange, "Expired", 410,
+                           "too old resource version: injected fault (" + std::to_string(store_.rv()) + ")"));
     return true;
   }
   Status s = ApiErr(CodeForHttp(d->status), ReasonForCode(d->status), d->status,
-                    "injected fault: " + std::to_string(d->status) + " for " + req.method + " " +
-                        req.path);
+                    "injected fault: " + std::to_string(d->status) + " for " + req.method + " " + req.path);
   HttpResponse r = JsonResponse(d->status, StatusJson(s, nullptr, ""));
   if (d->status == 429 || d->status == 503) {
     r.headers.emplace_back("Retry-After", std::to_string(d->retry_after_seconds));
@@ -104,7 +102,6 @@ bool ApiServer::ApplyFaults(const HttpRequest& req, ResponseWriter& w) {
   w.Send(r);
   return true;
 }
-
 
 // ---- Entry point ----
 
@@ -169,7 +166,6 @@ void ApiServer::Handle(const HttpRequest& req, ResponseWriter& w) {
   }
 }
 
-
 Status ApiServer::CheckNamespaceExists(const std::string& ns) const {
   if (!store_.Get("/v1/namespaces", "", ns)) {
     return ApiErr(StatusCode::kNotFound, "NotFound", 404, "namespaces \"" + ns + "\" not found");
@@ -177,8 +173,8 @@ Status ApiServer::CheckNamespaceExists(const std::string& ns) const {
   return OkStatus();
 }
 
-void ApiServer::HandleResource(const HttpRequest& req, const RequestInfo& info,
-                               const UserInfo& user, ResponseWriter& w) {
+void ApiServer::HandleResource(const HttpRequest& req, const RequestInfo& info, const UserInfo& user,
+                               ResponseWriter& w) {
   const ResourceType* type = registry_.Find(info.group, info.version, info.resource);
   if (!type || info.parts.size() > 3 ||
       (!info.subresource.empty() && !type->HasSubresource(info.subresource))) {
@@ -213,9 +209,9 @@ void ApiServer::HandleResource(const HttpRequest& req, const RequestInfo& info,
     auto obj = Get(*type, ns, info.name);
     if (!obj.ok()) return SendError(w, obj.status(), type, info.name);
     if (WantsTable(req.Header("accept"))) {
-      return w.Send(JsonResponse(200, TableFor(req, *type, {*obj},
-                                               (*obj)["metadata"].value("resourceVersion", ""), "",
-                                               clock_.Now())));
+      return w.Send(JsonResponse(
+          200,
+          TableFor(req, *type, {*obj}, (*obj)["metadata"].value("resourceVersion", ""), "", clock_.Now())));
     }
     return w.Send(JsonResponse(200, *obj));
   }
@@ -224,13 +220,14 @@ void ApiServer::HandleResource(const HttpRequest& req, const RequestInfo& info,
     Status err;
     json body = DecodeBody(req, type, &err);
     if (!err.ok()) return SendError(w, err, type, "");
-    if (type->namespaced && body.is_object() && body.contains("metadata") &&
-        body["metadata"].is_object() && body["metadata"].contains("namespace") &&
-        body["metadata"]["namespace"].is_string() &&
+    if (type->namespaced && body.is_object() && body.contains("metadata") && body["metadata"].is_object() &&
+        body["metadata"].contains("namespace") && body["metadata"]["namespace"].is_string() &&
         !body["metadata"]["namespace"].get<std::string>().empty() &&
         body["metadata"]["namespace"].get<std::string>() != ns) {
-      return SendError(w, BadRequest("the namespace of the provided object does not match the "
-                                     "namespace sent on the request"), type, "");
+      return SendError(w,
+                       BadRequest("the namespace of the provided object does not match the "
+                                  "namespace sent on the request"),
+                       type, "");
     }
     std::string name = body.is_object() && body.contains("metadata") && body["metadata"].is_object()
                            ? body["metadata"].value("name", "")
@@ -248,21 +245,21 @@ void ApiServer::HandleResource(const HttpRequest& req, const RequestInfo& info,
     return w.Send(JsonResponse(200, *updated));
   }
   if (verb == "patch") {
-    auto patched = Patch(*type, ns, info.name, info.subresource, req.Header("content-type"),
-                         req.body, req, user);
+    auto patched =
+        Patch(*type, ns, info.name, info.subresource, req.Header("content-type"), req.body, req, user);
     if (!patched.ok()) return SendError(w, patched.status(), type, info.name);
     return w.Send(JsonResponse(200, *patched));
   }
   if (verb == "delete") {
     if (!info.subresource.empty()) return SendError(w, MethodNotAllowed(), type, info.name);
     json options = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
-    if (options.is_discarded()) return SendError(w, BadRequest("invalid DeleteOptions body"), type, info.name);
+    if (options.is_discarded())
+      return SendError(w, BadRequest("invalid DeleteOptions body"), type, info.name);
     auto deleted = Delete(*type, ns, info.name, options);
     if (!deleted.ok()) return SendError(w, deleted.status(), type, info.name);
     return w.Send(JsonResponse(200, *deleted));
   }
   SendError(w, MethodNotAllowed(), type, info.name);
 }
-
 
 }  // namespace joinguard::sandbox

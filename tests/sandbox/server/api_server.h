@@ -37,7 +37,7 @@ struct ApiServerConfig {
   std::string version_minor = "31";
   std::chrono::milliseconds bookmark_interval{60000};
   std::function<std::string()> server_address;  // "127.0.0.1:port" for /api
-  std::string admin_token;  // "" = no /sandbox-admin/ endpoint
+  std::string admin_token;                      // "" = no /sandbox-admin/ endpoint
 };
 
 class ApiServer {
@@ -54,16 +54,14 @@ class ApiServer {
 
   // REST operations used by the HTTP handlers, the *ForTest hooks and the controllers.
   // Errors carry the Kubernetes reason and HTTP code (Status::reason(), http_status()).
-  StatusOr<nlohmann::json> Create(const ResourceType& type, const std::string& ns,
-                                  nlohmann::json obj, const logic::UserInfo& user,
-                                  bool keep_csr_requester = false);
-  StatusOr<nlohmann::json> Update(const ResourceType& type, const std::string& ns,
-                                  const std::string& name, const std::string& subresource,
-                                  nlohmann::json obj, const logic::UserInfo& user);
-  StatusOr<nlohmann::json> Delete(const ResourceType& type, const std::string& ns,
-                                  const std::string& name, const nlohmann::json& options);
-  StatusOr<nlohmann::json> Get(const ResourceType& type, const std::string& ns,
-                               const std::string& name);
+  StatusOr<nlohmann::json> Create(const ResourceType& type, const std::string& ns, nlohmann::json obj,
+                                  const logic::UserInfo& user, bool keep_csr_requester = false);
+  StatusOr<nlohmann::json> Update(const ResourceType& type, const std::string& ns, const std::string& name,
+                                  const std::string& subresource, nlohmann::json obj,
+                                  const logic::UserInfo& user);
+  StatusOr<nlohmann::json> Delete(const ResourceType& type, const std::string& ns, const std::string& name,
+                                  const nlohmann::json& options);
+  StatusOr<nlohmann::json> Get(const ResourceType& type, const std::string& ns, const std::string& name);
 
   // The RBAC objects, re-read only when one of the four RBAC collections changed.
   std::shared_ptr<const logic::RbacObjects> Rbac() const;
@@ -93,18 +91,18 @@ class ApiServer {
                   ResponseWriter& w);
   void HandleWatch(const HttpRequest& req, const ResourceType& type, const RequestInfo& info,
                    ResponseWriter& w);
-  void HandleDeleteCollection(const HttpRequest& req, const ResourceType& type,
-                              const RequestInfo& info, ResponseWriter& w);
+  void HandleDeleteCollection(const HttpRequest& req, const ResourceType& type, const RequestInfo& info,
+                              ResponseWriter& w);
   void HandleReview(const HttpRequest& req, const ResourceType& type, const logic::UserInfo& user,
                     ResponseWriter& w);
-  StatusOr<nlohmann::json> Patch(const ResourceType& type, const std::string& ns,
-                                 const std::string& name, const std::string& subresource,
-                                 const std::string& content_type, const std::string& body,
-                                 const HttpRequest& req, const logic::UserInfo& user);
+  StatusOr<nlohmann::json> Patch(const ResourceType& type, const std::string& ns, const std::string& name,
+                                 const std::string& subresource, const std::string& content_type,
+                                 const std::string& body, const HttpRequest& req,
+                                 const logic::UserInfo& user);
   StatusOr<nlohmann::json> ComputeUpdate(const ResourceType& type, const std::string& subresource,
                                          const nlohmann::json& old, nlohmann::json obj,
-                                         const logic::UserInfo& user,
-                                         const logic::RbacObjects& rbac, bool is_patch);
+                                         const logic::UserInfo& user, const logic::RbacObjects& rbac,
+                                         bool is_patch);
   Status CheckNamespaceExists(const std::string& ns) const;
   Status ValidateCrdOrInvalid(const ResourceType& type, const nlohmann::json& crd) const;
   void DeleteAllOf(const std::string& gvr);
@@ -121,9 +119,9 @@ class ApiServer {
   mutable std::mutex rbac_mu_;  // guards rbac_cache_ and rbac_counts_
   mutable std::shared_ptr<const logic::RbacObjects> rbac_cache_;
   mutable std::vector<int64_t> rbac_counts_;
-  mutable std::mutex authn_mu_;  // guards cert_users_
+  mutable std::mutex authn_mu_;                               // guards cert_users_
   mutable std::map<std::string, CachedCertUser> cert_users_;  // client cert DER → user
-  mutable std::mutex mu_;  // guards tokens_ and rng_
+  mutable std::mutex mu_;                                     // guards tokens_ and rng_
   std::map<std::string, logic::UserInfo> tokens_;
   std::mt19937_64 rng_{std::random_device{}()};
   FaultInjector faults_;

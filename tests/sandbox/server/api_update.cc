@@ -17,8 +17,8 @@
 
 namespace joinguard::sandbox {
 
-using nlohmann::json;
 using logic::UserInfo;
+using nlohmann::json;
 using namespace api_internal;
 
 StatusOr<json> ApiServer::ComputeUpdate(const ResourceType& type, const std::string& subresource,
@@ -30,8 +30,8 @@ StatusOr<json> ApiServer::ComputeUpdate(const ResourceType& type, const std::str
   json& meta = obj["metadata"];
   std::string body_name = meta.value("name", "");
   if (!body_name.empty() && body_name != name) {
-    return BadRequest("the name of the object (" + body_name +
-                      ") does not match the name on the URL (" + name + ")");
+    return BadRequest("the name of the object (" + body_name + ") does not match the name on the URL (" +
+                      name + ")");
   }
   // An update carrying metadata.uid is preconditioned on it (apiserver
   // pkg/registry/rest/update.go defaultUpdatedObjectInfo.Preconditions, checked by the storage
@@ -44,8 +44,8 @@ StatusOr<json> ApiServer::ComputeUpdate(const ResourceType& type, const std::str
     if (is_patch) {
       return Invalid(type, name, "metadata.uid: Invalid value: \"" + uid + "\": field is immutable");
     }
-    return Conflict(type, name, "Precondition failed: UID in precondition: " + uid +
-                                    ", UID in object meta: " + old_uid);
+    return Conflict(type, name,
+                    "Precondition failed: UID in precondition: " + uid + ", UID in object meta: " + old_uid);
   }
   std::string want_rv = meta.contains("resourceVersion") && meta["resourceVersion"].is_string()
                             ? meta["resourceVersion"].get<std::string>()
@@ -73,10 +73,9 @@ StatusOr<json> ApiServer::ComputeUpdate(const ResourceType& type, const std::str
 
   bool has_status_sub = type.HasSubresource("status");
   if (type.resource == "certificatesigningrequests") {
-    // Strategy + validation + admission from the logic module (k8s pkg/registry/certificates/certificates/strategy.go).
-    auto authorize = [&rbac](const logic::RequestAttributes& a) {
-      return logic::Authorize(a, rbac).allowed;
-    };
+    // Strategy + validation + admission from the logic module (k8s
+    // pkg/registry/certificates/certificates/strategy.go).
+    auto authorize = [&rbac](const logic::RequestAttributes& a) { return logic::Authorize(a, rbac).allowed; };
     Status s;
     if (subresource.empty()) {
       s = logic::ValidateCsrMainUpdate(old, obj);
@@ -96,8 +95,7 @@ StatusOr<json> ApiServer::ComputeUpdate(const ResourceType& type, const std::str
   if (type.Gvr() == kCrdGvr && subresource.empty()) {
     DefaultCrd(obj);
     JG_RETURN_IF_ERROR(ValidateCrdOrInvalid(type, obj));
-    obj = WithEstablishedStatus(std::move(obj), old.value("status", json::object()),
-                                NowRfc3339(clock_));
+    obj = WithEstablishedStatus(std::move(obj), old.value("status", json::object()), NowRfc3339(clock_));
     return obj;
   }
   if (subresource == "status") {
@@ -130,6 +128,5 @@ StatusOr<json> ApiServer::ComputeUpdate(const ResourceType& type, const std::str
   }
   return obj;
 }
-
 
 }  // namespace joinguard::sandbox

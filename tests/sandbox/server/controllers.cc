@@ -40,21 +40,24 @@ Status WriteIfUnchanged(Store& store, const std::string& gvr, const json& origin
 }
 }  // namespace
 
-Controllers::Controllers(Store& store, ApiServer& api, const runtime::Clock& clock,
-                         logic::CaMaterial ca, const runtime::Logger* logger)
+Controllers::Controllers(Store& store, ApiServer& api, const runtime::Clock& clock, logic::CaMaterial ca,
+                         const runtime::Logger* logger)
     : store_(store), api_(api), clock_(clock), ca_(std::move(ca)), logger_(logger) {
-  Run("csrsigning", [](const StoreEvent& e) { return e.gvr == kCsrGvr; },
+  Run(
+      "csrsigning", [](const StoreEvent& e) { return e.gvr == kCsrGvr; },
       [this](Changed changed) { return SyncSigner(changed); });
-  Run("bootstrapsigner",
+  Run(
+      "bootstrapsigner",
       [](const StoreEvent& e) {
         return (e.gvr == kSecretsGvr && e.ns == "kube-system") ||
                (e.gvr == kConfigMapsGvr && e.ns == "kube-public" && e.name == "cluster-info");
       },
       [this](Changed) { return SyncBootstrapSigner(); });
-  Run("tokencleaner",
-      [](const StoreEvent& e) { return e.gvr == kSecretsGvr && e.ns == "kube-system"; },
+  Run(
+      "tokencleaner", [](const StoreEvent& e) { return e.gvr == kSecretsGvr && e.ns == "kube-system"; },
       [this](Changed) { return SyncTokenCleaner(); });
-  Run("csrapproving",
+  Run(
+      "csrapproving",
       [](const StoreEvent& e) {
         return e.gvr == kCsrGvr || e.gvr.rfind("rbac.authorization.k8s.io/", 0) == 0;
       },
@@ -140,10 +143,14 @@ std::optional<SteadyTime> Controllers::SyncTokenCleaner() {
     if (logic::IsExpiredBootstrapTokenSecret(secret, now)) {
       const std::string uid = secret["metadata"].value("uid", "");
       // UID precondition as upstream; NotFound/Conflict are ignored.
-      store_.Delete(kSecretsGvr, "kube-system", name, [&](const json& cur) -> Status {
-        if (cur["metadata"].value("uid", "") != uid) return AbortedError("uid changed");
-        return OkStatus();
-      }).status().IgnoreError();
+      store_
+          .Delete(kSecretsGvr, "kube-system", name,
+                  [&](const json& cur) -> Status {
+                    if (cur["metadata"].value("uid", "") != uid) return AbortedError("uid changed");
+                    return OkStatus();
+                  })
+          .status()
+          .IgnoreError();
       Log("tokencleaner: deleted expired bootstrap token", name);
       continue;
     }

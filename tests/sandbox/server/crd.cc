@@ -58,16 +58,18 @@ std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 json Condition(const std::string& type, const std::string& reason, const std::string& message,
                const json& old_status, const std::string& now) {
   std::string transition = now;
-  if (old_status.is_object() && old_status.contains("conditions") &&
-      old_status["conditions"].is_array()) {
+  if (old_status.is_object() && old_status.contains("conditions") && old_status["conditions"].is_array()) {
     for (const auto& c : old_status["conditions"]) {
       if (Str(c, "type") == type && Str(c, "status") == "True") {
         transition = Str(c, "lastTransitionTime").empty() ? now : Str(c, "lastTransitionTime");
       }
     }
   }
-  return {{"type", type},     {"status", "True"},       {"reason", reason},
-          {"message", message}, {"lastTransitionTime", transition}};
+  return {{"type", type},
+          {"status", "True"},
+          {"reason", reason},
+          {"message", message},
+          {"lastTransitionTime", transition}};
 }
 
 }  // namespace
@@ -92,9 +94,8 @@ void DefaultCrd(json& crd) {
 
 std::vector<std::string> ValidateCrd(const json& crd) {
   std::vector<std::string> errs;
-  const json spec = crd.is_object() && crd.contains("spec") && crd["spec"].is_object()
-                        ? crd["spec"]
-                        : json::object();
+  const json spec =
+      crd.is_object() && crd.contains("spec") && crd["spec"].is_object() ? crd["spec"] : json::object();
   const json names = spec.contains("names") && spec["names"].is_object() ? spec["names"] : json::object();
   const std::string group = Str(spec, "group");
   const std::string plural = Str(names, "plural");
@@ -134,15 +135,16 @@ std::vector<std::string> ValidateCrd(const json& crd) {
     for (size_t i = 0; i < names["shortNames"].size(); ++i) {
       const json& sn = names["shortNames"][i];
       if (!sn.is_string() || !IsDnsLabel(sn.get<std::string>())) {
-        errs.push_back("spec.names.shortNames[" + std::to_string(i) + "]: Invalid value: " +
-                       sn.dump() + ": a lowercase RFC 1123 label must consist of lower case "
+        errs.push_back("spec.names.shortNames[" + std::to_string(i) + "]: Invalid value: " + sn.dump() +
+                       ": a lowercase RFC 1123 label must consist of lower case "
                        "alphanumeric characters or '-'");
       }
     }
   }
   if (!spec.contains("versions") || !spec["versions"].is_array() || spec["versions"].empty()) {
-    errs.push_back("spec.versions: Invalid value: null: must have exactly one version marked as "
-                   "storage version");
+    errs.push_back(
+        "spec.versions: Invalid value: null: must have exactly one version marked as "
+        "storage version");
     return errs;
   }
   int storage = 0;
@@ -205,13 +207,12 @@ json WithEstablishedStatus(json crd, const json& old_status, const std::string& 
       if (std::find(stored.begin(), stored.end(), v) == stored.end()) stored.push_back(v);
     }
   }
-  crd["status"] = {
-      {"acceptedNames", accepted},
-      {"conditions",
-       {Condition("NamesAccepted", "NoConflicts", "no conflicts found", old_status, now),
-        Condition("Established", "InitialNamesAccepted", "the initial names have been accepted",
-                  old_status, now)}},
-      {"storedVersions", stored}};
+  crd["status"] = {{"acceptedNames", accepted},
+                   {"conditions",
+                    {Condition("NamesAccepted", "NoConflicts", "no conflicts found", old_status, now),
+                     Condition("Established", "InitialNamesAccepted", "the initial names have been accepted",
+                               old_status, now)}},
+                   {"storedVersions", stored}};
   return crd;
 }
 
@@ -233,8 +234,7 @@ std::vector<ResourceType> TypesForCrd(const json& crd) {
     if (names.contains("shortNames") && names["shortNames"].is_array()) {
       t.short_names = names["shortNames"].get<std::vector<std::string>>();
     }
-    if (v.contains("subresources") && v["subresources"].is_object() &&
-        v["subresources"].contains("status")) {
+    if (v.contains("subresources") && v["subresources"].is_object() && v["subresources"].contains("status")) {
       t.subresources.push_back("status");
     }
     if (v.contains("additionalPrinterColumns") && v["additionalPrinterColumns"].is_array()) {
@@ -263,8 +263,8 @@ const json* JsonPathLookup(const json& obj, std::string_view path) {
   while (i < path.size()) {
     if (path[i] == '.') {
       size_t end = path.find_first_of(".[", i + 1);
-      std::string key(path.substr(i + 1, end == std::string_view::npos ? std::string_view::npos
-                                                                         : end - i - 1));
+      std::string key(
+          path.substr(i + 1, end == std::string_view::npos ? std::string_view::npos : end - i - 1));
       if (key.empty()) return nullptr;
       if (!cur->is_object() || !cur->contains(key)) return nullptr;
       cur = &(*cur)[key];
@@ -285,8 +285,7 @@ const json* JsonPathLookup(const json& obj, std::string_view path) {
   return cur;
 }
 
-json PrinterCell(const PrinterColumn& column, const json& obj,
-                 std::chrono::system_clock::time_point now) {
+json PrinterCell(const PrinterColumn& column, const json& obj, std::chrono::system_clock::time_point now) {
   const json* v = JsonPathLookup(obj, column.json_path);
   if (!v || v->is_null()) return nullptr;
   if (column.type == "date") {

@@ -47,7 +47,6 @@ nlohmann::json PrinterCell(const PrinterColumn& column, const nlohmann::json& ob
 // generation 1. On update: generation + 1 when anything outside metadata (and status, with the
 // subresource) changed.
 void PrepareCustomResourceForCreate(const ResourceType& type, nlohmann::json& obj);
-void PrepareCustomResourceForUpdate(const ResourceType& type, const nlohmann::json& old,
-                                    nlohmann::json& obj);
+void PrepareCustomResourceForUpdate(const ResourceType& type, const nlohmann::json& old, nlohmann::json& obj);
 
 }  // namespace joinguard::sandbox

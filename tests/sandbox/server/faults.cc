@@ -12,15 +12,18 @@ namespace {
 
 constexpr int kFirstErrorStatus = 400;
 constexpr int kMaxHttpStatus = 599;
-const std::set<std::string> kRuleKeys = {"pathPrefix", "pathSuffix", "method",
-                                         "watch",      "fraction",   "status",
+const std::set<std::string> kRuleKeys = {"pathPrefix", "pathSuffix",        "method",
+                                         "watch",      "fraction",          "status",
                                          "count",      "retryAfterSeconds", "latencyMs"};
 
 const char* WatchName(FaultRule::Watch w) {
   switch (w) {
-    case FaultRule::Watch::kOnly: return "only";
-    case FaultRule::Watch::kExclude: return "exclude";
-    case FaultRule::Watch::kAny: break;
+    case FaultRule::Watch::kOnly:
+      return "only";
+    case FaultRule::Watch::kExclude:
+      return "exclude";
+    case FaultRule::Watch::kAny:
+      break;
   }
   return "any";
 }
@@ -72,8 +75,7 @@ StatusOr<FaultRule> FaultRuleFromJson(const json& j) {
     return FieldError("watch", "\"any\", \"only\" or \"exclude\"");
   }
   if (j.contains("fraction")) {
-    if (!j["fraction"].is_number() || j["fraction"].get<double>() < 0 ||
-        j["fraction"].get<double>() > 1) {
+    if (!j["fraction"].is_number() || j["fraction"].get<double>() < 0 || j["fraction"].get<double>() > 1) {
       return FieldError("fraction", "a number in [0, 1]");
     }
     r.fraction = j["fraction"].get<double>();
@@ -91,10 +93,14 @@ StatusOr<FaultRule> FaultRuleFromJson(const json& j) {
 }
 
 json FaultRuleToJson(const FaultRule& r) {
-  return {{"pathPrefix", r.path_prefix}, {"pathSuffix", r.path_suffix},
-          {"method", r.method},          {"watch", WatchName(r.watch)},
-          {"fraction", r.fraction},      {"status", r.status},
-          {"count", r.count},            {"retryAfterSeconds", r.retry_after_seconds},
+  return {{"pathPrefix", r.path_prefix},
+          {"pathSuffix", r.path_suffix},
+          {"method", r.method},
+          {"watch", WatchName(r.watch)},
+          {"fraction", r.fraction},
+          {"status", r.status},
+          {"count", r.count},
+          {"retryAfterSeconds", r.retry_after_seconds},
           {"latencyMs", r.latency.count()}};
 }
 
@@ -124,10 +130,9 @@ std::optional<FaultDecision> FaultInjector::Decide(const HttpRequest& req, bool 
     const FaultRule& f = e.rule;
     if (e.remaining == 0) continue;  // a burst that is used up
     if (req.path.compare(0, f.path_prefix.size(), f.path_prefix) != 0) continue;
-    if (!f.path_suffix.empty() &&
-        (req.path.size() < f.path_suffix.size() ||
-         req.path.compare(req.path.size() - f.path_suffix.size(), f.path_suffix.size(),
-                          f.path_suffix) != 0)) {
+    if (!f.path_suffix.empty() && (req.path.size() < f.path_suffix.size() ||
+                                   req.path.compare(req.path.size() - f.path_suffix.size(),
+                                                    f.path_suffix.size(), f.path_suffix) != 0)) {
       continue;
     }
     if (!f.method.empty() && f.method != req.method) continue;
@@ -193,8 +198,7 @@ bool HandleAdminRequest(const std::string& token, FaultInjector& faults, const H
     if (!body.is_object()) return bad("body must be a JSON object");
     for (auto it = body.begin(); it != body.end(); ++it) {
       if (it.key() == "closeAfterEvents") {
-        if (!it->is_number_integer() || it->get<int64_t>() < 0 ||
-            it->get<int64_t>() > 1'000'000'000) {
+        if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 1'000'000'000) {
           return bad("\"closeAfterEvents\" must be a non-negative integer (0 = off)");
         }
       } else if (it.key() == "forceGone") {

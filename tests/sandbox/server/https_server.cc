@@ -28,8 +28,7 @@ std::string PercentDecode(std::string_view s, bool plus_is_space) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
-    if (c == '%' && i + 2 < s.size() &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+    if (c == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
         std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
       out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
       i += 2;
@@ -151,14 +150,16 @@ class StreamWriter final : public ResponseWriter {
 class HttpsServerImpl final : public HttpsServer {
  public:
   HttpsServerImpl(HttpHandler handler, int max_connections)
-      : ctx_(ssl::context::tls_server), acceptor_(ioc_), handler_(std::move(handler)),
+      : ctx_(ssl::context::tls_server),
+        acceptor_(ioc_),
+        handler_(std::move(handler)),
         max_connections_(max_connections) {}
   ~HttpsServerImpl() override { Stop(); }
 
   Status Init(const std::string& address, uint16_t port, const TlsMaterial& tls) {
     try {
-      ctx_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+      ctx_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
       ctx_.use_certificate_chain(net::buffer(tls.cert_chain_pem));
       ctx_.use_private_key(net::buffer(tls.key_pem), ssl::context::pem);
       if (!tls.client_ca_pem.empty()) {
@@ -171,11 +172,9 @@ class HttpsServerImpl final : public HttpsServer {
           SSL_CTX_add_client_CA(ctx_.native_handle(), ca);
           X509_free(ca);
         }
-        SSL_CTX_set_verify(ctx_.native_handle(), SSL_VERIFY_PEER,
-                           [](int, X509_STORE_CTX*) { return 1; });
+        SSL_CTX_set_verify(ctx_.native_handle(), SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
         static const unsigned char kSessionContext[] = "joinguard-sandbox";
-        SSL_CTX_set_session_id_context(ctx_.native_handle(), kSessionContext,
-                                       sizeof(kSessionContext) - 1);
+        SSL_CTX_set_session_id_context(ctx_.native_handle(), kSessionContext, sizeof(kSessionContext) - 1);
       }
       tcp::endpoint ep(net::ip::make_address(address), port);
       acceptor_.open(ep.protocol());
@@ -184,9 +183,8 @@ class HttpsServerImpl final : public HttpsServer {
       acceptor_.listen(net::socket_base::max_listen_connections);
       port_ = acceptor_.local_endpoint().port();
     } catch (const std::exception& e) {
-      return UnavailableError("sandbox: cannot serve HTTPS on " + address + ":" +
-                              std::to_string(port) + ": " + e.what() +
-                              " (pick another --address/--port)");
+      return UnavailableError("sandbox: cannot serve HTTPS on " + address + ":" + std::to_string(port) +
+                              ": " + e.what() + " (pick another --address/--port)");
     }
     accept_thread_ = std::thread([this] { AcceptLoop(); });
     return OkStatus();
@@ -315,11 +313,13 @@ class HttpsServerImpl final : public HttpsServer {
         size_t start = 0;
         while (start <= qs.size()) {
           auto amp = qs.find('&', start);
-          std::string_view part = qs.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
+          std::string_view part =
+              qs.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
           if (!part.empty()) {
             auto eq = part.find('=');
-            hr.query.emplace_back(PercentDecode(part.substr(0, eq), true),
-                                  eq == std::string_view::npos ? "" : PercentDecode(part.substr(eq + 1), true));
+            hr.query.emplace_back(
+                PercentDecode(part.substr(0, eq), true),
+                eq == std::string_view::npos ? "" : PercentDecode(part.substr(eq + 1), true));
           }
           if (amp == std::string_view::npos) break;
           start = amp + 1;
@@ -336,9 +336,11 @@ class HttpsServerImpl final : public HttpsServer {
       StreamWriter writer(stream, req.version(), req.keep_alive());
       handler_(hr, writer);
       if (!writer.done()) {
-        writer.Send(HttpResponse{500, "application/json",
-                                 R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"no response","reason":"InternalError","code":500})",
-                                 {}});
+        writer.Send(HttpResponse{
+            500,
+            "application/json",
+            R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"no response","reason":"InternalError","code":500})",
+            {}});
       }
       if (writer.streaming() && !writer.ended()) writer.EndStream();
       if (writer.failed() || !req.keep_alive()) return;
@@ -361,9 +363,8 @@ class HttpsServerImpl final : public HttpsServer {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<HttpsServer>> HttpsServer::Start(const std::string& address,
-                                                          uint16_t port, const TlsMaterial& tls,
-                                                          HttpHandler handler,
+StatusOr<std::unique_ptr<HttpsServer>> HttpsServer::Start(const std::string& address, uint16_t port,
+                                                          const TlsMaterial& tls, HttpHandler handler,
                                                           int max_connections) {
   auto server = std::make_unique<HttpsServerImpl>(std::move(handler), max_connections);
   JG_RETURN_IF_ERROR(server->Init(address, port, tls));

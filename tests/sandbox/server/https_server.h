@@ -18,9 +18,9 @@
 namespace joinguard::sandbox {
 
 struct HttpRequest {
-  std::string method;  // "GET"
-  std::string target;  // raw request target
-  std::string path;    // percent-decoded path without the query
+  std::string method;                                        // "GET"
+  std::string target;                                        // raw request target
+  std::string path;                                          // percent-decoded path without the query
   std::vector<std::pair<std::string, std::string>> query;    // decoded
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;

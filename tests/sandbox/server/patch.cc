@@ -175,8 +175,7 @@ Status MergeObject(json& target, const json& patch) {
       json& sub = target[k];
       JG_RETURN_IF_ERROR(MergeObject(sub, v));
     } else if (v.is_array()) {
-      JG_ASSIGN_OR_RETURN(json merged,
-                          MergeList(k, target.contains(k) ? target[k] : json::array(), v));
+      JG_ASSIGN_OR_RETURN(json merged, MergeList(k, target.contains(k) ? target[k] : json::array(), v));
       target[k] = std::move(merged);
     } else {
       target[k] = v;
@@ -208,8 +207,8 @@ Status AddAt(json& doc, const json::json_pointer& ptr, const json& value) {
   json::json_pointer parent = ptr.parent_pointer();
   std::string last = ptr.back();
   if (!doc.contains(parent)) {
-    return InvalidArgumentError("add operation does not apply: doc is missing path: \"" +
-                                parent.to_string() + "\"");
+    return InvalidArgumentError("add operation does not apply: doc is missing path: \"" + parent.to_string() +
+                                "\"");
   }
   json& p = doc[parent];
   if (p.is_array()) {
@@ -236,8 +235,8 @@ Status AddAt(json& doc, const json::json_pointer& ptr, const json& value) {
 
 Status RemoveAt(json& doc, const json::json_pointer& ptr) {
   if (ptr.empty() || !doc.contains(ptr)) {
-    return InvalidArgumentError("remove operation does not apply: doc is missing path: \"" +
-                                ptr.to_string() + "\"");
+    return InvalidArgumentError("remove operation does not apply: doc is missing path: \"" + ptr.to_string() +
+                                "\"");
   }
   json& p = doc[ptr.parent_pointer()];
   std::string last = ptr.back();
@@ -277,8 +276,8 @@ StatusOr<json> ApplyJsonPatch(const json& target, const json& patch) {
       } else if (name == "move" || name == "copy") {
         JG_ASSIGN_OR_RETURN(auto from, Pointer(op, "from"));
         if (!doc.contains(from)) {
-          return InvalidArgumentError(name + " operation does not apply: doc is missing from path: " +
-                                      from.to_string());
+          return InvalidArgumentError(
+              name + " operation does not apply: doc is missing from path: " + from.to_string());
         }
         json value = doc[from];
         if (name == "move") JG_RETURN_IF_ERROR(RemoveAt(doc, from));

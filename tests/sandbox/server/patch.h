@@ -20,7 +20,6 @@ StatusOr<nlohmann::json> ApplyJsonPatch(const nlohmann::json& target, const nloh
 // volumes... by name; ports by containerPort; volumeMounts by mountPath; conditions and
 // addresses by type), honouring $patch (delete/replace/merge), $setElementOrder/<list>,
 // $retainKeys and $deleteFromPrimitiveList/<list>; null deletes a field.
-StatusOr<nlohmann::json> ApplyStrategicMergePatch(const nlohmann::json& target,
-                                                  const nlohmann::json& patch);
+StatusOr<nlohmann::json> ApplyStrategicMergePatch(const nlohmann::json& target, const nlohmann::json& patch);
 
 }  // namespace joinguard::sandbox

@@ -6,8 +6,7 @@
 namespace joinguard::sandbox {
 
 StatusOr<ClusterCa> LoadOrCreateCa(const std::string& ca_cert_file, const std::string& ca_key_file,
-                                   const std::string& state_dir,
-                                   std::chrono::system_clock::time_point now) {
+                                   const std::string& state_dir, std::chrono::system_clock::time_point now) {
   std::string cert_file = ca_cert_file, key_file = ca_key_file;
   if (cert_file.empty() != key_file.empty()) {
     return InvalidArgumentError("sandbox: give both --ca-cert and --ca-key, or neither");
@@ -29,8 +28,8 @@ StatusOr<ClusterCa> LoadOrCreateCa(const std::string& ca_cert_file, const std::s
     return ClusterCa{std::move(cert).value(), std::move(key).value(), cert_pem};
   }
   JG_ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256));
-  JG_ASSIGN_OR_RETURN(auto cert, crypto::CreateSelfSignedCa(key, "kubernetes",
-                                                            std::chrono::hours(24 * 365 * 10), now));
+  JG_ASSIGN_OR_RETURN(auto cert,
+                      crypto::CreateSelfSignedCa(key, "kubernetes", std::chrono::hours(24 * 365 * 10), now));
   std::string cert_pem = cert.ToPem();
   if (!state_dir.empty()) {
     JG_ASSIGN_OR_RETURN(std::string key_pem, key.ToPem());
@@ -44,8 +43,7 @@ StatusOr<ClusterCa> LoadOrCreateCa(const std::string& ca_cert_file, const std::s
 namespace {
 
 StatusOr<KeyPairPem> Issue(const ClusterCa& ca, const crypto::CsrTemplate& subject,
-                           std::vector<std::string> usages,
-                           std::chrono::system_clock::time_point now) {
+                           std::vector<std::string> usages, std::chrono::system_clock::time_point now) {
   JG_ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256));
   crypto::CertificateProfile profile;
   profile.validity = std::chrono::hours(24 * 365);
@@ -89,8 +87,12 @@ std::string AdminKubeconfigYaml(const std::string& server, const std::string& ca
   return "apiVersion: v1\n"
          "clusters:\n"
          "- cluster:\n"
-         "    certificate-authority-data: " + crypto::Base64Encode(ca_pem) + "\n"
-         "    server: " + server + "\n"
+         "    certificate-authority-data: " +
+         crypto::Base64Encode(ca_pem) +
+         "\n"
+         "    server: " +
+         server +
+         "\n"
          "  name: kubernetes\n"
          "contexts:\n"
          "- context:\n"
@@ -103,22 +105,30 @@ std::string AdminKubeconfigYaml(const std::string& server, const std::string& ca
          "users:\n"
          "- name: kubernetes-admin\n"
          "  user:\n"
-         "    client-certificate-data: " + crypto::Base64Encode(client.cert_pem) + "\n"
-         "    client-key-data: " + crypto::Base64Encode(client.key_pem) + "\n";
+         "    client-certificate-data: " +
+         crypto::Base64Encode(client.cert_pem) +
+         "\n"
+         "    client-key-data: " +
+         crypto::Base64Encode(client.key_pem) + "\n";
 }
 
 std::string ClusterInfoKubeconfigYaml(const std::string& server, const std::string& ca_pem) {
-  return ("apiVersion: v1\n"
-                "clusters:\n"
-                "- cluster:\n"
-                "    certificate-authority-data: " + crypto::Base64Encode(ca_pem) + "\n"
-                "    server: " + server + "\n"
-                "  name: \"\"\n"
-                "contexts: null\n"
-                "current-context: \"\"\n"
-                "kind: Config\n"
-                "preferences: {}\n"
-                "users: null\n");
+  return (
+      "apiVersion: v1\n"
+      "clusters:\n"
+      "- cluster:\n"
+      "    certificate-authority-data: " +
+      crypto::Base64Encode(ca_pem) +
+      "\n"
+      "    server: " +
+      server +
+      "\n"
+      "  name: \"\"\n"
+      "contexts: null\n"
+      "current-context: \"\"\n"
+      "kind: Config\n"
+      "preferences: {}\n"
+      "users: null\n");
 }
 
 }  // namespace joinguard::sandbox

@@ -22,8 +22,7 @@ struct ClusterCa {
 // ca_cert_file/ca_key_file given → load them; else state_dir/ca.crt + ca.key if present; else
 // generate (and save into state_dir when set).
 StatusOr<ClusterCa> LoadOrCreateCa(const std::string& ca_cert_file, const std::string& ca_key_file,
-                                   const std::string& state_dir,
-                                   std::chrono::system_clock::time_point now);
+                                   const std::string& state_dir, std::chrono::system_clock::time_point now);
 
 struct KeyPairPem {
   std::string cert_pem, key_pem;
@@ -40,7 +39,8 @@ StatusOr<KeyPairPem> IssueClientCertPem(const ClusterCa& ca, const std::string& 
 // Admin kubeconfig (kubeadm admin.conf shape) with embedded client cert/key.
 std::string AdminKubeconfigYaml(const std::string& server, const std::string& ca_pem,
                                 const KeyPairPem& client);
-// cluster-info's kubeconfig (kubeadm cmd/kubeadm/app/phases/bootstraptoken/clusterinfo): one cluster named "", no users.
+// cluster-info's kubeconfig (kubeadm cmd/kubeadm/app/phases/bootstraptoken/clusterinfo): one cluster named
+// "", no users.
 std::string ClusterInfoKubeconfigYaml(const std::string& server, const std::string& ca_pem);
 
 }  // namespace joinguard::sandbox

@@ -10,7 +10,7 @@ namespace joinguard::sandbox {
 struct RequestInfo {
   bool resource_request = false;
   std::string path;
-  std::string verb;  // get list watch create update patch delete deletecollection | http verb
+  std::string verb;        // get list watch create update patch delete deletecollection | http verb
   std::string api_prefix;  // "api" or "apis"
   std::string group, version, ns, resource, name, subresource;
   std::vector<std::string> parts;  // the path segments after the version

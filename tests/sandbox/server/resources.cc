@@ -35,9 +35,7 @@ bool ResourceType::HasSubresource(const std::string& s) const {
 }
 
 ResourceRegistry::ResourceRegistry() {
-  auto Add = [this](ResourceType t) {
-    types_.push_back(std::make_shared<const ResourceType>(std::move(t)));
-  };
+  auto Add = [this](ResourceType t) { types_.push_back(std::make_shared<const ResourceType>(std::move(t))); };
   // core/v1
   auto ns = Make("", "namespaces", "namespace", "Namespace", false, {"ns"}, {"status", "finalize"});
   ns.verbs = {"create", "delete", "get", "list", "patch", "update", "watch"};
@@ -52,32 +50,40 @@ ResourceRegistry::ResourceRegistry() {
   Add(Make("", "services", "service", "Service", true, {"svc"}, {"status"}));
   Add(Make("", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}));
   auto core_events = Make("", "events", "event", "Event", true, {"ev"});
-  core_events.extra_field_labels = {"involvedObject.kind", "involvedObject.namespace",
-                                    "involvedObject.name", "involvedObject.uid",
-                                    "involvedObject.apiVersion", "involvedObject.resourceVersion",
-                                    "involvedObject.fieldPath", "reason", "reportingComponent",
-                                    "source", "type"};
+  core_events.extra_field_labels = {"involvedObject.kind",
+                                    "involvedObject.namespace",
+                                    "involvedObject.name",
+                                    "involvedObject.uid",
+                                    "involvedObject.apiVersion",
+                                    "involvedObject.resourceVersion",
+                                    "involvedObject.fieldPath",
+                                    "reason",
+                                    "reportingComponent",
+                                    "source",
+                                    "type"};
   Add(core_events);
   // events.k8s.io/v1
   auto events = Make("events.k8s.io", "events", "event", "Event", true, {"ev"});
-  events.extra_field_labels = {"regarding.kind", "regarding.namespace", "regarding.name",
-                               "regarding.uid", "reason", "reportingController", "type"};
+  events.extra_field_labels = {"regarding.kind",
+                               "regarding.namespace",
+                               "regarding.name",
+                               "regarding.uid",
+                               "reason",
+                               "reportingController",
+                               "type"};
   Add(events);
   // coordination.k8s.io/v1
   auto leases = Make("coordination.k8s.io", "leases", "lease", "Lease", true, {});
   leases.requires_rv_on_update = true;
   Add(leases);
   // rbac.authorization.k8s.io/v1
-  Add(Make("rbac.authorization.k8s.io", "clusterrolebindings", "clusterrolebinding",
-                        "ClusterRoleBinding", false, {}));
-  Add(
-      Make("rbac.authorization.k8s.io", "clusterroles", "clusterrole", "ClusterRole", false, {}));
-  Add(Make("rbac.authorization.k8s.io", "rolebindings", "rolebinding", "RoleBinding",
-                        true, {}));
+  Add(Make("rbac.authorization.k8s.io", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding",
+           false, {}));
+  Add(Make("rbac.authorization.k8s.io", "clusterroles", "clusterrole", "ClusterRole", false, {}));
+  Add(Make("rbac.authorization.k8s.io", "rolebindings", "rolebinding", "RoleBinding", true, {}));
   Add(Make("rbac.authorization.k8s.io", "roles", "role", "Role", true, {}));
   // apps/v1 (stored only: no controllers act on Deployments)
-  Add(Make("apps", "deployments", "deployment", "Deployment", true, {"deploy"},
-                        {"status"}));
+  Add(Make("apps", "deployments", "deployment", "Deployment", true, {"deploy"}, {"status"}));
   // certificates.k8s.io/v1
   auto csr = Make("certificates.k8s.io", "certificatesigningrequests", "certificatesigningrequest",
                   "CertificateSigningRequest", false, {"csr"}, {"approval", "status"});
@@ -100,12 +106,11 @@ ResourceRegistry::ResourceRegistry() {
                   "CustomResourceDefinition", false, {"crd", "crds"}, {"status"});
   Add(crd);
   // policy/v1 and networking.k8s.io/v1: stored only, for `kubectl apply -k deploy/`.
-  Add(Make("policy", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", true,
-           {"pdb"}, {"status"}));
-  Add(Make("networking.k8s.io", "networkpolicies", "networkpolicy", "NetworkPolicy", true,
-           {"netpol"}));
-  auto ssr = Make("authentication.k8s.io", "selfsubjectreviews", "selfsubjectreview",
-                  "SelfSubjectReview", false, {});
+  Add(Make("policy", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", true, {"pdb"},
+           {"status"}));
+  Add(Make("networking.k8s.io", "networkpolicies", "networkpolicy", "NetworkPolicy", true, {"netpol"}));
+  auto ssr = Make("authentication.k8s.io", "selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview",
+                  false, {});
   ssr.verbs = {"create"};
   ssr.stored = false;
   Add(ssr);
@@ -160,8 +165,7 @@ std::vector<const ResourceType*> ResourceRegistry::SetCustomTypes(const std::str
 nlohmann::json ResourceRegistry::ApiVersions(const std::string& server_address) const {
   return {{"kind", "APIVersions"},
           {"versions", {"v1"}},
-          {"serverAddressByClientCIDRs",
-           {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", server_address}}}}};
+          {"serverAddressByClientCIDRs", {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", server_address}}}}};
 }
 
 nlohmann::json ResourceRegistry::ApiGroupLocked(const std::string& group) const {
@@ -199,8 +203,7 @@ nlohmann::json ResourceRegistry::ApiGroupList() const {
   return {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}};
 }
 
-nlohmann::json ResourceRegistry::ApiResourceList(const std::string& group,
-                                                 const std::string& version) const {
+nlohmann::json ResourceRegistry::ApiResourceList(const std::string& group, const std::string& version) const {
   std::shared_lock<std::shared_mutex> lock(mu_);
   nlohmann::json resources = nlohmann::json::array();
   bool found = false;

@@ -25,13 +25,13 @@ struct ResourceType {
   std::string version;   // "v1"
   std::string resource;  // plural, "certificatesigningrequests"
   std::string singular;
-  std::string kind;      // "CertificateSigningRequest"
+  std::string kind;  // "CertificateSigningRequest"
   bool namespaced = false;
   std::vector<std::string> verbs;
   std::vector<std::string> short_names;
-  std::vector<std::string> subresources;  // "status", "approval"
-  bool stored = true;            // false for create-only reviews (SubjectAccessReview)
-  bool requires_rv_on_update = false;  // Lease: AllowUnconditionalUpdate() == false
+  std::vector<std::string> subresources;        // "status", "approval"
+  bool stored = true;                           // false for create-only reviews (SubjectAccessReview)
+  bool requires_rv_on_update = false;           // Lease: AllowUnconditionalUpdate() == false
   std::vector<std::string> extra_field_labels;  // field selectors besides metadata.name/namespace
   // Custom resources only: the CRD that serves this type ("nodejoins.joinguard.io"), its list
   // kind and printer columns.
@@ -71,8 +71,8 @@ class ResourceRegistry {
 
   // Discovery documents.
   nlohmann::json ApiVersions(const std::string& server_address) const;  // GET /api
-  nlohmann::json ApiGroupList() const;                                   // GET /apis
-  nlohmann::json ApiGroup(const std::string& group) const;               // GET /apis/<g>; null if unknown
+  nlohmann::json ApiGroupList() const;                                  // GET /apis
+  nlohmann::json ApiGroup(const std::string& group) const;              // GET /apis/<g>; null if unknown
   // GET /api/v1, /apis/<g>/<v>; null if unknown.
   nlohmann::json ApiResourceList(const std::string& group, const std::string& version) const;
 

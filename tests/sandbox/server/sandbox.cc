@@ -58,7 +58,9 @@ std::string ClusterConfigurationYaml(const std::string& minor) {
          "    dataDir: /var/lib/etcd\n"
          "imageRepository: registry.k8s.io\n"
          "kind: ClusterConfiguration\n"
-         "kubernetesVersion: v1." + minor + ".0\n"
+         "kubernetesVersion: v1." +
+         minor +
+         ".0\n"
          "networking:\n"
          "  dnsDomain: cluster.local\n"
          "  serviceSubnet: 10.96.0.0/12\n"
@@ -120,8 +122,8 @@ class Persister {
       lock.unlock();
       const auto start = std::chrono::steady_clock::now();
       Flush().IgnoreError();
-      const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::steady_clock::now() - start);
+      const auto took =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
       lock.lock();
       last_flush_ = took;
     }
@@ -192,18 +194,21 @@ Status SandboxImpl::Seed() {
     // Same objects as before the restart, but the port may have changed: keep cluster-info's
     // server in step (the bootstrap signer re-signs it).
     if (store->Get("/v1/configmaps", "kube-public", "cluster-info")) {
-      store->Update("/v1/configmaps", "kube-public", "cluster-info", [&](const json& cur) {
-        json next = cur;
-        next["data"]["kubeconfig"] = cluster_info;
-        return StatusOr<json>(next);
-      }).status().IgnoreError();
+      store
+          ->Update("/v1/configmaps", "kube-public", "cluster-info",
+                   [&](const json& cur) {
+                     json next = cur;
+                     next["data"]["kubeconfig"] = cluster_info;
+                     return StatusOr<json>(next);
+                   })
+          .status()
+          .IgnoreError();
     }
     return OkStatus();
   }
   for (const char* ns : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
-    JG_RETURN_IF_ERROR(EnsureObject("/api/v1/namespaces",
-                                    {{"apiVersion", "v1"}, {"kind", "Namespace"},
-                                     {"metadata", {{"name", ns}}}}));
+    JG_RETURN_IF_ERROR(EnsureObject(
+        "/api/v1/namespaces", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}}));
   }
   if (!options.seed_kubeadm) return OkStatus();
   for (auto& obj : logic::BootstrapRbacObjects(options.autoapprove_binding)) {
@@ -217,24 +222,22 @@ Status SandboxImpl::Seed() {
                        (ns.empty() ? collection : "namespaces/" + ns + "/" + collection);
     JG_RETURN_IF_ERROR(EnsureObject(path, obj));
   }
-  JG_RETURN_IF_ERROR(EnsureObject(
-      "/api/v1/namespaces/kube-public/configmaps",
-      {{"apiVersion", "v1"},
-       {"kind", "ConfigMap"},
-       {"metadata", {{"name", "cluster-info"}, {"namespace", "kube-public"}}},
-       {"data", {{"kubeconfig", cluster_info}}}}));
-  JG_RETURN_IF_ERROR(EnsureObject(
-      "/api/v1/namespaces/kube-system/configmaps",
-      {{"apiVersion", "v1"},
-       {"kind", "ConfigMap"},
-       {"metadata", {{"name", "kubeadm-config"}, {"namespace", "kube-system"}}},
-       {"data", {{"ClusterConfiguration", ClusterConfigurationYaml(options.version_minor)}}}}));
-  JG_RETURN_IF_ERROR(EnsureObject(
-      "/api/v1/namespaces/kube-system/configmaps",
-      {{"apiVersion", "v1"},
-       {"kind", "ConfigMap"},
-       {"metadata", {{"name", "kubelet-config"}, {"namespace", "kube-system"}}},
-       {"data", {{"kubelet", kKubeletConfigYaml}}}}));
+  JG_RETURN_IF_ERROR(EnsureObject("/api/v1/namespaces/kube-public/configmaps",
+                                  {{"apiVersion", "v1"},
+                                   {"kind", "ConfigMap"},
+                                   {"metadata", {{"name", "cluster-info"}, {"namespace", "kube-public"}}},
+                                   {"data", {{"kubeconfig", cluster_info}}}}));
+  JG_RETURN_IF_ERROR(
+      EnsureObject("/api/v1/namespaces/kube-system/configmaps",
+                   {{"apiVersion", "v1"},
+                    {"kind", "ConfigMap"},
+                    {"metadata", {{"name", "kubeadm-config"}, {"namespace", "kube-system"}}},
+                    {"data", {{"ClusterConfiguration", ClusterConfigurationYaml(options.version_minor)}}}}));
+  JG_RETURN_IF_ERROR(EnsureObject("/api/v1/namespaces/kube-system/configmaps",
+                                  {{"apiVersion", "v1"},
+                                   {"kind", "ConfigMap"},
+                                   {"metadata", {{"name", "kubelet-config"}, {"namespace", "kube-system"}}},
+                                   {"data", {{"kubelet", kKubeletConfigYaml}}}}));
   return OkStatus();
 }
 
@@ -255,11 +258,10 @@ StatusOr<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options)
   }
   const auto now = impl->clock->Now();
   if (!options.state_dir.empty()) JG_RETURN_IF_ERROR(files::MakeDirs(options.state_dir, 0700));
-  JG_ASSIGN_OR_RETURN(auto ca, LoadOrCreateCa(options.ca_cert_file, options.ca_key_file,
-                                              options.state_dir, now));
+  JG_ASSIGN_OR_RETURN(auto ca,
+                      LoadOrCreateCa(options.ca_cert_file, options.ca_key_file, options.state_dir, now));
   impl->ca.emplace(std::move(ca));
-  impl->store = std::make_unique<Store>(*impl->clock, options.watch_window,
-                                        options.max_retained_events);
+  impl->store = std::make_unique<Store>(*impl->clock, options.watch_window, options.max_retained_events);
   if (!options.state_dir.empty()) {
     auto state = files::ReadFile(options.state_dir + "/state.json", 1u << 30);
     if (state.ok()) {
@@ -291,25 +293,22 @@ StatusOr<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options)
   impl->api = std::make_unique<ApiServer>(std::move(cfg));
   if (impl->restored) impl->api->RegisterStoredCustomResources();
   TlsMaterial tls{serving.cert_pem + impl->ca->cert_pem, serving.key_pem, impl->ca->cert_pem};
-  JG_ASSIGN_OR_RETURN(impl->server,
-                      HttpsServer::Start(options.bind_address, options.port, tls,
-                                         [raw](const HttpRequest& req, ResponseWriter& w) {
-                                           raw->api->Handle(req, w);
-                                         }));
+  JG_ASSIGN_OR_RETURN(impl->server, HttpsServer::Start(options.bind_address, options.port, tls,
+                                                       [raw](const HttpRequest& req, ResponseWriter& w) {
+                                                         raw->api->Handle(req, w);
+                                                       }));
   JG_RETURN_IF_ERROR(impl->Seed());
-  JG_ASSIGN_OR_RETURN(auto admin, IssueClientCertPem(*impl->ca, "kubernetes-admin",
-                                                     {"system:masters"}, now));
+  JG_ASSIGN_OR_RETURN(auto admin, IssueClientCertPem(*impl->ca, "kubernetes-admin", {"system:masters"}, now));
   impl->admin_kubeconfig = AdminKubeconfigYaml(impl->Url(), impl->ca->cert_pem, admin);
   if (!options.admin_kubeconfig_path.empty()) {
-    JG_RETURN_IF_ERROR(files::WriteFileAtomic(options.admin_kubeconfig_path,
-                                              impl->admin_kubeconfig, 0600));
+    JG_RETURN_IF_ERROR(files::WriteFileAtomic(options.admin_kubeconfig_path, impl->admin_kubeconfig, 0600));
   }
   if (options.run_controllers) {
     JG_ASSIGN_OR_RETURN(auto ca_key_pem, impl->ca->key.ToPem());
     JG_ASSIGN_OR_RETURN(auto ca_key_copy, crypto::PrivateKey::FromPem(ca_key_pem));
     impl->controllers = std::make_unique<Controllers>(
-        *impl->store, *impl->api, *impl->clock,
-        logic::CaMaterial{impl->ca->cert, std::move(ca_key_copy)}, options.logger);
+        *impl->store, *impl->api, *impl->clock, logic::CaMaterial{impl->ca->cert, std::move(ca_key_copy)},
+        options.logger);
   }
   if (!options.state_dir.empty()) {
     impl->persister = std::make_unique<Persister>(*impl->store, options.state_dir + "/state.json");
@@ -383,8 +382,7 @@ Status Sandbox::DeleteObjectForTest(const std::string& path) {
 StatusOr<json> Sandbox::UpdateObjectForTest(const std::string& path, json obj) {
   auto t = impl_->api->ResolvePath(path);
   if (!t.type || t.name.empty()) return InvalidArgumentError("sandbox: not an object path: " + path);
-  return impl_->api->Update(*t.type, t.ns, t.name, t.subresource, std::move(obj),
-                            ApiServer::InternalAdmin());
+  return impl_->api->Update(*t.type, t.ns, t.name, t.subresource, std::move(obj), ApiServer::InternalAdmin());
 }
 
 StatusOr<std::vector<json>> Sandbox::ListObjectsForTest(const std::string& collection_path) {
@@ -405,18 +403,16 @@ StatusOr<int> Sandbox::RemainingFaultCount(size_t rule_index) const {
 
 int64_t Sandbox::CurrentResourceVersionForTest() const { return impl_->store->rv(); }
 
-StatusOr<json> Sandbox::WaitForObjectForTest(const std::string& path,
-                                             std::function<bool(const json&)> pred,
+StatusOr<json> Sandbox::WaitForObjectForTest(const std::string& path, std::function<bool(const json&)> pred,
                                              std::chrono::milliseconds timeout) {
   auto t = impl_->api->ResolvePath(path);
   if (!t.type || t.name.empty()) return InvalidArgumentError("sandbox: not an object path: " + path);
   const std::string gvr = t.type->Gvr(), ns = t.ns, name = t.name;
   // Subscribe before the first read so no change can slip between check and wait.
-  JG_ASSIGN_OR_RETURN(auto sub, impl_->store->Subscribe(
-                                    [gvr, ns, name](const StoreEvent& e) {
-                                      return e.gvr == gvr && e.ns == ns && e.name == name;
-                                    },
-                                    -1));
+  JG_ASSIGN_OR_RETURN(
+      auto sub,
+      impl_->store->Subscribe(
+          [gvr, ns, name](const StoreEvent& e) { return e.gvr == gvr && e.ns == ns && e.name == name; }, -1));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::optional<json> last;
   while (true) {
@@ -439,16 +435,14 @@ StatusOr<json> Sandbox::WaitForObjectForTest(const std::string& path,
 
 namespace joinguard::sandbox {
 
-Status Sandbox::WaitForObjectDeletedForTest(const std::string& path,
-                                            std::chrono::milliseconds timeout) {
+Status Sandbox::WaitForObjectDeletedForTest(const std::string& path, std::chrono::milliseconds timeout) {
   auto t = impl_->api->ResolvePath(path);
   if (!t.type || t.name.empty()) return InvalidArgumentError("sandbox: not an object path: " + path);
   const std::string gvr = t.type->Gvr(), ns = t.ns, name = t.name;
-  JG_ASSIGN_OR_RETURN(auto sub, impl_->store->Subscribe(
-                                    [gvr, ns, name](const StoreEvent& e) {
-                                      return e.gvr == gvr && e.ns == ns && e.name == name;
-                                    },
-                                    -1));
+  JG_ASSIGN_OR_RETURN(
+      auto sub,
+      impl_->store->Subscribe(
+          [gvr, ns, name](const StoreEvent& e) { return e.gvr == gvr && e.ns == ns && e.name == name; }, -1));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     if (!impl_->store->Get(gvr, ns, name)) {

@@ -35,8 +35,7 @@ std::vector<std::string> SplitTopLevel(const std::string& s) {
 bool ValidLabelKey(const std::string& k) {
   if (k.empty()) return false;
   for (char c : k) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
-          c == '/')) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '/')) {
       return false;
     }
   }
@@ -154,8 +153,7 @@ StatusOr<FieldSelector> FieldSelector::Parse(const std::string& text,
       r.field = part.substr(0, p3);
       r.value = part.substr(p3 + 1);
     } else {
-      return InvalidArgumentError("invalid selector: '" + text +
-                                  "'; can't understand '" + part + "'");
+      return InvalidArgumentError("invalid selector: '" + text + "'; can't understand '" + part + "'");
     }
     r.field = Trim(r.field);
     r.value = Trim(r.value);

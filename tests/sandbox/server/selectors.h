@@ -33,8 +33,7 @@ class FieldSelector {
   // "metadata.name=x,spec.signerName!=y"; operators =, ==, !=. Only `allowed` labels (plus
   // metadata.name, and metadata.namespace) are accepted; others give kInvalidArgument
   // "field label not supported: <label>" (400 BadRequest upstream).
-  static StatusOr<FieldSelector> Parse(const std::string& text,
-                                       const std::vector<std::string>& allowed);
+  static StatusOr<FieldSelector> Parse(const std::string& text, const std::vector<std::string>& allowed);
   bool Matches(const nlohmann::json& object) const;
   bool empty() const { return reqs_.empty(); }
 

@@ -6,9 +6,7 @@ namespace joinguard::sandbox {
 
 using nlohmann::json;
 
-void SetResourceVersion(json& obj, int64_t rv) {
-  obj["metadata"]["resourceVersion"] = std::to_string(rv);
-}
+void SetResourceVersion(json& obj, int64_t rv) { obj["metadata"]["resourceVersion"] = std::to_string(rv); }
 
 int64_t ParseResourceVersion(const std::string& rv) {
   if (rv.empty() || rv.size() > 18) return -1;
@@ -20,8 +18,7 @@ int64_t ParseResourceVersion(const std::string& rv) {
   return v;
 }
 
-Subscription::Result Subscription::Next(StoreEvent* out,
-                                        std::chrono::steady_clock::time_point deadline) {
+Subscription::Result Subscription::Next(StoreEvent* out, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_until(lock, deadline, [&] { return !queue_.empty() || closed_ || kicked_; });
   if (!queue_.empty()) {
@@ -83,8 +80,7 @@ int64_t Store::ChangeCount(const std::string& gvr) const {
   return it == change_counts_.end() ? 0 : it->second;
 }
 
-std::optional<json> Store::Get(const std::string& gvr, const std::string& ns,
-                               const std::string& name) const {
+std::optional<json> Store::Get(const std::string& gvr, const std::string& ns, const std::string& name) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto g = objects_.find(gvr);
   if (g == objects_.end()) return std::nullopt;
@@ -121,8 +117,8 @@ StatusOr<json> Store::Create(const std::string& gvr, json obj) {
   return obj;
 }
 
-StatusOr<json> Store::Update(const std::string& gvr, const std::string& ns,
-                             const std::string& name, const Mutator& fn) {
+StatusOr<json> Store::Update(const std::string& gvr, const std::string& ns, const std::string& name,
+                             const Mutator& fn) {
   std::lock_guard<std::mutex> lock(mu_);
   auto g = objects_.find(gvr);
   if (g == objects_.end()) return NotFoundError(name);
@@ -148,8 +144,7 @@ StatusOr<json> Store::Update(const std::string& gvr, const std::string& ns,
   return updated;
 }
 
-StatusOr<json> Store::Delete(const std::string& gvr, const std::string& ns,
-                             const std::string& name,
+StatusOr<json> Store::Delete(const std::string& gvr, const std::string& ns, const std::string& name,
                              const std::function<Status(const json&)>& precondition) {
   std::lock_guard<std::mutex> lock(mu_);
   auto g = objects_.find(gvr);
@@ -183,8 +178,7 @@ void Store::PruneLocked() {
   }
 }
 
-StatusOr<std::shared_ptr<Subscription>> Store::Subscribe(Subscription::Filter filter,
-                                                         int64_t from_rv,
+StatusOr<std::shared_ptr<Subscription>> Store::Subscribe(Subscription::Filter filter, int64_t from_rv,
                                                          const std::string& initial_gvr,
                                                          const std::string& initial_ns) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -195,9 +189,14 @@ StatusOr<std::shared_ptr<Subscription>> Store::Subscribe(Subscription::Filter fi
     if (g != objects_.end()) {
       for (const auto& [key, obj] : g->second) {
         if (!initial_ns.empty() && key.first != initial_ns) continue;
-        StoreEvent e{"ADDED", initial_gvr, key.first, key.second,
-                     ParseResourceVersion(obj["metadata"].value("resourceVersion", "")), obj,
-                     nullptr, {}};
+        StoreEvent e{"ADDED",
+                     initial_gvr,
+                     key.first,
+                     key.second,
+                     ParseResourceVersion(obj["metadata"].value("resourceVersion", "")),
+                     obj,
+                     nullptr,
+                     {}};
         sub->Push(e);
       }
     }

@@ -75,8 +75,7 @@ class Store {
   };
   // ns "" = all namespaces (or a cluster-scoped resource). `after_key` ("ns/name") skips keys
   // up to and including it (continue tokens).
-  ListResult List(const std::string& gvr, const std::string& ns,
-                  const std::string& after_key = "") const;
+  ListResult List(const std::string& gvr, const std::string& ns, const std::string& after_key = "") const;
   // Stores a new object (metadata.name set; uid/creationTimestamp filled by the caller) and
   // stamps it with the next resourceVersion. kAlreadyExists when the key is taken.
   StatusOr<nlohmann::json> Create(const std::string& gvr, nlohmann::json obj);
@@ -84,12 +83,11 @@ class Store {
   // kNotFound when absent. A result equal to the current object (ignoring resourceVersion) is not
   // stored: no RV bump and no event, as etcd3's identical-bytes short-circuit.
   using Mutator = std::function<StatusOr<nlohmann::json>(const nlohmann::json& current)>;
-  StatusOr<nlohmann::json> Update(const std::string& gvr, const std::string& ns,
-                                  const std::string& name, const Mutator& fn);
+  StatusOr<nlohmann::json> Update(const std::string& gvr, const std::string& ns, const std::string& name,
+                                  const Mutator& fn);
   // Deletes after `precondition(current)` passes. Returns the last state stamped with the
   // deletion RV. kNotFound when absent.
-  StatusOr<nlohmann::json> Delete(const std::string& gvr, const std::string& ns,
-                                  const std::string& name,
+  StatusOr<nlohmann::json> Delete(const std::string& gvr, const std::string& ns, const std::string& name,
                                   const std::function<Status(const nlohmann::json&)>& precondition = {});
 
   // Subscribes atomically with the replay: from_rv < 0 → only future events; otherwise retained

@@ -7,9 +7,7 @@ namespace joinguard::sandbox {
 
 using nlohmann::json;
 
-bool WantsTable(const std::string& accept) {
-  return accept.find("as=Table") != std::string::npos;
-}
+bool WantsTable(const std::string& accept) { return accept.find("as=Table") != std::string::npos; }
 
 std::string HumanDuration(std::chrono::seconds d) {
   int64_t s = d.count();
@@ -30,7 +28,8 @@ std::string HumanDuration(std::chrono::seconds d) {
   if (h < 48) return std::to_string(h) + "h";
   if (h < 24 * 8) {
     int64_t rest = h % 24;
-    return rest == 0 ? std::to_string(h / 24) + "d" : std::to_string(h / 24) + "d" + std::to_string(rest) + "h";
+    return rest == 0 ? std::to_string(h / 24) + "d"
+                     : std::to_string(h / 24) + "d" + std::to_string(rest) + "h";
   }
   if (h < 24 * 365 * 2) return std::to_string(h / 24) + "d";
   return std::to_string(h / 24 / 365) + "y";
@@ -40,7 +39,10 @@ namespace {
 
 json Column(const std::string& name, const std::string& type, const std::string& format,
             const std::string& description, int priority = 0) {
-  return {{"name", name}, {"type", type}, {"format", format}, {"description", description},
+  return {{"name", name},
+          {"type", type},
+          {"format", format},
+          {"description", description},
           {"priority", priority}};
 }
 
@@ -52,7 +54,8 @@ std::string Age(const json& obj, std::chrono::system_clock::time_point now) {
 }
 
 bool HasTrue(const json& obj, const std::string& type) {
-  if (!obj.contains("status") || !obj["status"].is_object() || !obj["status"].contains("conditions")) return false;
+  if (!obj.contains("status") || !obj["status"].is_object() || !obj["status"].contains("conditions"))
+    return false;
   for (const auto& c : obj["status"]["conditions"]) {
     if (c.value("type", "") == type && c.value("status", "") == "True") return true;
   }
@@ -101,8 +104,7 @@ json MakeTable(const ResourceType& type, const std::vector<json>& objects,
   // pkg/registry/customresource/tableconvertor/tableconvertor.go).
   std::vector<PrinterColumn> custom_columns = type.printer_columns;
   if (type.custom() && custom_columns.empty()) {
-    custom_columns.push_back(PrinterColumn{"Age", "date", "", kAgeDesc,
-                                           ".metadata.creationTimestamp", 0});
+    custom_columns.push_back(PrinterColumn{"Age", "date", "", kAgeDesc, ".metadata.creationTimestamp", 0});
   }
   if (type.custom()) {
     for (const auto& c : custom_columns) {
@@ -177,15 +179,18 @@ json MakeTable(const ResourceType& type, const std::vector<json>& objects,
     }
     json meta = obj["metadata"];
     meta.erase("managedFields");
-    rows.push_back({{"cells", cells},
-                    {"object", {{"kind", "PartialObjectMetadata"},
-                                {"apiVersion", "meta.k8s.io/v1"},
-                                {"metadata", meta}}}});
+    rows.push_back(
+        {{"cells", cells},
+         {"object",
+          {{"kind", "PartialObjectMetadata"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", meta}}}});
   }
   json meta = {{"resourceVersion", resource_version}};
   if (!continue_token.empty()) meta["continue"] = continue_token;
-  return {{"kind", "Table"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", meta},
-          {"columnDefinitions", columns}, {"rows", rows}};
+  return {{"kind", "Table"},
+          {"apiVersion", "meta.k8s.io/v1"},
+          {"metadata", meta},
+          {"columnDefinitions", columns},
+          {"rows", rows}};
 }
 
 }  // namespace joinguard::sandbox

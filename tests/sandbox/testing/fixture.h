@@ -57,9 +57,9 @@ class SandboxTest : public ::testing::Test {
   }
 
   // A kubelet-style client CSR object (PEM made with OpenSSL through common/crypto).
-  static nlohmann::json KubeletCsr(const std::string& name, const std::string& node,
-                                   const std::string& signer =
-                                       "kubernetes.io/kube-apiserver-client-kubelet") {
+  static nlohmann::json KubeletCsr(
+      const std::string& name, const std::string& node,
+      const std::string& signer = "kubernetes.io/kube-apiserver-client-kubelet") {
     auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
     EXPECT_TRUE(key.ok());
     auto pem = crypto::BuildCsrPem(*key, crypto::CsrTemplate::ForKubeletClient(node));

@@ -118,8 +118,7 @@ struct WatchStream::State {
   bool done = false, clean = false;
   std::unique_ptr<Connection> conn;
   // Beast keeps a reference to the chunk callback: it must live as long as the parser.
-  std::function<std::size_t(std::uint64_t, boost::beast::string_view, boost::system::error_code&)>
-      on_body;
+  std::function<std::size_t(std::uint64_t, boost::beast::string_view, boost::system::error_code&)> on_body;
 };
 
 WatchStream::~WatchStream() { Close(); }
@@ -210,8 +209,7 @@ struct KeepAliveClient::Conn {
   boost::beast::flat_buffer buffer;
 };
 
-KeepAliveClient::KeepAliveClient(std::string url, ClientOptions options)
-    : options_(std::move(options)) {
+KeepAliveClient::KeepAliveClient(std::string url, ClientOptions options) : options_(std::move(options)) {
   std::string rest = url.substr(url.find("://") + 3);
   auto colon = rest.rfind(':');
   host_ = rest.substr(0, colon);
@@ -222,8 +220,7 @@ KeepAliveClient::KeepAliveClient(std::string url, ClientOptions options)
 KeepAliveClient::~KeepAliveClient() = default;
 
 StatusOr<Response> KeepAliveClient::Request(const std::string& method, const std::string& target,
-                                            const std::string& body,
-                                            const std::string& content_type) {
+                                            const std::string& body, const std::string& content_type) {
   const bool reused = conn_ != nullptr;
   auto r = Once(method, target, body, content_type);
   if (!r.ok() && reused) {
@@ -234,8 +231,7 @@ StatusOr<Response> KeepAliveClient::Request(const std::string& method, const std
 }
 
 StatusOr<Response> KeepAliveClient::Once(const std::string& method, const std::string& target,
-                                         const std::string& body,
-                                         const std::string& content_type) {
+                                         const std::string& body, const std::string& content_type) {
   if (!conn_) {
     JG_ASSIGN_OR_RETURN(auto c, Connect(host_, port_, options_));
     conn_ = std::make_unique<Conn>();

@@ -21,9 +21,9 @@
 namespace joinguard::sandbox::testing {
 
 struct ClientOptions {
-  std::string ca_pem;               // trusted CA (required)
-  std::string cert_pem, key_pem;    // optional client certificate
-  std::string bearer_token;         // optional "Authorization: Bearer ..."
+  std::string ca_pem;                // trusted CA (required)
+  std::string cert_pem, key_pem;     // optional client certificate
+  std::string bearer_token;          // optional "Authorization: Bearer ..."
   std::chrono::seconds timeout{30};  // per-request read timeout
 };
 
@@ -31,7 +31,7 @@ struct Response {
   int status = 0;
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names
-  nlohmann::json Json() const;  // discarded value on parse error
+  nlohmann::json Json() const;                 // discarded value on parse error
 };
 
 class WatchStream {
@@ -97,8 +97,8 @@ class KeepAliveClient {
 
  private:
   struct Conn;
-  StatusOr<Response> Once(const std::string& method, const std::string& target,
-                          const std::string& body, const std::string& content_type);
+  StatusOr<Response> Once(const std::string& method, const std::string& target, const std::string& body,
+                          const std::string& content_type);
   std::string host_, port_;
   ClientOptions options_;
   std::unique_ptr<Conn> conn_;

@@ -73,11 +73,11 @@ class KubectlTest : public ::testing::Test {
 
   // Runs kubectl with the given kubeconfig (default: admin) and a per-test HOME/cache.
   CommandResult Kubectl(const std::vector<std::string>& args, const std::string& kubeconfig = "") {
-    std::vector<std::string> argv = {kKubectl, "--kubeconfig",
-                                     kubeconfig.empty() ? kubeconfig_ : kubeconfig, "--cache-dir",
-                                     dir_ + "/cache"};
+    std::vector<std::string> argv = {kKubectl, "--kubeconfig", kubeconfig.empty() ? kubeconfig_ : kubeconfig,
+                                     "--cache-dir", dir_ + "/cache"};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto r = RunCommand(argv, kKubectlTimeout, {{"HOME", dir_ + "/home"}, {"KUBECONFIG", ""}, {"KUBECACHEDIR", ""}});
+    auto r = RunCommand(argv, kKubectlTimeout,
+                        {{"HOME", dir_ + "/home"}, {"KUBECONFIG", ""}, {"KUBECACHEDIR", ""}});
     EXPECT_TRUE(r.ok()) << r.status();
     if (!r.ok()) return {};
     return *r;
@@ -86,11 +86,14 @@ class KubectlTest : public ::testing::Test {
   // A kubeconfig authenticating with a bearer token (bootstrap token).
   std::string TokenKubeconfig(const std::string& token) {
     const std::string path = dir_ + "/token-" + token.substr(0, 6) + ".conf";
-    WriteFile(path, "apiVersion: v1\nkind: Config\nclusters:\n- name: sandbox\n  cluster:\n"
-                    "    server: " + sandbox_->url() + "\n    certificate-authority-data: " +
-                    crypto::Base64Encode(sandbox_->ca_pem()) +
-                    "\ncontexts:\n- name: token\n  context:\n    cluster: sandbox\n    user: token\n"
-                    "current-context: token\nusers:\n- name: token\n  user:\n    token: " + token + "\n");
+    WriteFile(path,
+              "apiVersion: v1\nkind: Config\nclusters:\n- name: sandbox\n  cluster:\n"
+              "    server: " +
+                  sandbox_->url() +
+                  "\n    certificate-authority-data: " + crypto::Base64Encode(sandbox_->ca_pem()) +
+                  "\ncontexts:\n- name: token\n  context:\n    cluster: sandbox\n    user: token\n"
+                  "current-context: token\nusers:\n- name: token\n  user:\n    token: " +
+                  token + "\n");
     return path;
   }
 

@@ -12,19 +12,18 @@ namespace joinguard::sandbox::testing {
 
 inline nlohmann::json GadgetCrd() {
   using nlohmann::json;
-  json columns = json::array(
-      {{{"name", "Color"}, {"type", "string"}, {"jsonPath", ".spec.color"}},
-       {{"name", "Uses"}, {"type", "integer"}, {"jsonPath", ".status.uses"}},
-       {{"name", "Missing"}, {"type", "string"}, {"jsonPath", ".status.nothing"}},
-       {{"name", "Age"}, {"type", "date"}, {"jsonPath", ".metadata.creationTimestamp"}}});
-  json version = {{"name", "v1alpha1"},
-                  {"served", true},
-                  {"storage", true},
-                  {"schema",
-                   {{"openAPIV3Schema",
-                     {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}}}},
-                  {"subresources", {{"status", json::object()}}},
-                  {"additionalPrinterColumns", columns}};
+  json columns =
+      json::array({{{"name", "Color"}, {"type", "string"}, {"jsonPath", ".spec.color"}},
+                   {{"name", "Uses"}, {"type", "integer"}, {"jsonPath", ".status.uses"}},
+                   {{"name", "Missing"}, {"type", "string"}, {"jsonPath", ".status.nothing"}},
+                   {{"name", "Age"}, {"type", "date"}, {"jsonPath", ".metadata.creationTimestamp"}}});
+  json version = {
+      {"name", "v1alpha1"},
+      {"served", true},
+      {"storage", true},
+      {"schema", {{"openAPIV3Schema", {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}}}},
+      {"subresources", {{"status", json::object()}}},
+      {"additionalPrinterColumns", columns}};
   return {{"apiVersion", "apiextensions.k8s.io/v1"},
           {"kind", "CustomResourceDefinition"},
           {"metadata", {{"name", "gadgets.test.joinguard.io"}}},

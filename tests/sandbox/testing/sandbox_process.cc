@@ -26,17 +26,17 @@ std::string Trim(std::string s) {
 SandboxAdmin::SandboxAdmin(std::string url, std::string ca_pem, std::string token)
     : url_(std::move(url)), ca_pem_(std::move(ca_pem)), token_(std::move(token)) {}
 
-StatusOr<json> SandboxAdmin::Call(const std::string& method, const std::string& what,
-                                  const json& body, int want_status) {
+StatusOr<json> SandboxAdmin::Call(const std::string& method, const std::string& what, const json& body,
+                                  int want_status) {
   ClientOptions o;
   o.ca_pem = ca_pem_;
   HttpsClient client(url_, o);
-  JG_ASSIGN_OR_RETURN(Response r, client.Request(method, "/sandbox-admin/" + what,
-                                                 body.is_null() ? "" : body.dump(),
-                                                 "application/json", {{kAdminHeader, token_}}));
+  JG_ASSIGN_OR_RETURN(Response r,
+                      client.Request(method, "/sandbox-admin/" + what, body.is_null() ? "" : body.dump(),
+                                     "application/json", {{kAdminHeader, token_}}));
   if (r.status != want_status) {
-    return InternalError("sandbox admin " + method + " " + what + ": HTTP " +
-                         std::to_string(r.status) + ": " + r.body);
+    return InternalError("sandbox admin " + method + " " + what + ": HTTP " + std::to_string(r.status) +
+                         ": " + r.body);
   }
   return r.Json();
 }
@@ -71,14 +71,12 @@ SandboxProcess::~SandboxProcess() { StopWith(SIGTERM).IgnoreError(); }
 
 Status SandboxProcess::Launch() {
   const std::string& dir = options_.dir;
-  std::vector<std::string> argv = {options_.binary,
-                                   "--state-dir", dir + "/state",
-                                   "--ready-file", dir + "/ready.json",
-                                   "--admin-token-file", dir + "/admin-token",
-                                   "--port", std::to_string(port_)};
+  std::vector<std::string> argv = {
+      options_.binary,      "--state-dir",        dir + "/state", "--ready-file",       dir + "/ready.json",
+      "--admin-token-file", dir + "/admin-token", "--port",       std::to_string(port_)};
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
-  JG_ASSIGN_OR_RETURN(proc_, ::joinguard::testing::Subprocess::Start(
-                                 argv, dir + "/logs-" + std::to_string(launches_++)));
+  JG_ASSIGN_OR_RETURN(
+      proc_, ::joinguard::testing::Subprocess::Start(argv, dir + "/logs-" + std::to_string(launches_++)));
   JG_RETURN_IF_ERROR(proc_->WaitForOutput(kServingLine, options_.start_timeout).status());
   JG_ASSIGN_OR_RETURN(std::string ready_text, files::ReadFile(dir + "/ready.json", kMaxSmallFile));
   json ready = json::parse(ready_text, nullptr, false);

@@ -41,8 +41,8 @@ class SandboxAdmin {
 class SandboxProcess {
  public:
   struct Options {
-    std::string binary;  // path of joinguard-sandbox
-    std::string dir;     // state, ready file, admin token, kubeconfig and logs go here
+    std::string binary;                   // path of joinguard-sandbox
+    std::string dir;                      // state, ready file, admin token, kubeconfig and logs go here
     std::vector<std::string> extra_args;  // e.g. {"--bootstrap-token", "abcdef.0123456789abcdef"}
     std::chrono::milliseconds start_timeout{30000};
   };

@@ -24,8 +24,8 @@ std::string Capture(Logger::Format format, LogLevel min, LogLevel level, std::st
 }
 
 TEST(LoggerTest, JsonLineIsEscaped) {
-  std::string line = Capture(Logger::Format::kJson, LogLevel::kInfo, LogLevel::kWarning,
-                             "bad \"csr\"\n", {{"csr", "csr-1"}, {"path", "a\\b"}});
+  std::string line = Capture(Logger::Format::kJson, LogLevel::kInfo, LogLevel::kWarning, "bad \"csr\"\n",
+                             {{"csr", "csr-1"}, {"path", "a\\b"}});
   EXPECT_NE(line.find("\"level\":\"warning\""), std::string::npos) << line;
   EXPECT_NE(line.find("\"msg\":\"bad \\\"csr\\\"\\n\""), std::string::npos) << line;
   EXPECT_NE(line.find("\"csr\":\"csr-1\""), std::string::npos) << line;

@@ -10,8 +10,7 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST(SubprocessTest, RunCommandCapturesOutputAndExitCode) {
-  ASSERT_OK_AND_ASSIGN(CommandResult r,
-                       RunCommand({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"}, 30s));
+  ASSERT_OK_AND_ASSIGN(CommandResult r, RunCommand({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"}, 30s));
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.out, "out\n");
   EXPECT_EQ(r.err, "err\n");
@@ -38,7 +37,8 @@ TEST(SubprocessTest, WaitForOutputThenSignal) {
 TEST(SubprocessTest, WaitForOutputReportsEarlyExit) {
   std::string dir = MakeTempDir();
   ASSERT_OK_AND_ASSIGN(auto p, Subprocess::Start({"/bin/sh", "-c", "echo boom >&2; exit 1"}, dir));
-  EXPECT_THAT(p->WaitForOutput("never", 30s), StatusIs(StatusCode::kFailedPrecondition, ::testing::HasSubstr("boom")));
+  EXPECT_THAT(p->WaitForOutput("never", 30s),
+              StatusIs(StatusCode::kFailedPrecondition, ::testing::HasSubstr("boom")));
   RemoveTree(dir);
 }
 

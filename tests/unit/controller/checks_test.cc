@@ -41,8 +41,10 @@ TEST_P(PolicyTableTest, Decides) {
   if (c.policy) c.policy(p);
   CsrContext ctx = BuildContext(t);
   Verdict v = Evaluate(ctx, p);
-  EXPECT_EQ(OutcomeName(v.outcome), OutcomeName(c.outcome)) << "reason=" << v.reason << " message=" << v.message;
-  if (c.outcome != Outcome::kApprove && c.outcome != Outcome::kRetry) EXPECT_EQ(v.reason, c.reason) << v.message;
+  EXPECT_EQ(OutcomeName(v.outcome), OutcomeName(c.outcome))
+      << "reason=" << v.reason << " message=" << v.message;
+  if (c.outcome != Outcome::kApprove && c.outcome != Outcome::kRetry)
+    EXPECT_EQ(v.reason, c.reason) << v.message;
   if (c.outcome == Outcome::kDeny) {
     // Messages say what failed and what to do; they never contain the raw CSR.
     EXPECT_FALSE(v.message.empty());
@@ -56,44 +58,68 @@ const Case kCases[] = {
     // ---- Good cases -------------------------------------------------------------------
     {"BootstrapP256WithoutKeyEncipherment", Nop, Outcome::kApprove, ""},
     {"BootstrapP256WithKeyEncipherment",
-     [](TestCsr& t) { t.usages = {"key encipherment", "digital signature", "client auth"}; }, Outcome::kApprove, ""},
+     [](TestCsr& t) {
+       t.usages = {"key encipherment", "digital signature", "client auth"};
+     },
+     Outcome::kApprove, ""},
     {"BootstrapP384", [](TestCsr& t) { t.key = TestKey::kP384; }, Outcome::kApprove, ""},
     {"BootstrapRsa2048", [](TestCsr& t) { t.key = TestKey::kRsa2048; }, Outcome::kApprove, ""},
-    {"BootstrapRsa3072", [](TestCsr& t) {
+    {"BootstrapRsa3072",
+     [](TestCsr& t) {
        t.key = TestKey::kRsa3072;
        t.usages = {"digital signature", "key encipherment", "client auth"};
-     }, Outcome::kApprove, ""},
+     },
+     Outcome::kApprove, ""},
     {"BootstrapSubjectOrderCnFirst",
-     [](TestCsr& t) { t.subject = {{"CN", "system:node:worker-1"}, {"O", "system:nodes"}}; }, Outcome::kApprove, ""},
-    {"BootstrapDottedNodeName", [](TestCsr& t) { t.WithNodeName("ip-10-0-0-1.ec2.internal"); }, Outcome::kApprove, ""},
+     [](TestCsr& t) {
+       t.subject = {{"CN", "system:node:worker-1"}, {"O", "system:nodes"}};
+     },
+     Outcome::kApprove, ""},
+    {"BootstrapDottedNodeName", [](TestCsr& t) { t.WithNodeName("ip-10-0-0-1.ec2.internal"); },
+     Outcome::kApprove, ""},
     {"ExpirationWithinCap", [](TestCsr& t) { t.expiration_seconds = 3600; }, Outcome::kApprove, ""},
-    {"RenewalOwnIdentity", [](TestCsr& t) {
+    {"RenewalOwnIdentity",
+     [](TestCsr& t) {
        t.AsRenewal("worker-1");
        t.facts.node_exists = true;  // a renewing node exists: not a reason to deny
-     }, Outcome::kApprove, ""},
-    {"RenewalFactsUnknownDoNotMatter", [](TestCsr& t) {
+     },
+     Outcome::kApprove, ""},
+    {"RenewalFactsUnknownDoNotMatter",
+     [](TestCsr& t) {
        t.AsRenewal("worker-1");
        t.facts.node_exists.reset();
        t.facts.in_flight_for_node.reset();
-     }, Outcome::kApprove, ""},
-    {"CustomAllowedGroup", [](TestCsr& t) {
+     },
+     Outcome::kApprove, ""},
+    {"CustomAllowedGroup",
+     [](TestCsr& t) {
        t.groups = {"system:bootstrappers", "system:bootstrappers:workers", "system:authenticated"};
-     }, Outcome::kApprove, "", [](Policy& p) { p.allowed_bootstrap_groups = {"system:bootstrappers:workers"}; }},
+     },
+     Outcome::kApprove, "", [](Policy& p) { p.allowed_bootstrap_groups = {"system:bootstrappers:workers"}; }},
     {"NodeNamePatternMatches", [](TestCsr& t) { t.WithNodeName("worker-7"); }, Outcome::kApprove, "",
      [](Policy& p) {
        p.node_name_pattern = "worker-[0-9]+";
        ASSERT_OK(SetNodeNamePattern(p, p.node_name_pattern));
      }},
     {"Ed25519WhenAllowed", [](TestCsr& t) { t.key = TestKey::kEd25519; }, Outcome::kApprove, "",
-     [](Policy& p) { p.allowed_keys.push_back(KeyRule{crypto::KeyAlgorithm::kEd25519, 0, {}}); }},
-    {"AllowedExtension", [](TestCsr& t) { t.extra_extensions = {{"1.3.6.1.4.1.99999.1", false}}; }, Outcome::kApprove,
-     "", [](Policy& p) { p.allowed_extensions = {"1.3.6.1.4.1.99999.1"}; }},
-    {"LaterDuplicatePendingIsNotOurProblem", [](TestCsr& t) {
+     [](Policy& p) {
+       p.allowed_keys.push_back(KeyRule{crypto::KeyAlgorithm::kEd25519, 0, {}});
+     }},
+    {"AllowedExtension",
+     [](TestCsr& t) {
+       t.extra_extensions = {{"1.3.6.1.4.1.99999.1", false}};
+     },
+     Outcome::kApprove, "", [](Policy& p) { p.allowed_extensions = {"1.3.6.1.4.1.99999.1"}; }},
+    {"LaterDuplicatePendingIsNotOurProblem",
+     [](TestCsr& t) {
        t.facts.in_flight_for_node = {{"csr-2", t.created + std::chrono::seconds(5), false}};
-     }, Outcome::kApprove, ""},
-    {"InFlightListContainsSelf", [](TestCsr& t) {
+     },
+     Outcome::kApprove, ""},
+    {"InFlightListContainsSelf",
+     [](TestCsr& t) {
        t.facts.in_flight_for_node = {{"csr-1", t.created, false}};
-     }, Outcome::kApprove, ""},
+     },
+     Outcome::kApprove, ""},
 
     // ---- Scope: not ours ----------------------------------------------------------------
     {"OtherSignerIgnored", [](TestCsr& t) { t.signer = "example.com/not-correct"; }, Outcome::kIgnore,
@@ -102,81 +128,132 @@ const Case kCases[] = {
      "SignerNotHandled"},
     {"ApiserverClientSignerIgnored", [](TestCsr& t) { t.signer = "kubernetes.io/kube-apiserver-client"; },
      Outcome::kIgnore, "SignerNotHandled"},
-    {"UnparseableLeftPending", [](TestCsr& t) { t.raw_pem = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"; },
+    {"UnparseableLeftPending",
+     [](TestCsr& t) {
+       t.raw_pem = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n";
+     },
      Outcome::kLeavePending, "RequestUnparseable"},
-    {"RenewalNotHandledLeftPending", [](TestCsr& t) {
+    {"RenewalNotHandledLeftPending",
+     [](TestCsr& t) {
        t.AsRenewal("worker-1");
        t.dns_names = {"evil.example.com"};  // must not be denied either: not ours
-     }, Outcome::kLeavePending, "RenewalNotHandled", [](Policy& p) { p.allow_renewal = false; }},
+     },
+     Outcome::kLeavePending, "RenewalNotHandled", [](Policy& p) { p.allow_renewal = false; }},
 
     // ---- Requester -------------------------------------------------------------
-    {"RequesterJoe", [](TestCsr& t) { t.username = "joe"; t.groups = {"system:authenticated"}; }, Outcome::kDeny,
-     "RequesterNotAllowed"},
-    {"BootstrapTokenWithoutAllowedGroup", [](TestCsr& t) { t.groups = {"system:bootstrappers", "system:authenticated"}; },
+    {"RequesterJoe",
+     [](TestCsr& t) {
+       t.username = "joe";
+       t.groups = {"system:authenticated"};
+     },
      Outcome::kDeny, "RequesterNotAllowed"},
-    {"BootstrapTokenInOtherGroup", [](TestCsr& t) {
+    {"BootstrapTokenWithoutAllowedGroup",
+     [](TestCsr& t) {
+       t.groups = {"system:bootstrappers", "system:authenticated"};
+     },
+     Outcome::kDeny, "RequesterNotAllowed"},
+    {"BootstrapTokenInOtherGroup",
+     [](TestCsr& t) {
        t.groups = {"system:bootstrappers", "system:bootstrappers:ci-runners", "system:authenticated"};
-     }, Outcome::kDeny, "RequesterNotAllowed"},
-    {"BootstrapUserWithInvalidTokenId", [](TestCsr& t) { t.username = "system:bootstrap:ABC"; }, Outcome::kDeny,
-     "RequesterNotAllowed"},
-    {"NodeUserOutsideNodesGroup", [](TestCsr& t) {
+     },
+     Outcome::kDeny, "RequesterNotAllowed"},
+    {"BootstrapUserWithInvalidTokenId", [](TestCsr& t) { t.username = "system:bootstrap:ABC"; },
+     Outcome::kDeny, "RequesterNotAllowed"},
+    {"NodeUserOutsideNodesGroup",
+     [](TestCsr& t) {
        t.username = "system:node:worker-1";
        t.groups = {"system:authenticated"};
-     }, Outcome::kDeny, "RequesterNotAllowed"},
-    {"ServiceAccountRequester", [](TestCsr& t) {
+     },
+     Outcome::kDeny, "RequesterNotAllowed"},
+    {"ServiceAccountRequester",
+     [](TestCsr& t) {
        t.username = "system:serviceaccount:default:builder";
        t.groups = {"system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"};
-     }, Outcome::kDeny, "RequesterNotAllowed"},
-    {"AdminRequester", [](TestCsr& t) { t.username = "kubernetes-admin"; t.groups = {"system:masters"}; },
+     },
+     Outcome::kDeny, "RequesterNotAllowed"},
+    {"AdminRequester",
+     [](TestCsr& t) {
+       t.username = "kubernetes-admin";
+       t.groups = {"system:masters"};
+     },
      Outcome::kDeny, "RequesterNotAllowed"},
 
     // ---- Renewal identity ----------------------------------------------------------
-    {"RenewalForAnotherNode", [](TestCsr& t) {
+    {"RenewalForAnotherNode",
+     [](TestCsr& t) {
        t.AsRenewal("worker-1");
        t.WithNodeName("control-plane-1");
-     }, Outcome::kDeny, "RenewalIdentityMismatch"},
+     },
+     Outcome::kDeny, "RenewalIdentityMismatch"},
 
     // ---- Subject -------------------------------------------------------
-    {"CnNotANode", [](TestCsr& t) { t.subject = {{"O", "system:nodes"}, {"CN", "mike"}}; }, Outcome::kDeny,
-     "SubjectNotExact"},
-    {"NoOrganization", [](TestCsr& t) { t.subject = {{"CN", "system:node:worker-1"}}; }, Outcome::kDeny,
-     "SubjectNotExact"},
-    {"OrganizationSystemMaster", [](TestCsr& t) { t.subject = {{"O", "system:master"}, {"CN", "system:node:worker-1"}}; },
+    {"CnNotANode",
+     [](TestCsr& t) {
+       t.subject = {{"O", "system:nodes"}, {"CN", "mike"}};
+     },
      Outcome::kDeny, "SubjectNotExact"},
-    {"OrganizationSystemMastersInstead", [](TestCsr& t) {
+    {"NoOrganization",
+     [](TestCsr& t) {
+       t.subject = {{"CN", "system:node:worker-1"}};
+     },
+     Outcome::kDeny, "SubjectNotExact"},
+    {"OrganizationSystemMaster",
+     [](TestCsr& t) {
+       t.subject = {{"O", "system:master"}, {"CN", "system:node:worker-1"}};
+     },
+     Outcome::kDeny, "SubjectNotExact"},
+    {"OrganizationSystemMastersInstead",
+     [](TestCsr& t) {
        t.subject = {{"O", "system:masters"}, {"CN", "system:node:worker-1"}};
-     }, Outcome::kDeny, "SubjectNotExact"},
-    {"OrganizationSystemMastersAdded", [](TestCsr& t) {
-       t.subject = {{"O", "system:nodes"}, {"O", "system:masters"}, {"CN", "system:node:worker-1"}};
-     }, Outcome::kDeny, "SubjectNotExact"},
-    {"ExtraOrganizationalUnit", [](TestCsr& t) {
-       t.subject = {{"O", "system:nodes"}, {"OU", "anything"}, {"CN", "system:node:worker-1"}};
-     }, Outcome::kDeny, "SubjectNotExact"},
-    {"ExtraCountry", [](TestCsr& t) { t.subject = {{"C", "CH"}, {"O", "system:nodes"}, {"CN", "system:node:worker-1"}}; },
+     },
      Outcome::kDeny, "SubjectNotExact"},
-    {"ExtraSerialNumber", [](TestCsr& t) {
+    {"OrganizationSystemMastersAdded",
+     [](TestCsr& t) {
+       t.subject = {{"O", "system:nodes"}, {"O", "system:masters"}, {"CN", "system:node:worker-1"}};
+     },
+     Outcome::kDeny, "SubjectNotExact"},
+    {"ExtraOrganizationalUnit",
+     [](TestCsr& t) {
+       t.subject = {{"O", "system:nodes"}, {"OU", "anything"}, {"CN", "system:node:worker-1"}};
+     },
+     Outcome::kDeny, "SubjectNotExact"},
+    {"ExtraCountry",
+     [](TestCsr& t) {
+       t.subject = {{"C", "CH"}, {"O", "system:nodes"}, {"CN", "system:node:worker-1"}};
+     },
+     Outcome::kDeny, "SubjectNotExact"},
+    {"ExtraSerialNumber",
+     [](TestCsr& t) {
        t.subject = {{"O", "system:nodes"}, {"CN", "system:node:worker-1"}, {"serialNumber", "42"}};
-     }, Outcome::kDeny, "SubjectNotExact"},
-    {"TwoCommonNames", [](TestCsr& t) {
+     },
+     Outcome::kDeny, "SubjectNotExact"},
+    {"TwoCommonNames",
+     [](TestCsr& t) {
        t.subject = {{"O", "system:nodes"}, {"CN", "system:node:worker-1"}, {"CN", "system:node:worker-2"}};
-     }, Outcome::kDeny, "SubjectNotExact"},
-    {"MultiValuedRdn", [](TestCsr& t) { t.merge_subject_into_one_rdn = true; }, Outcome::kDeny, "SubjectNotExact"},
+     },
+     Outcome::kDeny, "SubjectNotExact"},
+    {"MultiValuedRdn", [](TestCsr& t) { t.merge_subject_into_one_rdn = true; }, Outcome::kDeny,
+     "SubjectNotExact"},
 
     // ---- Node name -----------------------------------------------------------------
     {"EmptyNodeName", [](TestCsr& t) { t.WithNodeName(""); }, Outcome::kDeny, "InvalidNodeName"},
     {"UpperCaseNodeName", [](TestCsr& t) { t.WithNodeName("Worker-1"); }, Outcome::kDeny, "InvalidNodeName"},
     {"UnderscoreNodeName", [](TestCsr& t) { t.WithNodeName("worker_1"); }, Outcome::kDeny, "InvalidNodeName"},
     {"EmptyLabelNodeName", [](TestCsr& t) { t.WithNodeName("a..b"); }, Outcome::kDeny, "InvalidNodeName"},
-    {"TrailingDashNodeName", [](TestCsr& t) { t.WithNodeName("worker-"); }, Outcome::kDeny, "InvalidNodeName"},
+    {"TrailingDashNodeName", [](TestCsr& t) { t.WithNodeName("worker-"); }, Outcome::kDeny,
+     "InvalidNodeName"},
     {"NodeNameWithColon", [](TestCsr& t) { t.WithNodeName("x:y"); }, Outcome::kDeny, "InvalidNodeName"},
-    {"TooLongNodeName", [](TestCsr& t) { t.WithNodeName(std::string(254, 'a')); }, Outcome::kDeny, "InvalidNodeName"},
+    {"TooLongNodeName", [](TestCsr& t) { t.WithNodeName(std::string(254, 'a')); }, Outcome::kDeny,
+     "InvalidNodeName"},
     {"NodeNamePatternMismatch", [](TestCsr& t) { t.WithNodeName("control-plane-1"); }, Outcome::kDeny,
-     "NodeNamePattern", [](Policy& p) {
+     "NodeNamePattern",
+     [](Policy& p) {
        p.node_name_pattern = "worker-[0-9]+";
        ASSERT_OK(SetNodeNamePattern(p, p.node_name_pattern));
      }},
     {"NodeNamePatternIsAFullMatch", [](TestCsr& t) { t.WithNodeName("worker-1.evil"); }, Outcome::kDeny,
-     "NodeNamePattern", [](Policy& p) {
+     "NodeNamePattern",
+     [](Policy& p) {
        p.node_name_pattern = "worker-[0-9]+";
        ASSERT_OK(SetNodeNamePattern(p, p.node_name_pattern));
      }},
@@ -185,34 +262,50 @@ const Case kCases[] = {
     {"DnsSan", [](TestCsr& t) { t.dns_names = {"kubernetes.default.svc"}; }, Outcome::kDeny, "SanPresent"},
     {"IpSan", [](TestCsr& t) { t.ip_addresses = {"10.96.0.1"}; }, Outcome::kDeny, "SanPresent"},
     {"EmailSan", [](TestCsr& t) { t.emails = {"root@example.com"}; }, Outcome::kDeny, "SanPresent"},
-    {"UriSan", [](TestCsr& t) { t.uris = {"spiffe://cluster/ns/kube-system/sa/admin"}; }, Outcome::kDeny, "SanPresent"},
+    {"UriSan", [](TestCsr& t) { t.uris = {"spiffe://cluster/ns/kube-system/sa/admin"}; }, Outcome::kDeny,
+     "SanPresent"},
 
     // ---- Extensions ---------------------------------------------------------------------------
-    {"UnknownExtension", [](TestCsr& t) { t.extra_extensions = {{"1.3.6.1.4.1.99999.1", false}}; }, Outcome::kDeny,
-     "ExtensionNotAllowed"},
-    {"CriticalUnknownExtension", [](TestCsr& t) { t.extra_extensions = {{"1.3.6.1.4.1.99999.2", true}}; },
+    {"UnknownExtension",
+     [](TestCsr& t) {
+       t.extra_extensions = {{"1.3.6.1.4.1.99999.1", false}};
+     },
      Outcome::kDeny, "ExtensionNotAllowed"},
-    {"BasicConstraintsCa", [](TestCsr& t) { t.basic_constraints_ca = true; }, Outcome::kDeny, "ExtensionNotAllowed"},
-    {"ChallengePasswordAttribute", [](TestCsr& t) {
+    {"CriticalUnknownExtension",
+     [](TestCsr& t) {
+       t.extra_extensions = {{"1.3.6.1.4.1.99999.2", true}};
+     },
+     Outcome::kDeny, "ExtensionNotAllowed"},
+    {"BasicConstraintsCa", [](TestCsr& t) { t.basic_constraints_ca = true; }, Outcome::kDeny,
+     "ExtensionNotAllowed"},
+    {"ChallengePasswordAttribute",
+     [](TestCsr& t) {
        t.extra_extensions = {{"1.3.6.1.4.1.99999.1", false}};
        t.challenge_password = true;
-     }, Outcome::kDeny, "ExtensionNotAllowed", [](Policy& p) { p.allowed_extensions = {"1.3.6.1.4.1.99999.1"}; }},
+     },
+     Outcome::kDeny, "ExtensionNotAllowed",
+     [](Policy& p) { p.allowed_extensions = {"1.3.6.1.4.1.99999.1"}; }},
 
     // Defects of issue 10: each of these was approved (or hung) before.
     {"ChallengePasswordOnlyAttribute", [](TestCsr& t) { t.challenge_password = true; }, Outcome::kDeny,
      "ExtensionNotAllowed"},
-    {"UnknownAttributeOnly", [](TestCsr& t) { t.extra_attribute_oids = {"1.3.6.1.4.1.99999.7"}; }, Outcome::kDeny,
-     "ExtensionNotAllowed"},
-    {"DuplicatedAllowedExtension", [](TestCsr& t) {
+    {"UnknownAttributeOnly", [](TestCsr& t) { t.extra_attribute_oids = {"1.3.6.1.4.1.99999.7"}; },
+     Outcome::kDeny, "ExtensionNotAllowed"},
+    {"DuplicatedAllowedExtension",
+     [](TestCsr& t) {
        t.extra_extensions = {{"1.3.6.1.4.1.99999.1", false}, {"1.3.6.1.4.1.99999.1", false}};
-     }, Outcome::kDeny, "ExtensionNotAllowed", [](Policy& p) { p.allowed_extensions = {"1.3.6.1.4.1.99999.1"}; }},
+     },
+     Outcome::kDeny, "ExtensionNotAllowed",
+     [](Policy& p) { p.allowed_extensions = {"1.3.6.1.4.1.99999.1"}; }},
     {"EmptySanExtension", [](TestCsr& t) { t.empty_san_extension = true; }, Outcome::kDeny, "SanPresent"},
-    {"EmptyCriticalSanExtension", [](TestCsr& t) {
+    {"EmptyCriticalSanExtension",
+     [](TestCsr& t) {
        t.empty_san_extension = true;
        t.san_extension_critical = true;
-     }, Outcome::kDeny, "SanPresent"},
-    {"ExplicitCurveKeyIsNotP256", [](TestCsr& t) { t.key = TestKey::kP256ExplicitCurve; }, Outcome::kLeavePending,
-     "RequestUnparseable"},
+     },
+     Outcome::kDeny, "SanPresent"},
+    {"ExplicitCurveKeyIsNotP256", [](TestCsr& t) { t.key = TestKey::kP256ExplicitCurve; },
+     Outcome::kLeavePending, "RequestUnparseable"},
     {"SeveralEcdsaEntriesCombine", [](TestCsr& t) { t.key = TestKey::kP384; }, Outcome::kApprove, "",
      [](Policy& p) {
        p.allowed_keys = {KeyRule{crypto::KeyAlgorithm::kEcdsa, 0, {"P-256"}},
@@ -220,9 +313,11 @@ const Case kCases[] = {
      }},
     {"SeveralRsaEntriesCombine", [](TestCsr& t) { t.key = TestKey::kRsa2048; }, Outcome::kApprove, "",
      [](Policy& p) {
-       p.allowed_keys = {KeyRule{crypto::KeyAlgorithm::kRsa, 3072, {}}, KeyRule{crypto::KeyAlgorithm::kRsa, 2048, {}}};
+       p.allowed_keys = {KeyRule{crypto::KeyAlgorithm::kRsa, 3072, {}},
+                         KeyRule{crypto::KeyAlgorithm::kRsa, 2048, {}}};
      }},
-    {"SeveralEcdsaEntriesStillDenyOthers", [](TestCsr& t) { t.key = TestKey::kP521; }, Outcome::kDeny, "KeyNotAllowed",
+    {"SeveralEcdsaEntriesStillDenyOthers", [](TestCsr& t) { t.key = TestKey::kP521; }, Outcome::kDeny,
+     "KeyNotAllowed",
      [](Policy& p) {
        p.allowed_keys = {KeyRule{crypto::KeyAlgorithm::kEcdsa, 0, {"P-256"}},
                          KeyRule{crypto::KeyAlgorithm::kEcdsa, 0, {"P-384"}}};
@@ -231,19 +326,32 @@ const Case kCases[] = {
      Outcome::kDeny, "ExpirationOutOfRange", [](Policy& p) { p.max_expiration_seconds = 0; }},
 
     // ---- Usages --------------------------------------------------------------------
-    {"ServerAuthAdded", [](TestCsr& t) { t.usages = {"digital signature", "key encipherment", "client auth", "server auth"}; },
+    {"ServerAuthAdded",
+     [](TestCsr& t) {
+       t.usages = {"digital signature", "key encipherment", "client auth", "server auth"};
+     },
      Outcome::kDeny, "UsagesNotAllowed"},
     {"ClientAuthOnly", [](TestCsr& t) { t.usages = {"client auth"}; }, Outcome::kDeny, "UsagesNotAllowed"},
-    {"CodeSigningAdded", [](TestCsr& t) { t.usages = {"digital signature", "client auth", "code signing"}; },
+    {"CodeSigningAdded",
+     [](TestCsr& t) {
+       t.usages = {"digital signature", "client auth", "code signing"};
+     },
      Outcome::kDeny, "UsagesNotAllowed"},
-    {"CertSign", [](TestCsr& t) { t.usages = {"digital signature", "client auth", "cert sign"}; }, Outcome::kDeny,
-     "UsagesNotAllowed"},
+    {"CertSign",
+     [](TestCsr& t) {
+       t.usages = {"digital signature", "client auth", "cert sign"};
+     },
+     Outcome::kDeny, "UsagesNotAllowed"},
     {"NoUsages", [](TestCsr& t) { t.usages = {}; }, Outcome::kDeny, "UsagesNotAllowed"},
-    {"Ed25519WithKeyEncipherment", [](TestCsr& t) {
+    {"Ed25519WithKeyEncipherment",
+     [](TestCsr& t) {
        t.key = TestKey::kEd25519;
        t.usages = {"digital signature", "key encipherment", "client auth"};
-     }, Outcome::kDeny, "UsagesNotAllowed",
-     [](Policy& p) { p.allowed_keys.push_back(KeyRule{crypto::KeyAlgorithm::kEd25519, 0, {}}); }},
+     },
+     Outcome::kDeny, "UsagesNotAllowed",
+     [](Policy& p) {
+       p.allowed_keys.push_back(KeyRule{crypto::KeyAlgorithm::kEd25519, 0, {}});
+     }},
 
     // ---- Keys ---------------------------------------------------------------------------
     {"P224", [](TestCsr& t) { t.key = TestKey::kP224; }, Outcome::kDeny, "KeyTooWeak"},
@@ -251,7 +359,8 @@ const Case kCases[] = {
     {"Rsa2048BelowRaisedMinimum", [](TestCsr& t) { t.key = TestKey::kRsa2048; }, Outcome::kDeny, "KeyTooWeak",
      [](Policy& p) { p.allowed_keys[1].min_bits = 3072; }},
     {"P521NotListed", [](TestCsr& t) { t.key = TestKey::kP521; }, Outcome::kDeny, "KeyNotAllowed"},
-    {"Ed25519NotListedByDefault", [](TestCsr& t) { t.key = TestKey::kEd25519; }, Outcome::kDeny, "KeyNotAllowed"},
+    {"Ed25519NotListedByDefault", [](TestCsr& t) { t.key = TestKey::kEd25519; }, Outcome::kDeny,
+     "KeyNotAllowed"},
 
     // ---- Proof of possession ---------------------------------------------------------------------
     {"BadSignature", [](TestCsr& t) { t.corrupt_signature = true; }, Outcome::kDeny, "SignatureInvalid"},
@@ -263,26 +372,37 @@ const Case kCases[] = {
      [](Policy& p) { p.require_expiration_seconds = true; }},
 
     // ---- Existing-node protection and duplicates -------------------------------
-    {"BootstrapForExistingNode", [](TestCsr& t) { t.facts.node_exists = true; }, Outcome::kDeny, "NodeExists"},
-    {"BootstrapForExistingControlPlane", [](TestCsr& t) {
+    {"BootstrapForExistingNode", [](TestCsr& t) { t.facts.node_exists = true; }, Outcome::kDeny,
+     "NodeExists"},
+    {"BootstrapForExistingControlPlane",
+     [](TestCsr& t) {
        t.WithNodeName("control-plane-1");
        t.facts.node_exists = true;
-     }, Outcome::kDeny, "NodeExists"},
+     },
+     Outcome::kDeny, "NodeExists"},
     {"NodeExistenceUnknownRetries", [](TestCsr& t) { t.facts.node_exists.reset(); }, Outcome::kRetry, ""},
     {"InFlightUnknownRetries", [](TestCsr& t) { t.facts.in_flight_for_node.reset(); }, Outcome::kRetry, ""},
-    {"DenyWinsOverRetry", [](TestCsr& t) {
+    {"DenyWinsOverRetry",
+     [](TestCsr& t) {
        t.facts.node_exists.reset();
        t.dns_names = {"x.example.com"};
-     }, Outcome::kDeny, "SanPresent"},
-    {"ApprovedDuplicateInFlight", [](TestCsr& t) {
+     },
+     Outcome::kDeny, "SanPresent"},
+    {"ApprovedDuplicateInFlight",
+     [](TestCsr& t) {
        t.facts.in_flight_for_node = {{"csr-0", t.created + std::chrono::seconds(10), true}};
-     }, Outcome::kDeny, "DuplicateInFlight"},
-    {"EarlierPendingDuplicate", [](TestCsr& t) {
+     },
+     Outcome::kDeny, "DuplicateInFlight"},
+    {"EarlierPendingDuplicate",
+     [](TestCsr& t) {
        t.facts.in_flight_for_node = {{"csr-0", t.created - std::chrono::seconds(1), false}};
-     }, Outcome::kDeny, "DuplicateInFlight"},
-    {"SameSecondPendingDuplicateTieBrokenByName", [](TestCsr& t) {
+     },
+     Outcome::kDeny, "DuplicateInFlight"},
+    {"SameSecondPendingDuplicateTieBrokenByName",
+     [](TestCsr& t) {
        t.facts.in_flight_for_node = {{"csr-0", t.created, false}};
-     }, Outcome::kDeny, "DuplicateInFlight"},
+     },
+     Outcome::kDeny, "DuplicateInFlight"},
     {"ExistingNodeProtectionDisabled", [](TestCsr& t) { t.facts.node_exists = true; }, Outcome::kApprove, "",
      [](Policy& p) { p.deny_existing_node = false; }},
 };
@@ -325,10 +445,11 @@ TEST(NodeNamePatternTest, NestedQuantifiersDoNotHang) {
 
 TEST(NodeNamePatternTest, RejectsWhatRe2CannotDoInLinearTime) {
   Policy p = DefaultPolicy();
-  EXPECT_THAT(SetNodeNamePattern(p, "(a)\\1"), joinguard::testing::StatusIs(StatusCode::kInvalidArgument,
-                                                                         ::testing::HasSubstr("RE2")));
-  EXPECT_THAT(SetNodeNamePattern(p, std::string(2000, 'a')),
-              joinguard::testing::StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("longer than")));
+  EXPECT_THAT(SetNodeNamePattern(p, "(a)\\1"),
+              joinguard::testing::StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("RE2")));
+  EXPECT_THAT(
+      SetNodeNamePattern(p, std::string(2000, 'a')),
+      joinguard::testing::StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("longer than")));
   EXPECT_EQ(p.node_name_pattern, ".*");  // unchanged on error
 }
 
@@ -351,7 +472,8 @@ TEST(CheckFunctionsTest, RetryCarriesTheLookupError) {
   t.facts.lookup_error = "node cache not synced";
   CheckResult r = CheckNodeDoesNotExist(BuildContext(t), DefaultPolicy());
   ASSERT_TRUE(r.is_retry());
-  EXPECT_THAT(r.status(), joinguard::testing::StatusIs(StatusCode::kUnavailable, ::testing::HasSubstr("not synced")));
+  EXPECT_THAT(r.status(),
+              joinguard::testing::StatusIs(StatusCode::kUnavailable, ::testing::HasSubstr("not synced")));
 }
 
 TEST(CsrContextTest, ClassifiesFlowsAndTokenId) {

@@ -34,14 +34,30 @@ inline const crypto::PrivateKey& KeyFor(TestKey k) {
   if (it != cache->end()) return it->second;
   EVP_PKEY* raw = nullptr;
   switch (k) {
-    case TestKey::kP256: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"); break;
-    case TestKey::kP384: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"); break;
-    case TestKey::kP521: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-521"); break;
-    case TestKey::kP224: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-224"); break;
-    case TestKey::kRsa1024: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{1024}); break;
-    case TestKey::kRsa2048: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}); break;
-    case TestKey::kRsa3072: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{3072}); break;
-    case TestKey::kEd25519: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
+    case TestKey::kP256:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+      break;
+    case TestKey::kP384:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+      break;
+    case TestKey::kP521:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-521");
+      break;
+    case TestKey::kP224:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-224");
+      break;
+    case TestKey::kRsa1024:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{1024});
+      break;
+    case TestKey::kRsa2048:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
+      break;
+    case TestKey::kRsa3072:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{3072});
+      break;
+    case TestKey::kEd25519:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+      break;
     case TestKey::kP256ExplicitCurve:  // P-256 whose SPKI spells out the curve parameters
       raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
       if (raw != nullptr) EVP_PKEY_set_utf8_string_param(raw, "encoding", "explicit");
@@ -72,8 +88,8 @@ struct TestCsr {
   std::vector<std::string> usages = {"digital signature", "client auth"};
   std::optional<int64_t> expiration_seconds;
   std::string username = "system:bootstrap:abcdef";
-  std::vector<std::string> groups = {"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token",
-                                     "system:authenticated"};
+  std::vector<std::string> groups = {
+      "system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token", "system:authenticated"};
   policy::SystemTime created = policy::SystemTime(std::chrono::seconds(1'700'000'000));
   // Facts.
   policy::CsrFacts facts = {false, std::vector<policy::InFlightCsr>{}, ""};
@@ -150,10 +166,12 @@ inline std::string BuildPem(const TestCsr& t) {
     }
     if (t.empty_san_extension) {
       crypto::GeneralNamesPtr none(sk_GENERAL_NAME_new_null());
-      X509V3_add1_i2d(&exts, NID_subject_alt_name, none.get(), t.san_extension_critical ? 1 : 0, X509V3_ADD_APPEND);
+      X509V3_add1_i2d(&exts, NID_subject_alt_name, none.get(), t.san_extension_critical ? 1 : 0,
+                      X509V3_ADD_APPEND);
     }
     if (t.basic_constraints_ca) {
-      sk_X509_EXTENSION_push(exts, X509V3_EXT_conf_nid(nullptr, nullptr, NID_basic_constraints, "critical,CA:TRUE"));
+      sk_X509_EXTENSION_push(
+          exts, X509V3_EXT_conf_nid(nullptr, nullptr, NID_basic_constraints, "critical,CA:TRUE"));
     }
     // Replace any existing extensionRequest attribute.
     int loc;

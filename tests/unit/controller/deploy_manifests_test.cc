@@ -42,9 +42,11 @@ std::set<std::string> Strings(const YAML::Node& seq) {
 std::set<std::string> RegisteredMetrics() {
   std::set<std::string> out;
   std::regex name_re(R"rx(\.Name\("(joinguard_[a-z_]+)"\))rx");
-  for (const char* file : {"controller/metrics.cc", "controller/grants/rate_brakes.cc", "controller/grants/grant_gate.cc"}) {
+  for (const char* file :
+       {"controller/metrics.cc", "controller/grants/rate_brakes.cc", "controller/grants/grant_gate.cc"}) {
     std::string text = ReadFile(kSource + file);
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), name_re); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), name_re); it != std::sregex_iterator();
+         ++it) {
       out.insert((*it)[1].str());
     }
   }
@@ -89,7 +91,8 @@ TEST(DeployManifestsTest, RbacGrantsNoWildcardsSecretsOrOtherSigners) {
       if (verbs.count("approve")) {
         EXPECT_EQ(resources, std::set<std::string>{"signers"});
         EXPECT_EQ(Strings(rule["resourceNames"]),
-                  (std::set<std::string>{"kubernetes.io/kube-apiserver-client-kubelet", "kubernetes.io/kubelet-serving"}));
+                  (std::set<std::string>{"kubernetes.io/kube-apiserver-client-kubelet",
+                                         "kubernetes.io/kubelet-serving"}));
       }
       EXPECT_FALSE(verbs.count("sign")) << "the controller approves; the API server's signer signs";
     }
@@ -116,12 +119,14 @@ TEST(DeployManifestsTest, SelectorsAndPortNamesLineUp) {
   auto pod_labels = pod["metadata"]["labels"];
   auto matches_pod = [&](const YAML::Node& match_labels) {
     for (const auto& kv : match_labels) {
-      if (pod_labels[kv.first.as<std::string>()].as<std::string>("") != kv.second.as<std::string>()) return false;
+      if (pod_labels[kv.first.as<std::string>()].as<std::string>("") != kv.second.as<std::string>())
+        return false;
     }
     return match_labels.size() > 0;
   };
   std::set<std::string> container_ports;
-  for (const auto& p : pod["spec"]["containers"][0]["ports"]) container_ports.insert(p["name"].as<std::string>());
+  for (const auto& p : pod["spec"]["containers"][0]["ports"])
+    container_ports.insert(p["name"].as<std::string>());
 
   YAML::Node svc = YAML::LoadFile(kBase + "service.yaml");
   EXPECT_TRUE(matches_pod(svc["spec"]["selector"]));
@@ -151,7 +156,8 @@ TEST(DeployManifestsTest, SelectorsAndPortNamesLineUp) {
   for (const auto& kv : sm["spec"]["selector"]["matchLabels"]) {
     EXPECT_EQ(common_labels[kv.first.as<std::string>()].as<std::string>(""), kv.second.as<std::string>());
   }
-  EXPECT_EQ(sm["spec"]["endpoints"][0]["port"].as<std::string>(), svc["spec"]["ports"][0]["name"].as<std::string>());
+  EXPECT_EQ(sm["spec"]["endpoints"][0]["port"].as<std::string>(),
+            svc["spec"]["ports"][0]["name"].as<std::string>());
 }
 
 TEST(DeployManifestsTest, AlertsAndDashboardNameOnlyRegisteredMetrics) {
@@ -168,7 +174,8 @@ TEST(DeployManifestsTest, AlertsAndDashboardNameOnlyRegisteredMetrics) {
   }
   ASSERT_GE(exprs.size(), 10u);
   for (const auto& e : exprs) {
-    for (const auto& m : MetricsIn(e)) EXPECT_TRUE(registered.count(m)) << e << " names unregistered metric " << m;
+    for (const auto& m : MetricsIn(e))
+      EXPECT_TRUE(registered.count(m)) << e << " names unregistered metric " << m;
   }
 }
 

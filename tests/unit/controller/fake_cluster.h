@@ -144,7 +144,8 @@ class FakeCluster final : public CsrApi {
     size_t PendingByRequester(const std::string& requester) const override {
       std::lock_guard<std::mutex> l(c_.mu_);
       size_t n = 0;
-      for (const auto& [name, c] : c_.cached_csrs_) n += (!IsDecided(c) && c.spec.username == requester) ? 1 : 0;
+      for (const auto& [name, c] : c_.cached_csrs_)
+        n += (!IsDecided(c) && c.spec.username == requester) ? 1 : 0;
       return n;
     }
 
@@ -206,12 +207,14 @@ class FakeCluster final : public CsrApi {
     if (it == csrs_.end()) return NotFound("certificatesigningrequests \"" + name + "\" not found");
     return it->second;
   }
-  StatusOr<kube::CertificateSigningRequest> UpdateApproval(const kube::CertificateSigningRequest& c) override {
+  StatusOr<kube::CertificateSigningRequest> UpdateApproval(
+      const kube::CertificateSigningRequest& c) override {
     if (before_approval) JG_RETURN_IF_ERROR(before_approval(c));
     std::lock_guard<std::mutex> l(mu_);
     ++api_calls_;
     auto it = csrs_.find(c.metadata.name);
-    if (it == csrs_.end()) return NotFound("certificatesigningrequests \"" + c.metadata.name + "\" not found");
+    if (it == csrs_.end())
+      return NotFound("certificatesigningrequests \"" + c.metadata.name + "\" not found");
     kube::CertificateSigningRequest& live = it->second;
     if (!c.metadata.uid.empty() && c.metadata.uid != live.metadata.uid) {
       return ConflictError("Precondition failed: UID in precondition: " + c.metadata.uid +
@@ -226,7 +229,8 @@ class FakeCluster final : public CsrApi {
                               [&](const auto& x) { return x.type == have.type; });
       if (!kept) return InvalidArgumentError("status.conditions: an existing condition may not be removed");
     }
-    if (kube::IsApproved(c) && kube::IsDenied(c)) return InvalidArgumentError("Approved and Denied are exclusive");
+    if (kube::IsApproved(c) && kube::IsDenied(c))
+      return InvalidArgumentError("Approved and Denied are exclusive");
     live.status.conditions = c.status.conditions;
     live.metadata.resource_version = std::to_string(++rv_);
     const auto& last = c.status.conditions.back();
@@ -295,14 +299,15 @@ class FakeCluster final : public CsrApi {
     StatusOr<kube::NodeJoin> Get(const std::string& name) override { return c_.GetJoin(name); }
     StatusOr<kube::NodeJoin> Create(const kube::NodeJoin& j) override { return c_.CreateJoin(j); }
     StatusOr<kube::NodeJoin> Update(const kube::NodeJoin& j) override { return c_.UpdateJoin(j); }
-    Status Delete(const std::string& name, const std::string& uid) override { return c_.DeleteJoin(name, uid); }
+    Status Delete(const std::string& name, const std::string& uid) override {
+      return c_.DeleteJoin(name, uid);
+    }
 
    private:
     FakeCluster& c_;
   };
 
  private:
-
   std::mutex mu_;  // guards everything below
   std::map<std::string, kube::CertificateSigningRequest> csrs_, cached_csrs_;
   std::map<std::string, kube::Node> nodes_, cached_nodes_;

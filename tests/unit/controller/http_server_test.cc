@@ -33,7 +33,9 @@ using ::testing::HasSubstr;
 constexpr auto kLongReadTimeout = std::chrono::seconds(120);
 constexpr auto kClientDeadline = std::chrono::seconds(30);
 
-tcp::endpoint Local(int port) { return {asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)}; }
+tcp::endpoint Local(int port) {
+  return {asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)};
+}
 
 // GET with a deadline; status 0 when the server closed the connection without answering.
 int Get(int port, const std::string& path, std::string* body = nullptr) {
@@ -121,7 +123,9 @@ TEST(HttpServerTest, IdleConnectionsDoNotStarveMetrics) {
 TEST(HttpServerTest, ConnectionCapRefusesTheExcessAndRecovers) {
   HttpServerOptions o = Options();
   o.max_connections = 4;
-  ASSERT_OK_AND_ASSIGN(auto server, HttpServer::Create(o, [](const std::string&) { return HttpResponse{200, "text/plain", "ok"}; }));
+  ASSERT_OK_AND_ASSIGN(auto server, HttpServer::Create(o, [](const std::string&) {
+                         return HttpResponse{200, "text/plain", "ok"};
+                       }));
   asio::io_context io;
   auto idle = OpenIdle(io, server->port(), 4);
   ASSERT_TRUE(WaitUntil([&] { return server->open_connections() == 4; }));
@@ -148,7 +152,9 @@ TEST(HttpServerTest, SilentAndTrickledRequestsAreDroppedAfterTheReadTimeout) {
 
 TEST(HttpServerTest, OversizedHeadersBodiesAndOtherMethodsAreRefused) {
   HttpServerOptions o = Options();
-  ASSERT_OK_AND_ASSIGN(auto server, HttpServer::Create(o, [](const std::string&) { return HttpResponse{200, "text/plain", "ok"}; }));
+  ASSERT_OK_AND_ASSIGN(auto server, HttpServer::Create(o, [](const std::string&) {
+                         return HttpResponse{200, "text/plain", "ok"};
+                       }));
   asio::io_context io;
   auto big = OpenIdle(io, server->port(), 1);
   // The server may close (reset) while the oversized request is still being written: that is
@@ -159,7 +165,8 @@ TEST(HttpServerTest, OversizedHeadersBodiesAndOtherMethodsAreRefused) {
   EXPECT_TRUE(write_ec || ClosedByServer(*big[0]));
 
   auto post = OpenIdle(io, server->port(), 1);
-  asio::write(*post[0], asio::buffer(std::string("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")),
+  asio::write(*post[0],
+              asio::buffer(std::string("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")),
               write_ec);
   EXPECT_TRUE(write_ec || ClosedByServer(*post[0]));  // a body is refused outright
 
@@ -177,7 +184,8 @@ TEST(HttpServerTest, StopsWithConnectionsOpen) {
   asio::io_context io;
   std::vector<std::unique_ptr<tcp::socket>> idle;
   {
-    ASSERT_OK_AND_ASSIGN(auto server, HttpServer::Create(Options(), [](const std::string&) { return HttpResponse{}; }));
+    ASSERT_OK_AND_ASSIGN(auto server,
+                         HttpServer::Create(Options(), [](const std::string&) { return HttpResponse{}; }));
     idle = OpenIdle(io, server->port(), 3);
     ASSERT_TRUE(WaitUntil([&] { return server->open_connections() == 3; }));
   }  // destructor must not wait for the clients
@@ -215,8 +223,7 @@ INSTANTIATE_TEST_SUITE_P(Table, ListenAddressTest,
                                            // 2^32 + 8080 was 8080 after std::stoi truncation
                                            AddressCase{":4294975376", false, "", 0},
                                            AddressCase{":-1", false, "", 0},
-                                           AddressCase{":80x", false, "", 0},
-                                           AddressCase{":", false, "", 0},
+                                           AddressCase{":80x", false, "", 0}, AddressCase{":", false, "", 0},
                                            AddressCase{"8080", false, "", 0}));
 
 }  // namespace

@@ -37,7 +37,8 @@ TEST_P(InsecurePolicyTest, Classifies) {
   ASSERT_FALSE(found.empty());
   EXPECT_EQ(found.front().field, c.field);
   EXPECT_THAT(CheckPolicyIsSecure(p, false),
-              StatusIs(StatusCode::kInvalidArgument, ::testing::AllOf(HasSubstr(c.field), HasSubstr("--allow-insecure-policy"))));
+              StatusIs(StatusCode::kInvalidArgument,
+                       ::testing::AllOf(HasSubstr(c.field), HasSubstr("--allow-insecure-policy"))));
   EXPECT_THAT(CheckPolicyIsSecure(p, true), IsOk());
 }
 
@@ -47,7 +48,8 @@ INSTANTIATE_TEST_SUITE_P(
     Table, InsecurePolicyTest,
     ::testing::Values(
         Case{"Defaults", [](Policy&) {}, ""},
-        Case{"TokenGroup", [](Policy& p) { p.allowed_bootstrap_groups = {"system:bootstrappers:workers"}; }, ""},
+        Case{"TokenGroup", [](Policy& p) { p.allowed_bootstrap_groups = {"system:bootstrappers:workers"}; },
+             ""},
         Case{"Authenticated", [](Policy& p) { p.allowed_bootstrap_groups.push_back("system:authenticated"); },
              "allowedBootstrapGroups[1]"},
         Case{"Unauthenticated", [](Policy& p) { p.allowed_bootstrap_groups = {"system:unauthenticated"}; },
@@ -59,34 +61,45 @@ INSTANTIATE_TEST_SUITE_P(
              "allowedBootstrapGroups[0]"},
         Case{"EveryToken", [](Policy& p) { p.allowed_bootstrap_groups = {"system:bootstrappers"}; },
              "allowedBootstrapGroups[0]"},
-        Case{"EmptyTokenGroupSuffix", [](Policy& p) { p.allowed_bootstrap_groups = {"system:bootstrappers:"}; },
+        Case{"EmptyTokenGroupSuffix",
+             [](Policy& p) { p.allowed_bootstrap_groups = {"system:bootstrappers:"}; },
              "allowedBootstrapGroups[0]"},
         Case{"AnyNameWithoutExistingNodeProtection", [](Policy& p) { p.deny_existing_node = false; },
              "nodeNamePattern"},
-        Case{"AnyNameSpelledDifferently", [](Policy& p) {
+        Case{"AnyNameSpelledDifferently",
+             [](Policy& p) {
                p.deny_existing_node = false;
                SetPattern(p, "[a-z0-9.-]+");
-             }, "nodeNamePattern"},
+             },
+             "nodeNamePattern"},
         Case{"AnyNameWithExistingNodeProtectionIsFine", [](Policy& p) { SetPattern(p, "[a-z0-9.-]+"); }, ""},
-        Case{"NarrowPatternWithoutExistingNodeProtectionIsFine", [](Policy& p) {
+        Case{"NarrowPatternWithoutExistingNodeProtectionIsFine",
+             [](Policy& p) {
                p.deny_existing_node = false;
                SetPattern(p, "worker-[0-9]+");
-             }, ""},
+             },
+             ""},
         Case{"WeakRsa", [](Policy& p) { p.allowed_keys[1].min_bits = 1024; }, "allowedKeys[1].minBits"},
-        Case{"WeakCurve", [](Policy& p) { p.allowed_keys[0].curves.push_back("P-224"); }, "allowedKeys[0].curves"},
-        Case{"UnknownKeyAlgorithm", [](Policy& p) { p.allowed_keys.push_back(KeyRule{}); }, "allowedKeys[2].algorithm"},
+        Case{"WeakCurve", [](Policy& p) { p.allowed_keys[0].curves.push_back("P-224"); },
+             "allowedKeys[0].curves"},
+        Case{"UnknownKeyAlgorithm", [](Policy& p) { p.allowed_keys.push_back(KeyRule{}); },
+             "allowedKeys[2].algorithm"},
         Case{"ServerAuthUsage", [](Policy& p) { p.allowed_usages[0].sets[0].push_back("server auth"); },
              "allowedUsages[0]"},
         Case{"SanExtension", [](Policy& p) { p.allowed_extensions = {"2.5.29.17"}; }, "allowedExtensions[0]"},
-        Case{"CaExtension", [](Policy& p) { p.allowed_extensions = {"1.2.3.4", "2.5.29.19"}; },
+        Case{"CaExtension",
+             [](Policy& p) {
+               p.allowed_extensions = {"1.2.3.4", "2.5.29.19"};
+             },
              "allowedExtensions[1]"}),
     [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 TEST(InsecurePolicyTest, ReachableFromAPolicyFile) {
   auto p = ParsePolicyYaml("apiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\ndenyExistingNode: false\n");
   ASSERT_OK(p.status());
-  EXPECT_THAT(CheckPolicyIsSecure(*p, false),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("matches any name while denyExistingNode is false")));
+  EXPECT_THAT(
+      CheckPolicyIsSecure(*p, false),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("matches any name while denyExistingNode is false")));
 }
 
 }  // namespace

@@ -16,10 +16,19 @@ using controller::testing::TestCsr;
 TEST(NodeJoinCodec, RoundTripsAndKeepsUnknownFields) {
   kube::Json j = {{"apiVersion", "joinguard.io/v1alpha1"},
                   {"kind", "NodeJoin"},
-                  {"metadata", {{"name", "worker-1"}, {"uid", "u1"}, {"resourceVersion", "5"},
-                                {"labels", {{"joinguard.io/token-id", "abcdef"}}}}},
-                  {"spec", {{"nodeName", "worker-1"}, {"tokenID", "abcdef"}, {"requester", "system:bootstrap:abcdef"},
-                            {"csrName", "node-csr-x"}, {"csrUID", "c1"}, {"grant", "abcdef"}, {"future", 1}}},
+                  {"metadata",
+                   {{"name", "worker-1"},
+                    {"uid", "u1"},
+                    {"resourceVersion", "5"},
+                    {"labels", {{"joinguard.io/token-id", "abcdef"}}}}},
+                  {"spec",
+                   {{"nodeName", "worker-1"},
+                    {"tokenID", "abcdef"},
+                    {"requester", "system:bootstrap:abcdef"},
+                    {"csrName", "node-csr-x"},
+                    {"csrUID", "c1"},
+                    {"grant", "abcdef"},
+                    {"future", 1}}},
                   {"status", {{"phase", "Approved"}, {"approvedAt", "2026-11-30T04:00:00Z"}}},
                   {"extra", "kept"}};
   ASSERT_OK_AND_ASSIGN(kube::NodeJoin n, kube::Decode<kube::NodeJoin>(j));

@@ -24,7 +24,8 @@ std::string HttpGet(int port, const std::string& path, int* status) {
   namespace http = beast::http;
   boost::asio::io_context io;
   beast::tcp_stream stream(io);
-  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                                static_cast<unsigned short>(port)));
   http::request<http::empty_body> req{http::verb::get, path, 11};
   req.set(http::field::host, "127.0.0.1");
   http::write(stream, req);
@@ -37,7 +38,8 @@ std::string HttpGet(int port, const std::string& path, int* status) {
 
 TEST(MetricsTest, FamiliesHaveTheDocumentedNames) {
   ControllerMetrics m;
-  m.RecordDecision("kubernetes.io/kube-apiserver-client-kubelet", "deny", "SanPresent", "enforce", std::chrono::seconds(2));
+  m.RecordDecision("kubernetes.io/kube-apiserver-client-kubelet", "deny", "SanPresent", "enforce",
+                   std::chrono::seconds(2));
   m.SetPending(3);
   m.IncWatchRestarts("nodes");
   m.SetLeader(true);
@@ -47,11 +49,11 @@ TEST(MetricsTest, FamiliesHaveTheDocumentedNames) {
   m.SetAutoapproveBindingPresent(true);
   std::string text = m.SerializeForTest();
   for (const char* name :
-       {"joinguard_csr_decisions_total", "joinguard_csr_decision_latency_seconds_bucket", "joinguard_csr_pending 3",
-        "joinguard_watch_restarts_total{resource=\"nodes\"} 1", "\njoinguard_leader 1\n",
-        "joinguard_policy_reloads_total{result=\"success\"} 1", "joinguard_policy_generation 4",
-        "joinguard_reconcile_errors_total 1", "joinguard_reconcile_total{result=\"error\"} 1",
-        "joinguard_autoapprove_binding_present 1"}) {
+       {"joinguard_csr_decisions_total", "joinguard_csr_decision_latency_seconds_bucket",
+        "joinguard_csr_pending 3", "joinguard_watch_restarts_total{resource=\"nodes\"} 1",
+        "\njoinguard_leader 1\n", "joinguard_policy_reloads_total{result=\"success\"} 1",
+        "joinguard_policy_generation 4", "joinguard_reconcile_errors_total 1",
+        "joinguard_reconcile_total{result=\"error\"} 1", "joinguard_autoapprove_binding_present 1"}) {
     EXPECT_THAT(text, HasSubstr(name));
   }
 }
@@ -84,7 +86,8 @@ TEST(HealthServerTest, ReadyzFollowsChecksAndShowsDetails) {
   auto server = HealthServer::Create("127.0.0.1:0");
   ASSERT_TRUE(server.ok()) << server.status();
   std::atomic<bool> synced{false};
-  (*server)->AddReadyCheck("informers-synced", [&] { return synced ? OkStatus() : UnavailableError("not yet"); });
+  (*server)->AddReadyCheck("informers-synced",
+                           [&] { return synced ? OkStatus() : UnavailableError("not yet"); });
   int status = 0;
   EXPECT_EQ(HttpGet((*server)->port(), "/healthz", &status), "ok\n");
   EXPECT_EQ(status, 200);

@@ -26,7 +26,8 @@ TEST(PolicyConfigTest, MinimalDocumentGetsDefaults) {
   EXPECT_EQ(p->mode, Mode::kEnforce);
   EXPECT_EQ(p->on_pass, PassAction::kApprove);
   EXPECT_EQ(p->on_fail, FailAction::kDeny);
-  EXPECT_EQ(p->allowed_bootstrap_groups, std::vector<std::string>{"system:bootstrappers:kubeadm:default-node-token"});
+  EXPECT_EQ(p->allowed_bootstrap_groups,
+            std::vector<std::string>{"system:bootstrappers:kubeadm:default-node-token"});
   EXPECT_TRUE(p->allow_renewal);
   EXPECT_EQ(p->max_expiration_seconds, 31536000);
   EXPECT_TRUE(p->deny_existing_node);
@@ -87,8 +88,8 @@ denyDuplicateInFlight: false
 
 struct BadCase {
   std::string name;
-  std::string body;       // appended after the header (or the whole doc when header=false)
-  std::string field;      // the error must name this field
+  std::string body;   // appended after the header (or the whole doc when header=false)
+  std::string field;  // the error must name this field
   bool header = true;
 };
 std::ostream& operator<<(std::ostream& os, const BadCase& c) { return os << c.name; }
@@ -110,24 +111,29 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"WrongKind", "apiVersion: joinguard.io/v1alpha1\nkind: Policy\n", "kind", false},
         BadCase{"NotYaml", "apiVersion: [unclosed\n", "YAML", false},
         BadCase{"UnknownField", "maxExpirationSecond: 600\n", "maxExpirationSecond"},
-        BadCase{"BadMode", "mode: yolo\n", "mode"},
-        BadCase{"BadOnPass", "onPass: maybe\n", "onPass"},
+        BadCase{"BadMode", "mode: yolo\n", "mode"}, BadCase{"BadOnPass", "onPass: maybe\n", "onPass"},
         BadCase{"BadOnFail", "onFail: ignore\n", "onFail"},
-        BadCase{"GroupNotBootstrap", "allowedBootstrapGroups: [system:authenticated]\n", "allowedBootstrapGroups[0]"},
-        BadCase{"GroupsNotAList", "allowedBootstrapGroups: system:bootstrappers:x\n", "allowedBootstrapGroups"},
+        BadCase{"GroupNotBootstrap", "allowedBootstrapGroups: [system:authenticated]\n",
+                "allowedBootstrapGroups[0]"},
+        BadCase{"GroupsNotAList", "allowedBootstrapGroups: system:bootstrappers:x\n",
+                "allowedBootstrapGroups"},
         BadCase{"RenewalNotBool", "allowRenewal: sometimes\n", "allowRenewal"},
         BadCase{"BadRegex", "nodeNamePattern: \"worker-[\"\n", "nodeNamePattern"},
         BadCase{"EmptyRegex", "nodeNamePattern: \"\"\n", "nodeNamePattern"},
         BadCase{"WeakRsa", "allowedKeys: [{algorithm: RSA, minBits: 1024}]\n", "allowedKeys[0].minBits"},
-        BadCase{"WeakCurve", "allowedKeys: [{algorithm: ECDSA, curves: [P-224]}]\n", "allowedKeys[0].curves[0]"},
+        BadCase{"WeakCurve", "allowedKeys: [{algorithm: ECDSA, curves: [P-224]}]\n",
+                "allowedKeys[0].curves[0]"},
         BadCase{"UnknownAlgorithm", "allowedKeys: [{algorithm: DSA}]\n", "allowedKeys[0].algorithm"},
         BadCase{"KeyUnknownField", "allowedKeys: [{algorithm: RSA, size: 4096}]\n", "allowedKeys[0].size"},
-        BadCase{"UsageUnknown", "allowedUsages: [{algorithm: ECDSA, sets: [[digital signature, client auth, flying]]}]\n",
+        BadCase{"UsageUnknown",
+                "allowedUsages: [{algorithm: ECDSA, sets: [[digital signature, client auth, flying]]}]\n",
                 "allowedUsages[0].sets[0][2]"},
-        BadCase{"UsageServerAuth", "allowedUsages: [{algorithm: ECDSA, sets: [[server auth, client auth]]}]\n",
+        BadCase{"UsageServerAuth",
+                "allowedUsages: [{algorithm: ECDSA, sets: [[server auth, client auth]]}]\n",
                 "allowedUsages[0].sets[0]"},
         BadCase{"UsageMissingForKey",
-                "allowedKeys: [{algorithm: Ed25519}]\nallowedUsages: [{algorithm: ECDSA, sets: [[digital signature, client auth]]}]\n",
+                "allowedKeys: [{algorithm: Ed25519}]\nallowedUsages: [{algorithm: ECDSA, sets: [[digital "
+                "signature, client auth]]}]\n",
                 "allowedUsages"},
         BadCase{"ExpirationTooSmall", "maxExpirationSeconds: 10\n", "maxExpirationSeconds"},
         BadCase{"ExpirationNotInt", "maxExpirationSeconds: 1y\n", "maxExpirationSeconds"},
@@ -141,11 +147,14 @@ INSTANTIATE_TEST_SUITE_P(
                 "allowedKeys[0].minBits: must be between 2048 and 16384, got 4294967296"},
         BadCase{"MinBitsBeyondInt64", "allowedKeys: [{algorithm: RSA, minBits: 99999999999999999999}]\n",
                 "allowedKeys[0].minBits: must be between 2048 and 16384"},
-        BadCase{"MinBitsNegative", "allowedKeys: [{algorithm: RSA, minBits: -4096}]\n", "allowedKeys[0].minBits"},
+        BadCase{"MinBitsNegative", "allowedKeys: [{algorithm: RSA, minBits: -4096}]\n",
+                "allowedKeys[0].minBits"},
         BadCase{"MinBitsHex", "allowedKeys: [{algorithm: RSA, minBits: 0x1000}]\n",
                 "allowedKeys[0].minBits: must be a decimal integer"},
-        BadCase{"MinBitsPlusSign", "allowedKeys: [{algorithm: RSA, minBits: +4096}]\n", "allowedKeys[0].minBits"},
-        BadCase{"MinBitsAboveOpenSslLimit", "allowedKeys: [{algorithm: RSA, minBits: 32768}]\n", "allowedKeys[0].minBits"},
+        BadCase{"MinBitsPlusSign", "allowedKeys: [{algorithm: RSA, minBits: +4096}]\n",
+                "allowedKeys[0].minBits"},
+        BadCase{"MinBitsAboveOpenSslLimit", "allowedKeys: [{algorithm: RSA, minBits: 32768}]\n",
+                "allowedKeys[0].minBits"},
         BadCase{"ExpirationAboveInt32", "maxExpirationSeconds: 4294967296\n",
                 "maxExpirationSeconds: must be between 0 and 2147483647"},
         BadCase{"ExpirationNegative", "maxExpirationSeconds: -1\n", "maxExpirationSeconds"},
@@ -156,29 +165,33 @@ INSTANTIATE_TEST_SUITE_P(
                 "duplicate key \"minBits\""},
         BadCase{"DuplicateMetadataName", "metadata:\n  name: a\n  name: b\n", "duplicate key \"name\""},
         BadCase{"AliasBomb",
-                "metadata: {name: x}\nx0: &a0 [l, l, l, l, l, l, l, l, l, l]\nx1: &a1 [*a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0]\n"
-                "x2: &a2 [*a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1]\nx3: &a3 [*a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2]\n"
-                "x4: &a4 [*a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3]\nx5: &a5 [*a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4]\n"
+                "metadata: {name: x}\nx0: &a0 [l, l, l, l, l, l, l, l, l, l]\nx1: &a1 [*a0, *a0, *a0, *a0, "
+                "*a0, *a0, *a0, *a0, *a0, *a0]\n"
+                "x2: &a2 [*a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1]\nx3: &a3 [*a2, *a2, *a2, *a2, "
+                "*a2, *a2, *a2, *a2, *a2, *a2]\n"
+                "x4: &a4 [*a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3]\nx5: &a5 [*a4, *a4, *a4, *a4, "
+                "*a4, *a4, *a4, *a4, *a4, *a4]\n"
                 "x6: &a6 [*a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5]\n",
                 "anchors and aliases multiply"},
-        BadCase{"DeeplyNested", std::string(200, '[') + std::string(200, ']') + "\n", "nesting deeper than", false},
-        BadCase{"TwoDocuments", "---\napiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\n", "YAML documents"},
+        BadCase{"DeeplyNested", std::string(200, '[') + std::string(200, ']') + "\n", "nesting deeper than",
+                false},
+        BadCase{"TwoDocuments", "---\napiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\n",
+                "YAML documents"},
         // RE2 syntax: no backreferences or lookarounds (they are what makes matching exponential).
         BadCase{"BackreferencePattern", "nodeNamePattern: \"(a)\\\\1\"\n", "nodeNamePattern"},
         BadCase{"LookaheadPattern", "nodeNamePattern: \"(?!master).*\"\n", "nodeNamePattern"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return info.param.name; });
 
 TEST(PolicyConfigTest, LoadFileReportsMissingFile) {
-  EXPECT_THAT(LoadPolicyFile("/nonexistent/policy.yaml"), StatusIs(StatusCode::kNotFound, HasSubstr("--policy-file")));
+  EXPECT_THAT(LoadPolicyFile("/nonexistent/policy.yaml"),
+              StatusIs(StatusCode::kNotFound, HasSubstr("--policy-file")));
 }
 
 TEST(PolicyConfigTest, LoadFileAnnotatesPath) {
   char dir[] = "/tmp/jg-policy-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   std::string path = std::string(dir) + "/policy.yaml";
-  {
-    std::ofstream(path) << kHeader << "mode: nope\n";
-  }
+  { std::ofstream(path) << kHeader << "mode: nope\n"; }
   EXPECT_THAT(LoadPolicyFile(path), StatusIs(StatusCode::kInvalidArgument, HasSubstr(path)));
   std::remove(path.c_str());
   rmdir(dir);

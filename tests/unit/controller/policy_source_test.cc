@@ -72,7 +72,8 @@ TEST_F(PolicyFileTest, LoadsSwapsAndRejects) {
   EXPECT_EQ(changes, 1);
 
   ConfigMapWrite(Doc("maxExpirationSeconds: 5\n"));
-  EXPECT_THAT((*p)->ReloadIfChangedForTest(), StatusIs(StatusCode::kInvalidArgument, HasSubstr("maxExpirationSeconds")));
+  EXPECT_THAT((*p)->ReloadIfChangedForTest(),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("maxExpirationSeconds")));
   EXPECT_EQ((*p)->Current()->name, "second") << "last good policy kept";
   EXPECT_EQ(changes, 1);
 
@@ -86,7 +87,8 @@ TEST_F(PolicyFileTest, InvalidFileAtStartupIsAnError) {
   ConfigMapWrite(Doc("mode: maybe\n"));
   PolicyFileOptions o;
   o.path = path();
-  EXPECT_THAT(PolicyFileProvider::Create(o, metrics_, logger_), StatusIs(StatusCode::kInvalidArgument, HasSubstr("mode")));
+  EXPECT_THAT(PolicyFileProvider::Create(o, metrics_, logger_),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("mode")));
 }
 
 TEST_F(PolicyFileTest, StaticProviderHasGenerationOne) {

@@ -319,7 +319,9 @@ TEST_F(ReconcilerAttackTest, ClaimLeftByACrashIsContinued) {
 // completes it.
 TEST_F(ReconcilerAttackTest, RecordOfAnApprovedCsrIsCompleted) {
   Put(TestCsr{});
-  cluster_.before_node_join_update = [](const kube::NodeJoin&) { return UnavailableError("connection reset"); };
+  cluster_.before_node_join_update = [](const kube::NodeJoin&) {
+    return UnavailableError("connection reset");
+  };
   auto r = Make();
   r->Reconcile("csr-1");
   ASSERT_EQ(Type("csr-1"), "Approved");

@@ -184,7 +184,8 @@ TEST_F(ReconcilerGateTest, ServingCsrGetsTheNodesAddressesAndWhoElseClaimsThem) 
   t.ip_addresses = {"10.0.0.7"};
   Put(t);
   auto r = Make();
-  EXPECT_EQ(r->Reconcile("csr-1").kind, ReconcileResult::Kind::kRequeue) << "a Node not in the cache is a retry";
+  EXPECT_EQ(r->Reconcile("csr-1").kind, ReconcileResult::Kind::kRequeue)
+      << "a Node not in the cache is a retry";
   EXPECT_FALSE(g_seen.serving.has_value());
   EXPECT_TRUE(cluster_.writes().empty());
 

@@ -41,7 +41,9 @@ TEST_F(ReconcilerTest, ApprovesAValidBootstrapCsrAndRecordsTheJoin) {
   EXPECT_THAT(audit, HasSubstr("\"node\":\"worker-1\""));
   EXPECT_THAT(audit, ::testing::Not(HasSubstr("CERTIFICATE REQUEST")));
   std::string m = metrics_.SerializeForTest();
-  EXPECT_THAT(m, HasSubstr("joinguard_csr_decisions_total{decision=\"approve\",mode=\"enforce\",reason=\"JoinguardApproved\",signer=\"kubernetes.io/kube-apiserver-client-kubelet\"} 1"));
+  EXPECT_THAT(m,
+              HasSubstr("joinguard_csr_decisions_total{decision=\"approve\",mode=\"enforce\",reason="
+                        "\"JoinguardApproved\",signer=\"kubernetes.io/kube-apiserver-client-kubelet\"} 1"));
 }
 
 TEST_F(ReconcilerTest, DeniesWithTheCheckReason) {
@@ -52,7 +54,8 @@ TEST_F(ReconcilerTest, DeniesWithTheCheckReason) {
   EXPECT_EQ(r->Reconcile("csr-1").kind, ReconcileResult::Kind::kDone);
   EXPECT_EQ(Type("csr-1"), "Denied");
   EXPECT_EQ(Reason("csr-1"), "SanPresent");
-  EXPECT_THAT(cluster_.LiveCsr("csr-1")->status.conditions.back().message, HasSubstr("kubernetes.default.svc"));
+  EXPECT_THAT(cluster_.LiveCsr("csr-1")->status.conditions.back().message,
+              HasSubstr("kubernetes.default.svc"));
   EXPECT_FALSE(cluster_.LiveNodeJoin("worker-1").has_value()) << "a denial records nothing";
   ASSERT_EQ(events_.entries().size(), 1u);
   EXPECT_EQ(events_.entries()[0].type, "Warning");

@@ -42,9 +42,15 @@ current-context: x
 
   std::vector<std::string> Argv(const std::string& policy, bool allow) {
     Write("policy.yaml", policy);
-    std::vector<std::string> argv = {JOINGUARD_CONTROLLER_BINARY, "--kubeconfig", dir_ + "/kubeconfig",
-                                     "--policy-file", dir_ + "/policy.yaml", "--metrics-address", "127.0.0.1:0",
-                                     "--health-address", "127.0.0.1:0"};
+    std::vector<std::string> argv = {JOINGUARD_CONTROLLER_BINARY,
+                                     "--kubeconfig",
+                                     dir_ + "/kubeconfig",
+                                     "--policy-file",
+                                     dir_ + "/policy.yaml",
+                                     "--metrics-address",
+                                     "127.0.0.1:0",
+                                     "--health-address",
+                                     "127.0.0.1:0"};
     if (allow) argv.push_back("--allow-insecure-policy");
     return argv;
   }
@@ -70,8 +76,9 @@ TEST_F(StartupRefusalTest, OverrideFlagStartsWithAWarning) {
 }
 
 TEST_F(StartupRefusalTest, SecurePolicyNeedsNoFlag) {
-  ASSERT_OK_AND_ASSIGN(auto p, joinguard::testing::Subprocess::Start(
-                                   Argv("apiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\n", false), dir_ + "/logs"));
+  ASSERT_OK_AND_ASSIGN(
+      auto p, joinguard::testing::Subprocess::Start(
+                  Argv("apiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\n", false), dir_ + "/logs"));
   ASSERT_OK(p->WaitForOutput("policy loaded", 60s).status());
   EXPECT_THAT(p->Stdout() + p->Stderr(), ::testing::Not(HasSubstr("insecure")));
   p->Signal(SIGTERM);
@@ -80,9 +87,11 @@ TEST_F(StartupRefusalTest, SecurePolicyNeedsNoFlag) {
 }
 
 TEST_F(StartupRefusalTest, DuplicateKeyInPolicyExitsTwo) {
-  ASSERT_OK_AND_ASSIGN(auto r, joinguard::testing::RunCommand(
-                                   Argv("apiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\nmode: dry-run\nmode: enforce\n", false),
-                                   60s));
+  ASSERT_OK_AND_ASSIGN(
+      auto r,
+      joinguard::testing::RunCommand(
+          Argv("apiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\nmode: dry-run\nmode: enforce\n", false),
+          60s));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.out + r.err, HasSubstr("duplicate key"));
 }

@@ -99,8 +99,12 @@ TEST(WorkQueueTest, ShutDownReleasesBlockedWorkers) {
   runtime::FakeClock clock;
   WorkQueue q(clock);
   std::atomic<int> stopped{0};
-  std::thread a([&] { if (!q.Get()) ++stopped; });
-  std::thread b([&] { if (!q.Get()) ++stopped; });
+  std::thread a([&] {
+    if (!q.Get()) ++stopped;
+  });
+  std::thread b([&] {
+    if (!q.Get()) ++stopped;
+  });
   q.ShutDown();
   a.join();
   b.join();

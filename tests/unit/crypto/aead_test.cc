@@ -19,8 +19,7 @@ const std::string kKey = Hex("000102030405060708090a0b0c0d0e0f101112131415161718
 TEST(AesGcmTest, V9Layout) {
   ASSERT_OK_AND_ASSIGN(std::string sealed,
                        AesGcmSealWithNonceForTest(kKey, Hex("6465666768696a6b6c6d6e6f"), "cert-data"));
-  EXPECT_EQ(HexEncode(sealed),
-            "6465666768696a6b6c6d6e6f2b7eac12548d37ea5fd8c3c185abb180bd291c56cee9174a0c");
+  EXPECT_EQ(HexEncode(sealed), "6465666768696a6b6c6d6e6f2b7eac12548d37ea5fd8c3c185abb180bd291c56cee9174a0c");
   EXPECT_EQ(sealed.size(), 37u);
   ASSERT_OK_AND_ASSIGN(std::string plain, AesGcmOpen(kKey, sealed));
   EXPECT_EQ(plain, "cert-data");

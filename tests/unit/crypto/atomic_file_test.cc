@@ -14,11 +14,11 @@
 namespace joinguard::files {
 namespace {
 
-using ::joinguard::testing::StatusIs;
-using ::testing::ElementsAre;
 using crypto::testing::ReadText;
 using crypto::testing::TempDir;
 using crypto::testing::WriteText;
+using ::joinguard::testing::StatusIs;
+using ::testing::ElementsAre;
 
 mode_t ModeOf(const std::string& path) {
   struct stat st {};
@@ -84,8 +84,7 @@ TEST(WriteFileAtomicTest, MissingParentWithoutCreate) {
 TEST(WriteFileAtomicTest, ParentIsAFile) {
   TempDir dir;
   WriteText(dir.File("file"), "x");
-  EXPECT_THAT(WriteFileAtomic(dir.File("file/child"), "x", 0600),
-              StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_THAT(WriteFileAtomic(dir.File("file/child"), "x", 0600), StatusIs(StatusCode::kFailedPrecondition));
   EXPECT_THAT(TempDir::List(dir.path()), ElementsAre("file"));
   EXPECT_THAT(WriteFileAtomic(dir.path() + "/", "x", 0600), StatusIs(StatusCode::kInvalidArgument));
 }
@@ -125,7 +124,9 @@ TEST(WriteFileAtomicTest, FailureMidWriteNeverLeavesAPartialFile) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     ::signal(SIGXFSZ, SIG_IGN);
-    struct rlimit lim {4096, 4096};
+    struct rlimit lim {
+      4096, 4096
+    };
     ::setrlimit(RLIMIT_FSIZE, &lim);
     Status s = WriteFileAtomic(path, std::string(1 << 20, 'x'), 0600);
     ::_exit(s.ok() ? 0 : (s.code() == StatusCode::kOk ? 1 : 10 + static_cast<int>(s.code())));

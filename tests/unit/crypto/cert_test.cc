@@ -14,13 +14,13 @@ namespace joinguard::crypto {
 namespace {
 
 using ::joinguard::testing::StatusIs;
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::RunOpenSsl;
 using testing::TempDir;
-using std::chrono::hours;
-using std::chrono::minutes;
-using std::chrono::seconds;
 
 SystemTime Utc(int y, int mo, int d, int h, int mi, int s) {
   struct tm tm {};
@@ -33,9 +33,7 @@ SystemTime Utc(int y, int mo, int d, int h, int mi, int s) {
   return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
-SystemTime NowSeconds() {
-  return std::chrono::time_point_cast<seconds>(std::chrono::system_clock::now());
-}
+SystemTime NowSeconds() { return std::chrono::time_point_cast<seconds>(std::chrono::system_clock::now()); }
 
 class CaFixture : public ::testing::Test {
  protected:
@@ -145,8 +143,7 @@ TEST_F(CaFixture, ServingCertWithSansAndUsageMapping) {
   ASSERT_OK_AND_ASSIGN(ParsedCsr csr, ParsedCsr::FromPem(pem));
   CertificateProfile profile;
   // Upstream sorts EKUs by Go's ExtKeyUsage value: server auth (1) before client auth (2).
-  profile.usages = {"digital signature", "key encipherment", "client auth", "server auth",
-                    "client auth"};
+  profile.usages = {"digital signature", "key encipherment", "client auth", "server auth", "client auth"};
   ASSERT_OK_AND_ASSIGN(Certificate cert, SignCsr(csr, ca_, ca_key_, profile, now_));
   EXPECT_THAT(cert.ExtendedKeyUsages(), ElementsAre("server auth", "client auth"));
   EXPECT_THAT(cert.DnsNames(), ElementsAre("node-2", "node-2.example.com"));
@@ -209,8 +206,7 @@ TEST_F(CaFixture, VerifyRejectsExpiredNotYetValidAndForeignCerts) {
               StatusIs(StatusCode::kFailedPrecondition, HasSubstr("not yet valid")));
   ASSERT_OK_AND_ASSIGN(PrivateKey other_key, PrivateKey::Generate(KeyType::kEcdsaP256));
   ASSERT_OK_AND_ASSIGN(Certificate other_ca, CreateSelfSignedCa(other_key, "kubernetes", hours(24), now_));
-  EXPECT_THAT(VerifyCertificate(cert, {other_ca}, {}, now_),
-              StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_THAT(VerifyCertificate(cert, {other_ca}, {}, now_), StatusIs(StatusCode::kFailedPrecondition));
   EXPECT_OK(VerifyCertificate(cert, {other_ca, ca_}, {}, now_));  // any root will do
   EXPECT_THAT(VerifyCertificate(cert, {}, {}, now_), StatusIs(StatusCode::kInvalidArgument));
 }
@@ -328,7 +324,7 @@ TEST_P(CaKeyTypeTest, SignsAndVerifies) {
   auto r = testing::RunOpenSsl({"verify", "-CAfile", dir.File("ca.pem"), dir.File("leaf.pem")});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   auto text = testing::RunOpenSsl({"x509", "-in", dir.File("leaf.pem"), "-noout", "-text"}).output;
-  const char* expected_sig = GetParam() == KeyType::kRsa2048    ? "sha256WithRSAEncryption"
+  const char* expected_sig = GetParam() == KeyType::kRsa2048     ? "sha256WithRSAEncryption"
                              : GetParam() == KeyType::kEcdsaP384 ? "ecdsa-with-SHA384"
                              : GetParam() == KeyType::kEd25519   ? "ED25519"
                                                                  : "ecdsa-with-SHA256";

@@ -27,7 +27,8 @@ EvpPkeyPtr NewP256() { return EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC
 X509ReqPtr NewRequest(EVP_PKEY* key) {
   X509ReqPtr req(X509_REQ_new());
   X509_NAME* name = X509_REQ_get_subject_name(req.get());
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("system:nodes"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("system:nodes"),
+                             -1, -1, 0);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
                              reinterpret_cast<const unsigned char*>("system:node:worker-1"), -1, -1, 0);
   X509_REQ_set_pubkey(req.get(), key);
@@ -47,8 +48,9 @@ TEST(CsrHostileTest, ExplicitCurveParametersAreRefusedAsGoDoes) {
   EvpPkeyPtr key = NewP256();
   ASSERT_TRUE(key);
   // The same P-256 key, but its SPKI spells the curve out instead of naming it.
-  ASSERT_EQ(EVP_PKEY_set_utf8_string_param(key.get(), OSSL_PKEY_PARAM_EC_ENCODING,
-                                           OSSL_PKEY_EC_ENCODING_EXPLICIT), 1);
+  ASSERT_EQ(
+      EVP_PKEY_set_utf8_string_param(key.get(), OSSL_PKEY_PARAM_EC_ENCODING, OSSL_PKEY_EC_ENCODING_EXPLICIT),
+      1);
   X509ReqPtr req = NewRequest(key.get());
   std::string der = SignAndDer(req.get(), key.get());
   EXPECT_THAT(ParsedCsr::FromDer(der),
@@ -77,11 +79,13 @@ TEST(CsrHostileTest, AttributeOidsAreListed) {
   X509_REQ_add1_attr_by_NID(req.get(), NID_pkcs9_challengePassword, MBSTRING_ASC,
                             reinterpret_cast<const unsigned char*>("hunter2"), -1);
   ASN1_OBJECT* unknown = OBJ_txt2obj("1.3.6.1.4.1.99999.7", 1);
-  X509_REQ_add1_attr_by_OBJ(req.get(), unknown, MBSTRING_ASC, reinterpret_cast<const unsigned char*>("x"), -1);
+  X509_REQ_add1_attr_by_OBJ(req.get(), unknown, MBSTRING_ASC, reinterpret_cast<const unsigned char*>("x"),
+                            -1);
   ASN1_OBJECT_free(unknown);
   ASSERT_OK_AND_ASSIGN(ParsedCsr csr, ParsedCsr::FromDer(SignAndDer(req.get(), key.get())));
   // DER sorts the SET OF attributes, so the order is the encoding's, not the insertion order.
-  EXPECT_THAT(csr.attribute_oids(), ::testing::UnorderedElementsAre("1.2.840.113549.1.9.7", "1.3.6.1.4.1.99999.7"));
+  EXPECT_THAT(csr.attribute_oids(),
+              ::testing::UnorderedElementsAre("1.2.840.113549.1.9.7", "1.3.6.1.4.1.99999.7"));
 }
 
 TEST(CsrHostileTest, EmptyCriticalSanExtensionIsSeen) {
@@ -93,7 +97,7 @@ TEST(CsrHostileTest, EmptyCriticalSanExtensionIsSeen) {
   X509ExtensionsPtr owned(exts);
   X509_REQ_add_extensions(req.get(), exts);
   ASSERT_OK_AND_ASSIGN(ParsedCsr csr, ParsedCsr::FromDer(SignAndDer(req.get(), key.get())));
-  EXPECT_FALSE(csr.HasAnySan());  // no names...
+  EXPECT_FALSE(csr.HasAnySan());       // no names...
   EXPECT_TRUE(csr.HasSanExtension());  // ...but the extension is there
   ASSERT_EQ(csr.extensions().size(), 1u);
   EXPECT_TRUE(csr.extensions()[0].critical);

@@ -65,8 +65,8 @@ TEST(CsrBuildTest, KubeletClientCsrMatchesGo) {
   ASSERT_OK_AND_ASSIGN(std::string der, Der(pem));
   EXPECT_EQ(der, csr.der());
   const std::string o_rdn = std::string("\x31\x15\x30\x13\x06\x03\x55\x04\x0a\x13\x0c", 11) + "system:nodes";
-  const std::string cn_rdn = std::string("\x31\x23\x30\x21\x06\x03\x55\x04\x03\x13\x1a", 11) +
-                             "system:node:fake-node-name";
+  const std::string cn_rdn =
+      std::string("\x31\x23\x30\x21\x06\x03\x55\x04\x03\x13\x1a", 11) + "system:node:fake-node-name";
   EXPECT_NE(der.find(o_rdn + cn_rdn), std::string::npos) << HexEncode(der);
   EXPECT_NE(der.find(spki + std::string("\xa0\x00", 2)), std::string::npos);
 }
@@ -78,8 +78,14 @@ TEST(CsrBuildTest, UsesUtf8StringWhenNotPrintableAsGoDoes) {
   ASSERT_OK_AND_ASSIGN(std::string pem, BuildCsrPem(key, t));
   ASSERT_OK_AND_ASSIGN(std::string der, Der(pem));
   EXPECT_NE(der.find(std::string("\x0c\x09*.example", 11)), std::string::npos);
-  EXPECT_NE(der.find(std::string("\x0c\x05" "caf\xc3\xa9", 7)), std::string::npos);
-  EXPECT_NE(der.find(std::string("\x0c\x03" "a&b", 5)), std::string::npos);
+  EXPECT_NE(der.find(std::string("\x0c\x05"
+                                 "caf\xc3\xa9",
+                                 7)),
+            std::string::npos);
+  EXPECT_NE(der.find(std::string("\x0c\x03"
+                                 "a&b",
+                                 5)),
+            std::string::npos);
   EXPECT_NE(der.find(std::string("\x13\x05plain", 7)), std::string::npos);
   ASSERT_OK_AND_ASSIGN(ParsedCsr csr, ParsedCsr::FromPem(pem));
   EXPECT_EQ(csr.SubjectValues("O"), std::vector<std::string>{"caf\xc3\xa9"});
@@ -164,7 +170,9 @@ TEST(CsrBuildTest, RejectsBadTemplates) {
   bad_type.subject = {{"notAnAttribute", "x"}};
   EXPECT_THAT(BuildCsrPem(key, bad_type), StatusIs(StatusCode::kInvalidArgument));
   CsrTemplate bad_dns;
-  bad_dns.dns_names = {"b\xc3\xa4" "d.example"};
+  bad_dns.dns_names = {
+      "b\xc3\xa4"
+      "d.example"};
   EXPECT_THAT(BuildCsrPem(key, bad_dns), StatusIs(StatusCode::kInvalidArgument));
   CsrTemplate bad_utf8;
   bad_utf8.subject = {{"CN", "\xff\xfe"}};
@@ -184,13 +192,13 @@ TEST(CsrParseTest, OpenSslCliCsrWithEverything) {
   testing::WriteText(dir.File("openssl.cnf"),
                      "[req]\ndistinguished_name=dn\n[dn]\n[dir_sect]\nCN=dir-name\n");
   auto r = RunOpenSsl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                  "-keyout", dir.File("key.pem"), "-out", dir.File("req.pem"), "-subj",
-                  "/O=system:nodes/OU=a+OU=b/CN=system:node:foo/C=US/serialNumber=42/"
-                  "emailAddress=x@y.z",
-                  "-addext",
-                  "subjectAltName=DNS:foo.example,IP:10.0.0.1,IP:fd00::1,email:a@b.c,"
-                  "URI:spiffe://x/y,otherName:1.2.3.4;UTF8:other,dirName:dir_sect",
-                  "-addext", "keyUsage=critical,digitalSignature", "-config", dir.File("openssl.cnf")});
+                       "-keyout", dir.File("key.pem"), "-out", dir.File("req.pem"), "-subj",
+                       "/O=system:nodes/OU=a+OU=b/CN=system:node:foo/C=US/serialNumber=42/"
+                       "emailAddress=x@y.z",
+                       "-addext",
+                       "subjectAltName=DNS:foo.example,IP:10.0.0.1,IP:fd00::1,email:a@b.c,"
+                       "URI:spiffe://x/y,otherName:1.2.3.4;UTF8:other,dirName:dir_sect",
+                       "-addext", "keyUsage=critical,digitalSignature", "-config", dir.File("openssl.cnf")});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string pem = testing::ReadText(dir.File("req.pem"));
   ASSERT_OK_AND_ASSIGN(ParsedCsr csr, ParsedCsr::FromPem(pem));
@@ -227,9 +235,9 @@ TEST(CsrParseTest, ChallengePasswordAttributeIsCounted) {
   testing::WriteText(dir.File("openssl.cnf"),
                      "[req]\nprompt=no\ndistinguished_name=dn\nattributes=attrs\n"
                      "[dn]\nO=system:nodes\nCN=system:node:x\n[attrs]\nchallengePassword=hunter22\n");
-  auto r = RunOpenSsl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                       "-keyout", dir.File("key.pem"), "-out", dir.File("req.pem"), "-config",
-                       dir.File("openssl.cnf")});
+  auto r =
+      RunOpenSsl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                  dir.File("key.pem"), "-out", dir.File("req.pem"), "-config", dir.File("openssl.cnf")});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ASSERT_OK_AND_ASSIGN(ParsedCsr csr, ParsedCsr::FromPem(testing::ReadText(dir.File("req.pem"))));
   EXPECT_EQ(csr.attribute_count(), 1);
@@ -248,8 +256,15 @@ TEST(CsrParseTest, WeakKeysAreDescribed) {
   };
   for (const Weak& w : {Weak{{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-224"}, "ECDSA P-224", 224},
                         Weak{{"-newkey", "rsa:1024"}, "RSA 1024", 1024}}) {
-    std::vector<std::string> args = {"req", "-new", "-nodes", "-keyout", dir.File("k.pem"), "-out",
-                                     dir.File("r.pem"), "-subj", "/O=system:nodes/CN=system:node:weak"};
+    std::vector<std::string> args = {"req",
+                                     "-new",
+                                     "-nodes",
+                                     "-keyout",
+                                     dir.File("k.pem"),
+                                     "-out",
+                                     dir.File("r.pem"),
+                                     "-subj",
+                                     "/O=system:nodes/CN=system:node:weak"};
     args.insert(args.begin() + 2, w.newkey.begin(), w.newkey.end());
     auto r = RunOpenSsl(args);
     ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -283,14 +298,18 @@ TEST_F(CsrMalformedTest, BadPemIsInvalidArgument) {
   std::string with_headers = "-----BEGIN CERTIFICATE REQUEST-----\nX-Foo: bar\n\n" + Base64Encode(der_) +
                              "\n-----END CERTIFICATE REQUEST-----\n";
   const std::vector<std::string> inputs = {
-      "", pem_.substr(0, pem_.size() / 2), garbage, wrong_type, std::string(1 << 20, '#'),
-      pem_ + pem_,                          // a second block
-      pem_ + "trailing junk",               // trailing data
-      "junk\n" + pem_,                      // leading data
+      "",
+      pem_.substr(0, pem_.size() / 2),
+      garbage,
+      wrong_type,
+      std::string(1 << 20, '#'),
+      pem_ + pem_,             // a second block
+      pem_ + "trailing junk",  // trailing data
+      "junk\n" + pem_,         // leading data
       "-----BEGIN CERTIFICATE REQUEST-----\n!!!\n-----END CERTIFICATE REQUEST-----\n" + pem_,
       with_headers,
       PemEncode("CERTIFICATE REQUEST", der_.substr(0, der_.size() - 5)),  // truncated DER
-      PemEncode("CERTIFICATE REQUEST", der_ + "xx"),                       // trailing DER
+      PemEncode("CERTIFICATE REQUEST", der_ + "xx"),                      // trailing DER
       PemEncode("CERTIFICATE REQUEST", "definitely not DER"),
   };
   for (const auto& in : inputs) {

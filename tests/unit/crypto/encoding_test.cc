@@ -24,18 +24,15 @@ struct B64Case {
 class Base64VectorTest : public ::testing::TestWithParam<B64Case> {};
 
 // RFC 4648 section 10, plus bytes that differ between the two alphabets.
-INSTANTIATE_TEST_SUITE_P(Rfc4648, Base64VectorTest,
-                         ::testing::Values(B64Case{"", "", ""}, B64Case{"f", "Zg==", "Zg"},
-                                           B64Case{"fo", "Zm8=", "Zm8"},
-                                           B64Case{"foo", "Zm9v", "Zm9v"},
-                                           B64Case{"foob", "Zm9vYg==", "Zm9vYg"},
-                                           B64Case{"fooba", "Zm9vYmE=", "Zm9vYmE"},
-                                           B64Case{"foobar", "Zm9vYmFy", "Zm9vYmFy"},
-                                           B64Case{std::string("\xfb\xff\xbf", 3), "+/+/", "-_-_"}),
-                         [](const ::testing::TestParamInfo<B64Case>& info) {
-                           return "len" + std::to_string(info.param.plain.size()) + "_" +
-                                  std::to_string(info.index);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Rfc4648, Base64VectorTest,
+    ::testing::Values(B64Case{"", "", ""}, B64Case{"f", "Zg==", "Zg"}, B64Case{"fo", "Zm8=", "Zm8"},
+                      B64Case{"foo", "Zm9v", "Zm9v"}, B64Case{"foob", "Zm9vYg==", "Zm9vYg"},
+                      B64Case{"fooba", "Zm9vYmE=", "Zm9vYmE"}, B64Case{"foobar", "Zm9vYmFy", "Zm9vYmFy"},
+                      B64Case{std::string("\xfb\xff\xbf", 3), "+/+/", "-_-_"}),
+    [](const ::testing::TestParamInfo<B64Case>& info) {
+      return "len" + std::to_string(info.param.plain.size()) + "_" + std::to_string(info.index);
+    });
 
 TEST_P(Base64VectorTest, EncodesAndDecodes) {
   const B64Case& c = GetParam();
@@ -53,8 +50,8 @@ TEST_P(Base64VectorTest, EncodesAndDecodes) {
 }
 
 TEST(Base64Test, StrictDecodingRejectsJunkAndBadPadding) {
-  for (const char* bad : {"Zg", "Zg=", "Z", "Zm9v!", "Zg==Zg==", "Zg===", "Zm9v=", "-_-_", "Zm 9v",
-                          "====", "Z==="}) {
+  for (const char* bad :
+       {"Zg", "Zg=", "Z", "Zm9v!", "Zg==Zg==", "Zg===", "Zm9v=", "-_-_", "Zm 9v", "====", "Z==="}) {
     EXPECT_THAT(Base64Decode(bad), StatusIs(StatusCode::kInvalidArgument)) << bad;
   }
   for (const char* bad : {"+/+/", "Z", "Zg===", "Zm9v!", "Zm9v="}) {
@@ -92,11 +89,9 @@ TEST(HexTest, EncodeDecode) {
 }
 
 TEST(DigestTest, KnownAnswers) {
-  EXPECT_EQ(HexEncode(Sha256("abc")),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(HexEncode(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   // FIPS 180-4 SHA-512/256 (not a truncated SHA-512).
-  EXPECT_EQ(HexEncode(Sha512_256("abc")),
-            "53048e2681941ef99b2e29b76b4c7dabe4c2d0c634fc6d46e0e2f13107e7af23");
+  EXPECT_EQ(HexEncode(Sha512_256("abc")), "53048e2681941ef99b2e29b76b4c7dabe4c2d0c634fc6d46e0e2f13107e7af23");
   // RFC 4231 test case 2.
   EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
@@ -135,8 +130,10 @@ TEST(GoQuoteTest, MatchesStrconvQuote) {
   EXPECT_EQ(GoQuote("\xff"), R"("\xff")");
   EXPECT_EQ(GoQuote("h\xc3\xa9llo"), "\"h\xc3\xa9llo\"");  // printable UTF-8 is kept
   EXPECT_EQ(GoQuote("\x7f"), R"("\x7f")");
-  EXPECT_EQ(GoQuote("a\xc2\xa0" "b"), R"("a\u00a0b")");          // NBSP is not IsPrint
-  EXPECT_EQ(GoQuote("\xe2\x80\x8b"), R"("\u200b")");           // zero-width space
+  EXPECT_EQ(GoQuote("a\xc2\xa0"
+                    "b"),
+            R"("a\u00a0b")");                                      // NBSP is not IsPrint
+  EXPECT_EQ(GoQuote("\xe2\x80\x8b"), R"("\u200b")");               // zero-width space
   EXPECT_EQ(GoQuote("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"");  // emoji is printable
 }
 

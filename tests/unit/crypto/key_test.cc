@@ -79,8 +79,8 @@ TEST_P(KeyTypeTest, GenerateDescribeAndRoundTripEveryFormat) {
     // Interop: the OpenSSL CLI reads what we write and derives the same public key.
     TempDir dir;
     testing::WriteText(dir.File("key.pem"), trad);
-    auto r = RunOpenSsl({"pkey", "-in", dir.File("key.pem"), "-pubout", "-outform", "DER", "-out",
-                         dir.File("pub.der")});
+    auto r = RunOpenSsl(
+        {"pkey", "-in", dir.File("key.pem"), "-pubout", "-outform", "DER", "-out", dir.File("pub.der")});
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(testing::ReadText(dir.File("pub.der")), spki);
   }
@@ -101,8 +101,7 @@ TEST(KeyTest, ParsesV10FixtureAndItsSpki) {
 
 TEST(KeyTest, SkipsEcParametersAndOtherBlocks) {
   // `openssl ecparam -genkey` output: an EC PARAMETERS block before the key.
-  const std::string params =
-      "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n";
+  const std::string params = "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n";
   const std::string cert_like = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
   ASSERT_OK_AND_ASSIGN(PrivateKey key,
                        PrivateKey::FromPem("leading text\n" + params + cert_like + testing::kV10EcKeyPem));
@@ -122,12 +121,24 @@ TEST(KeyTest, ParsesKeysMadeByTheOpenSslCli) {
   // P-224 and RSA-1024 are weak keys the controller must refuse: KeyInfo must say exactly what they are.
   const std::vector<Cli> cases = {
       {{"ecparam", "-genkey", "-name", "secp224r1"}, KeyAlgorithm::kEcdsa, 224, "P-224", "ECDSA P-224"},
-      {{"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-224"}, KeyAlgorithm::kEcdsa, 224, "P-224", "ECDSA P-224"},
-      {{"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"}, KeyAlgorithm::kRsa, 1024, "", "RSA 1024"},
+      {{"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-224"},
+       KeyAlgorithm::kEcdsa,
+       224,
+       "P-224",
+       "ECDSA P-224"},
+      {{"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"},
+       KeyAlgorithm::kRsa,
+       1024,
+       "",
+       "RSA 1024"},
       {{"genrsa", "-traditional", "1024"}, KeyAlgorithm::kRsa, 1024, "", "RSA 1024"},
       {{"genpkey", "-algorithm", "ED25519"}, KeyAlgorithm::kEd25519, 256, "", "Ed25519"},
       {{"ecparam", "-genkey", "-name", "secp521r1"}, KeyAlgorithm::kEcdsa, 521, "P-521", "ECDSA P-521"},
-      {{"ecparam", "-genkey", "-name", "secp256k1"}, KeyAlgorithm::kEcdsa, 256, "secp256k1", "ECDSA secp256k1"},
+      {{"ecparam", "-genkey", "-name", "secp256k1"},
+       KeyAlgorithm::kEcdsa,
+       256,
+       "secp256k1",
+       "ECDSA secp256k1"},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const std::string path = dir.File("k" + std::to_string(i) + ".pem");
@@ -161,7 +172,8 @@ TEST(KeyTest, MalformedInputIsInvalidArgument) {
   const std::string public_only = PublicKeyPem(key.get()).value();
   for (const std::string& input :
        {std::string(), truncated, garbage_b64, bad_der, rsa_in_ec, encrypted, public_only,
-        std::string(1 << 20, 'J'), std::string("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")}) {
+        std::string(1 << 20, 'J'),
+        std::string("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")}) {
     auto r = PrivateKey::FromPem(input);
     EXPECT_THAT(r, StatusIs(StatusCode::kInvalidArgument)) << input.substr(0, 60);
     // Never echo key material.

@@ -13,10 +13,8 @@ namespace {
 
 using ::joinguard::testing::StatusIs;
 
-constexpr char kTestCertPin[] =
-    "sha256:345959acb2c3b2feb87d281961c893f62a314207ef02599f1cc4a5fb255480b3";
-constexpr char kTestCert2Pin[] =
-    "sha256:d1ef16989563fe7775f81a7dc55ce16a467ca9baedae2d081cb0a068b6a81971";
+constexpr char kTestCertPin[] = "sha256:345959acb2c3b2feb87d281961c893f62a314207ef02599f1cc4a5fb255480b3";
+constexpr char kTestCert2Pin[] = "sha256:d1ef16989563fe7775f81a7dc55ce16a467ca9baedae2d081cb0a068b6a81971";
 
 class PinTest : public ::testing::Test {
  protected:
@@ -42,8 +40,7 @@ TEST_F(PinTest, SetBehaviourFromPubkeypinTest) {
   EXPECT_TRUE(s.Empty());
   EXPECT_THAT(s.Allow("0011223344"), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_TRUE(s.Empty());
-  EXPECT_THAT(s.Allow(std::string(kTestCertPin) + kTestCertPin),
-              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(s.Allow(std::string(kTestCertPin) + kTestCertPin), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_TRUE(s.Empty());
   EXPECT_THAT(s.CheckAny({cert1_}), StatusIs(StatusCode::kFailedPrecondition));
   EXPECT_OK(s.Allow("SHA256:345959ACB2C3B2FEB87D281961C893F62A314207EF02599F1CC4A5FB255480B3"));
@@ -59,9 +56,8 @@ TEST_F(PinTest, ErrorTextsMatchKubeadm) {
   EXPECT_THAT(s.Allow("xyz"),
               StatusIs(StatusCode::kInvalidArgument,
                        R"(invalid hash, expected "format:hex-value". Known format(s) are: sha256)"));
-  EXPECT_THAT(s.Allow("md5:0011"),
-              StatusIs(StatusCode::kInvalidArgument,
-                       R"(unknown hash format "md5". Known format(s) are: sha256)"));
+  EXPECT_THAT(s.Allow("md5:0011"), StatusIs(StatusCode::kInvalidArgument,
+                                            R"(unknown hash format "md5". Known format(s) are: sha256)"));
   EXPECT_THAT(s.Allow("sha256:0011"),
               StatusIs(StatusCode::kInvalidArgument,
                        R"(invalid hash "sha256:0011", expected a 32 byte SHA-256 hash, found 2 bytes)"));
@@ -82,10 +78,10 @@ TEST_F(PinTest, ErrorTextsMatchKubeadm) {
               StatusIs(StatusCode::kFailedPrecondition,
                        std::string("none of the public keys \"") + kTestCertPin + "\" are pinned"));
   PinSet empty;
-  EXPECT_THAT(empty.CheckAny({cert1_, cert1_}),
-              StatusIs(StatusCode::kFailedPrecondition,
-                       std::string("none of the public keys \"") + kTestCertPin + ":" +
-                           kTestCertPin + "\" are pinned"));
+  EXPECT_THAT(
+      empty.CheckAny({cert1_, cert1_}),
+      StatusIs(StatusCode::kFailedPrecondition, std::string("none of the public keys \"") + kTestCertPin +
+                                                    ":" + kTestCertPin + "\" are pinned"));
 }
 
 TEST_F(PinTest, AllowList) {
@@ -101,8 +97,7 @@ TEST_F(PinTest, AllowList) {
 TEST(PinVectorTest, V10KeyFixture) {
   ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::FromPem(testing::kV10EcKeyPem));
   ASSERT_OK_AND_ASSIGN(std::string spki, key.PublicKeySpkiDer());
-  EXPECT_EQ(SpkiPinFromDer(spki),
-            "sha256:27589bd9838dd2202a91b17dd2e9b026daf61bba25e1ecfc501080a449b442a2");
+  EXPECT_EQ(SpkiPinFromDer(spki), "sha256:27589bd9838dd2202a91b17dd2e9b026daf61bba25e1ecfc501080a449b442a2");
 }
 
 }  // namespace

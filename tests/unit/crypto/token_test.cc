@@ -51,30 +51,35 @@ TEST(BootstrapTokenTest, ErrorTextMatchesKubeadmButRedactsTheSecret) {
                        ::testing::AllOf(::testing::HasSubstr("\"abcdef.<redacted>\""),
                                         ::testing::Not(::testing::HasSubstr("0123456789")))));
   EXPECT_THAT(ParseBootstrapToken("nodot0123456789"),
-              StatusIs(StatusCode::kInvalidArgument,
-                       ::testing::Not(::testing::HasSubstr("0123456789"))));
-  EXPECT_THAT(ParseBootstrapToken("foo.bar"),
-              StatusIs(StatusCode::kInvalidArgument,
-                       R"(the bootstrap token "foo.<redacted>" was not of the form "\\A([a-z0-9]{6})\\.([a-z0-9]{16})\\z")"));
+              StatusIs(StatusCode::kInvalidArgument, ::testing::Not(::testing::HasSubstr("0123456789"))));
+  EXPECT_THAT(
+      ParseBootstrapToken("foo.bar"),
+      StatusIs(
+          StatusCode::kInvalidArgument,
+          R"(the bootstrap token "foo.<redacted>" was not of the form "\\A([a-z0-9]{6})\\.([a-z0-9]{16})\\z")"));
 }
 
 TEST(BootstrapTokenTest, TokenIds) {
   for (const char* id : {"abcdef", "123456"}) EXPECT_TRUE(IsValidBootstrapTokenId(id)) << id;
-  for (const char* id : {"", "1234567890123456789012", "12345", "Abcdef", "ABCDEF", "abcdef.",
-                         "abcdef\n"}) {
+  for (const char* id : {"", "1234567890123456789012", "12345", "Abcdef", "ABCDEF", "abcdef.", "abcdef\n"}) {
     EXPECT_FALSE(IsValidBootstrapTokenId(id)) << id;
   }
 }
 
 TEST(BootstrapTokenTest, IdSecretPairs) {
-  const std::vector<std::pair<std::string, std::string>> invalid = {
-      {"", ""}, {"1234567890123456789012", ""}, {"12345", "1234567890123456"},
-      {"", "1234567890123456"}, {"123456", ""}, {"Abcdef", "1234567890123456"},
-      {"123456", "AABBCCDDEEFFGGHH"}, {"123456", "AABBCCD-EEFFGGHH"},
-      {"abc*ef", "1234567890123456"}};
-  const std::vector<std::pair<std::string, std::string>> valid = {
-      {"abcdef", "1234567890123456"}, {"123456", "aabbccddeeffgghh"},
-      {"abcdef", "abcdef0123456789"}, {"123456", "1234560123456789"}};
+  const std::vector<std::pair<std::string, std::string>> invalid = {{"", ""},
+                                                                    {"1234567890123456789012", ""},
+                                                                    {"12345", "1234567890123456"},
+                                                                    {"", "1234567890123456"},
+                                                                    {"123456", ""},
+                                                                    {"Abcdef", "1234567890123456"},
+                                                                    {"123456", "AABBCCDDEEFFGGHH"},
+                                                                    {"123456", "AABBCCD-EEFFGGHH"},
+                                                                    {"abc*ef", "1234567890123456"}};
+  const std::vector<std::pair<std::string, std::string>> valid = {{"abcdef", "1234567890123456"},
+                                                                  {"123456", "aabbccddeeffgghh"},
+                                                                  {"abcdef", "abcdef0123456789"},
+                                                                  {"123456", "1234560123456789"}};
   for (const auto& [id, secret] : invalid) {
     EXPECT_FALSE(IsValidBootstrapToken(id + "." + secret)) << id << "." << secret;
   }
@@ -87,15 +92,14 @@ TEST(BootstrapTokenTest, IdSecretPairs) {
 }
 
 TEST(BootstrapTokenTest, ExtraGroups) {
-  for (const char* g : {"system:bootstrappers:foo", "system:bootstrappers:foo:bar:baz",
-                        "system:bootstrappers:foo-bar-42"}) {
+  for (const char* g :
+       {"system:bootstrappers:foo", "system:bootstrappers:foo:bar:baz", "system:bootstrappers:foo-bar-42"}) {
     EXPECT_TRUE(IsValidBootstrapGroup(g)) << g;
   }
   for (const std::string& g :
-       {std::string("system:bootstrappers:Foo"), std::string("foo"),
-        std::string("system:bootstrappers:"), std::string("system:bootstrappers: "),
-        std::string("system:bootstrappers:*"), std::string("system:bootstrappers:foo:"),
-        std::string("system:bootstrappers:foo-"),
+       {std::string("system:bootstrappers:Foo"), std::string("foo"), std::string("system:bootstrappers:"),
+        std::string("system:bootstrappers: "), std::string("system:bootstrappers:*"),
+        std::string("system:bootstrappers:foo:"), std::string("system:bootstrappers:foo-"),
         std::string(R"(system:bootstrappers:<script> alert("scary?!") </script>)"),
         "system:bootstrappers:" + std::string(300, 'x'), std::string("system:bootstrappers"),
         std::string("system:bootstrappers:foo\n")}) {

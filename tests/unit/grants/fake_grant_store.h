@@ -56,9 +56,10 @@ class FakeGrantStore final : public kube::Client {
     std::lock_guard<std::mutex> l(mu_);
     auto it = objects_.find(std::string(name));
     if (it == objects_.end()) return NotFoundError("not found");
-    if (Take(conflict_updates) ||
-        object["metadata"].value("resourceVersion", "") != it->second["metadata"].value("resourceVersion", "")) {
-      return AbortedError("Operation cannot be fulfilled on joingrants.joinguard.io: the object has been modified");
+    if (Take(conflict_updates) || object["metadata"].value("resourceVersion", "") !=
+                                      it->second["metadata"].value("resourceVersion", "")) {
+      return AbortedError(
+          "Operation cannot be fulfilled on joingrants.joinguard.io: the object has been modified");
     }
     kube::Json next = it->second;
     next["status"] = object["status"];  // the status subresource ignores spec changes
@@ -68,7 +69,8 @@ class FakeGrantStore final : public kube::Client {
   }
   StatusOr<kube::Json> CreateRaw(const kube::Resource& r, std::string_view, const kube::Json& object,
                                  std::string_view) override {
-    if (r.plural != "subjectaccessreviews") return UnimplementedError("fake: create " + std::string(r.plural));
+    if (r.plural != "subjectaccessreviews")
+      return UnimplementedError("fake: create " + std::string(r.plural));
     ++sars;
     int mode = sar_allowed.load();
     if (mode < 0) return UnavailableError("injected: SAR unavailable");
@@ -88,8 +90,8 @@ class FakeGrantStore final : public kube::Client {
                                  const kube::DeleteOptions&) override {
     return UnimplementedError("fake");
   }
-  Status WatchRaw(const kube::Resource&, std::string_view, const kube::ListOptions&, const kube::WatchHandler&,
-                  std::stop_token) override {
+  Status WatchRaw(const kube::Resource&, std::string_view, const kube::ListOptions&,
+                  const kube::WatchHandler&, std::stop_token) override {
     return UnimplementedError("fake");
   }
 

@@ -18,8 +18,8 @@ namespace {
 
 using joinguard::grants::JoinGrant;
 using Kind = JoinAdmission::Kind;
-using ::testing::HasSubstr;
 using testing::FakeGrantStore;
+using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 JoinGrant Grant(const std::string& token, std::vector<std::string> names, int max_joins = 1) {
@@ -38,7 +38,8 @@ JoinRequest Request(const std::string& node, const std::string& csr, const std::
   r.node_name = node;
   r.token_id = token;
   r.requester = "system:bootstrap:" + token;
-  r.groups = {"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token", "system:authenticated"};
+  r.groups = {"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token",
+              "system:authenticated"};
   return r;
 }
 
@@ -91,7 +92,9 @@ TEST_F(GrantGateTest, GrantedNameJoinsOnceAndTheTokenIsThenUsedUp) {
   EXPECT_THAT(other.message, HasSubstr("used all 1 of its joins"));
   EXPECT_THAT(other.message, HasSubstr("joinguard-node token create --node-names worker-2"));
   EXPECT_EQ(store_.Read("abcdef").status.joins, 1);
-  EXPECT_THAT(metrics_.SerializeForTest(), HasSubstr("joinguard_join_grant_admissions_total{reason=\"JoinGrantUsedUp\",result=\"deny\"} 1"));
+  EXPECT_THAT(
+      metrics_.SerializeForTest(),
+      HasSubstr("joinguard_join_grant_admissions_total{reason=\"JoinGrantUsedUp\",result=\"deny\"} 1"));
 }
 
 TEST_F(GrantGateTest, NameOutsideTheGrantIsRefused) {
@@ -283,7 +286,8 @@ TEST_F(GrantGateTest, PendingBrakeLeavesPendingWithoutApiCalls) {
   EXPECT_EQ(a.reason, kReasonTooManyPending);
   EXPECT_EQ(a.retry_after, kPendingBrakeRetry);
   EXPECT_EQ(store_.gets.load(), 0);
-  EXPECT_THAT(metrics_.SerializeForTest(), HasSubstr("joinguard_rate_brake_trips_total{brake=\"pending-per-requester\"} 1"));
+  EXPECT_THAT(metrics_.SerializeForTest(),
+              HasSubstr("joinguard_rate_brake_trips_total{brake=\"pending-per-requester\"} 1"));
   r.pending_from_requester = 2;
   EXPECT_EQ(gate->Admit(r).kind, Kind::kAllow);
 }
@@ -312,8 +316,8 @@ TEST_F(GrantGateTest, TokenWindowBrakesOneTokenAndNotAnother) {
 }
 
 TEST_F(GrantGateTest, AccessReviewGate) {
-  policy_.grants.access_review = policy::AccessReviewRule{"create", "certificates.k8s.io",
-                                                         "certificatesigningrequests", "nodeclient"};
+  policy_.grants.access_review =
+      policy::AccessReviewRule{"create", "certificates.k8s.io", "certificatesigningrequests", "nodeclient"};
   store_.Put(Grant("abcdef", {"worker-1"}));
   auto gate = NewGate();
   store_.sar_allowed = 0;

@@ -13,8 +13,8 @@
 namespace joinguard::grants {
 namespace {
 
-using ::testing::HasSubstr;
 using kube::Json;
+using ::testing::HasSubstr;
 
 JoinGrant Sample() {
   JoinGrant g;
@@ -53,8 +53,10 @@ TEST(JoinGrantCodecTest, RoundTripsEveryField) {
 }
 
 TEST(JoinGrantCodecTest, DefaultsWhenFieldsAreAbsent) {
-  ASSERT_OK_AND_ASSIGN(JoinGrant g, kube::Decode<JoinGrant>(Json::parse(
-      R"({"apiVersion":"joinguard.io/v1alpha1","kind":"JoinGrant","metadata":{"name":"abcdef"},
+  ASSERT_OK_AND_ASSIGN(
+      JoinGrant g,
+      kube::Decode<JoinGrant>(Json::parse(
+          R"({"apiVersion":"joinguard.io/v1alpha1","kind":"JoinGrant","metadata":{"name":"abcdef"},
           "spec":{"tokenID":"abcdef","nodeNames":["a"]}})")));
   EXPECT_EQ(g.spec.max_joins, kDefaultMaxJoins);
   EXPECT_FALSE(g.spec.allow_rejoin);
@@ -118,7 +120,8 @@ TEST(JoinGrantCodecTest, WrongTypesNameTheField) {
     EXPECT_THAT(kube::Decode<JoinGrant>(Json::parse(c.json)).status(),
                 testing::StatusIs(StatusCode::kInvalidArgument, HasSubstr(c.field)));
   }
-  EXPECT_THAT(kube::Decode<JoinGrant>(Json::array()).status(), testing::StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(kube::Decode<JoinGrant>(Json::array()).status(),
+              testing::StatusIs(StatusCode::kInvalidArgument));
 }
 
 struct ValidationCase {
@@ -148,22 +151,50 @@ INSTANTIATE_TEST_SUITE_P(
         ValidationCase{"NamesOnly", [](JoinGrant& g) { g.spec.node_name_pattern.clear(); }, ""},
         ValidationCase{"PatternOnly", [](JoinGrant& g) { g.spec.node_names.clear(); }, ""},
         ValidationCase{"NoExpiry", [](JoinGrant& g) { g.spec.expires.reset(); }, ""},
-        ValidationCase{"BadTokenId", [](JoinGrant& g) { g.spec.token_id = g.metadata.name = "ABCDEF"; }, "spec.tokenID"},
-        ValidationCase{"TokenIdTooLong", [](JoinGrant& g) { g.spec.token_id = g.metadata.name = "abcdefg"; }, "spec.tokenID"},
-        ValidationCase{"NameDiffersFromTokenId", [](JoinGrant& g) { g.metadata.name = "zzzzzz"; }, "metadata.name"},
-        ValidationCase{"NoNamesNoPattern", [](JoinGrant& g) { g.spec.node_names.clear(); g.spec.node_name_pattern.clear(); }, "spec.nodeNamePattern, or both"},
-        ValidationCase{"UpperCaseName", [](JoinGrant& g) { g.spec.node_names = {"Worker-1"}; }, "spec.nodeNames[0]"},
-        ValidationCase{"EmptyName", [](JoinGrant& g) { g.spec.node_names = {"ok", ""}; }, "spec.nodeNames[1]"},
-        ValidationCase{"NameTooLong", [](JoinGrant& g) { g.spec.node_names = {std::string(254, 'a')}; }, "spec.nodeNames[0]"},
-        ValidationCase{"DuplicateName", [](JoinGrant& g) { g.spec.node_names = {"a", "a"}; }, "duplicate"},
-        ValidationCase{"TooManyNames", [](JoinGrant& g) {
-          g.spec.node_names.clear();
-          for (size_t i = 0; i <= kMaxNodeNames; ++i) g.spec.node_names.push_back("n" + std::to_string(i));
-        }, "spec.nodeNames"},
-        ValidationCase{"PatternDoesNotCompile", [](JoinGrant& g) { g.spec.node_name_pattern = "worker-("; }, "not a valid RE2"},
-        ValidationCase{"PatternWithBackreference", [](JoinGrant& g) { g.spec.node_name_pattern = "(a)\\1"; }, "not a valid RE2"},
-        ValidationCase{"PatternTooLong", [](JoinGrant& g) { g.spec.node_name_pattern = std::string(kMaxPatternLength + 1, 'a'); }, "longer than"},
-        ValidationCase{"PatternProgramTooBig", [](JoinGrant& g) { g.spec.node_name_pattern = "((a{100}){100}){100}"; }, "not a valid RE2"},
+        ValidationCase{"BadTokenId", [](JoinGrant& g) { g.spec.token_id = g.metadata.name = "ABCDEF"; },
+                       "spec.tokenID"},
+        ValidationCase{"TokenIdTooLong", [](JoinGrant& g) { g.spec.token_id = g.metadata.name = "abcdefg"; },
+                       "spec.tokenID"},
+        ValidationCase{"NameDiffersFromTokenId", [](JoinGrant& g) { g.metadata.name = "zzzzzz"; },
+                       "metadata.name"},
+        ValidationCase{"NoNamesNoPattern",
+                       [](JoinGrant& g) {
+                         g.spec.node_names.clear();
+                         g.spec.node_name_pattern.clear();
+                       },
+                       "spec.nodeNamePattern, or both"},
+        ValidationCase{"UpperCaseName", [](JoinGrant& g) { g.spec.node_names = {"Worker-1"}; },
+                       "spec.nodeNames[0]"},
+        ValidationCase{"EmptyName",
+                       [](JoinGrant& g) {
+                         g.spec.node_names = {"ok", ""};
+                       },
+                       "spec.nodeNames[1]"},
+        ValidationCase{"NameTooLong", [](JoinGrant& g) { g.spec.node_names = {std::string(254, 'a')}; },
+                       "spec.nodeNames[0]"},
+        ValidationCase{"DuplicateName",
+                       [](JoinGrant& g) {
+                         g.spec.node_names = {"a", "a"};
+                       },
+                       "duplicate"},
+        ValidationCase{"TooManyNames",
+                       [](JoinGrant& g) {
+                         g.spec.node_names.clear();
+                         for (size_t i = 0; i <= kMaxNodeNames; ++i)
+                           g.spec.node_names.push_back("n" + std::to_string(i));
+                       },
+                       "spec.nodeNames"},
+        ValidationCase{"PatternDoesNotCompile", [](JoinGrant& g) { g.spec.node_name_pattern = "worker-("; },
+                       "not a valid RE2"},
+        ValidationCase{"PatternWithBackreference", [](JoinGrant& g) { g.spec.node_name_pattern = "(a)\\1"; },
+                       "not a valid RE2"},
+        ValidationCase{
+            "PatternTooLong",
+            [](JoinGrant& g) { g.spec.node_name_pattern = std::string(kMaxPatternLength + 1, 'a'); },
+            "longer than"},
+        ValidationCase{"PatternProgramTooBig",
+                       [](JoinGrant& g) { g.spec.node_name_pattern = "((a{100}){100}){100}"; },
+                       "not a valid RE2"},
         ValidationCase{"ZeroMaxJoins", [](JoinGrant& g) { g.spec.max_joins = 0; }, "spec.maxJoins"},
         ValidationCase{"NegativeMaxJoins", [](JoinGrant& g) { g.spec.max_joins = -3; }, "spec.maxJoins"}),
     [](const auto& info) { return info.param.name; });

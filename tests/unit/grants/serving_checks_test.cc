@@ -29,10 +29,8 @@ TestCsr ServingCsr() {
   t.dns_names = {"worker-1", "worker-1.example.internal"};
   t.ip_addresses = {"192.168.1.10", "fd00::10"};
   ServingFacts f;
-  f.node_addresses = {{"Hostname", "worker-1"},
-                      {"InternalDNS", "worker-1.example.internal"},
-                      {"InternalIP", "192.168.1.10"},
-                      {"InternalIP", "fd00::10"},
+  f.node_addresses = {{"Hostname", "worker-1"},       {"InternalDNS", "worker-1.example.internal"},
+                      {"InternalIP", "192.168.1.10"}, {"InternalIP", "fd00::10"},
                       {"InternalIP", "192.168.1.2"},   // claims the API server's address too
                       {"ExternalIP", "10.96.0.1"},     // and a Service IP
                       {"InternalIP", "192.168.1.20"},  // and worker-2's address
@@ -68,7 +66,8 @@ TEST_P(ServingTableTest, Decides) {
   Policy p = ServingPolicy();
   if (c.policy) c.policy(p);
   Verdict v = Evaluate(BuildContext(t), p, ServingChecks());
-  EXPECT_EQ(OutcomeName(v.outcome), OutcomeName(c.outcome)) << "reason=" << v.reason << " message=" << v.message;
+  EXPECT_EQ(OutcomeName(v.outcome), OutcomeName(c.outcome))
+      << "reason=" << v.reason << " message=" << v.message;
   if (c.outcome == Outcome::kDeny || c.outcome == Outcome::kLeavePending || c.outcome == Outcome::kIgnore) {
     EXPECT_EQ(v.reason, c.reason) << v.message;
   }
@@ -85,62 +84,98 @@ const Case kCases[] = {
     {"OwnAddresses", Nop, Outcome::kApprove, ""},
     {"IpOnly", [](TestCsr& t) { t.dns_names.clear(); }, Outcome::kApprove, ""},
     {"DnsOnly", [](TestCsr& t) { t.ip_addresses.clear(); }, Outcome::kApprove, ""},
-    {"DnsCaseAndTrailingDotInsensitive", [](TestCsr& t) { t.dns_names = {"Worker-1.Example.Internal"}; }, Outcome::kApprove, ""},
-    {"RsaWithKeyEncipherment", [](TestCsr& t) {
+    {"DnsCaseAndTrailingDotInsensitive", [](TestCsr& t) { t.dns_names = {"Worker-1.Example.Internal"}; },
+     Outcome::kApprove, ""},
+    {"RsaWithKeyEncipherment",
+     [](TestCsr& t) {
        t.key = TestKey::kRsa2048;
        t.usages = {"key encipherment", "digital signature", "server auth"};
-     }, Outcome::kApprove, ""},
+     },
+     Outcome::kApprove, ""},
     {"InsideAllowedCidr", Nop, Outcome::kApprove, "",
-     [](Policy& p) { p.serving.allowed_cidrs = {"192.168.1.0/24", "fd00::/8"}; }},
+     [](Policy& p) {
+       p.serving.allowed_cidrs = {"192.168.1.0/24", "fd00::/8"};
+     }},
     {"ExpirationUnderCap", [](TestCsr& t) { t.expiration_seconds = 3600; }, Outcome::kApprove, ""},
-    {"ApiServerAddressAllowedWhenConfigured", [](TestCsr& t) { t.ip_addresses = {"192.168.1.2"}; t.dns_names.clear(); },
+    {"ApiServerAddressAllowedWhenConfigured",
+     [](TestCsr& t) {
+       t.ip_addresses = {"192.168.1.2"};
+       t.dns_names.clear();
+     },
      Outcome::kApprove, "", [](Policy& p) { p.serving.deny_api_server_addresses = false; }},
     // ---- not ours ----
-    {"ClientSignerIgnored", [](TestCsr& t) { t.signer = std::string(kKubeletClientSigner); }, Outcome::kIgnore,
-     std::string(reason::kSignerNotHandled)},
+    {"ClientSignerIgnored", [](TestCsr& t) { t.signer = std::string(kKubeletClientSigner); },
+     Outcome::kIgnore, std::string(reason::kSignerNotHandled)},
     {"ServingDisabledIgnored", Nop, Outcome::kIgnore, std::string(reason::kSignerNotHandled),
      [](Policy& p) { p.serving.enabled = false; }},
-    {"Unparseable", [](TestCsr& t) { t.raw_pem = "junk"; }, Outcome::kLeavePending, std::string(reason::kRequestUnparseable)},
+    {"Unparseable", [](TestCsr& t) { t.raw_pem = "junk"; }, Outcome::kLeavePending,
+     std::string(reason::kRequestUnparseable)},
     // ---- requester and subject ----
-    {"BootstrapTokenRequester", [](TestCsr& t) {
+    {"BootstrapTokenRequester",
+     [](TestCsr& t) {
        t.username = "system:bootstrap:abcdef";
        t.groups = {"system:bootstrappers"};
-     }, Outcome::kDeny, std::string(reason::kServingRequesterNotNode)},
+     },
+     Outcome::kDeny, std::string(reason::kServingRequesterNotNode)},
     {"NodeUserWithoutNodesGroup", [](TestCsr& t) { t.groups = {"system:authenticated"}; }, Outcome::kDeny,
      std::string(reason::kServingRequesterNotNode)},
     {"EmptyNodeUser", [](TestCsr& t) { t.username = "system:node:"; }, Outcome::kDeny,
      std::string(reason::kServingRequesterNotNode)},
     {"OtherNodesName", [](TestCsr& t) { t.WithNodeName("worker-2"); }, Outcome::kDeny,
      std::string(reason::kServingIdentityMismatch)},
-    {"ExtraOrganization", [](TestCsr& t) { t.subject.push_back({"O", "system:masters"}); }, Outcome::kDeny,
-     std::string(reason::kSubjectNotExact)},
+    {"ExtraOrganization",
+     [](TestCsr& t) {
+       t.subject.push_back({"O", "system:masters"});
+     },
+     Outcome::kDeny, std::string(reason::kSubjectNotExact)},
     {"WrongOrganization", [](TestCsr& t) { t.subject[0].value = "system:masters"; }, Outcome::kDeny,
      std::string(reason::kSubjectNotExact)},
-    {"InvalidNodeName", [](TestCsr& t) {
+    {"InvalidNodeName",
+     [](TestCsr& t) {
        t.WithNodeName("Worker_1");
        t.username = "system:node:Worker_1";
-     }, Outcome::kDeny, std::string(reason::kInvalidNodeName)},
+     },
+     Outcome::kDeny, std::string(reason::kInvalidNodeName)},
     {"NodeNamePattern", Nop, Outcome::kDeny, std::string(reason::kNodeNamePattern),
      [](Policy& p) { ASSERT_OK(SetNodeNamePattern(p, "gpu-.*")); }},
-    {"ExtraExtension", [](TestCsr& t) { t.extra_extensions = {{"1.2.3.4", false}}; }, Outcome::kDeny,
-     std::string(reason::kExtensionNotAllowed)},
+    {"ExtraExtension",
+     [](TestCsr& t) {
+       t.extra_extensions = {{"1.2.3.4", false}};
+     },
+     Outcome::kDeny, std::string(reason::kExtensionNotAllowed)},
     // ---- key, usages, signature, expiration ----
-    {"WeakCurve", [](TestCsr& t) { t.key = TestKey::kP224; }, Outcome::kDeny, std::string(reason::kKeyTooWeak)},
-    {"KeyNotAllowed", [](TestCsr& t) { t.key = TestKey::kEd25519; }, Outcome::kDeny, std::string(reason::kKeyNotAllowed)},
-    {"ClientUsages", [](TestCsr& t) { t.usages = {"digital signature", "client auth"}; }, Outcome::kDeny,
-     std::string(reason::kUsagesNotAllowed)},
-    {"ExtraClientAuth", [](TestCsr& t) { t.usages = {"digital signature", "server auth", "client auth"}; },
+    {"WeakCurve", [](TestCsr& t) { t.key = TestKey::kP224; }, Outcome::kDeny,
+     std::string(reason::kKeyTooWeak)},
+    {"KeyNotAllowed", [](TestCsr& t) { t.key = TestKey::kEd25519; }, Outcome::kDeny,
+     std::string(reason::kKeyNotAllowed)},
+    {"ClientUsages",
+     [](TestCsr& t) {
+       t.usages = {"digital signature", "client auth"};
+     },
      Outcome::kDeny, std::string(reason::kUsagesNotAllowed)},
-    {"DuplicateUsage", [](TestCsr& t) { t.usages = {"digital signature", "server auth", "server auth"}; },
+    {"ExtraClientAuth",
+     [](TestCsr& t) {
+       t.usages = {"digital signature", "server auth", "client auth"};
+     },
      Outcome::kDeny, std::string(reason::kUsagesNotAllowed)},
-    {"BadSignature", [](TestCsr& t) { t.corrupt_signature = true; }, Outcome::kDeny, std::string(reason::kSignatureInvalid)},
+    {"DuplicateUsage",
+     [](TestCsr& t) {
+       t.usages = {"digital signature", "server auth", "server auth"};
+     },
+     Outcome::kDeny, std::string(reason::kUsagesNotAllowed)},
+    {"BadSignature", [](TestCsr& t) { t.corrupt_signature = true; }, Outcome::kDeny,
+     std::string(reason::kSignatureInvalid)},
     {"ExpirationTooLong", [](TestCsr& t) { t.expiration_seconds = 400 * 86400; }, Outcome::kDeny,
      std::string(reason::kExpirationTooLong)},
     {"ExpirationRequired", Nop, Outcome::kDeny, std::string(reason::kExpirationRequired),
      [](Policy& p) { p.require_expiration_seconds = true; }},
     // ---- SANs ----
-    {"NoSans", [](TestCsr& t) { t.dns_names.clear(); t.ip_addresses.clear(); }, Outcome::kDeny,
-     std::string(reason::kServingSanMissing)},
+    {"NoSans",
+     [](TestCsr& t) {
+       t.dns_names.clear();
+       t.ip_addresses.clear();
+     },
+     Outcome::kDeny, std::string(reason::kServingSanMissing)},
     {"EmailSan", [](TestCsr& t) { t.emails = {"root@example.com"}; }, Outcome::kDeny,
      std::string(reason::kServingSanNotAllowed)},
     {"UriSan", [](TestCsr& t) { t.uris = {"spiffe://cluster/ns/kube-system/sa/admin"}; }, Outcome::kDeny,
@@ -155,7 +190,8 @@ const Case kCases[] = {
     {"ServiceCidrIpAsV4MappedV6", [](TestCsr& t) { t.ip_addresses = {"::ffff:10.96.0.1"}; }, Outcome::kDeny,
      std::string(reason::kServingAddressDenied)},
     {"OutsideAllowedCidr", [](TestCsr& t) { t.ip_addresses = {"172.16.0.5"}; }, Outcome::kDeny,
-     std::string(reason::kServingAddressNotAllowed), [](Policy& p) { p.serving.allowed_cidrs = {"192.168.0.0/16"}; }},
+     std::string(reason::kServingAddressNotAllowed),
+     [](Policy& p) { p.serving.allowed_cidrs = {"192.168.0.0/16"}; }},
     {"IpNotOwned", [](TestCsr& t) { t.ip_addresses = {"192.168.1.99"}; }, Outcome::kDeny,
      std::string(reason::kServingAddressNotOwned)},
     {"DnsNotOwned", [](TestCsr& t) { t.dns_names = {"kubernetes.default.svc"}; }, Outcome::kDeny,
@@ -164,19 +200,23 @@ const Case kCases[] = {
      std::string(reason::kServingAddressNotOwned)},
     {"OtherNodesIp", [](TestCsr& t) { t.ip_addresses = {"192.168.1.20"}; }, Outcome::kDeny,
      std::string(reason::kServingAddressClaimed)},
-    {"OtherNodesDnsName", [](TestCsr& t) {
-       t.facts.serving->claimed_by_other_nodes["worker-1.example.internal"] = {"worker-9"};
-     }, Outcome::kDeny, std::string(reason::kServingAddressClaimed)},
-    {"OtherNodesIpSpelledDifferently", [](TestCsr& t) {
+    {"OtherNodesDnsName",
+     [](TestCsr& t) { t.facts.serving->claimed_by_other_nodes["worker-1.example.internal"] = {"worker-9"}; },
+     Outcome::kDeny, std::string(reason::kServingAddressClaimed)},
+    {"OtherNodesIpSpelledDifferently",
+     [](TestCsr& t) {
        t.ip_addresses = {"fd00:0:0:0:0:0:0:10"};
        t.facts.serving->claimed_by_other_nodes[CanonicalAddressKey("fd00::10")] = {"worker-3"};
-     }, Outcome::kDeny, std::string(reason::kServingAddressClaimed)},
+     },
+     Outcome::kDeny, std::string(reason::kServingAddressClaimed)},
     // ---- facts ----
     {"NodeNotInCacheRetries", [](TestCsr& t) { t.facts.serving.reset(); }, Outcome::kRetry, ""},
-    {"DeniedCidrWinsOverMissingNode", [](TestCsr& t) {
+    {"DeniedCidrWinsOverMissingNode",
+     [](TestCsr& t) {
        t.facts.serving.reset();
        t.ip_addresses = {"10.96.0.1"};
-     }, Outcome::kDeny, std::string(reason::kServingAddressDenied)},
+     },
+     Outcome::kDeny, std::string(reason::kServingAddressDenied)},
 };
 
 INSTANTIATE_TEST_SUITE_P(Table, ServingTableTest, ::testing::ValuesIn(kCases),
@@ -210,8 +250,8 @@ TEST(IpNetTest, ParsesAndContains) {
 }
 
 TEST(IpNetTest, RefusesJunk) {
-  for (const char* bad : {"", "10.0.0.0/33", "fd00::/129", "10.0.0.1/8", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/1x",
-                          "10.0.0.0/0008", "host/8", "10.0.0.256/32"}) {
+  for (const char* bad : {"", "10.0.0.0/33", "fd00::/129", "10.0.0.1/8", "10.0.0.0/", "10.0.0.0/-1",
+                          "10.0.0.0/1x", "10.0.0.0/0008", "host/8", "10.0.0.256/32"}) {
     EXPECT_THAT(ParseIpNet(bad).status(), joinguard::testing::StatusIs(StatusCode::kInvalidArgument)) << bad;
   }
 }

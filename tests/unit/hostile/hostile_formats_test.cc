@@ -72,21 +72,30 @@ INSTANTIATE_TEST_SUITE_P(
     Corpus, HostileJwsTest,
     ::testing::Values(
         JwsCase{"AlgNone", [] { return B64(R"({"alg":"none","kid":"abcdef"})") + ".."; }},
-        JwsCase{"AlgNoneWithSignature", [] { return B64(R"({"alg":"none","kid":"abcdef"})") + ".." + Sig(); }},
-        JwsCase{"ExtraHeaderField", [] { return B64(R"({"alg":"HS256","kid":"abcdef","jku":"https://x"})") + ".." + Sig(); }},
+        JwsCase{"AlgNoneWithSignature",
+                [] { return B64(R"({"alg":"none","kid":"abcdef"})") + ".." + Sig(); }},
+        JwsCase{"ExtraHeaderField",
+                [] { return B64(R"({"alg":"HS256","kid":"abcdef","jku":"https://x"})") + ".." + Sig(); }},
         JwsCase{"WrongKid", [] { return B64(R"({"alg":"HS256","kid":"zzzzzz"})") + ".." + Sig(); }},
         JwsCase{"HeaderWithPadding", [] { return B64(R"({"alg":"HS256","kid":"abcdef"})") + "=.." + Sig(); }},
-        JwsCase{"SignatureWithPadding", [] { return crypto::ComputeDetachedJws(kContent, kId, kSecret) + "="; }},
-        JwsCase{"StandardBase64Alphabet", [] {
-          std::string s = crypto::ComputeDetachedJws(kContent, kId, kSecret);
-          for (char& c : s) c = c == '-' ? '+' : c == '_' ? '/' : c;
-          return s + (s == crypto::ComputeDetachedJws(kContent, kId, kSecret) ? "+" : "");
-        }},
-        JwsCase{"AttachedPayload", [] {
-          std::string s = crypto::ComputeDetachedJws(kContent, kId, kSecret);
-          return s.substr(0, s.find('.')) + "." + B64(kContent) + "." + Sig();
-        }},
-        JwsCase{"Truncated", [] { std::string s = crypto::ComputeDetachedJws(kContent, kId, kSecret); return s.substr(0, s.size() - 1); }},
+        JwsCase{"SignatureWithPadding",
+                [] { return crypto::ComputeDetachedJws(kContent, kId, kSecret) + "="; }},
+        JwsCase{"StandardBase64Alphabet",
+                [] {
+                  std::string s = crypto::ComputeDetachedJws(kContent, kId, kSecret);
+                  for (char& c : s) c = c == '-' ? '+' : c == '_' ? '/' : c;
+                  return s + (s == crypto::ComputeDetachedJws(kContent, kId, kSecret) ? "+" : "");
+                }},
+        JwsCase{"AttachedPayload",
+                [] {
+                  std::string s = crypto::ComputeDetachedJws(kContent, kId, kSecret);
+                  return s.substr(0, s.find('.')) + "." + B64(kContent) + "." + Sig();
+                }},
+        JwsCase{"Truncated",
+                [] {
+                  std::string s = crypto::ComputeDetachedJws(kContent, kId, kSecret);
+                  return s.substr(0, s.size() - 1);
+                }},
         JwsCase{"Empty", [] { return std::string(); }},
         JwsCase{"Huge", [] { return std::string(1 << 20, 'A') + ".." + Sig(); }}),
     [](const auto& info) { return info.param.name; });
@@ -143,32 +152,38 @@ discovery:
     unsafeSkipCAVerification: true
 )";
 constexpr char kPolicyHead[] = "apiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\n";
-constexpr char kPolicyDup[] = "apiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\ndenyExistingNode: true\ndenyExistingNode: false\n";
+constexpr char kPolicyDup[] =
+    "apiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\ndenyExistingNode: true\ndenyExistingNode: false\n";
 
 class HostileKubeconfigTest : public ::testing::TestWithParam<YamlCase> {};
 TEST_P(HostileKubeconfigTest, Refused) {
   EXPECT_THAT(kube::ParseKubeconfig(GetParam().text), StatusIs(StatusCode::kInvalidArgument));
 }
-INSTANTIATE_TEST_SUITE_P(Corpus, HostileKubeconfigTest, ::testing::ValuesIn(YamlCases(kKubeconfigHead, kKubeconfigDup)),
+INSTANTIATE_TEST_SUITE_P(Corpus, HostileKubeconfigTest,
+                         ::testing::ValuesIn(YamlCases(kKubeconfigHead, kKubeconfigDup)),
                          [](const auto& info) { return info.param.name; });
 
 class HostileJoinConfigurationTest : public ::testing::TestWithParam<YamlCase> {};
 TEST_P(HostileJoinConfigurationTest, Refused) {
   std::vector<std::string> warnings;
-  EXPECT_THAT(node::config::ParseJoinConfiguration(GetParam().text, &warnings), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(node::config::ParseJoinConfiguration(GetParam().text, &warnings),
+              StatusIs(StatusCode::kInvalidArgument));
 }
-INSTANTIATE_TEST_SUITE_P(Corpus, HostileJoinConfigurationTest, ::testing::ValuesIn(YamlCases(kJoinHead, kJoinDup)),
+INSTANTIATE_TEST_SUITE_P(Corpus, HostileJoinConfigurationTest,
+                         ::testing::ValuesIn(YamlCases(kJoinHead, kJoinDup)),
                          [](const auto& info) { return info.param.name; });
 
 class HostilePolicyFileTest : public ::testing::TestWithParam<YamlCase> {};
 TEST_P(HostilePolicyFileTest, Refused) {
   EXPECT_THAT(controller::policy::ParsePolicyYaml(GetParam().text), StatusIs(StatusCode::kInvalidArgument));
 }
-INSTANTIATE_TEST_SUITE_P(Corpus, HostilePolicyFileTest, ::testing::ValuesIn(YamlCases(kPolicyHead, kPolicyDup)),
+INSTANTIATE_TEST_SUITE_P(Corpus, HostilePolicyFileTest,
+                         ::testing::ValuesIn(YamlCases(kPolicyHead, kPolicyDup)),
                          [](const auto& info) { return info.param.name; });
 
 // ---- cluster-info contents -------------------------------------------------------------------
-constexpr char kNotACert[] = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
+constexpr char kNotACert[] =
+    "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
 
 TEST(HostileClusterInfoTest, EmptyCaIsRefused) {
   EXPECT_THAT(node::discovery::CheckCaData(""), StatusIs(StatusCode::kInvalidArgument));
@@ -233,18 +248,22 @@ TEST_P(HostileApiJsonTest, Refused) {
 INSTANTIATE_TEST_SUITE_P(
     Corpus, HostileApiJsonTest,
     ::testing::Values(
-        JsonCase{"Truncated", std::string(kCsrJson).substr(0, 120), true},
-        JsonCase{"Empty", "", true},
+        JsonCase{"Truncated", std::string(kCsrJson).substr(0, 120), true}, JsonCase{"Empty", "", true},
         JsonCase{"FiftyMegabytes", "{\"a\":\"" + std::string(50u << 20, 'x') + "\"}", true},
         JsonCase{"DeeplyNested", std::string(100000, '[') + std::string(100000, ']'), true},
         JsonCase{"TrailingGarbage", std::string(kCsrJson) + "}{", true},
-        JsonCase{"ExpirationAsString", Replace(kCsrJson, "\"expirationSeconds\":3600", "\"expirationSeconds\":\"3600\""), false},
-        JsonCase{"ExpirationAboveInt32", Replace(kCsrJson, "\"expirationSeconds\":3600", "\"expirationSeconds\":4294967296"), false},
-        JsonCase{"ExpirationFraction", Replace(kCsrJson, "\"expirationSeconds\":3600", "\"expirationSeconds\":3600.5"), false},
-        JsonCase{"UsagesNotAList", Replace(kCsrJson, "[\"digital signature\",\"client auth\"]", "\"client auth\""), false},
-        JsonCase{"GroupsWithNumber", Replace(kCsrJson, "[\"system:bootstrappers\"]", "[\"system:bootstrappers\",7]"), false},
+        JsonCase{"ExpirationAsString",
+                 Replace(kCsrJson, "\"expirationSeconds\":3600", "\"expirationSeconds\":\"3600\""), false},
+        JsonCase{"ExpirationAboveInt32",
+                 Replace(kCsrJson, "\"expirationSeconds\":3600", "\"expirationSeconds\":4294967296"), false},
+        JsonCase{"ExpirationFraction",
+                 Replace(kCsrJson, "\"expirationSeconds\":3600", "\"expirationSeconds\":3600.5"), false},
+        JsonCase{"UsagesNotAList",
+                 Replace(kCsrJson, "[\"digital signature\",\"client auth\"]", "\"client auth\""), false},
+        JsonCase{"GroupsWithNumber",
+                 Replace(kCsrJson, "[\"system:bootstrappers\"]", "[\"system:bootstrappers\",7]"), false},
         JsonCase{"RequestNotBase64", Replace(kCsrJson, "\"LS0t\"", "\"%%%\""), false},
-        JsonCase{"SpecNotAnObject", Replace(kCsrJson, "\"spec\":{", "\"spec\":[{") .substr(0) , true},
+        JsonCase{"SpecNotAnObject", Replace(kCsrJson, "\"spec\":{", "\"spec\":[{").substr(0), true},
         JsonCase{"MetadataNameNumber", Replace(kCsrJson, "\"name\":\"csr-1\"", "\"name\":1"), false}),
     [](const auto& info) { return info.param.name; });
 

@@ -19,7 +19,7 @@ class ApiErrorMapping : public ::testing::TestWithParam<Case> {};
 
 TEST_P(ApiErrorMapping, MapsReasonAndCode) {
   const Case& c = GetParam();
-  Json body = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()},
+  Json body = {{"kind", "Status"},    {"apiVersion", "v1"},          {"metadata", Json::object()},
                {"status", "Failure"}, {"message", "server says no"}, {"reason", c.reason},
                {"code", c.http}};
   Status s = StatusFromResponse(c.http, body.dump(), "GET /x");

@@ -121,8 +121,8 @@ TEST(AsyncSink, StopFlushesEverythingQueued) {
 TEST(AsyncSink, DestructorFlushes) {
   std::atomic<int> handled{0};
   {
-    auto sink = AsyncSink<std::string>::CreatePerItem(
-        {.capacity = 10}, [&](std::string&&) { handled.fetch_add(1); });
+    auto sink =
+        AsyncSink<std::string>::CreatePerItem({.capacity = 10}, [&](std::string&&) { handled.fetch_add(1); });
     ASSERT_TRUE(sink.ok());
     for (int i = 0; i < 10; ++i) (*sink)->Submit("x");
   }
@@ -147,8 +147,8 @@ TEST(AsyncSink, ManyProducersNothingLostBelowCapacity) {
   std::atomic<int> handled{0};
   constexpr int kThreads = 4;
   constexpr int kPer = 1000;
-  auto sink = AsyncSink<int>::CreatePerItem({.capacity = kThreads * kPer},
-                                            [&](int&&) { handled.fetch_add(1); });
+  auto sink =
+      AsyncSink<int>::CreatePerItem({.capacity = kThreads * kPer}, [&](int&&) { handled.fetch_add(1); });
   ASSERT_TRUE(sink.ok());
   std::vector<std::thread> producers;
   for (int t = 0; t < kThreads; ++t) {

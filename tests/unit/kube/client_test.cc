@@ -31,11 +31,8 @@ class FakeTransport : public HttpTransport {
   };
   explicit FakeTransport(std::shared_ptr<Shared> s) : s_(std::move(s)) {}
 
-  StatusOr<HttpResponse> Do(const HttpRequest& r, std::stop_token) override {
-    return Next(r).response;
-  }
-  StatusOr<HttpResponse> Stream(const HttpRequest& r, const LineCallback& cb,
-                                std::stop_token) override {
+  StatusOr<HttpResponse> Do(const HttpRequest& r, std::stop_token) override { return Next(r).response; }
+  StatusOr<HttpResponse> Stream(const HttpRequest& r, const LineCallback& cb, std::stop_token) override {
     Scripted sc = Next(r);
     if (!sc.response.ok() || sc.response->status != 200) return sc.response;
     for (const auto& l : sc.lines) {
@@ -67,7 +64,7 @@ HttpResponse Resp(int status, const Json& body, std::map<std::string, std::strin
 
 Json StatusBody(int code, const std::string& reason, const std::string& msg) {
   return {{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Failure"},
-          {"reason", reason}, {"message", msg}, {"code", code}};
+          {"reason", reason}, {"message", msg},     {"code", code}};
 }
 
 std::string Header(const HttpRequest& r, const std::string& name) {
@@ -111,7 +108,8 @@ class ClientTest : public ::testing::Test {
 };
 
 Json ConfigMapJson(const std::string& name) {
-  return {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
           {"metadata", {{"name", name}, {"namespace", "ns"}, {"resourceVersion", "5"}}},
           {"data", {{"k", "v"}}}};
 }
@@ -223,8 +221,8 @@ TEST_F(ClientTest, ListFollowsContinueTokens) {
 // with Json::value(), which throws on a type mismatch).
 TEST_F(ClientTest, WronglyTypedListMetadataIsAnErrorNotAThrow) {
   for (const Json& page : {Json{{"metadata", {{"continue", 5}}}, {"items", Json::array()}},
-                           Json{{"metadata", {{"resourceVersion", Json::array()}}}},
-                           Json{{"metadata", "x"}}, Json{{"items", "x"}}, Json::array({1})}) {
+                           Json{{"metadata", {{"resourceVersion", Json::array()}}}}, Json{{"metadata", "x"}},
+                           Json{{"items", "x"}}, Json::array({1})}) {
     Push(Resp(200, page));
     auto list = client_->List<ConfigMap>("ns");
     EXPECT_FALSE(list.ok()) << page.dump();
@@ -234,9 +232,9 @@ TEST_F(ClientTest, WronglyTypedListMetadataIsAnErrorNotAThrow) {
 
 TEST_F(ClientTest, WatchDeliversEventsAndMapsExpired) {
   Json added = {{"type", "ADDED"}, {"object", ConfigMapJson("a")}};
-  Json bookmark = {{"type", "BOOKMARK"},
-                   {"object", {{"kind", "ConfigMap"}, {"apiVersion", "v1"},
-                               {"metadata", {{"resourceVersion", "12"}}}}}};
+  Json bookmark = {
+      {"type", "BOOKMARK"},
+      {"object", {{"kind", "ConfigMap"}, {"apiVersion", "v1"}, {"metadata", {{"resourceVersion", "12"}}}}}};
   Json expired = {{"type", "ERROR"},
                   {"object", StatusBody(410, "Expired", "too old resource version: 1 (12)")}};
   Push(Resp(200, Json()), {added.dump(), bookmark.dump(), expired.dump()});
@@ -273,8 +271,7 @@ TEST_F(ClientTest, DeleteSendsPreconditions) {
 TEST(WatchEvents, Parse) {
   ASSERT_OK_AND_ASSIGN(auto e, ParseWatchEvent(R"({"type":"DELETED","object":{"metadata":{"name":"x"}}})"));
   EXPECT_EQ(e.type, WatchEventType::kDeleted);
-  EXPECT_THAT(ParseWatchEvent(R"({"type":"WHAT","object":{}})"),
-              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseWatchEvent(R"({"type":"WHAT","object":{}})"), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(ParseWatchEvent("{\"type\":\"ADDED\""), StatusIs(StatusCode::kInvalidArgument));
 }
 

@@ -16,9 +16,9 @@ using ::testing::HasSubstr;
 
 struct DecodeCase {
   std::string name;
-  std::string json;         // a CertificateSigningRequest / Lease / Event / Status document
-  std::string kind;         // which decoder
-  bool ok;                  // decodes cleanly
+  std::string json;          // a CertificateSigningRequest / Lease / Event / Status document
+  std::string kind;          // which decoder
+  bool ok;                   // decodes cleanly
   std::string error_substr;  // when !ok: part of the message
 };
 
@@ -53,22 +53,25 @@ INSTANTIATE_TEST_SUITE_P(
     Table, HostileDecode,
     ::testing::Values(
         // int32 fields: spec.expirationSeconds (kubernetes/api certificates/v1 types.go).
-        DecodeCase{"ExpirationMaxInt32", std::string(kCsrHead) + R"("expirationSeconds":2147483647}})", "csr", true, ""},
-        DecodeCase{"ExpirationOverInt32", std::string(kCsrHead) + R"("expirationSeconds":2147483648}})", "csr", false,
-                   "spec.expirationSeconds: 2147483648 is out of range for an int32"},
-        DecodeCase{"Expiration2Pow32", std::string(kCsrHead) + R"("expirationSeconds":4294967296}})", "csr", false,
-                   "out of range for an int32"},
-        DecodeCase{"ExpirationUint64Max", std::string(kCsrHead) + R"("expirationSeconds":18446744073709551615}})", "csr",
-                   false, "out of range"},
-        DecodeCase{"ExpirationBelowInt32", std::string(kCsrHead) + R"("expirationSeconds":-2147483649}})", "csr", false,
+        DecodeCase{"ExpirationMaxInt32", std::string(kCsrHead) + R"("expirationSeconds":2147483647}})", "csr",
+                   true, ""},
+        DecodeCase{"ExpirationOverInt32", std::string(kCsrHead) + R"("expirationSeconds":2147483648}})",
+                   "csr", false, "spec.expirationSeconds: 2147483648 is out of range for an int32"},
+        DecodeCase{"Expiration2Pow32", std::string(kCsrHead) + R"("expirationSeconds":4294967296}})", "csr",
+                   false, "out of range for an int32"},
+        DecodeCase{"ExpirationUint64Max",
+                   std::string(kCsrHead) + R"("expirationSeconds":18446744073709551615}})", "csr", false,
                    "out of range"},
-        DecodeCase{"ExpirationFraction", std::string(kCsrHead) + R"("expirationSeconds":600.5}})", "csr", false,
-                   "spec.expirationSeconds: expected an integer"},
+        DecodeCase{"ExpirationBelowInt32", std::string(kCsrHead) + R"("expirationSeconds":-2147483649}})",
+                   "csr", false, "out of range"},
+        DecodeCase{"ExpirationFraction", std::string(kCsrHead) + R"("expirationSeconds":600.5}})", "csr",
+                   false, "spec.expirationSeconds: expected an integer"},
         DecodeCase{"ExpirationExponent", std::string(kCsrHead) + R"("expirationSeconds":1e3}})", "csr", false,
                    "expected an integer"},
         DecodeCase{"ExpirationString", std::string(kCsrHead) + R"("expirationSeconds":"600"}})", "csr", false,
                    "expected an integer"},
-        DecodeCase{"ExpirationNullIsUnset", std::string(kCsrHead) + R"("expirationSeconds":null}})", "csr", true, ""},
+        DecodeCase{"ExpirationNullIsUnset", std::string(kCsrHead) + R"("expirationSeconds":null}})", "csr",
+                   true, ""},
         // Lease int32 fields.
         DecodeCase{"LeaseDurationOverflow",
                    R"({"metadata":{"name":"l"},"spec":{"leaseDurationSeconds":99999999999}})", "lease", false,
@@ -76,33 +79,38 @@ INSTANTIATE_TEST_SUITE_P(
         DecodeCase{"LeaseTransitionsNegativeOverflow",
                    R"({"metadata":{"name":"l"},"spec":{"leaseTransitions":-99999999999}})", "lease", false,
                    "out of range"},
-        DecodeCase{"LeaseHolderNumber", R"({"metadata":{"name":"l"},"spec":{"holderIdentity":7}})", "lease", false,
-                   "spec.holderIdentity: expected a string"},
+        DecodeCase{"LeaseHolderNumber", R"({"metadata":{"name":"l"},"spec":{"holderIdentity":7}})", "lease",
+                   false, "spec.holderIdentity: expected a string"},
         // Event.count and Status.code are int32 too.
         DecodeCase{"EventCountOverflow", R"({"metadata":{"name":"e"},"count":4294967297})", "event", false,
                    "count: 4294967297 is out of range"},
         DecodeCase{"StatusCodeOverflow", R"({"kind":"Status","code":4294967296})", "status", false,
                    "code: 4294967296 is out of range"},
-        DecodeCase{"StatusRetryAfterBool", R"({"kind":"Status","details":{"retryAfterSeconds":true}})", "status",
-                   false, "details.retryAfterSeconds: expected an integer"},
+        DecodeCase{"StatusRetryAfterBool", R"({"kind":"Status","details":{"retryAfterSeconds":true}})",
+                   "status", false, "details.retryAfterSeconds: expected an integer"},
         // Wrong types at every level.
         DecodeCase{"TopLevelArray", R"([1,2,3])", "csr", false, "expected a JSON object"},
         DecodeCase{"MetadataString", R"({"metadata":"x"})", "csr", false, "metadata: expected a JSON object"},
-        DecodeCase{"NameNumber", R"({"metadata":{"name":5}})", "csr", false, "metadata.name: expected a string"},
+        DecodeCase{"NameNumber", R"({"metadata":{"name":5}})", "csr", false,
+                   "metadata.name: expected a string"},
         DecodeCase{"LabelsArray", R"({"metadata":{"labels":["a"]}})", "csr", false, "metadata.labels"},
-        DecodeCase{"LabelValueObject", R"({"metadata":{"labels":{"a":{}}}})", "csr", false, "metadata.labels.a"},
+        DecodeCase{"LabelValueObject", R"({"metadata":{"labels":{"a":{}}}})", "csr", false,
+                   "metadata.labels.a"},
         DecodeCase{"UsagesString", std::string(kCsrHead) + R"("usages":"client auth"}})", "csr", false,
                    "spec.usages: expected an array of strings"},
-        DecodeCase{"GroupsMixed", std::string(kCsrHead) + R"("groups":["a",1]}})", "csr", false, "spec.groups"},
-        DecodeCase{"ExtraNotList", std::string(kCsrHead) + R"("extra":{"k":"v"}}})", "csr", false, "spec.extra.k"},
+        DecodeCase{"GroupsMixed", std::string(kCsrHead) + R"("groups":["a",1]}})", "csr", false,
+                   "spec.groups"},
+        DecodeCase{"ExtraNotList", std::string(kCsrHead) + R"("extra":{"k":"v"}}})", "csr", false,
+                   "spec.extra.k"},
         DecodeCase{"RequestNotBase64", std::string(kCsrHead) + R"("request":"%%%"}})", "csr", false,
                    "spec.request: invalid base64"},
         DecodeCase{"ConditionsObject", R"({"status":{"conditions":{}}})", "csr", false,
                    "status.conditions: expected an array"},
         DecodeCase{"ConditionNotObject", R"({"status":{"conditions":[7]}})", "csr", false,
                    "status.conditions[0]: expected an object"},
-        DecodeCase{"ConditionTimeGarbage", R"({"status":{"conditions":[{"type":"Approved","lastUpdateTime":"yesterday"}]}})",
-                   "csr", false, "status.conditions[0].lastUpdateTime"},
+        DecodeCase{"ConditionTimeGarbage",
+                   R"({"status":{"conditions":[{"type":"Approved","lastUpdateTime":"yesterday"}]}})", "csr",
+                   false, "status.conditions[0].lastUpdateTime"},
         DecodeCase{"CreationTimestampNumber", R"({"metadata":{"creationTimestamp":12}})", "csr", false,
                    "metadata.creationTimestamp"},
         DecodeCase{"NodeAddressNotObject", R"({"status":{"addresses":["10.0.0.1"]}})", "node", false,
@@ -110,10 +118,12 @@ INSTANTIATE_TEST_SUITE_P(
         DecodeCase{"StatusCauseNotObject", R"({"kind":"Status","details":{"causes":["x"]}})", "status", false,
                    "details.causes[0]: expected a JSON object"},
         // Truncated and malformed text.
-        DecodeCase{"Truncated", std::string(kCsrHead) + R"("usages":["client a)", "csr", false, "invalid JSON"},
+        DecodeCase{"Truncated", std::string(kCsrHead) + R"("usages":["client a)", "csr", false,
+                   "invalid JSON"},
         DecodeCase{"Empty", "", "csr", false, "invalid JSON"},
         DecodeCase{"TrailingGarbage", R"({"metadata":{}} x)", "csr", false, "invalid JSON"},
-        DecodeCase{"NulByte", std::string("{\"metadata\":{\"name\":\"a\0b\"}}", 27), "csr", false, "invalid JSON"},
+        DecodeCase{"NulByte", std::string("{\"metadata\":{\"name\":\"a\0b\"}}", 27), "csr", false,
+                   "invalid JSON"},
         DecodeCase{"LoneSurrogate", R"({"metadata":{"name":"\ud800"}})", "csr", false, "invalid JSON"},
         DecodeCase{"BracketsInStringsDoNotCount", R"({"metadata":{"name":"[[[[[[[[[[[[{{{{{{{{{{{{\"]]]]"}})",
                    "csr", true, ""}),

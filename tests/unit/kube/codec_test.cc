@@ -37,8 +37,7 @@ void CheckGolden(const std::string& file, const std::vector<std::string>& unmode
 }
 
 TEST(CodecGolden, RoundTrips) {
-  CheckGolden<CertificateSigningRequest>("csr.json",
-                                         {"/metadata/managedFields", "/spec/futureSpecField"});
+  CheckGolden<CertificateSigningRequest>("csr.json", {"/metadata/managedFields", "/spec/futureSpecField"});
   CheckGolden<ConfigMap>("configmap_cluster_info.json", {});
   CheckGolden<Secret>("secret_bootstrap_token.json", {});
   CheckGolden<Node>("node.json", {"/spec/podCIDR", "/status/nodeInfo"});
@@ -120,8 +119,9 @@ TEST(CodecCsr, NewObjectSerialisesRequestAsBase64) {
   EXPECT_EQ(j["apiVersion"], "certificates.k8s.io/v1");
   EXPECT_EQ(j["kind"], "CertificateSigningRequest");
   EXPECT_EQ(j["metadata"], Json({{"generateName", "csr-"}}));
-  EXPECT_EQ(j["spec"]["request"],
-            "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KYWJjCi0tLS0tRU5EIENFUlRJRklDQVRFIFJFUVVFU1QtLS0tLQo=");
+  EXPECT_EQ(
+      j["spec"]["request"],
+      "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KYWJjCi0tLS0tRU5EIENFUlRJRklDQVRFIFJFUVVFU1QtLS0tLQo=");
   EXPECT_FALSE(j["spec"].contains("expirationSeconds"));
 }
 
@@ -204,8 +204,8 @@ TEST(CodecStatus, Details) {
 
 TEST(CodecSar, RequestShape) {
   SubjectAccessReview sar;
-  sar.resource_attributes = ResourceAttributes{"", "approve", "certificates.k8s.io", "*", "signers",
-                                               "", "kubernetes.io/kubelet-serving"};
+  sar.resource_attributes = ResourceAttributes{"",        "approve", "certificates.k8s.io",          "*",
+                                               "signers", "",        "kubernetes.io/kubelet-serving"};
   sar.user = "alice";
   sar.groups = {"g1"};
   const Json j = ToJson(sar);

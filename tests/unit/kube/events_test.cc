@@ -44,15 +44,15 @@ TEST(EventRecorder, CreatesThenAggregatesThenRecreates) {
   Json created_body;
   EXPECT_CALL(client, CreateRaw(IsResource("events"), Eq("default"), _, _))
       .Times(2)
-      .WillRepeatedly(Invoke([&](const Resource&, std::string_view, const Json& body,
-                                 std::string_view) -> StatusOr<Json> {
-        created_body = body;
-        return body;
-      }));
+      .WillRepeatedly(Invoke(
+          [&](const Resource&, std::string_view, const Json& body, std::string_view) -> StatusOr<Json> {
+            created_body = body;
+            return body;
+          }));
   std::vector<Json> patches;
   EXPECT_CALL(client, PatchRaw(IsResource("events"), Eq("default"), _, PatchType::kMerge, _, _))
-      .WillOnce(Invoke([&](const Resource&, std::string_view, std::string_view, PatchType,
-                           const Json& p, std::string_view) -> StatusOr<Json> {
+      .WillOnce(Invoke([&](const Resource&, std::string_view, std::string_view, PatchType, const Json& p,
+                           std::string_view) -> StatusOr<Json> {
         patches.push_back(p);
         return Json::object();
       }))
@@ -112,15 +112,15 @@ TEST(EventRecorder, StuckApiNeverBlocksRecordAndMemoryIsBounded) {
   bool entered = false, open = false;
   std::vector<Json> created;
   EXPECT_CALL(client, CreateRaw(IsResource("events"), _, _, _))
-      .WillRepeatedly(Invoke([&](const Resource&, std::string_view, const Json& body,
-                                 std::string_view) -> StatusOr<Json> {
-        std::unique_lock<std::mutex> l(mu);
-        entered = true;
-        cv.notify_all();
-        cv.wait(l, [&] { return open; });
-        created.push_back(body);
-        return body;
-      }));
+      .WillRepeatedly(Invoke(
+          [&](const Resource&, std::string_view, const Json& body, std::string_view) -> StatusOr<Json> {
+            std::unique_lock<std::mutex> l(mu);
+            entered = true;
+            cv.notify_all();
+            cv.wait(l, [&] { return open; });
+            created.push_back(body);
+            return body;
+          }));
   EXPECT_CALL(client, PatchRaw(_, _, _, _, _, _)).Times(0);
 
   ObjectReference first = CsrRef();
@@ -156,11 +156,11 @@ TEST(EventRecorder, StopFlushesAndLaterRecordsAreDropped) {
   EventRecorderImpl rec(client, {}, clock, logger);
   std::atomic<int> creates{0};
   EXPECT_CALL(client, CreateRaw(_, _, _, _))
-      .WillRepeatedly(Invoke([&](const Resource&, std::string_view, const Json& body,
-                                 std::string_view) -> StatusOr<Json> {
-        ++creates;
-        return body;
-      }));
+      .WillRepeatedly(Invoke(
+          [&](const Resource&, std::string_view, const Json& body, std::string_view) -> StatusOr<Json> {
+            ++creates;
+            return body;
+          }));
   for (int i = 0; i < 5; ++i) {
     ObjectReference r = CsrRef();
     r.name = "csr-" + std::to_string(i);
@@ -174,8 +174,7 @@ TEST(EventRecorder, StopFlushesAndLaterRecordsAreDropped) {
 }
 
 TEST(EventRecorder, EventNameIsHexNanoseconds) {
-  EXPECT_EQ(EventName("csr-1", Time(std::chrono::nanoseconds(0x17a0c3d2e4f5a6b7))),
-            "csr-1.17a0c3d2e4f5a6b7");
+  EXPECT_EQ(EventName("csr-1", Time(std::chrono::nanoseconds(0x17a0c3d2e4f5a6b7))), "csr-1.17a0c3d2e4f5a6b7");
 }
 
 }  // namespace

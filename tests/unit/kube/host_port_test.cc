@@ -30,27 +30,25 @@ TEST_P(SplitHostPortTest, MatchesGo) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Go, SplitHostPortTest,
-    ::testing::Values(SplitCase{"localhost:http", "localhost", "http", ""},
-                      SplitCase{"10.0.0.1:6443", "10.0.0.1", "6443", ""},
-                      SplitCase{"[::1]:6443", "::1", "6443", ""},
-                      SplitCase{"[fe80::1%lo0]:80", "fe80::1%lo0", "80", ""},
-                      SplitCase{":6443", "", "6443", ""},
-                      SplitCase{"host:", "host", "", ""},
-                      SplitCase{"[]:0", "", "0", ""},
-                      SplitCase{"golang.org", "", "", "missing port in address"},
-                      SplitCase{"127.0.0.1", "", "", "missing port in address"},
-                      SplitCase{"[::1]", "", "", "missing port in address"},
-                      SplitCase{"[fe80::1]:", "fe80::1", "", ""},
-                      SplitCase{"::1:6443", "", "", "too many colons in address"},
-                      SplitCase{"[::1]::6443", "", "", "too many colons in address"},
-                      SplitCase{"[::1]x:6443", "", "", "missing port in address"},
-                      SplitCase{"[::1:6443", "", "", "missing ']' in address"},
-                      SplitCase{"[[::1]]:6443", "", "", "missing port in address"},
-                      SplitCase{"a]:6443", "", "", "unexpected ']' in address"},
-                      SplitCase{"a[:6443", "", "", "unexpected '[' in address"},
-                      SplitCase{"a:6443]", "", "", "unexpected ']' in address"}));
+INSTANTIATE_TEST_SUITE_P(Go, SplitHostPortTest,
+                         ::testing::Values(SplitCase{"localhost:http", "localhost", "http", ""},
+                                           SplitCase{"10.0.0.1:6443", "10.0.0.1", "6443", ""},
+                                           SplitCase{"[::1]:6443", "::1", "6443", ""},
+                                           SplitCase{"[fe80::1%lo0]:80", "fe80::1%lo0", "80", ""},
+                                           SplitCase{":6443", "", "6443", ""},
+                                           SplitCase{"host:", "host", "", ""}, SplitCase{"[]:0", "", "0", ""},
+                                           SplitCase{"golang.org", "", "", "missing port in address"},
+                                           SplitCase{"127.0.0.1", "", "", "missing port in address"},
+                                           SplitCase{"[::1]", "", "", "missing port in address"},
+                                           SplitCase{"[fe80::1]:", "fe80::1", "", ""},
+                                           SplitCase{"::1:6443", "", "", "too many colons in address"},
+                                           SplitCase{"[::1]::6443", "", "", "too many colons in address"},
+                                           SplitCase{"[::1]x:6443", "", "", "missing port in address"},
+                                           SplitCase{"[::1:6443", "", "", "missing ']' in address"},
+                                           SplitCase{"[[::1]]:6443", "", "", "missing port in address"},
+                                           SplitCase{"a]:6443", "", "", "unexpected ']' in address"},
+                                           SplitCase{"a[:6443", "", "", "unexpected '[' in address"},
+                                           SplitCase{"a:6443]", "", "", "unexpected ']' in address"}));
 
 TEST(JoinHostPort, BracketsIpv6Only) {
   EXPECT_EQ(JoinHostPort("10.0.0.1", "6443"), "10.0.0.1:6443");

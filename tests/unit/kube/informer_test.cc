@@ -23,7 +23,8 @@ namespace {
 using namespace std::chrono_literals;
 
 Json Obj(const std::string& name, const std::string& rv) {
-  return {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
           {"metadata", {{"name", name}, {"namespace", "ns"}, {"resourceVersion", rv}}}};
 }
 
@@ -44,8 +45,9 @@ class ScriptedClient : public Client {
   std::vector<std::string> watch_rvs;
   int list_calls = 0;
 
-  StatusOr<Json> GetRaw(const Resource&, std::string_view, std::string_view,
-                        std::string_view) override { return UnimplementedError("get"); }
+  StatusOr<Json> GetRaw(const Resource&, std::string_view, std::string_view, std::string_view) override {
+    return UnimplementedError("get");
+  }
   StatusOr<Json> ListRaw(const Resource&, std::string_view, const ListOptions&) override {
     std::lock_guard<std::mutex> l(mu);
     ++list_calls;
@@ -54,18 +56,23 @@ class ScriptedClient : public Client {
     lists.pop_front();
     return r;
   }
-  StatusOr<Json> CreateRaw(const Resource&, std::string_view, const Json&,
-                           std::string_view) override { return UnimplementedError("create"); }
+  StatusOr<Json> CreateRaw(const Resource&, std::string_view, const Json&, std::string_view) override {
+    return UnimplementedError("create");
+  }
   StatusOr<Json> UpdateRaw(const Resource&, std::string_view, std::string_view, const Json&,
-                           std::string_view) override { return UnimplementedError("update"); }
-  StatusOr<Json> PatchRaw(const Resource&, std::string_view, std::string_view, PatchType,
-                          const Json&, std::string_view) override {
+                           std::string_view) override {
+    return UnimplementedError("update");
+  }
+  StatusOr<Json> PatchRaw(const Resource&, std::string_view, std::string_view, PatchType, const Json&,
+                          std::string_view) override {
     return UnimplementedError("patch");
   }
   StatusOr<Json> DeleteRaw(const Resource&, std::string_view, std::string_view,
-                           const DeleteOptions&) override { return UnimplementedError("delete"); }
-  Status WatchRaw(const Resource&, std::string_view, const ListOptions& o,
-                  const WatchHandler& handler, std::stop_token stop) override {
+                           const DeleteOptions&) override {
+    return UnimplementedError("delete");
+  }
+  Status WatchRaw(const Resource&, std::string_view, const ListOptions& o, const WatchHandler& handler,
+                  std::stop_token stop) override {
     ScriptedWatch w;
     {
       std::lock_guard<std::mutex> l(mu);
@@ -103,7 +110,8 @@ Informer<ConfigMap>::Handlers Handlers(Recorder& r) {
   Informer<ConfigMap>::Handlers h;
   h.on_add = [&r](const ConfigMap& o) { r.Add("add " + o.metadata.name); };
   h.on_update = [&r](const ConfigMap& a, const ConfigMap& b) {
-    r.Add("update " + b.metadata.name + " " + a.metadata.resource_version + "->" + b.metadata.resource_version);
+    r.Add("update " + b.metadata.name + " " + a.metadata.resource_version + "->" +
+          b.metadata.resource_version);
   };
   h.on_delete = [&r](const ConfigMap& o) { r.Add("delete " + o.metadata.name); };
   return h;
@@ -141,8 +149,8 @@ TEST(Informer, RelistAfterGoneDeliversDeletionsForVanishedObjects) {
   inf->Start();
   ASSERT_TRUE(inf->WaitForSync(std::chrono::steady_clock::now() + 10s));
   ASSERT_TRUE(Eventually([&] { return rec.Get().size() >= 7; }));
-  EXPECT_THAT(rec.Get(), ::testing::ElementsAre("add a", "add b", "add d", "update b 2->5",
-                                                "add c", "delete a", "delete d"));
+  EXPECT_THAT(rec.Get(), ::testing::ElementsAre("add a", "add b", "add d", "update b 2->5", "add c",
+                                                "delete a", "delete d"));
   EXPECT_THAT(inf->Keys(), ::testing::ElementsAre("ns/b", "ns/c"));
   EXPECT_EQ(inf->LastSyncResourceVersion(), "6");
   ASSERT_TRUE(Eventually([&] {
@@ -161,11 +169,9 @@ TEST(Informer, RelistAfterGoneDeliversDeletionsForVanishedObjects) {
 TEST(Informer, NormalCloseReWatchesFromLastSeenRvWithoutRelisting) {
   ScriptedClient client;
   client.lists.push_back(List({Obj("a", "1")}, "1"));
-  Json bookmark = {{"kind", "ConfigMap"}, {"apiVersion", "v1"},
-                   {"metadata", {{"resourceVersion", "9"}}}};
-  client.watches.push_back({{{WatchEventType::kModified, Obj("a", "4")},
-                             {WatchEventType::kBookmark, bookmark}},
-                            OkStatus()});
+  Json bookmark = {{"kind", "ConfigMap"}, {"apiVersion", "v1"}, {"metadata", {{"resourceVersion", "9"}}}};
+  client.watches.push_back(
+      {{{WatchEventType::kModified, Obj("a", "4")}, {WatchEventType::kBookmark, bookmark}}, OkStatus()});
   client.watches.push_back({{{WatchEventType::kDeleted, Obj("a", "10")}}, OkStatus()});
   runtime::RealClock clock;
   runtime::Logger logger(runtime::LogLevel::kError);
@@ -226,7 +232,9 @@ Json Labelled(const std::string& name, const std::string& rv, const std::string&
 }
 
 // A watch that delivers `events` then idles until the informer stops.
-ScriptedWatch Idle(std::vector<WatchEvent> events) { return {std::move(events), Status(StatusCode::kCancelled, "block")}; }
+ScriptedWatch Idle(std::vector<WatchEvent> events) {
+  return {std::move(events), Status(StatusCode::kCancelled, "block")};
+}
 
 TEST(InformerStore, ReadsShareOneDecodedObjectPerVersionWithoutRaw) {
   ScriptedClient client;
@@ -285,7 +293,8 @@ TEST(InformerStore, IndexFollowsAddsUpdatesDeletesAndRelists) {
   Informer<ConfigMap>::Handlers h = Handlers(rec);
   h.on_update = [&](const ConfigMap&, const ConfigMap& b) {
     // Inside a handler the store already holds the new version, indexed.
-    rec.Add("update " + b.metadata.name + " indexed=" + std::to_string(inf->CountByIndex("byNode", b.metadata.labels.at("node"))));
+    rec.Add("update " + b.metadata.name +
+            " indexed=" + std::to_string(inf->CountByIndex("byNode", b.metadata.labels.at("node"))));
   };
   inf->AddHandlers(h);
   inf->Start();
@@ -335,21 +344,27 @@ TEST(InformerStore, UndecodableObjectIsTreatedAsAbsent) {
 TEST(InformerStore, MemoryPerCachedObject) {
   constexpr int kObjects = 2000;
   auto csr = [](int i) {
-    Json o = {{"apiVersion", "certificates.k8s.io/v1"}, {"kind", "CertificateSigningRequest"},
-              {"metadata", {{"name", "node-csr-" + std::to_string(i) + std::string(40, 'x')},
-                            {"uid", "0b5c9b7e-2f0d-4c1e-9a53-" + std::to_string(100000000000 + i)},
-                            {"resourceVersion", std::to_string(1000 + i)},
-                            {"creationTimestamp", "2026-11-30T04:00:00Z"},
-                            {"managedFields", Json::array({{{"manager", "kubelet"}, {"operation", "Update"},
-                                                            {"fieldsV1", {{"f:spec", {{"f:request", Json::object()}}}}}}})}}},
-              {"spec", {{"request", std::string(620, 'A')},  // base64 of a ~460-byte P-256 CSR PEM
-                        {"signerName", "kubernetes.io/kube-apiserver-client-kubelet"},
-                        {"usages", {"digital signature", "client auth"}},
-                        {"username", "system:bootstrap:abcdef"},
-                        {"uid", "3f1c7a1e-6c2b-4f7e-8b8a-1d2e3f4a5b6c"},
-                        {"groups", {"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token",
-                                    "system:authenticated"}}}},
-              {"status", Json::object()}};
+    Json o = {
+        {"apiVersion", "certificates.k8s.io/v1"},
+        {"kind", "CertificateSigningRequest"},
+        {"metadata",
+         {{"name", "node-csr-" + std::to_string(i) + std::string(40, 'x')},
+          {"uid", "0b5c9b7e-2f0d-4c1e-9a53-" + std::to_string(100000000000 + i)},
+          {"resourceVersion", std::to_string(1000 + i)},
+          {"creationTimestamp", "2026-11-30T04:00:00Z"},
+          {"managedFields", Json::array({{{"manager", "kubelet"},
+                                          {"operation", "Update"},
+                                          {"fieldsV1", {{"f:spec", {{"f:request", Json::object()}}}}}}})}}},
+        {"spec",
+         {{"request", std::string(620, 'A')},  // base64 of a ~460-byte P-256 CSR PEM
+          {"signerName", "kubernetes.io/kube-apiserver-client-kubelet"},
+          {"usages", {"digital signature", "client auth"}},
+          {"username", "system:bootstrap:abcdef"},
+          {"uid", "3f1c7a1e-6c2b-4f7e-8b8a-1d2e3f4a5b6c"},
+          {"groups",
+           {"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token",
+            "system:authenticated"}}}},
+        {"status", Json::object()}};
     return o;
   };
   ScriptedClient client;

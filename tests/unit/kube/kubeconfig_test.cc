@@ -25,7 +25,9 @@ TEST(KubeconfigWriter, BootstrapShapeIsByteExact) {
       "apiVersion: v1\n"
       "clusters:\n"
       "- cluster:\n"
-      "    certificate-authority-data: " + b64 + "\n"
+      "    certificate-authority-data: " +
+      b64 +
+      "\n"
       "    server: https://10.0.0.1:6443\n"
       "  name: kubernetes\n"
       "contexts:\n"
@@ -39,9 +41,9 @@ TEST(KubeconfigWriter, BootstrapShapeIsByteExact) {
       "- name: tls-bootstrap-token-user\n"
       "  user:\n"
       "    token: abcdef.0123456789abcdef\n";
-  EXPECT_EQ(SerializeKubeconfig(
-                BootstrapKubeconfig("https://10.0.0.1:6443", kCaPem, "abcdef.0123456789abcdef")),
-            want);
+  EXPECT_EQ(
+      SerializeKubeconfig(BootstrapKubeconfig("https://10.0.0.1:6443", kCaPem, "abcdef.0123456789abcdef")),
+      want);
 }
 
 TEST(KubeconfigWriter, RenamedClusterKeepsContextName) {
@@ -62,7 +64,9 @@ TEST(KubeconfigWriter, KubeletShapeIsByteExact) {
       "apiVersion: v1\n"
       "clusters:\n"
       "- cluster:\n"
-      "    certificate-authority-data: " + crypto::Base64Encode(kCaPem) + "\n"
+      "    certificate-authority-data: " +
+      crypto::Base64Encode(kCaPem) +
+      "\n"
       "    server: https://10.0.0.1:6443\n"
       "  name: default-cluster\n"
       "contexts:\n"
@@ -88,8 +92,7 @@ TEST(KubeconfigWriter, KubeletShapeIsByteExact) {
 }
 
 TEST(KubeconfigWriter, RoundTripsThroughParser) {
-  const Kubeconfig k =
-      BootstrapKubeconfig("https://10.0.0.1:6443", kCaPem, "abcdef.0123456789abcdef");
+  const Kubeconfig k = BootstrapKubeconfig("https://10.0.0.1:6443", kCaPem, "abcdef.0123456789abcdef");
   ASSERT_OK_AND_ASSIGN(Kubeconfig back, ParseKubeconfig(SerializeKubeconfig(k)));
   EXPECT_EQ(SerializeKubeconfig(back), SerializeKubeconfig(k));
   ASSERT_OK_AND_ASSIGN(auto r, Resolve(back));
@@ -100,8 +103,7 @@ TEST(KubeconfigWriter, RoundTripsThroughParser) {
 TEST(KubeconfigWriter, WritesFile0600Atomically) {
   const std::string dir = testutil::MakeTempDir();
   const std::string path = dir + "/etc/kubernetes/bootstrap-kubelet.conf";
-  const Kubeconfig k =
-      BootstrapKubeconfig("https://10.0.0.1:6443", kCaPem, "abcdef.0123456789abcdef");
+  const Kubeconfig k = BootstrapKubeconfig("https://10.0.0.1:6443", kCaPem, "abcdef.0123456789abcdef");
   ASSERT_OK(WriteKubeconfigFile(path, k));
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
@@ -168,11 +170,13 @@ preferences: {}
 }
 
 TEST(KubeconfigParser, DataFieldsAreDecoded) {
-  const std::string yaml = "clusters:\n- name: c\n  cluster:\n    server: https://h:1\n"
-                           "    certificate-authority-data: " + crypto::Base64Encode(kCaPem) +
-                           "\nusers:\n- name: u\n  user:\n    token: t0k\n"
-                           "contexts:\n- name: x\n  context:\n    cluster: c\n    user: u\n"
-                           "current-context: x\n";
+  const std::string yaml =
+      "clusters:\n- name: c\n  cluster:\n    server: https://h:1\n"
+      "    certificate-authority-data: " +
+      crypto::Base64Encode(kCaPem) +
+      "\nusers:\n- name: u\n  user:\n    token: t0k\n"
+      "contexts:\n- name: x\n  context:\n    cluster: c\n    user: u\n"
+      "current-context: x\n";
   ASSERT_OK_AND_ASSIGN(Kubeconfig k, ParseKubeconfig(yaml));
   ASSERT_OK_AND_ASSIGN(RestConfig rc, RestConfigFromKubeconfig(k));
   EXPECT_EQ(rc.ca_pem, kCaPem);
@@ -184,16 +188,17 @@ TEST(KubeconfigParser, Errors) {
   EXPECT_THAT(ParseKubeconfig("clusters:\n- name: c\n  cluster:\n    certificate-authority-data: '!!!'\n"),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("base64")));
   ASSERT_OK_AND_ASSIGN(Kubeconfig empty, ParseKubeconfig(""));
-  EXPECT_THAT(RestConfigFromKubeconfig(empty), StatusIs(StatusCode::kInvalidArgument,
-                                                        HasSubstr("current-context")));
+  EXPECT_THAT(RestConfigFromKubeconfig(empty),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("current-context")));
   // A CA together with insecure-skip-tls-verify is refused, as client-go does.
-  const std::string both = "clusters:\n- name: c\n  cluster:\n    server: https://h:1\n"
-                           "    insecure-skip-tls-verify: true\n"
-                           "    certificate-authority-data: " + crypto::Base64Encode(kCaPem) +
-                           "\ncontexts:\n- name: x\n  context: {cluster: c}\ncurrent-context: x\n";
+  const std::string both =
+      "clusters:\n- name: c\n  cluster:\n    server: https://h:1\n"
+      "    insecure-skip-tls-verify: true\n"
+      "    certificate-authority-data: " +
+      crypto::Base64Encode(kCaPem) + "\ncontexts:\n- name: x\n  context: {cluster: c}\ncurrent-context: x\n";
   ASSERT_OK_AND_ASSIGN(Kubeconfig k, ParseKubeconfig(both));
-  EXPECT_THAT(RestConfigFromKubeconfig(k), StatusIs(StatusCode::kInvalidArgument,
-                                                    HasSubstr("insecure-skip-tls-verify")));
+  EXPECT_THAT(RestConfigFromKubeconfig(k),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("insecure-skip-tls-verify")));
   EXPECT_THAT(LoadKubeconfigFile("/nonexistent/joinguard/kubeconfig"),
               StatusIs(StatusCode::kNotFound, HasSubstr("/nonexistent/joinguard/kubeconfig")));
 }
@@ -229,9 +234,10 @@ INSTANTIATE_TEST_SUITE_P(
     Table, KubeconfigHostile,
     ::testing::Values(
         // A reviewer reads the second server; the first must not silently win.
-        HostileKubeconfig{"DuplicateKey",
-                          "clusters:\n- name: c\n  cluster:\n    server: https://a:1\n    server: https://b:1\n",
-                          "kubeconfig"},
+        HostileKubeconfig{
+            "DuplicateKey",
+            "clusters:\n- name: c\n  cluster:\n    server: https://a:1\n    server: https://b:1\n",
+            "kubeconfig"},
         HostileKubeconfig{"DuplicateTopLevelKey", "current-context: a\ncurrent-context: b\n", "kubeconfig"},
         HostileKubeconfig{"AliasBomb", AliasBomb(), "kubeconfig"},
         HostileKubeconfig{"DeepNesting", std::string(200, '[') + std::string(200, ']'), "kubeconfig"},

@@ -33,15 +33,13 @@ class FakeLeaseClient : public Client {
     return std::make_unique<Forwarder>(*this);
   }
 
-  StatusOr<Json> GetRaw(const Resource&, std::string_view, std::string_view,
-                        std::string_view) override {
+  StatusOr<Json> GetRaw(const Resource&, std::string_view, std::string_view, std::string_view) override {
     JG_RETURN_IF_ERROR(Hook("GET"));
     std::lock_guard<std::mutex> l(mu_);
     if (!stored_) return NotFoundError("leases \"x\" not found").WithReason("NotFound", 404);
     return *stored_;
   }
-  StatusOr<Json> CreateRaw(const Resource&, std::string_view, const Json& object,
-                           std::string_view) override {
+  StatusOr<Json> CreateRaw(const Resource&, std::string_view, const Json& object, std::string_view) override {
     JG_RETURN_IF_ERROR(Hook("POST"));
     std::lock_guard<std::mutex> l(mu_);
     if (stored_) return AlreadyExistsError("exists").WithReason("AlreadyExists", 409);
@@ -50,8 +48,8 @@ class FakeLeaseClient : public Client {
     ++writes;
     return *stored_;
   }
-  StatusOr<Json> UpdateRaw(const Resource&, std::string_view, std::string_view,
-                           const Json& object, std::string_view) override {
+  StatusOr<Json> UpdateRaw(const Resource&, std::string_view, std::string_view, const Json& object,
+                           std::string_view) override {
     JG_RETURN_IF_ERROR(Hook("PUT"));
     std::lock_guard<std::mutex> l(mu_);
     if (!stored_) return NotFoundError("gone").WithReason("NotFound", 404);
@@ -67,8 +65,8 @@ class FakeLeaseClient : public Client {
   StatusOr<Json> ListRaw(const Resource&, std::string_view, const ListOptions&) override {
     return UnimplementedError("list");
   }
-  StatusOr<Json> PatchRaw(const Resource&, std::string_view, std::string_view, PatchType,
-                          const Json&, std::string_view) override {
+  StatusOr<Json> PatchRaw(const Resource&, std::string_view, std::string_view, PatchType, const Json&,
+                          std::string_view) override {
     return UnimplementedError("patch");
   }
   StatusOr<Json> DeleteRaw(const Resource&, std::string_view, std::string_view,
@@ -102,23 +100,30 @@ class FakeLeaseClient : public Client {
    public:
     explicit Forwarder(FakeLeaseClient& f) : f_(f) {}
     StatusOr<Json> GetRaw(const Resource& r, std::string_view ns, std::string_view n,
-                          std::string_view s) override { return f_.GetRaw(r, ns, n, s); }
-    StatusOr<Json> ListRaw(const Resource& r, std::string_view ns,
-                           const ListOptions& o) override { return f_.ListRaw(r, ns, o); }
+                          std::string_view s) override {
+      return f_.GetRaw(r, ns, n, s);
+    }
+    StatusOr<Json> ListRaw(const Resource& r, std::string_view ns, const ListOptions& o) override {
+      return f_.ListRaw(r, ns, o);
+    }
     StatusOr<Json> CreateRaw(const Resource& r, std::string_view ns, const Json& o,
-                             std::string_view s) override { return f_.CreateRaw(r, ns, o, s); }
-    StatusOr<Json> UpdateRaw(const Resource& r, std::string_view ns, std::string_view n,
-                             const Json& o, std::string_view s) override {
+                             std::string_view s) override {
+      return f_.CreateRaw(r, ns, o, s);
+    }
+    StatusOr<Json> UpdateRaw(const Resource& r, std::string_view ns, std::string_view n, const Json& o,
+                             std::string_view s) override {
       return f_.UpdateRaw(r, ns, n, o, s);
     }
-    StatusOr<Json> PatchRaw(const Resource& r, std::string_view ns, std::string_view n,
-                            PatchType t, const Json& p, std::string_view s) override {
+    StatusOr<Json> PatchRaw(const Resource& r, std::string_view ns, std::string_view n, PatchType t,
+                            const Json& p, std::string_view s) override {
       return f_.PatchRaw(r, ns, n, t, p, s);
     }
     StatusOr<Json> DeleteRaw(const Resource& r, std::string_view ns, std::string_view n,
-                             const DeleteOptions& o) override { return f_.DeleteRaw(r, ns, n, o); }
-    Status WatchRaw(const Resource& r, std::string_view ns, const ListOptions& o,
-                    const WatchHandler& h, std::stop_token st) override {
+                             const DeleteOptions& o) override {
+      return f_.DeleteRaw(r, ns, n, o);
+    }
+    Status WatchRaw(const Resource& r, std::string_view ns, const ListOptions& o, const WatchHandler& h,
+                    std::stop_token st) override {
       return f_.WatchRaw(r, ns, o, h, st);
     }
 

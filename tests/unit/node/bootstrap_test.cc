@@ -35,7 +35,8 @@ struct TestPki {
   crypto::Certificate ca;
   static TestPki Make() {
     auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
-    auto ca = crypto::CreateSelfSignedCa(*key, "test-ca", std::chrono::hours(24), std::chrono::system_clock::now());
+    auto ca =
+        crypto::CreateSelfSignedCa(*key, "test-ca", std::chrono::hours(24), std::chrono::system_clock::now());
     return TestPki{*std::move(key), *std::move(ca)};
   }
   std::string Issue(const std::string& csr_pem, std::chrono::seconds validity = std::chrono::hours(1)) {
@@ -72,7 +73,7 @@ TEST_F(CertStoreTest, RotatesTheCurrentSymlink) {
 
   ASSERT_OK_AND_ASSIGN(auto first, store.Update(cert + pki.ca.ToPem(), *key->ToPem()));
   EXPECT_EQ(LinkTarget(store.CurrentPath()), first);
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat(first.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   // Content: every certificate of the chain, then the key (kubelet's layout).
@@ -90,7 +91,8 @@ TEST_F(CertStoreTest, RotatesTheCurrentSymlink) {
   EXPECT_EQ(LinkTarget(store.CurrentPath()), second);
   EXPECT_NE(access(store.UpdatedPath().c_str(), F_OK), 0);  // renamed away
   EXPECT_EQ(store.PairPath(clock_.Now()), second);
-  EXPECT_THAT(second, ::testing::MatchesRegex(".*/kubelet-client-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}\\.pem"));
+  EXPECT_THAT(second, ::testing::MatchesRegex(
+                          ".*/kubelet-client-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}\\.pem"));
 }
 
 TEST_F(CertStoreTest, RegularFileAsCurrentIsAnError) {
@@ -134,7 +136,8 @@ TEST(CsrTest, DeterministicNameFromTheV10Vector) {
 TEST(CsrTest, RsaKeysAddKeyEnciphermentLast) {
   auto key = crypto::PrivateKey::Generate(crypto::KeyType::kRsa2048);
   ASSERT_OK(key);
-  EXPECT_THAT(KubeletClientUsages(*key), ::testing::ElementsAre("digital signature", "client auth", "key encipherment"));
+  EXPECT_THAT(KubeletClientUsages(*key),
+              ::testing::ElementsAre("digital signature", "client auth", "key encipherment"));
 }
 
 kube::CertificateSigningRequest Csr(const std::string& name, const std::string& uid) {
@@ -156,17 +159,21 @@ TEST(EvaluateCsrTest, States) {
 
   auto denied = Csr("node-csr-x", "u1");
   denied.status.conditions.push_back({"Denied", "True", "NodeNameMismatch", "node does not exist", {}, {}});
-  EXPECT_THAT(EvaluateCsr(denied, "u1"),
-              StatusIs(StatusCode::kPermissionDenied,
-                       "certificate signing request is denied, reason: NodeNameMismatch, message: node does not exist"));
+  EXPECT_THAT(
+      EvaluateCsr(denied, "u1"),
+      StatusIs(
+          StatusCode::kPermissionDenied,
+          "certificate signing request is denied, reason: NodeNameMismatch, message: node does not exist"));
   auto failed = Csr("node-csr-x", "u1");
   failed.status.conditions.push_back({"Failed", "True", "SignerError", "boom", {}, {}});
   EXPECT_THAT(EvaluateCsr(failed, "u1"),
-              StatusIs(StatusCode::kFailedPrecondition, "certificate signing request failed, reason: SignerError, message: boom"));
+              StatusIs(StatusCode::kFailedPrecondition,
+                       "certificate signing request failed, reason: SignerError, message: boom"));
 }
 
 kube::Json ListOf(const kube::CertificateSigningRequest& csr) {
-  return kube::Json{{"metadata", {{"resourceVersion", "10"}}}, {"items", kube::Json::array({kube::ToJson(csr)})}};
+  return kube::Json{{"metadata", {{"resourceVersion", "10"}}},
+                    {"items", kube::Json::array({kube::ToJson(csr)})}};
 }
 
 TEST(WaitForCertificateTest, ApprovedThroughTheWatch) {
@@ -176,10 +183,11 @@ TEST(WaitForCertificateTest, ApprovedThroughTheWatch) {
   auto issued = pending;
   issued.status.conditions.push_back({"Approved", "True", "AutoApproved", "ok", {}, {}});
   issued.status.certificate = "-----BEGIN CERTIFICATE-----\n";
-  EXPECT_CALL(client, ListRaw(_, _, _)).WillOnce(Invoke([&](const kube::Resource&, std::string_view, const kube::ListOptions& o) {
-    EXPECT_EQ(o.field_selector, "metadata.name=node-csr-x");
-    return StatusOr<kube::Json>(ListOf(pending));
-  }));
+  EXPECT_CALL(client, ListRaw(_, _, _))
+      .WillOnce(Invoke([&](const kube::Resource&, std::string_view, const kube::ListOptions& o) {
+        EXPECT_EQ(o.field_selector, "metadata.name=node-csr-x");
+        return StatusOr<kube::Json>(ListOf(pending));
+      }));
   EXPECT_CALL(client, WatchRaw(_, _, _, _, _))
       .WillOnce(Invoke([&](const kube::Resource&, std::string_view, const kube::ListOptions& o,
                            const kube::WatchHandler& h, std::stop_token) -> Status {
@@ -234,7 +242,8 @@ TEST(WaitForCertificateTest, TimesOutOnTheInjectedClock) {
   WaitOptions options;
   options.timeout = std::chrono::seconds(90);
   EXPECT_THAT(WaitForCertificate(client, "node-csr-x", "u1", clock, options),
-              StatusIs(StatusCode::kDeadlineExceeded, HasSubstr("timed out waiting for the certificate signing request \"node-csr-x\"")));
+              StatusIs(StatusCode::kDeadlineExceeded,
+                       HasSubstr("timed out waiting for the certificate signing request \"node-csr-x\"")));
 }
 
 TEST(CreateCsrTest, ReusesACompatibleExistingCsr) {
@@ -266,22 +275,24 @@ TEST(CreateCsrTest, SendsTheKubeletRequest) {
   kube::MockClient client;
   auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
   auto req = BuildNodeClientCsr(*key, "n1");
-  EXPECT_CALL(client, CreateRaw(_, _, _, _)).WillOnce(Invoke([&](const kube::Resource& r, std::string_view,
-                                                                   const kube::Json& body, std::string_view) {
-    EXPECT_EQ(r.plural, "certificatesigningrequests");
-    EXPECT_EQ(body["metadata"]["name"], req->name);
-    EXPECT_EQ(body["spec"]["signerName"], "kubernetes.io/kube-apiserver-client-kubelet");
-    EXPECT_EQ(body["spec"]["usages"], kube::Json::array({"digital signature", "client auth"}));
-    EXPECT_FALSE(body["spec"].contains("expirationSeconds"));
-    return StatusOr<kube::Json>(body);
-  }));
+  EXPECT_CALL(client, CreateRaw(_, _, _, _))
+      .WillOnce(
+          Invoke([&](const kube::Resource& r, std::string_view, const kube::Json& body, std::string_view) {
+            EXPECT_EQ(r.plural, "certificatesigningrequests");
+            EXPECT_EQ(body["metadata"]["name"], req->name);
+            EXPECT_EQ(body["spec"]["signerName"], "kubernetes.io/kube-apiserver-client-kubelet");
+            EXPECT_EQ(body["spec"]["usages"], kube::Json::array({"digital signature", "client auth"}));
+            EXPECT_FALSE(body["spec"].contains("expirationSeconds"));
+            return StatusOr<kube::Json>(body);
+          }));
   EXPECT_OK(CreateCsr(client, *req, *key, std::chrono::system_clock::now()));
 }
 
 // ---- kubeconfig shapes (§4, §5.6) and kubelet.conf validity ------------------------------------
 
 TEST(KubeconfigShapeTest, BootstrapKubeletConf) {
-  std::string yaml = kube::SerializeKubeconfig(kube::BootstrapKubeconfig("https://10.0.0.1:6443", "CA", "abcdef.0123456789abcdef"));
+  std::string yaml = kube::SerializeKubeconfig(
+      kube::BootstrapKubeconfig("https://10.0.0.1:6443", "CA", "abcdef.0123456789abcdef"));
   EXPECT_EQ(yaml,
             "apiVersion: v1\n"
             "clusters:\n"

@@ -57,13 +57,16 @@ TEST(CliTest, JoinHelpListsThePhasesLikeKubeadm) {
   auto r = P({"join", "--help"});
   EXPECT_FALSE(r.command.has_value());
   EXPECT_FALSE(r.usage_error);
-  EXPECT_THAT(r.out, HasSubstr("The \"join [api-server-endpoint]\" command executes the following phases:\n```\n"
-                               "preflight              Run join pre-flight checks\n"
-                               "discovery              "));
+  EXPECT_THAT(r.out,
+              HasSubstr("The \"join [api-server-endpoint]\" command executes the following phases:\n```\n"
+                        "preflight              Run join pre-flight checks\n"
+                        "discovery              "));
   EXPECT_THAT(r.out, HasSubstr("tls-bootstrap          Request the kubelet client certificate"));
-  EXPECT_THAT(r.out, HasSubstr("control-plane-prepare  Prepare the machine for serving a control plane\n"
-                               "  /download-certs      Download certificates shared among control-plane nodes from the "
-                               "kubeadm-certs Secret\n"));
+  EXPECT_THAT(
+      r.out,
+      HasSubstr("control-plane-prepare  Prepare the machine for serving a control plane\n"
+                "  /download-certs      Download certificates shared among control-plane nodes from the "
+                "kubeadm-certs Secret\n"));
   EXPECT_THAT(r.out, HasSubstr("  /mark-control-plane  Mark a node as a control-plane\n"));
   EXPECT_THAT(r.out, Not(HasSubstr("check-etcd"))) << "hidden, as in kubeadm";
   EXPECT_THAT(r.out, HasSubstr("--discovery-token-ca-cert-hash"));

@@ -51,7 +51,8 @@ skipPhases: [preflight]
 timeouts:
   discovery: 30s
   tlsBootstrap: 2m
-)", &warnings);
+)",
+                                    &warnings);
   ASSERT_OK(cfg);
   EXPECT_TRUE(warnings.empty());
   EXPECT_EQ(cfg->api_version, "kubeadm.k8s.io/v1beta4");
@@ -62,7 +63,8 @@ timeouts:
   EXPECT_THAT(cfg->discovery.bootstrap_token->ca_cert_hashes, ElementsAre(kPin));
   EXPECT_EQ(cfg->discovery.tls_bootstrap_token, "ghijkl.0123456789abcdef");
   EXPECT_EQ(cfg->node_registration.name, "Worker-1");
-  EXPECT_THAT(cfg->node_registration.kubelet_extra_args, ElementsAre(Arg{"node-ip", "10.0.0.7"}, Arg{"v", "4"}));
+  EXPECT_THAT(cfg->node_registration.kubelet_extra_args,
+              ElementsAre(Arg{"node-ip", "10.0.0.7"}, Arg{"v", "4"}));
   EXPECT_FALSE(cfg->node_registration.image_pull_serial);
   EXPECT_THAT(cfg->skip_phases, ElementsAre("preflight"));
   EXPECT_EQ(cfg->timeouts.discovery, std::chrono::seconds(30));
@@ -83,11 +85,13 @@ nodeRegistration:
   kubeletExtraArgs:
     v: "2"
     node-ip: 10.0.0.8
-)", &warnings);
+)",
+                                    &warnings);
   ASSERT_OK(cfg);
   EXPECT_EQ(cfg->timeouts.discovery, std::chrono::seconds(45));
   // Map → list sorted by name (kubeadm's v1beta3 conversion).
-  EXPECT_THAT(cfg->node_registration.kubelet_extra_args, ElementsAre(Arg{"node-ip", "10.0.0.8"}, Arg{"v", "2"}));
+  EXPECT_THAT(cfg->node_registration.kubelet_extra_args,
+              ElementsAre(Arg{"node-ip", "10.0.0.8"}, Arg{"v", "2"}));
   SetDefaults(&*cfg);
   EXPECT_EQ(cfg->discovery.file->kubeconfig_path, "/etc/kubernetes/discovery.conf");
   EXPECT_EQ(cfg->ca_cert_path, "/etc/kubernetes/pki/ca.crt");
@@ -95,8 +99,9 @@ nodeRegistration:
 
 TEST(JoinConfigurationTest, V1beta3RejectsV1beta4OnlyFieldsAsUnknown) {
   std::vector<std::string> warnings;
-  auto cfg = ParseJoinConfiguration("apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\ntimeouts:\n  discovery: 1s\nbogus: 1\n",
-                                    &warnings);
+  auto cfg = ParseJoinConfiguration(
+      "apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\ntimeouts:\n  discovery: 1s\nbogus: 1\n",
+      &warnings);
   ASSERT_OK(cfg);
   EXPECT_THAT(warnings, ElementsAre("unknown field \"timeouts\"", "unknown field \"bogus\""));
   EXPECT_EQ(cfg->timeouts.discovery, std::chrono::minutes(5));
@@ -105,25 +110,32 @@ TEST(JoinConfigurationTest, V1beta3RejectsV1beta4OnlyFieldsAsUnknown) {
 TEST(JoinConfigurationTest, MultiDocumentIgnoresOtherKinds) {
   std::vector<std::string> warnings;
   auto cfg = ParseJoinConfiguration(
-      "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n---\napiVersion: kubeadm.k8s.io/v1beta4\n"
+      "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n---\napiVersion: "
+      "kubeadm.k8s.io/v1beta4\n"
       "kind: JoinConfiguration\nnodeRegistration:\n  name: n1\n",
       &warnings);
   ASSERT_OK(cfg);
   EXPECT_EQ(cfg->node_registration.name, "n1");
-  EXPECT_THAT(warnings, ElementsAre(HasSubstr("Ignored configuration document with GroupVersionKind kubeadm.k8s.io/v1beta4, Kind=ClusterConfiguration")));
+  EXPECT_THAT(warnings, ElementsAre(HasSubstr("Ignored configuration document with GroupVersionKind "
+                                              "kubeadm.k8s.io/v1beta4, Kind=ClusterConfiguration")));
 }
 
 TEST(JoinConfigurationTest, RejectsBadDocuments) {
-  EXPECT_THAT(ParseJoinConfiguration("apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\n", nullptr),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("no JoinConfiguration found")));
+  EXPECT_THAT(
+      ParseJoinConfiguration("apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\n", nullptr),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("no JoinConfiguration found")));
   EXPECT_THAT(ParseJoinConfiguration("kind: JoinConfiguration\n", nullptr),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("kind and apiVersion is mandatory")));
-  EXPECT_THAT(ParseJoinConfiguration("apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\n", nullptr),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("old API spec")));
+  EXPECT_THAT(
+      ParseJoinConfiguration("apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\n", nullptr),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("old API spec")));
   EXPECT_THAT(ParseJoinConfiguration("apiVersion: kubeadm.k8s.io/v9\nkind: JoinConfiguration\n", nullptr),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("is registered for version")));
-  EXPECT_THAT(ParseJoinConfiguration("apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ntimeouts:\n  discovery: soon\n", nullptr),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("timeouts.discovery")));
+  EXPECT_THAT(
+      ParseJoinConfiguration(
+          "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ntimeouts:\n  discovery: soon\n",
+          nullptr),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("timeouts.discovery")));
   EXPECT_THAT(ParseJoinConfiguration("apiVersion: [\n", nullptr), StatusIs(StatusCode::kInvalidArgument));
 }
 
@@ -176,11 +188,12 @@ TEST(ValidateTest, AcceptsAPinnedTokenDiscovery) { EXPECT_OK(Validate(TokenConfi
 TEST(ValidateTest, NoPinsWithoutUnsafeFlag) {
   auto cfg = TokenConfig();
   cfg.discovery.bootstrap_token->ca_cert_hashes.clear();
-  EXPECT_THAT(Validate(cfg),
-              StatusIs(StatusCode::kInvalidArgument,
-                       "discovery.bootstrapToken: Invalid value: \"\": using token-based discovery without "
-                       "caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file "
-                       "or pass --discovery-token-unsafe-skip-ca-verification flag to continue"));
+  EXPECT_THAT(
+      Validate(cfg),
+      StatusIs(StatusCode::kInvalidArgument,
+               "discovery.bootstrapToken: Invalid value: \"\": using token-based discovery without "
+               "caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file "
+               "or pass --discovery-token-unsafe-skip-ca-verification flag to continue"));
   cfg.discovery.bootstrap_token->unsafe_skip_ca_verification = true;
   EXPECT_OK(Validate(cfg));
 }
@@ -188,9 +201,10 @@ TEST(ValidateTest, NoPinsWithoutUnsafeFlag) {
 TEST(ValidateTest, EndpointMustHaveAPort) {
   auto cfg = TokenConfig();
   cfg.discovery.bootstrap_token->api_server_endpoint = "10.0.0.1";
-  EXPECT_THAT(Validate(cfg), StatusIs(StatusCode::kInvalidArgument,
-                                      "discovery.bootstrapToken.apiServerEndpoints: Invalid value: \"10.0.0.1\": "
-                                      "address 10.0.0.1: missing port in address"));
+  EXPECT_THAT(Validate(cfg),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "discovery.bootstrapToken.apiServerEndpoints: Invalid value: \"10.0.0.1\": "
+                       "address 10.0.0.1: missing port in address"));
   cfg.discovery.bootstrap_token->api_server_endpoint = "[fd00::1]:6443";
   EXPECT_OK(Validate(cfg));
   cfg.discovery.bootstrap_token->api_server_endpoint = "fd00::1:6443";
@@ -202,10 +216,12 @@ TEST(ValidateTest, InvalidTokensAreReportedRedacted) {
   cfg.discovery.bootstrap_token->token = "abcdef.0123456789ABCDEF";
   cfg.discovery.tls_bootstrap_token = "abcdef.0123456789ABCDEF";
   Status s = Validate(cfg);
-  EXPECT_THAT(s, StatusIs(StatusCode::kInvalidArgument,
-                          "[discovery.bootstrapToken.token: Invalid value: \"<invalid token>\": the bootstrap token is "
-                          "invalid, discovery.tlsBootstrapToken: Invalid value: \"<invalid token>\": the bootstrap token "
-                          "is invalid]"));
+  EXPECT_THAT(
+      s, StatusIs(
+             StatusCode::kInvalidArgument,
+             "[discovery.bootstrapToken.token: Invalid value: \"<invalid token>\": the bootstrap token is "
+             "invalid, discovery.tlsBootstrapToken: Invalid value: \"<invalid token>\": the bootstrap token "
+             "is invalid]"));
   EXPECT_THAT(s.message(), Not(HasSubstr("0123456789")));
   EXPECT_EQ(s.reason(), "ValidationError");
 }
@@ -216,17 +232,20 @@ TEST(ValidateTest, ExactlyOneDiscoveryKind) {
                                       "discovery: Invalid value: \"\": bootstrapToken or file must be set"));
   cfg = TokenConfig();
   cfg.discovery.file = FileDiscovery{"https://example.com/x"};
-  EXPECT_THAT(Validate(cfg), StatusIs(StatusCode::kInvalidArgument, HasSubstr("bootstrapToken and file cannot both be set")));
+  EXPECT_THAT(Validate(cfg), StatusIs(StatusCode::kInvalidArgument,
+                                      HasSubstr("bootstrapToken and file cannot both be set")));
 }
 
 TEST(ValidateTest, DiscoveryFileMustExistOrBeHttps) {
   JoinConfiguration cfg;
   cfg.discovery.file = FileDiscovery{"/nonexistent/discovery.conf"};
-  EXPECT_THAT(Validate(cfg), StatusIs(StatusCode::kInvalidArgument,
-                                      "discovery.file.kubeConfigPath: Invalid value: \"/nonexistent/discovery.conf\": "
-                                      "not a valid HTTPS URL or a file on disk"));
+  EXPECT_THAT(Validate(cfg),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "discovery.file.kubeConfigPath: Invalid value: \"/nonexistent/discovery.conf\": "
+                       "not a valid HTTPS URL or a file on disk"));
   cfg.discovery.file = FileDiscovery{"http://example.com/x"};
-  EXPECT_THAT(Validate(cfg), StatusIs(StatusCode::kInvalidArgument, HasSubstr("if a URL is used, the scheme must be https")));
+  EXPECT_THAT(Validate(cfg), StatusIs(StatusCode::kInvalidArgument,
+                                      HasSubstr("if a URL is used, the scheme must be https")));
   cfg.discovery.file = FileDiscovery{"https://example.com/x"};
   EXPECT_OK(Validate(cfg));
 }
@@ -254,7 +273,8 @@ TEST(ResolveJoinTest, TokenFillsDiscoveryAndTlsBootstrapTokens) {
 }
 
 TEST(ResolveJoinTest, ExplicitTokensWinOverToken) {
-  auto f = Flags({"10.0.0.1:6443"}, {"token", "tls-bootstrap-token", "discovery-token-unsafe-skip-ca-verification"});
+  auto f = Flags({"10.0.0.1:6443"},
+                 {"token", "tls-bootstrap-token", "discovery-token-unsafe-skip-ca-verification"});
   f.token = kToken;
   f.tls_bootstrap_token = "ghijkl.0123456789abcdef";
   f.unsafe_skip_ca_verification = true;
@@ -266,10 +286,12 @@ TEST(ResolveJoinTest, ExplicitTokensWinOverToken) {
 
 // Old joinguard-node warned and used the first endpoint; kubeadm's join takes at most one.
 TEST(ResolveJoinTest, MoreThanOneEndpointIsRefused) {
-  auto f = Flags({"10.0.0.1:6443", "10.0.0.2:6443"}, {"token", "discovery-token-unsafe-skip-ca-verification"});
+  auto f =
+      Flags({"10.0.0.1:6443", "10.0.0.2:6443"}, {"token", "discovery-token-unsafe-skip-ca-verification"});
   f.token = kToken;
   f.unsafe_skip_ca_verification = true;
-  EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument, "accepts at most 1 arg(s), received 2"));
+  EXPECT_THAT(ResolveJoin(f, "h"),
+              StatusIs(StatusCode::kInvalidArgument, "accepts at most 1 arg(s), received 2"));
 }
 
 // A relative --root-dir used to reach kubelet.conf and the certificate-store link as relative
@@ -294,7 +316,8 @@ TEST(ResolveJoinTest, KubeadmGlobalFlagsMixWithConfig) {
 TEST(ResolveJoinTest, NoEndpointMeansNoTokenDiscovery) {
   auto f = Flags({}, {"token"});
   f.token = kToken;
-  EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("bootstrapToken or file must be set")));
+  EXPECT_THAT(ResolveJoin(f, "h"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("bootstrapToken or file must be set")));
 }
 
 class ConfigFileTest : public ::testing::Test {
@@ -310,20 +333,23 @@ class ConfigFileTest : public ::testing::Test {
 };
 
 TEST_F(ConfigFileTest, CannotMixConfigWithDiscoveryFlags) {
-  auto f = Flags({"10.0.0.1:6443"}, {"config", "token", "discovery-token-ca-cert-hash", "node-name", "dry-run",
-                                     "skip-phases", "root-dir"});
+  auto f = Flags({"10.0.0.1:6443"}, {"config", "token", "discovery-token-ca-cert-hash", "node-name",
+                                     "dry-run", "skip-phases", "root-dir"});
   f.config_path = Write("join.yaml", "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n");
-  EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument,
-                                            "can not mix '--config' with arguments [discovery-token-ca-cert-hash token]"));
+  EXPECT_THAT(ResolveJoin(f, "h"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "can not mix '--config' with arguments [discovery-token-ca-cert-hash token]"));
 }
 
 TEST_F(ConfigFileTest, ConfigWithAllowedFlags) {
   auto f = Flags({}, {"config", "node-name", "dry-run", "ignore-preflight-errors", "skip-phases"});
-  f.config_path = Write("join.yaml", std::string("apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n"
-                                                 "discovery:\n  bootstrapToken:\n    apiServerEndpoint: 10.0.0.1:6443\n"
-                                                 "    token: ") + kToken + "\n    caCertHashes: [" + kPin +
-                                         "]\nnodeRegistration:\n  name: from-file\n  ignorePreflightErrors: [Swap]\n"
-                                         "skipPhases: [discovery]\n");
+  f.config_path =
+      Write("join.yaml", std::string("apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n"
+                                     "discovery:\n  bootstrapToken:\n    apiServerEndpoint: 10.0.0.1:6443\n"
+                                     "    token: ") +
+                             kToken + "\n    caCertHashes: [" + kPin +
+                             "]\nnodeRegistration:\n  name: from-file\n  ignorePreflightErrors: [Swap]\n"
+                             "skipPhases: [discovery]\n");
   f.node_name = "From-Flag";
   f.dry_run = true;
   f.ignore_preflight_errors = {"NodeName"};
@@ -339,10 +365,11 @@ TEST_F(ConfigFileTest, ConfigWithAllowedFlags) {
 
 TEST_F(ConfigFileTest, FileValuesWhenFlagsAbsent) {
   auto f = Flags({}, {"config"});
-  f.config_path = Write("join.yaml", "apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\n"
-                                     "discovery:\n  bootstrapToken:\n    apiServerEndpoint: 10.0.0.1:6443\n"
-                                     "    token: abcdef.0123456789abcdef\n    unsafeSkipCAVerification: true\n"
-                                     "  timeout: 10s\nskipPhases: [discovery]\n");
+  f.config_path = Write("join.yaml",
+                        "apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\n"
+                        "discovery:\n  bootstrapToken:\n    apiServerEndpoint: 10.0.0.1:6443\n"
+                        "    token: abcdef.0123456789abcdef\n    unsafeSkipCAVerification: true\n"
+                        "  timeout: 10s\nskipPhases: [discovery]\n");
   auto s = ResolveJoin(f, "Host");
   ASSERT_OK(s);
   EXPECT_EQ(s->cfg.node_registration.name, "host");
@@ -353,7 +380,8 @@ TEST_F(ConfigFileTest, FileValuesWhenFlagsAbsent) {
 TEST_F(ConfigFileTest, MissingFileIsAnError) {
   auto f = Flags({}, {"config"});
   f.config_path = dir_ + "/missing.yaml";
-  EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("unable to read config from")));
+  EXPECT_THAT(ResolveJoin(f, "h"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("unable to read config from")));
 }
 
 TEST(ResolveJoinTest, IgnoreAllMustStandAlone) {
@@ -361,11 +389,13 @@ TEST(ResolveJoinTest, IgnoreAllMustStandAlone) {
   f.token = kToken;
   f.ca_cert_hashes = {kPin};
   f.ignore_preflight_errors = {"all", "Swap"};
-  EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("don't specify individual checks if 'all' is used")));
+  EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument,
+                                            HasSubstr("don't specify individual checks if 'all' is used")));
 }
 
 TEST(ResolveJoinTest, ControlPlaneFlagsBuildTheControlPlaneSection) {
-  auto f = Flags({"10.0.0.1:6443"}, {"token", "control-plane", "apiserver-advertise-address", "certificate-key"});
+  auto f =
+      Flags({"10.0.0.1:6443"}, {"token", "control-plane", "apiserver-advertise-address", "certificate-key"});
   f.token = kToken;
   f.unsafe_skip_ca_verification = true;
   f.control_plane = true;
@@ -390,9 +420,10 @@ TEST(ResolveJoinTest, ControlPlaneFlagsWithoutControlPlaneOnlyWarn) {
   auto s = ResolveJoin(f, "h");
   ASSERT_OK(s);
   EXPECT_FALSE(s->cfg.control_plane.has_value());
-  EXPECT_THAT(s->warnings, ::testing::Contains(HasSubstr("--control-plane is also required when passing control-plane "
-                                                         "related flags such as [certificate-key, "
-                                                         "apiserver-advertise-address, apiserver-bind-port]")));
+  EXPECT_THAT(s->warnings,
+              ::testing::Contains(HasSubstr("--control-plane is also required when passing control-plane "
+                                            "related flags such as [certificate-key, "
+                                            "apiserver-advertise-address, apiserver-bind-port]")));
 }
 
 struct ControlPlaneCase {
@@ -426,9 +457,12 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ControlPlaneCase{"Valid", "10.0.0.7", std::string(64, 'f'), 6443, ""},
         ControlPlaneCase{"NoKey", "10.0.0.7", "", 6443, ""},
-        ControlPlaneCase{"BadAddress", "not-an-ip", "", 6443,
-                         "couldn't use \"not-an-ip\" as \"apiserver-advertise-address\", must be ipv4 or ipv6 address"},
-        ControlPlaneCase{"PortZero", "10.0.0.7", "", 0, "controlPlane.localAPIEndpoint.bindPort: Invalid value: 0: port number is not valid"},
+        ControlPlaneCase{
+            "BadAddress", "not-an-ip", "", 6443,
+            "couldn't use \"not-an-ip\" as \"apiserver-advertise-address\", must be ipv4 or ipv6 address"},
+        ControlPlaneCase{
+            "PortZero", "10.0.0.7", "", 0,
+            "controlPlane.localAPIEndpoint.bindPort: Invalid value: 0: port number is not valid"},
         ControlPlaneCase{"PortTooBig", "10.0.0.7", "", 70000, "port number is not valid"},
         ControlPlaneCase{"KeyNotHex", "10.0.0.7", std::string(63, 'a') + "m", 6443,
                          "certificate key decoding error: encoding/hex: invalid byte: U+006D 'm'"},

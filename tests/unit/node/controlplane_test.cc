@@ -32,7 +32,8 @@ TEST(ClusterConfigTest, DecodesWithKubeadmDefaults) {
       "controlPlaneEndpoint: cp.example.com\napiServer:\n  certSANs: [Foo.Example.COM]\n"
       "  extraArgs:\n    audit-log-path: /var/log/a\n");
   ASSERT_OK(c);
-  EXPECT_EQ(c->control_plane_endpoint, "cp.example.com:6443") << "a port-less endpoint gets the default bind port";
+  EXPECT_EQ(c->control_plane_endpoint, "cp.example.com:6443")
+      << "a port-less endpoint gets the default bind port";
   EXPECT_EQ(c->certificates_dir, "/etc/kubernetes/pki");
   EXPECT_EQ(c->service_subnet, "10.96.0.0/12");
   EXPECT_EQ(c->local_etcd.data_dir, "/var/lib/etcd");
@@ -42,11 +43,13 @@ TEST(ClusterConfigTest, DecodesWithKubeadmDefaults) {
 }
 
 TEST(ClusterConfigTest, RefusesWhatKubeadmCannotDecode) {
-  EXPECT_THAT(ParseClusterConfiguration("apiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterConfiguration\n"),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("failed to decode cluster configuration data")));
+  EXPECT_THAT(
+      ParseClusterConfiguration("apiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterConfiguration\n"),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("failed to decode cluster configuration data")));
   EXPECT_THAT(ParseClusterConfiguration("apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n"
                                         "clusterName: a\nclusterName: b\n"),
-              StatusIs(StatusCode::kInvalidArgument)) << "duplicate keys (strict YAML)";
+              StatusIs(StatusCode::kInvalidArgument))
+      << "duplicate keys (strict YAML)";
 }
 
 kube::Secret SecretWith(const std::string& key_hex, const std::map<std::string, std::string>& plain) {
@@ -58,10 +61,17 @@ kube::Secret SecretWith(const std::string& key_hex, const std::map<std::string, 
 
 std::map<std::string, std::string> SharedPems() {
   auto ca_key = *crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
-  auto ca = *crypto::CreateSelfSignedCa(ca_key, "ca", std::chrono::hours(1), std::chrono::system_clock::now());
+  auto ca =
+      *crypto::CreateSelfSignedCa(ca_key, "ca", std::chrono::hours(1), std::chrono::system_clock::now());
   std::string crt = ca.ToPem(), key = *ca_key.ToPem();
-  return {{"ca.crt", crt}, {"ca.key", key}, {"front-proxy-ca.crt", crt}, {"front-proxy-ca.key", key},
-          {"sa.pub", *crypto::PublicKeyPem(ca_key.get())}, {"sa.key", key}, {"etcd-ca.crt", crt}, {"etcd-ca.key", ""}};
+  return {{"ca.crt", crt},
+          {"ca.key", key},
+          {"front-proxy-ca.crt", crt},
+          {"front-proxy-ca.key", key},
+          {"sa.pub", *crypto::PublicKeyPem(ca_key.get())},
+          {"sa.key", key},
+          {"etcd-ca.crt", crt},
+          {"etcd-ca.key", ""}};
 }
 
 TEST(DownloadCertsTest, DecryptsEveryFileWithKubeadmsModes) {
@@ -81,24 +91,28 @@ TEST(DownloadCertsTest, V9VectorDecryptsWithOurAead) {
   auto pems = SharedPems();
   kube::Secret secret = SecretWith(kV9Key, pems);
   secret.data["ca.crt"] = *crypto::HexDecode(kV9Sealed);
-  EXPECT_THAT(DecryptKubeadmCerts(secret, kV9Key, ClusterConfiguration{}),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("ca.crt: unknown data found in Secret entry")));
+  EXPECT_THAT(
+      DecryptKubeadmCerts(secret, kV9Key, ClusterConfiguration{}),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("ca.crt: unknown data found in Secret entry")));
   EXPECT_EQ(*crypto::AesGcmOpen(*crypto::HexDecode(kV9Key), *crypto::HexDecode(kV9Sealed)), "cert-data");
 }
 
 TEST(DownloadCertsTest, FailuresCarryKubeadmsTexts) {
   ClusterConfiguration cluster;
   const std::string other(64, 'e');
-  EXPECT_THAT(DecryptKubeadmCerts(SecretWith(kV9Key, SharedPems()), other, cluster),
-              StatusIs(StatusCode::kDataLoss,
-                       "error decoding secret data with provided key: cipher: message authentication failed"));
+  EXPECT_THAT(
+      DecryptKubeadmCerts(SecretWith(kV9Key, SharedPems()), other, cluster),
+      StatusIs(StatusCode::kDataLoss,
+               "error decoding secret data with provided key: cipher: message authentication failed"));
   EXPECT_THAT(DecryptKubeadmCerts(SecretWith(kV9Key, SharedPems()), "zz", cluster),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("error decoding certificate key: encoding/hex: invalid byte: U+007A 'z'")));
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("error decoding certificate key: encoding/hex: invalid byte: U+007A 'z'")));
   auto pems = SharedPems();
   pems.erase("etcd-ca.crt");
   EXPECT_THAT(DecryptKubeadmCerts(SecretWith(kV9Key, pems), kV9Key, cluster),
-              StatusIs(StatusCode::kNotFound, "the Secret does not include the required certificate or key - name: "
-                                              "etcd/ca.crt, path: /etc/kubernetes/pki/etcd/ca.crt"));
+              StatusIs(StatusCode::kNotFound,
+                       "the Secret does not include the required certificate or key - name: "
+                       "etcd/ca.crt, path: /etc/kubernetes/pki/etcd/ca.crt"));
   kube::Secret shortened = SecretWith(kV9Key, SharedPems());
   shortened.data["sa.key"] = "short";
   EXPECT_THAT(DecryptKubeadmCerts(shortened, kV9Key, cluster),
@@ -117,7 +131,9 @@ struct ServiceIpCase {
   std::string cidr, ip;
 };
 class FirstServiceIpTest : public ::testing::TestWithParam<ServiceIpCase> {};
-TEST_P(FirstServiceIpTest, AddsOneToTheNetwork) { EXPECT_EQ(*FirstServiceIp(GetParam().cidr), GetParam().ip); }
+TEST_P(FirstServiceIpTest, AddsOneToTheNetwork) {
+  EXPECT_EQ(*FirstServiceIp(GetParam().cidr), GetParam().ip);
+}
 INSTANTIATE_TEST_SUITE_P(Table, FirstServiceIpTest,
                          ::testing::Values(ServiceIpCase{"10.96.0.0/12", "10.96.0.1"},
                                            ServiceIpCase{"10.96.5.7/12", "10.96.0.1"},
@@ -139,7 +155,8 @@ TEST(CertSpecsTest, ApiServerSansAreKubeadms) {
   EXPECT_THAT(api.ip_addresses, ElementsAre("10.96.0.1", "10.0.0.2", "fd00::10", "10.0.0.9"));
   EXPECT_THAT(warnings, ElementsAre(HasSubstr("'bad_name' was not added to the 'apiserver' SAN")));
   c.external_etcd = EtcdExternal{};
-  EXPECT_EQ(ControlPlaneLeafSpecs(c, "cp-2", "10.0.0.2", nullptr)->size(), 3u) << "external etcd: rows 1-3 only";
+  EXPECT_EQ(ControlPlaneLeafSpecs(c, "cp-2", "10.0.0.2", nullptr)->size(), 3u)
+      << "external etcd: rows 1-3 only";
 }
 
 TEST(CertSpecsTest, KeyTypes) {
@@ -175,13 +192,15 @@ TEST(ManifestsTest, EtcdManifestFlags) {
 // A scripted transport: answers each POST path with a fixed response.
 class ScriptedTransport : public kube::HttpTransport {
  public:
-  explicit ScriptedTransport(std::map<std::string, kube::HttpResponse> answers) : answers_(std::move(answers)) {}
+  explicit ScriptedTransport(std::map<std::string, kube::HttpResponse> answers)
+      : answers_(std::move(answers)) {}
   StatusOr<kube::HttpResponse> Do(const kube::HttpRequest& r, std::stop_token) override {
     auto it = answers_.find(r.path_and_query);
     if (it == answers_.end()) return UnavailableError("connection refused");
     return it->second;
   }
-  StatusOr<kube::HttpResponse> Stream(const kube::HttpRequest&, const kube::LineCallback&, std::stop_token) override {
+  StatusOr<kube::HttpResponse> Stream(const kube::HttpRequest&, const kube::LineCallback&,
+                                      std::stop_token) override {
     return UnimplementedError("no streams");
   }
 
@@ -192,12 +211,18 @@ class ScriptedTransport : public kube::HttpTransport {
 TEST(EtcdClientTest, ParsesGatewayAnswersAndErrors) {
   std::map<std::string, kube::HttpResponse> answers = {
       {"/v3/cluster/member/list",
-       {200, {}, R"({"header":{},"members":[{"ID":"12345678901234567890","name":"cp-1","peerURLs":["https://a:2380"],)"
-                 R"("clientURLs":["https://a:2379"]},{"ID":"42","peerURLs":["https://b:2380"],"isLearner":true}]})"}},
+       {200,
+        {},
+        R"({"header":{},"members":[{"ID":"12345678901234567890","name":"cp-1","peerURLs":["https://a:2380"],)"
+        R"("clientURLs":["https://a:2379"]},{"ID":"42","peerURLs":["https://b:2380"],"isLearner":true}]})"}},
       {"/v3/cluster/member/add",
-       {400, {}, R"({"error":"etcdserver: Peer URLs already exists","code":9,"message":"etcdserver: Peer URLs already exists"})"}},
+       {400,
+        {},
+        R"({"error":"etcdserver: Peer URLs already exists","code":9,"message":"etcdserver: Peer URLs already exists"})"}},
       {"/v3/cluster/member/promote",
-       {400, {}, R"({"code":9,"message":"etcdserver: can only promote a learner member which is in sync with leader"})"}}};
+       {400,
+        {},
+        R"({"code":9,"message":"etcdserver: can only promote a learner member which is in sync with leader"})"}}};
   auto client = EtcdClient::Create({"https://a:2379"}, {}, [&](const kube::TransportConfig&) {
     return StatusOr<std::unique_ptr<kube::HttpTransport>>(std::make_unique<ScriptedTransport>(answers));
   });
@@ -210,7 +235,8 @@ TEST(EtcdClientTest, ParsesGatewayAnswersAndErrors) {
   EXPECT_TRUE((*members)[1].is_learner);
   EXPECT_EQ((*members)[1].name, "");
   EXPECT_THAT((*client)->MemberAdd("https://b:2380", true), StatusIs(StatusCode::kAlreadyExists));
-  EXPECT_THAT((*client)->MemberPromote("42"), StatusIs(StatusCode::kFailedPrecondition, HasSubstr("in sync with leader")));
+  EXPECT_THAT((*client)->MemberPromote("42"),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("in sync with leader")));
   ASSERT_OK((*client)->Sync());
   EXPECT_THAT((*client)->endpoints(), ElementsAre("https://a:2379")) << "learners are not endpoints";
 }

@@ -67,7 +67,9 @@ class DiscoveryTest : public ::testing::Test {
   int waits_ = 0;
 };
 
-kube::Json V4ConfigMap() { return ConfigMapJson({{"kubeconfig", vec::kV4Kubeconfig}, {"jws-kubeconfig-123456", vec::kV4Jws}}); }
+kube::Json V4ConfigMap() {
+  return ConfigMapJson({{"kubeconfig", vec::kV4Kubeconfig}, {"jws-kubeconfig-123456", vec::kV4Jws}});
+}
 
 TEST_F(DiscoveryTest, V4JwsVectorMatchesOurSigner) {
   EXPECT_EQ(crypto::ComputeDetachedJws(vec::kV4Kubeconfig, "123456", "abcdef1234567890"), vec::kV4Jws);
@@ -97,7 +99,8 @@ TEST_F(DiscoveryTest, CaVerificationUsesInsecureThenPinnedClient) {
   EXPECT_FALSE(cluster_.clients[1].insecure_skip_tls_verify);
   EXPECT_EQ(cluster_.clients[1].ca_pem, vec::kV4CaCert);
   EXPECT_EQ(cluster_.clients[1].server, "https://127.0.0.1:6443");
-  EXPECT_THAT(Output(), HasSubstr("validates against pinned roots, will use API Server \"https://127.0.0.1\""));
+  EXPECT_THAT(Output(),
+              HasSubstr("validates against pinned roots, will use API Server \"https://127.0.0.1\""));
 }
 
 TEST_F(DiscoveryTest, NoCaVerificationStopsAfterTheSignatureWithALoudWarning) {
@@ -112,7 +115,8 @@ TEST_F(DiscoveryTest, InvalidTokenFormat) {
   cluster_.reply = [](const kube::RestConfig&, int) -> StatusOr<kube::Json> { return V4ConfigMap(); };
   auto cfg = V4Token({});
   cfg.token = "foo.bar";
-  EXPECT_THAT(token::RetrieveValidatedConfigInfo(cfg, deps_, options_), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(token::RetrieveValidatedConfigInfo(cfg, deps_, options_),
+              StatusIs(StatusCode::kInvalidArgument));
   EXPECT_TRUE(cluster_.clients.empty());
 }
 
@@ -121,9 +125,10 @@ TEST_F(DiscoveryTest, MissingConfigMapTimesOutWithTheLastError) {
     return NotFoundError("configmaps \"cluster-info\" not found").WithReason("NotFound", 404);
   };
   auto start = clock_.MonotonicNow();
-  EXPECT_THAT(token::RetrieveValidatedConfigInfo(V4Token({}), deps_, options_),
-              StatusIs(StatusCode::kNotFound,
-                       "failed to request the cluster-info ConfigMap: configmaps \"cluster-info\" not found"));
+  EXPECT_THAT(
+      token::RetrieveValidatedConfigInfo(V4Token({}), deps_, options_),
+      StatusIs(StatusCode::kNotFound,
+               "failed to request the cluster-info ConfigMap: configmaps \"cluster-info\" not found"));
   EXPECT_EQ(clock_.MonotonicNow() - start, std::chrono::milliseconds(500));
   EXPECT_EQ(cluster_.calls, 25);  // at 0, 20, ..., 480 ms; the deadline ends the loop
 }
@@ -132,9 +137,11 @@ TEST_F(DiscoveryTest, WrongJws) {
   cluster_.reply = [](const kube::RestConfig&, int) -> StatusOr<kube::Json> {
     return ConfigMapJson({{"kubeconfig", "foo"}, {"jws-kubeconfig-123456", "bar"}});
   };
-  EXPECT_THAT(token::RetrieveValidatedConfigInfo(V4Token({}), deps_, options_),
-              StatusIs(StatusCode::kPermissionDenied,
-                       "failed to verify JWS signature of received cluster info object, can't trust this API Server"));
+  EXPECT_THAT(
+      token::RetrieveValidatedConfigInfo(V4Token({}), deps_, options_),
+      StatusIs(
+          StatusCode::kPermissionDenied,
+          "failed to verify JWS signature of received cluster info object, can't trust this API Server"));
 }
 
 TEST_F(DiscoveryTest, TamperedKubeconfigFailsTheSignature) {
@@ -151,26 +158,30 @@ TEST_F(DiscoveryTest, MissingJwsKeyTimesOut) {
   cluster_.reply = [](const kube::RestConfig&, int) -> StatusOr<kube::Json> {
     return ConfigMapJson({{"kubeconfig", "foo"}});
   };
-  EXPECT_THAT(token::RetrieveValidatedConfigInfo(V4Token({}), deps_, options_),
-              StatusIs(StatusCode::kUnavailable,
-                       "could not find a JWS signature in the cluster-info ConfigMap for token ID \"123456\""));
+  EXPECT_THAT(
+      token::RetrieveValidatedConfigInfo(V4Token({}), deps_, options_),
+      StatusIs(StatusCode::kUnavailable,
+               "could not find a JWS signature in the cluster-info ConfigMap for token ID \"123456\""));
 }
 
 TEST_F(DiscoveryTest, MalformedPinIsReportedAfterTheFirstFetch) {
   cluster_.reply = [](const kube::RestConfig&, int) -> StatusOr<kube::Json> { return V4ConfigMap(); };
-  EXPECT_THAT(token::RetrieveValidatedConfigInfo(V4Token({"foo"}), deps_, options_),
-              StatusIs(StatusCode::kInvalidArgument,
-                       "invalid discovery token CA certificate hash: invalid hash, expected \"format:hex-value\". "
-                       "Known format(s) are: sha256"));
+  EXPECT_THAT(
+      token::RetrieveValidatedConfigInfo(V4Token({"foo"}), deps_, options_),
+      StatusIs(StatusCode::kInvalidArgument,
+               "invalid discovery token CA certificate hash: invalid hash, expected \"format:hex-value\". "
+               "Known format(s) are: sha256"));
   EXPECT_EQ(cluster_.calls, 1);  // kubeadm still fetched first (pitfall 4)
 }
 
 TEST_F(DiscoveryTest, WrongPinNamesTheCaHash) {
   cluster_.reply = [](const kube::RestConfig&, int) -> StatusOr<kube::Json> { return V4ConfigMap(); };
-  EXPECT_THAT(token::RetrieveValidatedConfigInfo(V4Token({vec::kV3Pin}), deps_, options_),
-              StatusIs(StatusCode::kPermissionDenied,
-                       std::string("cluster CA found in cluster-info ConfigMap is invalid: none of the public keys \"") +
-                           vec::kV4Pin + "\" are pinned"));
+  EXPECT_THAT(
+      token::RetrieveValidatedConfigInfo(V4Token({vec::kV3Pin}), deps_, options_),
+      StatusIs(
+          StatusCode::kPermissionDenied,
+          std::string("cluster CA found in cluster-info ConfigMap is invalid: none of the public keys \"") +
+              vec::kV4Pin + "\" are pinned"));
   EXPECT_EQ(cluster_.clients.size(), 1u);  // never trusted: no second client
 }
 
@@ -182,12 +193,15 @@ TEST_F(DiscoveryTest, AnyPinMayMatch) {
 TEST_F(DiscoveryTest, SecondFetchMustBeByteIdentical) {
   cluster_.reply = [](const kube::RestConfig& rest, int) -> StatusOr<kube::Json> {
     if (rest.insecure_skip_tls_verify) return V4ConfigMap();
-    return ConfigMapJson({{"kubeconfig", std::string(vec::kV4Kubeconfig) + " "}, {"jws-kubeconfig-123456", vec::kV4Jws}});
+    return ConfigMapJson(
+        {{"kubeconfig", std::string(vec::kV4Kubeconfig) + " "}, {"jws-kubeconfig-123456", vec::kV4Jws}});
   };
-  EXPECT_THAT(token::RetrieveValidatedConfigInfo(V4Token({vec::kV4Pin}), deps_, options_),
-              StatusIs(StatusCode::kPermissionDenied,
-                       "the second kubeconfig from the cluster-info ConfigMap (using validated TLS) was different from "
-                       "the first"));
+  EXPECT_THAT(
+      token::RetrieveValidatedConfigInfo(V4Token({vec::kV4Pin}), deps_, options_),
+      StatusIs(
+          StatusCode::kPermissionDenied,
+          "the second kubeconfig from the cluster-info ConfigMap (using validated TLS) was different from "
+          "the first"));
 }
 
 TEST_F(DiscoveryTest, ManInTheMiddleFailsTheVerifiedFetch) {
@@ -198,7 +212,8 @@ TEST_F(DiscoveryTest, ManInTheMiddleFailsTheVerifiedFetch) {
     return UnavailableError("certificate verify failed").WithReason("CertificateVerifyFailed");
   };
   EXPECT_THAT(token::RetrieveValidatedConfigInfo(V4Token({vec::kV4Pin}), deps_, options_),
-              StatusIs(StatusCode::kUnavailable, HasSubstr("failed to request the cluster-info ConfigMap: certificate verify failed")));
+              StatusIs(StatusCode::kUnavailable,
+                       HasSubstr("failed to request the cluster-info ConfigMap: certificate verify failed")));
 }
 
 TEST_F(DiscoveryTest, V3DryRunClusterInfo) {
@@ -214,16 +229,20 @@ TEST_F(DiscoveryTest, V3DryRunClusterInfo) {
 
 TEST(ClusterInfoTokenTest, NoKubeconfigKey) {
   EXPECT_THAT(token::ValidateClusterInfoToken({{"jws-kubeconfig-123456", "x"}}, "123456", "abcdef1234567890"),
-              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("there is no kubeconfig key in the cluster-info ConfigMap")));
-  EXPECT_THAT(token::ValidateClusterInfoToken({{"kubeconfig", "x"}, {"jws-kubeconfig-123456", ""}}, "123456", "s"),
-              StatusIs(StatusCode::kPermissionDenied, HasSubstr("token id \"123456\" is invalid for this cluster or it has expired")));
+              StatusIs(StatusCode::kFailedPrecondition,
+                       HasSubstr("there is no kubeconfig key in the cluster-info ConfigMap")));
+  EXPECT_THAT(
+      token::ValidateClusterInfoToken({{"kubeconfig", "x"}, {"jws-kubeconfig-123456", ""}}, "123456", "s"),
+      StatusIs(StatusCode::kPermissionDenied,
+               HasSubstr("token id \"123456\" is invalid for this cluster or it has expired")));
 }
 
 TEST(ClusterCaTest, NoCertificates) {
-  EXPECT_THAT(token::ValidateClusterCa("not a pem", {vec::kV4Pin}),
-              StatusIs(StatusCode::kInvalidArgument,
-                       "failed to parse cluster CA from the cluster-info ConfigMap: data does not contain any valid "
-                       "RSA or ECDSA certificates"));
+  EXPECT_THAT(
+      token::ValidateClusterCa("not a pem", {vec::kV4Pin}),
+      StatusIs(StatusCode::kInvalidArgument,
+               "failed to parse cluster CA from the cluster-info ConfigMap: data does not contain any valid "
+               "RSA or ECDSA certificates"));
 }
 
 // ---- Discover(): the TLS bootstrap kubeconfig -------------------------------------------------
@@ -251,9 +270,10 @@ TEST_F(DiscoveryTest, DiscoverWrapsErrorsLikeKubeadm) {
   cfg.discovery.bootstrap_token = V4Token({vec::kV4Pin});
   cfg.discovery.tls_bootstrap_token = vec::kV4Token;
   auto result = Discover(cfg, deps_, options_);
-  EXPECT_THAT(result, StatusIs(StatusCode::kUnavailable,
-                               "couldn't validate the identity of the API Server: failed to request the cluster-info "
-                               "ConfigMap: connection refused"));
+  EXPECT_THAT(result,
+              StatusIs(StatusCode::kUnavailable,
+                       "couldn't validate the identity of the API Server: failed to request the cluster-info "
+                       "ConfigMap: connection refused"));
   EXPECT_THAT(result.status().message(), Not(HasSubstr("abcdef1234567890")));
 }
 
@@ -272,8 +292,11 @@ class FileDiscoveryTest : public DiscoveryTest {
 std::string DiscoveryFile(bool with_ca, const std::string& user_yaml) {
   std::string out = "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n";
   if (with_ca) out += "    certificate-authority-data: " + crypto::Base64Encode(vec::kV4CaCert) + "\n";
-  out += "    server: https://10.1.1.1:6443\n  name: c1\ncontexts:\n- context:\n    cluster: c1\n    user: u1\n  name: ctx\n"
-         "current-context: ctx\nusers:\n- name: u1\n  user:\n" + user_yaml;
+  out +=
+      "    server: https://10.1.1.1:6443\n  name: c1\ncontexts:\n- context:\n    cluster: c1\n    user: u1\n "
+      " name: ctx\n"
+      "current-context: ctx\nusers:\n- name: u1\n  user:\n" +
+      user_yaml;
   return out;
 }
 
@@ -282,7 +305,8 @@ TEST_F(FileDiscoveryTest, UsesTheFilesCredentialsWhenThereIsNoTlsBootstrapToken)
     return PermissionDeniedError("forbidden").WithReason("Forbidden", 403);
   };
   config::JoinConfiguration cfg;
-  cfg.discovery.file = config::FileDiscovery{Write(DiscoveryFile(true, "    token: abcdef.0123456789abcdef\n"))};
+  cfg.discovery.file =
+      config::FileDiscovery{Write(DiscoveryFile(true, "    token: abcdef.0123456789abcdef\n"))};
   auto result = Discover(cfg, deps_, options_);
   ASSERT_OK(result);
   EXPECT_EQ(result->method, "file");
@@ -290,7 +314,8 @@ TEST_F(FileDiscoveryTest, UsesTheFilesCredentialsWhenThereIsNoTlsBootstrapToken)
   ASSERT_EQ(cluster_.clients.size(), 1u);
   EXPECT_EQ(cluster_.clients[0].bearer_token, "abcdef.0123456789abcdef");
   EXPECT_EQ(cluster_.clients[0].ca_pem, vec::kV4CaCert);
-  EXPECT_THAT(kube::SerializeKubeconfig(result->bootstrap), HasSubstr("current-context: ctx"));  // the user's file
+  EXPECT_THAT(kube::SerializeKubeconfig(result->bootstrap),
+              HasSubstr("current-context: ctx"));  // the user's file
   EXPECT_THAT(Output(), HasSubstr("Could not access the cluster-info ConfigMap"));
 }
 
@@ -299,7 +324,8 @@ TEST_F(FileDiscoveryTest, NoCredentialsAndNoTokenIsAnError) {
   config::JoinConfiguration cfg;
   cfg.discovery.file = config::FileDiscovery{Write(DiscoveryFile(true, "    {}\n"))};
   EXPECT_THAT(Discover(cfg, deps_, options_),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("could not find authentication credentials for the TLS bootstrap process")));
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("could not find authentication credentials for the TLS bootstrap process")));
 }
 
 TEST_F(FileDiscoveryTest, CaDataIsTakenFromClusterInfoWhenTheFileHasNone) {
@@ -321,10 +347,11 @@ TEST_F(FileDiscoveryTest, ServerDownAbortsAfterTheTimeout) {
   config::JoinConfiguration cfg;
   cfg.discovery.file = config::FileDiscovery{Write(DiscoveryFile(true, "    {}\n"))};
   cfg.discovery.tls_bootstrap_token = vec::kV4Token;
-  EXPECT_THAT(Discover(cfg, deps_, options_),
-              StatusIs(StatusCode::kUnavailable,
-                       "couldn't validate the identity of the API Server: Abort reading the cluster-info ConfigMap "
-                       "after timeout of 500ms: connection refused"));
+  EXPECT_THAT(
+      Discover(cfg, deps_, options_),
+      StatusIs(StatusCode::kUnavailable,
+               "couldn't validate the identity of the API Server: Abort reading the cluster-info ConfigMap "
+               "after timeout of 500ms: connection refused"));
 }
 
 TEST_F(FileDiscoveryTest, HttpsDiscoveryParsesTheDownloadedFile) {
@@ -352,7 +379,8 @@ TEST_F(FileDiscoveryTest, HttpsDownloadFailure) {
   cfg.discovery.file = config::FileDiscovery{"https://config.example/discovery.conf"};
   cfg.discovery.tls_bootstrap_token = vec::kV4Token;
   EXPECT_THAT(Discover(cfg, deps_, options_),
-              StatusIs(StatusCode::kUnavailable, HasSubstr("failed to download \"https://config.example/discovery.conf\"")));
+              StatusIs(StatusCode::kUnavailable,
+                       HasSubstr("failed to download \"https://config.example/discovery.conf\"")));
 }
 
 }  // namespace

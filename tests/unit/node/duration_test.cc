@@ -27,9 +27,11 @@ TEST(DurationTest, ParsesGoSyntax) {
 // client-go flags) refuse a number without a unit.
 TEST(DurationTest, RefusesWhatGoRefuses) {
   EXPECT_THAT(ParseGoDuration("5"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("missing unit")));
-  EXPECT_THAT(ParseGoDuration("15"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("missing unit in duration \"15\"")));
+  EXPECT_THAT(ParseGoDuration("15"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("missing unit in duration \"15\"")));
   EXPECT_THAT(ParseGoDuration("5x"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown unit")));
-  EXPECT_THAT(ParseGoDuration(""), StatusIs(StatusCode::kInvalidArgument, HasSubstr("time: invalid duration")));
+  EXPECT_THAT(ParseGoDuration(""),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("time: invalid duration")));
   EXPECT_THAT(ParseGoDuration("s"), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(ParseGoDuration("."), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(ParseGoDuration("9999999999h"), StatusIs(StatusCode::kInvalidArgument));

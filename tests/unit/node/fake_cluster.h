@@ -17,21 +17,24 @@ using ConfigMapReply = std::function<StatusOr<kube::Json>(const kube::RestConfig
 
 class FakeClusterClient : public kube::Client {
  public:
-  FakeClusterClient(kube::RestConfig rest, ConfigMapReply* reply, int* calls, std::vector<kube::RestConfig>* seen)
+  FakeClusterClient(kube::RestConfig rest, ConfigMapReply* reply, int* calls,
+                    std::vector<kube::RestConfig>* seen)
       : rest_(std::move(rest)), reply_(reply), calls_(calls) {
     seen->push_back(rest_);
   }
   StatusOr<kube::Json> GetRaw(const kube::Resource& r, std::string_view ns, std::string_view name,
                               std::string_view) override {
     if (r.plural != "configmaps" || ns != "kube-public" || name != "cluster-info") {
-      return NotFoundError(std::string(r.plural) + " \"" + std::string(name) + "\" not found").WithReason("NotFound", 404);
+      return NotFoundError(std::string(r.plural) + " \"" + std::string(name) + "\" not found")
+          .WithReason("NotFound", 404);
     }
     return (*reply_)(rest_, (*calls_)++);
   }
   StatusOr<kube::Json> ListRaw(const kube::Resource&, std::string_view, const kube::ListOptions&) override {
     return UnimplementedError("list");
   }
-  StatusOr<kube::Json> CreateRaw(const kube::Resource&, std::string_view, const kube::Json&, std::string_view) override {
+  StatusOr<kube::Json> CreateRaw(const kube::Resource&, std::string_view, const kube::Json&,
+                                 std::string_view) override {
     return UnimplementedError("create");
   }
   StatusOr<kube::Json> UpdateRaw(const kube::Resource&, std::string_view, std::string_view, const kube::Json&,
@@ -46,8 +49,8 @@ class FakeClusterClient : public kube::Client {
                                  const kube::DeleteOptions&) override {
     return UnimplementedError("delete");
   }
-  Status WatchRaw(const kube::Resource&, std::string_view, const kube::ListOptions&, const kube::WatchHandler&,
-                  std::stop_token) override {
+  Status WatchRaw(const kube::Resource&, std::string_view, const kube::ListOptions&,
+                  const kube::WatchHandler&, std::stop_token) override {
     return UnimplementedError("watch");
   }
 
@@ -70,7 +73,8 @@ struct FakeCluster {
 };
 
 inline kube::Json ConfigMapJson(const std::map<std::string, std::string>& data) {
-  kube::Json j = {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+  kube::Json j = {{"apiVersion", "v1"},
+                  {"kind", "ConfigMap"},
                   {"metadata", {{"name", "cluster-info"}, {"namespace", "kube-public"}}}};
   j["data"] = kube::Json::object();
   for (const auto& [k, v] : data) j["data"][k] = v;

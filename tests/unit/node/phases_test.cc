@@ -51,8 +51,10 @@ struct FakeApi {
 
   static std::unique_ptr<FakeApi> Make() {
     auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
-    auto ca = crypto::CreateSelfSignedCa(*key, "kubernetes", std::chrono::hours(24), std::chrono::system_clock::now());
-    auto api = std::unique_ptr<FakeApi>(new FakeApi{{}, *std::move(key), *std::move(ca), {}, {}, {}, true, Decision::kApprove, {}});
+    auto ca = crypto::CreateSelfSignedCa(*key, "kubernetes", std::chrono::hours(24),
+                                         std::chrono::system_clock::now());
+    auto api = std::unique_ptr<FakeApi>(
+        new FakeApi{{}, *std::move(key), *std::move(ca), {}, {}, {}, true, Decision::kApprove, {}});
     kube::KubeconfigCluster cluster;
     cluster.server = "https://cp.example:6443";
     cluster.certificate_authority_data = api->ca.ToPem();
@@ -65,15 +67,20 @@ struct FakeApi {
   kube::Json Decide(kube::Json csr) {
     if (decision == Decision::kNone) return csr;
     if (decision == Decision::kDeny) {
-      csr["status"]["conditions"] = kube::Json::array({{{"type", "Denied"}, {"status", "True"}, {"reason", "NodePolicy"}, {"message", "node name not allowed"}}});
+      csr["status"]["conditions"] = kube::Json::array({{{"type", "Denied"},
+                                                        {"status", "True"},
+                                                        {"reason", "NodePolicy"},
+                                                        {"message", "node name not allowed"}}});
       return csr;
     }
-    auto req = crypto::ParsedCsr::FromPem(crypto::Base64Decode(csr["spec"]["request"].get<std::string>()).value());
+    auto req =
+        crypto::ParsedCsr::FromPem(crypto::Base64Decode(csr["spec"]["request"].get<std::string>()).value());
     crypto::CertificateProfile profile;
     profile.validity = std::chrono::hours(1);
     profile.usages = {"digital signature", "client auth"};
     auto cert = crypto::SignCsr(*req, ca, ca_key, profile, std::chrono::system_clock::now());
-    csr["status"]["conditions"] = kube::Json::array({{{"type", "Approved"}, {"status", "True"}, {"reason", "AutoApproved"}, {"message", "ok"}}});
+    csr["status"]["conditions"] = kube::Json::array(
+        {{{"type", "Approved"}, {"status", "True"}, {"reason", "AutoApproved"}, {"message", "ok"}}});
     csr["status"]["certificate"] = crypto::Base64Encode(cert->ToPem());
     return csr;
   }
@@ -82,20 +89,26 @@ struct FakeApi {
 class FakeApiClient : public kube::Client {
  public:
   FakeApiClient(FakeApi* api, kube::RestConfig rest) : api_(api), rest_(std::move(rest)) {}
-  StatusOr<kube::Json> GetRaw(const kube::Resource& r, std::string_view ns, std::string_view name, std::string_view) override {
+  StatusOr<kube::Json> GetRaw(const kube::Resource& r, std::string_view ns, std::string_view name,
+                              std::string_view) override {
     std::lock_guard<std::mutex> l(api_->mu);
     if (r.plural == "configmaps" && ns == "kube-public" && name == "cluster-info") {
       return kube::Json{{"metadata", {{"name", "cluster-info"}}},
-                        {"data", {{"kubeconfig", api_->cluster_info},
-                                  {std::string("jws-kubeconfig-") + kTokenId,
-                                   crypto::ComputeDetachedJws(api_->cluster_info, kTokenId, "0123456789abcdef")}}}};
+                        {"data",
+                         {{"kubeconfig", api_->cluster_info},
+                          {std::string("jws-kubeconfig-") + kTokenId,
+                           crypto::ComputeDetachedJws(api_->cluster_info, kTokenId, "0123456789abcdef")}}}};
     }
     if (r.plural == "configmaps" && ns == "kube-system" && name == "kubelet-config" && api_->kubelet_config) {
-      return kube::Json{{"metadata", {{"name", "kubelet-config"}}}, {"data", {{"kubelet", "kind: KubeletConfiguration\n"}}}};
+      return kube::Json{{"metadata", {{"name", "kubelet-config"}}},
+                        {"data", {{"kubelet", "kind: KubeletConfiguration\n"}}}};
     }
-    if (r.plural == "nodes" && api_->nodes.count(std::string(name)) > 0) return api_->nodes[std::string(name)];
-    if (r.plural == "certificatesigningrequests" && api_->csrs.count(std::string(name)) > 0) return api_->csrs[std::string(name)];
-    return NotFoundError(std::string(r.plural) + " \"" + std::string(name) + "\" not found").WithReason("NotFound", 404);
+    if (r.plural == "nodes" && api_->nodes.count(std::string(name)) > 0)
+      return api_->nodes[std::string(name)];
+    if (r.plural == "certificatesigningrequests" && api_->csrs.count(std::string(name)) > 0)
+      return api_->csrs[std::string(name)];
+    return NotFoundError(std::string(r.plural) + " \"" + std::string(name) + "\" not found")
+        .WithReason("NotFound", 404);
   }
   StatusOr<kube::Json> ListRaw(const kube::Resource&, std::string_view, const kube::ListOptions& o) override {
     std::lock_guard<std::mutex> l(api_->mu);
@@ -104,7 +117,8 @@ class FakeApiClient : public kube::Client {
     if (api_->csrs.count(name) > 0) items.push_back(api_->csrs[name]);
     return kube::Json{{"metadata", {{"resourceVersion", "5"}}}, {"items", items}};
   }
-  StatusOr<kube::Json> CreateRaw(const kube::Resource& r, std::string_view, const kube::Json& obj, std::string_view) override {
+  StatusOr<kube::Json> CreateRaw(const kube::Resource& r, std::string_view, const kube::Json& obj,
+                                 std::string_view) override {
     std::lock_guard<std::mutex> l(api_->mu);
     if (r.plural != "certificatesigningrequests") return UnimplementedError("create");
     kube::Json csr = obj;
@@ -114,18 +128,20 @@ class FakeApiClient : public kube::Client {
     api_->csrs[name] = api_->Decide(csr);
     return csr;
   }
-  StatusOr<kube::Json> UpdateRaw(const kube::Resource&, std::string_view, std::string_view, const kube::Json&, std::string_view) override {
+  StatusOr<kube::Json> UpdateRaw(const kube::Resource&, std::string_view, std::string_view, const kube::Json&,
+                                 std::string_view) override {
     return UnimplementedError("update");
   }
-  StatusOr<kube::Json> PatchRaw(const kube::Resource&, std::string_view, std::string_view, kube::PatchType, const kube::Json&,
-                                std::string_view) override {
+  StatusOr<kube::Json> PatchRaw(const kube::Resource&, std::string_view, std::string_view, kube::PatchType,
+                                const kube::Json&, std::string_view) override {
     return UnimplementedError("patch");
   }
-  StatusOr<kube::Json> DeleteRaw(const kube::Resource&, std::string_view, std::string_view, const kube::DeleteOptions&) override {
+  StatusOr<kube::Json> DeleteRaw(const kube::Resource&, std::string_view, std::string_view,
+                                 const kube::DeleteOptions&) override {
     return UnimplementedError("delete");
   }
-  Status WatchRaw(const kube::Resource&, std::string_view, const kube::ListOptions&, const kube::WatchHandler&,
-                  std::stop_token) override {
+  Status WatchRaw(const kube::Resource&, std::string_view, const kube::ListOptions&,
+                  const kube::WatchHandler&, std::stop_token) override {
     return OkStatus();  // nothing changes while we wait: the server just closes the watch
   }
 
@@ -155,7 +171,7 @@ std::vector<std::string> Tree(const std::string& root) {
 }
 
 mode_t Mode(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   stat(path.c_str(), &st);
   return st.st_mode & 0777;
 }
@@ -174,7 +190,8 @@ class JoinWorkflowTest : public ::testing::Test {
   }
   config::JoinSettings Settings() {
     config::JoinSettings s;
-    s.cfg.discovery.bootstrap_token = config::BootstrapTokenDiscovery{kToken, "10.0.0.1:6443", {api_->Pin()}, false};
+    s.cfg.discovery.bootstrap_token =
+        config::BootstrapTokenDiscovery{kToken, "10.0.0.1:6443", {api_->Pin()}, false};
     s.cfg.node_registration.name = "node-1";
     config::SetDefaults(&s.cfg);
     s.cfg.timeouts.tls_bootstrap = std::chrono::seconds(3);
@@ -222,15 +239,18 @@ TEST_F(JoinWorkflowTest, JoinsAndWritesTheKubeletFiles) {
   EXPECT_EQ(Mode(root_ + "/etc/kubernetes/pki/ca.crt"), 0644u);
   EXPECT_EQ(*files::ReadFile(root_ + "/etc/kubernetes/pki/ca.crt"), api_->ca.ToPem());
   auto kubelet_conf = files::ReadFile(root_ + "/etc/kubernetes/kubelet.conf");
-  EXPECT_THAT(*kubelet_conf, HasSubstr("server: https://cp.example:6443\n"));  // cluster-info's, not the CLI's
-  EXPECT_THAT(*kubelet_conf, HasSubstr("client-certificate: " + root_ + "/var/lib/kubelet/pki/kubelet-client-current.pem"));
+  EXPECT_THAT(*kubelet_conf,
+              HasSubstr("server: https://cp.example:6443\n"));  // cluster-info's, not the CLI's
+  EXPECT_THAT(*kubelet_conf,
+              HasSubstr("client-certificate: " + root_ + "/var/lib/kubelet/pki/kubelet-client-current.pem"));
   EXPECT_THAT(restarts_, ::testing::ElementsAre("true"));
   // The CSR: deterministic node-csr- name, created with the bootstrap token.
   ASSERT_EQ(api_->csrs.size(), 1u);
   EXPECT_EQ(api_->csrs.begin()->first.rfind("node-csr-", 0), 0u);
   EXPECT_EQ(api_->clients.back().bearer_token, kToken);
   const std::string out = ReadAll(out_file_);
-  EXPECT_THAT(out, HasSubstr("Waiting for the certificate signing request \"" + api_->csrs.begin()->first + "\""));
+  EXPECT_THAT(out,
+              HasSubstr("Waiting for the certificate signing request \"" + api_->csrs.begin()->first + "\""));
   EXPECT_THAT(out, HasSubstr("This node has joined the cluster"));
   EXPECT_THAT(out, Not(HasSubstr("0123456789abcdef")));  // the token secret is never printed
 
@@ -262,21 +282,24 @@ TEST_F(JoinWorkflowTest, ApprovalTimeoutLeavesNoKeyMaterial) {
 }
 
 TEST_F(JoinWorkflowTest, RefusesTheNameOfAReadyNode) {
-  api_->nodes["node-1"] = {{"metadata", {{"name", "node-1"}}},
-                           {"status", {{"conditions", kube::Json::array({{{"type", "Ready"}, {"status", "True"}}})}}}};
+  api_->nodes["node-1"] = {
+      {"metadata", {{"name", "node-1"}}},
+      {"status", {{"conditions", kube::Json::array({{{"type", "Ready"}, {"status", "True"}}})}}}};
   auto failure = Join(Settings());
   ASSERT_TRUE(failure.has_value());
   EXPECT_EQ(failure->phase, "kubelet-start");
-  EXPECT_EQ(failure->status.message(),
-            "a Node with name \"node-1\" and status \"Ready\" already exists in the cluster. You must delete the "
-            "existing Node or change the name of this new joining Node");
+  EXPECT_EQ(
+      failure->status.message(),
+      "a Node with name \"node-1\" and status \"Ready\" already exists in the cluster. You must delete the "
+      "existing Node or change the name of this new joining Node");
   EXPECT_THAT(Tree(root_), IsEmpty());  // bootstrap-kubelet.conf and ca.crt were removed again
   EXPECT_TRUE(api_->csrs.empty());
 }
 
 TEST_F(JoinWorkflowTest, NotReadyNodeOfTheSameNameIsAccepted) {
-  api_->nodes["node-1"] = {{"metadata", {{"name", "node-1"}}},
-                           {"status", {{"conditions", kube::Json::array({{{"type", "Ready"}, {"status", "False"}}})}}}};
+  api_->nodes["node-1"] = {
+      {"metadata", {{"name", "node-1"}}},
+      {"status", {{"conditions", kube::Json::array({{{"type", "Ready"}, {"status", "False"}}})}}}};
   EXPECT_FALSE(Join(Settings()).has_value());
 }
 
@@ -292,7 +315,8 @@ TEST_F(JoinWorkflowTest, DryRunWritesNothing) {
 
 TEST_F(JoinWorkflowTest, PendingKeyFromAnInterruptedRunIsReused) {
   auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
-  ASSERT_OK(files::WriteFileAtomic(root_ + "/var/lib/kubelet/pki/kubelet-client.key.tmp", *key->ToPem(), 0600));
+  ASSERT_OK(
+      files::WriteFileAtomic(root_ + "/var/lib/kubelet/pki/kubelet-client.key.tmp", *key->ToPem(), 0600));
   auto s = Settings();
   s.ignore_preflight_errors = {};
   ASSERT_FALSE(Join(s).has_value());
@@ -321,7 +345,8 @@ TEST_F(JoinWorkflowTest, WrongPinFailsDiscoveryBeforeAnythingIsWritten) {
   auto failure = Join(s);
   ASSERT_TRUE(failure.has_value());
   EXPECT_EQ(failure->phase, "discovery");
-  EXPECT_THAT(failure->status.message(), HasSubstr("couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid"));
+  EXPECT_THAT(failure->status.message(), HasSubstr("couldn't validate the identity of the API Server: "
+                                                   "cluster CA found in cluster-info ConfigMap is invalid"));
   EXPECT_THAT(Tree(root_), IsEmpty());
 }
 
@@ -332,14 +357,19 @@ namespace joinguard::node::phases {
 namespace {
 
 TEST(HintsTest, NamesWhatToDo) {
-  EXPECT_THAT(HintFor({"discovery", UnavailableError("couldn't validate the identity of the API Server: could not find a "
-                                                     "JWS signature in the cluster-info ConfigMap for token ID \"x\"")}),
+  EXPECT_THAT(HintFor({"discovery",
+                       UnavailableError("couldn't validate the identity of the API Server: could not find a "
+                                        "JWS signature in the cluster-info ConfigMap for token ID \"x\"")}),
               HasSubstr("kubeadm token create"));
-  EXPECT_THAT(HintFor({"discovery", PermissionDeniedError("... none of the public keys \"sha256:aa\" are pinned")}),
-              HasSubstr("--discovery-token-ca-cert-hash"));
-  EXPECT_THAT(HintFor({"discovery", UnavailableError("failed to request the cluster-info ConfigMap: connection refused")}),
+  EXPECT_THAT(
+      HintFor({"discovery", PermissionDeniedError("... none of the public keys \"sha256:aa\" are pinned")}),
+      HasSubstr("--discovery-token-ca-cert-hash"));
+  EXPECT_THAT(HintFor({"discovery",
+                       UnavailableError("failed to request the cluster-info ConfigMap: connection refused")}),
               HasSubstr("could not be reached"));
-  EXPECT_EQ(HintFor({"kubelet-start", AlreadyExistsError("a Node with name \"n\" and status \"Ready\" already exists")}), "");
+  EXPECT_EQ(HintFor({"kubelet-start",
+                     AlreadyExistsError("a Node with name \"n\" and status \"Ready\" already exists")}),
+            "");
 }
 
 }  // namespace
@@ -350,9 +380,11 @@ namespace {
 
 // Old joinguard-node ignored unknown --skip-phases names; kubeadm's workflow refuses them.
 TEST(SkipPhasesTest, UnknownNameIsInvalid) {
-  EXPECT_OK(ValidateSkipPhases({"preflight", "control-plane-prepare/certs", "control-plane-join", "check-etcd"}));
-  EXPECT_THAT(ValidateSkipPhases({"preflight", "kubelet-strat"}),
-              ::joinguard::testing::StatusIs(StatusCode::kInvalidArgument, "invalid phase name: kubelet-strat"));
+  EXPECT_OK(
+      ValidateSkipPhases({"preflight", "control-plane-prepare/certs", "control-plane-join", "check-etcd"}));
+  EXPECT_THAT(
+      ValidateSkipPhases({"preflight", "kubelet-strat"}),
+      ::joinguard::testing::StatusIs(StatusCode::kInvalidArgument, "invalid phase name: kubelet-strat"));
   EXPECT_THAT(ValidateSkipPhases({"control-plane-prepare/nope"}),
               ::joinguard::testing::StatusIs(StatusCode::kInvalidArgument));
 }

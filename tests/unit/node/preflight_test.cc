@@ -68,7 +68,8 @@ TEST_F(PreflightTest, PassesOnAnEmptyRoot) {
 }
 
 TEST(PreflightNamesTest, FileAvailableNamesAreKubeadms) {
-  EXPECT_EQ(FileAvailableCheckName("/etc/kubernetes/kubelet.conf"), "FileAvailable--etc-kubernetes-kubelet.conf");
+  EXPECT_EQ(FileAvailableCheckName("/etc/kubernetes/kubelet.conf"),
+            "FileAvailable--etc-kubernetes-kubelet.conf");
   EXPECT_EQ(FileAvailableCheckName("/etc/kubernetes/pki/ca.crt"), "FileAvailable--etc-kubernetes-pki-ca.crt");
 }
 
@@ -76,14 +77,17 @@ TEST_F(PreflightTest, ExistingFilesAreFatalUnlessIgnored) {
   ASSERT_OK(files::WriteFileAtomic(root_ + "/etc/kubernetes/kubelet.conf", "x", 0600));
   ASSERT_OK(files::WriteFileAtomic(root_ + "/etc/kubernetes/pki/ca.crt", "x", 0644));
   Status s = Run(Settings());
-  EXPECT_THAT(s, StatusIs(StatusCode::kFailedPrecondition,
-                          "[preflight] Some fatal errors occurred:\n"
-                          "\t[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: " + root_ +
-                              "/etc/kubernetes/kubelet.conf already exists\n"
-                              "\t[ERROR FileAvailable--etc-kubernetes-pki-ca.crt]: " + root_ +
-                              "/etc/kubernetes/pki/ca.crt already exists\n"
-                              "[preflight] If you know what you are doing, you can make a check non-fatal with "
-                              "`--ignore-preflight-errors=...`"));
+  EXPECT_THAT(s,
+              StatusIs(StatusCode::kFailedPrecondition,
+                       "[preflight] Some fatal errors occurred:\n"
+                       "\t[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: " +
+                           root_ +
+                           "/etc/kubernetes/kubelet.conf already exists\n"
+                           "\t[ERROR FileAvailable--etc-kubernetes-pki-ca.crt]: " +
+                           root_ +
+                           "/etc/kubernetes/pki/ca.crt already exists\n"
+                           "[preflight] If you know what you are doing, you can make a check non-fatal with "
+                           "`--ignore-preflight-errors=...`"));
   EXPECT_EQ(s.reason(), "PreflightError");
 
   auto settings = Settings();
@@ -104,8 +108,11 @@ TEST_F(PreflightTest, IgnoreAll) {
 TEST_F(PreflightTest, NodeNameMustBeDns1123) {
   auto settings = Settings();
   settings.cfg.node_registration.name = "Bad_Name";
-  EXPECT_THAT(Run(settings), StatusIs(StatusCode::kFailedPrecondition,
-                                      HasSubstr("[ERROR NodeName]: node name \"Bad_Name\" is invalid: a lowercase RFC 1123 subdomain")));
+  EXPECT_THAT(
+      Run(settings),
+      StatusIs(
+          StatusCode::kFailedPrecondition,
+          HasSubstr("[ERROR NodeName]: node name \"Bad_Name\" is invalid: a lowercase RFC 1123 subdomain")));
   EXPECT_EQ(ValidateDns1123Subdomain(std::string(254, 'a')), "must be no more than 253 characters");
   EXPECT_EQ(ValidateDns1123Subdomain("node-1.example.com"), "");
 }
@@ -113,12 +120,15 @@ TEST_F(PreflightTest, NodeNameMustBeDns1123) {
 TEST_F(PreflightTest, PinSyntax) {
   auto settings = Settings();
   settings.cfg.discovery.bootstrap_token->ca_cert_hashes = {"sha256:abcd"};
-  EXPECT_THAT(Run(settings),
-              StatusIs(StatusCode::kFailedPrecondition,
-                       HasSubstr("[ERROR DiscoveryTokenCACertHash]: invalid discovery token CA certificate hash: invalid "
-                                 "hash \"sha256:abcd\", expected a 32 byte SHA-256 hash, found 2 bytes")));
+  EXPECT_THAT(
+      Run(settings),
+      StatusIs(
+          StatusCode::kFailedPrecondition,
+          HasSubstr("[ERROR DiscoveryTokenCACertHash]: invalid discovery token CA certificate hash: invalid "
+                    "hash \"sha256:abcd\", expected a 32 byte SHA-256 hash, found 2 bytes")));
   settings.cfg.discovery.bootstrap_token->ca_cert_hashes = {"md5:abcd"};
-  EXPECT_THAT(Run(settings), StatusIs(StatusCode::kFailedPrecondition, HasSubstr("unknown hash format \"md5\"")));
+  EXPECT_THAT(Run(settings),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("unknown hash format \"md5\"")));
 }
 
 TEST_F(PreflightTest, EndpointAndTokenSyntaxWithoutLeakingTheSecret) {
@@ -126,7 +136,8 @@ TEST_F(PreflightTest, EndpointAndTokenSyntaxWithoutLeakingTheSecret) {
   settings.cfg.discovery.bootstrap_token->api_server_endpoint = "10.0.0.1";
   settings.cfg.discovery.tls_bootstrap_token = "abcdef.SECRETSECRETSECRE";
   Status s = Run(settings);
-  EXPECT_THAT(s, StatusIs(StatusCode::kFailedPrecondition, HasSubstr("[ERROR APIServerEndpoint]: address 10.0.0.1: missing port in address")));
+  EXPECT_THAT(s, StatusIs(StatusCode::kFailedPrecondition,
+                          HasSubstr("[ERROR APIServerEndpoint]: address 10.0.0.1: missing port in address")));
   EXPECT_THAT(s.message(), HasSubstr("[ERROR BootstrapToken]"));
   EXPECT_THAT(s.message(), Not(HasSubstr("SECRET")));
 }
@@ -134,14 +145,16 @@ TEST_F(PreflightTest, EndpointAndTokenSyntaxWithoutLeakingTheSecret) {
 TEST_F(PreflightTest, UnwritableRoot) {
   // A regular file where a directory must go: nothing can be created below it, even as root.
   ASSERT_OK(files::WriteFileAtomic(root_ + "/etc", "not a directory", 0644));
-  EXPECT_THAT(Run(Settings()),
-              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("[ERROR WriteAccess--etc-kubernetes]: " + root_ + "/etc is not a directory")));
+  EXPECT_THAT(Run(Settings()), StatusIs(StatusCode::kFailedPrecondition,
+                                        HasSubstr("[ERROR WriteAccess--etc-kubernetes]: " + root_ +
+                                                  "/etc is not a directory")));
 }
 
 TEST_F(PreflightTest, RestartCommandMustExist) {
   auto settings = Settings();
   settings.kubelet_restart_command = "/nonexistent/restart-kubelet --now";
-  EXPECT_THAT(Run(settings), StatusIs(StatusCode::kFailedPrecondition, HasSubstr("[ERROR KubeletRestartCommand]")));
+  EXPECT_THAT(Run(settings),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("[ERROR KubeletRestartCommand]")));
   settings.cfg.dry_run = true;  // nothing is restarted in a dry run
   EXPECT_OK(Run(settings));
 }

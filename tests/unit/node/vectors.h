@@ -15,7 +15,8 @@ current-context: ""
 kind: Config
 users: null
 )VEC";
-inline constexpr char kV3Jws[] = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImFiY2RlZiJ9..rh3cVKiU2mdt3CqHzC81sNE-4WQLRHMtXduHWfSbrIM";
+inline constexpr char kV3Jws[] =
+    "eyJhbGciOiJIUzI1NiIsImtpZCI6ImFiY2RlZiJ9..rh3cVKiU2mdt3CqHzC81sNE-4WQLRHMtXduHWfSbrIM";
 inline constexpr char kV3Token[] = "abcdef.abcdef0123456789";
 inline constexpr char kV3Pin[] = "sha256:3b793efefe27a19f93b0fbe6e637e9c41d0dde8a377d6ab1c0f656bf1136dd8a";
 
@@ -54,7 +55,8 @@ kind: Config
 users: null
 )VEC";  // 1686 bytes
 inline constexpr char kV4Token[] = "123456.abcdef1234567890";
-inline constexpr char kV4Jws[] = "eyJhbGciOiJIUzI1NiIsImtpZCI6IjEyMzQ1NiJ9..ULkT4gQHyrWDuzDzcZQH9Ep0vBc8i1iRZXHQUF6otRo";
+inline constexpr char kV4Jws[] =
+    "eyJhbGciOiJIUzI1NiIsImtpZCI6IjEyMzQ1NiJ9..ULkT4gQHyrWDuzDzcZQH9Ep0vBc8i1iRZXHQUF6otRo";
 
 // V10: EC P-256 key fixture (client-go certificate_manager_test.go testGenerateECKeyPEM1).
 inline constexpr char kV10Key[] = R"VEC(-----BEGIN EC PRIVATE KEY-----

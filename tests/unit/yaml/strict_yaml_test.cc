@@ -53,8 +53,8 @@ class StrictYamlRefusedTest : public ::testing::TestWithParam<RefusedCase> {};
 TEST_P(StrictYamlRefusedTest, RefusedWithLineAndFix) {
   const RefusedCase& c = GetParam();
   StatusOr<YAML::Node> got = LoadStrictYaml(c.yaml, "test input");
-  EXPECT_THAT(got, StatusIs(StatusCode::kInvalidArgument,
-                            AllOf(HasSubstr("test input: "), HasSubstr(c.message))));
+  EXPECT_THAT(got,
+              StatusIs(StatusCode::kInvalidArgument, AllOf(HasSubstr("test input: "), HasSubstr(c.message))));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -71,17 +71,19 @@ INSTANTIATE_TEST_SUITE_P(
         RefusedCase{"DuplicateNullKey", "~: 1\nnull: 2\n", "line 2, column 1: duplicate key null"},
         RefusedCase{"DuplicateViaAliasKey", "x: &k name\nm:\n  name: 1\n  *k : 2\n",
                     "duplicate key \"name\""},
-        RefusedCase{"ControlCharsShownEscaped", "\"a\\tb\": 1\n\"a\\tb\": 2\n",
-                    "duplicate key \"a\\x09b\""},
+        RefusedCase{"ControlCharsShownEscaped", "\"a\\tb\": 1\n\"a\\tb\": 2\n", "duplicate key \"a\\x09b\""},
         RefusedCase{"ComplexKey", "? [a, b]\n: 1\n", "cannot be a mapping key"},
         RefusedCase{"MergeKey", "base: &b {x: 1}\nm:\n  <<: *b\n", "merge keys (<<) are not supported"},
         RefusedCase{"RecursiveAlias", "a: &a [1, *a]\n", "refers to a node that encloses it"},
         RefusedCase{"AliasBomb", AliasBomb(9), "nodes (anchors and aliases multiply)"},
-        RefusedCase{"TooManyAliases", "a: &a x\nl: [" + [] {
-                      std::string s;
-                      for (int i = 0; i < 300; ++i) s += (i ? ",*a" : "*a");
-                      return s;
-                    }() + "]\n",
+        RefusedCase{"TooManyAliases",
+                    "a: &a x\nl: [" +
+                        [] {
+                          std::string s;
+                          for (int i = 0; i < 300; ++i) s += (i ? ",*a" : "*a");
+                          return s;
+                        }() +
+                        "]\n",
                     "more than 256 aliases"},
         RefusedCase{"DeepFlowNesting", Nested(100000), "nesting deeper than 64 levels"},
         RefusedCase{"DeepBlockNesting", NestedBlock(70), "nesting deeper than 64 levels"},
@@ -103,15 +105,13 @@ TEST_P(StrictYamlAcceptedTest, Loads) { EXPECT_THAT(LoadStrictYaml(GetParam().ya
 
 INSTANTIATE_TEST_SUITE_P(
     Table, StrictYamlAcceptedTest,
-    ::testing::Values(
-        AcceptedCase{"Empty", ""},
-        AcceptedCase{"CommentOnly", "# nothing\n"},
-        AcceptedCase{"SameKeyInSiblingMaps", "a: {x: 1}\nb: {x: 2}\nl:\n- x: 1\n- x: 2\n"},
-        AcceptedCase{"NullAndEmptyStringKeysDiffer", "~: 1\n\"\": 2\n"},
-        AcceptedCase{"QuotedMergeKeyIsAString", "\"<<\": 1\n"},
-        AcceptedCase{"ModestAliases", "a: &a {x: 1}\nb: *a\nc: *a\n"},
-        AcceptedCase{"DocumentMarkers", "---\na: 1\n...\n"},
-        AcceptedCase{"Depth64", Nested(63)}),
+    ::testing::Values(AcceptedCase{"Empty", ""}, AcceptedCase{"CommentOnly", "# nothing\n"},
+                      AcceptedCase{"SameKeyInSiblingMaps", "a: {x: 1}\nb: {x: 2}\nl:\n- x: 1\n- x: 2\n"},
+                      AcceptedCase{"NullAndEmptyStringKeysDiffer", "~: 1\n\"\": 2\n"},
+                      AcceptedCase{"QuotedMergeKeyIsAString", "\"<<\": 1\n"},
+                      AcceptedCase{"ModestAliases", "a: &a {x: 1}\nb: *a\nc: *a\n"},
+                      AcceptedCase{"DocumentMarkers", "---\na: 1\n...\n"},
+                      AcceptedCase{"Depth64", Nested(63)}),
     [](const auto& info) { return info.param.name; });
 
 TEST(StrictYamlTest, ReturnsTheTree) {
@@ -139,7 +139,8 @@ TEST(StrictYamlTest, DuplicateKeysInDifferentDocumentsAreFine) {
 TEST(StrictYamlTest, DocumentCountIsLimited) {
   std::string s;
   for (int i = 0; i < 40; ++i) s += "---\na: 1\n";
-  EXPECT_THAT(LoadAllStrictYaml(s, "t"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("more than 32 YAML documents")));
+  EXPECT_THAT(LoadAllStrictYaml(s, "t"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("more than 32 YAML documents")));
 }
 
 TEST(StrictYamlTest, LimitsAreConfigurable) {
