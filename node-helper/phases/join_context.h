@@ -17,6 +17,7 @@
 #include "node-helper/controlplane/cluster_config.h"
 #include "node-helper/discovery/discovery.h"
 #include "node-helper/output/printer.h"
+#include "node-helper/preflight/host.h"
 
 namespace joinguard::node::phases {
 
@@ -74,6 +75,8 @@ struct JoinEnv {
   std::function<void(runtime::Duration)> wait;  // retry waits (tests: advance a fake clock)
   // Runs a shell command line; returns its exit code.
   std::function<StatusOr<int>(const std::string& command)> run_command;
+  // The machine the preflight checks read (tests: a fake); unset = preflight::NewHost(--root-dir).
+  std::function<std::shared_ptr<const preflight::Host>(const std::string& root)> new_host;
   Printer* out = nullptr;
 };
 

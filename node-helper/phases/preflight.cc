@@ -3,15 +3,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <re2/re2.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <regex>
 #include <sstream>
 
 #include "common/crypto/pin.h"
 #include "common/crypto/token.h"
 #include "node-helper/phases/control_plane.h"
+#include "node-helper/preflight/node_checks.h"
 
 namespace joinguard::node::phases {
 namespace {
@@ -19,12 +21,6 @@ namespace {
 std::string Lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-std::optional<std::string> FileAvailable(const std::string& path) {
-  struct stat st {};
-  if (lstat(path.c_str(), &st) == 0) return path + " already exists";
-  return std::nullopt;
 }
 
 // Finds the nearest existing ancestor of `path` and proves it is a directory we can create
@@ -78,18 +74,16 @@ bool Executable(const std::string& program) {
 }  // namespace
 
 std::string FileAvailableCheckName(const std::string& path) {
-  std::string name = path;
-  for (auto& c : name) {
-    if (c == '/') c = '-';
-  }
-  return "FileAvailable-" + name;
+  return preflight::PathCheckName("FileAvailable", path);
 }
 
 std::string ValidateDns1123Subdomain(const std::string& value) {
-  static const std::regex kRe(R"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)");
+  // apimachinery validation.IsDNS1123Subdomain (dns1123SubdomainFmt, DNS1123SubdomainMaxLength).
+  static const RE2* kRe = new RE2(R"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)");
+  constexpr size_t kMaxLength = 253;
   std::vector<std::string> errs;
-  if (value.size() > 253) errs.push_back("must be no more than 253 characters");
-  if (!std::regex_match(value, kRe)) {
+  if (value.size() > kMaxLength) errs.push_back("must be no more than 253 characters");
+  if (!RE2::FullMatch(value, *kRe)) {
     errs.push_back(
         "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and "
         "must "
@@ -101,17 +95,14 @@ std::string ValidateDns1123Subdomain(const std::string& value) {
   return out;
 }
 
-std::vector<PreflightCheck> JoinPreflightChecks(JoinContext& ctx) {
+namespace {
+
+// joinguard-node's own checks of its input (kubeadm checks these later or not at all), after
+// kubeadm's node checks.
+std::vector<PreflightCheck> JoinguardChecks(JoinContext& ctx) {
   const auto& cfg = ctx.cfg();
   const auto& paths = ctx.paths();
   std::vector<PreflightCheck> checks;
-  if (paths.root.empty()) {
-    checks.push_back({"IsPrivilegedUser", []() -> std::optional<std::string> {
-                        if (geteuid() != 0)
-                          return "user is not running as root; run as root or use --root-dir";
-                        return std::nullopt;
-                      }});
-  }
   const std::string node = cfg.node_registration.name;
   checks.push_back({"NodeName", [node]() -> std::optional<std::string> {
                       std::string err = ValidateDns1123Subdomain(node);
@@ -148,19 +139,10 @@ std::vector<PreflightCheck> JoinPreflightChecks(JoinContext& ctx) {
                       }
                       return std::nullopt;
                     }});
-  std::vector<std::string> must_be_absent = {"/etc/kubernetes/kubelet.conf",
-                                             "/etc/kubernetes/bootstrap-kubelet.conf"};
-  // A control-plane join may download ca.crt, so kubeadm omits that check for it.
-  if (!ctx.control_plane()) must_be_absent.push_back(cfg.ca_cert_path);
-  for (const std::string& absolute : must_be_absent) {
-    std::string full = paths.Prefixed(absolute);
-    checks.push_back({FileAvailableCheckName(absolute), [full]() { return FileAvailable(full); }});
-  }
   for (const std::string& absolute : {std::string("/etc/kubernetes"), std::string("/var/lib/kubelet")}) {
     std::string full = paths.Prefixed(absolute);
-    std::string name =
-        "WriteAccess-" + FileAvailableCheckName(absolute).substr(std::string("FileAvailable-").size());
-    checks.push_back({name, [full]() { return WriteAccess(full); }});
+    checks.push_back(
+        {preflight::PathCheckName("WriteAccess", absolute), [full]() { return WriteAccess(full); }});
   }
   if (!ctx.dry_run()) {
     const std::string command = ctx.settings().kubelet_restart_command;
@@ -175,29 +157,16 @@ std::vector<PreflightCheck> JoinPreflightChecks(JoinContext& ctx) {
   return checks;
 }
 
+}  // namespace
+
 Status RunPreflightChecks(const std::vector<PreflightCheck>& checks, const std::set<std::string>& ignored,
                           Printer& out) {
-  std::vector<std::string> errors;
-  for (const auto& check : checks) {
-    auto problem = check.run();
-    if (!problem) continue;
-    if (ignored.count("all") > 0 || ignored.count(Lower(check.name)) > 0) {
-      out.Raw("\t[WARNING " + check.name + "]: " + *problem);
-    } else {
-      errors.push_back("\t[ERROR " + check.name + "]: " + *problem);
-    }
-  }
-  if (errors.empty()) return OkStatus();
-  std::string msg = "[preflight] Some fatal errors occurred:\n";
-  for (const auto& e : errors) msg += e + "\n";
-  msg +=
-      "[preflight] If you know what you are doing, you can make a check non-fatal with "
-      "`--ignore-preflight-errors=...`";
-  return FailedPreconditionError(msg).WithReason("PreflightError");
+  return preflight::RunChecks(checks, ignored, [&out](const std::string& line) { out.Raw(line); });
 }
 
 Status RunPreflightPhase(JoinContext& ctx) {
-  ctx.out().Line("preflight", "Running pre-flight checks");
+  Printer& out = ctx.out();
+  out.Line("preflight", "Running pre-flight checks");
   std::set<std::string> ignored = ctx.settings().ignore_preflight_errors;
   if (ctx.settings().force) {
     // --force re-joins over an earlier join: the files it replaces are expected to exist.
@@ -207,7 +176,38 @@ Status RunPreflightPhase(JoinContext& ctx) {
       ignored.insert(Lower(FileAvailableCheckName(absolute)));
     }
   }
-  JG_RETURN_IF_ERROR(RunPreflightChecks(JoinPreflightChecks(ctx), ignored, ctx.out()));
+  std::shared_ptr<const preflight::Host> host =
+      ctx.env().new_host ? ctx.env().new_host(ctx.paths().root) : preflight::NewHost(ctx.paths().root);
+  // kubeadm checks the user first, on its own (RunRootCheckOnly); --root-dir runs unprivileged.
+  if (host->IsRealRoot())
+    JG_RETURN_IF_ERROR(RunPreflightChecks({preflight::IsPrivilegedUser(host)}, ignored, out));
+
+  preflight::NodeCheckOptions options;
+  options.cri_socket = ctx.cfg().node_registration.cri_socket;
+  options.ca_cert_path = ctx.cfg().ca_cert_path;
+  options.control_plane = ctx.control_plane();
+  if (ctx.cfg().discovery.bootstrap_token) {
+    options.api_server_endpoint = ctx.cfg().discovery.bootstrap_token->api_server_endpoint;
+  }
+  preflight::NodeChecks node = preflight::JoinNodeChecks(host, options);
+  for (const auto& w : node.warnings) out.Warning("preflight", w);
+  if (!node.not_run.empty()) {
+    std::string names;
+    for (const auto& n : node.not_run) names += (names.empty() ? "" : ", ") + n;
+    out.Line("preflight", "Not checked, because --root-dir " + ctx.paths().root +
+                              " has no proc/, usr/bin/ or run/ to read them from: " + names);
+  }
+  std::vector<PreflightCheck> checks = std::move(node.checks);
+  for (auto& c : JoinguardChecks(ctx)) checks.push_back(std::move(c));
+  JG_RETURN_IF_ERROR(RunPreflightChecks(checks, ignored, out));
+
+  // The other half of KubeletVersion needs the control plane's version, i.e. discovery and
+  // kubeadm-config (kubeadm reads both in this phase too, right after the node checks).
+  if (node.kubelet_version->has_value()) {
+    JG_ASSIGN_OR_RETURN(const controlplane::ClusterConfiguration* cluster, ctx.ClusterConfig());
+    JG_RETURN_IF_ERROR(RunPreflightChecks(
+        {preflight::KubeletSkew(**node.kubelet_version, cluster->kubernetes_version)}, ignored, out));
+  }
   return RunControlPlanePreflight(ctx);
 }
 

@@ -1,28 +1,23 @@
-// The `preflight` phase: named checks, each skippable with --ignore-preflight-errors=<name>
-// (case-insensitive) or `all`, reported like kubeadm's ([WARNING Name] / [ERROR Name]).
+// The `preflight` phase: kubeadm's node checks (node-helper/preflight/, same names, texts and
+// warning/error split, so --ignore-preflight-errors=<name> and `all` work unchanged), then
+// joinguard-node's own input checks, then the kubelet's version skew against the cluster's and
+// the control-plane checks. Reported like kubeadm ([WARNING Name] / [ERROR Name]).
 #pragma once
 
-#include <functional>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "node-helper/phases/join_context.h"
+#include "node-helper/preflight/checks.h"
 
 namespace joinguard::node::phases {
 
-struct PreflightCheck {
-  std::string name;
-  // nullopt = passed; otherwise what is wrong and what to do.
-  std::function<std::optional<std::string>()> run;
-};
+using PreflightCheck = preflight::Check;
 
-// The checks for this join, in order.
-std::vector<PreflightCheck> JoinPreflightChecks(JoinContext& ctx);
-
-// Runs `checks`; ignored failures are printed as warnings. Failure: kFailedPrecondition with
-// reason "PreflightError" and kubeadm's text ("[preflight] Some fatal errors occurred: ...").
+// Runs `checks`; ignored failures and warnings are printed as kubeadm's "\t[WARNING Name]: ...".
+// Failure: kFailedPrecondition with reason "PreflightError" and kubeadm's text
+// ("[preflight] Some fatal errors occurred: ...").
 Status RunPreflightChecks(const std::vector<PreflightCheck>& checks, const std::set<std::string>& ignored,
                           Printer& out);
 
