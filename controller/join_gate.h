@@ -14,11 +14,17 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status/status.h"
 
 namespace joinguard::controller {
+
+// The one deny reason for "this node name already joined through a bootstrap token": a NodeJoin
+// record holds the name for another CSR. The core's claim (JoinRecords::Claim) and the grant
+// gate's check both answer with it.
+inline constexpr std::string_view kNodeAlreadyJoinedReason = "NodeAlreadyJoined";
 
 struct JoinRequest {
   std::string csr_name;

@@ -184,8 +184,13 @@ ReconcileResult CsrReconciler::ApproveBootstrap(const CsrPtr& csr, const policy:
   request.requester_uid = csr->spec.uid;
   size_t pending = d_.csrs->PendingByRequester(csr->spec.username);
   request.pending_from_requester = pending > 0 ? static_cast<int>(pending - 1) : 0;
+  // Only a completed record says the name joined. A Claimed record of another CSR may be stale
+  // (its CSR deleted or denied); JoinRecords::Claim settles that live and answers kTaken when the
+  // holder is still pending.
   NodeJoinPtr cached_record = d_.node_joins->Get(node);
-  request.name_already_joined = cached_record != nullptr && cached_record->spec.csr_uid != csr->metadata.uid;
+  request.name_already_joined = cached_record != nullptr &&
+                                cached_record->spec.csr_uid != csr->metadata.uid &&
+                                cached_record->status.phase == kube::kNodeJoinPhaseApproved;
 
   JoinAdmission admission;
   if (d_.gate != nullptr) {
@@ -234,7 +239,7 @@ ReconcileResult CsrReconciler::ApproveBootstrap(const CsrPtr& csr, const policy:
     release_gate();
     const kube::NodeJoin& holder = c.record;
     Decision deny{
-        Action::kDeny, std::string(kNameAlreadyJoinedReason),
+        Action::kDeny, std::string(kNodeAlreadyJoinedReason),
         "node name \"" + node + "\" was already " +
             (holder.status.phase == kube::kNodeJoinPhaseApproved ? "given out" : "claimed") +
             " through bootstrap CSR \"" + holder.spec.csr_name + "\" (NodeJoin " + node +
@@ -269,12 +274,23 @@ ReconcileResult CsrReconciler::ApproveBootstrap(const CsrPtr& csr, const policy:
       Report(*csr, ctx, p, approve, false);
       return ReconcileResult::Done();
     }
-    case WriteOutcome::kAlreadyDecided:
-      // Someone else decided first. If it was an approval, the record completes on the next
-      // reconcile of the decided CSR; otherwise the claim is stale and is released now.
+    case WriteOutcome::kFoundApproved:
+      // Approved already: by a human, or by an earlier write of ours whose answer was lost (a
+      // timeout or 5xx after the API server applied it). The name is used: keep the grant's use
+      // and the claim; the record completes on the next reconcile of the decided CSR.
+      d_.logger->Info("CSR was found approved already; leaving it", {{"csr", name}});
+      return ReconcileResult::Requeue(AbortedError("CSR " + name + " was found approved"));
+    case WriteOutcome::kAlreadyDecided: {
+      // Denied or failed by someone else: it will never use the name.
       release_gate();
+      Status r = MayWrite() ? records_.Release(c.record) : UnavailableError("leadership is not proven");
+      if (!r.ok()) {
+        d_.logger->Warning("releasing the NodeJoin claim failed; the next claim of the name releases it",
+                           {{"node", node}, {"error", r.ToString()}});
+      }
       d_.logger->Info("CSR was decided by someone else first; leaving it", {{"csr", name}});
       return ReconcileResult::Requeue(AbortedError("CSR " + name + " was decided elsewhere"));
+    }
     case WriteOutcome::kGone:
     case WriteOutcome::kReplaced: {
       release_gate();
@@ -324,6 +340,7 @@ ReconcileResult CsrReconciler::WriteAndReport(const CsrPtr& csr, const policy::C
     case WriteOutcome::kWritten:
       Report(*csr, ctx, p, d, false);
       return ReconcileResult::Done();
+    case WriteOutcome::kFoundApproved:
     case WriteOutcome::kAlreadyDecided:
       d_.logger->Info("CSR was decided by someone else first; leaving it", {{"csr", name}});
       return ReconcileResult::Done();
@@ -381,6 +398,7 @@ StatusOr<CsrReconciler::WriteOutcome> CsrReconciler::WriteDecision(
       return live.status();
     }
     if (live->metadata.uid != uid) return WriteOutcome::kReplaced;
+    if (kube::IsApproved(*live)) return WriteOutcome::kFoundApproved;
     if (IsDecided(*live)) return WriteOutcome::kAlreadyDecided;
     body = with_decision(std::move(*live));
   }

@@ -33,9 +33,6 @@ namespace joinguard::controller {
 
 inline constexpr std::string_view kApprovedReason = "JoinguardApproved";
 inline constexpr std::string_view kManualApprovalReason = "ManualApprovalRequired";
-// Deny reason: a NodeJoin record shows the name was already given out through another
-// bootstrap CSR (durable: survives restarts, leader change and CSR garbage collection).
-inline constexpr std::string_view kNameAlreadyJoinedReason = "NameAlreadyJoined";
 
 // Bound on the "already reported" memory for CSRs left pending or decided in dry-run (one entry
 // per CSR uid); past it the memory starts over and a CSR may be reported once more.
@@ -112,7 +109,8 @@ class CsrReconciler final : public Reconciler {
   };
   enum class WriteOutcome {
     kWritten,
-    kAlreadyDecided,  // someone else decided first (never flipped)
+    kFoundApproved,   // the live CSR is approved already (a human, or our earlier write)
+    kAlreadyDecided,  // someone else denied it or it failed (never flipped)
     kGone,            // the CSR was deleted
     kReplaced,        // another CSR now has this name (uid differs): re-evaluate it
   };
@@ -144,6 +142,9 @@ class CsrReconciler final : public Reconciler {
 
   policy::CsrFacts GatherBootstrapFacts(const policy::CsrContext& ctx, const policy::Policy& p);
   policy::CsrFacts GatherServingFacts(const policy::CsrContext& ctx);
+  // Whether the CSR with `csr_uid` holds NodeJoin/<node> (the cache, then live when it does not
+  // show that claim).
+  StatusOr<bool> HoldsClaim(const std::string& node, const std::string& csr_uid);
   // Whether the policy trusts `other`'s requester (only those count as duplicates).
   static bool TrustedRequester(const kube::CertificateSigningRequest& other, const policy::Policy& p);
 

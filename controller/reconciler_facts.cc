@@ -1,5 +1,8 @@
 // The reconciler's fact gathering (from the stores and, where a cache must not be trusted, live)
 // and its reporting (metrics, Event, audit line, log).
+#include <algorithm>
+
+#include "common/kube/api_error.h"
 #include "common/kube/meta_time.h"
 #include "controller/reconciler.h"
 
@@ -59,8 +62,40 @@ policy::CsrFacts CsrReconciler::GatherBootstrapFacts(const policy::CsrContext& c
   // The approval was written for a CSR the cache held; once the cache no longer holds it, it
   // was deleted, and the NodeJoin record (not this memory) keeps guarding the name.
   if (recent && !recent_seen) recent_.Forget(node, recent->csr_uid);
+  // The CSR holding the name's NodeJoin claim wins over every pending duplicate, whatever the
+  // creation order says: a pending duplicate that reaches the claim is denied because of it
+  // (JoinRecords::Claim answers kTaken), so the holder must not be denied because of the
+  // duplicate in turn, or both end denied (the claim holder's approval write failed, the
+  // duplicate was denied at the claim, and the holder's retry still saw it pending in the cache).
+  const bool pending_others = std::any_of(in_flight.begin(), in_flight.end(),
+                                          [](const policy::InFlightCsr& f) { return !f.approved; });
+  if (pending_others) {
+    StatusOr<bool> holds = HoldsClaim(node, ctx.csr().uid);
+    if (!holds.ok()) {
+      facts.lookup_error = "reading NodeJoin \"" + node + "\": " + holds.status().message();
+      return facts;  // in_flight_for_node unknown: the duplicate check retries, never denies
+    }
+    if (*holds) {
+      in_flight.erase(std::remove_if(in_flight.begin(), in_flight.end(),
+                                     [](const policy::InFlightCsr& f) { return !f.approved; }),
+                      in_flight.end());
+    }
+  }
   facts.in_flight_for_node = std::move(in_flight);
   return facts;
+}
+
+StatusOr<bool> CsrReconciler::HoldsClaim(const std::string& node, const std::string& csr_uid) {
+  NodeJoinPtr cached = d_.node_joins->Get(node);
+  if (cached && cached->spec.csr_uid == csr_uid) return true;
+  // The cache may not show a claim made a moment ago (by this process before a failed approval
+  // write, or by the previous leader): confirm live. Only CSRs with a pending duplicate get here.
+  StatusOr<kube::NodeJoin> live = d_.node_join_api->Get(node);
+  if (!live.ok()) {
+    if (kube::IsNotFound(live.status())) return false;
+    return live.status();
+  }
+  return live->spec.csr_uid == csr_uid;
 }
 
 policy::CsrFacts CsrReconciler::GatherServingFacts(const policy::CsrContext& ctx) {

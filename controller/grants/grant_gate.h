@@ -34,7 +34,8 @@ inline constexpr std::string_view kNoJoinGrant = "NoJoinGrant";
 inline constexpr std::string_view kJoinGrantInvalid = "JoinGrantInvalid";
 inline constexpr std::string_view kJoinGrantExpired = "JoinGrantExpired";
 inline constexpr std::string_view kNodeNameNotGranted = "NodeNameNotGranted";
-inline constexpr std::string_view kNodeAlreadyJoined = "NodeAlreadyJoined";
+inline constexpr std::string_view kNodeAlreadyJoined =
+    controller::kNodeAlreadyJoinedReason;  // shared with the core
 inline constexpr std::string_view kJoinGrantUsedUp = "JoinGrantUsedUp";
 inline constexpr std::string_view kAccessReviewDenied = "AccessReviewDenied";
 }  // namespace reason

@@ -103,7 +103,7 @@ TEST_F(ReconcilerAttackTest, TwoReplicasNeverApproveOneNameTwice) {
   replica2->Reconcile("node-csr-a");
   EXPECT_EQ(Approvals(), 1);
   EXPECT_EQ(Type("node-csr-a"), "Denied");
-  EXPECT_EQ(Reason("node-csr-a"), "NameAlreadyJoined");
+  EXPECT_EQ(Reason("node-csr-a"), "NodeAlreadyJoined");
   EXPECT_THAT(cluster_.LiveCsr("node-csr-a")->status.conditions.back().message,
               HasSubstr("kubectl delete nodejoin worker-1"));
 }
@@ -294,7 +294,7 @@ TEST_F(ReconcilerAttackTest, NameApprovedBeforeCsrGarbageCollectionIsNotGivenOut
   Put(again);
   restarted->Reconcile("again");
   EXPECT_EQ(Type("again"), "Denied");
-  EXPECT_EQ(Reason("again"), "NameAlreadyJoined");
+  EXPECT_EQ(Reason("again"), "NodeAlreadyJoined");
   EXPECT_EQ(Approvals(), 1);
 }
 
@@ -363,7 +363,7 @@ TEST_F(ReconcilerAttackTest, StaleClaimIsReleasedButALiveOneIsRespected) {
   other.created -= std::chrono::seconds(5);  // older, so the duplicate check alone would pass it
   Put(other);
   r->Reconcile("other");
-  EXPECT_EQ(Reason("other"), "NameAlreadyJoined");
+  EXPECT_EQ(Reason("other"), "NodeAlreadyJoined");
 }
 
 TEST_F(ReconcilerAttackTest, CsrDeletedBeforeItsApprovalReleasesTheClaim) {
@@ -376,6 +376,103 @@ TEST_F(ReconcilerAttackTest, CsrDeletedBeforeItsApprovalReleasesTheClaim) {
   EXPECT_EQ(r->Reconcile("csr-1").kind, ReconcileResult::Kind::kDone);
   EXPECT_EQ(Approvals(), 0);
   EXPECT_FALSE(cluster_.LiveNodeJoin("worker-1").has_value());
+}
+
+// The lost decision under approval-write faults: the first CSR of a same-second pair claims the
+// name and its approval write fails (a 5xx); the second, which sorts first, passes the duplicate
+// check and is denied at the claim; the first's retry must then be approved, not denied as a
+// duplicate of a CSR the cache still shows pending (before the fix both ended denied).
+class ClaimHolderWinsTest : public ReconcilerAttackTest, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(ClaimHolderWinsTest, FailedApprovalWriteDoesNotLoseBothOfAPair) {
+  const bool record_cached = GetParam();  // does the NodeJoin cache show the claim at the retry?
+  TestCsr first;
+  first.name = "node-csr-b";
+  Put(first);
+  int failures = 1;
+  cluster_.before_approval = [&](const kube::CertificateSigningRequest& c) {
+    if (c.metadata.name == "node-csr-b" && failures-- > 0)
+      return InternalError("injected").WithReason("InternalError", 500);
+    return OkStatus();
+  };
+  auto r = Make();
+  EXPECT_EQ(r->Reconcile("node-csr-b").kind, ReconcileResult::Kind::kError);
+  ASSERT_EQ(cluster_.LiveNodeJoin("worker-1")->spec.csr_name, "node-csr-b");  // the claim stays
+
+  TestCsr second;
+  second.name = "node-csr-a";  // sorts first, same second
+  second.created = first.created;
+  cluster_.PutCsr(controller::testing::MakeCsr(second));
+  if (record_cached) {
+    cluster_.SyncCache();
+  } else {
+    cluster_.SyncCsrCache();  // the NodeJoin watch lags behind the claim
+  }
+  r->Reconcile("node-csr-a");
+  EXPECT_EQ(Type("node-csr-a"), "Denied");
+  EXPECT_EQ(Reason("node-csr-a"), "NodeAlreadyJoined");
+
+  cluster_.RewindCachedCsr("node-csr-a");  // the denial is not cached yet
+  EXPECT_EQ(r->Reconcile("node-csr-b").kind, ReconcileResult::Kind::kDone);
+  EXPECT_EQ(Type("node-csr-b"), "Approved");
+  EXPECT_EQ(Approvals(), 1);
+  EXPECT_EQ(cluster_.LiveNodeJoin("worker-1")->status.phase, "Approved");
+}
+
+INSTANTIATE_TEST_SUITE_P(RecordCache, ClaimHolderWinsTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& i) {
+                           return i.param ? std::string("Cached") : std::string("Lagging");
+                         });
+
+// A pending duplicate of the claim holder that is still undecided when the holder retries is
+// denied afterwards, never approved (the claim is the holder's).
+TEST_F(ReconcilerAttackTest, DuplicateOfAClaimHolderIsDeniedAfterTheHolderIsApproved) {
+  TestCsr first;
+  first.name = "node-csr-b";
+  Put(first);
+  int failures = 1;
+  cluster_.before_approval = [&](const kube::CertificateSigningRequest& c) {
+    if (c.metadata.name == "node-csr-b" && failures-- > 0)
+      return UnavailableError("injected").WithReason("TooManyRequests", 429);
+    return OkStatus();
+  };
+  auto r = Make();
+  r->Reconcile("node-csr-b");
+  TestCsr second;
+  second.name = "node-csr-a";
+  second.created = first.created;
+  Put(second);
+  r->Reconcile("node-csr-b");  // the holder first, this time
+  EXPECT_EQ(Type("node-csr-b"), "Approved");
+  cluster_.RewindCachedCsr("node-csr-b");
+  r->Reconcile("node-csr-a");
+  EXPECT_EQ(Type("node-csr-a"), "Denied");
+  EXPECT_EQ(Approvals(), 1);
+}
+
+// The approval write's answer is lost after the API server applied it (a 5xx after the write):
+// the retry finds the CSR approved and keeps the claim (it completes the record).
+TEST_F(ReconcilerAttackTest, ApprovalAppliedDespiteAnErrorKeepsTheClaim) {
+  Put(TestCsr{});
+  auto r = Make();
+  // The first write reaches the API server (applied below, outside the fake's hook), but the
+  // reconciler is told it failed.
+  std::optional<kube::CertificateSigningRequest> applied;
+  cluster_.before_approval = [&](const kube::CertificateSigningRequest& c) -> Status {
+    if (applied) return OkStatus();
+    applied = c;
+    return InternalError("answer lost").WithReason("InternalError", 500);
+  };
+  EXPECT_EQ(r->Reconcile("csr-1").kind, ReconcileResult::Kind::kError);
+  ASSERT_TRUE(applied.has_value());
+  ASSERT_TRUE(cluster_.UpdateApproval(*applied).ok());
+  // The retry: the cache still shows it pending; the write conflicts and finds it approved.
+  r->Reconcile("csr-1");
+  EXPECT_EQ(Approvals(), 1);
+  ASSERT_TRUE(cluster_.LiveNodeJoin("worker-1").has_value());
+  cluster_.SyncCache();
+  r->Reconcile("csr-1");
+  EXPECT_EQ(cluster_.LiveNodeJoin("worker-1")->status.phase, "Approved");
 }
 
 }  // namespace

@@ -123,7 +123,7 @@ TEST_F(ReconcilerGateTest, NameTakenReleasesTheReservedUse) {
   second.name = "second";
   std::string uid = Put(second);
   r->Reconcile("second");
-  EXPECT_EQ(Reason("second"), "NameAlreadyJoined");
+  EXPECT_EQ(Reason("second"), "NodeAlreadyJoined");
   ASSERT_EQ(gate.admitted.size(), 2u);
   EXPECT_TRUE(gate.admitted[1].name_already_joined);
   ASSERT_EQ(gate.released.size(), 1u);
