@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 #include <stop_token>
@@ -20,9 +21,13 @@
 #include "controller/grants/grant_gate.h"
 #include "controller/manager.h"
 
-// Shutdown must finish inside the pod's grace period (terminationGracePeriodSeconds, 30 s by
-// default, then the kubelet sends SIGKILL): past this deadline the process exits on its own.
-constexpr std::chrono::seconds kShutdownDeadline{25};
+// Shutdown must finish inside the pod's grace period (terminationGracePeriodSeconds, 30 s in
+// deploy/base/deployment.yaml and by default, then the kubelet sends SIGKILL): past
+// --shutdown-timeout the process exits on its own. The Events still queued get at most a fifth
+// of it (capped at 5 s) before they are given up.
+constexpr char kDefaultShutdownTimeout[] = "25s";
+constexpr int kEventFlushShareDivisor = 5;
+constexpr std::chrono::milliseconds kMaxEventFlush{5000};
 
 namespace {
 
@@ -50,7 +55,7 @@ std::string DefaultIdentity() {
 int main(int argc, char** argv) {
   CLI::App app{"joinguard-controller: approves or denies kubelet client CSRs under a strict policy"};
   std::string kubeconfig, policy_file, metrics_address = ":8080", health_address = ":8081";
-  std::string policy_poll = "2s";
+  std::string policy_poll = "2s", shutdown_timeout = kDefaultShutdownTimeout;
   bool leader_elect = false, dry_run = false, allow_insecure_policy = false;
   std::string lease_ns, lease_name = "joinguard-controller", identity;
   std::string lease_duration = "15s", renew_deadline = "10s", retry_period = "2s";
@@ -64,6 +69,10 @@ int main(int argc, char** argv) {
   app.add_option("--policy-file", policy_file,
                  "CsrPolicy YAML file (reloaded on change); empty = built-in defaults");
   app.add_option("--policy-poll-interval", policy_poll, "how often the policy file is checked for changes")
+      ->capture_default_str();
+  app.add_option("--shutdown-timeout", shutdown_timeout,
+                 "after SIGTERM/SIGINT, exit (code 1) if the orderly shutdown has not finished within this "
+                 "Go duration; keep it below the pod's terminationGracePeriodSeconds")
       ->capture_default_str();
   app.add_option("--metrics-address", metrics_address, "host:port for /metrics (port 0 = any)")
       ->capture_default_str();
@@ -126,6 +135,7 @@ int main(int argc, char** argv) {
   o.leader_elect = leader_elect;
   o.lease_name = lease_name;
   o.identity = identity.empty() ? DefaultIdentity() : identity;
+  std::chrono::milliseconds shutdown_deadline{0};
   struct {
     const char* flag;
     const std::string* text;
@@ -133,7 +143,8 @@ int main(int argc, char** argv) {
   } durations[] = {{"--lease-duration", &lease_duration, &o.lease_duration},
                    {"--renew-deadline", &renew_deadline, &o.renew_deadline},
                    {"--retry-period", &retry_period, &o.retry_period},
-                   {"--policy-poll-interval", &policy_poll, &o.policy_poll_interval}};
+                   {"--policy-poll-interval", &policy_poll, &o.policy_poll_interval},
+                   {"--shutdown-timeout", &shutdown_timeout, &shutdown_deadline}};
   for (auto& d : durations) {
     auto parsed = joinguard::runtime::ParseGoDuration(*d.text);
     if (!parsed.ok() || parsed->count() <= 0) {
@@ -146,6 +157,7 @@ int main(int argc, char** argv) {
     }
     *d.out = *parsed;
   }
+  o.event_flush_deadline = std::min(kMaxEventFlush, shutdown_deadline / kEventFlushShareDivisor);
 
   // Block the shutdown signals in every thread; main waits for them with sigwait.
   sigset_t signals;
@@ -220,10 +232,9 @@ int main(int argc, char** argv) {
   if (!stop.stop_requested()) {
     logger.Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     stop.request_stop();
-    std::thread([&logger] {
-      std::this_thread::sleep_for(kShutdownDeadline);  // a deadline, not synchronisation
-      logger.Error("shutdown did not finish in time; exiting",
-                   {{"deadline", std::to_string(kShutdownDeadline.count()) + "s"}});
+    std::thread([&logger, shutdown_deadline, shutdown_timeout] {
+      std::this_thread::sleep_for(shutdown_deadline);  // a deadline, not synchronisation
+      logger.Error("shutdown did not finish in time; exiting", {{"shutdown_timeout", shutdown_timeout}});
       std::_Exit(1);
     }).detach();
   }

@@ -406,6 +406,7 @@ Status Manager::Run(std::stop_token stop) {
   housekeeping.request_stop();
   housekeeping.join();
   m.audit->Stop();
+  m.events->Stop(o.event_flush_deadline);
   if (m.file_policy) m.file_policy->Stop();
   m.csr_informer->Stop();
   m.node_informer->Stop();

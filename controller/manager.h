@@ -50,6 +50,10 @@ struct ManagerOptions {
   std::chrono::milliseconds renew_deadline{std::chrono::seconds(10)};
   std::chrono::milliseconds retry_period{std::chrono::seconds(2)};
 
+  // How long the Events still queued at shutdown are written before the rest is given up
+  // (kube::EventRecorderImpl::Stop); part of the --shutdown-timeout budget.
+  std::chrono::milliseconds event_flush_deadline{std::chrono::seconds(5)};
+
   std::chrono::milliseconds housekeeping_interval{std::chrono::seconds(2)};
   std::chrono::milliseconds autoapprove_check_interval{std::chrono::seconds(60)};
   std::FILE* audit_out = stdout;

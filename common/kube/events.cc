@@ -24,11 +24,16 @@ EventRecorderImpl::EventRecorderImpl(Client& client, EventRecorderOptions option
 
 EventRecorderImpl::~EventRecorderImpl() { Stop(); }
 
-void EventRecorderImpl::Stop() { sink_->Stop(); }
+void EventRecorderImpl::Stop(std::chrono::nanoseconds deadline) {
+  const int64_t at = (std::chrono::steady_clock::now() + deadline).time_since_epoch().count();
+  int64_t none = 0;
+  give_up_at_ns_.compare_exchange_strong(none, std::max<int64_t>(at, 1));
+  sink_->Stop();
+}
 
 bool EventRecorderImpl::Flush(std::chrono::nanoseconds timeout) { return sink_->WaitIdle(timeout); }
 
-uint64_t EventRecorderImpl::Dropped() const { return sink_->Stats().dropped; }
+uint64_t EventRecorderImpl::Dropped() const { return sink_->Stats().dropped + abandoned_.load(); }
 
 void EventRecorderImpl::Record(const ObjectReference& object, std::string_view type, std::string_view reason,
                                std::string_view message) {
@@ -58,8 +63,16 @@ void EventRecorderImpl::WriteBatch(std::vector<Pending>&& batch) {
     if (it->second.repeats < INT32_MAX) ++it->second.repeats;
     it->second.last = std::max(it->second.last, batch[i].at);
   }
-  for (const std::string& key : order) {
-    const Group& g = groups[key];
+  for (size_t i = 0; i < order.size(); ++i) {
+    const int64_t give_up_at = give_up_at_ns_.load();
+    if (give_up_at != 0 && std::chrono::steady_clock::now().time_since_epoch().count() >= give_up_at) {
+      uint64_t left = 0;
+      for (size_t j = i; j < order.size(); ++j) left += static_cast<uint64_t>(groups[order[j]].repeats);
+      abandoned_ += left;
+      logger_.Warning("shutdown deadline passed; events not written", {{"events", std::to_string(left)}});
+      return;
+    }
+    const Group& g = groups[order[i]];
     Write(batch[g.first], g.repeats, g.last);
   }
 }

@@ -4,6 +4,7 @@
 // never returned to the caller.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -27,6 +28,8 @@ inline constexpr std::string_view kEventTypeNormal = "Normal";
 inline constexpr std::string_view kEventTypeWarning = "Warning";
 inline constexpr size_t kDefaultEventCacheSize = 4096;
 inline constexpr size_t kDefaultEventQueueCapacity = 1024;
+// How long Stop() (and the destructor) keeps writing what is queued before giving up on the rest.
+inline constexpr std::chrono::seconds kDefaultEventStopDeadline{5};
 
 class EventRecorder {
  public:
@@ -62,9 +65,12 @@ class EventRecorderImpl final : public EventRecorder {
 
   // Waits until everything recorded so far has been written (or failed); false on timeout.
   bool Flush(std::chrono::nanoseconds timeout);
-  // Writes what is queued and stops the writer; later records are dropped. Idempotent.
-  void Stop();
-  // Records dropped because the queue was full (or after Stop).
+  // Writes what is queued and stops the writer; later records are dropped. Idempotent. Events
+  // still queued when `deadline` has passed are given up (counted in Dropped()): Stop returns
+  // within `deadline` plus at most one write already in flight (bounded by the client's request
+  // timeout), so a hung API server cannot hold up shutdown past the pod's grace period.
+  void Stop(std::chrono::nanoseconds deadline = kDefaultEventStopDeadline);
+  // Records dropped because the queue was full, after Stop, or still queued at Stop's deadline.
   uint64_t Dropped() const;
 
  private:
@@ -89,6 +95,10 @@ class EventRecorderImpl final : public EventRecorder {
 
   Client& client_;
   const EventRecorderOptions options_;
+  // Steady-clock nanoseconds after which the writer gives up on queued events (0 = no deadline
+  // yet); set once by Stop().
+  std::atomic<int64_t> give_up_at_ns_{0};
+  std::atomic<uint64_t> abandoned_{0};  // events given up at Stop's deadline
   const runtime::Clock& clock_;
   const runtime::Logger& logger_;
   // Touched only by the sink's writer thread (no lock needed).

@@ -305,6 +305,10 @@ TEST_P(RbacRuleRemovedTest, BreaksItsCapability) {
       break;
     case Outcome::kCsrDecidedWithoutEvent: {
       EXPECT_TRUE(WaitUntil([&] { return k.CsrDecision("csr-worker-new") == "Approved"; })) << ctl->Log();
+      // Events are written asynchronously: absence proves something only once the recorder has
+      // written (or given up on) everything it queued, which a clean exit guarantees (the
+      // manager stops the recorder before the process exits 0).
+      ASSERT_THAT(ctl->Stop(), IsOk());
       auto events = k.sandbox().ListObjectsForTest("/api/v1/namespaces/default/events");
       ASSERT_THAT(events, IsOk());
       for (const auto& e : *events)

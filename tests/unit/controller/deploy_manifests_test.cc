@@ -9,11 +9,14 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <chrono>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "common/runtime/duration.h"
 #include "controller/policy/policy.h"
 #include "tests/testing/status_matchers.h"
 
@@ -112,6 +115,26 @@ TEST(DeployManifestsTest, DeploymentRunsTwoHardenedReplicas) {
   bool leader_elect = false;
   for (const auto& a : c["args"]) leader_elect |= a.as<std::string>() == "--leader-elect";
   EXPECT_TRUE(leader_elect);
+}
+
+// The controller's own shutdown deadline ends before the kubelet's SIGKILL.
+TEST(DeployManifestsTest, ShutdownTimeoutEndsBeforeTheGracePeriod) {
+  YAML::Node d = YAML::LoadFile(kBase + "deployment.yaml");
+  YAML::Node pod = d["spec"]["template"]["spec"];
+  ASSERT_TRUE(pod["terminationGracePeriodSeconds"]) << "the grace period must be explicit";
+  const auto grace = std::chrono::seconds(pod["terminationGracePeriodSeconds"].as<int>());
+  std::optional<std::chrono::milliseconds> timeout;
+  const std::string flag = "--shutdown-timeout=";
+  for (const auto& a : pod["containers"][0]["args"]) {
+    const std::string arg = a.as<std::string>();
+    if (arg.rfind(flag, 0) != 0) continue;
+    auto parsed = runtime::ParseGoDuration(arg.substr(flag.size()));
+    ASSERT_TRUE(parsed.ok()) << arg << ": " << parsed.status();
+    timeout = *parsed;
+  }
+  ASSERT_TRUE(timeout.has_value()) << "deployment.yaml must pass " << flag << "<duration>";
+  EXPECT_GT(*timeout, std::chrono::milliseconds(0));
+  EXPECT_LT(*timeout, grace) << "the controller would be SIGKILLed before its own deadline";
 }
 
 TEST(DeployManifestsTest, SelectorsAndPortNamesLineUp) {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -171,6 +172,59 @@ TEST(EventRecorder, StopFlushesAndLaterRecordsAreDropped) {
   rec.Record(CsrRef(), kEventTypeNormal, "Approved", "late");
   EXPECT_EQ(rec.Dropped(), 1u);
   EXPECT_EQ(creates.load(), 5);
+}
+
+// Shutdown with a hung API server: Stop() gives up on what is still queued once its deadline has
+// passed instead of writing it event by event (each write could take a full request timeout).
+TEST(EventRecorder, StopGivesUpOnQueuedEventsAtItsDeadline) {
+  MockClient client;
+  runtime::FakeClock clock;
+  runtime::Logger logger(runtime::LogLevel::kError);
+  EventRecorderImpl rec(client, {}, clock, logger);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, open = false;
+  int creates = 0;
+  EXPECT_CALL(client, CreateRaw(_, _, _, _))
+      .WillRepeatedly(Invoke(
+          [&](const Resource&, std::string_view, const Json& body, std::string_view) -> StatusOr<Json> {
+            std::unique_lock<std::mutex> l(mu);
+            ++creates;
+            entered = true;
+            cv.notify_all();
+            cv.wait(l, [&] { return open; });
+            return body;
+          }));
+  rec.Record(CsrRef(), kEventTypeNormal, "Approved", "in flight");
+  {
+    std::unique_lock<std::mutex> l(mu);
+    ASSERT_TRUE(cv.wait_for(l, kWait, [&] { return entered; }));  // the writer is stuck in a write
+  }
+  for (int i = 0; i < 5; ++i) {
+    ObjectReference r = CsrRef();
+    r.name = "queued-" + std::to_string(i);
+    rec.Record(r, kEventTypeNormal, "Approved", "ok");
+  }
+  std::thread stopper([&] { rec.Stop(std::chrono::nanoseconds(0)); });
+  // Stop has begun once a record is refused (the deadline is set before the sink stops).
+  const auto until = std::chrono::steady_clock::now() + kWait;
+  uint64_t refused_before = rec.Dropped();
+  ObjectReference probe = CsrRef();
+  probe.name = "probe";
+  while (std::chrono::steady_clock::now() < until) {
+    rec.Record(probe, kEventTypeNormal, "Probe", "after stop");
+    if (rec.Dropped() > refused_before) break;
+    std::this_thread::yield();
+  }
+  {
+    std::lock_guard<std::mutex> l(mu);
+    open = true;
+  }
+  cv.notify_all();
+  stopper.join();
+  std::lock_guard<std::mutex> l(mu);
+  EXPECT_EQ(creates, 1) << "events queued behind a hung write were written after the deadline";
+  EXPECT_GE(rec.Dropped(), 5u + 1u);  // the five queued, the refused probe
 }
 
 TEST(EventRecorder, EventNameIsHexNanoseconds) {
