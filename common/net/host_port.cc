@@ -1,6 +1,11 @@
 #include "common/net/host_port.h"
 
 namespace joinguard::net {
+namespace {
+
+constexpr int kMaxPort = 65535;
+
+}  // namespace
 
 std::string JoinHostPort(std::string_view host, std::string_view port) {
   if (host.find(':') != std::string_view::npos) {
@@ -9,9 +14,13 @@ std::string JoinHostPort(std::string_view host, std::string_view port) {
   return std::string(host) + ":" + std::string(port);
 }
 
+std::string JoinHostPort(std::string_view host, int port) { return JoinHostPort(host, std::to_string(port)); }
+
 std::string HttpsUrl(std::string_view host, std::string_view port) {
   return "https://" + JoinHostPort(host, port);
 }
+
+std::string HttpsUrl(std::string_view host, int port) { return HttpsUrl(host, std::to_string(port)); }
 
 Status SplitHostPort(std::string_view address, std::string* host, std::string* port) {
   auto fail = [&](std::string_view why) {
@@ -44,6 +53,27 @@ Status SplitHostPort(std::string_view address, std::string* host, std::string* p
   if (host != nullptr) *host = std::string(h);
   if (port != nullptr) *port = std::string(p);
   return OkStatus();
+}
+
+std::string HostOf(std::string_view hostport) {
+  std::string host;
+  if (!SplitHostPort(hostport, &host, nullptr).ok()) return std::string(hostport);
+  return host;
+}
+
+bool HasPort(std::string_view hostport) { return SplitHostPort(hostport, nullptr, nullptr).ok(); }
+
+StatusOr<int> ParsePort(std::string_view port) {
+  const Status invalid = InvalidArgumentError("port must be a valid number between 1 and 65535, inclusive");
+  if (port.empty()) return invalid;
+  int value = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9') return invalid;
+    value = value * 10 + (c - '0');
+    if (value > kMaxPort) return invalid;  // also keeps the accumulation from overflowing
+  }
+  if (value < 1 || value > kMaxPort) return invalid;
+  return value;
 }
 
 }  // namespace joinguard::net

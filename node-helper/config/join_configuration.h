@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/net/host_port.h"
 #include "common/runtime/duration.h"
 #include "common/status/status.h"
 
@@ -113,7 +114,7 @@ std::string ToYaml(const JoinConfiguration& cfg);
 // The configuration `kubeadm config print join-defaults` prints (example token and endpoint).
 JoinConfiguration JoinDefaults(const std::string& node_name);
 
-// Go's net.SplitHostPort. kInvalidArgument "address <a>: missing port in address" etc.
-Status SplitHostPort(std::string_view address, std::string* host, std::string* port);
+// Go's net.SplitHostPort: the one implementation is common/net/host_port.h.
+using net::SplitHostPort;
 
 }  // namespace joinguard::node::config

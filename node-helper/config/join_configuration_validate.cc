@@ -7,42 +7,11 @@
 #include <filesystem>
 
 #include "common/crypto/token.h"
+#include "common/net/host_port.h"
 #include "node-helper/config/go_hex.h"
 #include "node-helper/config/join_configuration.h"
 
 namespace joinguard::node::config {
-
-Status SplitHostPort(std::string_view hostport, std::string* host, std::string* port) {
-  auto fail = [&](std::string_view why) {
-    return InvalidArgumentError("address " + std::string(hostport) + ": " + std::string(why));
-  };
-  size_t i = hostport.rfind(':');
-  if (i == std::string_view::npos) return fail("missing port in address");
-  std::string_view h;
-  if (!hostport.empty() && hostport[0] == '[') {
-    size_t end = hostport.find(']');
-    if (end == std::string_view::npos) return fail("missing ']' in address");
-    if (end + 1 == hostport.size()) return fail("missing port in address");
-    if (end + 1 != i) {
-      if (hostport[end + 1] == ':') return fail("too many colons in address");
-      return fail("missing port in address");
-    }
-    h = hostport.substr(1, end - 1);
-    if (h.find('[') != std::string_view::npos) return fail("unexpected '[' in address");
-    if (hostport.substr(end + 1).find(']') != std::string_view::npos)
-      return fail("unexpected ']' in address");
-  } else {
-    h = hostport.substr(0, i);
-    if (h.find(':') != std::string_view::npos) return fail("too many colons in address");
-    if (h.find('[') != std::string_view::npos) return fail("unexpected '[' in address");
-    if (h.find(']') != std::string_view::npos) return fail("unexpected ']' in address");
-  }
-  std::string_view p = hostport.substr(i + 1);
-  if (p.find(']') != std::string_view::npos) return fail("unexpected ']' in address");
-  if (host != nullptr) *host = std::string(h);
-  if (port != nullptr) *port = std::string(p);
-  return OkStatus();
-}
 
 namespace {
 
@@ -89,7 +58,7 @@ void ValidateJoinControlPlane(const JoinControlPlane& cp, std::vector<std::strin
       inet_pton(AF_INET6, cp.advertise_address.c_str(), buf) != 1) {
     errs->push_back(FieldInvalid(ep + ".advertiseAddress", cp.advertise_address, "ip address is not valid"));
   }
-  if (cp.bind_port < 1 || cp.bind_port > 65535) {
+  if (!net::ParsePort(std::to_string(cp.bind_port)).ok()) {  // ValidatePort
     errs->push_back(ep + ".bindPort: Invalid value: " + std::to_string(cp.bind_port) +
                     ": port number is not valid");
   }
@@ -129,7 +98,7 @@ Status Validate(const JoinConfiguration& cfg) {
     }
     ValidateToken(b.token, path + ".token", &errs);
     if (!b.api_server_endpoint.empty()) {
-      Status s = SplitHostPort(b.api_server_endpoint, nullptr, nullptr);
+      Status s = net::SplitHostPort(b.api_server_endpoint, nullptr, nullptr);
       if (!s.ok())
         errs.push_back(FieldInvalid(path + ".apiServerEndpoints", b.api_server_endpoint, s.message()));
     }

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/files/atomic_file.h"
+#include "common/net/host_port.h"
 
 namespace joinguard::node::controlplane {
 namespace {
@@ -150,12 +151,7 @@ StatusOr<std::vector<LeafSpec>> ControlPlaneLeafSpecs(const ClusterConfiguration
   JG_ASSIGN_OR_RETURN(std::string service_ip, FirstServiceIp(cluster.service_subnet));
   api.ip_addresses = {service_ip, advertise_address};
   if (!cluster.control_plane_endpoint.empty()) {
-    std::string host = cluster.control_plane_endpoint;
-    if (host.front() == '[') {
-      host = host.substr(1, host.find(']') - 1);
-    } else if (auto c = host.rfind(':'); c != std::string::npos) {
-      host = host.substr(0, c);
-    }
+    const std::string host = net::HostOf(cluster.control_plane_endpoint);
     if (IsIpAddress(host)) {
       api.ip_addresses.push_back(host);
     } else {

@@ -4,6 +4,7 @@
 
 #include "common/kube/api_error.h"
 #include "common/kube/objects.h"
+#include "common/net/host_port.h"
 #include "common/yaml/strict_yaml.h"
 
 namespace joinguard::node::controlplane {
@@ -52,11 +53,6 @@ StatusOr<Component> DecodeComponent(const YAML::Node& n, const std::string& path
   JG_ASSIGN_OR_RETURN(c.extra_args, Args(n["extraArgs"], path + ".extraArgs"));
   JG_ASSIGN_OR_RETURN(c.cert_sans, StrList(n["certSANs"], path + ".certSANs"));
   return c;
-}
-
-bool HasPort(const std::string& endpoint) {
-  if (!endpoint.empty() && endpoint.front() == '[') return endpoint.find("]:") != std::string::npos;
-  return std::count(endpoint.begin(), endpoint.end(), ':') == 1;
 }
 
 std::string Lower(std::string s) {
@@ -130,7 +126,7 @@ StatusOr<ClusterConfiguration> ParseClusterConfiguration(std::string_view yaml) 
   // Dynamic defaults (SetClusterDynamicDefaults): certSANs lower-cased; an endpoint without a
   // port gets the default bind port.
   for (auto& san : c.api_server.cert_sans) san = Lower(san);
-  if (!c.control_plane_endpoint.empty() && !HasPort(c.control_plane_endpoint)) {
+  if (!c.control_plane_endpoint.empty() && !net::HasPort(c.control_plane_endpoint)) {
     c.control_plane_endpoint += ":" + std::to_string(kDefaultApiServerPort);
   }
   return c;

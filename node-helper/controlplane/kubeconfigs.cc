@@ -6,16 +6,11 @@
 
 namespace joinguard::node::controlplane {
 
-std::string HttpsUrl(const std::string& host, int port) {
-  const bool v6 = host.find(':') != std::string::npos && host.front() != '[';
-  return "https://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
 std::vector<KubeconfigSpec> ControlPlaneKubeconfigSpecs(const ClusterConfiguration& cluster,
                                                         const std::string& advertise_address, int bind_port) {
-  std::string admin_server = HttpsUrl(advertise_address, bind_port);
+  std::string admin_server = net::HttpsUrl(advertise_address, bind_port);
   if (!cluster.control_plane_endpoint.empty()) admin_server = "https://" + cluster.control_plane_endpoint;
-  const std::string local = HttpsUrl(advertise_address, bind_port);
+  const std::string local = net::HttpsUrl(advertise_address, bind_port);
   return {
       {"admin.conf", "kubernetes-admin", {"kubeadm:cluster-admins"}, admin_server},
       {"controller-manager.conf", "system:kube-controller-manager", {}, local},

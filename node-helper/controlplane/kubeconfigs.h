@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/kube/kubeconfig.h"
+#include "common/net/host_port.h"
 #include "common/status/status.h"
 #include "node-helper/controlplane/certs.h"
 
@@ -23,8 +24,8 @@ struct KubeconfigSpec {
 std::vector<KubeconfigSpec> ControlPlaneKubeconfigSpecs(const ClusterConfiguration& cluster,
                                                         const std::string& advertise_address, int bind_port);
 
-// "https://host:port", IPv6 in brackets.
-std::string HttpsUrl(const std::string& host, int port);
+// "https://host:port", IPv6 in brackets: the one implementation is common/net/host_port.h.
+using net::HttpsUrl;
 
 // Builds the kubeconfig (a new client certificate from `ca`).
 StatusOr<kube::Kubeconfig> BuildKubeconfig(const KubeconfigSpec& spec, const std::string& cluster_name,

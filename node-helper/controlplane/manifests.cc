@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "common/net/host_port.h"
 #include "node-helper/controlplane/kubeconfigs.h"
 
 namespace joinguard::node::controlplane {
@@ -58,11 +59,6 @@ std::string ToYaml(const Json& j) {
   YAML::Emitter e;
   Emit(e, j);
   return std::string(e.c_str()) + "\n";
-}
-
-std::string HostPort(const std::string& host, int port) {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
 Json Probe(const std::string& host, int port, const std::string& path, const std::string& scheme,
@@ -188,7 +184,7 @@ Manifest ApiServer(const ManifestInputs& in) {
     }
   } else {
     auto adv = ArgValue(c.local_etcd.extra_args, "advertise-client-urls");
-    d.push_back({"etcd-servers", adv ? *adv : (v6 ? "https://[::1]:2379" : "https://127.0.0.1:2379")});
+    d.push_back({"etcd-servers", adv ? *adv : net::HttpsUrl(v6 ? "::1" : "127.0.0.1", kEtcdClientPort)});
     d.push_back({"etcd-cafile", pki + "/etcd/ca.crt"});
     d.push_back({"etcd-certfile", pki + "/apiserver-etcd-client.crt"});
     d.push_back({"etcd-keyfile", pki + "/apiserver-etcd-client.key"});
@@ -204,7 +200,7 @@ Manifest ApiServer(const ManifestInputs& in) {
       {"startupProbe", Probe(host, in.bind_port, "/livez", "HTTPS", kProbeInitialDelaySeconds,
                              StartupFailureThreshold(in.health_check_timeout), kProbePeriodSeconds)}};
   Json annotations = {{"kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint",
-                       HostPort(in.advertise_address, in.bind_port)}};
+                       net::JoinHostPort(in.advertise_address, in.bind_port)}};
   return {"kube-apiserver", ToYaml(Pod("kube-apiserver", Image(c, "kube-apiserver"), command, volumes, probes,
                                        "250m", annotations))};
 }
@@ -307,7 +303,7 @@ std::string DefaultEtcdTag(const std::string& kubernetes_version) {
 }
 
 std::string EtcdUrl(const std::string& advertise_address, int port) {
-  return HttpsUrl(advertise_address, port);
+  return net::HttpsUrl(advertise_address, port);
 }
 
 std::vector<Manifest> ControlPlaneManifests(const ManifestInputs& in) {
@@ -320,7 +316,7 @@ Manifest EtcdManifest(const ManifestInputs& in, const std::string& initial_clust
   const std::string client_url = EtcdUrl(in.advertise_address, kEtcdClientPort);
   const std::string peer_url = EtcdUrl(in.advertise_address, kEtcdPeerPort);
   const bool v6 = in.advertise_address.find(':') != std::string::npos;
-  const std::string loopback = v6 ? "[::1]" : "127.0.0.1";
+  const std::string loopback = v6 ? "::1" : "127.0.0.1";
   const std::string tag =
       c.local_etcd.image_tag.empty() ? DefaultEtcdTag(c.kubernetes_version) : c.local_etcd.image_tag;
   const bool etcd36 = tag.rfind("3.5.", 0) != 0 && tag.rfind("3.4.", 0) != 0;
@@ -333,9 +329,8 @@ Manifest EtcdManifest(const ManifestInputs& in, const std::string& initial_clust
       {"initial-cluster", initial_cluster},
       {"initial-cluster-state", "existing"},
       {"key-file", etcd_pki + "/server.key"},
-      {"listen-client-urls",
-       "https://" + loopback + ":" + std::to_string(kEtcdClientPort) + "," + client_url},
-      {"listen-metrics-urls", "http://" + loopback + ":" + std::to_string(kEtcdMetricsPort)},
+      {"listen-client-urls", net::HttpsUrl(loopback, kEtcdClientPort) + "," + client_url},
+      {"listen-metrics-urls", "http://" + net::JoinHostPort(loopback, kEtcdMetricsPort)},
       {"listen-peer-urls", peer_url},
       {"name", in.node_name},
       {"peer-cert-file", etcd_pki + "/peer.crt"},
@@ -354,7 +349,7 @@ Manifest EtcdManifest(const ManifestInputs& in, const std::string& initial_clust
   }
   std::vector<std::string> command = {"etcd"};
   for (auto& f : BuildFlags(d, c.local_etcd.extra_args)) command.push_back(std::move(f));
-  std::string probe_host = v6 ? "::1" : "127.0.0.1";
+  const std::string& probe_host = loopback;
   int probe_port = kEtcdMetricsPort;
   std::string probe_scheme = "HTTP";
   const int startup = StartupFailureThreshold(in.health_check_timeout);
