@@ -8,11 +8,12 @@
 #include "common/crypto/pem.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/unit/crypto/test_util.h"
-#include "tests/unit/crypto/vectors.h"
+#include "tests/testing/vectors.h"
 
 namespace joinguard::crypto {
 namespace {
 
+namespace vectors = ::joinguard::testing::vectors;
 using ::joinguard::testing::StatusIs;
 using std::chrono::hours;
 using std::chrono::minutes;
@@ -250,14 +251,14 @@ TEST_F(CaFixture, IssueCertificateForAServer) {
 }
 
 TEST(CertParseTest, V3CaFacts) {
-  ASSERT_OK_AND_ASSIGN(Certificate ca, Certificate::FromPem(testing::kV3CaPem));
+  ASSERT_OK_AND_ASSIGN(Certificate ca, Certificate::FromPem(vectors::kV3CaPem));
   EXPECT_EQ(ca.CommonName(), "kubernetes");
   EXPECT_EQ(ca.NotBefore(), Utc(2024, 7, 8, 12, 40, 4));
   EXPECT_EQ(ca.NotAfter(), Utc(2034, 7, 6, 12, 45, 4));
   EXPECT_THAT(ca.DnsNames(), ElementsAre("kubernetes"));
   EXPECT_TRUE(ca.IsCa());
   EXPECT_EQ(ca.PublicKeyInfo().ToString(), "RSA 2048");
-  EXPECT_EQ(ca.ToPem(), testing::kV3CaPem);  // 64-column re-encoding is byte-identical
+  EXPECT_EQ(ca.ToPem(), vectors::kV3CaPem);  // 64-column re-encoding is byte-identical
   EXPECT_OK(VerifyCertificate(ca, {ca}, {}, Utc(2025, 1, 1, 0, 0, 0)));
   EXPECT_THAT(VerifyCertificate(ca, {ca}, {}, Utc(2035, 1, 1, 0, 0, 0)),
               StatusIs(StatusCode::kFailedPrecondition));
@@ -267,8 +268,8 @@ TEST(CertParseTest, BundleParsing) {
   // CERTIFICATE blocks with PEM headers are skipped (certutil.ParseCertsPEM).
   const std::string headered =
       "-----BEGIN CERTIFICATE-----\nX-Note: skip me\n\nAAAA\n-----END CERTIFICATE-----\n";
-  const std::string bundle = "comment\n" + testing::kV3CaPem + testing::kV10EcKeyPem + headered +
-                             testing::kV5TestCertPem + testing::kV5TestCert2Pem;
+  const std::string bundle = "comment\n" + vectors::kV3CaPem + vectors::kV10EcKeyPem + headered +
+                             vectors::kV5TestCertPem + vectors::kV5TestCert2Pem;
   ASSERT_OK_AND_ASSIGN(auto certs, ParseCertificatesPem(bundle));
   ASSERT_EQ(certs.size(), 3u);
   EXPECT_EQ(certs[0].CommonName(), "kubernetes");
@@ -276,13 +277,13 @@ TEST(CertParseTest, BundleParsing) {
   EXPECT_EQ(certs[2].CommonName(), "testCert2");
   EXPECT_THAT(certs[2].Organizations(), ElementsAre("Internet Widgits Pty Ltd"));
 
-  EXPECT_THAT(ParseCertificatesPem(testing::kV10EcKeyPem), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseCertificatesPem(vectors::kV10EcKeyPem), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(ParseCertificatesPem(""), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(ParseCertificatesPem(std::string(1 << 20, 'z')), StatusIs(StatusCode::kInvalidArgument));
   // A CERTIFICATE block that does not parse is an error, not skipped.
-  EXPECT_THAT(ParseCertificatesPem(testing::kV3CaPem + PemEncode("CERTIFICATE", "garbage")),
+  EXPECT_THAT(ParseCertificatesPem(vectors::kV3CaPem + PemEncode("CERTIFICATE", "garbage")),
               StatusIs(StatusCode::kInvalidArgument));
-  const std::string& pem = testing::kV3CaPem;
+  const std::string& pem = vectors::kV3CaPem;
   EXPECT_THAT(Certificate::FromPem(pem.substr(0, pem.size() / 2)), StatusIs(StatusCode::kInvalidArgument));
   const std::string der = PemDecode(pem)->bytes;
   EXPECT_THAT(Certificate::FromDer(der + "x"), StatusIs(StatusCode::kInvalidArgument));

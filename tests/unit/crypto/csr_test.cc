@@ -9,11 +9,12 @@
 #include "common/crypto/pem.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/unit/crypto/test_util.h"
-#include "tests/unit/crypto/vectors.h"
+#include "tests/testing/vectors.h"
 
 namespace joinguard::crypto {
 namespace {
 
+namespace vectors = ::joinguard::testing::vectors;
 using ::joinguard::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -39,7 +40,7 @@ void ExpectOpenSslVerifies(const std::string& pem) {
 }
 
 TEST(CsrBuildTest, KubeletClientCsrMatchesGo) {
-  ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::FromPem(testing::kV10EcKeyPem));
+  ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::FromPem(vectors::kV10EcKeyPem));
   ASSERT_OK_AND_ASSIGN(std::string pem, BuildCsrPem(key, CsrTemplate::ForKubeletClient("fake-node-name")));
   EXPECT_EQ(pem.rfind("-----BEGIN CERTIFICATE REQUEST-----\n", 0), 0u);
   ExpectOpenSslVerifies(pem);
@@ -366,7 +367,7 @@ TEST_F(CsrMalformedTest, NeverCrashesOnCorruptDer) {
 
 // V10: kubelet's deterministic CSR name.
 TEST(DigestedCsrNameTest, V10Vectors) {
-  ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::FromPem(testing::kV10EcKeyPem));
+  ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::FromPem(vectors::kV10EcKeyPem));
   ASSERT_OK_AND_ASSIGN(std::string spki, key.PublicKeySpkiDer());
   EXPECT_EQ(DigestedCsrName(spki, "system:node:fake-node-name", {"system:nodes"},
                             {"digital signature", "client auth"}),

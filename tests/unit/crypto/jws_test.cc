@@ -9,15 +9,16 @@
 #include "common/crypto/encoding.h"
 #include "common/crypto/pin.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/unit/crypto/vectors.h"
+#include "tests/testing/vectors.h"
 
 namespace joinguard::crypto {
 namespace {
 
-using testing::kV3CaPem;
-using testing::kV3Kubeconfig;
-using testing::kV4CaPem;
-using testing::kV4Kubeconfig;
+namespace vectors = ::joinguard::testing::vectors;
+using vectors::kV3CaPem;
+using vectors::kV3Kubeconfig;
+using vectors::kV4CaPem;
+using vectors::kV4Kubeconfig;
 
 constexpr char kV1Content[] = "Hello from the other side. I must have called a thousand times.";
 

@@ -7,11 +7,12 @@
 #include "common/crypto/pem.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/unit/crypto/test_util.h"
-#include "tests/unit/crypto/vectors.h"
+#include "tests/testing/vectors.h"
 
 namespace joinguard::crypto {
 namespace {
 
+namespace vectors = ::joinguard::testing::vectors;
 using ::joinguard::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -87,7 +88,7 @@ TEST_P(KeyTypeTest, GenerateDescribeAndRoundTripEveryFormat) {
 }
 
 TEST(KeyTest, ParsesV10FixtureAndItsSpki) {
-  ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::FromPem(testing::kV10EcKeyPem));
+  ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::FromPem(vectors::kV10EcKeyPem));
   EXPECT_EQ(key.Info().ToString(), "ECDSA P-256");
   ASSERT_OK_AND_ASSIGN(std::string spki, key.PublicKeySpkiDer());
   EXPECT_EQ(HexEncode(spki),
@@ -96,7 +97,7 @@ TEST(KeyTest, ParsesV10FixtureAndItsSpki) {
             "6e43a4");
   // Writing it back gives the same SEC 1 DER (keyutil.MarshalPrivateKeyToPEM layout).
   ASSERT_OK_AND_ASSIGN(std::string pem, key.ToPem());
-  EXPECT_EQ(pem, testing::kV10EcKeyPem);
+  EXPECT_EQ(pem, vectors::kV10EcKeyPem);
 }
 
 TEST(KeyTest, SkipsEcParametersAndOtherBlocks) {
@@ -104,7 +105,7 @@ TEST(KeyTest, SkipsEcParametersAndOtherBlocks) {
   const std::string params = "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n";
   const std::string cert_like = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
   ASSERT_OK_AND_ASSIGN(PrivateKey key,
-                       PrivateKey::FromPem("leading text\n" + params + cert_like + testing::kV10EcKeyPem));
+                       PrivateKey::FromPem("leading text\n" + params + cert_like + vectors::kV10EcKeyPem));
   EXPECT_EQ(key.Info().curve, "P-256");
 }
 

@@ -6,11 +6,12 @@
 #include "common/crypto/encoding.h"
 #include "common/crypto/key.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/unit/crypto/vectors.h"
+#include "tests/testing/vectors.h"
 
 namespace joinguard::crypto {
 namespace {
 
+namespace vectors = ::joinguard::testing::vectors;
 using ::joinguard::testing::StatusIs;
 
 constexpr char kTestCertPin[] = "sha256:345959acb2c3b2feb87d281961c893f62a314207ef02599f1cc4a5fb255480b3";
@@ -19,8 +20,8 @@ constexpr char kTestCert2Pin[] = "sha256:d1ef16989563fe7775f81a7dc55ce16a467ca9b
 class PinTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(cert1_, Certificate::FromPem(testing::kV5TestCertPem));
-    ASSERT_OK_AND_ASSIGN(cert2_, Certificate::FromPem(testing::kV5TestCert2Pem));
+    ASSERT_OK_AND_ASSIGN(cert1_, Certificate::FromPem(vectors::kV5TestCertPem));
+    ASSERT_OK_AND_ASSIGN(cert2_, Certificate::FromPem(vectors::kV5TestCert2Pem));
   }
   Certificate cert1_{X509Ptr()};
   Certificate cert2_{X509Ptr()};
@@ -95,7 +96,7 @@ TEST_F(PinTest, AllowList) {
 }
 
 TEST(PinVectorTest, V10KeyFixture) {
-  ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::FromPem(testing::kV10EcKeyPem));
+  ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::FromPem(vectors::kV10EcKeyPem));
   ASSERT_OK_AND_ASSIGN(std::string spki, key.PublicKeySpkiDer());
   EXPECT_EQ(SpkiPinFromDer(spki), "sha256:27589bd9838dd2202a91b17dd2e9b026daf61bba25e1ecfc501080a449b442a2");
 }

@@ -19,10 +19,12 @@
 #include "node-helper/bootstrap/kubelet_kubeconfig.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
-#include "tests/unit/node/vectors.h"
+#include "tests/testing/vectors.h"
 
 namespace joinguard::node::bootstrap {
 namespace {
+
+namespace vectors = ::joinguard::testing::vectors;
 
 using ::joinguard::testing::StatusIs;
 using ::testing::_;
@@ -115,11 +117,11 @@ TEST_F(CertStoreTest, RecoverRenamesUpdatedToCurrent) {
 }
 
 TEST(CsrTest, DeterministicNameFromTheV10Vector) {
-  auto key = crypto::PrivateKey::FromPem(testing::kV10Key);
+  auto key = crypto::PrivateKey::FromPem(vectors::kV10EcKeyPem);
   ASSERT_OK(key);
   auto req = BuildNodeClientCsr(*key, "fake-node-name");
   ASSERT_OK(req);
-  EXPECT_EQ(req->name, testing::kV10CsrName);
+  EXPECT_EQ(req->name, vectors::kV10CsrName);
   EXPECT_THAT(req->usages, ::testing::ElementsAre("digital signature", "client auth"));
   auto parsed = crypto::ParsedCsr::FromPem(req->csr_pem);
   ASSERT_OK(parsed);
@@ -248,7 +250,7 @@ TEST(WaitForCertificateTest, TimesOutOnTheInjectedClock) {
 
 TEST(CreateCsrTest, ReusesACompatibleExistingCsr) {
   kube::MockClient client;
-  auto key = crypto::PrivateKey::FromPem(testing::kV10Key);
+  auto key = crypto::PrivateKey::FromPem(vectors::kV10EcKeyPem);
   auto req = BuildNodeClientCsr(*key, "fake-node-name");
   auto existing = Csr(req->name, "u-existing");
   existing.spec.request = req->csr_pem;

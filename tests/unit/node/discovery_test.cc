@@ -15,7 +15,7 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
 #include "tests/unit/node/fake_cluster.h"
-#include "tests/unit/node/vectors.h"
+#include "tests/testing/vectors.h"
 
 namespace joinguard::node::discovery {
 namespace {
@@ -25,7 +25,7 @@ using ::joinguard::node::testing::FakeCluster;
 using ::joinguard::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
-namespace vec = ::joinguard::node::testing;
+namespace vec = ::joinguard::testing::vectors;
 
 std::string ReadAll(std::FILE* f) {
   std::fflush(f);
@@ -84,7 +84,7 @@ TEST_F(DiscoveryTest, DelayedJwsIsPolledFor) {
   auto info = token::RetrieveValidatedConfigInfo(V4Token({vec::kV4Pin}), deps_, options_);
   ASSERT_OK(info);
   EXPECT_EQ(info->server, "https://127.0.0.1");
-  EXPECT_EQ(info->ca_pem, vec::kV4CaCert);
+  EXPECT_EQ(info->ca_pem, vec::kV4CaPem);
   EXPECT_EQ(waits_, 3);
 }
 
@@ -97,7 +97,7 @@ TEST_F(DiscoveryTest, CaVerificationUsesInsecureThenPinnedClient) {
   EXPECT_TRUE(cluster_.clients[0].bearer_token.empty());
   EXPECT_EQ(cluster_.clients[0].server, "https://127.0.0.1:6443");  // the CLI endpoint, for discovery only
   EXPECT_FALSE(cluster_.clients[1].insecure_skip_tls_verify);
-  EXPECT_EQ(cluster_.clients[1].ca_pem, vec::kV4CaCert);
+  EXPECT_EQ(cluster_.clients[1].ca_pem, vec::kV4CaPem);
   EXPECT_EQ(cluster_.clients[1].server, "https://127.0.0.1:6443");
   EXPECT_THAT(Output(),
               HasSubstr("validates against pinned roots, will use API Server \"https://127.0.0.1\""));
@@ -291,7 +291,7 @@ class FileDiscoveryTest : public DiscoveryTest {
 
 std::string DiscoveryFile(bool with_ca, const std::string& user_yaml) {
   std::string out = "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n";
-  if (with_ca) out += "    certificate-authority-data: " + crypto::Base64Encode(vec::kV4CaCert) + "\n";
+  if (with_ca) out += "    certificate-authority-data: " + crypto::Base64Encode(vec::kV4CaPem) + "\n";
   out +=
       "    server: https://10.1.1.1:6443\n  name: c1\ncontexts:\n- context:\n    cluster: c1\n    user: u1\n "
       " name: ctx\n"
@@ -313,7 +313,7 @@ TEST_F(FileDiscoveryTest, UsesTheFilesCredentialsWhenThereIsNoTlsBootstrapToken)
   EXPECT_EQ(result->server, "https://10.1.1.1:6443");
   ASSERT_EQ(cluster_.clients.size(), 1u);
   EXPECT_EQ(cluster_.clients[0].bearer_token, "abcdef.0123456789abcdef");
-  EXPECT_EQ(cluster_.clients[0].ca_pem, vec::kV4CaCert);
+  EXPECT_EQ(cluster_.clients[0].ca_pem, vec::kV4CaPem);
   EXPECT_THAT(kube::SerializeKubeconfig(result->bootstrap),
               HasSubstr("current-context: ctx"));  // the user's file
   EXPECT_THAT(Output(), HasSubstr("Could not access the cluster-info ConfigMap"));
@@ -335,7 +335,7 @@ TEST_F(FileDiscoveryTest, CaDataIsTakenFromClusterInfoWhenTheFileHasNone) {
   cfg.discovery.tls_bootstrap_token = vec::kV4Token;
   auto result = Discover(cfg, deps_, options_);
   ASSERT_OK(result);
-  EXPECT_EQ(result->ca_pem, vec::kV4CaCert);
+  EXPECT_EQ(result->ca_pem, vec::kV4CaPem);
   EXPECT_EQ(result->server, "https://10.1.1.1:6443");  // the file's server is kept
   EXPECT_THAT(Output(), HasSubstr("differs from the one in the ConfigMap (https://127.0.0.1)"));
 }

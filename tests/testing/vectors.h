@@ -1,13 +1,15 @@
-// Test vectors from upstream tests and tools (cluster-bootstrap token/jws, kubeadm pubkeypin and
-// crypto, kubelet bootstrap), each tagged with a V number.
-// Do not edit by hand: the lengths are asserted in the tests against the documented sizes.
+// Byte-exact test vectors from upstream Kubernetes tests and tools (cluster-bootstrap token/jws,
+// kubeadm discovery, pubkeypin and crypto tests, client-go's certificate manager), each tagged
+// with a V number; shared by the crypto and node-helper unit tests.
+// Do not edit by hand: the tests assert the documented sizes and digests.
 #pragma once
 
 #include <string>
 
-namespace joinguard::crypto::testing {
+namespace joinguard::testing::vectors {
 
-// V3: kubeadm dry-run cluster-info kubeconfig (1655 bytes, ends with one LF) and its CA PEM.
+// V3: kubeadm dry-run cluster-info kubeconfig (1655 bytes, ends with one LF), its CA PEM, the
+// detached JWS for token abcdef.abcdef0123456789 and the CA pin.
 inline const std::string kV3Kubeconfig = R"JGV(apiVersion: v1
 clusters:
 - cluster:
@@ -39,8 +41,13 @@ DN5yAsvMP/OWCnB1eBQTojM82LSqwtvmmMR4tWauh9udVKGck4xBZWudrnKDUUXI
 QDMPRgJC/Nx4
 -----END CERTIFICATE-----
 )JGV";
+inline const std::string kV3Jws =
+    "eyJhbGciOiJIUzI1NiIsImtpZCI6ImFiY2RlZiJ9..rh3cVKiU2mdt3CqHzC81sNE-4WQLRHMtXduHWfSbrIM";
+inline const std::string kV3Token = "abcdef.abcdef0123456789";
+inline const std::string kV3Pin = "sha256:3b793efefe27a19f93b0fbe6e637e9c41d0dde8a377d6ab1c0f656bf1136dd8a";
 
-// V4: token discovery testdata ca-cert.pem (1024 bytes, no trailing LF) and expected kubeconfig.
+// V4: kubeadm token discovery testdata: ca-cert.pem (1024 bytes, no trailing LF), its pin, the
+// expected cluster-info kubeconfig (1686 bytes), token and JWS.
 inline const std::string kV4CaPem = R"JGV(-----BEGIN CERTIFICATE-----
 MIICyDCCAbCgAwIBAgIBADANBgkqhkiG9w0BAQsFADAVMRMwEQYDVQQDEwprdWJl
 cm5ldGVzMB4XDTE5MTEyMDAwNDk0MloXDTI5MTExNzAwNDk0MlowFTETMBEGA1UE
@@ -58,6 +65,7 @@ quaxzgmTKNWJ6ErDvRvWhGX0ZcbdBfZv+dowyRqzd5nlJ49hC+NrtFFQq6P05BYn
 CKC9EzFku2kuxg2dM12PbRGZQ2o0K6HEZgrrIKTPOy3ocb8r9M0aSFhjOV/NqGA4
 SaupXSW6XfvIi/UHoIbU3pNcsnUJGnQfQvip95XKk/gqcUr+m50vxgumxtA=
 -----END CERTIFICATE-----)JGV";
+inline const std::string kV4Pin = "sha256:98be2e6d4d8a89aa308fb15de0c07e2531ce549c68dec1687cdd5c06f0826658";
 inline const std::string kV4Kubeconfig = R"JGV(apiVersion: v1
 clusters:
 - cluster:
@@ -73,8 +81,11 @@ current-context: token-bootstrap-client@somecluster
 kind: Config
 users: null
 )JGV";
+inline const std::string kV4Token = "123456.abcdef1234567890";
+inline const std::string kV4Jws =
+    "eyJhbGciOiJIUzI1NiIsImtpZCI6IjEyMzQ1NiJ9..ULkT4gQHyrWDuzDzcZQH9Ep0vBc8i1iRZXHQUF6otRo";
 
-// V5: pubkeypin testdata (each ends with one LF).
+// V5: kubeadm pubkeypin testdata (each ends with one LF).
 inline const std::string kV5TestCertPem = R"JGV(-----BEGIN CERTIFICATE-----
 MIIDRDCCAiygAwIBAgIJAJgVaCXvC6HkMA0GCSqGSIb3DQEBBQUAMB8xHTAbBgNV
 BAMTFGt1YmVhZG0ta2V5cGlucy10ZXN0MCAXDTE3MDcwNTE3NDMxMFoYDzIxMTcw
@@ -122,12 +133,14 @@ jEQMEQpG8Ss7HGJLGLBw/xAmG0e//XS/o2dDonbGbvzToFByz8OGxjMhk6yV6hdd
 -----END CERTIFICATE-----
 )JGV";
 
-// V10: client-go certificate_manager_test.go testGenerateECKeyPEM1.
+// V10: client-go certificate_manager_test.go testGenerateECKeyPEM1, and the kubelet's
+// deterministic CSR name for that key and node "fake-node-name" (pkg/kubelet/certificate/bootstrap).
 inline const std::string kV10EcKeyPem = R"JGV(-----BEGIN EC PRIVATE KEY-----
 MHcCAQEEIHb7bL0ccx8oLfPycKQT/R2sKrPH8LU5CnDz/65jUjWooAoGCCqGSM49
 AwEHoUQDQgAExNsMY0QTw83e3eFOZMLqpT6vqEAvpSMo5+9TSU/faJScYeSsHxlK
 tO96nbPcQbWCMGjhrpBWYZcn07iu125DpA==
 -----END EC PRIVATE KEY-----
 )JGV";
+inline const std::string kV10CsrName = "node-csr-l5spdqkj_HZW1PnwPXrXFJOMuCEgXGCFhdYDWvT2MxI";
 
-}  // namespace joinguard::crypto::testing
+}  // namespace joinguard::testing::vectors
