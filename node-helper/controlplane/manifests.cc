@@ -1,12 +1,11 @@
 #include "node-helper/controlplane/manifests.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "common/net/host_port.h"
+#include "node-helper/config/json_yaml.h"
 #include "node-helper/controlplane/kubeconfigs.h"
 
 namespace joinguard::node::controlplane {
@@ -25,42 +24,6 @@ constexpr const char* kOptionalCaDirs[] = {"/etc/pki/ca-trust", "/etc/pki/tls/ce
                                            "/usr/share/ca-certificates", "/usr/local/share/ca-certificates"};
 constexpr const char* kFlexVolumeDir = "/usr/libexec/kubernetes/kubelet-plugins/volume/exec";
 
-void Emit(YAML::Emitter& e, const Json& j) {
-  if (j.is_object()) {
-    e << YAML::BeginMap;
-    for (auto it = j.begin(); it != j.end(); ++it) {  // nlohmann::json objects are key-sorted
-      e << YAML::Key << it.key() << YAML::Value;
-      Emit(e, *it);
-    }
-    e << YAML::EndMap;
-  } else if (j.is_array()) {
-    e << YAML::BeginSeq;
-    for (const auto& v : j) Emit(e, v);
-    e << YAML::EndSeq;
-  } else if (j.is_string()) {
-    const std::string& s = j.get_ref<const std::string&>();
-    // Quote what YAML would otherwise read as another type.
-    bool quote = s.empty() || s == "true" || s == "false" || s == "null" ||
-                 s.find_first_not_of("0123456789.") == std::string::npos;
-    if (quote) e << YAML::DoubleQuoted;
-    e << s;
-  } else if (j.is_boolean()) {
-    e << j.get<bool>();
-  } else if (j.is_number_integer()) {
-    e << j.get<long long>();
-  } else if (j.is_null()) {
-    e << YAML::Null;
-  } else {
-    e << j.dump();
-  }
-}
-
-std::string ToYaml(const Json& j) {
-  YAML::Emitter e;
-  Emit(e, j);
-  return std::string(e.c_str()) + "\n";
-}
-
 Json Probe(const std::string& host, int port, const std::string& path, const std::string& scheme,
            int initial_delay, int failure_threshold, int period) {
   Json get = {{"path", path}, {"port", port}, {"scheme", scheme}};
@@ -76,6 +39,17 @@ Json Probe(const std::string& host, int port, const std::string& path, const std
 int StartupFailureThreshold(config::Duration timeout) {
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout).count();
   return static_cast<int>((seconds + kProbePeriodSeconds - 1) / kProbePeriodSeconds);
+}
+
+// kubeadm's livenessProbe and startupProbe pair (cmd/kubeadm/app/util/staticpod/utils.go
+// LivenessProbe, StartupProbe): the startup probe may fail for the whole health-check timeout.
+Json LivenessAndStartupProbes(const std::string& host, int port, const std::string& liveness_path,
+                              const std::string& startup_path, const std::string& scheme,
+                              config::Duration health_check_timeout) {
+  return {{"livenessProbe", Probe(host, port, liveness_path, scheme, kProbeInitialDelaySeconds,
+                                  kProbeFailureLiveness, kProbePeriodSeconds)},
+          {"startupProbe", Probe(host, port, startup_path, scheme, kProbeInitialDelaySeconds,
+                                 StartupFailureThreshold(health_check_timeout), kProbePeriodSeconds)}};
 }
 
 struct Volume {
@@ -193,16 +167,13 @@ Manifest ApiServer(const ManifestInputs& in) {
   for (auto& f : BuildFlags(d, c.api_server.extra_args)) command.push_back(std::move(f));
   const std::string host =
       (in.advertise_address == "0.0.0.0" || in.advertise_address == "::") ? "" : in.advertise_address;
-  Json probes = {
-      {"livenessProbe", Probe(host, in.bind_port, "/livez", "HTTPS", kProbeInitialDelaySeconds,
-                              kProbeFailureLiveness, kProbePeriodSeconds)},
-      {"readinessProbe", Probe(host, in.bind_port, "/readyz", "HTTPS", 0, 3, 1)},
-      {"startupProbe", Probe(host, in.bind_port, "/livez", "HTTPS", kProbeInitialDelaySeconds,
-                             StartupFailureThreshold(in.health_check_timeout), kProbePeriodSeconds)}};
+  Json probes =
+      LivenessAndStartupProbes(host, in.bind_port, "/livez", "/livez", "HTTPS", in.health_check_timeout);
+  probes["readinessProbe"] = Probe(host, in.bind_port, "/readyz", "HTTPS", 0, 3, 1);
   Json annotations = {{"kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint",
                        net::JoinHostPort(in.advertise_address, in.bind_port)}};
-  return {"kube-apiserver", ToYaml(Pod("kube-apiserver", Image(c, "kube-apiserver"), command, volumes, probes,
-                                       "250m", annotations))};
+  return {"kube-apiserver", config::JsonToYaml(Pod("kube-apiserver", Image(c, "kube-apiserver"), command,
+                                                   volumes, probes, "250m", annotations))};
 }
 
 Manifest ControllerManager(const ManifestInputs& in) {
@@ -237,14 +208,11 @@ Manifest ControllerManager(const ManifestInputs& in) {
   std::vector<std::string> command = {"kube-controller-manager"};
   for (auto& f : BuildFlags(d, c.controller_manager.extra_args)) command.push_back(std::move(f));
   const std::string host = ProbeHost(c.controller_manager.extra_args);
-  Json probes = {
-      {"livenessProbe", Probe(host, kControllerManagerPort, "/healthz", "HTTPS", kProbeInitialDelaySeconds,
-                              kProbeFailureLiveness, kProbePeriodSeconds)},
-      {"startupProbe", Probe(host, kControllerManagerPort, "/healthz", "HTTPS", kProbeInitialDelaySeconds,
-                             StartupFailureThreshold(in.health_check_timeout), kProbePeriodSeconds)}};
+  Json probes = LivenessAndStartupProbes(host, kControllerManagerPort, "/healthz", "/healthz", "HTTPS",
+                                         in.health_check_timeout);
   return {"kube-controller-manager",
-          ToYaml(Pod("kube-controller-manager", Image(c, "kube-controller-manager"), command, volumes, probes,
-                     "200m", nullptr))};
+          config::JsonToYaml(Pod("kube-controller-manager", Image(c, "kube-controller-manager"), command,
+                                 volumes, probes, "200m", nullptr))};
 }
 
 Manifest Scheduler(const ManifestInputs& in) {
@@ -258,14 +226,11 @@ Manifest Scheduler(const ManifestInputs& in) {
   std::vector<std::string> command = {"kube-scheduler"};
   for (auto& f : BuildFlags(d, c.scheduler.extra_args)) command.push_back(std::move(f));
   const std::string host = ProbeHost(c.scheduler.extra_args);
-  Json probes = {
-      {"livenessProbe", Probe(host, kSchedulerPort, "/livez", "HTTPS", kProbeInitialDelaySeconds,
-                              kProbeFailureLiveness, kProbePeriodSeconds)},
-      {"startupProbe", Probe(host, kSchedulerPort, "/livez", "HTTPS", kProbeInitialDelaySeconds,
-                             StartupFailureThreshold(in.health_check_timeout), kProbePeriodSeconds)}};
+  Json probes =
+      LivenessAndStartupProbes(host, kSchedulerPort, "/livez", "/livez", "HTTPS", in.health_check_timeout);
   return {"kube-scheduler",
-          ToYaml(Pod("kube-scheduler", Image(c, "kube-scheduler"), command,
-                     {{"kubeconfig", kubeconfig, "FileOrCreate"}}, probes, "100m", nullptr))};
+          config::JsonToYaml(Pod("kube-scheduler", Image(c, "kube-scheduler"), command,
+                                 {{"kubeconfig", kubeconfig, "FileOrCreate"}}, probes, "100m", nullptr))};
 }
 
 int Minor(const std::string& version) {
@@ -349,23 +314,16 @@ Manifest EtcdManifest(const ManifestInputs& in, const std::string& initial_clust
   }
   std::vector<std::string> command = {"etcd"};
   for (auto& f : BuildFlags(d, c.local_etcd.extra_args)) command.push_back(std::move(f));
-  const std::string& probe_host = loopback;
-  int probe_port = kEtcdMetricsPort;
-  std::string probe_scheme = "HTTP";
-  const int startup = StartupFailureThreshold(in.health_check_timeout);
-  Json probes = {
-      {"livenessProbe", Probe(probe_host, probe_port, "/livez", probe_scheme, kProbeInitialDelaySeconds,
-                              kProbeFailureLiveness, kProbePeriodSeconds)},
-      {"readinessProbe", Probe(probe_host, probe_port, "/readyz", probe_scheme, 0, 3, 1)},
-      {"startupProbe", Probe(probe_host, probe_port, "/readyz", probe_scheme, kProbeInitialDelaySeconds,
-                             startup, kProbePeriodSeconds)}};
+  Json probes = LivenessAndStartupProbes(loopback, kEtcdMetricsPort, "/livez", "/readyz", "HTTP",
+                                         in.health_check_timeout);
+  probes["readinessProbe"] = Probe(loopback, kEtcdMetricsPort, "/readyz", "HTTP", 0, 3, 1);
   const std::string repo =
       c.local_etcd.image_repository.empty() ? c.image_repository : c.local_etcd.image_repository;
   std::vector<Volume> volumes = {{"etcd-data", c.local_etcd.data_dir, "DirectoryOrCreate", false},
                                  {"etcd-certs", etcd_pki, "DirectoryOrCreate", false}};
   Json annotations = {{"kubeadm.kubernetes.io/etcd.advertise-client-urls", client_url}};
-  return {"etcd",
-          ToYaml(Pod("etcd", repo + "/etcd:" + tag, command, volumes, probes, "100m", annotations, "100Mi"))};
+  return {"etcd", config::JsonToYaml(Pod("etcd", repo + "/etcd:" + tag, command, volumes, probes, "100m",
+                                         annotations, "100Mi"))};
 }
 
 }  // namespace joinguard::node::controlplane

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "node-helper/config/join_configuration.h"
+#include "node-helper/config/json_yaml.h"
 #include "node-helper/controlplane/cluster_config.h"
 
 namespace joinguard::node::controlplane {
@@ -53,5 +54,9 @@ std::string DefaultEtcdTag(const std::string& kubernetes_version);
 
 // "https://<advertise>:<port>", IPv6 bracketed.
 std::string EtcdUrl(const std::string& advertise_address, int port);
+
+// A JSON object as YAML with sorted keys (static Pods, the kubelet configuration): the one
+// writer is node-helper/config/json_yaml.h.
+using config::JsonToYaml;
 
 }  // namespace joinguard::node::controlplane

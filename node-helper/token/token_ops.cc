@@ -1,7 +1,5 @@
 #include "node-helper/token/token_ops.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <map>
 #include <set>
@@ -12,6 +10,7 @@
 #include "common/grants/validation.h"
 #include "common/kube/api_error.h"
 #include "common/kube/meta_time.h"
+#include "node-helper/config/json_yaml.h"
 
 namespace joinguard::node::token {
 namespace {
@@ -322,35 +321,8 @@ kube::Json TokensToJson(const std::vector<TokenInfo>& tokens, kube::Time now) {
       {"apiVersion", "joinguard.io/v1alpha1"}, {"kind", "BootstrapTokenList"}, {"items", std::move(items)}};
 }
 
-namespace {
-void EmitYaml(YAML::Emitter& e, const kube::Json& j) {
-  if (j.is_object()) {
-    e << YAML::BeginMap;
-    for (auto it = j.begin(); it != j.end(); ++it) {
-      e << YAML::Key << it.key() << YAML::Value;
-      EmitYaml(e, it.value());
-    }
-    e << YAML::EndMap;
-  } else if (j.is_array()) {
-    e << YAML::BeginSeq;
-    for (const auto& v : j) EmitYaml(e, v);
-    e << YAML::EndSeq;
-  } else if (j.is_string()) {
-    e << YAML::DoubleQuoted << j.get<std::string>();
-  } else if (j.is_boolean()) {
-    e << j.get<bool>();
-  } else if (j.is_number_integer()) {
-    e << j.get<int64_t>();
-  } else {
-    e << YAML::Null;
-  }
-}
-}  // namespace
-
 std::string FormatTokensYaml(const std::vector<TokenInfo>& tokens, kube::Time now) {
-  YAML::Emitter e;
-  EmitYaml(e, TokensToJson(tokens, now));
-  return std::string(e.c_str()) + "\n";
+  return config::JsonToYaml(TokensToJson(tokens, now), config::YamlStrings::kAlwaysQuoted);
 }
 
 StatusOr<std::string> DeleteToken(kube::Client& client, std::string_view id_or_token) {
