@@ -1,6 +1,7 @@
 // kubeadm's ValidateJoinConfiguration (kubernetes/kubernetes
-// cmd/kubeadm/app/apis/kubeadm/validation/validation.go): every error as field.ErrorList prints
-// it ("<path>: Invalid value: ...", several aggregated as "[a, b]"), token values redacted.
+// cmd/kubeadm/app/apis/kubeadm/validation/validation.go): discovery, nodeRegistration,
+// controlPlane, caCertPath, in that order; every error as field.ErrorList prints it
+// ("<path>: Invalid value: ...", several aggregated as "[a, b]"), token values redacted.
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -8,24 +9,70 @@
 
 #include "common/crypto/token.h"
 #include "common/net/host_port.h"
+#include "node-helper/config/apimachinery_validation.h"
 #include "node-helper/config/go_hex.h"
 #include "node-helper/config/join_configuration.h"
 
 namespace joinguard::node::config {
-
 namespace {
 
+// kubeadmapiv1.DefaultContainerRuntimeURLScheme on Linux.
+constexpr std::string_view kCriSocketScheme = "unix";
+constexpr std::string_view kCrtSuffix = ".crt";
+
+// Go's %q (strconv.Quote) for the ASCII range: what field.Invalid prints around a value.
 std::string Quote(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\v':
+        out += "\\v";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += "\\x";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xf];
+        } else {
+          out += ch;
+        }
+    }
   }
   return out + "\"";
 }
 
 std::string FieldInvalid(const std::string& path, std::string_view value, std::string_view detail) {
   return path + ": Invalid value: " + Quote(value) + ": " + std::string(detail);
+}
+
+std::string FieldRequired(const std::string& path, std::string_view detail) {
+  return path + ": Required value: " + std::string(detail);
 }
 
 // kubeadm's ValidateToken, but the rejected value is redacted: it may be a real secret.
@@ -48,6 +95,75 @@ bool HasUrlScheme(std::string_view s, std::string* scheme) {
   *scheme = std::string(s.substr(0, colon));
   std::transform(scheme->begin(), scheme->end(), scheme->begin(), ::tolower);
   return true;
+}
+
+// ValidateSocketPath: the CRI endpoint must be a URL with the "unix" scheme (dynamic defaulting
+// has already turned a bare path into unix://<path>). url.Parse's failures are reported for the
+// inputs it refuses before looking at the scheme: control characters, a leading ':', and a colon
+// in the first path segment of a scheme-less reference.
+void ValidateSocketPath(const std::string& socket, const std::string& path, std::vector<std::string>* errs) {
+  if (socket.empty()) {
+    errs->push_back(FieldInvalid(path, socket, "empty CRI socket"));
+    return;
+  }
+  auto parse_error = [&](std::string_view why) {
+    errs->push_back(
+        FieldInvalid(path, socket, "URL parsing error: parse " + Quote(socket) + ": " + std::string(why)));
+  };
+  if (std::any_of(socket.begin(), socket.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    return parse_error("net/url: invalid control character in URL");
+  }
+  if (socket.front() == ':') return parse_error("missing protocol scheme");
+  std::string scheme;
+  if (!HasUrlScheme(socket, &scheme)) {
+    const size_t colon = socket.find(':');
+    if (colon != std::string::npos && colon < socket.find('/')) {
+      return parse_error("first path segment in URL cannot contain colon");
+    }
+  }
+  if (scheme != kCriSocketScheme) {
+    errs->push_back(FieldInvalid(
+        path, socket, "only URL scheme " + Quote(kCriSocketScheme) + " is supported, got " + Quote(scheme)));
+  }
+}
+
+// ValidateExtraArgs: every argument needs a name.
+void ValidateExtraArgs(const std::vector<Arg>& args, const std::string& path,
+                       std::vector<std::string>* errs) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i].name.empty())
+      errs->push_back(FieldInvalid(path, "index " + std::to_string(i), "argument has no name"));
+  }
+}
+
+// ValidateImagePullPolicy: empty or one of corev1's three policies.
+void ValidateImagePullPolicy(const std::string& policy, const std::string& path,
+                             std::vector<std::string>* errs) {
+  static constexpr std::string_view kPolicies[] = {"", "Always", "IfNotPresent", "Never"};
+  if (std::find(std::begin(kPolicies), std::end(kPolicies), policy) == std::end(kPolicies)) {
+    errs->push_back(FieldInvalid(path, policy, "invalid pull policy"));
+  }
+}
+
+// ValidateNodeRegistrationOptions. Taints are not validated: kubeadm leaves that to the kubelet
+// (--register-with-taints) and the API server (its validation.go has a TODO for it).
+void ValidateNodeRegistration(const NodeRegistration& nr, std::vector<std::string>* errs) {
+  const std::string path = "nodeRegistration";
+  if (nr.name.empty()) {
+    errs->push_back(FieldRequired(path,
+                                  "--node-name or .nodeRegistration.name in the config file is a required "
+                                  "value. It seems like this value "
+                                  "couldn't be automatically detected in your environment, please specify "
+                                  "the desired value using the CLI "
+                                  "or config file."));
+  } else {
+    for (const auto& err : Dns1123SubdomainErrors(nr.name))
+      errs->push_back(FieldInvalid(path + ".name", nr.name, err));
+  }
+  ValidateSocketPath(nr.cri_socket, path + ".criSocket", errs);
+  ValidateExtraArgs(nr.kubelet_extra_args, path + ".kubeletExtraArgs", errs);
+  ValidateImagePullPolicy(nr.image_pull_policy, path + ".imagePullPolicy", errs);
 }
 
 // ValidateJoinControlPlane.
@@ -91,16 +207,15 @@ Status Validate(const JoinConfiguration& cfg) {
     if (b.api_server_endpoint.empty())
       errs.push_back(path + ": Required value: APIServerEndpoint is not set");
     if (b.ca_cert_hashes.empty() && !b.unsafe_skip_ca_verification) {
-      errs.push_back(FieldInvalid(path, "",
+      errs.push_back(FieldInvalid(path + ".caCertHashes", "",
                                   "using token-based discovery without caCertHashes can be unsafe. Set "
                                   "unsafeSkipCAVerification as true in your kubeadm config file or pass "
                                   "--discovery-token-unsafe-skip-ca-verification flag to continue"));
     }
     ValidateToken(b.token, path + ".token", &errs);
-    if (!b.api_server_endpoint.empty()) {
-      Status s = net::SplitHostPort(b.api_server_endpoint, nullptr, nullptr);
-      if (!s.ok())
-        errs.push_back(FieldInvalid(path + ".apiServerEndpoints", b.api_server_endpoint, s.message()));
+    // ValidateDiscoveryTokenAPIServer runs even on an empty endpoint, as kubeadm's does.
+    if (Status s = net::SplitHostPort(b.api_server_endpoint, nullptr, nullptr); !s.ok()) {
+      errs.push_back(FieldInvalid(path + ".apiServerEndpoint", b.api_server_endpoint, s.message()));
     }
     ValidateToken(d.tls_bootstrap_token, "discovery.tlsBootstrapToken", &errs);
   }
@@ -118,7 +233,14 @@ Status Validate(const JoinConfiguration& cfg) {
     if (!d.tls_bootstrap_token.empty())
       ValidateToken(d.tls_bootstrap_token, "discovery.tlsBootstrapToken", &errs);
   }
+  ValidateNodeRegistration(cfg.node_registration, &errs);
   if (cfg.control_plane) ValidateJoinControlPlane(*cfg.control_plane, &errs);
+  // filepath.IsAbs and the ".crt" suffix; kubeadm's message names only the first.
+  const std::string& ca = cfg.ca_cert_path;
+  if (ca.empty() || ca.front() != '/' || ca.size() < kCrtSuffix.size() ||
+      ca.compare(ca.size() - kCrtSuffix.size(), kCrtSuffix.size(), kCrtSuffix) != 0) {
+    errs.push_back(FieldInvalid("caCertPath", ca, "the ca certificate path must be an absolute path"));
+  }
   if (errs.empty()) return OkStatus();
   std::string msg;
   if (errs.size() == 1) {
