@@ -135,18 +135,23 @@ bool WatchStream::ended_cleanly() const {
   return state_->clean;
 }
 
-StatusOr<nlohmann::json> WatchStream::Next(std::chrono::milliseconds timeout) {
+StatusOr<std::string> WatchStream::NextLine(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(state_->mu);
   state_->cv.wait_for(lock, timeout, [&] { return !state_->lines.empty() || state_->done; });
   if (!state_->lines.empty()) {
     std::string line = std::move(state_->lines.front());
     state_->lines.pop_front();
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded()) return DataLossError("watch: not a JSON line: " + line);
-    return j;
+    return line;
   }
   if (state_->done) return OutOfRangeError("watch: stream ended");
   return DeadlineExceededError("watch: no event within timeout");
+}
+
+StatusOr<nlohmann::json> WatchStream::Next(std::chrono::milliseconds timeout) {
+  JG_ASSIGN_OR_RETURN(std::string line, NextLine(timeout));
+  auto j = nlohmann::json::parse(line, nullptr, false);
+  if (j.is_discarded()) return DataLossError("watch: not a JSON line: " + line);
+  return j;
 }
 
 StatusOr<std::unique_ptr<WatchStream>> HttpsClient::Watch(const std::string& target) {

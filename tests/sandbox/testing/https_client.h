@@ -42,6 +42,8 @@ class WatchStream {
   // The next event line as JSON. kDeadlineExceeded when none arrives in `timeout`;
   // kOutOfRange once the server ended the stream (and all lines were consumed).
   StatusOr<nlohmann::json> Next(std::chrono::milliseconds timeout);
+  // The next event line as received (no JSON decoding; the benchmark counts events with it).
+  StatusOr<std::string> NextLine(std::chrono::milliseconds timeout);
   // True when the server ended the stream cleanly (terminating zero-length chunk).
   bool ended_cleanly() const;
   void Close();
