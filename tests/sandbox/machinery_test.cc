@@ -114,23 +114,25 @@ TEST(StoreTest, ResourceVersionsConflictsAndExpiredWatches) {
   runtime::FakeClock clock;
   Store store(clock, std::chrono::seconds(10), 1000);
   json cm = {{"metadata", {{"name", "a"}, {"namespace", "n"}}}};
-  ASSERT_OK_AND_ASSIGN(json created, store.Create("/v1/configmaps", cm));
-  EXPECT_EQ(created["metadata"]["resourceVersion"], "1");
+  ASSERT_OK_AND_ASSIGN(ObjectRef created, store.Create("/v1/configmaps", cm));
+  EXPECT_EQ(created->Parse()["metadata"]["resourceVersion"], "1");
+  EXPECT_EQ(created->rv, 1);
   EXPECT_THAT(store.Create("/v1/configmaps", cm), StatusIs(StatusCode::kAlreadyExists));
   // No-op update: no RV bump.
-  ASSERT_OK_AND_ASSIGN(
-      json same, store.Update("/v1/configmaps", "n", "a", [](const json& c) { return StatusOr<json>(c); }));
-  EXPECT_EQ(same["metadata"]["resourceVersion"], "1");
+  ASSERT_OK_AND_ASSIGN(ObjectRef same, store.Update("/v1/configmaps", "n", "a",
+                                                    [](const json& c) { return StatusOr<json>(c); }));
+  EXPECT_EQ(same->Parse()["metadata"]["resourceVersion"], "1");
+  EXPECT_EQ(same, created);  // the stored version itself: nothing was written
   EXPECT_EQ(store.rv(), 1);
   clock.Advance(std::chrono::seconds(11));
   ASSERT_OK(store.Create("/v1/configmaps", json{{"metadata", {{"name", "b"}, {"namespace", "n"}}}}).status());
   // Event rv=1 is now older than the window: a watch from 0 is expired, from 1 is fine.
   EXPECT_THAT(store.Subscribe(nullptr, 0), StatusIs(StatusCode::kOutOfRange));
   ASSERT_OK_AND_ASSIGN(auto sub, store.Subscribe(nullptr, 1));
-  StoreEvent e;
+  EventRef e;
   ASSERT_TRUE(sub->TryNext(&e));
-  EXPECT_EQ(e.name, "b");
-  EXPECT_EQ(e.rv, 2);
+  EXPECT_EQ(e->name, "b");
+  EXPECT_EQ(e->rv, 2);
   store.Unsubscribe(sub);
 }
 

@@ -64,11 +64,40 @@ StatusOr<UserInfo> ApiServer::Authenticate(const HttpRequest& req) const {
       auto it = tokens_.find(token);
       if (it != tokens_.end()) return it->second;
     }
+    // A bootstrap token's user is remembered while no Secret changed and the token has not
+    // expired, so a joining node does not pay a Secret decode per request. Keyed by the token's
+    // hash: a lookup compares digests, never the secret itself.
+    const auto now = clock_.Now();
+    const std::string digest = crypto::Sha256(token);
+    const int64_t secrets_changes = store_.ChangeCount(kSecretsGvr);  // read before the Secret
+    {
+      std::lock_guard<std::mutex> lock(authn_mu_);
+      auto it = token_users_.find(digest);
+      if (it != token_users_.end() && it->second.secrets_changes == secrets_changes &&
+          now < it->second.valid_until) {
+        return it->second.user;
+      }
+    }
+    std::optional<json> secret;
     auto user = logic::AuthenticateBootstrapToken(
-        token, [this](const std::string& name) { return store_.Get("/v1/secrets", "kube-system", name); },
-        clock_.Now());
-    if (user) return *user;
-    return Unauthorized();
+        token,
+        [&](const std::string& name) {
+          secret = store_.Get(kSecretsGvr, "kube-system", name);
+          return secret;
+        },
+        now);
+    if (!user) return Unauthorized();
+    auto valid_until = std::chrono::system_clock::time_point::max();
+    if (secret) {
+      if (auto exp = logic::SecretDataValue(*secret, "expiration")) {
+        auto t = logic::ParseRfc3339(*exp);
+        valid_until = t ? *t : now;  // unparseable: never cached (the token is refused anyway)
+      }
+    }
+    std::lock_guard<std::mutex> lock(authn_mu_);
+    if (token_users_.size() >= kMaxCachedTokenUsers) token_users_.clear();
+    token_users_[digest] = CachedTokenUser{*user, secrets_changes, valid_until};
+    return *user;
   }
   return logic::AnonymousUser();
 }

@@ -60,6 +60,14 @@ HttpResponse JsonResponse(int status, const json& body) {
   return HttpResponse{status, "application/json", body.dump() + "\n", {}};
 }
 
+HttpResponse ObjectResponse(int status, const StoredObject& obj) {
+  HttpResponse r{status, "application/json", {}, {}};
+  r.body.reserve(obj.text.size() + 1);
+  r.body += obj.text;
+  r.body += '\n';
+  return r;
+}
+
 void SendError(ResponseWriter& w, const Status& s, const ResourceType* type, const std::string& name) {
   HttpResponse r = JsonResponse(HttpCodeFor(s), StatusJson(s, type, name));
   if (r.status == 401 || r.status == 403) r.headers.emplace_back("X-Content-Type-Options", "nosniff");

@@ -15,6 +15,7 @@
 #include "tests/sandbox/server/https_server.h"
 #include "tests/sandbox/server/resources.h"
 #include "tests/sandbox/server/selectors.h"
+#include "tests/sandbox/server/store.h"
 
 namespace joinguard::sandbox {
 
@@ -27,6 +28,9 @@ namespace api_internal {
 // Client-certificate users cached per certificate: entries and lifetime.
 inline constexpr size_t kMaxCachedCertUsers = 4096;
 inline constexpr std::chrono::seconds kCertUserCacheTtl{60};
+// Bootstrap-token users cached per token (valid while no Secret changes, never past expiry).
+inline constexpr size_t kMaxCachedTokenUsers = 4096;
+inline constexpr char kSecretsGvr[] = "/v1/secrets";
 inline constexpr char kModified[] =
     "the object has been modified; please apply your changes to the latest version and try again";
 
@@ -44,6 +48,8 @@ std::string ReasonForCode(int code);  // common/kube/api_error's table
 StatusCode CodeForHttp(int http);     // common/kube/api_error's table
 
 HttpResponse JsonResponse(int status, const nlohmann::json& body);
+// A stored object as the body, its text as stored (no re-encoding).
+HttpResponse ObjectResponse(int status, const StoredObject& obj);
 void SendError(ResponseWriter& w, const Status& s, const ResourceType* type, const std::string& name);
 
 std::string ListKind(const ResourceType& t);

@@ -21,6 +21,11 @@ using logic::UserInfo;
 using nlohmann::json;
 using namespace api_internal;
 
+namespace {
+// Upper bound of one watch chunk when a backlog is drained (events are never split).
+constexpr size_t kWatchBatchBytes = 256 * 1024;
+}  // namespace
+
 void ApiServer::HandleList(const HttpRequest& req, const ResourceType& type, const RequestInfo& info,
                            ResponseWriter& w) {
   auto sel = ParseSelectors(req, type);
@@ -44,21 +49,46 @@ void ApiServer::HandleList(const HttpRequest& req, const ResourceType& type, con
                                 rv_match + "\""),
                      &type, "");
   }
-  Store::ListResult all = store_.List(type.Gvr(), ns, start_key);
+  const bool table = WantsTable(req.Header("accept"));
+  if (sel->labels.empty() && sel->fields.empty() && !table) {
+    // The common case (informers, kubectl -o json): the page is cut in the store and the stored
+    // texts are sent as they are, so a list costs copying bytes, not decoding and re-encoding.
+    Store::RefList page = store_.ListRefs(type.Gvr(), ns, start_key, limit);
+    if (list_rv < 0) list_rv = page.rv;
+    json meta = {{"resourceVersion", std::to_string(list_rv)}};
+    if (page.remaining > 0) {
+      meta["continue"] = EncodeContinue(list_rv, page.last_key);
+      meta["remainingItemCount"] = page.remaining;
+    }
+    size_t size = 256;
+    for (const auto& obj : page.items) size += obj->text.size() + 1;
+    std::string body;
+    body.reserve(size);
+    body += R"({"apiVersion":)" + json(type.ApiVersion()).dump() + R"(,"items":[)";
+    for (size_t i = 0; i < page.items.size(); ++i) {
+      if (i) body += ',';
+      body += page.items[i]->text;
+    }
+    body += R"(],"kind":)" + json(ListKind(type)).dump() + R"(,"metadata":)" + meta.dump() + "}\n";
+    return w.Send(HttpResponse{200, "application/json", std::move(body), {}});
+  }
+  // Selectors or a Table: decode each candidate.
+  Store::RefList all = store_.ListRefs(type.Gvr(), ns, start_key);
   if (list_rv < 0) list_rv = all.rv;
-  json items = json::array();
+  std::vector<json> items;
   std::string last_key;
   size_t matched_after = 0;
   bool more = false;
-  for (const auto& obj : all.items) {
+  for (const auto& ref : all.items) {
+    json obj = ref->Parse();
     if (!Matches(*sel, obj)) continue;
     if (limit > 0 && static_cast<int64_t>(items.size()) >= limit) {
       more = true;
       ++matched_after;
       continue;
     }
-    items.push_back(obj);
     last_key = ObjectKey(obj);
+    items.push_back(std::move(obj));
   }
   json meta = {{"resourceVersion", std::to_string(list_rv)}};
   if (more) {
@@ -67,14 +97,14 @@ void ApiServer::HandleList(const HttpRequest& req, const ResourceType& type, con
       meta["remainingItemCount"] = matched_after;
     }
   }
-  if (WantsTable(req.Header("accept"))) {
-    return w.Send(JsonResponse(
-        200, TableFor(req, type, items.get<std::vector<json>>(), meta["resourceVersion"].get<std::string>(),
-                      meta.value("continue", ""), clock_.Now())));
+  if (table) {
+    return w.Send(JsonResponse(200, TableFor(req, type, items, meta["resourceVersion"].get<std::string>(),
+                                             meta.value("continue", ""), clock_.Now())));
   }
-  w.Send(JsonResponse(
-      200,
-      {{"kind", ListKind(type)}, {"apiVersion", type.ApiVersion()}, {"metadata", meta}, {"items", items}}));
+  w.Send(JsonResponse(200, {{"kind", ListKind(type)},
+                            {"apiVersion", type.ApiVersion()},
+                            {"metadata", meta},
+                            {"items", std::move(items)}}));
 }
 
 void ApiServer::HandleDeleteCollection(const HttpRequest& req, const ResourceType& type,
@@ -87,7 +117,7 @@ void ApiServer::HandleDeleteCollection(const HttpRequest& req, const ResourceTyp
     if (!Matches(*sel, obj)) continue;
     auto deleted =
         store_.Delete(type.Gvr(), obj["metadata"].value("namespace", ""), obj["metadata"].value("name", ""));
-    if (deleted.ok()) items.push_back(*deleted);
+    if (deleted.ok()) items.push_back((*deleted)->Parse());
   }
   w.Send(JsonResponse(200, {{"kind", ListKind(type)},
                             {"apiVersion", type.ApiVersion()},
@@ -161,10 +191,15 @@ void ApiServer::HandleWatch(const HttpRequest& req, const ResourceType& type, co
     return;
   }
   int64_t last_rv = initial ? start_rv : std::max(from_rv, int64_t{0});
-  auto matches = [&](const json& obj) {
-    if (obj.is_null()) return false;
-    if (!only_name.empty() && obj["metadata"].value("name", "") != only_name) return false;
-    return Matches(*sel, obj);
+  // Decoding is needed only to evaluate selectors or build a Table; otherwise an event line is
+  // the stored text wrapped in {"type","object"} (encoded once at write time for every watcher).
+  const bool decode = table || !sel->labels.empty() || !sel->fields.empty();
+  auto matches = [&](const StoreEvent& e, const ObjectRef& ref, std::optional<json>* parsed) {
+    if (!ref) return false;
+    if (!only_name.empty() && e.name != only_name) return false;
+    if (!decode) return true;
+    if (!*parsed) *parsed = ref->Parse();
+    return Matches(*sel, **parsed);
   };
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto next_bookmark = std::chrono::steady_clock::now() + config_.bookmark_interval;
@@ -175,41 +210,56 @@ void ApiServer::HandleWatch(const HttpRequest& req, const ResourceType& type, co
   }
   int sent = 0;
   const int close_after = faults_.close_watches_after();
+  std::string batch;
+  // Appends the event's line to `batch`; false when the watch must end (fault: close after N).
+  auto add_event = [&](const StoreEvent& e) {
+    last_rv = std::max(last_rv, e.rv);
+    std::optional<json> now_obj, old_obj;
+    const char* out_type = nullptr;
+    if (e.type == "ADDED") {
+      if (matches(e, e.object, &now_obj)) out_type = "ADDED";
+    } else if (e.type == "MODIFIED") {
+      bool now_m = matches(e, e.object, &now_obj), old_m = matches(e, e.old_object, &old_obj);
+      if (now_m && old_m)
+        out_type = "MODIFIED";
+      else if (now_m)
+        out_type = "ADDED";
+      else if (old_m)
+        out_type = "DELETED";
+    } else if (e.type == "DELETED") {
+      if (matches(e, e.old_object, &old_obj)) out_type = "DELETED";
+    }
+    if (!out_type) return true;
+    batch += R"({"type":")";
+    batch += out_type;
+    batch += R"(","object":)";
+    if (table) {
+      if (!now_obj) now_obj = e.object->Parse();
+      batch += TableFor(req, type, {*now_obj}, std::to_string(e.object->rv), "", clock_.Now()).dump();
+    } else {
+      batch += e.object->text;
+    }
+    batch += "}\n";
+    ++sent;
+    return !(close_after > 0 && sent >= close_after);
+  };
   bool open = true;
   while (open) {
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
     auto wake = std::min(deadline, now + std::chrono::seconds(1));
     if (bookmarks) wake = std::min(wake, next_bookmark);
-    StoreEvent e;
+    EventRef e;
     auto r = (*sub)->Next(&e, wake);
     if (r == Subscription::Result::kClosed) break;
     if (r == Subscription::Result::kEvent) {
-      last_rv = std::max(last_rv, e.rv);
-      std::string out_type;
-      if (e.type == "ADDED") {
-        if (matches(e.object)) out_type = "ADDED";
-      } else if (e.type == "MODIFIED") {
-        bool now_m = matches(e.object), old_m = matches(e.old_object);
-        if (now_m && old_m)
-          out_type = "MODIFIED";
-        else if (now_m)
-          out_type = "ADDED";
-        else if (old_m)
-          out_type = "DELETED";
-      } else if (e.type == "DELETED") {
-        if (matches(e.old_object)) out_type = "DELETED";
-      }
-      if (!out_type.empty()) {
-        json ev = {{"type", out_type}, {"object", e.object}};
-        if (table) {
-          ev["object"] = TableFor(req, type, {e.object}, e.object["metadata"].value("resourceVersion", ""),
-                                  "", clock_.Now());
-        }
-        if (!w.WriteChunk(ev.dump() + "\n")) break;
-        ++sent;
-        if (close_after > 0 && sent >= close_after) break;
-      }
+      // Everything already queued goes out in one chunk (one TLS record, one syscall) instead of
+      // one write per event; bounded so a backlog is still streamed as it is produced.
+      batch.clear();
+      bool more = add_event(*e);
+      while (more && batch.size() < kWatchBatchBytes && (*sub)->TryNext(&e)) more = add_event(*e);
+      if (!batch.empty() && !w.WriteChunk(batch)) break;
+      if (!more) break;
       continue;
     }
     now = std::chrono::steady_clock::now();

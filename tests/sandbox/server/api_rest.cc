@@ -23,14 +23,14 @@ using namespace api_internal;
 
 // ---- REST operations ----
 
-StatusOr<json> ApiServer::Get(const ResourceType& type, const std::string& ns, const std::string& name) {
-  auto obj = store_.Get(type.Gvr(), ns, name);
+StatusOr<ObjectRef> ApiServer::Get(const ResourceType& type, const std::string& ns, const std::string& name) {
+  ObjectRef obj = store_.GetRef(type.Gvr(), ns, name);
   if (!obj) return NotFound(type, name);
-  return *obj;
+  return obj;
 }
 
-StatusOr<json> ApiServer::Create(const ResourceType& type, const std::string& ns, json obj,
-                                 const UserInfo& user, bool keep_csr_requester) {
+StatusOr<ObjectRef> ApiServer::Create(const ResourceType& type, const std::string& ns, json obj,
+                                      const UserInfo& user, bool keep_csr_requester) {
   if (!obj.is_object()) return BadRequest("the body of the request must be a JSON object");
   if (obj.contains("kind") && obj["kind"].is_string() && obj["kind"] != type.kind) {
     return BadRequest("the kind in the data (" + obj["kind"].get<std::string>() +
@@ -114,7 +114,8 @@ StatusOr<json> ApiServer::Create(const ResourceType& type, const std::string& ns
     auto created = store_.Create(type.Gvr(), obj);
     if (created.ok()) {
       if (type.Gvr() == kCrdGvr) {
-        registry_.SetCustomTypes((*created)["metadata"].value("name", ""), TypesForCrd(*created));
+        json crd = (*created)->Parse();
+        registry_.SetCustomTypes(crd["metadata"].value("name", ""), TypesForCrd(crd));
       }
       return created;
     }
@@ -128,8 +129,9 @@ StatusOr<json> ApiServer::Create(const ResourceType& type, const std::string& ns
   }
 }
 
-StatusOr<json> ApiServer::Update(const ResourceType& type, const std::string& ns, const std::string& name,
-                                 const std::string& subresource, json obj, const UserInfo& user) {
+StatusOr<ObjectRef> ApiServer::Update(const ResourceType& type, const std::string& ns,
+                                      const std::string& name, const std::string& subresource, json obj,
+                                      const UserInfo& user) {
   if (obj.is_object() && obj.contains("kind") && obj["kind"].is_string() && obj["kind"] != type.kind) {
     return BadRequest("the kind in the data (" + obj["kind"].get<std::string>() +
                       ") does not match the expected kind (" + type.kind + ")");
@@ -148,13 +150,13 @@ StatusOr<json> ApiServer::Update(const ResourceType& type, const std::string& ns
   if (!result.ok() && result.status().code() == StatusCode::kNotFound && result.status().http_status() == 0) {
     return NotFound(type, name);
   }
-  if (result.ok() && type.Gvr() == kCrdGvr) registry_.SetCustomTypes(name, TypesForCrd(*result));
+  if (result.ok() && type.Gvr() == kCrdGvr) registry_.SetCustomTypes(name, TypesForCrd((*result)->Parse()));
   return result;
 }
 
-StatusOr<json> ApiServer::Patch(const ResourceType& type, const std::string& ns, const std::string& name,
-                                const std::string& subresource, const std::string& content_type,
-                                const std::string& body, const HttpRequest& req, const UserInfo& user) {
+StatusOr<ObjectRef> ApiServer::Patch(const ResourceType& type, const std::string& ns, const std::string& name,
+                                     const std::string& subresource, const std::string& content_type,
+                                     const std::string& body, const HttpRequest& req, const UserInfo& user) {
   std::string media = MediaType(content_type);
   json patch = json::parse(body, nullptr, false);
   if (patch.is_discarded()) return BadRequest("error decoding patch: invalid JSON");
@@ -164,7 +166,7 @@ StatusOr<json> ApiServer::Patch(const ResourceType& type, const std::string& ns,
                     "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is "
                     "required for apply patch");
     }
-    if (!store_.Get(type.Gvr(), ns, name)) {
+    if (!store_.Contains(type.Gvr(), ns, name)) {
       if (!subresource.empty()) return NotFound(type, name);
       if (patch.is_object()) patch["metadata"]["name"] = name;
       return Create(type, ns, patch, user);
@@ -211,13 +213,13 @@ StatusOr<json> ApiServer::Patch(const ResourceType& type, const std::string& ns,
   if (!result.ok() && result.status().code() == StatusCode::kNotFound && result.status().http_status() == 0) {
     return NotFound(type, name);
   }
-  if (result.ok() && type.Gvr() == kCrdGvr) registry_.SetCustomTypes(name, TypesForCrd(*result));
+  if (result.ok() && type.Gvr() == kCrdGvr) registry_.SetCustomTypes(name, TypesForCrd((*result)->Parse()));
   return result;
 }
 
 StatusOr<json> ApiServer::Delete(const ResourceType& type, const std::string& ns, const std::string& name,
                                  const json& options) {
-  std::string want_uid, want_rv;
+  std::string want_uid, want_rv, deleted_uid;
   if (options.is_object() && options.contains("preconditions") && options["preconditions"].is_object()) {
     want_uid = options["preconditions"].value("uid", "");
     want_rv = options["preconditions"].value("resourceVersion", "");
@@ -225,6 +227,7 @@ StatusOr<json> ApiServer::Delete(const ResourceType& type, const std::string& ns
   auto deleted = store_.Delete(type.Gvr(), ns, name, [&](const json& cur) -> Status {
     std::string uid = cur["metadata"].value("uid", "");
     std::string rv = cur["metadata"].value("resourceVersion", "");
+    deleted_uid = uid;
     if (!want_uid.empty() && want_uid != uid) {
       return Conflict(
           type, name,
@@ -251,7 +254,7 @@ StatusOr<json> ApiServer::Delete(const ResourceType& type, const std::string& ns
         store_.Delete(t->Gvr(), name, obj["metadata"].value("name", "")).status().IgnoreError();
       }
     }
-    json out = *deleted;
+    json out = (*deleted)->Parse();
     out["metadata"]["deletionTimestamp"] = NowRfc3339(clock_);
     out["status"]["phase"] = "Terminating";
     return out;
@@ -263,7 +266,7 @@ StatusOr<json> ApiServer::Delete(const ResourceType& type, const std::string& ns
   }
   // The generic registry answers Status Success unless ReturnDeletedObject
   // (apiserver pkg/registry/generic/registry/store.go finalizeDelete).
-  json details = {{"name", name}, {"kind", type.resource}, {"uid", (*deleted)["metadata"].value("uid", "")}};
+  json details = {{"name", name}, {"kind", type.resource}, {"uid", deleted_uid}};
   if (!type.group.empty()) details["group"] = type.group;
   return json{{"kind", "Status"},
               {"apiVersion", "v1"},

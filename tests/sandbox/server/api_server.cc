@@ -167,7 +167,7 @@ void ApiServer::Handle(const HttpRequest& req, ResponseWriter& w) {
 }
 
 Status ApiServer::CheckNamespaceExists(const std::string& ns) const {
-  if (!store_.Get("/v1/namespaces", "", ns)) {
+  if (!store_.Contains("/v1/namespaces", "", ns)) {
     return ApiErr(StatusCode::kNotFound, "NotFound", 404, "namespaces \"" + ns + "\" not found");
   }
   return OkStatus();
@@ -209,11 +209,11 @@ void ApiServer::HandleResource(const HttpRequest& req, const RequestInfo& info, 
     auto obj = Get(*type, ns, info.name);
     if (!obj.ok()) return SendError(w, obj.status(), type, info.name);
     if (WantsTable(req.Header("accept"))) {
-      return w.Send(JsonResponse(
-          200,
-          TableFor(req, *type, {*obj}, (*obj)["metadata"].value("resourceVersion", ""), "", clock_.Now())));
+      json parsed = (*obj)->Parse();
+      return w.Send(
+          JsonResponse(200, TableFor(req, *type, {parsed}, std::to_string((*obj)->rv), "", clock_.Now())));
     }
-    return w.Send(JsonResponse(200, *obj));
+    return w.Send(ObjectResponse(200, **obj));
   }
   if (verb == "create") {
     if (!info.name.empty()) return SendError(w, MethodNotAllowed(), type, info.name);
@@ -234,7 +234,7 @@ void ApiServer::HandleResource(const HttpRequest& req, const RequestInfo& info, 
                            : "";
     auto created = Create(*type, ns, std::move(body), user);
     if (!created.ok()) return SendError(w, created.status(), type, name);
-    return w.Send(JsonResponse(201, *created));
+    return w.Send(ObjectResponse(201, **created));
   }
   if (verb == "update") {
     Status err;
@@ -242,13 +242,13 @@ void ApiServer::HandleResource(const HttpRequest& req, const RequestInfo& info, 
     if (!err.ok()) return SendError(w, err, type, info.name);
     auto updated = Update(*type, ns, info.name, info.subresource, std::move(body), user);
     if (!updated.ok()) return SendError(w, updated.status(), type, info.name);
-    return w.Send(JsonResponse(200, *updated));
+    return w.Send(ObjectResponse(200, **updated));
   }
   if (verb == "patch") {
     auto patched =
         Patch(*type, ns, info.name, info.subresource, req.Header("content-type"), req.body, req, user);
     if (!patched.ok()) return SendError(w, patched.status(), type, info.name);
-    return w.Send(JsonResponse(200, *patched));
+    return w.Send(ObjectResponse(200, **patched));
   }
   if (verb == "delete") {
     if (!info.subresource.empty()) return SendError(w, MethodNotAllowed(), type, info.name);

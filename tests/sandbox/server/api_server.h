@@ -53,15 +53,15 @@ class ApiServer {
   FaultInjector& faults() { return faults_; }
 
   // REST operations used by the HTTP handlers, the *ForTest hooks and the controllers.
-  // Errors carry the Kubernetes reason and HTTP code (Status::reason(), http_status()).
-  StatusOr<nlohmann::json> Create(const ResourceType& type, const std::string& ns, nlohmann::json obj,
-                                  const logic::UserInfo& user, bool keep_csr_requester = false);
-  StatusOr<nlohmann::json> Update(const ResourceType& type, const std::string& ns, const std::string& name,
-                                  const std::string& subresource, nlohmann::json obj,
-                                  const logic::UserInfo& user);
+  // Errors carry the Kubernetes reason and HTTP code (Status::reason(), http_status()). Objects
+  // come back as the stored version (its text is what the API answers; Parse() for a copy).
+  StatusOr<ObjectRef> Create(const ResourceType& type, const std::string& ns, nlohmann::json obj,
+                             const logic::UserInfo& user, bool keep_csr_requester = false);
+  StatusOr<ObjectRef> Update(const ResourceType& type, const std::string& ns, const std::string& name,
+                             const std::string& subresource, nlohmann::json obj, const logic::UserInfo& user);
   StatusOr<nlohmann::json> Delete(const ResourceType& type, const std::string& ns, const std::string& name,
                                   const nlohmann::json& options);
-  StatusOr<nlohmann::json> Get(const ResourceType& type, const std::string& ns, const std::string& name);
+  StatusOr<ObjectRef> Get(const ResourceType& type, const std::string& ns, const std::string& name);
 
   // The RBAC objects, re-read only when one of the four RBAC collections changed.
   std::shared_ptr<const logic::RbacObjects> Rbac() const;
@@ -95,10 +95,9 @@ class ApiServer {
                               ResponseWriter& w);
   void HandleReview(const HttpRequest& req, const ResourceType& type, const logic::UserInfo& user,
                     ResponseWriter& w);
-  StatusOr<nlohmann::json> Patch(const ResourceType& type, const std::string& ns, const std::string& name,
-                                 const std::string& subresource, const std::string& content_type,
-                                 const std::string& body, const HttpRequest& req,
-                                 const logic::UserInfo& user);
+  StatusOr<ObjectRef> Patch(const ResourceType& type, const std::string& ns, const std::string& name,
+                            const std::string& subresource, const std::string& content_type,
+                            const std::string& body, const HttpRequest& req, const logic::UserInfo& user);
   StatusOr<nlohmann::json> ComputeUpdate(const ResourceType& type, const std::string& subresource,
                                          const nlohmann::json& old, nlohmann::json obj,
                                          const logic::UserInfo& user, const logic::RbacObjects& rbac,
@@ -119,9 +118,15 @@ class ApiServer {
   mutable std::mutex rbac_mu_;  // guards rbac_cache_ and rbac_counts_
   mutable std::shared_ptr<const logic::RbacObjects> rbac_cache_;
   mutable std::vector<int64_t> rbac_counts_;
-  mutable std::mutex authn_mu_;                               // guards cert_users_
-  mutable std::map<std::string, CachedCertUser> cert_users_;  // client cert DER → user
-  mutable std::mutex mu_;                                     // guards tokens_ and rng_
+  struct CachedTokenUser {
+    logic::UserInfo user;
+    int64_t secrets_changes = 0;  // Store::ChangeCount of Secrets when the token was checked
+    std::chrono::system_clock::time_point valid_until;
+  };
+  mutable std::mutex authn_mu_;                                 // guards cert_users_, token_users_
+  mutable std::map<std::string, CachedCertUser> cert_users_;    // client cert DER → user
+  mutable std::map<std::string, CachedTokenUser> token_users_;  // SHA-256(bootstrap token) → user
+  mutable std::mutex mu_;                                       // guards tokens_ and rng_
   std::map<std::string, logic::UserInfo> tokens_;
   std::mt19937_64 rng_{std::random_device{}()};
   FaultInjector faults_;

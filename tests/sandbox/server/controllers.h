@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -29,11 +30,12 @@ class Controllers {
   // `changed` = the events since the last sync, or nullptr for a full resync (the first sync and
   // after a wake-up without events). Event-driven syncs keep a CSR create O(1) for the
   // controllers instead of a scan of every CSR.
-  using Changed = const std::vector<StoreEvent>*;
+  using Changed = const std::vector<EventRef>*;
   using SyncFn = std::function<std::optional<std::chrono::steady_clock::time_point>(Changed)>;
   void Run(const char* name, Subscription::Filter filter, SyncFn sync);
-  // The CSRs to look at: every stored one (full resync) or the changed, still existing ones.
-  std::vector<nlohmann::json> CsrsToSync(Changed changed) const;
+  // The CSRs to look at: every stored one (full resync) or the changed, still existing ones;
+  // only those whose stored text contains `must_contain` ("" = all) are decoded and returned.
+  std::vector<nlohmann::json> CsrsToSync(Changed changed, std::string_view must_contain = "") const;
   std::optional<std::chrono::steady_clock::time_point> SyncSigner(Changed changed);
   std::optional<std::chrono::steady_clock::time_point> SyncBootstrapSigner();
   std::optional<std::chrono::steady_clock::time_point> SyncTokenCleaner();

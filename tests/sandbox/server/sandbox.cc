@@ -1,5 +1,7 @@
 #include "tests/sandbox/sandbox.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
@@ -104,11 +106,12 @@ class Persister {
       std::lock_guard<std::mutex> lock(mu_);
       dirty_ = false;
     }
-    return files::WriteFileAtomic(path_, store_.Snapshot().dump(), 0600);
+    return files::WriteFileAtomic(path_, store_.Snapshot(), 0600);
   }
 
  private:
   void Loop() {
+    pthread_setname_np(pthread_self(), "sandbox-persist");
     std::unique_lock<std::mutex> lock(mu_);
     while (!stopping_) {
       cv_.wait(lock, [&] { return dirty_ || stopping_; });
@@ -193,7 +196,7 @@ Status SandboxImpl::Seed() {
   if (restored) {
     // Same objects as before the restart, but the port may have changed: keep cluster-info's
     // server in step (the bootstrap signer re-signs it).
-    if (store->Get("/v1/configmaps", "kube-public", "cluster-info")) {
+    if (store->Contains("/v1/configmaps", "kube-public", "cluster-info")) {
       store
           ->Update("/v1/configmaps", "kube-public", "cluster-info",
                    [&](const json& cur) {
@@ -362,7 +365,8 @@ Status Sandbox::AddServiceAccountToken(const std::string& ns, const std::string&
 StatusOr<json> Sandbox::GetObjectForTest(const std::string& path) {
   auto t = impl_->api->ResolvePath(path);
   if (!t.type || t.name.empty()) return InvalidArgumentError("sandbox: not an object path: " + path);
-  return impl_->api->Get(*t.type, t.ns, t.name);
+  JG_ASSIGN_OR_RETURN(ObjectRef obj, impl_->api->Get(*t.type, t.ns, t.name));
+  return obj->Parse();
 }
 
 StatusOr<json> Sandbox::CreateObjectForTest(const std::string& collection_path, json obj) {
@@ -370,7 +374,9 @@ StatusOr<json> Sandbox::CreateObjectForTest(const std::string& collection_path, 
   if (!t.type || !t.name.empty()) {
     return InvalidArgumentError("sandbox: not a collection path: " + collection_path);
   }
-  return impl_->api->Create(*t.type, t.ns, std::move(obj), ApiServer::InternalAdmin(), true);
+  JG_ASSIGN_OR_RETURN(ObjectRef created,
+                      impl_->api->Create(*t.type, t.ns, std::move(obj), ApiServer::InternalAdmin(), true));
+  return created->Parse();
 }
 
 Status Sandbox::DeleteObjectForTest(const std::string& path) {
@@ -382,7 +388,9 @@ Status Sandbox::DeleteObjectForTest(const std::string& path) {
 StatusOr<json> Sandbox::UpdateObjectForTest(const std::string& path, json obj) {
   auto t = impl_->api->ResolvePath(path);
   if (!t.type || t.name.empty()) return InvalidArgumentError("sandbox: not an object path: " + path);
-  return impl_->api->Update(*t.type, t.ns, t.name, t.subresource, std::move(obj), ApiServer::InternalAdmin());
+  JG_ASSIGN_OR_RETURN(ObjectRef updated, impl_->api->Update(*t.type, t.ns, t.name, t.subresource,
+                                                            std::move(obj), ApiServer::InternalAdmin()));
+  return updated->Parse();
 }
 
 StatusOr<std::vector<json>> Sandbox::ListObjectsForTest(const std::string& collection_path) {
@@ -421,7 +429,7 @@ StatusOr<json> Sandbox::WaitForObjectForTest(const std::string& path, std::funct
       impl_->store->Unsubscribe(sub);
       return *last;
     }
-    StoreEvent e;
+    EventRef e;
     auto r = sub->Next(&e, deadline);
     if (r != Subscription::Result::kEvent) break;
   }
@@ -445,11 +453,11 @@ Status Sandbox::WaitForObjectDeletedForTest(const std::string& path, std::chrono
           [gvr, ns, name](const StoreEvent& e) { return e.gvr == gvr && e.ns == ns && e.name == name; }, -1));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    if (!impl_->store->Get(gvr, ns, name)) {
+    if (!impl_->store->Contains(gvr, ns, name)) {
       impl_->store->Unsubscribe(sub);
       return OkStatus();
     }
-    StoreEvent e;
+    EventRef e;
     if (sub->Next(&e, deadline) != Subscription::Result::kEvent) break;
   }
   impl_->store->Unsubscribe(sub);

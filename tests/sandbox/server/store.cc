@@ -18,7 +18,27 @@ int64_t ParseResourceVersion(const std::string& rv) {
   return v;
 }
 
-Subscription::Result Subscription::Next(StoreEvent* out, std::chrono::steady_clock::time_point deadline) {
+namespace {
+
+// Encodes `obj` once, stamped with `rv`: the stored version every reader shares.
+ObjectRef Encode(json& obj, int64_t rv) {
+  SetResourceVersion(obj, rv);
+  auto stored = std::make_shared<StoredObject>();
+  stored->text = obj.dump();
+  stored->rv = rv;
+  return stored;
+}
+
+// A continue key "ns/name" as a map key (names and namespaces never contain '/').
+std::pair<std::string, std::string> SplitKey(const std::string& key) {
+  auto slash = key.find('/');
+  if (slash == std::string::npos) return {key, ""};
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
+
+}  // namespace
+
+Subscription::Result Subscription::Next(EventRef* out, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_until(lock, deadline, [&] { return !queue_.empty() || closed_ || kicked_; });
   if (!queue_.empty()) {
@@ -30,7 +50,7 @@ Subscription::Result Subscription::Next(StoreEvent* out, std::chrono::steady_clo
   return closed_ ? Result::kClosed : Result::kTimeout;
 }
 
-bool Subscription::TryNext(StoreEvent* out) {
+bool Subscription::TryNext(EventRef* out) {
   std::lock_guard<std::mutex> lock(mu_);
   if (queue_.empty()) return false;
   *out = std::move(queue_.front());
@@ -54,14 +74,16 @@ void Subscription::Kick() {
   cv_.notify_all();
 }
 
-void Subscription::Push(const StoreEvent& e) {
-  if (filter_ && !filter_(e)) return;
+void Subscription::Push(const EventRef& e) {
+  if (filter_ && !filter_(*e)) return;
+  bool wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return;
+    wake = queue_.empty();  // a non-empty queue already has its waiter woken
     queue_.push_back(e);
   }
-  cv_.notify_all();
+  if (wake) cv_.notify_all();
 }
 
 Store::Store(const runtime::Clock& clock, std::chrono::seconds window, int max_events)
@@ -80,100 +102,127 @@ int64_t Store::ChangeCount(const std::string& gvr) const {
   return it == change_counts_.end() ? 0 : it->second;
 }
 
-std::optional<json> Store::Get(const std::string& gvr, const std::string& ns, const std::string& name) const {
+ObjectRef Store::GetRef(const std::string& gvr, const std::string& ns, const std::string& name) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto g = objects_.find(gvr);
-  if (g == objects_.end()) return std::nullopt;
+  if (g == objects_.end()) return nullptr;
   auto it = g->second.find({ns, name});
-  if (it == g->second.end()) return std::nullopt;
+  if (it == g->second.end()) return nullptr;
   return it->second;
+}
+
+std::optional<json> Store::Get(const std::string& gvr, const std::string& ns, const std::string& name) const {
+  ObjectRef ref = GetRef(gvr, ns, name);
+  if (!ref) return std::nullopt;
+  return ref->Parse();
 }
 
 Store::ListResult Store::List(const std::string& gvr, const std::string& ns,
                               const std::string& after_key) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  RefList refs = ListRefs(gvr, ns, after_key);
   ListResult out;
+  out.rv = refs.rv;
+  out.items.reserve(refs.items.size());
+  for (const auto& ref : refs.items) out.items.push_back(ref->Parse());
+  return out;
+}
+
+Store::RefList Store::ListRefs(const std::string& gvr, const std::string& ns, const std::string& after_key,
+                               int64_t limit) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  RefList out;
   out.rv = rv_;
   auto g = objects_.find(gvr);
   if (g == objects_.end()) return out;
-  for (const auto& [key, obj] : g->second) {
-    if (!ns.empty() && key.first != ns) continue;
-    if (!after_key.empty() && key.first + "/" + key.second <= after_key) continue;
-    out.items.push_back(obj);
+  const Bucket& bucket = g->second;
+  auto it = after_key.empty() ? bucket.lower_bound({ns, ""}) : bucket.upper_bound(SplitKey(after_key));
+  if (!ns.empty() && it != bucket.end() && it->first.first < ns) it = bucket.lower_bound({ns, ""});
+  for (; it != bucket.end(); ++it) {
+    if (!ns.empty() && it->first.first != ns) break;
+    if (limit > 0 && static_cast<int64_t>(out.items.size()) >= limit) {
+      ++out.remaining;
+      continue;
+    }
+    out.items.push_back(it->second);
+    out.last_key = it->first.first + "/" + it->first.second;
   }
   return out;
 }
 
-StatusOr<json> Store::Create(const std::string& gvr, json obj) {
-  std::lock_guard<std::mutex> lock(mu_);
+// Each write encodes the new version before it changes anything, so an object that cannot be
+// encoded (json::type_error for invalid UTF-8) leaves the store as it was.
+StatusOr<ObjectRef> Store::Create(const std::string& gvr, json obj) {
   std::string ns = obj["metadata"].value("namespace", "");
   std::string name = obj["metadata"].value("name", "");
+  std::lock_guard<std::mutex> lock(mu_);
   auto& bucket = objects_[gvr];
   if (bucket.count({ns, name})) return AlreadyExistsError(name);
+  ObjectRef stored = Encode(obj, rv_ + 1);
   int64_t rv = NextRvLocked();
-  SetResourceVersion(obj, rv);
-  bucket[{ns, name}] = obj;
-  AppendLocked(StoreEvent{"ADDED", gvr, ns, name, rv, obj, nullptr, {}});
-  return obj;
+  bucket.emplace(Key{ns, name}, stored);
+  AppendLocked(StoreEvent{"ADDED", gvr, std::move(ns), std::move(name), rv, stored, nullptr, {}});
+  return stored;
 }
 
-StatusOr<json> Store::Update(const std::string& gvr, const std::string& ns, const std::string& name,
-                             const Mutator& fn) {
+StatusOr<ObjectRef> Store::Update(const std::string& gvr, const std::string& ns, const std::string& name,
+                                  const Mutator& fn) {
   std::lock_guard<std::mutex> lock(mu_);
   auto g = objects_.find(gvr);
   if (g == objects_.end()) return NotFoundError(name);
   auto it = g->second.find({ns, name});
   if (it == g->second.end()) return NotFoundError(name);
-  JG_ASSIGN_OR_RETURN(json updated, fn(it->second));
-  // Identical content (ignoring resourceVersion) is not written. Compared in place with the
-  // stored resourceVersion copied over (no copies of the objects).
+  const ObjectRef old = it->second;
+  const json current = old->Parse();
+  JG_ASSIGN_OR_RETURN(json updated, fn(current));
+  // Identical content (ignoring resourceVersion) is not written: compared with the stored
+  // resourceVersion copied over.
   if (updated.is_object() && updated.contains("metadata") && updated["metadata"].is_object()) {
-    const json& stored_meta = it->second["metadata"];
+    const json& stored_meta = current["metadata"];
     if (stored_meta.contains("resourceVersion")) {
       updated["metadata"]["resourceVersion"] = stored_meta["resourceVersion"];
     } else {
       updated["metadata"].erase("resourceVersion");
     }
-    if (updated == it->second) return it->second;
+    if (updated == current) return old;
   }
-  json old = it->second;
+  ObjectRef stored = Encode(updated, rv_ + 1);
   int64_t rv = NextRvLocked();
-  SetResourceVersion(updated, rv);
-  it->second = updated;
-  AppendLocked(StoreEvent{"MODIFIED", gvr, ns, name, rv, updated, old, {}});
-  return updated;
+  it->second = stored;
+  AppendLocked(StoreEvent{"MODIFIED", gvr, ns, name, rv, std::move(stored), old, {}});
+  return it->second;
 }
 
-StatusOr<json> Store::Delete(const std::string& gvr, const std::string& ns, const std::string& name,
-                             const std::function<Status(const json&)>& precondition) {
+StatusOr<ObjectRef> Store::Delete(const std::string& gvr, const std::string& ns, const std::string& name,
+                                  const std::function<Status(const json&)>& precondition) {
   std::lock_guard<std::mutex> lock(mu_);
   auto g = objects_.find(gvr);
   if (g == objects_.end()) return NotFoundError(name);
   auto it = g->second.find({ns, name});
   if (it == g->second.end()) return NotFoundError(name);
-  if (precondition) JG_RETURN_IF_ERROR(precondition(it->second));
-  json old = it->second;
-  json last = old;
+  json last = it->second->Parse();
+  if (precondition) JG_RETURN_IF_ERROR(precondition(last));
+  const ObjectRef old = it->second;
+  ObjectRef stamped = Encode(last, rv_ + 1);
   int64_t rv = NextRvLocked();
-  SetResourceVersion(last, rv);
   g->second.erase(it);
-  AppendLocked(StoreEvent{"DELETED", gvr, ns, name, rv, last, old, {}});
-  return last;
+  AppendLocked(StoreEvent{"DELETED", gvr, ns, name, rv, stamped, old, {}});
+  return stamped;
 }
 
 void Store::AppendLocked(StoreEvent e) {
   e.at = clock_.MonotonicNow();
   ++change_counts_[e.gvr];
-  for (const auto& s : subs_) s->Push(e);
-  log_.push_back(std::move(e));
+  auto shared = std::make_shared<const StoreEvent>(std::move(e));
+  for (const auto& s : subs_) s->Push(shared);
+  log_.push_back(std::move(shared));
   PruneLocked();
   if (on_change_) on_change_();
 }
 
 void Store::PruneLocked() {
   auto cutoff = clock_.MonotonicNow() - window_;
-  while (!log_.empty() && (log_.front().at < cutoff || log_.size() > max_events_)) {
-    pruned_through_ = log_.front().rv;
+  while (!log_.empty() && (log_.front()->at < cutoff || log_.size() > max_events_)) {
+    pruned_through_ = log_.front()->rv;
     log_.pop_front();
   }
 }
@@ -189,15 +238,8 @@ StatusOr<std::shared_ptr<Subscription>> Store::Subscribe(Subscription::Filter fi
     if (g != objects_.end()) {
       for (const auto& [key, obj] : g->second) {
         if (!initial_ns.empty() && key.first != initial_ns) continue;
-        StoreEvent e{"ADDED",
-                     initial_gvr,
-                     key.first,
-                     key.second,
-                     ParseResourceVersion(obj["metadata"].value("resourceVersion", "")),
-                     obj,
-                     nullptr,
-                     {}};
-        sub->Push(e);
+        sub->Push(std::make_shared<const StoreEvent>(
+            StoreEvent{"ADDED", initial_gvr, key.first, key.second, obj->rv, obj, nullptr, {}}));
       }
     }
   } else if (from_rv >= 0) {
@@ -205,9 +247,10 @@ StatusOr<std::shared_ptr<Subscription>> Store::Subscribe(Subscription::Filter fi
       return OutOfRangeError("too old resource version: " + std::to_string(from_rv) + " (" +
                              std::to_string(pruned_through_) + ")");
     }
-    for (const auto& e : log_) {
-      if (e.rv > from_rv) sub->Push(e);
-    }
+    // The log is in RV order: start at the first event after from_rv.
+    auto first = std::upper_bound(log_.begin(), log_.end(), from_rv,
+                                  [](int64_t rv, const EventRef& e) { return rv < e->rv; });
+    for (auto it = first; it != log_.end(); ++it) sub->Push(*it);
   }
   subs_.push_back(sub);
   return sub;
@@ -230,13 +273,39 @@ void Store::CloseAllSubscriptions() {
   for (auto& s : subs) s->Close();
 }
 
-json Store::Snapshot() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  json objects = json::array();
-  for (const auto& [gvr, bucket] : objects_) {
-    for (const auto& [key, obj] : bucket) objects.push_back({{"gvr", gvr}, {"object", obj}});
+std::string Store::Snapshot() const {
+  std::vector<std::pair<std::string, std::vector<ObjectRef>>> buckets;
+  int64_t rv = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    rv = rv_;
+    for (const auto& [gvr, bucket] : objects_) {
+      auto& [name, refs] = buckets.emplace_back(gvr, std::vector<ObjectRef>{});
+      refs.reserve(bucket.size());
+      for (const auto& [key, obj] : bucket) refs.push_back(obj);
+    }
   }
-  return {{"resourceVersion", rv_}, {"objects", objects}};
+  // The same document Restore reads: {"objects":[{"gvr":..,"object":..}],"resourceVersion":N}.
+  size_t size = 64;
+  for (const auto& [gvr, refs] : buckets) {
+    for (const auto& r : refs) size += r->text.size() + gvr.size() + 32;
+  }
+  std::string out;
+  out.reserve(size);
+  out += "{\"objects\":[";
+  bool first = true;
+  for (const auto& [gvr, refs] : buckets) {
+    const std::string prefix = "{\"gvr\":" + json(gvr).dump() + ",\"object\":";
+    for (const auto& r : refs) {
+      if (!first) out += ',';
+      first = false;
+      out += prefix;
+      out += r->text;
+      out += '}';
+    }
+  }
+  out += "],\"resourceVersion\":" + std::to_string(rv) + "}";
+  return out;
 }
 
 Status Store::Restore(const json& snapshot) {
@@ -246,8 +315,11 @@ Status Store::Restore(const json& snapshot) {
     objects_.clear();
     for (const auto& entry : snapshot.at("objects")) {
       const json& obj = entry.at("object");
-      objects_[entry.at("gvr").get<std::string>()]
-              [{obj["metadata"].value("namespace", ""), obj["metadata"].value("name", "")}] = obj;
+      auto stored = std::make_shared<StoredObject>();
+      stored->text = obj.dump();
+      stored->rv = ParseResourceVersion(obj["metadata"].value("resourceVersion", ""));
+      objects_[entry.at("gvr").get<std::string>()][{obj["metadata"].value("namespace", ""),
+                                                    obj["metadata"].value("name", "")}] = std::move(stored);
     }
   } catch (const std::exception& e) {
     return DataLossError(std::string("sandbox state is corrupt: ") + e.what() +

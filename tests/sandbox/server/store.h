@@ -22,14 +22,27 @@
 
 namespace joinguard::sandbox {
 
+// One stored version of an object, immutable once stored: its canonical JSON text (nlohmann's
+// dump, keys sorted) is the only copy. GET, LIST, watch events and the state file send these
+// bytes as they are, so an object is encoded once per write, not once per reader; the event log
+// and every watcher share the same version instead of copying it (the watch cache's
+// cachingObject does the same upstream: apiserver pkg/storage/cacher/caching_object.go).
+struct StoredObject {
+  std::string text;
+  int64_t rv = 0;  // metadata.resourceVersion
+  nlohmann::json Parse() const { return nlohmann::json::parse(text); }
+};
+using ObjectRef = std::shared_ptr<const StoredObject>;
+
 struct StoreEvent {
   std::string type;  // ADDED, MODIFIED, DELETED
   std::string gvr, ns, name;
   int64_t rv = 0;
-  nlohmann::json object;      // new state (last state for DELETED, stamped with the deletion RV)
-  nlohmann::json old_object;  // previous state for MODIFIED/DELETED; null for ADDED
+  ObjectRef object;      // new state (last state for DELETED, stamped with the deletion RV)
+  ObjectRef old_object;  // previous state for MODIFIED/DELETED; null for ADDED
   runtime::Clock::MonotonicTime at{};
 };
+using EventRef = std::shared_ptr<const StoreEvent>;
 
 // A queue of store events for one watcher or controller. Thread-safe.
 class Subscription {
@@ -40,20 +53,20 @@ class Subscription {
 
   // Waits until an event is queued (kEvent, *out filled), `deadline` passes (kTimeout) or the
   // subscription is closed and drained (kClosed). Waiting uses the real steady clock.
-  Result Next(StoreEvent* out, std::chrono::steady_clock::time_point deadline);
+  Result Next(EventRef* out, std::chrono::steady_clock::time_point deadline);
   // Non-blocking: true and *out filled when an event is queued.
-  bool TryNext(StoreEvent* out);
+  bool TryNext(EventRef* out);
   void Close();
   // Wakes a waiter without an event (Next returns kTimeout early); used for re-checks.
   void Kick();
 
  private:
   friend class Store;
-  void Push(const StoreEvent& e);
+  void Push(const EventRef& e);
   Filter filter_;
   std::mutex mu_;  // guards queue_, closed_, kicked_
   std::condition_variable cv_;
-  std::deque<StoreEvent> queue_;
+  std::deque<EventRef> queue_;
   bool closed_ = false;
   bool kicked_ = false;
 };
@@ -65,8 +78,14 @@ class Store {
 
   int64_t rv() const;
   // Number of changes ever made to `gvr` (0 when none): lets callers cache derived views of a
-  // few collections (RBAC) while other collections churn.
+  // few collections (RBAC, bootstrap tokens) while other collections churn.
   int64_t ChangeCount(const std::string& gvr) const;
+  // The stored version (nullptr when absent); no decoding.
+  ObjectRef GetRef(const std::string& gvr, const std::string& ns, const std::string& name) const;
+  bool Contains(const std::string& gvr, const std::string& ns, const std::string& name) const {
+    return GetRef(gvr, ns, name) != nullptr;
+  }
+  // The object decoded (a copy the caller owns).
   std::optional<nlohmann::json> Get(const std::string& gvr, const std::string& ns,
                                     const std::string& name) const;
   struct ListResult {
@@ -74,21 +93,31 @@ class Store {
     int64_t rv = 0;
   };
   // ns "" = all namespaces (or a cluster-scoped resource). `after_key` ("ns/name") skips keys
-  // up to and including it (continue tokens).
+  // up to and including it (continue tokens). Decodes every item: for the few small collections
+  // the server reads itself (RBAC, token Secrets); requests use ListRefs.
   ListResult List(const std::string& gvr, const std::string& ns, const std::string& after_key = "") const;
+  struct RefList {
+    std::vector<ObjectRef> items;  // key order (namespace, name)
+    std::string last_key;          // "ns/name" of the last item ("" when none)
+    int64_t remaining = 0;         // objects after the returned ones (with a limit)
+    int64_t rv = 0;
+  };
+  // As List, without decoding, at most `limit` items (0 = all): a page costs O(page + log n).
+  RefList ListRefs(const std::string& gvr, const std::string& ns, const std::string& after_key = "",
+                   int64_t limit = 0) const;
   // Stores a new object (metadata.name set; uid/creationTimestamp filled by the caller) and
   // stamps it with the next resourceVersion. kAlreadyExists when the key is taken.
-  StatusOr<nlohmann::json> Create(const std::string& gvr, nlohmann::json obj);
+  StatusOr<ObjectRef> Create(const std::string& gvr, nlohmann::json obj);
   // Read-modify-write under the store lock: `fn(current)` returns the new object or an error.
   // kNotFound when absent. A result equal to the current object (ignoring resourceVersion) is not
   // stored: no RV bump and no event, as etcd3's identical-bytes short-circuit.
   using Mutator = std::function<StatusOr<nlohmann::json>(const nlohmann::json& current)>;
-  StatusOr<nlohmann::json> Update(const std::string& gvr, const std::string& ns, const std::string& name,
-                                  const Mutator& fn);
+  StatusOr<ObjectRef> Update(const std::string& gvr, const std::string& ns, const std::string& name,
+                             const Mutator& fn);
   // Deletes after `precondition(current)` passes. Returns the last state stamped with the
   // deletion RV. kNotFound when absent.
-  StatusOr<nlohmann::json> Delete(const std::string& gvr, const std::string& ns, const std::string& name,
-                                  const std::function<Status(const nlohmann::json&)>& precondition = {});
+  StatusOr<ObjectRef> Delete(const std::string& gvr, const std::string& ns, const std::string& name,
+                             const std::function<Status(const nlohmann::json&)>& precondition = {});
 
   // Subscribes atomically with the replay: from_rv < 0 → only future events; otherwise retained
   // events with rv > from_rv are queued first. `initial_gvr` non-empty → synthetic ADDED events
@@ -101,14 +130,16 @@ class Store {
   void Unsubscribe(const std::shared_ptr<Subscription>& sub);
   void CloseAllSubscriptions();
 
-  // Persistence: the whole state as JSON and back.
-  nlohmann::json Snapshot() const;
+  // Persistence: the whole state as JSON text ({"resourceVersion":N,"objects":[{"gvr","object"}]})
+  // and back. The store lock is held only to collect the stored versions, not to encode them.
+  std::string Snapshot() const;
   Status Restore(const nlohmann::json& snapshot);
   // Called (under the store lock: keep it cheap) after every change.
   void SetOnChange(std::function<void()> fn);
 
  private:
   using Key = std::pair<std::string, std::string>;  // (ns, name)
+  using Bucket = std::map<Key, ObjectRef>;
   void AppendLocked(StoreEvent e);
   void PruneLocked();
   int64_t NextRvLocked() { return ++rv_; }
@@ -118,8 +149,8 @@ class Store {
   const size_t max_events_;
   mutable std::mutex mu_;  // guards everything below
   int64_t rv_ = 0;
-  std::map<std::string, std::map<Key, nlohmann::json>> objects_;  // gvr → key → object
-  std::deque<StoreEvent> log_;
+  std::map<std::string, Bucket> objects_;  // gvr → key → object
+  std::deque<EventRef> log_;
   int64_t pruned_through_ = 0;  // newest RV no longer in log_
   std::vector<std::shared_ptr<Subscription>> subs_;
   std::map<std::string, int64_t> change_counts_;  // gvr → changes
