@@ -80,9 +80,24 @@ Status Reflector::ListAndReplace(std::stop_token stop) {
     std::lock_guard<std::mutex> l(mu_);
     ++stats_.lists;
   }
-  if (stop.stop_requested()) return CancelledError("informer stopped");
-  JG_ASSIGN_OR_RETURN(Json list, client_.ListAllRaw(resource_, options_.namespace_, lo));
-  JG_ASSIGN_OR_RETURN(std::string rv, store_.Replace(list));
+  // Page by page (the continue tokens of Client::ListAllRaw), each page decoded and dropped
+  // before the next is read: the peak is one page of JSON, not the whole list.
+  std::string rv;
+  store_.BeginReplace();
+  for (bool first = true;; first = false) {
+    if (stop.stop_requested()) return CancelledError("informer stopped");
+    JG_ASSIGN_OR_RETURN(Json page, client_.ListRaw(resource_, options_.namespace_, lo));
+    StatusOr<ObjectList<Json>> meta = DecodeListMeta(page);
+    if (!meta.ok()) return meta.status().Annotate("list " + resource_.CollectionPath(options_.namespace_));
+    if (first) rv = meta->resource_version;
+    JG_RETURN_IF_ERROR(store_.AddListPage(page));
+    if (meta->continue_token.empty()) break;
+    lo.continue_token = meta->continue_token;
+    // Later pages must not carry a resourceVersion (the continue token encodes it).
+    lo.resource_version.clear();
+    lo.resource_version_match.clear();
+  }
+  store_.CommitReplace();
   {
     std::lock_guard<std::mutex> l(mu_);
     last_rv_ = rv;

@@ -68,8 +68,13 @@ struct InformerStats {
 class ReflectorStore {
  public:
   virtual ~ReflectorStore() = default;
-  // Replaces the whole content with a fresh list; returns the list's resourceVersion.
-  virtual StatusOr<std::string> Replace(const Json& list) = 0;
+  // A re-list, one page at a time, so that only one page's JSON is alive at once (a 10,000-CSR
+  // list as one JSON document is over 100 MiB): BeginReplace, AddListPage per page (decodes its
+  // items into a staging area; an error abandons the re-list), then CommitReplace swaps the
+  // staged objects in and delivers the changes.
+  virtual void BeginReplace() = 0;
+  virtual Status AddListPage(const Json& page) = 0;
+  virtual void CommitReplace() = 0;
   // Applies one ADDED/MODIFIED/DELETED event; returns the object's resourceVersion.
   virtual std::string Apply(WatchEventType type, const Json& object) = 0;
   // Re-delivers every object as OnUpdate(old == new).
@@ -218,18 +223,26 @@ class Informer final : public ReflectorStore {
   }
 
   // ---- ReflectorStore (called on the informer thread only). ----
-  StatusOr<std::string> Replace(const Json& list) override {
-    StatusOr<ObjectList<T>> decoded = DecodeList<T>(list);
+  void BeginReplace() override { staged_.clear(); }
+
+  Status AddListPage(const Json& page) override {
+    StatusOr<ObjectList<T>> decoded = DecodeList<T>(page);
     if (!decoded.ok()) {
       reflector_.CountUndecodable();
+      staged_.clear();
       return decoded.status().Annotate("decoding the list");
     }
-    std::map<std::string, Entry> fresh;
     for (T& item : decoded->items) {
       Entry e = MakeEntry(std::move(item));
       std::string key = ObjectKey(*e.obj);
-      fresh[std::move(key)] = std::move(e);
+      staged_[std::move(key)] = std::move(e);
     }
+    return OkStatus();
+  }
+
+  void CommitReplace() override {
+    std::map<std::string, Entry> fresh = std::move(staged_);
+    staged_.clear();
     std::vector<Note> notes;
     {
       std::unique_lock<std::shared_mutex> l(mu_);
@@ -249,7 +262,6 @@ class Informer final : public ReflectorStore {
       for (const auto& [key, e] : items_) IndexLocked(key, e);
     }
     Deliver(notes);
-    return decoded->resource_version;
   }
 
   std::string Apply(WatchEventType type, const Json& object) override {
@@ -389,7 +401,8 @@ class Informer final : public ReflectorStore {
   std::map<std::string, IndexFunc> indexers_;  // set before Start, then read-only
   std::mutex handler_mu_;                      // serialises handler delivery
 
-  mutable std::shared_mutex mu_;  // guards items_ and indices_
+  std::map<std::string, Entry> staged_;  // a re-list in progress (informer thread only)
+  mutable std::shared_mutex mu_;         // guards items_ and indices_
   std::map<std::string, Entry> items_;
   // index name → index value → keys. The outer map's key set is fixed before Start.
   std::map<std::string, std::unordered_map<std::string, std::set<std::string>>> indices_;

@@ -166,6 +166,37 @@ TEST(Informer, RelistAfterGoneDeliversDeletionsForVanishedObjects) {
   inf->Stop();
 }
 
+// The re-list follows continue tokens page by page (each page decoded and dropped before the
+// next is read), takes the first page's resourceVersion and swaps the store only when the last
+// page is in: a page that fails abandons the re-list and leaves the store as it was.
+TEST(Informer, ListIsReadPageByPageAndAppliedWhole) {
+  ScriptedClient client;
+  Json page1 = List({Obj("a", "1"), Obj("b", "2")}, "7");
+  page1["metadata"]["continue"] = "token-2";
+  Json page2 = List({Obj("c", "3")}, "");
+  client.lists.push_back(page1);
+  client.lists.push_back(UnavailableError("page 2 failed").WithReason("ServiceUnavailable", 503));
+  client.lists.push_back(page1);
+  client.lists.push_back(page2);
+  client.watches.push_back({{}, CancelledError("end")});
+  runtime::RealClock clock;
+  runtime::Logger logger(runtime::LogLevel::kError);
+  ASSERT_OK_AND_ASSIGN(auto inf, Informer<ConfigMap>::Create(client, FastOptions(), clock, logger));
+  Recorder rec;
+  inf->AddHandlers(Handlers(rec));
+  inf->Start();
+  ASSERT_TRUE(inf->WaitForSync(std::chrono::steady_clock::now() + 10s));
+  EXPECT_THAT(inf->Keys(), ::testing::ElementsAre("ns/a", "ns/b", "ns/c"));
+  EXPECT_EQ(inf->LastSyncResourceVersion(), "7");
+  EXPECT_THAT(rec.Get(),
+              ::testing::ElementsAre("add a", "add b", "add c"));  // one delivery, after the last page
+  {
+    std::lock_guard<std::mutex> l(client.mu);
+    EXPECT_EQ(client.list_calls, 4);
+  }
+  inf->Stop();
+}
+
 TEST(Informer, NormalCloseReWatchesFromLastSeenRvWithoutRelisting) {
   ScriptedClient client;
   client.lists.push_back(List({Obj("a", "1")}, "1"));
@@ -378,9 +409,10 @@ TEST(InformerStore, MemoryPerCachedObject) {
   ASSERT_OK_AND_ASSIGN(auto inf, Informer<CertificateSigningRequest>::Create(client, o, clock, logger));
   // On this thread (mallinfo2 counts the main arena): what the store keeps after decoding.
   const size_t before = mallinfo2().uordblks;
-  ASSERT_OK_AND_ASSIGN(std::string rv, inf->Replace(list));
+  inf->BeginReplace();
+  ASSERT_OK(inf->AddListPage(list));
+  inf->CommitReplace();
   const size_t after = mallinfo2().uordblks;
-  EXPECT_EQ(rv, "1");
   ASSERT_EQ(inf->Size(), static_cast<size_t>(kObjects));
   const double per_object = static_cast<double>(after - before) / kObjects;
   std::printf("store memory per cached CSR: %.0f bytes (%d objects)\n", per_object, kObjects);
