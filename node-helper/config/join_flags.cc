@@ -11,6 +11,8 @@
 
 #include <cctype>
 
+#include "node-helper/cri/cri_socket.h"
+
 namespace joinguard::node::config {
 namespace {
 
@@ -204,6 +206,11 @@ StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& ho
                                                                 : hostname;
   JG_ASSIGN_OR_RETURN(cfg.node_registration.name, ResolveNodeName(requested));
   if (flags.dry_run) cfg.dry_run = true;
+  // kubeadm's SetNodeRegistrationDynamicDefaults: detect the CRI endpoint, or give a bare path "unix://".
+  JG_ASSIGN_OR_RETURN(
+      cfg.node_registration.cri_socket,
+      cri::ResolveCriSocket(cfg.node_registration.cri_socket,
+                            cri::DialProbe(preflight::NewHost(flags.root_dir)), &out.warnings));
   SetDefaults(&cfg);
   if (cfg.control_plane) JG_RETURN_IF_ERROR(SetControlPlaneDynamicDefaults(&cfg));
 

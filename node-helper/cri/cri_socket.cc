@@ -14,6 +14,10 @@ std::string SocketPath(std::string_view endpoint) {
   return std::string(endpoint);
 }
 
+SocketProbe DialProbe(std::shared_ptr<const preflight::Host> host) {
+  return [host](const std::string& endpoint) { return host->DialUnix(SocketPath(endpoint)).ok(); };
+}
+
 StatusOr<std::string> DetectCriSocket(const SocketProbe& probe) {
   std::vector<std::string> found;
   for (std::string_view socket : KnownCriSockets()) {

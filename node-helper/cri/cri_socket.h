@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/status/status.h"
+#include "node-helper/preflight/host.h"
 
 namespace joinguard::node::cri {
 
@@ -27,6 +28,9 @@ std::string SocketPath(std::string_view endpoint);
 
 // Whether something accepts connections on the endpoint's socket.
 using SocketProbe = std::function<bool(const std::string& endpoint)>;
+
+// A probe that dials the endpoint's socket on `host` (runtime_unix.go isExistingSocket).
+SocketProbe DialProbe(std::shared_ptr<const preflight::Host> host);
 
 // kubeadm's detection: exactly one known socket accepting connections → it; none → the default
 // (containerd; preflight and the kubelet report the problem later); several → kInvalidArgument

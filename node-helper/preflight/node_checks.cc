@@ -36,10 +36,6 @@ std::string EndpointHost(const std::string& endpoint) {
 
 }  // namespace
 
-cri::SocketProbe CriSocketProbe(std::shared_ptr<const Host> host) {
-  return [host](const std::string& endpoint) { return host->DialUnix(cri::SocketPath(endpoint)).ok(); };
-}
-
 NodeChecks JoinNodeChecks(std::shared_ptr<const Host> host, const NodeCheckOptions& options) {
   NodeChecks out;
   const bool real = host->IsRealRoot();

@@ -39,7 +39,4 @@ NodeChecks JoinNodeChecks(std::shared_ptr<const Host> host, const NodeCheckOptio
 // kubernetesVersion).
 Check KubeletSkew(Version kubelet, std::string control_plane_version);
 
-// A cri::SocketProbe that dials the endpoint's socket on `host`.
-cri::SocketProbe CriSocketProbe(std::shared_ptr<const Host> host);
-
 }  // namespace joinguard::node::preflight
