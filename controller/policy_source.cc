@@ -1,23 +1,10 @@
 #include "controller/policy_source.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "common/runtime/stop.h"
 #include "controller/policy/insecure.h"
 
 namespace joinguard::controller {
 namespace {
-
-StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return NotFoundError("cannot read policy file \"" + path +
-                         "\"; check --policy-file and the ConfigMap mount");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Parses and, unless allowed, refuses a policy that would approve insecurely.
 StatusOr<policy::Policy> ParseAndVet(const std::string& content, const PolicyFileOptions& options,
@@ -46,7 +33,7 @@ StatusOr<std::unique_ptr<PolicyFileProvider>> PolicyFileProvider::Create(PolicyF
                                                                          ControllerMetrics& metrics,
                                                                          const runtime::Logger& logger) {
   std::unique_ptr<PolicyFileProvider> p(new PolicyFileProvider(std::move(options), metrics, logger));
-  JG_ASSIGN_OR_RETURN(std::string content, ReadWholeFile(p->options_.path));
+  JG_ASSIGN_OR_RETURN(std::string content, policy::ReadPolicyFile(p->options_.path));
   StatusOr<policy::Policy> parsed = ParseAndVet(content, p->options_, logger);
   if (!parsed.ok()) {
     metrics.RecordPolicyReload(false);
@@ -72,7 +59,7 @@ std::shared_ptr<const policy::Policy> PolicyFileProvider::Current() const {
 }
 
 Status PolicyFileProvider::ReloadIfChanged() {
-  StatusOr<std::string> content = ReadWholeFile(options_.path);
+  StatusOr<std::string> content = policy::ReadPolicyFile(options_.path);
   if (!content.ok()) {
     // During a ConfigMap symlink swap the file can vanish for an instant; keep the last good
     // policy and try again at the next poll. Count it only once per distinct state.

@@ -8,6 +8,7 @@
 
 #include "common/crypto/encoding.h"
 #include "common/crypto/pem.h"
+#include "common/crypto/utf8.h"
 #include "common/crypto/x509_internal.h"
 
 namespace joinguard::crypto {
@@ -26,40 +27,6 @@ bool IsGoParsePrintable(unsigned char b) { return IsGoMarshalPrintable(b) || b =
 bool IsAscii(std::string_view s) {
   for (unsigned char c : s) {
     if (c >= 0x80) return false;
-  }
-  return true;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char c = b(i);
-    size_t n;
-    uint32_t r;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-      n = 2;
-      r = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      n = 3;
-      r = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 4;
-      r = c & 0x07;
-    } else
-      return false;
-    if (i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k) {
-      if ((b(i + k) & 0xc0) != 0x80) return false;
-      r = (r << 6) | (b(i + k) & 0x3f);
-    }
-    if ((n == 3 && r < 0x800) || (n == 4 && (r < 0x10000 || r > 0x10ffff)) || (r >= 0xd800 && r <= 0xdfff)) {
-      return false;
-    }
-    i += n;
   }
   return true;
 }
@@ -326,6 +293,24 @@ StatusOr<std::vector<std::vector<NameAttribute>>> NameToRdns(const X509_NAME* na
   return rdns;
 }
 
+// The name of a GeneralName choice joinguard does not model (RFC 5280 section 4.2.1.6).
+std::string OtherGeneralNameKind(int type) {
+  switch (type) {
+    case GEN_OTHERNAME:
+      return "otherName";
+    case GEN_X400:
+      return "x400Address";
+    case GEN_DIRNAME:
+      return "directoryName";
+    case GEN_EDIPARTY:
+      return "ediPartyName";
+    case GEN_RID:
+      return "registeredID";
+    default:
+      return "unknown(" + std::to_string(type) + ")";
+  }
+}
+
 Status CollectSans(const GENERAL_NAMES* names, std::vector<std::string>* dns, std::vector<std::string>* ips,
                    std::vector<std::string>* emails, std::vector<std::string>* uris,
                    std::vector<std::string>* others) {
@@ -348,23 +333,8 @@ Status CollectSans(const GENERAL_NAMES* names, std::vector<std::string>* dns, st
         ips->push_back(std::move(ip));
         break;
       }
-      case GEN_OTHERNAME:
-        others->push_back("otherName");
-        break;
-      case GEN_X400:
-        others->push_back("x400Address");
-        break;
-      case GEN_DIRNAME:
-        others->push_back("directoryName");
-        break;
-      case GEN_EDIPARTY:
-        others->push_back("ediPartyName");
-        break;
-      case GEN_RID:
-        others->push_back("registeredID");
-        break;
       default:
-        others->push_back("unknown(" + std::to_string(type) + ")");
+        others->push_back(OtherGeneralNameKind(type));
         break;
     }
   }

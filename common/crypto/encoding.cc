@@ -8,8 +8,10 @@
 #include <array>
 #include <cstdio>
 #include <limits>
+#include <utility>
 
 #include "common/crypto/openssl_handles.h"
+#include "common/crypto/utf8.h"
 
 namespace joinguard::crypto {
 namespace {
@@ -209,38 +211,16 @@ StatusOr<std::string> RandomBytes(size_t n) {
 
 namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when invalid (like Go's
-// utf8.DecodeRune returning RuneError of width 1). Surrogates and overlongs are invalid.
-size_t Utf8SequenceLength(std::string_view s, size_t i, uint32_t* rune) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  size_t n;
-  uint32_t r;
-  if (c < 0x80) {
-    *rune = c;
-    return 1;
+// strconv.Quote's two-character escapes (Go's strconv/quote.go appendEscapedRune), or nullptr.
+const char* GoShortEscape(unsigned char c) {
+  static constexpr std::pair<unsigned char, const char*> kEscapes[] = {
+      {'\a', "\\a"}, {'\b', "\\b"}, {'\f', "\\f"},  {'\n', "\\n"}, {'\r', "\\r"},
+      {'\t', "\\t"}, {'\v', "\\v"}, {'\\', "\\\\"}, {'"', "\\\""},
+  };
+  for (const auto& [ch, escape] : kEscapes) {
+    if (ch == c) return escape;
   }
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-    r = c & 0x1f;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    r = c & 0x0f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    r = c & 0x07;
-  } else
-    return 0;
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xc0) != 0x80) return 0;
-    r = (r << 6) | (b(i + k) & 0x3f);
-  }
-  if ((n == 3 && r < 0x800) || (n == 4 && (r < 0x10000 || r > 0x10ffff)) || (r >= 0xd800 && r <= 0xdfff)) {
-    return 0;
-  }
-  *rune = r;
-  return n;
+  return nullptr;
 }
 
 }  // namespace
@@ -250,7 +230,7 @@ std::string GoQuote(std::string_view s) {
   char buf[16];
   for (size_t i = 0; i < s.size();) {
     uint32_t rune = 0;
-    size_t n = Utf8SequenceLength(s, i, &rune);
+    size_t n = DecodeUtf8(s, i, &rune);
     if (n == 0) {
       std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned char>(s[i]));
       out += buf;
@@ -258,42 +238,14 @@ std::string GoQuote(std::string_view s) {
       continue;
     }
     if (n == 1) {
-      unsigned char c = static_cast<unsigned char>(rune);
-      switch (c) {
-        case '\a':
-          out += "\\a";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\v':
-          out += "\\v";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '"':
-          out += "\\\"";
-          break;
-        default:
-          if (c < 0x20 || c == 0x7f) {
-            std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-            out += buf;
-          } else {
-            out += static_cast<char>(c);
-          }
+      const unsigned char c = static_cast<unsigned char>(rune);
+      if (const char* e = GoShortEscape(c)) {
+        out += e;
+      } else if (c < 0x20 || c == 0x7f) {
+        std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+        out += buf;
+      } else {
+        out += static_cast<char>(c);
       }
     } else if (rune <= 0xa0 || rune == 0xad || rune == 0x1680 || (rune >= 0x2000 && rune <= 0x200f) ||
                (rune >= 0x2028 && rune <= 0x202f) || (rune >= 0x205f && rune <= 0x2064) || rune == 0x3000 ||

@@ -100,6 +100,11 @@ Status ValidateJoinGrant(const JoinGrant& grant) {
     if (!seen.insert(n).second) return InvalidArgumentError(field + ": duplicate node name \"" + n + "\"");
   }
   if (!s.node_name_pattern.empty()) JG_RETURN_IF_ERROR(ValidateNodeNamePattern(s.node_name_pattern));
+  // A negative count would hand out more joins than maxJoins (RemainingJoins).
+  if (grant.status.joins < 0) {
+    return InvalidArgumentError("status.joins: must be >= 0, got " + std::to_string(grant.status.joins) +
+                                " (it counts approvals; only joinguard writes it)");
+  }
   if (s.max_joins < 1) {
     return InvalidArgumentError("spec.maxJoins: must be >= 1, got " + std::to_string(s.max_joins) +
                                 " (delete the grant and its token to stop all joins)");

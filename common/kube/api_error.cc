@@ -1,81 +1,67 @@
 #include "common/kube/api_error.h"
 
 namespace joinguard::kube {
+namespace {
+
+// The API server's status reasons, the HTTP code it sends with each, and the StatusCode
+// joinguard maps it to (kubernetes/apimachinery pkg/apis/meta/v1/types.go StatusReason*, and
+// pkg/api/errors/errors.go for the codes). The first row of a code marked `default_for_code`
+// names the reason of a bare HTTP error of that code.
+struct ReasonRow {
+  std::string_view reason;
+  int http;
+  StatusCode code;
+  bool default_for_code;
+};
+constexpr ReasonRow kReasons[] = {
+    {"BadRequest", 400, StatusCode::kInvalidArgument, true},
+    {"Unauthorized", 401, StatusCode::kUnauthenticated, true},
+    {"Forbidden", 403, StatusCode::kPermissionDenied, true},
+    {"NotFound", 404, StatusCode::kNotFound, true},
+    {"MethodNotAllowed", 405, StatusCode::kFailedPrecondition, false},
+    {"NotAcceptable", 406, StatusCode::kFailedPrecondition, false},
+    {"Conflict", 409, StatusCode::kAborted, true},
+    {"AlreadyExists", 409, StatusCode::kAlreadyExists, false},
+    {"Gone", 410, StatusCode::kOutOfRange, true},
+    {"Expired", 410, StatusCode::kOutOfRange, false},
+    {"RequestEntityTooLarge", 413, StatusCode::kFailedPrecondition, false},
+    {"UnsupportedMediaType", 415, StatusCode::kFailedPrecondition, true},
+    {"Invalid", 422, StatusCode::kInvalidArgument, true},
+    {"TooManyRequests", 429, StatusCode::kResourceExhausted, true},
+    {"InternalError", 500, StatusCode::kUnavailable, true},
+    {"ServerTimeout", 500, StatusCode::kDeadlineExceeded, false},
+    {"ServiceUnavailable", 503, StatusCode::kUnavailable, true},
+    {"Timeout", 504, StatusCode::kDeadlineExceeded, true},
+};
+
+const ReasonRow* RowForReason(std::string_view reason) {
+  for (const ReasonRow& r : kReasons) {
+    if (r.reason == reason) return &r;
+  }
+  return nullptr;
+}
+
+const ReasonRow* DefaultRowForHttp(int http) {
+  for (const ReasonRow& r : kReasons) {
+    if (r.http == http && r.default_for_code) return &r;
+  }
+  return nullptr;
+}
+
+std::string DefaultReason(int http) {
+  const ReasonRow* r = DefaultRowForHttp(http);
+  return r ? std::string(r->reason) : std::string();
+}
+
+}  // namespace
 
 StatusCode CodeForApiError(std::string_view reason, int http) {
-  if (reason == "NotFound") return StatusCode::kNotFound;
-  if (reason == "AlreadyExists") return StatusCode::kAlreadyExists;
-  if (reason == "Conflict") return StatusCode::kAborted;
-  if (reason == "Gone" || reason == "Expired") return StatusCode::kOutOfRange;
-  if (reason == "Forbidden") return StatusCode::kPermissionDenied;
-  if (reason == "Unauthorized") return StatusCode::kUnauthenticated;
-  if (reason == "Invalid" || reason == "BadRequest") return StatusCode::kInvalidArgument;
-  if (reason == "TooManyRequests") return StatusCode::kResourceExhausted;
-  if (reason == "Timeout" || reason == "ServerTimeout") return StatusCode::kDeadlineExceeded;
-  if (reason == "MethodNotAllowed" || reason == "NotAcceptable" || reason == "UnsupportedMediaType" ||
-      reason == "RequestEntityTooLarge") {
-    return StatusCode::kFailedPrecondition;
-  }
-  if (reason == "InternalError" || reason == "ServiceUnavailable") return StatusCode::kUnavailable;
-  switch (http) {
-    case 400:
-      return StatusCode::kInvalidArgument;
-    case 401:
-      return StatusCode::kUnauthenticated;
-    case 403:
-      return StatusCode::kPermissionDenied;
-    case 404:
-      return StatusCode::kNotFound;
-    case 409:
-      return StatusCode::kAborted;
-    case 410:
-      return StatusCode::kOutOfRange;
-    case 422:
-      return StatusCode::kInvalidArgument;
-    case 429:
-      return StatusCode::kResourceExhausted;
-    case 504:
-      return StatusCode::kDeadlineExceeded;
-    default:
-      break;
-  }
+  if (const ReasonRow* r = RowForReason(reason)) return r->code;
+  if (const ReasonRow* r = DefaultRowForHttp(http)) return r->code;
   if (http >= 500) return StatusCode::kUnavailable;
   if (http >= 400) return StatusCode::kFailedPrecondition;
   return StatusCode::kUnknown;
 }
-
-namespace {
-std::string DefaultReason(int http) {
-  switch (http) {
-    case 400:
-      return "BadRequest";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "NotFound";
-    case 409:
-      return "Conflict";
-    case 410:
-      return "Gone";
-    case 415:
-      return "UnsupportedMediaType";
-    case 422:
-      return "Invalid";
-    case 429:
-      return "TooManyRequests";
-    case 500:
-      return "InternalError";
-    case 503:
-      return "ServiceUnavailable";
-    case 504:
-      return "Timeout";
-    default:
-      return "";
-  }
-}
-}  // namespace
 
 std::string ReasonForHttpStatus(int http) { return DefaultReason(http); }
 

@@ -10,9 +10,20 @@ using namespace codec;  // NOLINT: the codec's own field helpers
 
 namespace {
 
+using Condition = CertificateSigningRequestCondition;
+constexpr StringField<Condition> kConditionStrings[] = {
+    {"type", &Condition::type, /*always=*/true},
+    {"status", &Condition::status, /*always=*/true},
+    {"reason", &Condition::reason},
+    {"message", &Condition::message},
+};
+constexpr TimeField<Condition> kConditionTimes[] = {
+    {"lastUpdateTime", &Condition::last_update_time},
+    {"lastTransitionTime", &Condition::last_transition_time},
+};
+
 Json Canonical(const CertificateSigningRequest& o) {
-  Json j = Header(o.kResource);
-  j["metadata"] = CanonicalMeta(o.metadata);
+  Json j = CanonicalHead(o);
   Json spec = Json::object();
   PutBytes(spec, "request", o.spec.request);
   spec["signerName"] = o.spec.signer_name;  // no omitempty upstream
@@ -24,20 +35,10 @@ Json Canonical(const CertificateSigningRequest& o) {
   PutExtra(spec, "extra", o.spec.extra);
   j["spec"] = std::move(spec);
   Json status = Json::object();
-  if (!o.status.conditions.empty()) {
-    Json conds = Json::array();
-    for (const auto& c : o.status.conditions) {
-      Json cj = Json::object();
-      cj["type"] = c.type;
-      cj["status"] = c.status;
-      PutString(cj, "reason", c.reason);
-      PutString(cj, "message", c.message);
-      PutTime(cj, "lastUpdateTime", c.last_update_time);
-      PutTime(cj, "lastTransitionTime", c.last_transition_time);
-      conds.push_back(std::move(cj));
-    }
-    status["conditions"] = std::move(conds);
-  }
+  PutObjectList(status, "conditions", o.status.conditions, [](Json& cj, const Condition& c) {
+    PutStrings(cj, kConditionStrings, c);
+    PutTimes(cj, kConditionTimes, c);
+  });
   PutBytes(status, "certificate", o.status.certificate);
   j["status"] = std::move(status);
   return j;
@@ -50,9 +51,7 @@ Json ToJson(const CertificateSigningRequest& o) {
 }
 
 Status FromJson(const Json& j, CertificateSigningRequest* out) {
-  *out = CertificateSigningRequest{};
-  JG_RETURN_IF_ERROR(RequireObject(j, "CertificateSigningRequest"));
-  JG_RETURN_IF_ERROR(FromJson(Sub(j, "metadata"), &out->metadata));
+  JG_RETURN_IF_ERROR(DecodeHead(j, "CertificateSigningRequest", out));
   const Json& spec = Sub(j, "spec");
   JG_RETURN_IF_ERROR(GetBytes(spec, "request", &out->spec.request, "spec"));
   JG_RETURN_IF_ERROR(GetString(spec, "signerName", &out->spec.signer_name, "spec"));
@@ -63,22 +62,11 @@ Status FromJson(const Json& j, CertificateSigningRequest* out) {
   JG_RETURN_IF_ERROR(GetStringList(spec, "groups", &out->spec.groups, "spec"));
   JG_RETURN_IF_ERROR(GetExtra(spec, "extra", &out->spec.extra, "spec"));
   const Json& status = Sub(j, "status");
-  if (const Json* conds = Field(status, "conditions")) {
-    if (!conds->is_array()) return TypeError("status", "conditions", "an array");
-    for (size_t i = 0; i < conds->size(); ++i) {
-      const Json& c = (*conds)[i];
-      const std::string p = "status.conditions[" + std::to_string(i) + "]";
-      if (!c.is_object()) return InvalidArgumentError("field " + p + ": expected an object");
-      CertificateSigningRequestCondition cond;
-      JG_RETURN_IF_ERROR(GetString(c, "type", &cond.type, p));
-      JG_RETURN_IF_ERROR(GetString(c, "status", &cond.status, p));
-      JG_RETURN_IF_ERROR(GetString(c, "reason", &cond.reason, p));
-      JG_RETURN_IF_ERROR(GetString(c, "message", &cond.message, p));
-      JG_RETURN_IF_ERROR(GetTime(c, "lastUpdateTime", &cond.last_update_time, p));
-      JG_RETURN_IF_ERROR(GetTime(c, "lastTransitionTime", &cond.last_transition_time, p));
-      out->status.conditions.push_back(std::move(cond));
-    }
-  }
+  JG_RETURN_IF_ERROR(GetObjectList(status, "conditions", &out->status.conditions, "status",
+                                   [](const Json& c, const std::string& p, Condition* cond) {
+                                     JG_RETURN_IF_ERROR(GetStrings(c, kConditionStrings, cond, p));
+                                     return GetTimes(c, kConditionTimes, cond, p);
+                                   }));
   JG_RETURN_IF_ERROR(GetBytes(status, "certificate", &out->status.certificate, "status"));
   out->raw = j;
   return OkStatus();

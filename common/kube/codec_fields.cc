@@ -1,5 +1,4 @@
-// Typed field readers and writers of the codec (codec_internal.h) and the serialisers shared
-// by every type (ObjectMeta, ObjectReference).
+// Typed field readers and writers of the codec (codec_internal.h).
 #include <limits>
 
 #include "common/crypto/encoding.h"
@@ -80,23 +79,20 @@ Status IntInRange(const Json& f, std::string_view path, const char* key, T* out)
 
 Status GetInt32(const Json& obj, const char* key, int32_t* out, std::string_view path) {
   const Json* f = Field(obj, key);
-  if (!f) return OkStatus();
-  return IntInRange<int32_t>(*f, path, key, out);
+  return f ? IntInRange<int32_t>(*f, path, key, out) : OkStatus();
 }
 
 Status GetOptInt32(const Json& obj, const char* key, std::optional<int32_t>* out, std::string_view path) {
-  const Json* f = Field(obj, key);
-  if (!f) return OkStatus();
   int32_t v = 0;
-  JG_RETURN_IF_ERROR(IntInRange<int32_t>(*f, path, key, &v));
+  if (!Field(obj, key)) return OkStatus();
+  JG_RETURN_IF_ERROR(GetInt32(obj, key, &v, path));
   *out = v;
   return OkStatus();
 }
 
 Status GetInt64(const Json& obj, const char* key, int64_t* out, std::string_view path) {
   const Json* f = Field(obj, key);
-  if (!f) return OkStatus();
-  return IntInRange<int64_t>(*f, path, key, out);
+  return f ? IntInRange<int64_t>(*f, path, key, out) : OkStatus();
 }
 
 Status GetTime(const Json& obj, const char* key, std::optional<Time>* out, std::string_view path) {
@@ -205,36 +201,6 @@ Json Header(const Resource& r) {
   Json j = Json::object();
   j["apiVersion"] = r.ApiVersion();
   j["kind"] = std::string(r.kind);
-  return j;
-}
-
-Json CanonicalMeta(const ObjectMeta& m) {
-  Json j = Json::object();
-  PutString(j, "name", m.name);
-  PutString(j, "generateName", m.generate_name);
-  PutString(j, "namespace", m.namespace_);
-  PutString(j, "uid", m.uid);
-  PutString(j, "resourceVersion", m.resource_version);
-  PutTime(j, "creationTimestamp", m.creation_timestamp);
-  PutTime(j, "deletionTimestamp", m.deletion_timestamp);
-  PutStringMap(j, "labels", m.labels);
-  PutStringMap(j, "annotations", m.annotations);
-  if (m.owner_references.is_array() && !m.owner_references.empty()) {
-    j["ownerReferences"] = m.owner_references;
-  }
-  if (m.finalizers.is_array() && !m.finalizers.empty()) j["finalizers"] = m.finalizers;
-  return j;
-}
-
-Json CanonicalRef(const ObjectReference& r) {
-  Json j = Json::object();
-  PutString(j, "kind", r.kind);
-  PutString(j, "namespace", r.namespace_);
-  PutString(j, "name", r.name);
-  PutString(j, "uid", r.uid);
-  PutString(j, "apiVersion", r.api_version);
-  PutString(j, "resourceVersion", r.resource_version);
-  PutString(j, "fieldPath", r.field_path);
   return j;
 }
 

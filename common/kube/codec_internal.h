@@ -1,5 +1,6 @@
-// Internal to the codec (common/kube/codec_*.cc): typed field readers and writers over
-// nlohmann::json, and MergeWithRaw. Not for use outside common/kube.
+// Internal to the codecs in common/ (common/kube/codec_*.cc, common/kube/nodejoin.cc,
+// common/grants): typed field readers and writers over nlohmann::json, field tables, and
+// MergeWithRaw. Not for use outside common/.
 //
 // The codec's design: each type has a Canonical() serialiser (modelled fields only, empties
 // omitted) and a FromJson(). ToJson() keeps unknown fields: it re-decodes `raw`, serialises
@@ -53,9 +54,93 @@ void PutTime(Json& j, const char* key, const std::optional<Time>& t);
 void PutMicroTime(Json& j, const char* key, const std::optional<Time>& t);
 void PutBytes(Json& j, const char* key, const std::string& v);
 
+// Field tables: one list of (JSON key, member) per struct serves both its reader and its writer.
+// `always` writes the field even when empty (upstream has no omitempty on it).
+template <typename T>
+struct StringField {
+  const char* key;
+  std::string T::*member;
+  bool always = false;
+};
+template <typename T>
+struct TimeField {
+  const char* key;
+  std::optional<Time> T::*member;
+};
+
+template <typename T, size_t N>
+Status GetStrings(const Json& obj, const StringField<T> (&fields)[N], T* out, std::string_view path) {
+  for (const StringField<T>& f : fields) JG_RETURN_IF_ERROR(GetString(obj, f.key, &(out->*f.member), path));
+  return OkStatus();
+}
+template <typename T, size_t N>
+Status GetTimes(const Json& obj, const TimeField<T> (&fields)[N], T* out, std::string_view path) {
+  for (const TimeField<T>& f : fields) JG_RETURN_IF_ERROR(GetTime(obj, f.key, &(out->*f.member), path));
+  return OkStatus();
+}
+template <typename T, size_t N>
+void PutStrings(Json& j, const StringField<T> (&fields)[N], const T& o) {
+  for (const StringField<T>& f : fields) {
+    if (f.always) {
+      j[f.key] = o.*f.member;
+    } else {
+      PutString(j, f.key, o.*f.member);
+    }
+  }
+}
+template <typename T, size_t N>
+void PutTimes(Json& j, const TimeField<T> (&fields)[N], const T& o) {
+  for (const TimeField<T>& f : fields) PutTime(j, f.key, o.*f.member);
+}
+
+// An array of objects: `read_one(element, element_path, &item)` decodes each element. Absent or
+// null leaves *out unchanged; a non-array or a non-object element is kInvalidArgument.
+template <typename T, typename ReadOne>
+Status GetObjectList(const Json& obj, const char* key, std::vector<T>* out, std::string_view path,
+                     ReadOne read_one) {
+  const Json* f = Field(obj, key);
+  if (!f) return OkStatus();
+  if (!f->is_array()) return TypeError(path, key, "an array");
+  for (size_t i = 0; i < f->size(); ++i) {
+    const std::string p = Join(path, key) + "[" + std::to_string(i) + "]";
+    JG_RETURN_IF_ERROR(RequireObject((*f)[i], "field " + p));
+    T item;
+    JG_RETURN_IF_ERROR(read_one((*f)[i], p, &item));
+    out->push_back(std::move(item));
+  }
+  return OkStatus();
+}
+// The writer: `write_one(object, item)` fills one element; an empty list is omitted.
+template <typename T, typename WriteOne>
+void PutObjectList(Json& j, const char* key, const std::vector<T>& items, WriteOne write_one) {
+  if (items.empty()) return;
+  Json a = Json::array();
+  for (const T& item : items) {
+    Json o = Json::object();
+    write_one(o, item);
+    a.push_back(std::move(o));
+  }
+  j[key] = std::move(a);
+}
+
 Json Header(const Resource& r);
 Json CanonicalMeta(const ObjectMeta& m);
 Json CanonicalRef(const ObjectReference& r);
+
+// The start of a top-level object's serialiser: apiVersion, kind and metadata.
+template <typename T>
+Json CanonicalHead(const T& o) {
+  Json j = Header(o.kResource);
+  j["metadata"] = CanonicalMeta(o.metadata);
+  return j;
+}
+// The start of a top-level object's FromJson: reset *out, require an object, decode metadata.
+template <typename T>
+Status DecodeHead(const Json& j, std::string_view kind, T* out) {
+  *out = T{};
+  JG_RETURN_IF_ERROR(RequireObject(j, kind));
+  return FromJson(Sub(j, "metadata"), &out->metadata);
+}
 
 // See the file comment. `canonical` is the type's canonical serialiser.
 template <typename T>

@@ -5,6 +5,54 @@ namespace joinguard::kube {
 
 using namespace codec;  // NOLINT: the codec's own field helpers
 
+namespace {
+
+constexpr StringField<ObjectMeta> kMetaStrings[] = {
+    {"name", &ObjectMeta::name},
+    {"generateName", &ObjectMeta::generate_name},
+    {"namespace", &ObjectMeta::namespace_},
+    {"uid", &ObjectMeta::uid},
+    {"resourceVersion", &ObjectMeta::resource_version},
+};
+constexpr TimeField<ObjectMeta> kMetaTimes[] = {
+    {"creationTimestamp", &ObjectMeta::creation_timestamp},
+    {"deletionTimestamp", &ObjectMeta::deletion_timestamp},
+};
+constexpr StringField<ObjectReference> kRefStrings[] = {
+    {"kind", &ObjectReference::kind},
+    {"namespace", &ObjectReference::namespace_},
+    {"name", &ObjectReference::name},
+    {"uid", &ObjectReference::uid},
+    {"apiVersion", &ObjectReference::api_version},
+    {"resourceVersion", &ObjectReference::resource_version},
+    {"fieldPath", &ObjectReference::field_path},
+};
+
+}  // namespace
+
+namespace codec {
+
+Json CanonicalMeta(const ObjectMeta& m) {
+  Json j = Json::object();
+  PutStrings(j, kMetaStrings, m);
+  PutTimes(j, kMetaTimes, m);
+  PutStringMap(j, "labels", m.labels);
+  PutStringMap(j, "annotations", m.annotations);
+  if (m.owner_references.is_array() && !m.owner_references.empty()) {
+    j["ownerReferences"] = m.owner_references;
+  }
+  if (m.finalizers.is_array() && !m.finalizers.empty()) j["finalizers"] = m.finalizers;
+  return j;
+}
+
+Json CanonicalRef(const ObjectReference& r) {
+  Json j = Json::object();
+  PutStrings(j, kRefStrings, r);
+  return j;
+}
+
+}  // namespace codec
+
 Json ToJson(const ObjectMeta& m) { return CanonicalMeta(m); }
 
 Status FromJson(const Json& j, ObjectMeta* out) {
@@ -12,13 +60,8 @@ Status FromJson(const Json& j, ObjectMeta* out) {
   if (j.is_null()) return OkStatus();
   JG_RETURN_IF_ERROR(RequireObject(j, "metadata"));
   const std::string p = "metadata";
-  JG_RETURN_IF_ERROR(GetString(j, "name", &out->name, p));
-  JG_RETURN_IF_ERROR(GetString(j, "generateName", &out->generate_name, p));
-  JG_RETURN_IF_ERROR(GetString(j, "namespace", &out->namespace_, p));
-  JG_RETURN_IF_ERROR(GetString(j, "uid", &out->uid, p));
-  JG_RETURN_IF_ERROR(GetString(j, "resourceVersion", &out->resource_version, p));
-  JG_RETURN_IF_ERROR(GetTime(j, "creationTimestamp", &out->creation_timestamp, p));
-  JG_RETURN_IF_ERROR(GetTime(j, "deletionTimestamp", &out->deletion_timestamp, p));
+  JG_RETURN_IF_ERROR(GetStrings(j, kMetaStrings, out, p));
+  JG_RETURN_IF_ERROR(GetTimes(j, kMetaTimes, out, p));
   JG_RETURN_IF_ERROR(GetStringMap(j, "labels", &out->labels, p));
   JG_RETURN_IF_ERROR(GetStringMap(j, "annotations", &out->annotations, p));
   if (const Json* f = Field(j, "ownerReferences")) out->owner_references = *f;
@@ -32,15 +75,7 @@ Status FromJson(const Json& j, ObjectReference* out) {
   *out = ObjectReference{};
   if (j.is_null()) return OkStatus();
   JG_RETURN_IF_ERROR(RequireObject(j, "object reference"));
-  const std::string p = "involvedObject";
-  JG_RETURN_IF_ERROR(GetString(j, "kind", &out->kind, p));
-  JG_RETURN_IF_ERROR(GetString(j, "namespace", &out->namespace_, p));
-  JG_RETURN_IF_ERROR(GetString(j, "name", &out->name, p));
-  JG_RETURN_IF_ERROR(GetString(j, "uid", &out->uid, p));
-  JG_RETURN_IF_ERROR(GetString(j, "apiVersion", &out->api_version, p));
-  JG_RETURN_IF_ERROR(GetString(j, "resourceVersion", &out->resource_version, p));
-  JG_RETURN_IF_ERROR(GetString(j, "fieldPath", &out->field_path, p));
-  return OkStatus();
+  return GetStrings(j, kRefStrings, out, "involvedObject");
 }
 
 StatusOr<ObjectList<Json>> DecodeListMeta(const Json& list) {

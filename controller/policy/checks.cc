@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/crypto/token.h"
+#include "controller/policy/expiration_check.h"
 #include "controller/policy/text.h"
 
 namespace joinguard::controller::policy {
@@ -350,30 +351,16 @@ CheckResult CheckSignature(const CsrContext& ctx, const Policy&) {
 }
 
 CheckResult CheckExpiration(const CsrContext& ctx, const Policy& p) {
-  const auto& exp = ctx.csr().expiration_seconds;
-  if (!exp) {
-    if (p.require_expiration_seconds) {
-      return CheckResult::Deny(
-          std::string(reason::kExpirationRequired),
-          "spec.expirationSeconds is not set, but the policy requires it (requireExpirationSeconds)");
-    }
-    return CheckResult::Approve();
-  }
   // spec.expirationSeconds is an int32 of at least 600 in certificates.k8s.io/v1
   // (pkg/apis/certificates/validation): anything else never came from a conforming API server.
-  if (*exp < kMinExpirationSeconds || *exp > kMaxExpirationSeconds) {
+  if (const auto& exp = ctx.csr().expiration_seconds;
+      exp && (*exp < kMinExpirationSeconds || *exp > kMaxExpirationSeconds)) {
     return CheckResult::Deny(std::string(reason::kExpirationOutOfRange),
                              "spec.expirationSeconds " + std::to_string(*exp) +
                                  " is outside the API's range " + std::to_string(kMinExpirationSeconds) +
                                  ".." + std::to_string(kMaxExpirationSeconds));
   }
-  if (p.max_expiration_seconds > 0 && *exp > p.max_expiration_seconds) {
-    return CheckResult::Deny(
-        std::string(reason::kExpirationTooLong),
-        DenyAdvice("spec.expirationSeconds " + std::to_string(*exp) +
-                   " exceeds the policy's maxExpirationSeconds " + std::to_string(p.max_expiration_seconds)));
-  }
-  return CheckResult::Approve();
+  return CheckExpirationCap(ctx, p, p.max_expiration_seconds, "maxExpirationSeconds", DenyAdvice);
 }
 
 CheckResult CheckNodeDoesNotExist(const CsrContext& ctx, const Policy& p) {

@@ -63,19 +63,6 @@ StatusOr<bool> ScalarBool(const YAML::Node& node, std::string_view field) {
   return FieldError(field, "must be true or false, got \"" + s + "\"");
 }
 
-StatusOr<int64_t> ScalarInt(const YAML::Node& node, std::string_view field) {
-  if (!node.IsScalar()) return FieldError(field, "must be an integer");
-  const std::string& s = node.Scalar();
-  try {
-    size_t used = 0;
-    long long v = std::stoll(s, &used, 10);
-    if (used != s.size()) return FieldError(field, "must be an integer, got \"" + s + "\"");
-    return static_cast<int64_t>(v);
-  } catch (const std::exception&) {
-    return FieldError(field, "must be an integer, got \"" + s + "\"");
-  }
-}
-
 // An integer in [min, max], parsed as int64 (no sign prefix, no hex/octal, no overflow) and
 // range-checked before it is narrowed to T: "4294967296" must never become 0 in an int.
 template <typename T>
@@ -96,6 +83,18 @@ StatusOr<T> ScalarIntInRange(const YAML::Node& node, std::string_view field, int
         field, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + s);
   }
   return static_cast<T>(v);
+}
+
+// maxExpirationSeconds (top level and serving): 0 (no cap) or kMinExpirationSeconds ..
+// kMaxExpirationSeconds. spec.expirationSeconds is an int32 in the API, so a larger cap is a
+// typo, not a policy.
+StatusOr<int64_t> ExpirationCap(const YAML::Node& node, std::string_view field) {
+  JG_ASSIGN_OR_RETURN(int64_t v, ScalarIntInRange<int64_t>(node, field, 0, kMaxExpirationSeconds));
+  if (v != 0 && v < kMinExpirationSeconds) {
+    return FieldError(field, "must be 0 (no cap) or >= " + std::to_string(kMinExpirationSeconds) +
+                                 " (the API server's minimum), got " + std::to_string(v));
+  }
+  return v;
 }
 
 StatusOr<std::vector<std::string>> StringList(const YAML::Node& node, std::string_view field) {
@@ -270,12 +269,7 @@ Status ParseServing(const YAML::Node& node, ServingPolicy* out) {
                         ScalarBool(node["denyAPIServerAddresses"], "serving.denyAPIServerAddresses"));
   }
   if (const YAML::Node& n = node["maxExpirationSeconds"]) {
-    JG_ASSIGN_OR_RETURN(out->max_expiration_seconds, ScalarInt(n, "serving.maxExpirationSeconds"));
-    if (out->max_expiration_seconds != 0 && out->max_expiration_seconds < 600) {
-      return FieldError("serving.maxExpirationSeconds",
-                        "must be 0 (no cap) or >= 600 (the API server's minimum), got " +
-                            std::to_string(out->max_expiration_seconds));
-    }
+    JG_ASSIGN_OR_RETURN(out->max_expiration_seconds, ExpirationCap(n, "serving.maxExpirationSeconds"));
   }
   return OkStatus();
 }
@@ -319,27 +313,20 @@ Status ParseBrakes(const YAML::Node& node, BrakePolicy* out) {
   if (!node.IsMap()) return FieldError("brakes", "must be a mapping");
   JG_RETURN_IF_ERROR(
       CheckKnownKeys(node, "brakes", {"maxApprovalsPerToken", "windowSeconds", "maxPendingPerRequester"}));
+  // Each brake in its own type; 0 disables a count brake.
   constexpr int64_t kMaxCount = 1000000;
   constexpr int64_t kMaxWindowSeconds = 86400;
   if (const YAML::Node& n = node["maxApprovalsPerToken"]) {
-    JG_ASSIGN_OR_RETURN(int64_t v, ScalarInt(n, "brakes.maxApprovalsPerToken"));
-    if (v < 0 || v > kMaxCount)
-      return FieldError("brakes.maxApprovalsPerToken",
-                        "must be 0 (no cap) .. 1000000, got " + std::to_string(v));
-    out->max_approvals_per_token = static_cast<int32_t>(v);
+    JG_ASSIGN_OR_RETURN(out->max_approvals_per_token,
+                        ScalarIntInRange<int32_t>(n, "brakes.maxApprovalsPerToken", 0, kMaxCount));
   }
   if (const YAML::Node& n = node["windowSeconds"]) {
-    JG_ASSIGN_OR_RETURN(int64_t v, ScalarInt(n, "brakes.windowSeconds"));
-    if (v < 1 || v > kMaxWindowSeconds)
-      return FieldError("brakes.windowSeconds", "must be 1 .. 86400, got " + std::to_string(v));
-    out->window_seconds = v;
+    JG_ASSIGN_OR_RETURN(out->window_seconds,
+                        ScalarIntInRange<int64_t>(n, "brakes.windowSeconds", 1, kMaxWindowSeconds));
   }
   if (const YAML::Node& n = node["maxPendingPerRequester"]) {
-    JG_ASSIGN_OR_RETURN(int64_t v, ScalarInt(n, "brakes.maxPendingPerRequester"));
-    if (v < 0 || v > kMaxCount)
-      return FieldError("brakes.maxPendingPerRequester",
-                        "must be 0 (no cap) .. 1000000, got " + std::to_string(v));
-    out->max_pending_per_requester = static_cast<int32_t>(v);
+    JG_ASSIGN_OR_RETURN(out->max_pending_per_requester,
+                        ScalarIntInRange<int32_t>(n, "brakes.maxPendingPerRequester", 0, kMaxCount));
   }
   return OkStatus();
 }
@@ -496,14 +483,7 @@ StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
                                                             "kubelet client certificates"}));
     }
     if (const YAML::Node& n = root["maxExpirationSeconds"]) {
-      // spec.expirationSeconds is an int32 in the API: a larger cap is a typo, not a policy.
-      JG_ASSIGN_OR_RETURN(p.max_expiration_seconds,
-                          ScalarIntInRange<int64_t>(n, "maxExpirationSeconds", 0, kMaxExpirationSeconds));
-      if (p.max_expiration_seconds != 0 && p.max_expiration_seconds < kMinExpirationSeconds) {
-        return FieldError("maxExpirationSeconds",
-                          "must be 0 (no cap) or >= 600 (the API server's minimum), got " +
-                              std::to_string(p.max_expiration_seconds));
-      }
+      JG_ASSIGN_OR_RETURN(p.max_expiration_seconds, ExpirationCap(n, "maxExpirationSeconds"));
     }
     if (const YAML::Node& n = root["requireExpirationSeconds"]) {
       JG_ASSIGN_OR_RETURN(p.require_expiration_seconds, ScalarBool(n, "requireExpirationSeconds"));
@@ -546,14 +526,19 @@ StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
   return p;
 }
 
-StatusOr<Policy> LoadPolicyFile(const std::string& path) {
+StatusOr<std::string> ReadPolicyFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return NotFoundError("cannot read policy file \"" + path +
                          "\"; check --policy-file and the ConfigMap mount");
   std::ostringstream ss;
   ss << in.rdbuf();
-  StatusOr<Policy> p = ParsePolicyYaml(ss.str());
+  return ss.str();
+}
+
+StatusOr<Policy> LoadPolicyFile(const std::string& path) {
+  JG_ASSIGN_OR_RETURN(std::string content, ReadPolicyFile(path));
+  StatusOr<Policy> p = ParsePolicyYaml(content);
   if (!p.ok()) return p.status().Annotate("policy file \"" + path + "\"");
   return p;
 }

@@ -143,6 +143,10 @@ Policy DefaultPolicy();
 // e.g. `spec.maxExpirationSeconds: must be >= 600 or 0, got 10`.
 StatusOr<Policy> ParsePolicyYaml(std::string_view yaml);
 
+// The bytes of a policy file; kNotFound naming --policy-file and the ConfigMap mount when it
+// cannot be read (the policy source re-reads it on every change).
+StatusOr<std::string> ReadPolicyFile(const std::string& path);
+
 // Reads and parses a policy file.
 StatusOr<Policy> LoadPolicyFile(const std::string& path);
 

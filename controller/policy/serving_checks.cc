@@ -1,4 +1,5 @@
 #include "controller/policy/serving_checks.h"
+#include "controller/policy/expiration_check.h"
 #include "controller/policy/text.h"
 
 #include <arpa/inet.h>
@@ -213,22 +214,8 @@ CheckResult CheckServingSans(const CsrContext& ctx, const Policy&) {
 }
 
 CheckResult CheckServingExpiration(const CsrContext& ctx, const Policy& p) {
-  const auto& exp = ctx.csr().expiration_seconds;
-  if (!exp) {
-    if (p.require_expiration_seconds) {
-      return CheckResult::Deny(
-          std::string(reason::kExpirationRequired),
-          "spec.expirationSeconds is not set, but the policy requires it (requireExpirationSeconds)");
-    }
-    return CheckResult::Approve();
-  }
-  if (p.serving.max_expiration_seconds > 0 && *exp > p.serving.max_expiration_seconds) {
-    return CheckResult::Deny(std::string(reason::kExpirationTooLong),
-                             ServingAdvice("spec.expirationSeconds " + std::to_string(*exp) +
-                                           " exceeds the policy's serving.maxExpirationSeconds " +
-                                           std::to_string(p.serving.max_expiration_seconds)));
-  }
-  return CheckResult::Approve();
+  return CheckExpirationCap(ctx, p, p.serving.max_expiration_seconds, "serving.maxExpirationSeconds",
+                            ServingAdvice);
 }
 
 CheckResult CheckServingAddresses(const CsrContext& ctx, const Policy& p) {

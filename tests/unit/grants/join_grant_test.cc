@@ -109,6 +109,15 @@ TEST(JoinGrantCodecTest, WrongTypesNameTheField) {
       {"NodeNamesMixed", R"({"spec":{"nodeNames":["a",1]}})", "spec.nodeNames"},
       {"MaxJoinsString", R"({"spec":{"maxJoins":"1"}})", "spec.maxJoins"},
       {"MaxJoinsHuge", R"({"spec":{"maxJoins":99999999999}})", "spec.maxJoins"},
+      // Integers are range-checked in their own type (int32), never narrowed: 2^32+1 is not 1,
+      // and 2^64-1 (a JSON unsigned) is not -1.
+      {"MaxJoinsTwoToThe32PlusOne", R"({"spec":{"maxJoins":4294967297}})", "spec.maxJoins"},
+      {"MaxJoinsUint64Max", R"({"spec":{"maxJoins":18446744073709551615}})", "spec.maxJoins"},
+      {"MaxJoinsExponent", R"({"spec":{"maxJoins":1e3}})", "spec.maxJoins"},
+      {"JoinsAboveInt32", R"({"status":{"joins":2147483648}})", "status.joins"},
+      {"JoinsUint64Max", R"({"status":{"joins":18446744073709551615}})", "status.joins"},
+      {"JoinsBelowInt32", R"({"status":{"joins":-2147483649}})", "status.joins"},
+      {"StatusNotObject", R"({"status":"x"})", "status"},
       {"ExpiresJunk", R"({"spec":{"expires":"tomorrow"}})", "spec.expires"},
       {"AllowRejoinString", R"({"spec":{"allowRejoin":"yes"}})", "spec.allowRejoin"},
       {"JoinsFloat", R"({"status":{"joins":1.5}})", "status.joins"},
@@ -184,6 +193,7 @@ INSTANTIATE_TEST_SUITE_P(
                            g.spec.node_names.push_back("n" + std::to_string(i));
                        },
                        "spec.nodeNames"},
+        ValidationCase{"NegativeJoins", [](JoinGrant& g) { g.status.joins = -1; }, "status.joins"},
         ValidationCase{"PatternDoesNotCompile", [](JoinGrant& g) { g.spec.node_name_pattern = "worker-("; },
                        "not a valid RE2"},
         ValidationCase{"PatternWithBackreference", [](JoinGrant& g) { g.spec.node_name_pattern = "(a)\\1"; },

@@ -303,6 +303,16 @@ brakes:
       {"joinGrants: {withoutGrant: maybe}", "joinGrants.withoutGrant"},
       {"brakes: {windowSeconds: 0}", "brakes.windowSeconds"},
       {"brakes: {maxApprovalsPerToken: -1}", "brakes.maxApprovalsPerToken"},
+      // Range-checked in the field's own type, never narrowed (2^32+5 is not 5).
+      {"serving: {maxExpirationSeconds: 2147483648}", "serving.maxExpirationSeconds"},
+      {"serving: {maxExpirationSeconds: 9223372036854775808}", "serving.maxExpirationSeconds"},
+      {"serving: {maxExpirationSeconds: -600}", "serving.maxExpirationSeconds"},
+      {"brakes: {maxApprovalsPerToken: 4294967301}", "brakes.maxApprovalsPerToken"},
+      {"brakes: {maxApprovalsPerToken: 1000001}", "brakes.maxApprovalsPerToken"},
+      {"brakes: {windowSeconds: 9223372036854775807}", "brakes.windowSeconds"},
+      {"brakes: {windowSeconds: 99999999999999999999}", "brakes.windowSeconds"},
+      {"brakes: {maxPendingPerRequester: 4294967306}", "brakes.maxPendingPerRequester"},
+      {"brakes: {maxPendingPerRequester: 0x10}", "brakes.maxPendingPerRequester"},
   };
   for (const auto& [body, field] : kBad) {
     std::string doc = std::string("apiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\n") + body + "\n";

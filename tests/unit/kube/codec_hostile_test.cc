@@ -107,7 +107,7 @@ INSTANTIATE_TEST_SUITE_P(
         DecodeCase{"ConditionsObject", R"({"status":{"conditions":{}}})", "csr", false,
                    "status.conditions: expected an array"},
         DecodeCase{"ConditionNotObject", R"({"status":{"conditions":[7]}})", "csr", false,
-                   "status.conditions[0]: expected an object"},
+                   "status.conditions[0]: expected a JSON object"},
         DecodeCase{"ConditionTimeGarbage",
                    R"({"status":{"conditions":[{"type":"Approved","lastUpdateTime":"yesterday"}]}})", "csr",
                    false, "status.conditions[0].lastUpdateTime"},
