@@ -2,6 +2,8 @@
 // (apiserver pkg/authentication; k8s plugin/pkg/auth/authenticator/token/bootstrap).
 #include <chrono>
 
+#include "common/runtime/clock.h"
+
 #include "tests/sandbox/testing/fixture.h"
 
 namespace joinguard::sandbox::testing {
@@ -94,6 +96,52 @@ TEST_F(AuthTest, ExpiredBootstrapTokenIs401) {
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(r.Json()["kind"], "Status");
   EXPECT_EQ(r.Json()["reason"], "Unauthorized");
+}
+
+// Bootstrap-token users are cached (keyed by the token's hash) while no Secret changes: deleting
+// or rewriting the token's Secret must end the cached authentication at once.
+TEST_F(AuthTest, BootstrapTokenStopsWorkingWhenItsSecretIsDeletedOrReplaced) {
+  ASSERT_OK(sandbox_->CreateBootstrapToken(MakeToken("abcdef", "0123456789abcdef")));
+  const std::string path =
+      "/apis/certificates.k8s.io/v1/certificatesigningrequests";  // kubeadm RBAC: allowed
+  ASSERT_OK_AND_ASSIGN(auto ok, WithToken(kToken).Get(path));
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  ASSERT_OK_AND_ASSIGN(auto again, WithToken(kToken).Get(path));  // served from the cache
+  ASSERT_EQ(again.status, 200) << again.body;
+  ASSERT_OK(sandbox_->DeleteObjectForTest("/api/v1/namespaces/kube-system/secrets/bootstrap-token-abcdef"));
+  ASSERT_OK_AND_ASSIGN(auto deleted, WithToken(kToken).Get(path));
+  EXPECT_EQ(deleted.status, 401);
+  // Same id, another secret: the old token stays refused, the new one works.
+  ASSERT_OK(sandbox_->CreateBootstrapToken(MakeToken("abcdef", "fedcba9876543210")));
+  ASSERT_OK_AND_ASSIGN(auto old_token, WithToken(kToken).Get(path));
+  EXPECT_EQ(old_token.status, 401);
+  ASSERT_OK_AND_ASSIGN(auto new_token, WithToken("abcdef.fedcba9876543210").Get(path));
+  EXPECT_EQ(new_token.status, 200) << new_token.body;
+}
+
+// A cached bootstrap-token user never outlives the token's expiration, even with no Secret change.
+TEST(AuthCacheTest, CachedBootstrapTokenExpiresOnTime) {
+  runtime::FakeClock clock(std::chrono::system_clock::now());
+  SandboxOptions o;
+  o.run_controllers = false;  // no token cleaner: only the authenticator decides
+  o.clock = &clock;
+  ASSERT_OK_AND_ASSIGN(auto sb, Sandbox::Start(o));
+  TokenSpec spec;
+  spec.id = "abcdef";
+  spec.secret = "0123456789abcdef";
+  spec.expiration = clock.Now() + std::chrono::hours(1);
+  ASSERT_OK(sb->CreateBootstrapToken(spec));
+  ClientOptions co;
+  co.ca_pem = sb->ca_pem();
+  co.bearer_token = kToken;
+  HttpsClient client(sb->url(), co);
+  const std::string path =
+      "/apis/certificates.k8s.io/v1/certificatesigningrequests";  // kubeadm RBAC: allowed
+  ASSERT_OK_AND_ASSIGN(auto before, client.Get(path));
+  ASSERT_EQ(before.status, 200) << before.body;
+  clock.Advance(std::chrono::minutes(61));
+  ASSERT_OK_AND_ASSIGN(auto after, client.Get(path));
+  EXPECT_EQ(after.status, 401);
 }
 
 TEST_F(AuthTest, WrongSecretIs401) {

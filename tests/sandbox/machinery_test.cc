@@ -136,6 +136,58 @@ TEST(StoreTest, ResourceVersionsConflictsAndExpiredWatches) {
   store.Unsubscribe(sub);
 }
 
+// Continue keys are (namespace, name) positions: namespace "a-x" sorts after "a" as a key but
+// "a-x/c" sorts before "a/b" as a string; a page boundary must skip nothing.
+TEST(StoreTest, PagesAcrossNamespacesSkipNothing) {
+  runtime::FakeClock clock;
+  Store store(clock, std::chrono::seconds(10), 1000);
+  ASSERT_OK(store.Create("/v1/configmaps", json{{"metadata", {{"name", "b"}, {"namespace", "a"}}}}).status());
+  ASSERT_OK(
+      store.Create("/v1/configmaps", json{{"metadata", {{"name", "c"}, {"namespace", "a-x"}}}}).status());
+  ASSERT_OK(store.Create("/v1/configmaps", json{{"metadata", {{"name", "d"}, {"namespace", "b"}}}}).status());
+  Store::RefList first = store.ListRefs("/v1/configmaps", "", "", 1);
+  ASSERT_EQ(first.items.size(), 1u);
+  EXPECT_EQ(first.last_key, "a/b");
+  EXPECT_EQ(first.remaining, 2);
+  Store::RefList second = store.ListRefs("/v1/configmaps", "", first.last_key, 1);
+  ASSERT_EQ(second.items.size(), 1u);
+  EXPECT_EQ(second.last_key, "a-x/c");
+  EXPECT_EQ(second.remaining, 1);
+  EXPECT_EQ(store.List("/v1/configmaps", "", "a/b").items.size(), 2u);
+  // One namespace: only its keys, from the continue position on.
+  Store::RefList in_ns = store.ListRefs("/v1/configmaps", "a-x", "", 0);
+  ASSERT_EQ(in_ns.items.size(), 1u);
+  EXPECT_EQ(in_ns.items[0]->Parse()["metadata"]["name"], "c");
+  EXPECT_TRUE(store.ListRefs("/v1/configmaps", "a", "a/b", 0).items.empty());
+}
+
+// Watchers and the event log share the stored version: a watcher sees the very text GET serves.
+TEST(StoreTest, EventsShareTheStoredVersion) {
+  runtime::FakeClock clock;
+  Store store(clock, std::chrono::seconds(10), 1000);
+  ASSERT_OK_AND_ASSIGN(auto sub, store.Subscribe(nullptr, -1));
+  ASSERT_OK_AND_ASSIGN(
+      ObjectRef created,
+      store.Create("/v1/configmaps", json{{"metadata", {{"name", "a"}, {"namespace", "n"}}}}));
+  EventRef e;
+  ASSERT_TRUE(sub->TryNext(&e));
+  EXPECT_EQ(e->object, created);
+  EXPECT_EQ(store.GetRef("/v1/configmaps", "n", "a"), created);
+  ASSERT_OK_AND_ASSIGN(ObjectRef deleted, store.Delete("/v1/configmaps", "n", "a"));
+  EXPECT_EQ(deleted->rv, 2);
+  EXPECT_EQ(deleted->Parse()["metadata"]["resourceVersion"], "2");
+  ASSERT_TRUE(sub->TryNext(&e));
+  EXPECT_EQ(e->old_object, created);
+  store.Unsubscribe(sub);
+  // The state file document round-trips.
+  Store copy(clock, std::chrono::seconds(10), 1000);
+  ASSERT_OK(store.Create("/v1/configmaps", json{{"metadata", {{"name", "z"}, {"namespace", "n"}}}}).status());
+  ASSERT_OK(copy.Restore(json::parse(store.Snapshot())));
+  EXPECT_EQ(copy.rv(), 3);
+  ASSERT_NE(copy.GetRef("/v1/configmaps", "n", "z"), nullptr);
+  EXPECT_EQ(copy.GetRef("/v1/configmaps", "n", "z")->text, store.GetRef("/v1/configmaps", "n", "z")->text);
+}
+
 TEST(TablesTest, HumanDurationLikeKubectl) {
   using std::chrono::seconds;
   EXPECT_EQ(HumanDuration(seconds(5)), "5s");
