@@ -4,11 +4,15 @@
 //   2  a preflight check failed
 //   3  invalid command line or configuration
 //   128+signal  interrupted by SIGINT/SIGTERM (rolled back except the pending key)
+// With --kubeadm-exit-codes every failure exits 1 (kubeadm's cmd/kubeadm/app/util/errors
+// contract) and a failure is named by kubeadm's phase (discovery → preflight, tls-bootstrap →
+// kubelet-start).
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -25,7 +29,9 @@
 #include "node-helper/config/join_configuration.h"
 #include "node-helper/config/join_flags.h"
 #include "node-helper/discovery/https/https.h"
+#include "node-helper/output/reason.h"
 #include "node-helper/phases/hints.h"
+#include "node-helper/phases/kubelet_health.h"
 #include "node-helper/phases/runner.h"
 
 namespace {
@@ -36,6 +42,7 @@ using namespace joinguard::node;  // NOLINT
 constexpr int kExitFailure = 1;
 constexpr int kExitPreflight = 2;
 constexpr int kExitInvalid = 3;
+constexpr auto kHealthProbeTimeout = std::chrono::seconds(2);  // per health GET
 
 // SIGINT/SIGTERM are blocked in every thread and taken by one waiting thread (below).
 sigset_t TerminationSignals() {
@@ -57,24 +64,36 @@ StatusOr<int> RunShell(const std::string& command) {
   return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
+// The exit code for a failure of `reason`.
+int ExitCodeFor(JoinReason reason, bool kubeadm_contract) {
+  if (kubeadm_contract) return kExitFailure;
+  if (reason == JoinReason::kPreflight) return kExitPreflight;
+  if (reason == JoinReason::kInvalidInvocation) return kExitInvalid;
+  return kExitFailure;
+}
+
 int RunJoinCommand(const cli::Command& cmd) {
   Printer printer;
+  const bool kubeadm_contract = cmd.options.kubeadm_exit_codes;
   if (!cmd.flags.rootfs.empty()) {
     // kubeadm's --rootfs (cmd/kubeadm/app/cmd/options/generic.go, util/chroot_unix.go).
     if (chroot(cmd.flags.rootfs.c_str()) != 0 || chdir("/") != 0) {
       std::fprintf(stderr, "unable to chroot to %s: %s\n", cmd.flags.rootfs.c_str(), std::strerror(errno));
-      return kExitInvalid;
+      return ExitCodeFor(JoinReason::kInvalidInvocation, kubeadm_contract);
     }
   }
   auto settings = config::ResolveJoin(cmd.flags, "");
   if (!settings.ok()) {
     std::fprintf(stderr, "%s\n", settings.status().message().c_str());
-    return settings.status().code() == StatusCode::kInvalidArgument ? kExitInvalid : kExitFailure;
+    return ExitCodeFor(settings.status().code() == StatusCode::kInvalidArgument
+                           ? JoinReason::kInvalidInvocation
+                           : JoinReason::kUnknown,
+                       kubeadm_contract);
   }
   for (const auto& w : settings->warnings) printer.Warning("config", w);
   if (Status s = phases::ValidateSkipPhases(settings->skip_phases); !s.ok()) {
     std::fprintf(stderr, "%s\n", s.message().c_str());
-    return kExitInvalid;
+    return ExitCodeFor(JoinReason::kInvalidInvocation, kubeadm_contract);
   }
 
   std::string extra_ca;
@@ -82,7 +101,7 @@ int RunJoinCommand(const cli::Command& cmd) {
     auto pem = files::ReadFile(settings->https_discovery_ca_file);
     if (!pem.ok()) {
       std::fprintf(stderr, "cannot read --https-discovery-ca-file: %s\n", pem.status().message().c_str());
-      return kExitInvalid;
+      return ExitCodeFor(JoinReason::kInvalidInvocation, kubeadm_contract);
     }
     extra_ca = *pem;
   }
@@ -93,6 +112,7 @@ int RunJoinCommand(const cli::Command& cmd) {
   env.out = &printer;
   env.wait = [](runtime::Duration d) { std::this_thread::sleep_for(d); };
   env.run_command = &RunShell;
+  env.probe = phases::NewHealthProbe(kHealthProbeTimeout);
   env.https_get = discovery::https::NewHttpsGetter(extra_ca, std::chrono::seconds(30));
   env.new_client = [&clock,
                     &logger](const kube::RestConfig& rest) -> StatusOr<std::unique_ptr<kube::Client>> {
@@ -101,7 +121,9 @@ int RunJoinCommand(const cli::Command& cmd) {
     deps.logger = &logger;
     return kube::NewClient(rest, std::move(deps));
   };
-  phases::JoinContext ctx(*std::move(settings), std::move(env));
+  phases::JoinOptions options;
+  options.skip_kubelet_health_check = cmd.options.skip_kubelet_health_check;
+  phases::JoinContext ctx(*std::move(settings), std::move(env), std::move(options));
   // Interrupted (Ctrl-C, SIGTERM): roll back what this run wrote, except the pending key, which
   // the next run reuses (same key → same node-csr- name → the CSR an admin may have approved).
   std::thread([&ctx] {
@@ -117,12 +139,12 @@ int RunJoinCommand(const cli::Command& cmd) {
   }).detach();
   auto failure = phases::RunJoin(ctx, cmd.kind == cli::CommandKind::kJoinPhase ? cmd.phase : "");
   if (!failure) return 0;
-  std::fprintf(stderr, "error execution phase %s: %s\n", failure->phase.c_str(),
-               failure->status.message().c_str());
+  const std::string phase =
+      kubeadm_contract ? std::string(phases::KubeadmPhaseName(failure->phase)) : failure->phase;
+  std::fprintf(stderr, "error execution phase %s: %s\n", phase.c_str(), failure->status.message().c_str());
   std::string hint = phases::HintFor(*failure);
   if (!hint.empty()) std::fprintf(stderr, "%s\n", hint.c_str());
-  if (failure->status.reason() == "PreflightError") return kExitPreflight;
-  return kExitFailure;
+  return ExitCodeFor(JoinReasonOf(failure->status), kubeadm_contract);
 }
 
 }  // namespace
@@ -136,7 +158,11 @@ int main(int argc, char** argv) {
   if (!parsed.command) {
     std::cout << parsed.out;
     std::cerr << parsed.err;
-    return parsed.usage_error ? kExitInvalid : 0;
+    // A usage error happens before the flags are known; look for the contract flag by hand.
+    const bool kubeadm_contract = std::any_of(args.begin(), args.end(), [](const std::string& a) {
+      return a == cli::kKubeadmExitCodesFlag || a == std::string(cli::kKubeadmExitCodesFlag) + "=true";
+    });
+    return parsed.usage_error ? ExitCodeFor(JoinReason::kInvalidInvocation, kubeadm_contract) : 0;
   }
   const cli::Command& cmd = *parsed.command;
   switch (cmd.kind) {

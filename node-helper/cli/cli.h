@@ -7,11 +7,22 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "node-helper/config/join_flags.h"
 
 namespace joinguard::node::cli {
+
+// The spelling main() also looks for before parsing, so that a usage error already follows
+// kubeadm's exit contract.
+inline constexpr std::string_view kKubeadmExitCodesFlag = "--kubeadm-exit-codes";
+
+// joinguard-node's run options that are not part of kubeadm's JoinConfiguration.
+struct RunOptions {
+  bool skip_kubelet_health_check = false;  // --skip-kubelet-health-check
+  bool kubeadm_exit_codes = false;         // --kubeadm-exit-codes
+};
 
 enum class CommandKind { kJoin, kJoinPhase, kPrintJoinDefaults, kVersion };
 
@@ -19,6 +30,7 @@ struct Command {
   CommandKind kind = CommandKind::kJoin;
   std::string phase;  // kJoinPhase
   config::JoinFlags flags;
+  RunOptions options;
 };
 
 struct ParseResult {

@@ -110,7 +110,7 @@ bool FlagAllowedWithConfig(const std::string& name) {
       "upload-certs", "print-manifest", "print-join-command", "rootfs", "v", "log-file", "yes",
       // joinguard-node: where and how to act, not what to join
       "root-dir", "kubelet-restart-command", "force", "discovery-timeout", "discovery-retry-interval",
-      "tls-bootstrap-timeout", "https-discovery-ca-file", "etcd-endpoints"};
+      "tls-bootstrap-timeout", "https-discovery-ca-file", "etcd-endpoints", "kubeadm-exit-codes"};
   for (auto a : kAllowed) {
     if (name == a) return true;
   }
@@ -196,9 +196,6 @@ StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& ho
     cfg.node_registration.cri_socket = flags.cri_socket;
     cfg.skip_phases = flags.skip_phases;
     cfg.patches_directory = flags.patches;
-  }
-  if (!cfg.patches_directory.empty()) {
-    out.warnings.push_back("patches (\"" + cfg.patches_directory + "\") are not applied by joinguard-node");
   }
   // The node name: --node-name wins, then the file's, then the host name; always lower-cased.
   std::string requested = !flags.node_name.empty()              ? flags.node_name

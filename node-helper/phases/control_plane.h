@@ -3,6 +3,9 @@
 // waitcontrolplane}.go). Each returns OK without doing anything on a worker join.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "node-helper/phases/join_context.h"
 
 namespace joinguard::node::phases {
@@ -20,6 +23,15 @@ Status RunCheckEtcdPhase(JoinContext& ctx);
 Status RunEtcdJoinPhase(JoinContext& ctx);
 Status RunMarkControlPlanePhase(JoinContext& ctx);
 Status RunWaitControlPlanePhase(JoinContext& ctx);
+
+// What wait-control-plane probes, read from the static Pod manifests as kubeadm 1.33+ does
+// (cmd/kubeadm/app/phases/controlplane: --advertise-address/--secure-port of kube-apiserver,
+// --bind-address/--secure-port of the controller-manager and scheduler, else the defaults).
+struct HealthEndpoint {
+  std::string name;  // "kube-apiserver"
+  std::string url;   // "https://10.0.0.2:6443/livez"
+};
+StatusOr<std::vector<HealthEndpoint>> ControlPlaneHealthEndpoints(JoinContext& ctx);
 
 // "One or more conditions for hosting a new control plane instance is not satisfied. ..."
 std::string ControlPlaneConditionsMessage(const std::string& error);

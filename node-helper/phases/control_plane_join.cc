@@ -2,11 +2,13 @@
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "common/files/atomic_file.h"
 #include "common/kube/api_error.h"
-#include "common/kube/http_transport.h"
+#include "node-helper/output/reason.h"
+#include "node-helper/phases/yaml_json.h"
 #include "node-helper/controlplane/certs.h"
 #include "node-helper/controlplane/etcd_client.h"
 #include "node-helper/controlplane/kubeconfigs.h"
@@ -93,12 +95,72 @@ std::string HexId(const std::string& decimal) {
   return buf;
 }
 
+// The flags of a static Pod's first container ("--name=value" → name → value, last wins).
+StatusOr<std::map<std::string, std::string>> ManifestFlags(const std::string& path,
+                                                           const std::string& component) {
+  auto text = files::ReadFile(path);
+  if (!text.ok()) return text.status().Annotate("failed to read manifest for \"" + component + "\"");
+  auto pod = StrictYamlToJson(*text, "static Pod manifest \"" + path + "\"");
+  if (!pod.ok()) return pod.status().Annotate("failed to read manifest for \"" + component + "\"");
+  std::map<std::string, std::string> flags;
+  const Json* containers = pod->is_object() && (*pod).contains("spec") && (*pod)["spec"].is_object()
+                               ? &(*pod)["spec"]["containers"]
+                               : nullptr;
+  if (containers == nullptr || !containers->is_array() || containers->empty() ||
+      !(*containers)[0].is_object()) {
+    return InvalidArgumentError("failed to read manifest for \"" + component + "\": no container in " + path);
+  }
+  const Json command = (*containers)[0].value("command", Json::array());
+  for (const auto& arg : command) {
+    if (!arg.is_string()) continue;
+    const std::string a = arg.get<std::string>();
+    if (a.rfind("--", 0) != 0) continue;
+    const auto eq = a.find('=');
+    flags[a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2)] =
+        eq == std::string::npos ? "" : a.substr(eq + 1);
+  }
+  return flags;
+}
+
+std::string FlagOr(const std::map<std::string, std::string>& flags, const std::string& name,
+                   const std::string& fallback) {
+  auto it = flags.find(name);
+  return it == flags.end() || it->second.empty() ? fallback : it->second;
+}
+
 bool ExternalEtcd(JoinContext& ctx) {
   auto cluster = ctx.ClusterConfig();
   return cluster.ok() && (*cluster)->external_etcd.has_value();
 }
 
 }  // namespace
+
+StatusOr<std::vector<HealthEndpoint>> ControlPlaneHealthEndpoints(JoinContext& ctx) {
+  const auto& jcp = *ctx.cfg().control_plane;
+  const std::string dir = ctx.paths().manifests_dir;
+  JG_ASSIGN_OR_RETURN(auto api, ManifestFlags(dir + "/kube-apiserver.yaml", "kube-apiserver"));
+  JG_ASSIGN_OR_RETURN(auto kcm,
+                      ManifestFlags(dir + "/kube-controller-manager.yaml", "kube-controller-manager"));
+  JG_ASSIGN_OR_RETURN(auto sched, ManifestFlags(dir + "/kube-scheduler.yaml", "kube-scheduler"));
+  auto port = [](const std::map<std::string, std::string>& flags, int fallback) -> StatusOr<int> {
+    const std::string v = FlagOr(flags, "secure-port", std::to_string(fallback));
+    char* end = nullptr;
+    const long p = std::strtol(v.c_str(), &end, 10);
+    if (end == nullptr || *end != '\0' || p < 1 || p > 65535) {
+      return InvalidArgumentError("invalid --secure-port \"" + v + "\" in a control plane manifest");
+    }
+    return static_cast<int>(p);
+  };
+  JG_ASSIGN_OR_RETURN(int api_port, port(api, jcp.bind_port));
+  JG_ASSIGN_OR_RETURN(int kcm_port, port(kcm, cp::kControllerManagerPort));
+  JG_ASSIGN_OR_RETURN(int sched_port, port(sched, cp::kSchedulerPort));
+  return std::vector<HealthEndpoint>{
+      {"kube-apiserver",
+       cp::HttpsUrl(FlagOr(api, "advertise-address", jcp.advertise_address), api_port) + "/livez"},
+      {"kube-controller-manager",
+       cp::HttpsUrl(FlagOr(kcm, "bind-address", "127.0.0.1"), kcm_port) + "/healthz"},
+      {"kube-scheduler", cp::HttpsUrl(FlagOr(sched, "bind-address", "127.0.0.1"), sched_port) + "/livez"}};
+}
 
 Status RunCheckEtcdPhase(JoinContext& ctx) {
   if (!ctx.control_plane()) return OkStatus();
@@ -130,7 +192,8 @@ Status RunEtcdJoinPhase(JoinContext& ctx) {
     return OkStatus();
   }
   auto wrap = [](const Status& s) {
-    return Status(s.code(), "error creating local etcd static pod manifest file: " + s.message());
+    return Status(s.code(), "error creating local etcd static pod manifest file: " + s.message())
+        .WithReason(s.reason(), s.http_status());
   };
   const auto& jcp = *ctx.cfg().control_plane;
   const std::string& node = ctx.cfg().node_registration.name;
@@ -206,7 +269,10 @@ Status RunEtcdJoinPhase(JoinContext& ctx) {
   }
   if (!s.ok()) return wrap(s);
   // The kubelet now runs the manifest; restart it if this run configured it.
-  if (ctx.kubelet_needs_restart) ctx.RestartKubeletNow();
+  if (ctx.kubelet_needs_restart) {
+    s = ctx.RestartKubeletNow();
+    if (!s.ok()) return wrap(s);
+  }
 
   // Promote the learner once it has caught up (FailedPrecondition until then).
   s = Poll(ctx, kEtcdRetryInterval, ctx.cfg().timeouts.etcd_api_call, [&](Status* last) {
@@ -307,44 +373,36 @@ Status RunMarkControlPlanePhase(JoinContext& ctx) {
 }
 
 Status RunWaitControlPlanePhase(JoinContext& ctx) {
-  if (!ctx.control_plane() || ctx.dry_run()) return OkStatus();
-  const auto& jcp = *ctx.cfg().control_plane;
+  if (!ctx.control_plane()) return OkStatus();
   const auto timeout = ctx.cfg().timeouts.control_plane_component_health_check;
-  struct Component {
-    std::string name, url;
-  };
-  const std::vector<Component> components = {
-      {"kube-apiserver", cp::HttpsUrl(jcp.advertise_address, jcp.bind_port) + "/livez"},
-      {"kube-controller-manager", cp::HttpsUrl("127.0.0.1", cp::kControllerManagerPort) + "/healthz"},
-      {"kube-scheduler", cp::HttpsUrl("127.0.0.1", cp::kSchedulerPort) + "/livez"}};
+  if (ctx.dry_run()) {
+    ctx.out().Line("dryrun", "Would wait for healthy control plane components for up to " +
+                                 runtime::FormatGoDuration(timeout));
+    return OkStatus();
+  }
+  JG_ASSIGN_OR_RETURN(auto components, ControlPlaneHealthEndpoints(ctx));
   ctx.out().Line("control-plane-check", "Waiting for healthy control plane components. This can take up to " +
                                             runtime::FormatGoDuration(timeout));
+  for (const auto& c : components)
+    ctx.out().Line("control-plane-check", "Checking " + c.name + " at " + c.url);
+  // One deadline for all three (kubeadm probes them in parallel for the same timeout).
+  const auto start = ctx.env().clock->MonotonicNow();
+  const auto deadline = start + timeout;
   std::vector<std::string> errors;
   for (const auto& c : components) {
-    ctx.out().Line("control-plane-check", "Checking " + c.name + " at " + c.url);
-    const auto start = ctx.env().clock->MonotonicNow();
-    Status s = Poll(ctx, kApiPollInterval, timeout, [&](Status* last) {
-      kube::TransportConfig config;
-      const auto slash = c.url.find('/', std::string("https://").size());
-      config.server = c.url.substr(0, slash);
-      config.insecure_skip_tls_verify = true;
-      config.timeout = std::chrono::seconds(2);
-      auto transport = kube::NewCpprestTransport(config);
-      if (!transport.ok()) {
-        *last = transport.status();
+    const auto now = ctx.env().clock->MonotonicNow();
+    const auto left = now < deadline ? std::chrono::duration_cast<runtime::Duration>(deadline - now)
+                                     : runtime::Duration::zero();
+    Status s = Poll(ctx, kApiPollInterval, left, [&](Status* last) {
+      auto code = ctx.env().probe(c.url);
+      if (!code.ok()) {
+        *last = Status(code.status().code(),
+                       c.name + " check failed at " + c.url + ": " + code.status().message());
         return false;
       }
-      kube::HttpRequest req;
-      req.path_and_query = c.url.substr(slash);
-      auto resp = (*transport)->Do(req);
-      if (!resp.ok()) {
-        *last = Status(resp.status().code(),
-                       c.name + " check failed at " + c.url + ": " + resp.status().message());
-        return false;
-      }
-      if (resp->status != 200) {
-        *last = UnavailableError(c.name + " check failed at " + c.url +
-                                 " with status: " + std::to_string(resp->status));
+      if (*code != 200) {
+        *last =
+            UnavailableError(c.name + " check failed at " + c.url + " with status: " + std::to_string(*code));
         return false;
       }
       return true;
@@ -364,17 +422,19 @@ Status RunWaitControlPlanePhase(JoinContext& ctx) {
     for (size_t i = 0; i < errors.size(); ++i) joined += (i ? ", " : "") + errors[i];
     joined += "]";
   }
-  return DeadlineExceededError(
-      "failed while waiting for the control plane to start: " + joined +
-      "\nA control plane component may have crashed or exited when started by the container runtime.\n"
-      "To troubleshoot, list all containers using your preferred container runtimes CLI.\n"
-      "Here is one example how you may list all running Kubernetes containers by using crictl:\n"
-      "\t- 'crictl --runtime-endpoint " +
-      ctx.cfg().node_registration.cri_socket +
-      " ps -a | grep kube | grep -v pause'\n"
-      "\tOnce you have found the failing container, you can inspect its logs with:\n"
-      "\t- 'crictl --runtime-endpoint " +
-      ctx.cfg().node_registration.cri_socket + " logs CONTAINERID'");
+  return WithJoinReason(
+      DeadlineExceededError(
+          "failed while waiting for the control plane to start: " + joined +
+          "\nA control plane component may have crashed or exited when started by the container runtime.\n"
+          "To troubleshoot, list all containers using your preferred container runtimes CLI.\n"
+          "Here is one example how you may list all running Kubernetes containers by using crictl:\n"
+          "\t- 'crictl --runtime-endpoint " +
+          ctx.cfg().node_registration.cri_socket +
+          " ps -a | grep kube | grep -v pause'\n"
+          "\tOnce you have found the failing container, you can inspect its logs with:\n"
+          "\t- 'crictl --runtime-endpoint " +
+          ctx.cfg().node_registration.cri_socket + " logs CONTAINERID'"),
+      JoinReason::kControlPlaneUnhealthy);
 }
 
 }  // namespace joinguard::node::phases

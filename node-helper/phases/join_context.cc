@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include <cerrno>
@@ -11,7 +12,9 @@
 
 #include "common/files/atomic_file.h"
 #include "common/kube/kubeconfig.h"
+#include "common/kube/http_transport.h"
 #include "common/kube/rest_config.h"
+#include "node-helper/phases/kubelet_health.h"
 
 namespace joinguard::node::phases {
 
@@ -121,9 +124,10 @@ std::vector<std::string> CreatedFiles::RunRollbacks() {
   return messages;
 }
 
-JoinContext::JoinContext(config::JoinSettings settings, JoinEnv env)
+JoinContext::JoinContext(config::JoinSettings settings, JoinEnv env, JoinOptions options)
     : settings_(std::move(settings)),
       env_(std::move(env)),
+      options_(std::move(options)),
       paths_(Paths::ForRoot(settings_.root_dir, settings_.cfg.ca_cert_path)) {}
 
 StatusOr<const discovery::Result*> JoinContext::Discovery() {
@@ -173,13 +177,18 @@ StatusOr<std::unique_ptr<kube::Client>> JoinContext::AdminClient() {
   return env_.new_client(*rest);
 }
 
-void JoinContext::RestartKubeletNow() {
-  if (!kubelet_needs_restart || dry_run()) return;
+Status JoinContext::RestartKubeletNow() {
+  if (!kubelet_needs_restart) return OkStatus();
   kubelet_needs_restart = false;
   const std::string& command = settings_.kubelet_restart_command;
+  if (dry_run()) {
+    out().Line("dryrun", "Would restart the kubelet with \"" + command + "\"");
+    out().Line("dryrun", "Would make sure the kubelet \"" + kubelet_healthz_url + "\" endpoint is healthy");
+    return OkStatus();
+  }
   if (command.empty()) {
     out().Line("kubelet-start", "No --kubelet-restart-command given: start the kubelet yourself");
-    return;
+    return OkStatus();
   }
   out().Line("kubelet-start", "Restarting the kubelet: " + command);
   auto rc = env_.run_command(command);
@@ -189,6 +198,44 @@ void JoinContext::RestartKubeletNow() {
                       (rc.ok() ? "exit code " + std::to_string(*rc) : rc.status().message()) +
                       "); restart the kubelet yourself");
   }
+  if (options_.skip_kubelet_health_check) {
+    out().Line("kubelet-check", "Skipping the kubelet health check (--skip-kubelet-health-check)");
+    return OkStatus();
+  }
+  return WaitForKubelet(*this, kubelet_healthz_url, settings_.cfg.timeouts.kubelet_health_check);
+}
+
+StatusOr<std::string> JoinContext::DryRunDir() {
+  if (!options_.dry_run_dir.empty()) return options_.dry_run_dir;
+  if (const char* env = std::getenv("KUBEADM_JOIN_DRYRUN_DIR"); env != nullptr && *env != '\0') {
+    JG_RETURN_IF_ERROR(files::MakeDirs(env, 0700));
+    options_.dry_run_dir = env;
+    return options_.dry_run_dir;
+  }
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/joinguard-join-dryrunXXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return InternalError("could not create a temporary directory on dryrun: " +
+                         std::string(std::strerror(errno)));
+  }
+  options_.dry_run_dir = pattern;
+  return options_.dry_run_dir;
+}
+
+StatusOr<std::string> JoinContext::WritePath(const std::string& path) {
+  if (!dry_run()) return path;
+  JG_ASSIGN_OR_RETURN(std::string dir, DryRunDir());
+  const std::string relative = path.rfind(paths_.root, 0) == 0 ? path.substr(paths_.root.size()) : path;
+  return dir + (relative.empty() || relative[0] != '/' ? "/" : "") + relative;
+}
+
+Status JoinContext::WriteFile(const std::string& path, const std::string& content, mode_t mode) {
+  JG_ASSIGN_OR_RETURN(std::string target, WritePath(path));
+  if (!dry_run()) created_.Track(target);  // the dry-run directory stays for the operator to examine
+  Status s = files::WriteFileAtomic(target, content, mode);
+  if (!s.ok()) return s.Annotate("couldn't write " + target);
+  return OkStatus();
 }
 
 std::string JoinContext::PkiDir() {

@@ -3,6 +3,9 @@
 // (removed again if the run fails).
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -68,6 +71,21 @@ class CreatedFiles {
   std::vector<std::pair<std::string, std::function<Status()>>> undo_;  // guarded by mu_ (moved out to run)
 };
 
+// GET of a health endpoint (http:// or https://, TLS not verified, as kubeadm's health checks);
+// returns the HTTP status code.
+using HealthProbe = std::function<StatusOr<int>(const std::string& url)>;
+
+// The production probe (common/kube's HTTP transport, `request_timeout` per request).
+HealthProbe NewHealthProbe(std::chrono::milliseconds request_timeout);
+
+// joinguard-node's run options that are not part of kubeadm's JoinConfiguration.
+struct JoinOptions {
+  bool skip_kubelet_health_check = false;  // --skip-kubelet-health-check
+  // --dry-run: where the files go. Empty: KUBEADM_JOIN_DRYRUN_DIR if set, else a new directory
+  // joinguard-join-dryrun* under $TMPDIR (or /tmp), made on first use.
+  std::string dry_run_dir;
+};
+
 struct JoinEnv {
   discovery::ClientFactory new_client;
   discovery::HttpsGetter https_get;
@@ -77,12 +95,13 @@ struct JoinEnv {
   std::function<StatusOr<int>(const std::string& command)> run_command;
   // The machine the preflight checks read (tests: a fake); unset = preflight::NewHost(--root-dir).
   std::function<std::shared_ptr<const preflight::Host>(const std::string& root)> new_host;
+  HealthProbe probe;  // kubelet /healthz and wait-control-plane
   Printer* out = nullptr;
 };
 
 class JoinContext {
  public:
-  JoinContext(config::JoinSettings settings, JoinEnv env);
+  JoinContext(config::JoinSettings settings, JoinEnv env, JoinOptions options = {});
 
   const config::JoinConfiguration& cfg() const { return settings_.cfg; }
   const config::JoinSettings& settings() const { return settings_; }
@@ -90,6 +109,17 @@ class JoinContext {
   const JoinEnv& env() const { return env_; }
   Printer& out() { return *env_.out; }
   bool dry_run() const { return settings_.cfg.dry_run; }
+  const JoinOptions& options() const { return options_; }
+
+  // Where a file that belongs at `path` (a paths() path) is written: `path` itself, or with
+  // --dry-run the same relative path under the dry-run directory (kubeadm writes a dry run's
+  // files into a temporary directory and prints them). Reads and checks keep using paths().
+  StatusOr<std::string> WritePath(const std::string& path);
+  // The dry-run directory (created on first use). kInternal when it cannot be made.
+  StatusOr<std::string> DryRunDir();
+  // Writes `content` to WritePath(path) atomically with `mode`; tracked for rollback unless
+  // dry-running. The error names the path.
+  Status WriteFile(const std::string& path, const std::string& content, mode_t mode);
   CreatedFiles& created() { return created_; }
 
   // Runs discovery the first time it is needed; later calls return the same result.
@@ -106,18 +136,25 @@ class JoinContext {
   // certificatesDir on this host (with --root-dir).
   std::string PkiDir();
 
-  // Runs --kubelet-restart-command once if kubelet-start asked for it (a failure only warns, as
-  // the node's files are in place). The runner calls it after the last phase; etcd-join calls
-  // it earlier, because the kubelet must run the etcd static Pod before the learner can be promoted.
-  void RestartKubeletNow();
+  // Runs --kubelet-restart-command once if kubelet-start asked for it (a failed command only
+  // warns, as the node's files are in place), then waits for the kubelet's /healthz as kubeadm's
+  // kubelet-check does, unless --skip-kubelet-health-check or no command was given. The runner
+  // calls it after the last phase; etcd-join calls it earlier, because the kubelet must run the
+  // etcd static Pod before the learner can be promoted. Error: the health wait timed out
+  // (reason KubeletUnhealthy).
+  Status RestartKubeletNow();
 
   // Set by kubelet-start; the runner restarts the kubelet after the last phase.
   bool kubelet_needs_restart = false;
   bool joined = false;  // tls-bootstrap stored a certificate in this run
+  // The kubelet's health endpoint from the configuration kubelet-start wrote (healthzBindAddress,
+  // healthzPort after patches); kubeadm's default until then.
+  std::string kubelet_healthz_url = "http://127.0.0.1:10248/healthz";
 
  private:
   config::JoinSettings settings_;
   JoinEnv env_;
+  JoinOptions options_;
   Paths paths_;
   CreatedFiles created_;
   std::optional<discovery::Result> discovered_;

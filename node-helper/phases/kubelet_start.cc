@@ -9,20 +9,52 @@
 #include "common/kube/api_error.h"
 #include "common/kube/kubeconfig.h"
 #include "node-helper/controlplane/manifests.h"
+#include "node-helper/output/reason.h"
+#include "node-helper/phases/cri_socket.h"
+#include "node-helper/phases/kubelet_config.h"
+#include "node-helper/phases/patches.h"
 
 namespace joinguard::node::phases {
 namespace {
+
+constexpr mode_t kSecretFileMode = 0600;
+constexpr mode_t kPublicFileMode = 0644;
 
 bool Exists(const std::string& path) {
   struct stat st {};
   return lstat(path.c_str(), &st) == 0;
 }
 
-Status WriteTracked(JoinContext& ctx, const std::string& path, const std::string& content, mode_t mode) {
-  ctx.created().Track(path);
-  Status s = files::WriteFileAtomic(path, content, mode);
-  if (!s.ok()) return s.Annotate("couldn't write " + path);
-  return OkStatus();
+// kubeadm's fetchInitConfigurationFromJoinConfiguration (cmd/kubeadm/app/cmd/join.go): the
+// cluster of the TLS bootstrap kubeconfig is renamed to ClusterConfiguration.clusterName and the
+// current context points at it; the context keeps its name.
+kube::Kubeconfig WithClusterName(kube::Kubeconfig kc, const std::string& cluster_name) {
+  kube::KubeconfigContext* current = nullptr;
+  for (auto& c : kc.contexts) {
+    if (c.name == kc.current_context) current = &c.value;
+  }
+  if (current == nullptr) return kc;
+  const kube::KubeconfigCluster* cluster = kc.FindCluster(current->cluster);
+  if (cluster == nullptr) return kc;
+  kube::KubeconfigCluster keep = *cluster;
+  kc.clusters.clear();
+  kc.clusters.push_back({cluster_name, std::move(keep)});
+  current->cluster = cluster_name;
+  return kc;
+}
+
+// kubeadm's dryrunutil.PrintDryRunFiles: "[dryrun] Would write file %q with content:" and the
+// content with every line prefixed by a tab (apiclient.PrintBytesWithLinePrefix).
+void PrintDryRunFile(Printer& out, const std::string& shown_path, const std::string& content) {
+  std::string block = "[dryrun] Would write file \"" + shown_path + "\" with content:";
+  size_t pos = 0;
+  while (pos < content.size()) {
+    size_t nl = content.find('\n', pos);
+    if (nl == std::string::npos) nl = content.size();
+    block += "\n\t" + content.substr(pos, nl - pos);
+    pos = nl + 1;
+  }
+  out.Raw(block);
 }
 
 }  // namespace
@@ -52,23 +84,18 @@ std::string BuildKubeadmFlagsEnv(const config::NodeRegistration& nr, const std::
 
 Status RunKubeletStartPhase(JoinContext& ctx) {
   JG_ASSIGN_OR_RETURN(const discovery::Result* d, ctx.Discovery());
+  JG_ASSIGN_OR_RETURN(const controlplane::ClusterConfiguration* cluster, ctx.ClusterConfig());
   const auto& paths = ctx.paths();
   Printer& out = ctx.out();
-  const std::string bootstrap_yaml = kube::SerializeKubeconfig(d->bootstrap);
+  const std::string bootstrap_yaml =
+      kube::SerializeKubeconfig(WithClusterName(d->bootstrap, cluster->cluster_name));
 
-  if (ctx.dry_run()) {
-    out.Line("dryrun",
-             "Would write file \"" + paths.bootstrap_kubelet_conf + "\" (TLS bootstrap kubeconfig, 0600)");
-    if (!Exists(paths.ca_cert))
-      out.Line("dryrun", "Would write file \"" + paths.ca_cert + "\" (cluster CA, 0644)");
-  } else {
-    out.Line("kubelet-start",
-             "Writing the TLS bootstrap kubeconfig to \"" + paths.bootstrap_kubelet_conf + "\"");
-    JG_RETURN_IF_ERROR(WriteTracked(ctx, paths.bootstrap_kubelet_conf, bootstrap_yaml, 0600));
-    if (!Exists(paths.ca_cert)) {
-      // The CA bundle of the bootstrap kubeconfig, verbatim (kubeadm writes it only if absent).
-      JG_RETURN_IF_ERROR(WriteTracked(ctx, paths.ca_cert, d->ca_pem, 0644));
-    }
+  out.Line("kubelet-start",
+           "Writing the TLS bootstrap kubeconfig to \"" + paths.bootstrap_kubelet_conf + "\"");
+  JG_RETURN_IF_ERROR(ctx.WriteFile(paths.bootstrap_kubelet_conf, bootstrap_yaml, kSecretFileMode));
+  if (!Exists(paths.ca_cert)) {
+    // The CA bundle of the bootstrap kubeconfig, verbatim (kubeadm writes it only if absent).
+    JG_RETURN_IF_ERROR(ctx.WriteFile(paths.ca_cert, d->ca_pem, kPublicFileMode));
   }
 
   // A new Node must not take over the name of a Ready one.
@@ -82,15 +109,17 @@ Status RunKubeletStartPhase(JoinContext& ctx) {
   if (node.ok()) {
     for (const auto& c : node->conditions) {
       if (c.type == "Ready" && c.status == "True") {
-        return AlreadyExistsError(
-            "a Node with name \"" + name +
-            "\" and status \"Ready\" already exists in the cluster. You must delete the "
-            "existing Node or change the name of this new joining Node");
+        return WithJoinReason(AlreadyExistsError("a Node with name \"" + name +
+                                                 "\" and status \"Ready\" already exists in the cluster. You "
+                                                 "must delete the existing Node or change the name of this "
+                                                 "new joining Node"),
+                              JoinReason::kNodeNameTaken);
       }
     }
   }
 
-  // The cluster-wide kubelet configuration, when the cluster publishes one.
+  // The cluster-wide kubelet configuration, when the cluster publishes one, completed and
+  // patched for this node.
   auto kubelet_cm = client->Get<kube::ConfigMap>("kube-system", "kubelet-config");
   std::optional<std::string> kubelet_config;
   if (kubelet_cm.ok()) {
@@ -104,27 +133,51 @@ Status RunKubeletStartPhase(JoinContext& ctx) {
     return Status(kubelet_cm.status().code(),
                   "unable to fetch the kubelet-config ConfigMap: " + kubelet_cm.status().message());
   }
+  std::vector<PatchFile> patches;
+  const std::string& patches_dir = ctx.cfg().patches_directory;
+  if (!patches_dir.empty()) {
+    std::vector<std::string> ignored;
+    out.Line("patches", "Reading patches from path \"" + patches_dir + "\"");
+    JG_ASSIGN_OR_RETURN(
+        patches, ReadPatchDirectory(patches_dir, {std::string(kKubeletConfigurationTarget)}, &ignored));
+    for (const auto& f : ignored) {
+      out.Line("patches", "Ignored file \"" + f + "\": not a \"" + std::string(kKubeletConfigurationTarget) +
+                              "[suffix][+patchtype].{json,yaml}\" patch");
+    }
+  }
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   std::string hostname = host;
   for (auto& c : hostname) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const std::string flags_env = BuildKubeadmFlagsEnv(ctx.cfg().node_registration, hostname);
+  std::string flags_env = BuildKubeadmFlagsEnv(ctx.cfg().node_registration, hostname);
+  // The CRI socket in instance-config.yaml, for clusters whose kubeadm does so (cri_socket.h).
+  JG_RETURN_IF_ERROR(RecordCriSocketInKubeletFiles(ctx, *cluster, &patches, &flags_env));
 
-  if (ctx.dry_run()) {
-    if (kubelet_config)
-      out.Line("dryrun", "Would write kubelet configuration to file \"" + paths.kubelet_config + "\"");
-    out.Line("dryrun",
-             "Would write kubelet environment file with flags to file \"" + paths.kubeadm_flags_env + "\"");
-    return OkStatus();
-  }
+  std::string config_yaml;
   if (kubelet_config) {
+    JG_ASSIGN_OR_RETURN(KubeletConfig kc, BuildKubeletConfig(*kubelet_config, *cluster, patches));
+    for (const auto& line : kc.applied) out.Line("patches", line);
+    ctx.kubelet_healthz_url = kc.healthz_url;
+    config_yaml = kc.yaml;
     out.Line("kubelet-start", "Writing kubelet configuration to file \"" + paths.kubelet_config + "\"");
-    JG_RETURN_IF_ERROR(WriteTracked(ctx, paths.kubelet_config, *kubelet_config, 0644));
+    JG_RETURN_IF_ERROR(ctx.WriteFile(paths.kubelet_config, config_yaml, kPublicFileMode));
   }
   out.Line("kubelet-start",
            "Writing kubelet environment file with flags to file \"" + paths.kubeadm_flags_env + "\"");
-  JG_RETURN_IF_ERROR(WriteTracked(ctx, paths.kubeadm_flags_env, flags_env, 0644));
+  JG_RETURN_IF_ERROR(ctx.WriteFile(paths.kubeadm_flags_env, flags_env, kPublicFileMode));
   ctx.kubelet_needs_restart = true;
+
+  if (ctx.dry_run()) {
+    // kubeadm's dryrunutil.PrintFilesIfDryRunning for a worker.
+    JG_ASSIGN_OR_RETURN(std::string dir, ctx.DryRunDir());
+    out.Line("dryrun", "Wrote certificates and kubeconfig files to the \"" + dir + "\" directory");
+    out.Line("dryrun",
+             "The certificates or kubeconfig files would not be printed due to their sensitive nature");
+    out.Line("dryrun",
+             "Please examine the \"" + dir + "\" directory for details about what would be written");
+    if (kubelet_config) PrintDryRunFile(out, paths.kubelet_config, config_yaml);
+    PrintDryRunFile(out, paths.kubeadm_flags_env, flags_env);
+  }
   return OkStatus();
 }
 

@@ -1,6 +1,8 @@
 // The `kubelet-start` phase (kubeadm cmd/kubeadm/app/cmd/phases/join/kubelet.go,
 // cmd/kubeadm/app/phases/kubelet/): bootstrap-kubelet.conf and pki/ca.crt, refuse a name a Ready Node already
-// has, the kubelet configuration from kube-system/kubelet-config and kubeadm-flags.env.
+// has, the kubelet configuration from kube-system/kubelet-config (completed and patched for
+// this node, see kubelet_config.h) and kubeadm-flags.env. With --dry-run every file goes to the
+// dry-run directory and config.yaml and kubeadm-flags.env are printed.
 #pragma once
 
 #include "node-helper/phases/join_context.h"

@@ -4,6 +4,7 @@
 
 #include "node-helper/bootstrap/kubelet_kubeconfig.h"
 #include "node-helper/phases/control_plane.h"
+#include "node-helper/phases/cri_socket.h"
 #include "node-helper/phases/kubelet_start.h"
 #include "node-helper/phases/preflight.h"
 #include "node-helper/phases/tls_bootstrap.h"
@@ -15,7 +16,15 @@ Status RunDiscoveryPhase(JoinContext& ctx) {
   JG_ASSIGN_OR_RETURN(const discovery::Result* d, ctx.Discovery());
   ctx.out().Line("discovery",
                  "Discovered the cluster at \"" + d->server + "\" using " + d->method + " discovery");
-  return OkStatus();
+  if (ctx.control_plane()) return OkStatus();  // its preflight already read kubeadm-config
+  // kubeadm reads the cluster's configuration right after discovery, for every node type
+  // (cmd/kubeadm/app/cmd/join.go fetchInitConfiguration, printed under its preflight phase).
+  ctx.out().Line(
+      "preflight",
+      "Reading configuration from the \"kubeadm-config\" ConfigMap in namespace \"kube-system\"...");
+  ctx.out().Line("preflight",
+                 "Use 'kubeadm init phase upload-config --config your-config.yaml' to re-upload it.");
+  return ctx.ClusterConfig().status();
 }
 
 }  // namespace
@@ -90,6 +99,12 @@ bool Skipped(std::string_view name, const std::set<std::string>& skip) {
 
 }  // namespace
 
+std::string_view KubeadmPhaseName(std::string_view phase) {
+  if (phase == "discovery") return "preflight";
+  if (phase == "tls-bootstrap") return "kubelet-start";
+  return phase;
+}
+
 std::optional<PhaseFailure> RunJoin(JoinContext& ctx, std::string_view only) {
   const bool full = only.empty();
   if (full && !ctx.control_plane() && !ctx.settings().force &&
@@ -116,7 +131,11 @@ std::optional<PhaseFailure> RunJoin(JoinContext& ctx, std::string_view only) {
     Status s = phase.run(ctx);
     if (!s.ok()) return fail(phase.name, s);
   }
-  ctx.RestartKubeletNow();
+  if (Status health = ctx.RestartKubeletNow(); !health.ok()) {
+    // The node's credentials are valid and stay: removing them would strand an approved CSR.
+    return PhaseFailure{"kubelet-start", health};
+  }
+  if (Status cri = AnnotateCriSocket(ctx); !cri.ok()) return PhaseFailure{"kubelet-start", cri};
   if (ctx.joined && ctx.control_plane()) {
     auto cluster = ctx.ClusterConfig();
     const bool external = cluster.ok() && (*cluster)->external_etcd.has_value();

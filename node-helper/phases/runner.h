@@ -2,6 +2,7 @@
 // what a failed run created, and the kubelet restart at the end.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -30,6 +31,10 @@ Status ValidateSkipPhases(const std::set<std::string>& skip);
 
 // kubeadm's help table: "The \"<use>\" command executes the following phases:\n```\n...```".
 std::string PhasesHelp(std::string_view command_use);
+
+// The phase kubeadm would name for a failure in `phase`: joinguard's discovery is part of
+// kubeadm's preflight, its tls-bootstrap part of kubeadm's kubelet-start; others are unchanged.
+std::string_view KubeadmPhaseName(std::string_view phase);
 
 struct PhaseFailure {
   std::string phase;

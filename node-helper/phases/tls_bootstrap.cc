@@ -9,6 +9,7 @@
 #include "node-helper/bootstrap/cert_store.h"
 #include "node-helper/bootstrap/csr_client.h"
 #include "node-helper/bootstrap/kubelet_kubeconfig.h"
+#include "node-helper/output/reason.h"
 
 namespace joinguard::node::phases {
 namespace {
@@ -25,8 +26,8 @@ StatusOr<crypto::PrivateKey> LoadOrGenerateKey(JoinContext& ctx, bool* reused) {
     if (key.ok()) {
       *reused = true;
       // Not created by this run, but a failed join must not leave it behind either (a key whose
-      // CSR was denied would otherwise be reused forever).
-      ctx.created().TrackExisting(path);
+      // CSR was denied would otherwise be reused forever). A dry run changes nothing.
+      if (!ctx.dry_run()) ctx.created().TrackExisting(path);
       return key;
     }
     ctx.out().Warning(kPhase, "ignoring unreadable pending key " + path + ": " + key.status().message());
@@ -61,7 +62,7 @@ Status RunTlsBootstrapPhase(JoinContext& ctx) {
   const std::string& node = ctx.cfg().node_registration.name;
 
   bootstrap::CertStore store(paths.pki_dir, "kubelet-client", *ctx.env().clock);
-  JG_RETURN_IF_ERROR(store.Recover());
+  if (!ctx.dry_run()) JG_RETURN_IF_ERROR(store.Recover());
 
   bool reused = false;
   JG_ASSIGN_OR_RETURN(auto key, LoadOrGenerateKey(ctx, &reused));
@@ -70,6 +71,8 @@ Status RunTlsBootstrapPhase(JoinContext& ctx) {
     out.Line(kPhase, "Reusing the pending private key from an interrupted join (" + paths.pending_key + ")");
 
   if (ctx.dry_run()) {
+    // kubeadm's dry run starts no kubelet, so no CSR is created ("[kubelet-wait] Would wait for the
+    // kubelet to be bootstrapped"); joinguard-node creates none either.
     out.Line("dryrun",
              "Would create CertificateSigningRequest \"" + request.name + "\" for \"system:node:" + node +
                  "\" (signer kubernetes.io/kube-apiserver-client-kubelet) and wait for its approval");
@@ -90,9 +93,11 @@ Status RunTlsBootstrapPhase(JoinContext& ctx) {
   if (!chain.ok()) {
     Status s = chain.status();
     if (s.code() == StatusCode::kDeadlineExceeded) {
-      return Status(s.code(), s.message() + " within " + runtime::FormatGoDuration(wait.timeout) +
-                                  "; approve it with `kubectl certificate approve " + request.name +
-                                  "` or check the CSR approver, then run the join again");
+      return WithJoinReason(
+          Status(s.code(), s.message() + " within " + runtime::FormatGoDuration(wait.timeout) +
+                               "; approve it with `kubectl certificate approve " + request.name +
+                               "` or check the CSR approver, then run the join again"),
+          JoinReason::kCsrTimeout);
     }
     return s;
   }

@@ -5,6 +5,7 @@
 #include "common/crypto/pin.h"
 #include "common/crypto/token.h"
 #include "common/kube/api_error.h"
+#include "node-helper/output/reason.h"
 
 namespace joinguard::node::discovery::token {
 namespace {
@@ -22,14 +23,16 @@ StatusOr<kube::StringMap> FetchClusterInfo(kube::Client& client, std::string_vie
   Status s = PollImmediate(deps, options.retry_interval, options.timeout, [&](Status* last) {
     auto cm = client.Get<kube::ConfigMap>(kClusterInfoNamespace, kClusterInfoName);
     if (!cm.ok()) {
-      *last = Status(cm.status().code(),
-                     "failed to request the cluster-info ConfigMap: " + cm.status().message());
+      *last =
+          Status(cm.status().code(), "failed to request the cluster-info ConfigMap: " + cm.status().message())
+              .WithReason(cm.status().reason(), cm.status().http_status());
       return false;
     }
     if (cm->data.find(std::string(kJwsPrefix) + std::string(token_id)) == cm->data.end()) {
-      *last =
+      *last = WithJoinReason(
           UnavailableError("could not find a JWS signature in the cluster-info ConfigMap for token ID \"" +
-                           std::string(token_id) + "\"");
+                           std::string(token_id) + "\""),
+          JoinReason::kTokenNotSigned);
       return false;
     }
     data = cm->data;
@@ -66,14 +69,18 @@ Status ValidateClusterInfoToken(const kube::StringMap& data, std::string_view to
   }
   auto sig = data.find(std::string(kJwsPrefix) + std::string(token_id));
   if (sig == data.end() || sig->second.empty()) {
-    return PermissionDeniedError(
-        "token id \"" + std::string(token_id) +
-        "\" is invalid for this cluster or it has expired. Use \"kubeadm token create\" on "
-        "the control-plane node to create a new valid token");
+    return WithJoinReason(
+        PermissionDeniedError(
+            "token id \"" + std::string(token_id) +
+            "\" is invalid for this cluster or it has expired. Use \"kubeadm token create\" on "
+            "the control-plane node to create a new valid token"),
+        JoinReason::kTokenNotSigned);
   }
   if (!crypto::DetachedJwsIsValid(sig->second, kc->second, token_id, token_secret)) {
-    return PermissionDeniedError(
-        "failed to verify JWS signature of received cluster info object, can't trust this API Server");
+    return WithJoinReason(
+        PermissionDeniedError(
+            "failed to verify JWS signature of received cluster info object, can't trust this API Server"),
+        JoinReason::kClusterInfoUntrusted);
   }
   return OkStatus();
 }
@@ -92,7 +99,9 @@ Status ValidateClusterCa(const std::string& ca_pem, const std::vector<std::strin
   }
   Status match = set.CheckAny(*certs);
   if (!match.ok()) {
-    return PermissionDeniedError("cluster CA found in cluster-info ConfigMap is invalid: " + match.message());
+    return WithJoinReason(
+        PermissionDeniedError("cluster CA found in cluster-info ConfigMap is invalid: " + match.message()),
+        JoinReason::kCaPinMismatch);
   }
   return OkStatus();
 }
@@ -159,9 +168,10 @@ StatusOr<ClusterInfo> RetrieveValidatedConfigInfo(const config::BootstrapTokenDi
   // 11: byte-identical kubeconfig text.
   auto it = second.find(std::string(kKubeconfigKey));
   if (it == second.end() || it->second != first_text) {
-    return PermissionDeniedError(
-        "the second kubeconfig from the cluster-info ConfigMap (using validated TLS) was different from the "
-        "first");
+    return WithJoinReason(
+        PermissionDeniedError("the second kubeconfig from the cluster-info ConfigMap (using "
+                              "validated TLS) was different from the first"),
+        JoinReason::kClusterInfoUntrusted);
   }
   JG_ASSIGN_OR_RETURN(auto verified, ParseClusterInfoKubeconfig(it->second));
   deps.out->Line(

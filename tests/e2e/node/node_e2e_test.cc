@@ -16,6 +16,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <regex>
 #include <thread>
@@ -28,6 +29,7 @@
 #include "common/crypto/pin.h"
 #include "common/files/atomic_file.h"
 #include "node-helper/discovery/https/https.h"
+#include "tests/e2e/node/health_server.h"
 #include "tests/sandbox/sandbox.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
@@ -171,7 +173,9 @@ class NodeJoinE2eTest : public ::testing::Test {
         },
         std::chrono::seconds(30)));
   }
-  std::vector<std::string> JoinArgs(const std::vector<std::string>& extra) {
+  // The test host has no kubelet: joins skip the health wait unless a test serves a /healthz
+  // (`with_kubelet`).
+  std::vector<std::string> JoinArgs(const std::vector<std::string>& extra, bool with_kubelet = false) {
     std::vector<std::string> args = {kNodeBinary,
                                      "join",
                                      "--root-dir",
@@ -180,11 +184,13 @@ class NodeJoinE2eTest : public ::testing::Test {
                                      "touch " + work_ + "/kubelet-restarted",
                                      "--discovery-retry-interval",
                                      "200ms"};
+    if (!with_kubelet) args.push_back("--skip-kubelet-health-check");
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
-  CommandResult Join(const std::vector<std::string>& extra) {
-    auto r = RunCommand(JoinArgs(extra), kRunTimeout);
+  CommandResult Join(const std::vector<std::string>& extra, bool with_kubelet = false,
+                     const std::map<std::string, std::string>& env = {}) {
+    auto r = RunCommand(JoinArgs(extra, with_kubelet), kRunTimeout, env);
     EXPECT_OK(r);
     if (!r.ok()) return {};
     std::cerr << "--- joinguard-node stdout ---\n" << r->out << "--- stderr ---\n" << r->err;
@@ -511,6 +517,9 @@ TEST_F(NodeJoinE2eTest, ManInTheMiddleWithAnotherCaFails) {
       r.err,
       HasSubstr(
           "couldn't validate the identity of the API Server: failed to request the cluster-info ConfigMap"));
+  // The transport's typed reason survives discovery's wrapping and picks the hint (#14).
+  EXPECT_THAT(r.err,
+              HasSubstr("hint: the API server's TLS certificate is not signed by the trusted cluster CA"));
   ExpectNoKeyMaterial(r);
 }
 
@@ -571,6 +580,160 @@ TEST_F(NodeJoinE2eTest, HttpsDiscoveryGetterVerifiesTls) {
   auto system_only = discovery::https::NewHttpsGetter("", std::chrono::seconds(10));
   EXPECT_THAT(system_only(sandbox_->url() + "/version"),
               ::joinguard::testing::StatusIs(StatusCode::kUnavailable));
+}
+
+// --- #12: kubelet health wait, kubeadm-config/kubelet-config, --patches, dry run, exit contract ---
+
+// A fake kubelet's /healthz on a port-0 server; the port reaches joinguard-node the way it
+// reaches kubeadm: through the kubelet configuration, here patched with --patches.
+TEST_F(NodeJoinE2eTest, WaitsForTheKubeletHealthzFromThePatchedConfiguration) {
+  sandbox::SandboxOptions options;
+  options.version_minor = "34";  // kubeadm 1.34 records the CRI socket in a file, not on the Node
+  StartSandbox(options);
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);
+  testing::HealthServer kubelet(testing::HealthServer::Scheme::kHttp);
+  const std::string patches = work_ + "/patches";
+  ASSERT_OK(files::WriteFileAtomic(patches + "/kubeletconfiguration0+strategic.yaml",
+                                   "healthzPort: " + std::to_string(kubelet.port()) + "\n", 0644));
+  ASSERT_OK(files::WriteFileAtomic(patches + "/kubeletconfiguration1+json.json",
+                                   R"([{"op": "add", "path": "/maxPods", "value": 42}])", 0644));
+  auto args = TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-healthy");
+  args.insert(args.end(), {"--patches", patches});
+  auto r = Join(args, /*with_kubelet=*/true);
+  ASSERT_EQ(r.exit_code, 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(kubelet.port()) + "/healthz";
+  EXPECT_THAT(r.out, HasSubstr("[kubelet-check] Waiting for a healthy kubelet at " + url +
+                               ". This can take up to 4m0s"));
+  EXPECT_THAT(r.out, HasSubstr("[kubelet-check] The kubelet is healthy after "));
+  EXPECT_GE(kubelet.requests(), 1);
+  EXPECT_THAT(r.out, HasSubstr("[patches] Applied patch of type \"application/json-patch+json\" to target "
+                               "\"kubeletconfiguration\""));
+  // config.yaml: the sandbox's kubelet-config, kubeadm's per-node completion, the patches.
+  auto config = files::ReadFile(root_ + "/var/lib/kubelet/config.yaml");
+  ASSERT_OK(config);
+  EXPECT_THAT(*config, HasSubstr("healthzPort: " + std::to_string(kubelet.port())));
+  EXPECT_THAT(*config, HasSubstr("maxPods: 42"));
+  EXPECT_THAT(*config, HasSubstr("rotateCertificates: true"));
+  EXPECT_THAT(*config, HasSubstr("kind: KubeletConfiguration"));
+  EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-healthy"));
+}
+
+// Bounded wait with kubeadm's troubleshooting text; the credentials stay (the CSR was approved).
+TEST_F(NodeJoinE2eTest, UnhealthyKubeletFailsAfterTheConfiguredTimeout) {
+  sandbox::SandboxOptions options;
+  options.version_minor = "34";  // kubeadm 1.34 records the CRI socket in a file, not on the Node
+  StartSandbox(options);
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);
+  testing::HealthServer kubelet(testing::HealthServer::Scheme::kHttp, 500);
+  const std::string patches = work_ + "/patches";
+  ASSERT_OK(files::WriteFileAtomic(patches + "/kubeletconfiguration.yaml",
+                                   "healthzPort: " + std::to_string(kubelet.port()) + "\n", 0644));
+  const std::string config = work_ + "/join.yaml";
+  std::ofstream(config) << "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n"
+                        << "  bootstrapToken:\n    apiServerEndpoint: 127.0.0.1:" << port_
+                        << "\n    token: " << kToken << "\n    caCertHashes:\n    - "
+                        << CaPin(sandbox_->ca_pem())
+                        << "\nnodeRegistration:\n  name: e2e-unhealthy\npatches:\n  directory: " << patches
+                        << "\ntimeouts:\n  discovery: 30s\n  tlsBootstrap: 1m\n  kubeletHealthCheck: 2s\n";
+  const auto start = std::chrono::steady_clock::now();
+  auto r = Join({"--config", config}, /*with_kubelet=*/true);
+  EXPECT_EQ(r.exit_code, 1);
+  const std::string url = "http://127.0.0.1:" + std::to_string(kubelet.port()) + "/healthz";
+  EXPECT_THAT(r.err, HasSubstr("error execution phase kubelet-start: The HTTP call equal to 'curl -sSL " +
+                               url + "' returned status code: 500"));
+  EXPECT_THAT(r.err, HasSubstr("--skip-kubelet-health-check"));
+  EXPECT_THAT(r.out, HasSubstr("This can take up to 2s"));
+  EXPECT_THAT(r.out, HasSubstr("\t- 'systemctl status kubelet'"));
+  EXPECT_THAT(r.err, HasSubstr("hint: the node's credentials are in place"));
+  EXPECT_GE(kubelet.requests(), 2);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kRunTimeout);
+  EXPECT_THAT(FilesUnder(root_), ::testing::Contains("etc/kubernetes/kubelet.conf"));
+  EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-unhealthy"));
+}
+
+// kubeadm's dry run: discovery and the reads are real, the files go to a temporary directory
+// (KUBEADM_JOIN_DRYRUN_DIR here) and the kubelet files are printed; nothing under the root, no
+// CSR. The cluster name comes from kube-system/kubeadm-config.
+TEST_F(NodeJoinE2eTest, DryRunWritesIntoATemporaryDirectoryAndPrintsTheFiles) {
+  StartSandbox();
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);
+  const std::string cm_path = "/api/v1/namespaces/kube-system/configmaps/kubeadm-config";
+  auto cm = sandbox_->GetObjectForTest(cm_path);
+  ASSERT_OK(cm);
+  std::string cc = (*cm)["data"]["ClusterConfiguration"].get<std::string>();
+  const auto at = cc.find("clusterName: kubernetes");
+  ASSERT_NE(at, std::string::npos);
+  cc.replace(at, std::string("clusterName: kubernetes").size(), "clusterName: e2e-prod");
+  (*cm)["data"]["ClusterConfiguration"] = cc;
+  ASSERT_OK(sandbox_->UpdateObjectForTest(cm_path, *cm));
+
+  const std::string dry = work_ + "/dryrun";
+  auto args = TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-dry");
+  args.push_back("--dry-run");
+  auto r = Join(args, /*with_kubelet=*/false, {{"KUBEADM_JOIN_DRYRUN_DIR", dry}});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_THAT(FilesUnder(root_), IsEmpty()) << "a dry run writes nothing under the root";
+  EXPECT_EQ(access((work_ + "/kubelet-restarted").c_str(), F_OK), -1) << "no kubelet restart";
+  EXPECT_THAT(FilesUnder(dry),
+              ::testing::ElementsAre("etc/kubernetes/bootstrap-kubelet.conf", "etc/kubernetes/pki/ca.crt",
+                                     "var/lib/kubelet/config.yaml", "var/lib/kubelet/kubeadm-flags.env"));
+  EXPECT_THAT(r.out,
+              HasSubstr("[dryrun] Wrote certificates and kubeconfig files to the \"" + dry + "\" directory"));
+  EXPECT_THAT(
+      r.out,
+      HasSubstr("[dryrun] Would write file \"" + root_ +
+                "/var/lib/kubelet/config.yaml\" with content:\n\tapiVersion: kubelet.config.k8s.io/v1beta1"));
+  EXPECT_THAT(r.out,
+              HasSubstr("[dryrun] Would write file \"" + root_ + "/var/lib/kubelet/kubeadm-flags.env\""));
+  EXPECT_THAT(r.out + r.err, Not(HasSubstr(kTokenSecret)));
+  auto bootstrap = files::ReadFile(dry + "/etc/kubernetes/bootstrap-kubelet.conf");
+  ASSERT_OK(bootstrap);
+  EXPECT_THAT(*bootstrap, HasSubstr("  name: e2e-prod\n"));
+  EXPECT_THAT(*bootstrap, HasSubstr("current-context: tls-bootstrap-token-user@kubernetes"));
+  auto csrs = sandbox_->ListObjectsForTest("/apis/certificates.k8s.io/v1/certificatesigningrequests");
+  ASSERT_OK(csrs);
+  EXPECT_THAT(*csrs, IsEmpty()) << "a dry run creates no CSR";
+}
+
+// kubeadm's exit contract behind --kubeadm-exit-codes: 1 for every failure, kubeadm's phase
+// names in the error prefix; without it joinguard's richer codes (2 preflight, 3 invocation).
+TEST_F(NodeJoinE2eTest, KubeadmExitContractFlag) {
+  StartSandbox();
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);
+  const std::vector<std::string> bad = {
+      "127.0.0.1:" + port_, "--token",      kToken, "--discovery-token-unsafe-skip-ca-verification",
+      "--skip-phases",      "kubelet-strat"};
+  auto bad_phase = Join(bad);
+  EXPECT_EQ(bad_phase.exit_code, 3);
+  auto with_flag = bad;
+  with_flag.insert(with_flag.begin(), "--kubeadm-exit-codes");
+  auto bad_phase_kubeadm = Join(with_flag);
+  EXPECT_EQ(bad_phase_kubeadm.exit_code, 1);
+  EXPECT_THAT(bad_phase_kubeadm.err, HasSubstr("invalid phase name: kubelet-strat"));
+  auto usage = Join({"--tokn", "x", "--kubeadm-exit-codes"});
+  EXPECT_EQ(usage.exit_code, 1);
+  EXPECT_EQ(Join({"--tokn", "x"}).exit_code, 3);
+
+  auto wrong_pin = TokenJoin(kToken, "sha256:" + std::string(64, 'a'), "e2e-contract");
+  wrong_pin.push_back("--kubeadm-exit-codes");
+  auto r = Join(wrong_pin);
+  EXPECT_EQ(r.exit_code, 1);
+  // joinguard's discovery phase is part of kubeadm's preflight.
+  EXPECT_THAT(r.err,
+              HasSubstr("error execution phase preflight: couldn't validate the identity of the API Server"));
+  EXPECT_THAT(r.out, HasSubstr("[preflight] Running pre-flight checks"));
+
+  ASSERT_OK(files::WriteFileAtomic(root_ + "/etc", "in the way", 0644));
+  auto preflight = TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-contract");
+  EXPECT_EQ(Join(preflight).exit_code, 2);
+  preflight.push_back("--kubeadm-exit-codes");
+  auto pk = Join(preflight);
+  EXPECT_EQ(pk.exit_code, 1);
+  EXPECT_THAT(pk.err, HasSubstr("error execution phase preflight: [preflight] Some fatal errors occurred:"));
 }
 
 }  // namespace

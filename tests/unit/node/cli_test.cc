@@ -105,6 +105,31 @@ TEST(CliTest, UnknownFlagIsAUsageError) {
   EXPECT_FALSE(r.err.empty());
 }
 
+// joinguard's run options reach the command for `join` and for every `join phase`.
+TEST(CliTest, RunOptionsAndPatches) {
+  auto r =
+      P({"join", "10.0.0.1:6443", "--skip-kubelet-health-check", "--kubeadm-exit-codes", "--patches", "/p"});
+  ASSERT_TRUE(r.command.has_value()) << r.err;
+  EXPECT_TRUE(r.command->options.skip_kubelet_health_check);
+  EXPECT_TRUE(r.command->options.kubeadm_exit_codes);
+  EXPECT_EQ(r.command->flags.patches, "/p");
+  auto phase = P({"join", "phase", "kubelet-start", "--skip-kubelet-health-check"});
+  ASSERT_TRUE(phase.command.has_value()) << phase.err;
+  EXPECT_TRUE(phase.command->options.skip_kubelet_health_check);
+  EXPECT_FALSE(phase.command->options.kubeadm_exit_codes);
+  auto defaults = P({"join", "10.0.0.1:6443"});
+  EXPECT_FALSE(defaults.command->options.skip_kubelet_health_check);
+  EXPECT_FALSE(defaults.command->options.kubeadm_exit_codes);
+  // Hidden knobs parse but stay out of --help.
+  auto hidden = P({"join", "--discovery-retry-interval", "1s", "--https-discovery-ca-file", "/ca"});
+  ASSERT_TRUE(hidden.command.has_value()) << hidden.err;
+  EXPECT_EQ(hidden.command->flags.discovery_retry_interval, "1s");
+  auto help = P({"join", "--help"});
+  EXPECT_THAT(help.out, HasSubstr("--skip-kubelet-health-check"));
+  EXPECT_THAT(help.out, HasSubstr("kubeletconfiguration"));
+  EXPECT_THAT(help.out, Not(HasSubstr("--discovery-retry-interval")));
+}
+
 TEST(CliTest, ConfigPrintJoinDefaults) {
   auto r = P({"config", "print", "join-defaults"});
   ASSERT_TRUE(r.command.has_value());

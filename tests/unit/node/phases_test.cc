@@ -19,6 +19,7 @@
 #include "common/files/atomic_file.h"
 #include "common/kube/kubeconfig.h"
 #include "common/runtime/clock.h"
+#include "node-helper/output/reason.h"
 #include "node-helper/phases/hints.h"
 #include "node-helper/phases/kubelet_start.h"
 #include "node-helper/phases/runner.h"
@@ -46,6 +47,8 @@ struct FakeApi {
   std::map<std::string, kube::Json> nodes;
   std::map<std::string, kube::Json> csrs;
   bool kubelet_config = true;
+  std::string kubelet_config_yaml = "kind: KubeletConfiguration\nhealthzPort: 10248\n";
+  std::string cluster_name = "kubernetes";
   Decision decision = Decision::kApprove;
   std::vector<kube::RestConfig> clients;
 
@@ -54,7 +57,9 @@ struct FakeApi {
     auto ca = crypto::CreateSelfSignedCa(*key, "kubernetes", std::chrono::hours(24),
                                          std::chrono::system_clock::now());
     auto api = std::unique_ptr<FakeApi>(
-        new FakeApi{{}, *std::move(key), *std::move(ca), {}, {}, {}, true, Decision::kApprove, {}});
+        new FakeApi{{}, *std::move(key), *std::move(ca), {}, {}, {}, true, "", "", Decision::kApprove, {}});
+    api->kubelet_config_yaml = "kind: KubeletConfiguration\nhealthzPort: 10248\n";
+    api->cluster_name = "kubernetes";
     kube::KubeconfigCluster cluster;
     cluster.server = "https://cp.example:6443";
     cluster.certificate_authority_data = api->ca.ToPem();
@@ -101,7 +106,15 @@ class FakeApiClient : public kube::Client {
     }
     if (r.plural == "configmaps" && ns == "kube-system" && name == "kubelet-config" && api_->kubelet_config) {
       return kube::Json{{"metadata", {{"name", "kubelet-config"}}},
-                        {"data", {{"kubelet", "kind: KubeletConfiguration\n"}}}};
+                        {"data", {{"kubelet", api_->kubelet_config_yaml}}}};
+    }
+    if (r.plural == "configmaps" && ns == "kube-system" && name == "kubeadm-config") {
+      return kube::Json{{"metadata", {{"name", "kubeadm-config"}}},
+                        {"data",
+                         {{"ClusterConfiguration",
+                           "apiVersion: kubeadm.k8s.io/v1beta4\nkind: "
+                           "ClusterConfiguration\nkubernetesVersion: v1.34.0\nclusterName: " +
+                               api_->cluster_name + "\n"}}}};
     }
     if (r.plural == "nodes" && api_->nodes.count(std::string(name)) > 0)
       return api_->nodes[std::string(name)];
@@ -181,12 +194,14 @@ class JoinWorkflowTest : public ::testing::Test {
   void SetUp() override {
     api_ = FakeApi::Make();
     root_ = joinguard::testing::MakeTempDir("node-join-");
+    dry_run_dir_ = joinguard::testing::MakeTempDir("node-join-dryrun-");
     out_file_ = std::tmpfile();
     printer_ = std::make_unique<Printer>(out_file_, out_file_);
   }
   void TearDown() override {
     std::fclose(out_file_);
     joinguard::testing::RemoveTree(root_);
+    joinguard::testing::RemoveTree(dry_run_dir_);
   }
   config::JoinSettings Settings() {
     config::JoinSettings s;
@@ -199,7 +214,8 @@ class JoinWorkflowTest : public ::testing::Test {
     s.kubelet_restart_command = "true";
     return s;
   }
-  std::optional<PhaseFailure> Join(const config::JoinSettings& s, std::string_view only = {}) {
+  std::optional<PhaseFailure> Join(const config::JoinSettings& s, std::string_view only = {},
+                                   JoinOptions options = {}) {
     JoinEnv env;
     env.clock = &clock_;
     env.out = printer_.get();
@@ -212,7 +228,12 @@ class JoinWorkflowTest : public ::testing::Test {
       restarts_.push_back(cmd);
       return 0;
     };
-    JoinContext ctx(s, env);
+    env.probe = [this](const std::string& url) -> StatusOr<int> {
+      probes_.push_back(url);
+      return healthz_status_;
+    };
+    if (options.dry_run_dir.empty() && s.cfg.dry_run) options.dry_run_dir = dry_run_dir_;
+    JoinContext ctx(s, env, options);
     return RunJoin(ctx, only);
   }
   std::unique_ptr<FakeApi> api_;
@@ -221,6 +242,9 @@ class JoinWorkflowTest : public ::testing::Test {
   std::unique_ptr<Printer> printer_;
   runtime::FakeClock clock_{std::chrono::system_clock::now()};
   std::vector<std::string> restarts_;
+  std::vector<std::string> probes_;
+  StatusOr<int> healthz_status_ = 200;
+  std::string dry_run_dir_;
 };
 
 TEST_F(JoinWorkflowTest, JoinsAndWritesTheKubeletFiles) {
@@ -303,14 +327,127 @@ TEST_F(JoinWorkflowTest, NotReadyNodeOfTheSameNameIsAccepted) {
   EXPECT_FALSE(Join(Settings()).has_value());
 }
 
-TEST_F(JoinWorkflowTest, DryRunWritesNothing) {
+// kubeadm's dry run: the files go to a temporary directory and config.yaml/kubeadm-flags.env are
+// printed; nothing under the real root, no CSR, no kubelet restart. The old code wrote nothing
+// at all and printed "Would write" lines only.
+TEST_F(JoinWorkflowTest, DryRunWritesIntoTheDryRunDirectoryAndPrintsTheFiles) {
   auto s = Settings();
   s.cfg.dry_run = true;
   EXPECT_FALSE(Join(s).has_value());
   EXPECT_THAT(Tree(root_), IsEmpty());
   EXPECT_TRUE(api_->csrs.empty());
   EXPECT_THAT(restarts_, IsEmpty());
-  EXPECT_THAT(ReadAll(out_file_), HasSubstr("[dryrun] Would create CertificateSigningRequest \"node-csr-"));
+  EXPECT_THAT(probes_, IsEmpty());
+  EXPECT_THAT(Tree(dry_run_dir_),
+              ::testing::IsSupersetOf({"etc/kubernetes/bootstrap-kubelet.conf", "etc/kubernetes/pki/ca.crt",
+                                       "var/lib/kubelet/config.yaml", "var/lib/kubelet/kubeadm-flags.env"}));
+  EXPECT_EQ(Mode(dry_run_dir_ + "/etc/kubernetes/bootstrap-kubelet.conf"), 0600u);
+  const std::string out = ReadAll(out_file_);
+  EXPECT_THAT(out, HasSubstr("[dryrun] Wrote certificates and kubeconfig files to the \"" + dry_run_dir_ +
+                             "\" directory"));
+  EXPECT_THAT(
+      out,
+      HasSubstr(
+          "[dryrun] Would write file \"" + root_ +
+          "/var/lib/kubelet/config.yaml\" with content:\n\tapiVersion: kubelet.config.k8s.io/v1beta1\n"));
+  EXPECT_THAT(out, HasSubstr("[dryrun] Would write file \"" + root_ +
+                             "/var/lib/kubelet/kubeadm-flags.env\" with content:\n\tKUBELET_KUBEADM_ARGS="));
+  EXPECT_THAT(out, HasSubstr("[dryrun] Would create CertificateSigningRequest \"node-csr-"));
+  EXPECT_THAT(
+      out,
+      HasSubstr(
+          "[dryrun] Would make sure the kubelet \"http://127.0.0.1:10248/healthz\" endpoint is healthy"));
+  EXPECT_THAT(out, Not(HasSubstr("0123456789abcdef")));  // the bootstrap kubeconfig is not printed
+}
+
+// The cluster name from kube-system/kubeadm-config names the cluster of bootstrap-kubelet.conf;
+// the context keeps its name (kubeadm's fetchInitConfigurationFromJoinConfiguration). The old
+// code never read kubeadm-config on a worker.
+TEST_F(JoinWorkflowTest, ClusterNameFromKubeadmConfig) {
+  api_->cluster_name = "prod";
+  auto s = Settings();
+  s.skip_phases = {"tls-bootstrap"};
+  ASSERT_FALSE(Join(s).has_value());
+  auto kc = kube::LoadKubeconfigFile(root_ + "/etc/kubernetes/bootstrap-kubelet.conf");
+  ASSERT_OK(kc);
+  ASSERT_EQ(kc->clusters.size(), 1u);
+  EXPECT_EQ(kc->clusters[0].name, "prod");
+  EXPECT_EQ(kc->current_context, "tls-bootstrap-token-user@kubernetes");
+  EXPECT_EQ(kc->FindContext(kc->current_context)->cluster, "prod");
+  EXPECT_THAT(
+      ReadAll(out_file_),
+      HasSubstr("[preflight] Reading configuration from the \"kubeadm-config\" ConfigMap in namespace "
+                "\"kube-system\"..."));
+}
+
+// config.yaml is kubeadm's, not a copy: defaults filled, rotation forced, patches applied; the
+// health wait goes to the patched healthz endpoint.
+TEST_F(JoinWorkflowTest, KubeletConfigIsAdjustedAndPatched) {
+  api_->kubelet_config_yaml =
+      "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+      "rotateCertificates: false\n";
+  const std::string patches = root_ + "-patches";
+  ASSERT_OK(
+      files::WriteFileAtomic(patches + "/kubeletconfiguration+merge.yaml", "healthzPort: 12345\n", 0644));
+  auto s = Settings();
+  s.cfg.patches_directory = patches;
+  auto failure = Join(s);
+  joinguard::testing::RemoveTree(patches);
+  ASSERT_FALSE(failure.has_value()) << failure->status;
+  auto yaml = files::ReadFile(root_ + "/var/lib/kubelet/config.yaml");
+  ASSERT_OK(yaml);
+  EXPECT_THAT(*yaml, HasSubstr("rotateCertificates: true"));
+  EXPECT_THAT(*yaml, HasSubstr("healthzPort: 12345"));
+  EXPECT_THAT(*yaml, HasSubstr("clusterDNS:\n  - \"10.96.0.10\""));
+  EXPECT_THAT(probes_, ::testing::ElementsAre("http://127.0.0.1:12345/healthz"));
+  const std::string out = ReadAll(out_file_);
+  EXPECT_THAT(out, HasSubstr("[patches] Applied patch of type \"application/merge-patch+json\" to target "
+                             "\"kubeletconfiguration\""));
+  EXPECT_THAT(out,
+              HasSubstr("[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:12345/healthz. "
+                        "This can take up to 4m0s"));
+  EXPECT_THAT(out, HasSubstr("[kubelet-check] The kubelet is healthy after "));
+}
+
+// The kubelet health wait is bounded (timeouts.kubeletHealthCheck), names kubeadm's fix, and
+// keeps the node's credentials (the CSR was approved; removing them would strand it).
+TEST_F(JoinWorkflowTest, UnhealthyKubeletTimesOutWithKubeadmsTroubleshooting) {
+  healthz_status_ = 500;
+  auto s = Settings();
+  s.cfg.timeouts.kubelet_health_check = std::chrono::seconds(3);
+  auto failure = Join(s);
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->phase, "kubelet-start");
+  EXPECT_EQ(JoinReasonOf(failure->status), JoinReason::kKubeletUnhealthy);
+  EXPECT_THAT(
+      failure->status.message(),
+      HasSubstr(
+          "The HTTP call equal to 'curl -sSL http://127.0.0.1:10248/healthz' returned status code: 500"));
+  EXPECT_THAT(failure->status.message(), HasSubstr("--skip-kubelet-health-check"));
+  EXPECT_GE(probes_.size(), 6u);  // every 500ms for 3s (fake clock)
+  EXPECT_LE(probes_.size(), 8u);
+  EXPECT_THAT(ReadAll(out_file_), HasSubstr("\t- 'journalctl -xeu kubelet'"));
+  EXPECT_THAT(Tree(root_), ::testing::Contains("etc/kubernetes/kubelet.conf"));
+
+  // A probe that cannot connect gives kubeadm's "returned error" text.
+  joinguard::testing::RemoveTree(root_);
+  root_ = joinguard::testing::MakeTempDir("node-join-");
+  healthz_status_ = UnavailableError("connection refused");
+  s.root_dir = root_;
+  failure = Join(s);
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_THAT(failure->status.message(),
+              HasSubstr("The HTTP call equal to 'curl -sSL http://127.0.0.1:10248/healthz' returned error: "
+                        "connection refused"));
+}
+
+TEST_F(JoinWorkflowTest, KubeletHealthCheckCanBeSkipped) {
+  healthz_status_ = 500;
+  JoinOptions options;
+  options.skip_kubelet_health_check = true;
+  EXPECT_FALSE(Join(Settings(), {}, options).has_value());
+  EXPECT_THAT(probes_, IsEmpty());
+  EXPECT_THAT(ReadAll(out_file_), HasSubstr("[kubelet-check] Skipping the kubelet health check"));
 }
 
 TEST_F(JoinWorkflowTest, PendingKeyFromAnInterruptedRunIsReused) {
@@ -356,20 +493,47 @@ TEST_F(JoinWorkflowTest, WrongPinFailsDiscoveryBeforeAnythingIsWritten) {
 namespace joinguard::node::phases {
 namespace {
 
-TEST(HintsTest, NamesWhatToDo) {
-  EXPECT_THAT(HintFor({"discovery",
-                       UnavailableError("couldn't validate the identity of the API Server: could not find a "
-                                        "JWS signature in the cluster-info ConfigMap for token ID \"x\"")}),
+TEST(HintsTest, NamesWhatToDoFromTheTypedReason) {
+  EXPECT_THAT(HintFor({"discovery", WithJoinReason(UnavailableError("x"), JoinReason::kTokenNotSigned)}),
               HasSubstr("kubeadm token create"));
-  EXPECT_THAT(
-      HintFor({"discovery", PermissionDeniedError("... none of the public keys \"sha256:aa\" are pinned")}),
-      HasSubstr("--discovery-token-ca-cert-hash"));
-  EXPECT_THAT(HintFor({"discovery",
-                       UnavailableError("failed to request the cluster-info ConfigMap: connection refused")}),
+  EXPECT_THAT(HintFor({"discovery", WithJoinReason(PermissionDeniedError("x"), JoinReason::kCaPinMismatch)}),
+              HasSubstr("--discovery-token-ca-cert-hash"));
+  EXPECT_THAT(HintFor({"discovery", UnavailableError("failed to request the cluster-info ConfigMap")}),
               HasSubstr("could not be reached"));
-  EXPECT_EQ(HintFor({"kubelet-start",
-                     AlreadyExistsError("a Node with name \"n\" and status \"Ready\" already exists")}),
+  EXPECT_EQ(HintFor({"kubelet-start", WithJoinReason(AlreadyExistsError("x"), JoinReason::kNodeNameTaken)}),
             "");
+}
+
+// The phases set the reasons the hints and exit codes rely on (the old code matched text).
+TEST_F(JoinWorkflowTest, FailuresCarryTypedReasons) {
+  auto s = Settings();
+  s.cfg.discovery.bootstrap_token->ca_cert_hashes = {"sha256:" + std::string(64, '0')};
+  auto failure = Join(s);
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(JoinReasonOf(failure->status), JoinReason::kCaPinMismatch);
+
+  api_->decision = Decision::kDeny;
+  failure = Join(Settings());
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(JoinReasonOf(failure->status), JoinReason::kCsrDenied);
+
+  api_->decision = Decision::kNone;
+  failure = Join(Settings());
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(JoinReasonOf(failure->status), JoinReason::kCsrTimeout);
+
+  api_->nodes["node-1"] = {
+      {"metadata", {{"name", "node-1"}}},
+      {"status", {{"conditions", kube::Json::array({{{"type", "Ready"}, {"status", "True"}}})}}}};
+  failure = Join(Settings());
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(JoinReasonOf(failure->status), JoinReason::kNodeNameTaken);
+}
+
+TEST(KubeadmPhaseNameTest, JoinguardPhasesMapToKubeadms) {
+  EXPECT_EQ(KubeadmPhaseName("discovery"), "preflight");
+  EXPECT_EQ(KubeadmPhaseName("tls-bootstrap"), "kubelet-start");
+  EXPECT_EQ(KubeadmPhaseName("control-plane-prepare/certs"), "control-plane-prepare/certs");
 }
 
 }  // namespace
