@@ -5,6 +5,7 @@
 #include <charconv>
 #include <mutex>
 
+#include "common/crypto/encoding.h"
 #include "common/files/atomic_file.h"
 #include "common/runtime/backoff.h"
 #include "common/runtime/rate_limiter.h"
@@ -223,7 +224,13 @@ class ClientImpl final : public Client {
     req->headers.emplace_back("User-Agent", config_.user_agent);
     if (!content_type.empty()) req->headers.emplace_back("Content-Type", content_type);
     JG_ASSIGN_OR_RETURN(std::string token, tokens_->Token());
-    if (!token.empty()) req->headers.emplace_back("Authorization", "Bearer " + token);
+    if (!token.empty()) {
+      req->headers.emplace_back("Authorization", "Bearer " + token);
+    } else if (!config_.username.empty() || !config_.password.empty()) {
+      // client-go transport/round_trippers.go basicAuthRoundTripper (RFC 7617).
+      req->headers.emplace_back("Authorization",
+                                "Basic " + crypto::Base64Encode(config_.username + ":" + config_.password));
+    }
     return OkStatus();
   }
 

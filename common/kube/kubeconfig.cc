@@ -64,6 +64,46 @@ Status RefuseDuplicateNames(const std::vector<Named>& list, const char* field) {
   return OkStatus();
 }
 
+// users[].user.exec (client-go api/v1 ExecConfig): command, args, env, apiVersion, installHint,
+// provideClusterInfo, interactiveMode.
+Status ReadExec(const YAML::Node& node, const std::string& where, std::optional<KubeconfigUser::Exec>* out) {
+  if (!node || node.IsNull()) return OkStatus();
+  const std::string at = where + ".exec";
+  if (!node.IsMap()) return InvalidArgumentError("kubeconfig: " + at + " must be a mapping");
+  KubeconfigUser::Exec e;
+  JG_RETURN_IF_ERROR(ReadScalar(node, "command", &e.command, at));
+  JG_RETURN_IF_ERROR(ReadScalar(node, "apiVersion", &e.api_version, at));
+  JG_RETURN_IF_ERROR(ReadScalar(node, "installHint", &e.install_hint, at));
+  JG_RETURN_IF_ERROR(ReadScalar(node, "interactiveMode", &e.interactive_mode, at));
+  if (const YAML::Node args = node["args"]; args && !args.IsNull()) {
+    if (!args.IsSequence())
+      return InvalidArgumentError("kubeconfig: " + at + ".args must be a list of strings");
+    for (const auto& a : args) {
+      if (!a.IsScalar()) return InvalidArgumentError("kubeconfig: " + at + ".args must be a list of strings");
+      e.args.push_back(a.as<std::string>());
+    }
+  }
+  if (const YAML::Node env = node["env"]; env && !env.IsNull()) {
+    if (!env.IsSequence())
+      return InvalidArgumentError("kubeconfig: " + at + ".env must be a list of {name, value}");
+    for (const auto& v : env) {
+      if (!v.IsMap())
+        return InvalidArgumentError("kubeconfig: " + at + ".env must be a list of {name, value}");
+      std::pair<std::string, std::string> kv;
+      JG_RETURN_IF_ERROR(ReadScalar(v, "name", &kv.first, at + ".env[]"));
+      JG_RETURN_IF_ERROR(ReadScalar(v, "value", &kv.second, at + ".env[]"));
+      e.env.push_back(std::move(kv));
+    }
+  }
+  if (const YAML::Node p = node["provideClusterInfo"]; p && !p.IsNull()) {
+    if (!p.IsScalar() || !YAML::convert<bool>::decode(p, e.provide_cluster_info)) {
+      return InvalidArgumentError("kubeconfig: " + at + ".provideClusterInfo must be true or false");
+    }
+  }
+  *out = std::move(e);
+  return OkStatus();
+}
+
 Status ParseImpl(const YAML::Node& root, std::string_view base_dir, Kubeconfig* out) {
   if (!root || root.IsNull()) return OkStatus();  // empty file = empty config
   if (!root.IsMap()) return InvalidArgumentError("kubeconfig: top level must be a mapping");
@@ -113,6 +153,16 @@ Status ParseImpl(const YAML::Node& root, std::string_view base_dir, Kubeconfig* 
         JG_RETURN_IF_ERROR(ReadScalar(u, "token", &n.value.token, where));
         JG_RETURN_IF_ERROR(ReadScalar(u, "tokenFile", &n.value.token_file, where));
         n.value.token_file = ResolvePath(n.value.token_file, base_dir);
+        JG_RETURN_IF_ERROR(ReadScalar(u, "username", &n.value.username, where));
+        JG_RETURN_IF_ERROR(ReadScalar(u, "password", &n.value.password, where));
+        JG_RETURN_IF_ERROR(ReadExec(u["exec"], where, &n.value.exec));
+        if (const YAML::Node ap = u["auth-provider"]; ap && !ap.IsNull()) {
+          if (!ap.IsMap())
+            return InvalidArgumentError("kubeconfig: " + where + ".auth-provider must be a mapping");
+          std::string name;
+          JG_RETURN_IF_ERROR(ReadScalar(ap, "name", &name, where + ".auth-provider"));
+          n.value.auth_provider_name = name;
+        }
       }
       out->users.push_back(std::move(n));
     }
@@ -308,7 +358,7 @@ std::string SerializeKubeconfig(const Kubeconfig& config) {
       os << "- name: " << Scalar(n.name) << "\n";
       const bool empty = u.client_certificate.empty() && u.client_certificate_data.empty() &&
                          u.client_key.empty() && u.client_key_data.empty() && u.token.empty() &&
-                         u.token_file.empty();
+                         u.token_file.empty() && u.username.empty() && u.password.empty();
       if (empty) {
         os << "  user: {}\n";
         continue;
@@ -322,8 +372,10 @@ std::string SerializeKubeconfig(const Kubeconfig& config) {
       if (!u.client_key_data.empty()) {
         Line(os, 4, "client-key-data", crypto::Base64Encode(u.client_key_data));
       }
+      Line(os, 4, "password", u.password);
       Line(os, 4, "token", u.token);
       Line(os, 4, "tokenFile", u.token_file);
+      Line(os, 4, "username", u.username);
     }
   }
   return os.str();

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status/status.h"
@@ -28,6 +29,21 @@ struct KubeconfigUser {
   std::string client_key_data;          // decoded PEM bytes
   std::string token;
   std::string token_file;  // "tokenFile"
+  std::string username;    // basic authentication
+  std::string password;
+  // client-go credential plugin (client.authentication.k8s.io ExecConfig).
+  struct Exec {
+    std::string command;
+    std::vector<std::string> args;
+    std::vector<std::pair<std::string, std::string>> env;  // name, value
+    std::string api_version;
+    std::string install_hint;
+    bool provide_cluster_info = false;
+    std::string interactive_mode;  // "Never", "IfAvailable", "Always" or empty
+  };
+  std::optional<Exec> exec;
+  // "auth-provider": parsed so a caller can refuse it by name; its config is not kept.
+  std::optional<std::string> auth_provider_name;
 };
 
 struct KubeconfigContext {

@@ -67,6 +67,8 @@ StatusOr<RestConfig> RestConfigFromKubeconfig(const Kubeconfig& config, std::str
   }
   rc.bearer_token = u.token;
   rc.bearer_token_file = u.token.empty() ? u.token_file : "";
+  rc.username = u.username;
+  rc.password = u.password;
   rc.namespace_ = r.namespace_;
   return rc;
 }

@@ -21,6 +21,10 @@ struct RestConfig {
   // When set, the token is read from this file and re-read whenever the file changes
   // (projected service-account tokens rotate); it takes precedence over bearer_token.
   std::string bearer_token_file;
+  // HTTP basic authentication (client-go rest.Config Username/Password): sent only when there is
+  // no bearer token, as client-go's transport does.
+  std::string username;
+  std::string password;
   // TLS verification is on unless this is explicitly true.
   bool insecure_skip_tls_verify = false;
   std::string user_agent = "joinguard/" JOINGUARD_VERSION;

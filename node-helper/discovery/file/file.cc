@@ -3,6 +3,7 @@
 #include "common/files/atomic_file.h"
 #include "common/kube/api_error.h"
 #include "common/runtime/duration.h"
+#include "node-helper/discovery/file/exec_credential.h"
 
 namespace joinguard::node::discovery::file {
 namespace {
@@ -35,7 +36,11 @@ bool HasCredentials(const kube::Kubeconfig& config) {
   if (ctx == nullptr) return false;
   const kube::KubeconfigUser* u = config.FindUser(ctx->user);
   if (u == nullptr) return false;
-  if (!u->token.empty() || !u->token_file.empty()) return true;
+  // kubeadm's HasAuthenticationCredentials (cmd/kubeadm/app/util/kubeconfig/kubeconfig.go): a
+  // token, basic authentication, or a client certificate with its key. A tokenFile, an exec
+  // plugin or an auth provider are not credentials the file can carry to the kubelet.
+  if (!u->token.empty()) return true;
+  if (!u->username.empty() && !u->password.empty()) return true;
   bool cert = !u->client_certificate.empty() || !u->client_certificate_data.empty();
   bool key = !u->client_key.empty() || !u->client_key_data.empty();
   return cert && key;
@@ -69,6 +74,13 @@ StatusOr<kube::Kubeconfig> ValidateConfigInfo(kube::Kubeconfig config, const Dep
   for (auto& c : config.clusters) {
     if (c.name == cluster_name) cluster = &c.value;
   }
+  // clientcmd.Validate: of the whole file, the exec blocks (what this file reader adds to the
+  // checks kube::ParseKubeconfig already makes).
+  if (auto errs = ValidateExecConfigs(config); !errs.empty()) {
+    std::string joined;
+    for (size_t i = 0; i < errs.size(); ++i) joined += (i ? ", " : "") + errs[i];
+    return InvalidArgumentError("invalid configuration: " + (errs.size() == 1 ? joined : "[" + joined + "]"));
+  }
   JG_RETURN_IF_ERROR(EmbedFile(&cluster->certificate_authority, &cluster->certificate_authority_data,
                                "certificate-authority"));
   if (cluster->server.empty())
@@ -82,21 +94,67 @@ StatusOr<kube::Kubeconfig> ValidateConfigInfo(kube::Kubeconfig config, const Dep
   rest.timeout = std::min(options.request_timeout, options.timeout);
   rest.max_retries = 0;
   rest.user_agent = kube::UserAgentFor("node");
-  if (HasCredentials(config)) {
-    kube::KubeconfigUser* user = CurrentUser(config);
-    JG_RETURN_IF_ERROR(
-        EmbedFile(&user->client_certificate, &user->client_certificate_data, "client-certificate"));
-    JG_RETURN_IF_ERROR(EmbedFile(&user->client_key, &user->client_key_data, "client-key"));
+  // The cluster-info request goes out as client-go would send it for the file's current user
+  // (kubeadm's ToClientSet): its token, tokenFile, basic auth or client certificate, else its
+  // exec plugin; an auth provider fails client creation, as in a kubeadm binary that registers
+  // no auth-provider plugin (client-go rest/plugin.go).
+  std::optional<kube::KubeconfigUser::Exec> exec;
+  if (kube::KubeconfigUser* user = CurrentUser(config); user != nullptr) {
+    if (user->auth_provider_name) {
+      return InvalidArgumentError("failed to create API client: no Auth Provider found for name \"" +
+                                  *user->auth_provider_name + "\"");
+    }
+    if (HasCredentials(config)) {
+      JG_RETURN_IF_ERROR(
+          EmbedFile(&user->client_certificate, &user->client_certificate_data, "client-certificate"));
+      JG_RETURN_IF_ERROR(EmbedFile(&user->client_key, &user->client_key_data, "client-key"));
+    }
     rest.bearer_token = user->token;
-    rest.bearer_token_file = user->token_file;
-    rest.client_cert_pem = user->client_certificate_data;
-    rest.client_key_pem = user->client_key_data;
+    rest.bearer_token_file = user->token.empty() ? user->token_file : "";
+    rest.username = user->username;
+    rest.password = user->password;
+    const bool cert_and_key = !user->client_certificate_data.empty() && !user->client_key_data.empty();
+    if (cert_and_key) {
+      rest.client_cert_pem = user->client_certificate_data;
+      rest.client_key_pem = user->client_key_data;
+    }
+    // client-go runs the plugin only when no other credential is set (exec.go UpdateTransportConfig).
+    const bool static_auth = !user->token.empty() || !user->token_file.empty() || !user->username.empty() ||
+                             !user->password.empty() || cert_and_key;
+    if (user->exec && !static_auth) {
+      if (user->exec->api_version != kExecApiV1 && user->exec->api_version != kExecApiV1beta1) {
+        return InvalidArgumentError("failed to create API client: exec plugin: invalid apiVersion \"" +
+                                    user->exec->api_version + "\"");
+      }
+      exec = user->exec;
+    }
   }
   deps.out->Line("discovery", "Using the discovery kubeconfig to reach \"" + cluster->server + "\"");
 
-  JG_ASSIGN_OR_RETURN(auto client, deps.new_client(rest));
+  std::unique_ptr<kube::Client> client;
+  if (!exec) {
+    JG_ASSIGN_OR_RETURN(client, deps.new_client(rest));
+  }
   std::optional<kube::ConfigMap> cluster_info;
   Status polled = PollImmediate(deps, options.retry_interval, options.timeout, [&](Status* last) {
+    if (exec) {
+      // A fresh credential per attempt, as client-go refreshes an expired one.
+      auto cred = RunExecPlugin(*exec, *cluster, rest.timeout);
+      if (!cred.ok()) {
+        *last = cred.status();
+        return false;
+      }
+      kube::RestConfig with_cred = rest;
+      with_cred.bearer_token = cred->token;
+      with_cred.client_cert_pem = cred->client_certificate_pem;
+      with_cred.client_key_pem = cred->client_key_pem;
+      auto c = deps.new_client(with_cred);
+      if (!c.ok()) {
+        *last = c.status();
+        return false;
+      }
+      client = *std::move(c);
+    }
     auto cm = client->Get<kube::ConfigMap>("kube-public", "cluster-info");
     if (cm.ok()) {
       cluster_info = *std::move(cm);

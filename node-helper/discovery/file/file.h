@@ -16,7 +16,8 @@ StatusOr<kube::Kubeconfig> ValidateConfigInfo(kube::Kubeconfig config, const Dep
                                               const Options& options);
 
 // True when the current context's user carries credentials kubeadm accepts for the TLS
-// bootstrap (token, tokenFile, or client certificate and key).
+// bootstrap (HasAuthenticationCredentials: token, username and password, or client certificate
+// and key).
 bool HasCredentials(const kube::Kubeconfig& config);
 
 }  // namespace joinguard::node::discovery::file

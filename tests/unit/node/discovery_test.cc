@@ -2,6 +2,7 @@
 // V3/V4 from reference/vectors.md; time is a FakeClock advanced by the retry waits.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <fstream>
@@ -327,6 +328,137 @@ TEST_F(FileDiscoveryTest, NoCredentialsAndNoTokenIsAnError) {
               StatusIs(StatusCode::kInvalidArgument,
                        HasSubstr("could not find authentication credentials for the TLS bootstrap process")));
 }
+
+// kubeadm's HasAuthenticationCredentials decides which users are TLS-bootstrap credentials;
+// every kind still authenticates the cluster-info request as client-go would.
+TEST_F(FileDiscoveryTest, BasicAuthIsABootstrapCredentialAndAuthenticatesTheRequest) {
+  cluster_.reply = [](const kube::RestConfig&, int) -> StatusOr<kube::Json> { return V4ConfigMap(); };
+  config::JoinConfiguration cfg;
+  cfg.discovery.file =
+      config::FileDiscovery{Write(DiscoveryFile(true, "    username: joiner\n    password: pw\n"))};
+  auto result = Discover(cfg, deps_, options_);
+  ASSERT_OK(result);
+  ASSERT_EQ(cluster_.clients.size(), 1u);
+  EXPECT_EQ(cluster_.clients[0].username, "joiner");
+  EXPECT_EQ(cluster_.clients[0].password, "pw");
+  const std::string bootstrap = kube::SerializeKubeconfig(result->bootstrap);
+  EXPECT_THAT(bootstrap, HasSubstr("    password: pw\n    username: joiner\n"));
+  // What the TLS bootstrap then uses.
+  auto rest = kube::RestConfigFromKubeconfig(result->bootstrap);
+  ASSERT_OK(rest);
+  EXPECT_EQ(rest->username, "joiner");
+}
+
+TEST_F(FileDiscoveryTest, UsernameWithoutPasswordIsNoCredential) {
+  cluster_.reply = [](const kube::RestConfig&, int) -> StatusOr<kube::Json> { return V4ConfigMap(); };
+  config::JoinConfiguration cfg;
+  cfg.discovery.file = config::FileDiscovery{Write(DiscoveryFile(true, "    username: joiner\n"))};
+  EXPECT_THAT(Discover(cfg, deps_, options_),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("could not find authentication credentials")));
+}
+
+TEST_F(FileDiscoveryTest, TokenFileAuthenticatesTheRequestButIsNoBootstrapCredential) {
+  cluster_.reply = [](const kube::RestConfig&, int) -> StatusOr<kube::Json> { return V4ConfigMap(); };
+  const std::string token_file = dir_ + "/token";
+  std::ofstream(token_file) << "abcdef.0123456789abcdef\n";
+  config::JoinConfiguration cfg;
+  cfg.discovery.file =
+      config::FileDiscovery{Write(DiscoveryFile(true, "    tokenFile: " + token_file + "\n"))};
+  EXPECT_THAT(Discover(cfg, deps_, options_),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("could not find authentication credentials")));
+  ASSERT_FALSE(cluster_.clients.empty());
+  EXPECT_EQ(cluster_.clients[0].bearer_token_file, token_file);
+}
+
+TEST_F(FileDiscoveryTest, AuthProviderFailsClientCreation) {
+  config::JoinConfiguration cfg;
+  cfg.discovery.file = config::FileDiscovery{
+      Write(DiscoveryFile(true, "    auth-provider:\n      name: gcp\n      config: {}\n"))};
+  cfg.discovery.tls_bootstrap_token = vec::kV4Token;
+  EXPECT_THAT(
+      Discover(cfg, deps_, options_),
+      StatusIs(StatusCode::kInvalidArgument,
+               "couldn't validate the identity of the API Server: failed to create API client: no Auth "
+               "Provider found for name \"gcp\""));
+  EXPECT_TRUE(cluster_.clients.empty()) << "no request was made";
+}
+
+struct ExecCase {
+  std::string name;
+  std::string exec_yaml;  // under `exec:`, indented six spaces
+  std::string script;     // the plugin's stdout ("" = no plugin written)
+  std::string error;      // "" = the token reaches the request
+};
+
+class ExecDiscoveryTest : public FileDiscoveryTest, public ::testing::WithParamInterface<ExecCase> {};
+
+TEST_P(ExecDiscoveryTest, MatchesClientGo) {
+  const ExecCase& c = GetParam();
+  cluster_.reply = [](const kube::RestConfig&, int) -> StatusOr<kube::Json> { return V4ConfigMap(); };
+  const std::string plugin = dir_ + "/plugin.sh";
+  std::ofstream(plugin) << "#!/bin/sh\ncat <<'EOF'\n" << c.script << "\nEOF\n";
+  ASSERT_EQ(chmod(plugin.c_str(), 0700), 0);
+  std::string exec_yaml = c.exec_yaml;
+  for (auto pos = exec_yaml.find("PLUGIN"); pos != std::string::npos; pos = exec_yaml.find("PLUGIN")) {
+    exec_yaml.replace(pos, 6, plugin);
+  }
+  config::JoinConfiguration cfg;
+  cfg.discovery.file = config::FileDiscovery{Write(DiscoveryFile(true, "    exec:\n" + exec_yaml))};
+  cfg.discovery.tls_bootstrap_token = vec::kV4Token;
+  options_.timeout = std::chrono::seconds(1);
+  auto result = Discover(cfg, deps_, options_);
+  if (c.error.empty()) {
+    ASSERT_OK(result);
+    ASSERT_EQ(cluster_.clients.size(), 1u);
+    EXPECT_EQ(cluster_.clients[0].bearer_token, "plugin-token");
+  } else {
+    ASSERT_FALSE(result.ok());
+    EXPECT_THAT(result.status().message(), HasSubstr(c.error));
+  }
+}
+
+constexpr char kV1[] = "      apiVersion: client.authentication.k8s.io/v1\n      command: PLUGIN\n";
+constexpr char kGood[] =
+    R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"plugin-token"}})";
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ExecDiscoveryTest,
+    ::testing::Values(
+        ExecCase{"V1Token", std::string(kV1) + "      interactiveMode: Never\n", kGood, ""},
+        ExecCase{"V1beta1DefaultsInteractiveMode",
+                 "      apiVersion: client.authentication.k8s.io/v1beta1\n      command: PLUGIN\n",
+                 R"({"apiVersion":"client.authentication.k8s.io/v1beta1","status":{"token":"plugin-token"}})",
+                 ""},
+        ExecCase{"V1NeedsInteractiveMode", kV1, kGood,
+                 "invalid configuration: interactiveMode must be specified for u1 to use exec authentication "
+                 "plugin"},
+        ExecCase{"NoCommand",
+                 "      apiVersion: client.authentication.k8s.io/v1\n      interactiveMode: Never\n", kGood,
+                 "invalid configuration: command must be specified for u1 to use exec authentication plugin"},
+        ExecCase{"AlphaApiVersion",
+                 "      apiVersion: client.authentication.k8s.io/v1alpha1\n      command: PLUGIN\n", kGood,
+                 "failed to create API client: exec plugin: invalid apiVersion "
+                 "\"client.authentication.k8s.io/v1alpha1\""},
+        ExecCase{"NoStatus", std::string(kV1) + "      interactiveMode: Never\n",
+                 R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential"})",
+                 "getting credentials: exec plugin didn't return a status field"},
+        ExecCase{
+            "WrongVersion", std::string(kV1) + "      interactiveMode: Never\n",
+            R"({"apiVersion":"client.authentication.k8s.io/v1beta1","status":{"token":"t"}})",
+            "exec plugin is configured to use API version client.authentication.k8s.io/v1, plugin returned "
+            "version client.authentication.k8s.io/v1beta1"},
+        ExecCase{"CertWithoutKey", std::string(kV1) + "      interactiveMode: Never\n",
+                 R"({"apiVersion":"client.authentication.k8s.io/v1","status":{"clientCertificateData":"x"}})",
+                 "exec plugin returned only certificate or key, not both"},
+        ExecCase{"NotJson", std::string(kV1) + "      interactiveMode: Never\n", "hello",
+                 "getting credentials: decoding stdout"},
+        ExecCase{"NotFound",
+                 "      apiVersion: client.authentication.k8s.io/v1\n      command: /nonexistent/plugin\n"
+                 "      interactiveMode: Never\n      installHint: apt-get install the-plugin\n",
+                 kGood, "exec: executable /nonexistent/plugin not found"},
+        ExecCase{"AlwaysInteractiveWithoutTerminal", std::string(kV1) + "      interactiveMode: Always\n",
+                 kGood, "exec plugin cannot support interactive mode: standard input is not a terminal"}),
+    [](const auto& info) { return info.param.name; });
 
 TEST_F(FileDiscoveryTest, CaDataIsTakenFromClusterInfoWhenTheFileHasNone) {
   cluster_.reply = [](const kube::RestConfig&, int) -> StatusOr<kube::Json> { return V4ConfigMap(); };
