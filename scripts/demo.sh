@@ -187,7 +187,7 @@ step "Joining worker-2 with joinguard-node (kubeadm flags: token discovery with 
 echo "\$ joinguard-node join $ENDPOINT --token <redacted> --discovery-token-ca-cert-hash $GRANT_PIN --node-name worker-2"
 "$NODE" join "$ENDPOINT" --token "$GRANT_TOKEN" --discovery-token-ca-cert-hash "$GRANT_PIN" \
   --node-name worker-2 --root-dir "$DEMO/worker-2" --kubelet-restart-command true \
-  --ignore-preflight-errors all
+  --skip-kubelet-health-check --ignore-preflight-errors all
 echo
 echo "The kubelet's new identity, as the API server sees it:"
 kubectl --kubeconfig "$DEMO/worker-2/etc/kubernetes/kubelet.conf" --cache-dir "$DEMO/kubectl-cache" auth whoami

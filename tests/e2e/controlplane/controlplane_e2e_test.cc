@@ -90,6 +90,7 @@ class ControlPlaneJoinE2eTest : public ::testing::Test {
                                      root_,
                                      "--kubelet-restart-command",
                                      "touch " + work_ + "/kubelet-restarted",
+                                     "--skip-kubelet-health-check",  // the test host has no kubelet
                                      "--discovery-retry-interval",
                                      "200ms",
                                      "--tls-bootstrap-timeout",

@@ -135,10 +135,26 @@ TEST(SecretsE2eTest, NothingPrintedLoggedEmittedOrExposedContainsASecret) {
   const std::string endpoint = "127.0.0.1:" + std::to_string(sb->port());
   auto join = [&](const std::string& token, const std::string& node, const std::string& root) {
     std::filesystem::create_directories(root);
-    return RunCommand({JOINGUARD_NODE_BINARY, "join", endpoint, "--root-dir", root, "--token", token,
-                       "--discovery-token-ca-cert-hash", pin, "--node-name", node,
-                       "--kubelet-restart-command", "true", "--discovery-timeout", "30s",
-                       "--discovery-retry-interval", "200ms", "--tls-bootstrap-timeout", "90s"},
+    return RunCommand({JOINGUARD_NODE_BINARY,
+                       "join",
+                       endpoint,
+                       "--root-dir",
+                       root,
+                       "--token",
+                       token,
+                       "--discovery-token-ca-cert-hash",
+                       pin,
+                       "--node-name",
+                       node,
+                       "--kubelet-restart-command",
+                       "true",
+                       "--skip-kubelet-health-check",
+                       "--discovery-timeout",
+                       "30s",
+                       "--discovery-retry-interval",
+                       "200ms",
+                       "--tls-bootstrap-timeout",
+                       "90s"},
                       180s);
   };
   ASSERT_OK_AND_ASSIGN(auto good, join(kToken, "secrets-node-1", dir + "/root-1"));
