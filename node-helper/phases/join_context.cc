@@ -182,8 +182,11 @@ Status JoinContext::RestartKubeletNow() {
   kubelet_needs_restart = false;
   const std::string& command = settings_.kubelet_restart_command;
   if (dry_run()) {
+    if (command.empty()) return OkStatus();
     out().Line("dryrun", "Would restart the kubelet with \"" + command + "\"");
-    out().Line("dryrun", "Would make sure the kubelet \"" + kubelet_healthz_url + "\" endpoint is healthy");
+    if (!options_.skip_kubelet_health_check) {
+      out().Line("dryrun", "Would make sure the kubelet \"" + kubelet_healthz_url + "\" endpoint is healthy");
+    }
     return OkStatus();
   }
   if (command.empty()) {
