@@ -182,6 +182,21 @@ TEST_F(ClientTest, SendsHeadersAndBodies) {
   EXPECT_EQ(Json::parse(req.body), Json({{"data", {{"k", "w"}}}}));
 }
 
+TEST_F(ClientTest, BasicAuthOnlyWithoutABearerToken) {
+  RestConfig rc;
+  rc.username = "joiner";
+  rc.password = "p:w";
+  Make(rc);
+  Push(Resp(200, ConfigMapJson("a")));
+  ASSERT_OK(client_->Get<ConfigMap>("ns", "a"));
+  EXPECT_EQ(Header(Requests().at(0), "Authorization"), "Basic am9pbmVyOnA6dw==");  // RFC 7617: user:pass
+  rc.bearer_token = "secret-token";  // client-go: a token wins over basic auth
+  Make(rc);
+  Push(Resp(200, ConfigMapJson("a")));
+  ASSERT_OK(client_->Get<ConfigMap>("ns", "a"));
+  EXPECT_EQ(Header(Requests().at(0), "Authorization"), "Bearer secret-token");
+}
+
 TEST_F(ClientTest, TokenFileIsReReadWhenItChanges) {
   const std::string dir = testutil::MakeTempDir();
   ASSERT_OK(files::WriteFileAtomic(dir + "/token", "one\n", 0600));
