@@ -16,6 +16,7 @@
 //
 //   build-<you>/tests/sandbox/joinguard-bench-sandbox --clients 4 --seconds 3 --memory-csrs 50000
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -61,7 +62,19 @@ struct Rate {
   double per_second = 0;
   int64_t done = 0;
   int64_t errors = 0;
+  double cpu_us_per_op = 0;  // process CPU (bench clients + sandbox) per completed op
 };
+
+// CPU time of the whole process (all threads), microseconds: steadier than wall-clock rates on
+// a loaded machine.
+double ProcessCpuMicros() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto us = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_usec);
+  };
+  return us(u.ru_utime) + us(u.ru_stime);
+}
 
 std::string Base64Csr(const std::string& node) {
   auto key = joinguard::crypto::PrivateKey::Generate(joinguard::crypto::KeyType::kEcdsaP256);
@@ -100,6 +113,7 @@ Rate Drive(const std::string& url, const ClientOptions& o, int clients, double s
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
   const auto start = Clock::now();
+  const double cpu_start = ProcessCpuMicros();
   for (int t = 0; t < clients; ++t) {
     threads.emplace_back([&, t] {
       KeepAliveClient c(url, o);
@@ -117,7 +131,9 @@ Rate Drive(const std::string& url, const ClientOptions& o, int clients, double s
   stop = true;
   for (auto& th : threads) th.join();
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  return Rate{static_cast<double>(done.load()) / elapsed, done.load(), errors.load()};
+  const double cpu = ProcessCpuMicros() - cpu_start;
+  return Rate{static_cast<double>(done.load()) / elapsed, done.load(), errors.load(),
+              done.load() > 0 ? cpu / static_cast<double>(done.load()) : 0};
 }
 
 // CSR watchers that count event lines (no decoding: a watcher's parse cost is the client's).
@@ -396,6 +412,22 @@ int main(int argc, char** argv) {
       "(the create and approval rows also cost one PKCS#10 verification / one certificate signature each; "
       "JSON floor row: one CSR of %zu bytes)\n",
       sample->dump().size());
+  std::printf(
+      "\nCPU per operation (getrusage of the whole process: bench clients, watchers and sandbox; steadier "
+      "than rates on a loaded machine)\n");
+  std::printf("| %-34s | %-14s | %-24s | %-6s |\n", "operation", "CPU per op", "floor: GET /version",
+              "ratio");
+  std::printf(
+      "|------------------------------------|----------------|--------------------------|--------|\n");
+  auto cpu_row = [&](const std::string& what, const Rate& r) {
+    std::printf("| %-34s | %11.0f us | %21.0f us | %6.1f |\n", what.c_str(), r.cpu_us_per_op,
+                floor.cpu_us_per_op, floor.cpu_us_per_op > 0 ? r.cpu_us_per_op / floor.cpu_us_per_op : 0.0);
+  };
+  cpu_row("GET /version", floor);
+  for (int w = 0; w <= 2; ++w) cpu_row("CSR create, " + std::to_string(w) + " watchers", creates[w]);
+  for (int w = 0; w <= 2; ++w) cpu_row("approval (PUT), " + std::to_string(w) + " watchers", approvals[w]);
+  cpu_row("CSR GET", gets);
+  std::printf("(JSON floor: %.0f us per parse+dump of one CSR)\n", 1e6 / json_floor);
   sandbox->reset();
 
   if (memory_csrs > 0) {
