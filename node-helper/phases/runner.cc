@@ -131,6 +131,9 @@ std::optional<PhaseFailure> RunJoin(JoinContext& ctx, std::string_view only) {
     Status s = phase.run(ctx);
     if (!s.ok()) return fail(phase.name, s);
   }
+  // Every phase succeeded: from here on nothing is rolled back, not even by an interrupt during
+  // the kubelet health wait (the credentials are valid and their CSR approved).
+  for (const auto& path : ctx.created().paths()) ctx.created().Forget(path);
   if (Status health = ctx.RestartKubeletNow(); !health.ok()) {
     // The node's credentials are valid and stay: removing them would strand an approved CSR.
     return PhaseFailure{"kubelet-start", health};

@@ -653,6 +653,33 @@ TEST_F(NodeJoinE2eTest, UnhealthyKubeletFailsAfterTheConfiguredTimeout) {
   EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-unhealthy"));
 }
 
+// An interrupt during the health wait comes after a successful TLS bootstrap: the valid
+// credentials stay (rolling them back would strand the approved CSR).
+TEST_F(NodeJoinE2eTest, InterruptDuringTheHealthWaitKeepsTheCredentials) {
+  sandbox::SandboxOptions options;
+  options.version_minor = "34";
+  StartSandbox(options);
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);
+  testing::HealthServer kubelet(testing::HealthServer::Scheme::kHttp, 500);
+  const std::string patches = work_ + "/patches";
+  ASSERT_OK(files::WriteFileAtomic(patches + "/kubeletconfiguration.yaml",
+                                   "healthzPort: " + std::to_string(kubelet.port()) + "\n", 0644));
+  auto args = TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-interrupted-wait");
+  args.insert(args.end(), {"--patches", patches});
+  auto proc = Subprocess::Start(JoinArgs(args, /*with_kubelet=*/true), work_ + "/logs");
+  ASSERT_OK(proc);
+  ASSERT_OK(
+      (*proc)->WaitForOutput("[kubelet-check] Waiting for a healthy kubelet", std::chrono::seconds(60)));
+  (*proc)->Signal(SIGTERM);
+  auto code = (*proc)->Wait(kRunTimeout);
+  ASSERT_OK(code);
+  EXPECT_EQ(*code, 128 + SIGTERM);
+  EXPECT_THAT(FilesUnder(root_), ::testing::Contains("etc/kubernetes/kubelet.conf"));
+  EXPECT_THAT(FilesUnder(root_), ::testing::Contains("var/lib/kubelet/pki/kubelet-client-current.pem"));
+  EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-interrupted-wait"));
+}
+
 // kubeadm's dry run: discovery and the reads are real, the files go to a temporary directory
 // (KUBEADM_JOIN_DRYRUN_DIR here) and the kubelet files are printed; nothing under the root, no
 // CSR. The cluster name comes from kube-system/kubeadm-config.
