@@ -10,6 +10,7 @@
 
 #include "common/files/atomic_file.h"
 #include "common/net/host_port.h"
+#include "node-helper/config/apimachinery_validation.h"
 
 namespace joinguard::node::controlplane {
 namespace {
@@ -18,24 +19,14 @@ constexpr mode_t kKeyMode = 0600;
 constexpr mode_t kCertMode = 0644;
 
 // RFC 1123 DNS name or a wildcard of one (apimachinery validation.IsDNS1123Subdomain /
-// IsWildcardDNS1123Subdomain, as kubeadm's certSAN filter).
+// IsWildcardDNS1123Subdomain, as kubeadm's certSAN filter); the length limit is the whole value's.
 bool IsDnsName(const std::string& s) {
-  if (s.empty() || s.size() > 253) return false;
-  std::string name = s.rfind("*.", 0) == 0 ? s.substr(2) : s;
-  if (name.empty()) return false;
-  size_t label = 0;
-  for (size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    if (c == '.') {
-      if (label == 0 || name[i - 1] == '-') return false;
-      label = 0;
-      continue;
-    }
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && label > 0);
-    if (!ok) return false;
-    ++label;
-  }
-  return label > 0 && name.back() != '-';
+  constexpr std::string_view kWildcardPrefix = "*.";
+  constexpr size_t kMaxLength = 253;
+  if (s.size() > kMaxLength) return false;
+  std::string_view name = s;
+  if (name.rfind(kWildcardPrefix, 0) == 0) name.remove_prefix(kWildcardPrefix.size());
+  return !name.empty() && config::Dns1123SubdomainErrors(name).empty();
 }
 
 bool Exists(const std::string& path) {
