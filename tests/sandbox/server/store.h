@@ -102,7 +102,8 @@ class Store {
     int64_t remaining = 0;         // objects after the returned ones (with a limit)
     int64_t rv = 0;
   };
-  // As List, without decoding, at most `limit` items (0 = all): a page costs O(page + log n).
+  // As List, without decoding, at most `limit` items (0 = all). A page copies only its own
+  // references (the rest are only counted, for remainingItemCount).
   RefList ListRefs(const std::string& gvr, const std::string& ns, const std::string& after_key = "",
                    int64_t limit = 0) const;
   // Stores a new object (metadata.name set; uid/creationTimestamp filled by the caller) and
