@@ -180,7 +180,11 @@ TEST(EventRecorder, StopGivesUpOnQueuedEventsAtItsDeadline) {
   MockClient client;
   runtime::FakeClock clock;
   runtime::Logger logger(runtime::LogLevel::kError);
-  EventRecorderImpl rec(client, {}, clock, logger);
+  EventRecorderOptions o;
+  // The probes below must never overflow the queue: a drop for a full queue would look like
+  // Stop's refusal.
+  o.queue_capacity = 1 << 16;
+  EventRecorderImpl rec(client, o, clock, logger);
   std::mutex mu;
   std::condition_variable cv;
   bool entered = false, open = false;
@@ -214,7 +218,7 @@ TEST(EventRecorder, StopGivesUpOnQueuedEventsAtItsDeadline) {
   while (std::chrono::steady_clock::now() < until) {
     rec.Record(probe, kEventTypeNormal, "Probe", "after stop");
     if (rec.Dropped() > refused_before) break;
-    std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // poll interval of a bounded wait
   }
   {
     std::lock_guard<std::mutex> l(mu);
