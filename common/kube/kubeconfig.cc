@@ -8,6 +8,7 @@
 
 #include "common/crypto/encoding.h"
 #include "common/files/atomic_file.h"
+#include "common/runtime/logger.h"
 #include "common/yaml/strict_yaml.h"
 
 namespace joinguard::kube {
@@ -217,26 +218,9 @@ std::string Scalar(const std::string& s) {
     if (numeric) plain = false;
   }
   if (plain) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out + "\"";
+  // A JSON string literal is a valid YAML double-quoted scalar (YAML 1.2 section 7.3.1): every
+  // control byte is escaped, so a CR or NUL cannot fold or end the value.
+  return runtime::JsonQuote(s);
 }
 
 void Line(std::ostringstream& os, int indent, std::string_view key, const std::string& value) {
