@@ -7,6 +7,8 @@
 #include <cstring>
 #include <vector>
 
+#include "common/net/host_port.h"
+
 namespace joinguard::node::preflight {
 namespace {
 
@@ -64,22 +66,6 @@ std::string Trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-// net.SplitHostPort for "host:port" and "[v6]:port"; false when there is no port.
-bool SplitHostPort(const std::string& s, std::string* host, std::string* port) {
-  if (!s.empty() && s[0] == '[') {
-    size_t close = s.find(']');
-    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':') return false;
-    *host = s.substr(1, close - 1);
-    *port = s.substr(close + 2);
-    return true;
-  }
-  size_t colon = s.rfind(':');
-  if (colon == std::string::npos || s.find(':') != colon) return false;
-  *host = s.substr(0, colon);
-  *port = s.substr(colon + 1);
-  return true;
-}
-
 std::optional<std::string> EnvAny(const EnvLookup& getenv, const char* upper, const char* lower) {
   for (const char* name : {upper, lower}) {
     auto v = getenv(name);
@@ -115,7 +101,7 @@ bool UseProxy(const std::string& no_proxy, const std::string& raw_host, const st
       continue;
     }
     std::string entry_host = entry, entry_port;
-    if (std::string h, p; SplitHostPort(entry, &h, &p)) {
+    if (std::string h, p; net::SplitHostPort(entry, &h, &p).ok()) {
       entry_host = h;
       entry_port = p;
     }
