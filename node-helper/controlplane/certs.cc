@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -103,7 +104,14 @@ StatusOr<std::string> FirstServiceIp(const std::string& service_subnet) {
   auto slash = cidr.find('/');
   if (slash == std::string::npos) return InvalidArgumentError("invalid service subnet " + cidr);
   std::string addr = cidr.substr(0, slash);
-  int bits = std::atoi(cidr.c_str() + slash + 1);
+  // The prefix length is decimal digits only and fits an int; anything else is refused below
+  // (std::from_chars never overflows, unlike atoi).
+  int bits = -1;
+  const char* const bits_end = cidr.data() + cidr.size();
+  if (auto [end, ec] = std::from_chars(cidr.data() + slash + 1, bits_end, bits);
+      ec != std::errc() || end != bits_end) {
+    bits = -1;
+  }
   unsigned char buf[16] = {};
   int family = addr.find(':') == std::string::npos ? AF_INET : AF_INET6;
   const int len = family == AF_INET ? 4 : 16;

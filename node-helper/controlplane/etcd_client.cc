@@ -91,10 +91,11 @@ StatusOr<std::string> EtcdClient::CallOne(const std::string& endpoint, const std
       message = (*j)["error"].get<std::string>();
     }
   }
-  int grpc_code =
-      j.ok() && j->contains("code") && (*j)["code"].is_number_integer() ? (*j)["code"].get<int>() : 0;
-  constexpr int kGrpcFailedPrecondition = 9;
-  constexpr int kGrpcNotFound = 5;
+  // The gRPC code read as int64 (nlohmann's get<int> would narrow a hostile 2^40 silently).
+  int64_t grpc_code =
+      j.ok() && j->contains("code") && (*j)["code"].is_number_integer() ? (*j)["code"].get<int64_t>() : 0;
+  constexpr int64_t kGrpcFailedPrecondition = 9;
+  constexpr int64_t kGrpcNotFound = 5;
   StatusCode code = grpc_code == kGrpcFailedPrecondition ? StatusCode::kFailedPrecondition
                     : grpc_code == kGrpcNotFound         ? StatusCode::kNotFound
                                                          : StatusCode::kUnavailable;

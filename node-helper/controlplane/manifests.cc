@@ -1,6 +1,7 @@
 #include "node-helper/controlplane/manifests.h"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -236,7 +237,10 @@ Manifest Scheduler(const ManifestInputs& in) {
 int Minor(const std::string& version) {
   auto dot = version.find('.');
   if (dot == std::string::npos) return 0;
-  return std::atoi(version.c_str() + dot + 1);
+  int minor = 0;  // digits up to the next '.', as a Go semver minor; unparsable or huge = 0
+  const char* const end = version.data() + version.size();
+  if (std::from_chars(version.data() + dot + 1, end, minor).ec != std::errc()) return 0;
+  return minor;
 }
 
 }  // namespace

@@ -140,6 +140,18 @@ INSTANTIATE_TEST_SUITE_P(Table, FirstServiceIpTest,
                                            ServiceIpCase{"192.168.0.0/16,fd00::/108", "192.168.0.1"},
                                            ServiceIpCase{"fd00:10:96::/112", "fd00:10:96::1"}));
 
+// Hostile prefix lengths are refused, never read through an overflowing atoi (issue 10).
+class BadServiceSubnetTest : public ::testing::TestWithParam<std::string> {};
+TEST_P(BadServiceSubnetTest, IsRefusedWithKubeadmsMessage) {
+  auto ip = FirstServiceIp(GetParam());
+  ASSERT_FALSE(ip.ok()) << GetParam() << " gave " << *ip;
+  EXPECT_THAT(ip.status().message(), HasSubstr("unable to get first IP address from the given CIDR"));
+}
+INSTANTIATE_TEST_SUITE_P(Table, BadServiceSubnetTest,
+                         ::testing::Values("10.96.0.0/4294967308", "10.96.0.0/99999999999999999999",
+                                           "10.96.0.0/-1", "10.96.0.0/12x", "10.96.0.0/", "10.96.0.0/33",
+                                           "fd00::/129"));
+
 TEST(CertSpecsTest, ApiServerSansAreKubeadms) {
   ClusterConfiguration c;
   c.control_plane_endpoint = "[fd00::10]:6443";
