@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the whole test suite with AddressSanitizer + UndefinedBehaviorSanitizer in its own
 # build directory and runs it with CTest. Any sanitizer report fails the run
-# (halt_on_error; LeakSanitizer on). The one suppression is a third-party false positive:
-# see scripts/ubsan.supp.
+# (halt_on_error; LeakSanitizer on). The suppressions cover third-party code only:
+# see scripts/ubsan.supp and scripts/lsan.supp.
 #
 #   scripts/sanitize.sh                 # everything
 #   scripts/sanitize.sh -R policy       # extra arguments go to ctest
@@ -30,7 +30,7 @@ fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:check_initialization_order=1:detect_stack_use_after_return=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:suppressions=$ROOT/scripts/ubsan.supp}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/scripts/lsan.supp}
 if [ -n "${SANITIZE_TARGETS:-}" ]; then
   failed=0
   for t in "${targets[@]}"; do

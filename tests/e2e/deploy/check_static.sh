@@ -64,13 +64,16 @@ cmake -S "$work/ctx" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DJOIN
 
 # 4. Runtime stage: a package for every library the controller links directly.
 base_image_pkgs="libc6 libgcc-s1 libstdc++6"  # apt depends on them: in every Debian image
+# A sanitizer build (scripts/sanitize.sh) also links the sanitizer runtimes; the image never
+# ships a sanitizer build, so they are not runtime packages.
+sanitizer_pkgs="libasan8 libubsan1 liblsan0 libtsan2"
 for lib in $(readelf -d "$controller" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
   path=$(ldd "$controller" | awk -v l="$lib" '$1 == l { print $3 }')
   [ -n "$path" ] || { err "ldd cannot resolve $lib"; continue; }
   pkg=$(dpkg -S "$path" 2>/dev/null || dpkg -S "$(readlink -f "$path")" 2>/dev/null)
   pkg=${pkg%%:*}
   [ -n "$pkg" ] || { err "no Debian package owns $path ($lib)"; continue; }
-  case " $base_image_pkgs " in *" $pkg "*) continue ;; esac
+  case " $base_image_pkgs $sanitizer_pkgs " in *" $pkg "*) continue ;; esac
   grep -qx "$pkg" <<<"$runtime_pkgs" ||
     err "joinguard-controller links $lib from $pkg, which the Dockerfile's runtime stage does not install"
 done
