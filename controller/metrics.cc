@@ -14,71 +14,55 @@ prometheus::Histogram::BucketBoundaries LatencyBuckets() {
   return {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
 }
 
+// Each metric is named and documented once, in the constructor below.
+prometheus::Family<prometheus::Counter>& CounterFamily(prometheus::Registry& r, const std::string& name,
+                                                       const std::string& help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(r);
+}
+prometheus::Counter& OneCounter(prometheus::Registry& r, const std::string& name, const std::string& help) {
+  return CounterFamily(r, name, help).Add({});
+}
+prometheus::Gauge& OneGauge(prometheus::Registry& r, const std::string& name, const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(r).Add({});
+}
+prometheus::Family<prometheus::Histogram>& HistogramFamily(prometheus::Registry& r, const std::string& name,
+                                                           const std::string& help) {
+  return prometheus::BuildHistogram().Name(name).Help(help).Register(r);
+}
+
 }  // namespace
 
 ControllerMetrics::ControllerMetrics()
     : registry_(std::make_shared<prometheus::Registry>()),
       decisions_(
-          prometheus::BuildCounter()
-              .Name("joinguard_csr_decisions_total")
-              .Help("CSR decisions by signer, decision (approve, deny, pending), reason code and mode.")
-              .Register(*registry_)),
-      latency_(prometheus::BuildHistogram()
-                   .Name("joinguard_csr_decision_latency_seconds")
-                   .Help("Time from CSR creationTimestamp to the decision being written.")
-                   .Register(*registry_)),
-      pending_(prometheus::BuildGauge()
-                   .Name("joinguard_csr_pending")
-                   .Help("CSRs for the handled signers that have no Approved or Denied condition.")
-                   .Register(*registry_)
-                   .Add({})),
-      watch_restarts_(prometheus::BuildCounter()
-                          .Name("joinguard_watch_restarts_total")
-                          .Help("Watches re-established by the informers, by resource.")
-                          .Register(*registry_)),
-      leader_(prometheus::BuildGauge()
-                  .Name("joinguard_leader")
-                  .Help("Whether this replica holds the leader lease, or runs without leader election (1 = "
-                        "yes, 0 = no).")
-                  .Register(*registry_)
-                  .Add({})),
-      policy_reloads_(prometheus::BuildCounter()
-                          .Name("joinguard_policy_reloads_total")
-                          .Help("Policy file loads by result (success, error).")
-                          .Register(*registry_)),
+          CounterFamily(*registry_, "joinguard_csr_decisions_total",
+                        "CSR decisions by signer, decision (approve, deny, pending), reason code and mode.")),
+      latency_(HistogramFamily(*registry_, "joinguard_csr_decision_latency_seconds",
+                               "Time from CSR creationTimestamp to the decision being written.")),
+      pending_(OneGauge(*registry_, "joinguard_csr_pending",
+                        "CSRs for the handled signers that have no Approved or Denied condition.")),
+      watch_restarts_(CounterFamily(*registry_, "joinguard_watch_restarts_total",
+                                    "Watches re-established by the informers, by resource.")),
+      leader_(OneGauge(*registry_, "joinguard_leader",
+                       "Whether this replica holds the leader lease, or runs without leader election (1 = "
+                       "yes, 0 = no).")),
+      policy_reloads_(CounterFamily(*registry_, "joinguard_policy_reloads_total",
+                                    "Policy file loads by result (success, error).")),
       policy_last_reload_ok_(
-          prometheus::BuildGauge()
-              .Name("joinguard_policy_last_reload_successful")
-              .Help("1 when the last policy file load succeeded (or no policy file is used), "
-                    "0 while a rejected edit is in the file and the last good policy is kept.")
-              .Register(*registry_)
-              .Add({})),
-      policy_generation_(prometheus::BuildGauge()
-                             .Name("joinguard_policy_generation")
-                             .Help("Generation of the policy in force; bumped on each accepted reload.")
-                             .Register(*registry_)
-                             .Add({})),
-      reconcile_errors_(prometheus::BuildCounter()
-                            .Name("joinguard_reconcile_errors_total")
-                            .Help("Reconciles that failed with an error and were requeued.")
-                            .Register(*registry_)
-                            .Add({})),
-      reconcile_total_(prometheus::BuildCounter()
-                           .Name("joinguard_reconcile_total")
-                           .Help("Reconciles by result (success, error, requeue).")
-                           .Register(*registry_)),
+          OneGauge(*registry_, "joinguard_policy_last_reload_successful",
+                   "1 when the last policy file load succeeded (or no policy file is used), "
+                   "0 while a rejected edit is in the file and the last good policy is kept.")),
+      policy_generation_(OneGauge(*registry_, "joinguard_policy_generation",
+                                  "Generation of the policy in force; bumped on each accepted reload.")),
+      reconcile_errors_(OneCounter(*registry_, "joinguard_reconcile_errors_total",
+                                   "Reconciles that failed with an error and were requeued.")),
+      reconcile_total_(CounterFamily(*registry_, "joinguard_reconcile_total",
+                                     "Reconciles by result (success, error, requeue).")),
       autoapprove_binding_(
-          prometheus::BuildGauge()
-              .Name("joinguard_autoapprove_binding_present")
-              .Help("1 when ClusterRoleBinding kubeadm:node-autoapprove-bootstrap exists: "
-                    "kube-controller-manager then approves bootstrap CSRs before joinguard decides.")
-              .Register(*registry_)
-              .Add({})),
-      queue_depth_(prometheus::BuildGauge()
-                       .Name("joinguard_workqueue_depth")
-                       .Help("Items ready in the work queue.")
-                       .Register(*registry_)
-                       .Add({})) {
+          OneGauge(*registry_, "joinguard_autoapprove_binding_present",
+                   "1 when ClusterRoleBinding kubeadm:node-autoapprove-bootstrap exists: "
+                   "kube-controller-manager then approves bootstrap CSRs before joinguard decides.")),
+      queue_depth_(OneGauge(*registry_, "joinguard_workqueue_depth", "Items ready in the work queue.")) {
   // Pre-create the label sets operators alert on, so they exist at zero.
   for (const char* r : {"success", "error"}) policy_reloads_.Add({{"result", r}});
   policy_last_reload_ok_.Set(1);

@@ -5,26 +5,15 @@
 
 #include <algorithm>
 #include <ctime>
-#include <map>
 
 #include "common/crypto/encoding.h"
+#include "common/crypto/key_usage.h"
 #include "common/crypto/pem.h"
 #include "common/crypto/x509_internal.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::crypto {
 namespace {
-
-std::string FirstValue(const X509_NAME* name, int nid) {
-  auto rdns = internal::NameToRdns(name);
-  if (!rdns.ok()) return {};
-  const std::string sn = OBJ_nid2sn(nid);
-  for (const auto& rdn : *rdns) {
-    for (const auto& attr : rdn) {
-      if (attr.type == sn) return attr.value;
-    }
-  }
-  return {};
-}
 
 std::vector<std::string> AllValues(const X509_NAME* name, int nid) {
   std::vector<std::string> out;
@@ -37,6 +26,11 @@ std::vector<std::string> AllValues(const X509_NAME* name, int nid) {
     }
   }
   return out;
+}
+
+std::string FirstValue(const X509_NAME* name, int nid) {
+  std::vector<std::string> all = AllValues(name, nid);
+  return all.empty() ? std::string() : std::move(all.front());
 }
 
 SystemTime FromAsn1Time(const ASN1_TIME* t) {
@@ -64,42 +58,6 @@ SanLists CertSans(const X509* x) {
   }
   ClearOpenSslErrors();
   return sans;
-}
-
-// Kubernetes usage strings (k8s.io/api/certificates/v1 KeyUsage) → X.509, as the
-// kube-controller-manager signer maps them (pkg/controller/certificates/authority/policies.go).
-const std::map<std::string_view, int>& KeyUsageBits() {
-  static const auto* const kBits = new std::map<std::string_view, int>{
-      {"signing", 0},       {"digital signature", 0}, {"content commitment", 1}, {"key encipherment", 2},
-      {"key agreement", 4}, {"data encipherment", 3}, {"cert sign", 5},          {"crl sign", 6},
-      {"encipher only", 7}, {"decipher only", 8},
-  };
-  return *kBits;
-}
-
-struct ExtUsage {
-  int order;  // Go's x509.ExtKeyUsage value: upstream sorts by it
-  int nid;
-  std::string_view canonical;
-};
-
-const std::map<std::string_view, ExtUsage>& ExtKeyUsages() {
-  static const auto* const kUsages = new std::map<std::string_view, ExtUsage>{
-      {"any", {0, NID_anyExtendedKeyUsage, "any"}},
-      {"server auth", {1, NID_server_auth, "server auth"}},
-      {"client auth", {2, NID_client_auth, "client auth"}},
-      {"code signing", {3, NID_code_sign, "code signing"}},
-      {"email protection", {4, NID_email_protect, "email protection"}},
-      {"s/mime", {4, NID_email_protect, "email protection"}},
-      {"ipsec end system", {5, NID_ipsecEndSystem, "ipsec end system"}},
-      {"ipsec tunnel", {6, NID_ipsecTunnel, "ipsec tunnel"}},
-      {"ipsec user", {7, NID_ipsecUser, "ipsec user"}},
-      {"timestamping", {8, NID_time_stamp, "timestamping"}},
-      {"ocsp signing", {9, NID_OCSP_sign, "ocsp signing"}},
-      {"microsoft sgc", {10, NID_ms_sgc, "microsoft sgc"}},
-      {"netscape sgc", {11, NID_ns_sgc, "netscape sgc"}},
-  };
-  return *kUsages;
 }
 
 template <typename T>
@@ -170,34 +128,35 @@ Status AddUsages(X509* x, const std::vector<std::string>& usages, bool is_ca) {
   Asn1BitStringPtr ku(ASN1_BIT_STRING_new());
   if (!ku) return OpenSslError("allocating keyUsage");
   bool any_ku = false;
-  std::vector<const ExtUsage*> ekus;
-  for (const std::string& usage : usages) {
-    if (auto it = KeyUsageBits().find(usage); it != KeyUsageBits().end()) {
-      ASN1_BIT_STRING_set_bit(ku.get(), it->second, 1);
+  std::vector<const KeyUsage*> ekus;
+  for (const std::string& name : usages) {
+    const KeyUsage* usage = FindKeyUsage(name);
+    if (usage != nullptr && !usage->extended()) {
+      ASN1_BIT_STRING_set_bit(ku.get(), usage->key_usage_bit, 1);
       any_ku = true;
-    } else if (auto eit = ExtKeyUsages().find(usage); eit != ExtKeyUsages().end()) {
-      ekus.push_back(&eit->second);
+    } else if (usage != nullptr) {
+      ekus.push_back(usage);
     } else {
-      return InvalidArgumentError("unknown key usage " + GoQuote(usage) +
+      return InvalidArgumentError("unknown key usage " + GoQuote(name) +
                                   "; use the Kubernetes usage strings (\"digital signature\", "
                                   "\"key encipherment\", \"client auth\", \"server auth\", ...)");
     }
   }
   if (is_ca && !any_ku) {
-    ASN1_BIT_STRING_set_bit(ku.get(), 5, 1);  // a CA without keyCertSign cannot sign
+    ASN1_BIT_STRING_set_bit(ku.get(), kKeyUsageCertSignBit, 1);  // a CA without keyCertSign cannot sign
     any_ku = true;
   }
   if (any_ku) JG_RETURN_IF_ERROR(AddExt(x, NID_key_usage, ku.get(), true, "keyUsage"));
   if (!ekus.empty()) {
     std::sort(ekus.begin(), ekus.end(),
-              [](const ExtUsage* a, const ExtUsage* b) { return a->order < b->order; });
+              [](const KeyUsage* a, const KeyUsage* b) { return a->ext_order < b->ext_order; });
     ekus.erase(std::unique(ekus.begin(), ekus.end(),
-                           [](const ExtUsage* a, const ExtUsage* b) { return a->nid == b->nid; }),
+                           [](const KeyUsage* a, const KeyUsage* b) { return a->ext_nid == b->ext_nid; }),
                ekus.end());
     ExtendedKeyUsagePtr eku(sk_ASN1_OBJECT_new_null());
     if (!eku) return OpenSslError("allocating extendedKeyUsage");
-    for (const ExtUsage* e : ekus) {
-      Asn1ObjectPtr obj(OBJ_nid2obj(e->nid));
+    for (const KeyUsage* e : ekus) {
+      Asn1ObjectPtr obj(OBJ_nid2obj(e->ext_nid));
       if (!obj || sk_ASN1_OBJECT_push(eku.get(), obj.get()) == 0) {
         return OpenSslError("building extendedKeyUsage");
       }
@@ -305,31 +264,17 @@ StatusOr<Certificate> Certificate::FromPem(std::string_view pem) {
 
 std::string Certificate::Der() const {
   if (!x509_) return {};
-  unsigned char* der = nullptr;
-  int len = i2d_X509(x509_.get(), &der);
-  if (len <= 0) {
-    ClearOpenSslErrors();
-    return {};
-  }
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
+  StatusOr<std::string> der = DerEncode(i2d_X509, x509_.get(), "certificate");
+  return der.ok() ? std::move(*der) : std::string();
 }
 
 std::string Certificate::ToPem() const { return PemEncode("CERTIFICATE", Der()); }
 
 std::string Certificate::SpkiDer() const {
   if (!x509_) return {};
-  X509_PUBKEY* xpk = X509_get_X509_PUBKEY(x509_.get());
-  unsigned char* der = nullptr;
-  int len = i2d_X509_PUBKEY(xpk, &der);
-  if (len <= 0) {
-    ClearOpenSslErrors();
-    return {};
-  }
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
+  StatusOr<std::string> der =
+      DerEncode<X509_PUBKEY>(i2d_X509_PUBKEY, X509_get_X509_PUBKEY(x509_.get()), "SubjectPublicKeyInfo");
+  return der.ok() ? std::move(*der) : std::string();
 }
 
 std::string Certificate::CommonName() const {
@@ -362,14 +307,9 @@ std::vector<std::string> Certificate::ExtendedKeyUsages() const {
   if (!eku) return out;
   for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
     const int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), i));
-    std::string name = internal::ObjectOid(sk_ASN1_OBJECT_value(eku.get(), i));
-    for (const auto& [usage, info] : ExtKeyUsages()) {
-      if (info.nid == nid) {
-        name = std::string(info.canonical);
-        break;
-      }
-    }
-    out.push_back(std::move(name));
+    const std::string_view known = ExtKeyUsageName(nid);
+    out.push_back(known.empty() ? internal::ObjectOid(sk_ASN1_OBJECT_value(eku.get(), i))
+                                : std::string(known));
   }
   return out;
 }
@@ -393,9 +333,7 @@ std::string Certificate::SerialHex() const {
   if (hex == nullptr) return {};
   std::string out(hex);
   OPENSSL_free(hex);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+  return text::AsciiLower(out);
 }
 
 bool Certificate::IsCa() const {

@@ -185,12 +185,7 @@ StatusOr<std::string> PrivateKey::ToPem(PrivateKeyPemFormat format) const {
 
 StatusOr<std::string> PrivateKey::PublicKeySpkiDer() const {
   if (!key_) return FailedPreconditionError("private key is empty");
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(key_.get(), &der);
-  if (len <= 0) return OpenSslError("encoding SubjectPublicKeyInfo");
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
+  return DerEncode<EVP_PKEY>(i2d_PUBKEY, key_.get(), "SubjectPublicKeyInfo");
 }
 
 KeyInfo PrivateKey::Info() const { return DescribeKey(key_.get()); }
@@ -207,11 +202,7 @@ StatusOr<EvpPkeyPtr> ParsePublicKeySpkiDer(std::string_view spki_der) {
 
 StatusOr<std::string> PublicKeyPem(const EVP_PKEY* key) {
   if (key == nullptr) return FailedPreconditionError("public key is empty");
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(key, &der);
-  if (len <= 0) return OpenSslError("encoding SubjectPublicKeyInfo");
-  std::string spki(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
+  JG_ASSIGN_OR_RETURN(std::string spki, DerEncode(i2d_PUBKEY, key, "SubjectPublicKeyInfo"));
   return PemEncode("PUBLIC KEY", spki);
 }
 

@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "common/status/status.h"
@@ -60,5 +61,18 @@ Status OpenSslError(std::string_view context, StatusCode code = StatusCode::kInt
 
 // Clears the thread's OpenSSL error queue (after an expected failure).
 void ClearOpenSslErrors();
+
+// The DER bytes an OpenSSL i2d_* function (i2d_X509, i2d_PUBKEY, ...) writes for `object`;
+// OpenSslError("encoding <what>") when it fails.
+template <typename T>
+StatusOr<std::string> DerEncode(int (*i2d)(const T*, unsigned char**), const T* object,
+                                std::string_view what) {
+  unsigned char* der = nullptr;
+  const int len = i2d(object, &der);
+  if (len <= 0) return OpenSslError("encoding " + std::string(what));
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
 
 }  // namespace joinguard::crypto

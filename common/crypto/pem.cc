@@ -1,6 +1,7 @@
 #include "common/crypto/pem.h"
 
 #include "common/crypto/encoding.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::crypto {
 namespace {
@@ -31,13 +32,6 @@ std::string_view GetLine(std::string_view data, std::string_view* rest) {
   }
   *rest = data.substr(j);
   return line;
-}
-
-std::string_view TrimSpace(std::string_view s) {
-  auto sp = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; };
-  while (!s.empty() && sp(s.front())) s.remove_prefix(1);
-  while (!s.empty() && sp(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace
@@ -78,8 +72,8 @@ std::optional<PemBlock> PemDecode(std::string_view data, std::string_view* rest_
       std::string_view line = GetLine(rest, &next);
       size_t colon = line.find(':');
       if (colon == std::string_view::npos) break;
-      block.headers[std::string(TrimSpace(line.substr(0, colon)))] =
-          std::string(TrimSpace(line.substr(colon + 1)));
+      block.headers[std::string(text::TrimAscii(line.substr(0, colon)))] =
+          std::string(text::TrimAscii(line.substr(colon + 1)));
       rest = next;
     }
     if (truncated) return std::nullopt;

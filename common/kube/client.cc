@@ -10,6 +10,7 @@
 #include "common/runtime/backoff.h"
 #include "common/runtime/rate_limiter.h"
 #include "common/runtime/stop.h"
+#include "common/text/enum_names.h"
 
 namespace joinguard::kube {
 
@@ -34,15 +35,10 @@ std::string ListOptions::ToQuery(bool watch) const {
 }
 
 std::string_view PatchContentType(PatchType t) {
-  switch (t) {
-    case PatchType::kMerge:
-      return "application/merge-patch+json";
-    case PatchType::kJson:
-      return "application/json-patch+json";
-    case PatchType::kStrategicMerge:
-      return "application/strategic-merge-patch+json";
-  }
-  return "application/merge-patch+json";
+  static constexpr std::string_view kContentTypes[] = {"application/merge-patch+json",
+                                                       "application/json-patch+json",
+                                                       "application/strategic-merge-patch+json"};
+  return text::EnumName(t, kContentTypes, kContentTypes[0]);
 }
 
 StatusOr<Json> Client::ListAllRaw(const Resource& r, std::string_view ns, ListOptions options) {
@@ -313,14 +309,7 @@ StatusOr<std::unique_ptr<Client>> NewClient(const RestConfig& config, ClientDeps
   }
   if (config.server.empty()) return InvalidArgumentError("NewClient: the server URL is empty");
   if (!deps.transport) {
-    TransportConfig tc;
-    tc.server = config.server;
-    tc.ca_pem = config.ca_pem;
-    tc.client_cert_pem = config.client_cert_pem;
-    tc.client_key_pem = config.client_key_pem;
-    tc.insecure_skip_tls_verify = config.insecure_skip_tls_verify;
-    tc.timeout = config.timeout;
-    JG_ASSIGN_OR_RETURN(deps.transport, NewCpprestTransport(tc));
+    JG_ASSIGN_OR_RETURN(deps.transport, NewCpprestTransport(TransportConfigFor(config)));
   }
   return std::unique_ptr<Client>(new ClientImpl(config, std::move(deps)));
 }

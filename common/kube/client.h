@@ -18,6 +18,7 @@
 #include "common/kube/api_error.h"
 #include "common/kube/http_transport.h"
 #include "common/kube/objects.h"
+#include "common/kube/patch_type.h"
 #include "common/kube/resource.h"
 #include "common/kube/rest_config.h"
 #include "common/kube/watch.h"
@@ -41,9 +42,6 @@ struct ListOptions {
   // "?labelSelector=...&limit=..." ("" when nothing is set). `watch` adds watch=true.
   std::string ToQuery(bool watch) const;
 };
-
-enum class PatchType { kMerge, kJson, kStrategicMerge };
-std::string_view PatchContentType(PatchType t);
 
 struct DeleteOptions {
   std::optional<std::string> precondition_uid;

@@ -18,6 +18,7 @@
 #include "common/kube/api_error.h"
 #include "common/kube/http_transport.h"
 #include "common/kube/objects.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::kube {
 namespace {
@@ -27,14 +28,8 @@ namespace client = web::http::client;
 
 constexpr size_t kReadChunkBytes = size_t{64} << 10;
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 bool Contains(const std::string& haystack, std::string_view needle) {
-  return Lower(haystack).find(needle) != std::string::npos;
+  return text::AsciiLower(haystack).find(needle) != std::string::npos;
 }
 
 class CpprestTransport final : public HttpTransport {
@@ -42,61 +37,28 @@ class CpprestTransport final : public HttpTransport {
   explicit CpprestTransport(TransportConfig config) : config_(std::move(config)) {}
 
   StatusOr<HttpResponse> Do(const HttpRequest& request, std::stop_token stop) override {
-    const auto timeout = request.timeout.count() > 0 ? request.timeout : config_.timeout;
+    const std::chrono::milliseconds timeout = TimeoutFor(request);
     std::shared_ptr<client::http_client> c;
     JG_ASSIGN_OR_RETURN(c, PooledClient(timeout));
-    pplx::cancellation_token_source cts;
-    std::stop_callback on_stop(stop, [&cts] { cts.cancel(); });
-    try {
-      http::http_response resp = c->request(BuildRequest(request), cts.get_token()).get();
-      HttpResponse out = ConvertHeaders(resp);
-      JG_RETURN_IF_ERROR(ReadBoundedBody(resp, request, &out.body));
-      return out;
-    } catch (...) {
-      return MapException(request, stop, timeout);
-    }
+    return Send(*c, request, stop, timeout,
+                [this, &request](http::http_response& resp, pplx::cancellation_token_source&,
+                                 HttpResponse* out) { return ReadBoundedBody(resp, request, &out->body); });
   }
 
   StatusOr<HttpResponse> Stream(const HttpRequest& request, const LineCallback& on_line,
                                 std::stop_token stop) override {
     // A watch gets its own client: cpprest's timeout is an inactivity timer and must exceed
     // the watch's timeoutSeconds (cpprestsdk Release/src/http/client/http_client_asio.cpp).
-    const auto timeout = request.timeout.count() > 0 ? request.timeout : config_.timeout;
+    const std::chrono::milliseconds timeout = TimeoutFor(request);
     std::shared_ptr<client::http_client> c;
     JG_ASSIGN_OR_RETURN(c, NewClient(timeout));
-    pplx::cancellation_token_source cts;
-    std::stop_callback on_stop(stop, [&cts] { cts.cancel(); });
-    try {
-      http::http_response resp = c->request(BuildRequest(request), cts.get_token()).get();
-      HttpResponse out = ConvertHeaders(resp);
-      if (out.status < 200 || out.status >= 300) {
-        JG_RETURN_IF_ERROR(ReadBoundedBody(resp, request, &out.body));
-        return out;
-      }
-      auto body = resp.body();
-      for (;;) {
-        if (stop.stop_requested()) return CancelledError("watch cancelled");
-        Concurrency::streams::container_buffer<std::string> line_buf;
-        body.read_line(line_buf).get();
-        std::string line = std::move(line_buf.collection());
-        if (line.size() > kMaxJsonBytes) {
-          cts.cancel();
-          return ResourceExhaustedError(TooLarge(request, line.size()) + " (one watch event)");
-        }
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (!line.empty()) {
-          Status s = on_line(line);
-          if (!s.ok()) {
-            cts.cancel();  // closes the socket
-            return s;
-          }
-        }
-        if (body.is_eof()) break;
-      }
-      return out;
-    } catch (...) {
-      return MapException(request, stop, timeout);
-    }
+    return Send(*c, request, stop, timeout,
+                [&, this](http::http_response& resp, pplx::cancellation_token_source& cts,
+                          HttpResponse* out) -> Status {
+                  if (out->status < 200 || out->status >= 300)
+                    return ReadBoundedBody(resp, request, &out->body);
+                  return ReadLines(resp, request, on_line, stop, cts);
+                });
   }
 
   Status Init() {
@@ -200,7 +162,7 @@ class CpprestTransport final : public HttpTransport {
     req.set_request_uri(web::uri(r.path_and_query));
     std::string content_type;
     for (const auto& [k, v] : r.headers) {
-      if (Lower(k) == "content-type") {
+      if (text::AsciiLower(k) == "content-type") {
         content_type = v;
         continue;
       }
@@ -212,10 +174,58 @@ class CpprestTransport final : public HttpTransport {
     return req;
   }
 
+  std::chrono::milliseconds TimeoutFor(const HttpRequest& request) const {
+    return request.timeout.count() > 0 ? request.timeout : config_.timeout;
+  }
+
+  // One request on `c`, cancelled when `stop` fires: the status and headers, then
+  // `read_body(response, cancel_source, &out)` reads (or streams) the body. Every exception
+  // cpprest throws is mapped to a Status here.
+  template <typename ReadBody>
+  StatusOr<HttpResponse> Send(client::http_client& c, const HttpRequest& request, const std::stop_token& stop,
+                              std::chrono::milliseconds timeout, ReadBody read_body) {
+    pplx::cancellation_token_source cts;
+    std::stop_callback on_stop(stop, [&cts] { cts.cancel(); });
+    try {
+      http::http_response resp = c.request(BuildRequest(request), cts.get_token()).get();
+      HttpResponse out = ConvertHeaders(resp);
+      JG_RETURN_IF_ERROR(read_body(resp, cts, &out));
+      return out;
+    } catch (...) {
+      return MapException(request, stop, timeout);
+    }
+  }
+
+  // A watch body: each non-empty line (CR LF or LF ended) to `on_line` until the body ends.
+  // Cancelling `cts` closes the socket when a line is refused.
+  Status ReadLines(http::http_response& resp, const HttpRequest& request, const LineCallback& on_line,
+                   const std::stop_token& stop, pplx::cancellation_token_source& cts) const {
+    auto body = resp.body();
+    for (;;) {
+      if (stop.stop_requested()) return CancelledError("watch cancelled");
+      Concurrency::streams::container_buffer<std::string> line_buf;
+      body.read_line(line_buf).get();
+      std::string line = std::move(line_buf.collection());
+      if (line.size() > kMaxJsonBytes) {
+        cts.cancel();
+        return ResourceExhaustedError(TooLarge(request, line.size()) + " (one watch event)");
+      }
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!line.empty()) {
+        Status s = on_line(line);
+        if (!s.ok()) {
+          cts.cancel();  // closes the socket
+          return s;
+        }
+      }
+      if (body.is_eof()) return OkStatus();
+    }
+  }
+
   static HttpResponse ConvertHeaders(const http::http_response& resp) {
     HttpResponse out;
     out.status = resp.status_code();
-    for (const auto& [k, v] : resp.headers()) out.headers[Lower(k)] = v;
+    for (const auto& [k, v] : resp.headers()) out.headers[text::AsciiLower(k)] = v;
     return out;
   }
 

@@ -10,6 +10,7 @@
 #include "common/files/atomic_file.h"
 #include "common/runtime/logger.h"
 #include "common/yaml/strict_yaml.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::kube {
 namespace {
@@ -105,84 +106,90 @@ Status ReadExec(const YAML::Node& node, const std::string& where, std::optional<
   return OkStatus();
 }
 
+// clientcmd/api/v1's NamedCluster / NamedAuthInfo / NamedContext lists: `list_key` is a list of
+// {name, <value_key>: {...}}; `read_value` reads the value's fields (a missing or non-mapping
+// value leaves them empty, as client-go does).
+template <typename T, typename ReadValue>
+Status ReadNamedList(const YAML::Node& root, const char* list_key, const char* value_key,
+                     std::vector<Named<T>>* out, ReadValue read_value) {
+  const YAML::Node list = root[list_key];
+  if (!list || list.IsNull()) return OkStatus();
+  if (!list.IsSequence())
+    return InvalidArgumentError(std::string("kubeconfig: ") + list_key + " must be a list");
+  for (const auto& item : list) {
+    Named<T> n;
+    JG_RETURN_IF_ERROR(ReadScalar(item, "name", &n.name, std::string(list_key) + "[]"));
+    const std::string where = std::string(value_key) + " \"" + n.name + "\"";
+    if (const YAML::Node v = item[value_key]; v && v.IsMap())
+      JG_RETURN_IF_ERROR(read_value(v, where, &n.value));
+    out->push_back(std::move(n));
+  }
+  return OkStatus();
+}
+
+Status ReadCluster(const YAML::Node& c, const std::string& where, std::string_view base_dir,
+                   KubeconfigCluster* out) {
+  JG_RETURN_IF_ERROR(ReadScalar(c, "server", &out->server, where));
+  JG_RETURN_IF_ERROR(ReadScalar(c, "certificate-authority", &out->certificate_authority, where));
+  out->certificate_authority = ResolvePath(out->certificate_authority, base_dir);
+  JG_RETURN_IF_ERROR(ReadData(c, "certificate-authority-data", &out->certificate_authority_data, where));
+  if (const YAML::Node v = c["insecure-skip-tls-verify"]; v && !v.IsNull()) {
+    std::string s = v.as<std::string>();
+    if (s == "true" || s == "True" || s == "TRUE") {
+      out->insecure_skip_tls_verify = true;
+    } else if (s != "false" && s != "False" && s != "FALSE") {
+      return InvalidArgumentError("kubeconfig: " + where + ".insecure-skip-tls-verify must be true or false");
+    }
+  }
+  JG_RETURN_IF_ERROR(ReadScalar(c, "tls-server-name", &out->tls_server_name, where));
+  return ReadScalar(c, "proxy-url", &out->proxy_url, where);
+}
+
+Status ReadUser(const YAML::Node& u, const std::string& where, std::string_view base_dir,
+                KubeconfigUser* out) {
+  JG_RETURN_IF_ERROR(ReadScalar(u, "client-certificate", &out->client_certificate, where));
+  out->client_certificate = ResolvePath(out->client_certificate, base_dir);
+  JG_RETURN_IF_ERROR(ReadData(u, "client-certificate-data", &out->client_certificate_data, where));
+  JG_RETURN_IF_ERROR(ReadScalar(u, "client-key", &out->client_key, where));
+  out->client_key = ResolvePath(out->client_key, base_dir);
+  JG_RETURN_IF_ERROR(ReadData(u, "client-key-data", &out->client_key_data, where));
+  JG_RETURN_IF_ERROR(ReadScalar(u, "token", &out->token, where));
+  JG_RETURN_IF_ERROR(ReadScalar(u, "tokenFile", &out->token_file, where));
+  out->token_file = ResolvePath(out->token_file, base_dir);
+  JG_RETURN_IF_ERROR(ReadScalar(u, "username", &out->username, where));
+  JG_RETURN_IF_ERROR(ReadScalar(u, "password", &out->password, where));
+  JG_RETURN_IF_ERROR(ReadExec(u["exec"], where, &out->exec));
+  if (const YAML::Node ap = u["auth-provider"]; ap && !ap.IsNull()) {
+    if (!ap.IsMap()) return InvalidArgumentError("kubeconfig: " + where + ".auth-provider must be a mapping");
+    std::string name;
+    JG_RETURN_IF_ERROR(ReadScalar(ap, "name", &name, where + ".auth-provider"));
+    out->auth_provider_name = name;
+  }
+  return OkStatus();
+}
+
+Status ReadContext(const YAML::Node& c, const std::string& where, KubeconfigContext* out) {
+  JG_RETURN_IF_ERROR(ReadScalar(c, "cluster", &out->cluster, where));
+  JG_RETURN_IF_ERROR(ReadScalar(c, "user", &out->user, where));
+  return ReadScalar(c, "namespace", &out->namespace_, where);
+}
+
 Status ParseImpl(const YAML::Node& root, std::string_view base_dir, Kubeconfig* out) {
   if (!root || root.IsNull()) return OkStatus();  // empty file = empty config
   if (!root.IsMap()) return InvalidArgumentError("kubeconfig: top level must be a mapping");
   JG_RETURN_IF_ERROR(ReadScalar(root, "current-context", &out->current_context, "config"));
-  if (const YAML::Node clusters = root["clusters"]; clusters && !clusters.IsNull()) {
-    if (!clusters.IsSequence()) return InvalidArgumentError("kubeconfig: clusters must be a list");
-    for (const auto& item : clusters) {
-      Named<KubeconfigCluster> n;
-      JG_RETURN_IF_ERROR(ReadScalar(item, "name", &n.name, "clusters[]"));
-      const std::string where = "cluster \"" + n.name + "\"";
-      const YAML::Node c = item["cluster"];
-      if (c && c.IsMap()) {
-        JG_RETURN_IF_ERROR(ReadScalar(c, "server", &n.value.server, where));
-        JG_RETURN_IF_ERROR(ReadScalar(c, "certificate-authority", &n.value.certificate_authority, where));
-        n.value.certificate_authority = ResolvePath(n.value.certificate_authority, base_dir);
-        JG_RETURN_IF_ERROR(
-            ReadData(c, "certificate-authority-data", &n.value.certificate_authority_data, where));
-        if (const YAML::Node v = c["insecure-skip-tls-verify"]; v && !v.IsNull()) {
-          std::string s = v.as<std::string>();
-          if (s == "true" || s == "True" || s == "TRUE") {
-            n.value.insecure_skip_tls_verify = true;
-          } else if (s != "false" && s != "False" && s != "FALSE") {
-            return InvalidArgumentError("kubeconfig: " + where +
-                                        ".insecure-skip-tls-verify must be true or false");
-          }
-        }
-        JG_RETURN_IF_ERROR(ReadScalar(c, "tls-server-name", &n.value.tls_server_name, where));
-        JG_RETURN_IF_ERROR(ReadScalar(c, "proxy-url", &n.value.proxy_url, where));
-      }
-      out->clusters.push_back(std::move(n));
-    }
-  }
-  if (const YAML::Node users = root["users"]; users && !users.IsNull()) {
-    if (!users.IsSequence()) return InvalidArgumentError("kubeconfig: users must be a list");
-    for (const auto& item : users) {
-      Named<KubeconfigUser> n;
-      JG_RETURN_IF_ERROR(ReadScalar(item, "name", &n.name, "users[]"));
-      const std::string where = "user \"" + n.name + "\"";
-      const YAML::Node u = item["user"];
-      if (u && u.IsMap()) {
-        JG_RETURN_IF_ERROR(ReadScalar(u, "client-certificate", &n.value.client_certificate, where));
-        n.value.client_certificate = ResolvePath(n.value.client_certificate, base_dir);
-        JG_RETURN_IF_ERROR(ReadData(u, "client-certificate-data", &n.value.client_certificate_data, where));
-        JG_RETURN_IF_ERROR(ReadScalar(u, "client-key", &n.value.client_key, where));
-        n.value.client_key = ResolvePath(n.value.client_key, base_dir);
-        JG_RETURN_IF_ERROR(ReadData(u, "client-key-data", &n.value.client_key_data, where));
-        JG_RETURN_IF_ERROR(ReadScalar(u, "token", &n.value.token, where));
-        JG_RETURN_IF_ERROR(ReadScalar(u, "tokenFile", &n.value.token_file, where));
-        n.value.token_file = ResolvePath(n.value.token_file, base_dir);
-        JG_RETURN_IF_ERROR(ReadScalar(u, "username", &n.value.username, where));
-        JG_RETURN_IF_ERROR(ReadScalar(u, "password", &n.value.password, where));
-        JG_RETURN_IF_ERROR(ReadExec(u["exec"], where, &n.value.exec));
-        if (const YAML::Node ap = u["auth-provider"]; ap && !ap.IsNull()) {
-          if (!ap.IsMap())
-            return InvalidArgumentError("kubeconfig: " + where + ".auth-provider must be a mapping");
-          std::string name;
-          JG_RETURN_IF_ERROR(ReadScalar(ap, "name", &name, where + ".auth-provider"));
-          n.value.auth_provider_name = name;
-        }
-      }
-      out->users.push_back(std::move(n));
-    }
-  }
-  if (const YAML::Node contexts = root["contexts"]; contexts && !contexts.IsNull()) {
-    if (!contexts.IsSequence()) return InvalidArgumentError("kubeconfig: contexts must be a list");
-    for (const auto& item : contexts) {
-      Named<KubeconfigContext> n;
-      JG_RETURN_IF_ERROR(ReadScalar(item, "name", &n.name, "contexts[]"));
-      const std::string where = "context \"" + n.name + "\"";
-      const YAML::Node c = item["context"];
-      if (c && c.IsMap()) {
-        JG_RETURN_IF_ERROR(ReadScalar(c, "cluster", &n.value.cluster, where));
-        JG_RETURN_IF_ERROR(ReadScalar(c, "user", &n.value.user, where));
-        JG_RETURN_IF_ERROR(ReadScalar(c, "namespace", &n.value.namespace_, where));
-      }
-      out->contexts.push_back(std::move(n));
-    }
-  }
+  JG_RETURN_IF_ERROR(ReadNamedList<KubeconfigCluster>(
+      root, "clusters", "cluster", &out->clusters,
+      [&](const YAML::Node& c, const std::string& where, KubeconfigCluster* v) {
+        return ReadCluster(c, where, base_dir, v);
+      }));
+  JG_RETURN_IF_ERROR(
+      ReadNamedList<KubeconfigUser>(root, "users", "user", &out->users,
+                                    [&](const YAML::Node& u, const std::string& where, KubeconfigUser* v) {
+                                      return ReadUser(u, where, base_dir, v);
+                                    }));
+  JG_RETURN_IF_ERROR(
+      ReadNamedList<KubeconfigContext>(root, "contexts", "context", &out->contexts, ReadContext));
   // client-go refuses a name that appears twice in one list
   // (k8s.io/client-go/tools/clientcmd/api/v1/conversion.go: "duplicate name ... in list").
   JG_RETURN_IF_ERROR(RefuseDuplicateNames(out->clusters, "clusters"));
@@ -203,8 +210,7 @@ std::string Scalar(const std::string& s) {
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) plain = false;
     }
     static const char* const kReserved[] = {"true", "false", "yes", "no", "on", "off", "null", "~", "y", "n"};
-    std::string lower;
-    for (char c : s) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    const std::string lower = text::AsciiLower(s);
     for (const char* r : kReserved) {
       if (lower == r) plain = false;
     }
@@ -226,6 +232,25 @@ std::string Scalar(const std::string& s) {
 void Line(std::ostringstream& os, int indent, std::string_view key, const std::string& value) {
   if (value.empty()) return;
   os << std::string(static_cast<size_t>(indent), ' ') << key << ": " << Scalar(value) << "\n";
+}
+
+// A *-data field: base64 of the bytes (clientcmd's []byte fields), omitted when empty.
+void DataLine(std::ostringstream& os, int indent, std::string_view key, const std::string& bytes) {
+  if (!bytes.empty()) Line(os, indent, key, crypto::Base64Encode(bytes));
+}
+
+// A clientcmd/api/v1 Named* list as go-yaml writes it: `<key>: null` when empty, else `<key>:`
+// and one entry per item written by `write_entry` (go-yaml sorts keys, so an entry's "name"
+// comes after "cluster"/"context" and before "user").
+template <typename T, typename WriteEntry>
+void WriteNamedList(std::ostringstream& os, const char* key, const std::vector<Named<T>>& list,
+                    WriteEntry write_entry) {
+  if (list.empty()) {
+    os << key << ": null\n";
+    return;
+  }
+  os << key << ":\n";
+  for (const Named<T>& n : list) write_entry(n);
 }
 
 }  // namespace
@@ -301,67 +326,46 @@ StatusOr<ResolvedKubeconfig> Resolve(const Kubeconfig& config, std::string_view 
 std::string SerializeKubeconfig(const Kubeconfig& config) {
   std::ostringstream os;
   os << "apiVersion: v1\n";
-  if (config.clusters.empty()) {
-    os << "clusters: null\n";
-  } else {
-    os << "clusters:\n";
-    for (const auto& n : config.clusters) {
-      const auto& c = n.value;
-      os << "- cluster:\n";
-      Line(os, 4, "certificate-authority", c.certificate_authority);
-      if (!c.certificate_authority_data.empty()) {
-        Line(os, 4, "certificate-authority-data", crypto::Base64Encode(c.certificate_authority_data));
-      }
-      if (c.insecure_skip_tls_verify) os << "    insecure-skip-tls-verify: true\n";
-      Line(os, 4, "proxy-url", c.proxy_url);
-      os << "    server: " << Scalar(c.server) << "\n";
-      Line(os, 4, "tls-server-name", c.tls_server_name);
-      os << "  name: " << Scalar(n.name) << "\n";
-    }
-  }
-  if (config.contexts.empty()) {
-    os << "contexts: null\n";
-  } else {
-    os << "contexts:\n";
-    for (const auto& n : config.contexts) {
-      os << "- context:\n";
-      os << "    cluster: " << Scalar(n.value.cluster) << "\n";
-      Line(os, 4, "namespace", n.value.namespace_);
-      Line(os, 4, "user", n.value.user);
-      os << "  name: " << Scalar(n.name) << "\n";
-    }
-  }
+  WriteNamedList(os, "clusters", config.clusters, [&os](const Named<KubeconfigCluster>& n) {
+    const KubeconfigCluster& c = n.value;
+    os << "- cluster:\n";
+    Line(os, 4, "certificate-authority", c.certificate_authority);
+    DataLine(os, 4, "certificate-authority-data", c.certificate_authority_data);
+    if (c.insecure_skip_tls_verify) os << "    insecure-skip-tls-verify: true\n";
+    Line(os, 4, "proxy-url", c.proxy_url);
+    os << "    server: " << Scalar(c.server) << "\n";
+    Line(os, 4, "tls-server-name", c.tls_server_name);
+    os << "  name: " << Scalar(n.name) << "\n";
+  });
+  WriteNamedList(os, "contexts", config.contexts, [&os](const Named<KubeconfigContext>& n) {
+    os << "- context:\n";
+    os << "    cluster: " << Scalar(n.value.cluster) << "\n";
+    Line(os, 4, "namespace", n.value.namespace_);
+    Line(os, 4, "user", n.value.user);
+    os << "  name: " << Scalar(n.name) << "\n";
+  });
   os << "current-context: " << Scalar(config.current_context) << "\n";
   os << "kind: Config\n";
-  if (config.users.empty()) {
-    os << "users: null\n";
-  } else {
-    os << "users:\n";
-    for (const auto& n : config.users) {
-      const auto& u = n.value;
-      os << "- name: " << Scalar(n.name) << "\n";
-      const bool empty = u.client_certificate.empty() && u.client_certificate_data.empty() &&
-                         u.client_key.empty() && u.client_key_data.empty() && u.token.empty() &&
-                         u.token_file.empty() && u.username.empty() && u.password.empty();
-      if (empty) {
-        os << "  user: {}\n";
-        continue;
-      }
-      os << "  user:\n";
-      Line(os, 4, "client-certificate", u.client_certificate);
-      if (!u.client_certificate_data.empty()) {
-        Line(os, 4, "client-certificate-data", crypto::Base64Encode(u.client_certificate_data));
-      }
-      Line(os, 4, "client-key", u.client_key);
-      if (!u.client_key_data.empty()) {
-        Line(os, 4, "client-key-data", crypto::Base64Encode(u.client_key_data));
-      }
-      Line(os, 4, "password", u.password);
-      Line(os, 4, "token", u.token);
-      Line(os, 4, "tokenFile", u.token_file);
-      Line(os, 4, "username", u.username);
+  WriteNamedList(os, "users", config.users, [&os](const Named<KubeconfigUser>& n) {
+    const KubeconfigUser& u = n.value;
+    os << "- name: " << Scalar(n.name) << "\n";
+    const bool empty = u.client_certificate.empty() && u.client_certificate_data.empty() &&
+                       u.client_key.empty() && u.client_key_data.empty() && u.token.empty() &&
+                       u.token_file.empty() && u.username.empty() && u.password.empty();
+    if (empty) {
+      os << "  user: {}\n";
+      return;
     }
-  }
+    os << "  user:\n";
+    Line(os, 4, "client-certificate", u.client_certificate);
+    DataLine(os, 4, "client-certificate-data", u.client_certificate_data);
+    Line(os, 4, "client-key", u.client_key);
+    DataLine(os, 4, "client-key-data", u.client_key_data);
+    Line(os, 4, "password", u.password);
+    Line(os, 4, "token", u.token);
+    Line(os, 4, "tokenFile", u.token_file);
+    Line(os, 4, "username", u.username);
+  });
   return os.str();
 }
 

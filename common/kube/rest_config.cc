@@ -4,6 +4,7 @@
 
 #include "common/files/atomic_file.h"
 #include "common/net/host_port.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::kube {
 namespace {
@@ -17,12 +18,16 @@ StatusOr<std::string> ReadPem(const std::string& path, std::string_view what) {
   return data;
 }
 
-std::string TrimRight(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 }  // namespace
+
+TransportConfig TransportConfigFor(const RestConfig& config) {
+  return TransportConfig{.server = config.server,
+                         .ca_pem = config.ca_pem,
+                         .client_cert_pem = config.client_cert_pem,
+                         .client_key_pem = config.client_key_pem,
+                         .insecure_skip_tls_verify = config.insecure_skip_tls_verify,
+                         .timeout = config.timeout};
+}
 
 std::string UserAgentFor(std::string_view program) {
   return "joinguard-" + std::string(program) + "/" JOINGUARD_VERSION;
@@ -106,7 +111,8 @@ StatusOr<RestConfig> InClusterRestConfig(const InClusterOptions& options) {
   if (auto ns = getenv("POD_NAMESPACE"); ns && !ns->empty()) {
     rc.namespace_ = *ns;
   } else if (auto nsf = files::ReadFile(options.sa_dir + "/namespace", 4096); nsf.ok()) {
-    std::string n = TrimRight(*nsf);
+    // client-go inClusterClientConfig.Namespace(): strings.TrimSpace of the file.
+    std::string n(text::TrimAscii(*nsf));
     rc.namespace_ = n.empty() ? "default" : n;
   } else {
     rc.namespace_ = "default";

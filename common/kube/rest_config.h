@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/kube/http_transport.h"
 #include "common/kube/kubeconfig.h"
 #include "common/status/status.h"
 
@@ -37,6 +38,9 @@ struct RestConfig {
   int max_retries = 4;
   std::string namespace_ = "default";  // from the kubeconfig context / in-cluster namespace file
 };
+
+// The transport settings of `config` (server, TLS material, per-request timeout).
+TransportConfig TransportConfigFor(const RestConfig& config);
 
 // "joinguard-<program>/<version>" (e.g. joinguard-controller/0.1.0).
 std::string UserAgentFor(std::string_view program);

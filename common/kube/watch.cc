@@ -1,21 +1,11 @@
 #include "common/kube/watch.h"
 
+#include "common/text/enum_names.h"
 namespace joinguard::kube {
 
 std::string_view WatchEventTypeName(WatchEventType t) {
-  switch (t) {
-    case WatchEventType::kAdded:
-      return "ADDED";
-    case WatchEventType::kModified:
-      return "MODIFIED";
-    case WatchEventType::kDeleted:
-      return "DELETED";
-    case WatchEventType::kBookmark:
-      return "BOOKMARK";
-    case WatchEventType::kError:
-      return "ERROR";
-  }
-  return "UNKNOWN";
+  static constexpr std::string_view kNames[] = {"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"};
+  return text::EnumName(t, kNames, "UNKNOWN");
 }
 
 StatusOr<WatchEvent> ParseWatchEvent(std::string_view line) {

@@ -3,21 +3,13 @@
 #include <chrono>
 #include <ctime>
 
+#include "common/text/enum_names.h"
 namespace joinguard::runtime {
 namespace {
 
 std::string_view LevelName(LogLevel l) {
-  switch (l) {
-    case LogLevel::kDebug:
-      return "debug";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarning:
-      return "warning";
-    case LogLevel::kError:
-      return "error";
-  }
-  return "info";
+  static constexpr std::string_view kNames[] = {"debug", "info", "warning", "error"};
+  return text::EnumName(l, kNames, "info");
 }
 
 std::string Timestamp() {

@@ -5,6 +5,7 @@
 #include "common/grants/join_grant.h"
 #include "common/grants/validation.h"
 #include "common/kube/api_error.h"
+#include "common/text/enum_names.h"
 
 namespace joinguard::controller::grants {
 namespace {
@@ -81,17 +82,8 @@ void RemoveClaim(JoinGrant& g, const std::string& csr_uid) {
 }  // namespace
 
 std::string_view AdmissionResultName(JoinAdmission::Kind kind) {
-  switch (kind) {
-    case Kind::kAllow:
-      return "allow";
-    case Kind::kDeny:
-      return "deny";
-    case Kind::kLeavePending:
-      return "pending";
-    case Kind::kRetry:
-      return "retry";
-  }
-  return "unknown";
+  static constexpr std::string_view kNames[] = {"allow", "deny", "pending", "retry"};
+  return text::EnumName(kind, kNames, "unknown");
 }
 
 StatusOr<std::unique_ptr<GrantGate>> GrantGate::Create(GrantGateDeps deps, GrantGateOptions options) {

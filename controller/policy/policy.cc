@@ -8,6 +8,7 @@
 #include <charconv>
 #include <limits>
 
+#include "common/crypto/key_usage.h"
 #include "common/yaml/strict_yaml.h"
 
 #include <algorithm>
@@ -17,34 +18,6 @@
 
 namespace joinguard::controller::policy {
 namespace {
-
-// The 23 usages certificates.k8s.io/v1 accepts (kubernetes/kubernetes pkg/apis/certificates/types.go).
-const std::set<std::string>& KnownUsages() {
-  static const auto* const kUsages = new std::set<std::string>{"signing",
-                                                               "digital signature",
-                                                               "content commitment",
-                                                               "key encipherment",
-                                                               "key agreement",
-                                                               "data encipherment",
-                                                               "cert sign",
-                                                               "crl sign",
-                                                               "encipher only",
-                                                               "decipher only",
-                                                               "any",
-                                                               "server auth",
-                                                               "client auth",
-                                                               "code signing",
-                                                               "email protection",
-                                                               "s/mime",
-                                                               "ipsec end system",
-                                                               "ipsec tunnel",
-                                                               "ipsec user",
-                                                               "timestamping",
-                                                               "ocsp signing",
-                                                               "microsoft sgc",
-                                                               "netscape sgc"};
-  return *kUsages;
-}
 
 Status FieldError(std::string_view field, std::string_view problem) {
   return InvalidArgumentError(std::string(field) + ": " + std::string(problem));
@@ -203,7 +176,7 @@ StatusOr<std::vector<UsageRule>> ParseUsages(const YAML::Node& node, const Usage
       if (set.empty()) return FieldError(sf, "must not be empty");
       std::set<std::string> seen;
       for (size_t u = 0; u < set.size(); ++u) {
-        if (!KnownUsages().count(set[u])) {
+        if (crypto::FindKeyUsage(set[u]) == nullptr) {
           return FieldError(sf + "[" + std::to_string(u) + "]", "unknown usage \"" + set[u] + "\"");
         }
         if (!seen.insert(set[u]).second)
@@ -223,6 +196,24 @@ StatusOr<std::vector<UsageRule>> ParseUsages(const YAML::Node& node, const Usage
     out.push_back(std::move(rule));
   }
   return out;
+}
+
+// A field naming one of two choices ("enforce" or "dry-run", ...); absent leaves *out unchanged.
+template <typename E>
+Status ReadChoice(const YAML::Node& root, const char* field, std::pair<std::string_view, E> first,
+                  std::pair<std::string_view, E> second, E* out) {
+  const YAML::Node n = root[field];
+  if (!n) return OkStatus();
+  JG_ASSIGN_OR_RETURN(std::string s, ScalarString(n, field));
+  if (s == first.first) {
+    *out = first.second;
+  } else if (s == second.first) {
+    *out = second.second;
+  } else {
+    return FieldError(field, "must be " + std::string(first.first) + " or " + std::string(second.first) +
+                                 ", got \"" + s + "\"");
+  }
+  return OkStatus();
 }
 
 bool IsDottedOid(const std::string& s) {
@@ -425,33 +416,12 @@ StatusOr<Policy> ParsePolicyYaml(std::string_view yaml) {
         if (p.name.empty()) return FieldError("metadata.name", "must not be empty");
       }
     }
-    if (const YAML::Node& n = root["mode"]) {
-      JG_ASSIGN_OR_RETURN(std::string s, ScalarString(n, "mode"));
-      if (s == "enforce")
-        p.mode = Mode::kEnforce;
-      else if (s == "dry-run")
-        p.mode = Mode::kDryRun;
-      else
-        return FieldError("mode", "must be enforce or dry-run, got \"" + s + "\"");
-    }
-    if (const YAML::Node& n = root["onPass"]) {
-      JG_ASSIGN_OR_RETURN(std::string s, ScalarString(n, "onPass"));
-      if (s == "approve")
-        p.on_pass = PassAction::kApprove;
-      else if (s == "leave-pending")
-        p.on_pass = PassAction::kLeavePending;
-      else
-        return FieldError("onPass", "must be approve or leave-pending, got \"" + s + "\"");
-    }
-    if (const YAML::Node& n = root["onFail"]) {
-      JG_ASSIGN_OR_RETURN(std::string s, ScalarString(n, "onFail"));
-      if (s == "deny")
-        p.on_fail = FailAction::kDeny;
-      else if (s == "leave-pending")
-        p.on_fail = FailAction::kLeavePending;
-      else
-        return FieldError("onFail", "must be deny or leave-pending, got \"" + s + "\"");
-    }
+    JG_RETURN_IF_ERROR(
+        ReadChoice(root, "mode", {"enforce", Mode::kEnforce}, {"dry-run", Mode::kDryRun}, &p.mode));
+    JG_RETURN_IF_ERROR(ReadChoice(root, "onPass", {"approve", PassAction::kApprove},
+                                  {"leave-pending", PassAction::kLeavePending}, &p.on_pass));
+    JG_RETURN_IF_ERROR(ReadChoice(root, "onFail", {"deny", FailAction::kDeny},
+                                  {"leave-pending", FailAction::kLeavePending}, &p.on_fail));
     if (const YAML::Node& n = root["allowedBootstrapGroups"]) {
       JG_ASSIGN_OR_RETURN(p.allowed_bootstrap_groups, StringList(n, "allowedBootstrapGroups"));
       for (size_t i = 0; i < p.allowed_bootstrap_groups.size(); ++i) {

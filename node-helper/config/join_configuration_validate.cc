@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "common/crypto/encoding.h"
 #include "common/crypto/token.h"
 #include "common/net/host_port.h"
 #include "node-helper/config/apimachinery_validation.h"
 #include "node-helper/config/go_hex.h"
 #include "node-helper/config/join_configuration.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::node::config {
 namespace {
@@ -20,55 +22,8 @@ namespace {
 constexpr std::string_view kCriSocketScheme = "unix";
 constexpr std::string_view kCrtSuffix = ".crt";
 
-// Go's %q (strconv.Quote) for the ASCII range: what field.Invalid prints around a value.
-std::string Quote(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\v':
-        out += "\\v";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\x";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out + "\"";
-}
-
 std::string FieldInvalid(const std::string& path, std::string_view value, std::string_view detail) {
-  return path + ": Invalid value: " + Quote(value) + ": " + std::string(detail);
+  return path + ": Invalid value: " + crypto::GoQuote(value) + ": " + std::string(detail);
 }
 
 std::string FieldRequired(const std::string& path, std::string_view detail) {
@@ -92,8 +47,7 @@ bool HasUrlScheme(std::string_view s, std::string* scheme) {
     char c = s[i];
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return false;
   }
-  *scheme = std::string(s.substr(0, colon));
-  std::transform(scheme->begin(), scheme->end(), scheme->begin(), ::tolower);
+  *scheme = text::AsciiLower(s.substr(0, colon));
   return true;
 }
 
@@ -107,8 +61,8 @@ void ValidateSocketPath(const std::string& socket, const std::string& path, std:
     return;
   }
   auto parse_error = [&](std::string_view why) {
-    errs->push_back(
-        FieldInvalid(path, socket, "URL parsing error: parse " + Quote(socket) + ": " + std::string(why)));
+    errs->push_back(FieldInvalid(
+        path, socket, "URL parsing error: parse " + crypto::GoQuote(socket) + ": " + std::string(why)));
   };
   if (std::any_of(socket.begin(), socket.end(),
                   [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
@@ -123,8 +77,9 @@ void ValidateSocketPath(const std::string& socket, const std::string& path, std:
     }
   }
   if (scheme != kCriSocketScheme) {
-    errs->push_back(FieldInvalid(
-        path, socket, "only URL scheme " + Quote(kCriSocketScheme) + " is supported, got " + Quote(scheme)));
+    errs->push_back(FieldInvalid(path, socket,
+                                 "only URL scheme " + crypto::GoQuote(kCriSocketScheme) +
+                                     " is supported, got " + crypto::GoQuote(scheme)));
   }
 }
 

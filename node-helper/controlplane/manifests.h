@@ -4,6 +4,8 @@
 // every default of the same name), probes, hostPath volumes, serialized as a v1 Pod with sorted keys.
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -13,6 +15,11 @@
 #include "node-helper/controlplane/cluster_config.h"
 
 namespace joinguard::node::controlplane {
+
+// kubeadm writes /etc/kubernetes/manifests as 0700 and each static Pod manifest as 0600
+// (cmd/kubeadm/app/util/staticpod/utils.go WriteStaticPodToDisk).
+constexpr mode_t kManifestsDirMode = 0700;
+constexpr mode_t kManifestMode = 0600;
 
 inline constexpr std::string_view kManifestsDir = "/etc/kubernetes/manifests";
 inline constexpr std::string_view kKubernetesDir = "/etc/kubernetes";

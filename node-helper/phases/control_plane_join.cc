@@ -26,8 +26,6 @@ constexpr std::chrono::milliseconds kEtcdRetryInterval{500};  // constants.EtcdA
 constexpr int kEtcdHealthAttempts = 8;                        // etcd.go WaitForClusterAvailable
 constexpr std::chrono::seconds kEtcdHealthInterval{5};
 constexpr mode_t kEtcdDataDirMode = 0700;
-constexpr mode_t kManifestMode = 0600;
-constexpr mode_t kManifestsDirMode = 0700;
 constexpr kube::Resource kPods{"", "v1", "pods", "Pod", true};
 constexpr const char* kEtcdEndpointAnnotation = "kubeadm.kubernetes.io/etcd.advertise-client-urls";
 constexpr const char* kControlPlaneLabel = "node-role.kubernetes.io/control-plane";
@@ -262,10 +260,10 @@ Status RunEtcdJoinPhase(JoinContext& ctx) {
   in.bind_port = jcp.bind_port;
   in.health_check_timeout = ctx.cfg().timeouts.control_plane_component_health_check;
   const std::string path = ctx.paths().manifests_dir + "/etcd.yaml";
-  s = ctx.created().MakeDirs(ctx.paths().manifests_dir, kManifestsDirMode);
+  s = ctx.created().MakeDirs(ctx.paths().manifests_dir, cp::kManifestsDirMode);
   if (s.ok()) {
     ctx.created().Track(path);
-    s = files::WriteFileAtomic(path, cp::EtcdManifest(in, initial_cluster).yaml, kManifestMode);
+    s = files::WriteFileAtomic(path, cp::EtcdManifest(in, initial_cluster).yaml, cp::kManifestMode);
   }
   if (!s.ok()) return wrap(s);
   // The kubelet now runs the manifest; restart it if this run configured it.

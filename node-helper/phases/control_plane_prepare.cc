@@ -1,7 +1,5 @@
 // preflight (control-plane part) and control-plane-prepare/{download-certs,certs,kubeconfig,
 // control-plane}.
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,8 +20,6 @@ namespace {
 namespace cp = controlplane;
 
 constexpr mode_t kDirMode = 0755;
-constexpr mode_t kManifestsDirMode = 0700;
-constexpr mode_t kManifestMode = 0600;
 
 bool Exists(const std::string& path) {
   struct stat st {};
@@ -48,46 +44,6 @@ StatusOr<cp::CertWriter> Writer(JoinContext& ctx) {
   w.before_create = Tracker(ctx);
   w.progress = [&ctx](const std::string& line) { ctx.out().Line("certs", line); };
   return w;
-}
-
-// "Port-<n>": can we listen on :<n>? (kubeadm's PortOpenCheck binds all addresses.)
-std::optional<std::string> PortOpen(int port) {
-  int fd = socket(AF_INET6, SOCK_STREAM, 0);
-  bool v6 = fd >= 0;
-  if (!v6) fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return std::nullopt;
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  int rc;
-  if (v6) {
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_port = htons(static_cast<uint16_t>(port));
-    a.sin6_addr = in6addr_any;
-    rc = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  } else {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    rc = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  }
-  if (rc == 0) rc = listen(fd, 1);
-  close(fd);
-  if (rc != 0) return "Port " + std::to_string(port) + " is in use";
-  return std::nullopt;
-}
-
-std::optional<std::string> DirAvailable(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return std::nullopt;
-  if (std::filesystem::is_directory(path, ec) && std::filesystem::is_empty(path, ec)) return std::nullopt;
-  return path + " is not empty";
-}
-
-std::string CheckSuffix(const std::string& absolute) {
-  std::string name = absolute;
-  for (auto& c : name) c = c == '/' ? '-' : c;
-  return name;
 }
 
 }  // namespace
@@ -133,25 +89,21 @@ Status RunControlPlanePreflight(JoinContext& ctx) {
   }
   ctx.out().Line("preflight", "Running pre-flight checks before initializing the new control plane instance");
   const auto& jcp = *ctx.cfg().control_plane;
+  // kubeadm's RunJoinNodeChecks control-plane part (cmd/kubeadm/app/preflight/checks.go).
+  const std::shared_ptr<const preflight::Host> host = PreflightHost(ctx);
   std::vector<PreflightCheck> checks;
   for (int port : {jcp.bind_port, cp::kSchedulerPort, cp::kControllerManagerPort}) {
-    checks.push_back({"Port-" + std::to_string(port), [port] { return PortOpen(port); }});
+    checks.push_back(preflight::PortOpen(host, port));
   }
   for (const char* component : {"kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"}) {
-    const std::string absolute = std::string(cp::kManifestsDir) + "/" + component + ".yaml";
-    const std::string full = ctx.paths().Prefixed(absolute);
-    checks.push_back({FileAvailableCheckName(absolute), [full]() -> std::optional<std::string> {
-                        if (Exists(full)) return full + " already exists";
-                        return std::nullopt;
-                      }});
+    checks.push_back(
+        preflight::FileAvailable(host, std::string(cp::kManifestsDir) + "/" + component + ".yaml"));
   }
   if (!cluster->external_etcd) {
     for (int port : {cp::kEtcdClientPort, cp::kEtcdPeerPort}) {
-      checks.push_back({"Port-" + std::to_string(port), [port] { return PortOpen(port); }});
+      checks.push_back(preflight::PortOpen(host, port));
     }
-    const std::string data_dir = cluster->local_etcd.data_dir;
-    const std::string full = ctx.paths().Prefixed(data_dir);
-    checks.push_back({"DirAvailable-" + CheckSuffix(data_dir), [full] { return DirAvailable(full); }});
+    checks.push_back(preflight::DirAvailable(host, cluster->local_etcd.data_dir));
   }
   return RunPreflightChecks(checks, ctx.settings().ignore_preflight_errors, ctx.out());
 }
@@ -266,7 +218,7 @@ Status RunControlPlaneManifestsPhase(JoinContext& ctx) {
     return std::filesystem::is_directory(root + dir, ec);
   };
   if (!ctx.dry_run())
-    JG_RETURN_IF_ERROR(ctx.created().MakeDirs(ctx.paths().manifests_dir, kManifestsDirMode));
+    JG_RETURN_IF_ERROR(ctx.created().MakeDirs(ctx.paths().manifests_dir, cp::kManifestsDirMode));
   for (const auto& m : cp::ControlPlaneManifests(in)) {
     const std::string path = ctx.paths().manifests_dir + "/" + m.component + ".yaml";
     ctx.out().Line("control-plane", "Creating static Pod manifest for \"" + m.component + "\"");
@@ -275,7 +227,7 @@ Status RunControlPlaneManifestsPhase(JoinContext& ctx) {
       continue;
     }
     ctx.created().Track(path);
-    Status s = files::WriteFileAtomic(path, m.yaml, kManifestMode);
+    Status s = files::WriteFileAtomic(path, m.yaml, cp::kManifestMode);
     if (!s.ok()) return s.Annotate("failed to create static pod manifest file for \"" + m.component + "\"");
   }
   return OkStatus();

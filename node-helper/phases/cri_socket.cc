@@ -23,7 +23,7 @@ Status RecordCriSocketInKubeletFiles(JoinContext& ctx, const controlplane::Clust
   PatchFile instance;
   instance.path = path;
   instance.target = std::string(kKubeletConfigurationTarget);
-  instance.type = PatchType::kStrategic;
+  instance.type = PatchType::kStrategicMerge;
   instance.patch = {{"containerRuntimeEndpoint", nr.cri_socket}};
   patches->push_back(std::move(instance));
   const bool from_extra_args =

@@ -81,7 +81,7 @@ StatusOr<KubeletConfig> BuildKubeletConfig(const std::string& configmap_yaml,
   for (const auto& p : patches) {
     if (p.target != kKubeletConfigurationTarget) continue;
     JG_RETURN_IF_ERROR(ApplyPatch(p, &kc));
-    out.applied.push_back("Applied patch of type \"" + std::string(PatchTypeName(p.type)) +
+    out.applied.push_back("Applied patch of type \"" + std::string(kube::PatchContentType(p.type)) +
                           "\" to target \"" + p.target + "\"");
   }
   std::string address = kc.value("healthzBindAddress", std::string(kDefaultKubeletHealthzAddress));

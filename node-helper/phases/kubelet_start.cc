@@ -13,6 +13,7 @@
 #include "node-helper/phases/cri_socket.h"
 #include "node-helper/phases/kubelet_config.h"
 #include "node-helper/phases/patches.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::node::phases {
 namespace {
@@ -147,8 +148,7 @@ Status RunKubeletStartPhase(JoinContext& ctx) {
   }
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
-  std::string hostname = host;
-  for (auto& c : hostname) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string hostname = text::AsciiLower(host);
   std::string flags_env = BuildKubeadmFlagsEnv(ctx.cfg().node_registration, hostname);
   // The CRI socket in instance-config.yaml, for clusters whose kubeadm does so (cri_socket.h).
   JG_RETURN_IF_ERROR(RecordCriSocketInKubeletFiles(ctx, *cluster, &patches, &flags_env));

@@ -53,18 +53,6 @@ void StrategicMerge(Json* doc, const Json& patch) {
 
 }  // namespace
 
-std::string_view PatchTypeName(PatchType type) {
-  switch (type) {
-    case PatchType::kStrategic:
-      return "application/strategic-merge-patch+json";
-    case PatchType::kMerge:
-      return "application/merge-patch+json";
-    case PatchType::kJson:
-      return "application/json-patch+json";
-  }
-  return "";
-}
-
 StatusOr<std::vector<PatchFile>> ReadPatchDirectory(const std::string& dir,
                                                     const std::vector<std::string>& known_targets,
                                                     std::vector<std::string>* ignored) {
@@ -87,11 +75,11 @@ StatusOr<std::vector<PatchFile>> ReadPatchDirectory(const std::string& dir,
       continue;
     }
     std::string stem = name.substr(0, dot);
-    PatchType type = PatchType::kStrategic;
+    PatchType type = PatchType::kStrategicMerge;
     if (const auto plus = stem.find('+'); plus != std::string::npos) {
       const std::string t = stem.substr(plus + 1);
       if (t == "strategic") {
-        type = PatchType::kStrategic;
+        type = PatchType::kStrategicMerge;
       } else if (t == "merge") {
         type = PatchType::kMerge;
       } else if (t == "json") {
@@ -129,7 +117,7 @@ StatusOr<std::vector<PatchFile>> ReadPatchDirectory(const std::string& dir,
 Status ApplyPatch(const PatchFile& patch, nlohmann::json* doc) {
   try {
     switch (patch.type) {
-      case PatchType::kStrategic:
+      case PatchType::kStrategicMerge:
         StrategicMerge(doc, patch.patch);
         break;
       case PatchType::kMerge:

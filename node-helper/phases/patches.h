@@ -13,23 +13,21 @@
 #include <string_view>
 #include <vector>
 
+#include "common/kube/patch_type.h"
 #include "common/status/status.h"
 
 namespace joinguard::node::phases {
 
 inline constexpr std::string_view kKubeletConfigurationTarget = "kubeletconfiguration";
 
-enum class PatchType { kStrategic, kMerge, kJson };
+using kube::PatchType;
 
 struct PatchFile {
   std::string path;
   std::string target;  // "kubeletconfiguration", "kube-apiserver", ...
-  PatchType type = PatchType::kStrategic;
+  PatchType type = PatchType::kStrategicMerge;
   nlohmann::json patch;
 };
-
-// kubeadm's content type names ("application/strategic-merge-patch+json", ...).
-std::string_view PatchTypeName(PatchType type);
 
 // Parses "target[suffix][+patchtype].extension". `known_targets` are the targets this command
 // patches; a file whose target is not one of them is reported in `ignored` (kubeadm ignores it

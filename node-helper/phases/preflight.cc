@@ -14,14 +14,10 @@
 #include "common/crypto/token.h"
 #include "node-helper/phases/control_plane.h"
 #include "node-helper/preflight/node_checks.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::node::phases {
 namespace {
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // Finds the nearest existing ancestor of `path` and proves it is a directory we can create
 // files in (a probe file is created and removed: access(2) lies for root on read-only mounts).
@@ -72,6 +68,10 @@ bool Executable(const std::string& program) {
 }
 
 }  // namespace
+
+std::shared_ptr<const preflight::Host> PreflightHost(const JoinContext& ctx) {
+  return ctx.env().new_host ? ctx.env().new_host(ctx.paths().root) : preflight::NewHost(ctx.paths().root);
+}
 
 std::string FileAvailableCheckName(const std::string& path) {
   return preflight::PathCheckName("FileAvailable", path);
@@ -173,11 +173,10 @@ Status RunPreflightPhase(JoinContext& ctx) {
     for (const std::string& absolute :
          {std::string("/etc/kubernetes/kubelet.conf"), std::string("/etc/kubernetes/bootstrap-kubelet.conf"),
           ctx.cfg().ca_cert_path}) {
-      ignored.insert(Lower(FileAvailableCheckName(absolute)));
+      ignored.insert(text::AsciiLower(FileAvailableCheckName(absolute)));
     }
   }
-  std::shared_ptr<const preflight::Host> host =
-      ctx.env().new_host ? ctx.env().new_host(ctx.paths().root) : preflight::NewHost(ctx.paths().root);
+  std::shared_ptr<const preflight::Host> host = PreflightHost(ctx);
   // kubeadm checks the user first, on its own (RunRootCheckOnly); --root-dir runs unprivileged.
   if (host->IsRealRoot())
     JG_RETURN_IF_ERROR(RunPreflightChecks({preflight::IsPrivilegedUser(host)}, ignored, out));

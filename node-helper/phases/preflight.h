@@ -4,6 +4,7 @@
 // the control-plane checks. Reported like kubeadm ([WARNING Name] / [ERROR Name]).
 #pragma once
 
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@ Status RunPreflightChecks(const std::vector<PreflightCheck>& checks, const std::
                           Printer& out);
 
 Status RunPreflightPhase(JoinContext& ctx);
+
+// The machine the checks read: ctx.env().new_host when set (tests), else the real one under
+// ctx.paths().root.
+std::shared_ptr<const preflight::Host> PreflightHost(const JoinContext& ctx);
 
 // kubeadm's check name for a file path: "FileAvailable-" + path with '/' replaced by '-'.
 std::string FileAvailableCheckName(const std::string& path);

@@ -1,16 +1,13 @@
 #include "node-helper/preflight/checks.h"
 
-#include <cctype>
-
 #include "node-helper/preflight/proxy.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::node::preflight {
 namespace {
 
 bool Ignored(const std::set<std::string>& ignored, const std::string& name) {
-  std::string lower = name;
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ignored.count("all") > 0 || ignored.count(lower) > 0;
+  return ignored.count("all") > 0 || ignored.count(text::AsciiLower(name)) > 0;
 }
 
 }  // namespace

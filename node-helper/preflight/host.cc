@@ -11,11 +11,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
+
+#include "common/text/ascii.h"
 
 namespace joinguard::node::preflight {
 namespace {
@@ -27,7 +28,7 @@ constexpr char kDefaultPath[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/b
 // Go's syscall.Errno texts are strerror(3) with a lower-case first letter.
 std::string ErrnoText(int err) {
   std::string s = std::strerror(err);
-  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  if (!s.empty()) s[0] = text::AsciiLower(s[0]);
   return s;
 }
 

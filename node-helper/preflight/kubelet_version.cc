@@ -4,6 +4,9 @@
 
 #include <vector>
 
+#include "common/crypto/encoding.h"
+#include "common/text/ascii.h"
+
 namespace joinguard::node::preflight {
 namespace {
 
@@ -21,13 +24,6 @@ const RE2& SemverRe() {
   return *re;
 }
 
-std::string Trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n\v\f");
-  if (b == std::string_view::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r\n\v\f");
-  return std::string(s.substr(b, e - b + 1));
-}
-
 std::vector<std::string> Split(const std::string& s, char sep) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -41,29 +37,6 @@ std::vector<std::string> Split(const std::string& s, char sep) {
 
 bool Numeric(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
-}
-
-// Go's %q for text read from a program: quotes, backslashes and control bytes escaped.
-std::string GoQuote(const std::string& s) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
 }
 
 // Numbers bigger than int are refused by the pattern's callers (at most 9 digits kept).
@@ -118,10 +91,10 @@ StatusOr<Version> GetKubeletVersion(const Host& host) {
   auto out = host.Output({*path, "--version"});
   if (!out.ok())
     return Status(out.status().code(), "cannot execute 'kubelet --version': " + out.status().message());
-  const std::string clean = Trim(*out);
+  const std::string clean(text::TrimAscii(*out));
   std::string version;
   if (!RE2::FullMatch(clean, KubeletVersionRe(), &version)) {
-    return InvalidArgumentError("Unable to parse output from Kubelet: " + GoQuote(clean));
+    return InvalidArgumentError("Unable to parse output from Kubelet: " + crypto::GoQuote(clean));
   }
   return ParseSemanticVersion(version);
 }

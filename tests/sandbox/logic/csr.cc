@@ -7,6 +7,7 @@
 #include "common/crypto/cert.h"
 #include "common/crypto/csr.h"
 #include "common/crypto/encoding.h"
+#include "common/crypto/key_usage.h"
 #include "tests/sandbox/logic/pem.h"
 #include "tests/sandbox/logic/util.h"
 
@@ -18,31 +19,15 @@ using nlohmann::json;
 
 constexpr std::string_view kKindGroup = "CertificateSigningRequest.certificates.k8s.io";
 
+// The certificates/v1 usages the apiserver accepts, sorted as its NotSupported error lists them
+// (kubernetes/kubernetes pkg/apis/certificates/validation: sets.List(allValidUsages)).
 const std::set<std::string>& ValidUsages() {
-  static const std::set<std::string> kUsages = {"signing",
-                                                "digital signature",
-                                                "content commitment",
-                                                "key encipherment",
-                                                "key agreement",
-                                                "data encipherment",
-                                                "cert sign",
-                                                "crl sign",
-                                                "encipher only",
-                                                "decipher only",
-                                                "any",
-                                                "server auth",
-                                                "client auth",
-                                                "code signing",
-                                                "email protection",
-                                                "s/mime",
-                                                "ipsec end system",
-                                                "ipsec tunnel",
-                                                "ipsec user",
-                                                "timestamping",
-                                                "ocsp signing",
-                                                "microsoft sgc",
-                                                "netscape sgc"};
-  return kUsages;
+  static const auto* const kUsages = [] {
+    auto* usages = new std::set<std::string>;
+    for (const crypto::KeyUsage& u : crypto::KeyUsages()) usages->insert(std::string(u.name));
+    return usages;
+  }();
+  return *kUsages;
 }
 
 std::string SupportedList(const std::set<std::string>& values) {

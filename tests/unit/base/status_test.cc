@@ -1,6 +1,8 @@
 #include "common/status/status.h"
 
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "tests/testing/status_matchers.h"
 
@@ -70,6 +72,22 @@ TEST(StatusOrTest, OkStatusWithoutValueBecomesInternal) {
 TEST(StatusOrDeathTest, ValueOnErrorAborts) {
   StatusOr<int> s = UnavailableError("down");
   EXPECT_DEATH((void)s.value(), "down");
+}
+
+// Every code has its absl/gRPC name (common/text/enum_names.h reads them from one table in the
+// enum's order); a value outside the enum has none.
+TEST(StatusCodeNameTest, EveryCodeInOrder) {
+  const std::vector<std::string_view> names = {
+      "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+      "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+      "DATA_LOSS", "UNAUTHENTICATED"};
+  for (size_t code = 0; code < names.size(); ++code) {
+    EXPECT_EQ(StatusCodeName(static_cast<StatusCode>(code)), names[code]) << code;
+  }
+  EXPECT_EQ(StatusCodeName(StatusCode::kUnauthenticated), "UNAUTHENTICATED");
+  EXPECT_EQ(StatusCodeName(static_cast<StatusCode>(names.size())), "UNKNOWN_CODE");
+  EXPECT_EQ(StatusCodeName(static_cast<StatusCode>(-1)), "UNKNOWN_CODE");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "node-helper/cri/record.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/unimplemented_client.h"
 
 namespace joinguard::node::cri {
 namespace {
@@ -76,7 +77,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 // GET/PATCH of one Node: absent for the first `absent_gets` GETs, then present; PATCH answers
 // are scripted.
-class NodeApi : public kube::Client {
+class NodeApi : public ::joinguard::testing::UnimplementedClient {
  public:
   StatusOr<kube::Json> GetRaw(const kube::Resource& r, std::string_view, std::string_view name,
                               std::string_view) override {
@@ -95,25 +96,6 @@ class NodeApi : public kube::Client {
       return s;
     }
     return patch;
-  }
-  StatusOr<kube::Json> ListRaw(const kube::Resource&, std::string_view, const kube::ListOptions&) override {
-    return UnimplementedError("list");
-  }
-  StatusOr<kube::Json> CreateRaw(const kube::Resource&, std::string_view, const kube::Json&,
-                                 std::string_view) override {
-    return UnimplementedError("create");
-  }
-  StatusOr<kube::Json> UpdateRaw(const kube::Resource&, std::string_view, std::string_view, const kube::Json&,
-                                 std::string_view) override {
-    return UnimplementedError("update");
-  }
-  StatusOr<kube::Json> DeleteRaw(const kube::Resource&, std::string_view, std::string_view,
-                                 const kube::DeleteOptions&) override {
-    return UnimplementedError("delete");
-  }
-  Status WatchRaw(const kube::Resource&, std::string_view, const kube::ListOptions&,
-                  const kube::WatchHandler&, std::stop_token) override {
-    return UnimplementedError("watch");
   }
 
   struct Patch {

@@ -10,12 +10,13 @@
 #include "common/kube/client.h"
 #include "common/kube/rest_config.h"
 #include "node-helper/discovery/discovery.h"
+#include "tests/testing/unimplemented_client.h"
 
 namespace joinguard::node::testing {
 
 using ConfigMapReply = std::function<StatusOr<kube::Json>(const kube::RestConfig& rest, int call)>;
 
-class FakeClusterClient : public kube::Client {
+class FakeClusterClient : public ::joinguard::testing::UnimplementedClient {
  public:
   FakeClusterClient(kube::RestConfig rest, ConfigMapReply* reply, int* calls,
                     std::vector<kube::RestConfig>* seen)
@@ -29,29 +30,6 @@ class FakeClusterClient : public kube::Client {
           .WithReason("NotFound", 404);
     }
     return (*reply_)(rest_, (*calls_)++);
-  }
-  StatusOr<kube::Json> ListRaw(const kube::Resource&, std::string_view, const kube::ListOptions&) override {
-    return UnimplementedError("list");
-  }
-  StatusOr<kube::Json> CreateRaw(const kube::Resource&, std::string_view, const kube::Json&,
-                                 std::string_view) override {
-    return UnimplementedError("create");
-  }
-  StatusOr<kube::Json> UpdateRaw(const kube::Resource&, std::string_view, std::string_view, const kube::Json&,
-                                 std::string_view) override {
-    return UnimplementedError("update");
-  }
-  StatusOr<kube::Json> PatchRaw(const kube::Resource&, std::string_view, std::string_view, kube::PatchType,
-                                const kube::Json&, std::string_view) override {
-    return UnimplementedError("patch");
-  }
-  StatusOr<kube::Json> DeleteRaw(const kube::Resource&, std::string_view, std::string_view,
-                                 const kube::DeleteOptions&) override {
-    return UnimplementedError("delete");
-  }
-  Status WatchRaw(const kube::Resource&, std::string_view, const kube::ListOptions&,
-                  const kube::WatchHandler&, std::stop_token) override {
-    return UnimplementedError("watch");
   }
 
  private:
