@@ -9,8 +9,8 @@
 #
 # Environment: FUZZ_SECONDS (per target, default 25), FUZZ_BUILD_DIR (default build-fuzz),
 # FUZZ_JOBS (parallel build jobs, default nproc), FUZZ_INPUT_TIMEOUT (default 10 s),
-# FUZZ_RSS_MB (default 2048). New interesting inputs go to $FUZZ_BUILD_DIR/corpus/<target>,
-# never into the checked-in seeds.
+# FUZZ_RSS_MB (default 2048), UNITY_BUILD (default ON, see scripts/build.sh). New interesting
+# inputs go to $FUZZ_BUILD_DIR/corpus/<target>, never into the checked-in seeds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -28,7 +28,7 @@ CXX_BIN=$(command -v clang++-14 || command -v clang++ || true)
 # Release-like code (-O1) with line tables for the stack traces; no tests or benchmarks.
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$CXX_BIN" \
   -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" -DJOINGUARD_FUZZ=ON \
-  -DJOINGUARD_BUILD_TESTS=OFF -DJOINGUARD_BUILD_BENCH=OFF >/dev/null
+  -DJOINGUARD_BUILD_TESTS=OFF -DJOINGUARD_BUILD_BENCH=OFF -DCMAKE_UNITY_BUILD="${UNITY_BUILD:-ON}" >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS" --target "${TARGETS[@]}"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}

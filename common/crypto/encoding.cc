@@ -119,14 +119,14 @@ std::string Digest(const EVP_MD* md, std::string_view data) {
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
-int HexValue(unsigned char c) {
+}  // namespace
+
+int HexDigitValue(unsigned char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-
-}  // namespace
 
 std::string Base64Encode(std::string_view bytes) { return EncodeBase64(bytes, kStdAlphabet, true); }
 
@@ -157,8 +157,8 @@ StatusOr<std::string> HexDecode(std::string_view hex) {
   out.reserve(hex.size() / 2);
   size_t i = 1;
   for (; i < hex.size(); i += 2) {
-    int hi = HexValue(static_cast<unsigned char>(hex[i - 1]));
-    int lo = HexValue(static_cast<unsigned char>(hex[i]));
+    int hi = HexDigitValue(static_cast<unsigned char>(hex[i - 1]));
+    int lo = HexDigitValue(static_cast<unsigned char>(hex[i]));
     if (hi < 0 || lo < 0) {
       size_t bad = hi < 0 ? i - 1 : i;
       return InvalidArgumentError("invalid hex: invalid byte at offset " + std::to_string(bad));
@@ -166,7 +166,7 @@ StatusOr<std::string> HexDecode(std::string_view hex) {
     out += static_cast<char>((hi << 4) | lo);
   }
   if (hex.size() % 2 == 1) {
-    if (HexValue(static_cast<unsigned char>(hex.back())) < 0) {
+    if (HexDigitValue(static_cast<unsigned char>(hex.back())) < 0) {
       return InvalidArgumentError("invalid hex: invalid byte at offset " + std::to_string(hex.size() - 1));
     }
     return InvalidArgumentError("invalid hex: odd length hex string");

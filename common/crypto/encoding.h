@@ -17,6 +17,7 @@ std::string Base64UrlEncode(std::string_view bytes);           // RFC 4648 §5, 
 StatusOr<std::string> Base64UrlDecode(std::string_view text);  // accepts with or without padding
 std::string HexEncode(std::string_view bytes);                 // lower case
 StatusOr<std::string> HexDecode(std::string_view hex);         // upper or lower case; odd length fails
+int HexDigitValue(unsigned char c);                            // 0-15, or -1 for a non-hex byte
 
 std::string Sha256(std::string_view data);                            // 32 raw bytes
 std::string Sha512_256(std::string_view data);                        // FIPS 180-4 SHA-512/256, 32 raw bytes

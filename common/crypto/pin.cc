@@ -4,25 +4,12 @@
 #include <cstdio>
 
 #include "common/crypto/encoding.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::crypto {
 namespace {
 
 constexpr std::string_view kSupportedFormats = "sha256";
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-int HexValue(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Go's fmt %#U of a byte converted to a rune: "U+0067 'g'"; non-printable runes without quotes.
 std::string GoRuneU(unsigned char b) {
@@ -47,15 +34,15 @@ std::string GoRuneU(unsigned char b) {
 std::string GoHexError(std::string_view hex) {
   size_t i = 1;
   for (; i < hex.size(); i += 2) {
-    if (HexValue(static_cast<unsigned char>(hex[i - 1])) < 0) {
+    if (HexDigitValue(static_cast<unsigned char>(hex[i - 1])) < 0) {
       return "encoding/hex: invalid byte: " + GoRuneU(static_cast<unsigned char>(hex[i - 1]));
     }
-    if (HexValue(static_cast<unsigned char>(hex[i])) < 0) {
+    if (HexDigitValue(static_cast<unsigned char>(hex[i])) < 0) {
       return "encoding/hex: invalid byte: " + GoRuneU(static_cast<unsigned char>(hex[i]));
     }
   }
   if (hex.size() % 2 == 1) {
-    if (HexValue(static_cast<unsigned char>(hex.back())) < 0) {
+    if (HexDigitValue(static_cast<unsigned char>(hex.back())) < 0) {
       return "encoding/hex: invalid byte: " + GoRuneU(static_cast<unsigned char>(hex.back()));
     }
     return "encoding/hex: odd length hex string";
@@ -85,7 +72,7 @@ Status PinSet::Allow(std::string_view pin) {
   }
   const std::string_view format = pin.substr(0, colon);
   const std::string_view value = pin.substr(colon + 1);
-  if (ToLower(format) != "sha256") {
+  if (text::AsciiLower(format) != "sha256") {
     return InvalidArgumentError("unknown hash format " + GoQuote(format) +
                                 ". Known format(s) are: " + std::string(kSupportedFormats));
   }
@@ -98,7 +85,7 @@ Status PinSet::Allow(std::string_view pin) {
     return InvalidArgumentError("invalid hash " + GoQuote(pin) +
                                 ", could not decode SHA-256 from hex: " + err);
   }
-  sha256_.insert(ToLower(value));
+  sha256_.insert(text::AsciiLower(value));
   return OkStatus();
 }
 

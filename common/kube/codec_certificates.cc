@@ -10,16 +10,16 @@ using namespace codec;  // NOLINT: the codec's own field helpers
 
 namespace {
 
-using Condition = CertificateSigningRequestCondition;
-constexpr StringField<Condition> kConditionStrings[] = {
-    {"type", &Condition::type, /*always=*/true},
-    {"status", &Condition::status, /*always=*/true},
-    {"reason", &Condition::reason},
-    {"message", &Condition::message},
+using CsrCondition = CertificateSigningRequestCondition;
+constexpr StringField<CsrCondition> kCsrConditionStrings[] = {
+    {"type", &CsrCondition::type, /*always=*/true},
+    {"status", &CsrCondition::status, /*always=*/true},
+    {"reason", &CsrCondition::reason},
+    {"message", &CsrCondition::message},
 };
-constexpr TimeField<Condition> kConditionTimes[] = {
-    {"lastUpdateTime", &Condition::last_update_time},
-    {"lastTransitionTime", &Condition::last_transition_time},
+constexpr TimeField<CsrCondition> kCsrConditionTimes[] = {
+    {"lastUpdateTime", &CsrCondition::last_update_time},
+    {"lastTransitionTime", &CsrCondition::last_transition_time},
 };
 
 Json Canonical(const CertificateSigningRequest& o) {
@@ -35,9 +35,9 @@ Json Canonical(const CertificateSigningRequest& o) {
   PutExtra(spec, "extra", o.spec.extra);
   j["spec"] = std::move(spec);
   Json status = Json::object();
-  PutObjectList(status, "conditions", o.status.conditions, [](Json& cj, const Condition& c) {
-    PutStrings(cj, kConditionStrings, c);
-    PutTimes(cj, kConditionTimes, c);
+  PutObjectList(status, "conditions", o.status.conditions, [](Json& cj, const CsrCondition& c) {
+    PutStrings(cj, kCsrConditionStrings, c);
+    PutTimes(cj, kCsrConditionTimes, c);
   });
   PutBytes(status, "certificate", o.status.certificate);
   j["status"] = std::move(status);
@@ -63,9 +63,9 @@ Status FromJson(const Json& j, CertificateSigningRequest* out) {
   JG_RETURN_IF_ERROR(GetExtra(spec, "extra", &out->spec.extra, "spec"));
   const Json& status = Sub(j, "status");
   JG_RETURN_IF_ERROR(GetObjectList(status, "conditions", &out->status.conditions, "status",
-                                   [](const Json& c, const std::string& p, Condition* cond) {
-                                     JG_RETURN_IF_ERROR(GetStrings(c, kConditionStrings, cond, p));
-                                     return GetTimes(c, kConditionTimes, cond, p);
+                                   [](const Json& c, const std::string& p, CsrCondition* cond) {
+                                     JG_RETURN_IF_ERROR(GetStrings(c, kCsrConditionStrings, cond, p));
+                                     return GetTimes(c, kCsrConditionTimes, cond, p);
                                    }));
   JG_RETURN_IF_ERROR(GetBytes(status, "certificate", &out->status.certificate, "status"));
   out->raw = j;

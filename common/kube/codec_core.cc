@@ -11,13 +11,13 @@ constexpr StringField<NodeAddress> kAddressStrings[] = {
     {"type", &NodeAddress::type, /*always=*/true},
     {"address", &NodeAddress::address, /*always=*/true},
 };
-constexpr StringField<NodeCondition> kConditionStrings[] = {
+constexpr StringField<NodeCondition> kNodeConditionStrings[] = {
     {"type", &NodeCondition::type, /*always=*/true},
     {"status", &NodeCondition::status, /*always=*/true},
     {"reason", &NodeCondition::reason},
     {"message", &NodeCondition::message},
 };
-constexpr TimeField<NodeCondition> kConditionTimes[] = {
+constexpr TimeField<NodeCondition> kNodeConditionTimes[] = {
     {"lastHeartbeatTime", &NodeCondition::last_heartbeat_time},
     {"lastTransitionTime", &NodeCondition::last_transition_time},
 };
@@ -62,8 +62,8 @@ Json Canonical(const Node& o) {
   PutObjectList(status, "addresses", o.addresses,
                 [](Json& aj, const NodeAddress& a) { PutStrings(aj, kAddressStrings, a); });
   PutObjectList(status, "conditions", o.conditions, [](Json& cj, const NodeCondition& c) {
-    PutStrings(cj, kConditionStrings, c);
-    PutTimes(cj, kConditionTimes, c);
+    PutStrings(cj, kNodeConditionStrings, c);
+    PutTimes(cj, kNodeConditionTimes, c);
   });
   j["status"] = std::move(status);
   return j;
@@ -119,8 +119,8 @@ Status FromJson(const Json& j, Node* out) {
                                    }));
   JG_RETURN_IF_ERROR(GetObjectList(status, "conditions", &out->conditions, "status",
                                    [](const Json& c, const std::string& p, NodeCondition* cond) {
-                                     JG_RETURN_IF_ERROR(GetStrings(c, kConditionStrings, cond, p));
-                                     return GetTimes(c, kConditionTimes, cond, p);
+                                     JG_RETURN_IF_ERROR(GetStrings(c, kNodeConditionStrings, cond, p));
+                                     return GetTimes(c, kNodeConditionTimes, cond, p);
                                    }));
   out->raw = j;
   return OkStatus();

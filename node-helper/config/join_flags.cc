@@ -12,24 +12,13 @@
 #include <cctype>
 
 #include "node-helper/cri/cri_socket.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::node::config {
 namespace {
 
 Status ValidationError(std::string msg) {
   return InvalidArgumentError(std::move(msg)).WithReason("ValidationError");
-}
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
 }
 
 StatusOr<std::optional<Duration>> OptionalDuration(const std::string& text, const std::string& flag) {
@@ -118,16 +107,16 @@ bool FlagAllowedWithConfig(const std::string& name) {
 }
 
 StatusOr<std::string> ResolveNodeName(const std::string& override_name) {
-  std::string name = Trim(override_name);
+  std::string name(text::TrimAscii(override_name));
   if (name.empty()) {
     char buf[256] = {};
     if (gethostname(buf, sizeof(buf) - 1) != 0) {
       return InternalError("couldn't determine hostname: use --node-name");
     }
-    name = Trim(buf);
+    name = std::string(text::TrimAscii(buf));
   }
   if (name.empty()) return ValidationError("empty hostname is invalid");
-  return Lower(name);
+  return text::AsciiLower(name);
 }
 
 StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& hostname) {
@@ -223,8 +212,9 @@ StatusOr<JoinSettings> ResolveJoin(const JoinFlags& flags, const std::string& ho
 
   // Preflight errors: union of the file's and the flag's, lower-cased; "all" must stand alone.
   for (const auto& e : cfg.node_registration.ignore_preflight_errors)
-    out.ignore_preflight_errors.insert(Lower(Trim(e)));
-  for (const auto& e : flags.ignore_preflight_errors) out.ignore_preflight_errors.insert(Lower(Trim(e)));
+    out.ignore_preflight_errors.insert(text::AsciiLower(text::TrimAscii(e)));
+  for (const auto& e : flags.ignore_preflight_errors)
+    out.ignore_preflight_errors.insert(text::AsciiLower(text::TrimAscii(e)));
   out.ignore_preflight_errors.erase("");
   if (out.ignore_preflight_errors.count("all") > 0 && out.ignore_preflight_errors.size() > 1) {
     std::string joined;

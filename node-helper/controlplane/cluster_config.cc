@@ -6,6 +6,7 @@
 #include "common/kube/objects.h"
 #include "common/net/host_port.h"
 #include "common/yaml/strict_yaml.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::node::controlplane {
 namespace {
@@ -53,11 +54,6 @@ StatusOr<Component> DecodeComponent(const YAML::Node& n, const std::string& path
   JG_ASSIGN_OR_RETURN(c.extra_args, Args(n["extraArgs"], path + ".extraArgs"));
   JG_ASSIGN_OR_RETURN(c.cert_sans, StrList(n["certSANs"], path + ".certSANs"));
   return c;
-}
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 }  // namespace
@@ -125,7 +121,7 @@ StatusOr<ClusterConfiguration> ParseClusterConfiguration(std::string_view yaml) 
   JG_ASSIGN_OR_RETURN(c.scheduler, DecodeComponent(doc["scheduler"], "scheduler"));
   // Dynamic defaults (SetClusterDynamicDefaults): certSANs lower-cased; an endpoint without a
   // port gets the default bind port.
-  for (auto& san : c.api_server.cert_sans) san = Lower(san);
+  for (auto& san : c.api_server.cert_sans) san = text::AsciiLower(san);
   if (!c.control_plane_endpoint.empty() && !net::HasPort(c.control_plane_endpoint)) {
     c.control_plane_endpoint += ":" + std::to_string(kDefaultApiServerPort);
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/net/host_port.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::node::preflight {
 namespace {
@@ -54,18 +55,6 @@ bool InCidr(const Ip& ip, const Ip& net, int bits) {
   return true;
 }
 
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
-
 std::optional<std::string> EnvAny(const EnvLookup& getenv, const char* upper, const char* lower) {
   for (const char* name : {upper, lower}) {
     auto v = getenv(name);
@@ -76,15 +65,15 @@ std::optional<std::string> EnvAny(const EnvLookup& getenv, const char* upper, co
 
 // golang.org/x/net/http/httpproxy config.useProxy for "host:port".
 bool UseProxy(const std::string& no_proxy, const std::string& raw_host, const std::string& port) {
-  const std::string host = Lower(Trim(raw_host));
+  const std::string host = text::AsciiLower(text::TrimAscii(raw_host));
   if (host == "localhost") return false;
   auto ip = ParseIp(host);
   if (ip && IsLoopback(*ip)) return false;
   size_t start = 0;
   while (start <= no_proxy.size()) {
     size_t comma = no_proxy.find(',', start);
-    std::string entry =
-        Lower(Trim(no_proxy.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+    std::string entry = text::AsciiLower(text::TrimAscii(
+        no_proxy.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
     start = comma == std::string::npos ? no_proxy.size() + 1 : comma + 1;
     if (entry.empty()) continue;
     if (entry == "*") return false;

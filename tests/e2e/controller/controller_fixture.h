@@ -10,10 +10,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <spawn.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -84,18 +86,21 @@ class ControllerProcess {
                                      "--log-level",
                                      "debug"};
     args.insert(args.end(), extra.begin(), extra.end());
-    pid_ = fork();
-    if (pid_ == 0) {
-      int out = open(stdout_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int err = open(stderr_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      dup2(out, 1);
-      dup2(err, 2);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
+    // posix_spawn, not fork: this test process runs the sandbox's threads, and a forked child
+    // that allocates before exec can deadlock on a lock another thread held at fork time (seen
+    // under ASan, whose allocator lock a sandbox thread can hold).
+    const std::string out_path = stdout_path(), err_path = stderr_path();
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ASSERT_EQ(rc, 0) << "posix_spawn " << argv[0] << ": " << std::strerror(rc);
     ASSERT_GT(pid_, 0);
     std::regex metrics_re("serving metrics address=127\\.0\\.0\\.1:([0-9]+)");
     std::regex health_re("serving health probes address=127\\.0\\.0\\.1:([0-9]+)");

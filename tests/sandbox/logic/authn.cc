@@ -11,11 +11,6 @@ namespace joinguard::sandbox::logic {
 
 namespace {
 
-// bootstrapsecretutil.GetData: missing key = "".
-std::string GetData(const nlohmann::json& secret, const std::string& key) {
-  return SecretDataValue(secret, key).value_or("");
-}
-
 // \Asystem:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]\z (cluster-bootstrap ValidateBootstrapGroupName).
 bool IsValidGroup(std::string_view g) {
   constexpr std::string_view kPrefix = "system:bootstrappers:";

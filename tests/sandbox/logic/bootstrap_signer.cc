@@ -14,10 +14,6 @@ using nlohmann::json;
 constexpr std::string_view kTokenType = "bootstrap.kubernetes.io/token";
 constexpr std::string_view kJwsPrefix = "jws-kubeconfig-";
 
-std::string GetData(const json& secret, const std::string& key) {
-  return SecretDataValue(secret, key).value_or("");
-}
-
 // ^bootstrap-token-([a-z0-9]{6})$
 std::optional<std::string> ParseSecretName(const std::string& name) {
   constexpr std::string_view kPrefix = "bootstrap-token-";

@@ -21,6 +21,10 @@ std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_vi
 
 // Secret data value (base64 in JSON) as raw bytes; nullopt when absent or not valid base64.
 std::optional<std::string> SecretDataValue(const nlohmann::json& secret, const std::string& key);
+// cluster-bootstrap's bootstrapsecretutil.GetData: the value, or "" when missing.
+inline std::string GetData(const nlohmann::json& secret, const std::string& key) {
+  return SecretDataValue(secret, key).value_or("");
+}
 
 // One apimachinery field.Error, rendered as upstream's Error(): "<field>: <Type>: <detail>".
 struct FieldError {

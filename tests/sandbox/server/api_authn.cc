@@ -14,6 +14,7 @@
 #include "tests/sandbox/server/patch.h"
 #include "tests/sandbox/server/selectors.h"
 #include "tests/sandbox/server/tables.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::sandbox {
 
@@ -54,7 +55,7 @@ StatusOr<UserInfo> ApiServer::Authenticate(const HttpRequest& req) const {
     return user;
   }
   std::string auth = req.Header("authorization");
-  if (auth.size() >= 7 && Lower(auth.substr(0, 7)) == "bearer ") {
+  if (auth.size() >= 7 && text::AsciiLower(auth.substr(0, 7)) == "bearer ") {
     std::string token = auth.substr(7);
     while (!token.empty() && token.front() == ' ') token.erase(token.begin());
     while (!token.empty() && token.back() == ' ') token.pop_back();

@@ -7,6 +7,7 @@
 #include "tests/sandbox/logic/protobuf.h"
 #include "tests/sandbox/logic/util.h"
 #include "tests/sandbox/server/tables.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::sandbox {
 
@@ -79,15 +80,10 @@ std::string ListKind(const ResourceType& t) { return t.ListKind(); }
 
 bool IsTrue(const std::string& v) { return v == "true" || v == "1"; }
 
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string MediaType(const std::string& content_type) {
   std::string t = content_type.substr(0, content_type.find(';'));
   while (!t.empty() && t.back() == ' ') t.pop_back();
-  return Lower(t);
+  return text::AsciiLower(t);
 }
 
 // Name rules of ObjectMeta (path-segment safety + DNS subdomain length).

@@ -54,7 +54,6 @@ void SendError(ResponseWriter& w, const Status& s, const ResourceType* type, con
 
 std::string ListKind(const ResourceType& t);
 bool IsTrue(const std::string& v);
-std::string Lower(std::string s);
 std::string MediaType(const std::string& content_type);
 // ObjectMeta name rules (path-segment safety + DNS subdomain length); "" when fine.
 std::string NameProblem(const std::string& name);

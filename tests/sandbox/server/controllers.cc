@@ -8,6 +8,7 @@
 #include "tests/sandbox/logic/csr.h"
 #include "tests/sandbox/logic/csrapproving.h"
 #include "tests/sandbox/logic/util.h"
+#include "tests/sandbox/server/api_helpers.h"
 
 namespace joinguard::sandbox {
 
@@ -16,13 +17,12 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 
 namespace {
 const char* kCsrGvr = "certificates.k8s.io/v1/certificatesigningrequests";
-const char* kSecretsGvr = "/v1/secrets";
 const char* kConfigMapsGvr = "/v1/configmaps";
 const char* kTokenSecretType = "bootstrap.kubernetes.io/token";
 
 std::vector<json> TokenSecrets(Store& store) {
   std::vector<json> out;
-  for (auto& s : store.List(kSecretsGvr, "kube-system").items) {
+  for (auto& s : store.List(api_internal::kSecretsGvr, "kube-system").items) {
     if (s.value("type", "") == kTokenSecretType) out.push_back(std::move(s));
   }
   return out;
@@ -51,12 +51,13 @@ Controllers::Controllers(Store& store, ApiServer& api, const runtime::Clock& clo
   Run(
       "bootstrapsigner",
       [](const StoreEvent& e) {
-        return (e.gvr == kSecretsGvr && e.ns == "kube-system") ||
+        return (e.gvr == api_internal::kSecretsGvr && e.ns == "kube-system") ||
                (e.gvr == kConfigMapsGvr && e.ns == "kube-public" && e.name == "cluster-info");
       },
       [this](Changed) { return SyncBootstrapSigner(); });
   Run(
-      "tokencleaner", [](const StoreEvent& e) { return e.gvr == kSecretsGvr && e.ns == "kube-system"; },
+      "tokencleaner",
+      [](const StoreEvent& e) { return e.gvr == api_internal::kSecretsGvr && e.ns == "kube-system"; },
       [this](Changed) { return SyncTokenCleaner(); });
   Run(
       "csrapproving",
@@ -160,7 +161,7 @@ std::optional<SteadyTime> Controllers::SyncTokenCleaner() {
       const std::string uid = secret["metadata"].value("uid", "");
       // UID precondition as upstream; NotFound/Conflict are ignored.
       store_
-          .Delete(kSecretsGvr, "kube-system", name,
+          .Delete(api_internal::kSecretsGvr, "kube-system", name,
                   [&](const json& cur) -> Status {
                     if (cur["metadata"].value("uid", "") != uid) return AbortedError("uid changed");
                     return OkStatus();

@@ -6,6 +6,7 @@
 
 #include "tests/sandbox/logic/util.h"
 #include "tests/sandbox/server/tables.h"
+#include "common/text/ascii.h"
 
 namespace joinguard::sandbox {
 
@@ -23,11 +24,6 @@ constexpr size_t kMaxDnsSubdomain = 253;
 std::string Str(const json& obj, const char* key) {
   if (!obj.is_object() || !obj.contains(key) || !obj[key].is_string()) return "";
   return obj[key].get<std::string>();
-}
-
-std::string ToLower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // RFC 1123 label (validation.IsDNS1123Label) / DNS-1035 label: lowercase alphanumerics and '-'.
@@ -80,7 +76,7 @@ void DefaultCrd(json& crd) {
   if (!spec.contains("names") || !spec["names"].is_object()) return;
   json& names = spec["names"];
   std::string kind = Str(names, "kind");
-  if (Str(names, "singular").empty() && !kind.empty()) names["singular"] = ToLower(kind);
+  if (Str(names, "singular").empty() && !kind.empty()) names["singular"] = text::AsciiLower(kind);
   if (Str(names, "listKind").empty() && !kind.empty()) names["listKind"] = kind + "List";
   if (spec.contains("versions") && spec["versions"].is_array()) {
     for (auto& v : spec["versions"]) {

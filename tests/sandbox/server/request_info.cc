@@ -1,4 +1,5 @@
 #include "tests/sandbox/server/request_info.h"
+#include "common/text/ascii.h"
 
 #include <algorithm>
 #include <cctype>
@@ -18,17 +19,12 @@ std::vector<std::string> SplitPath(const std::string& path) {
   return out;
 }
 
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 RequestInfo ParseRequestInfo(const std::string& method, const std::string& path, bool watch_query) {
   RequestInfo info;
   info.path = path;
-  info.verb = Lower(method);
+  info.verb = text::AsciiLower(method);
   std::vector<std::string> parts = SplitPath(path);
   if (parts.empty() || (parts[0] != "api" && parts[0] != "apis")) return info;
   info.api_prefix = parts[0];
@@ -57,7 +53,7 @@ RequestInfo ParseRequestInfo(const std::string& method, const std::string& path,
   if (parts[0] == "watch" || parts[0] == "proxy") {
     if (parts.size() < 2) {  // "/watch" alone is not a resource
       info.resource_request = false;
-      info.verb = Lower(method);
+      info.verb = text::AsciiLower(method);
       return info;
     }
     info.verb = parts[0];

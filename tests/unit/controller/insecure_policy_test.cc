@@ -15,17 +15,17 @@ using ::joinguard::testing::IsOk;
 using ::joinguard::testing::StatusIs;
 using ::testing::HasSubstr;
 
-struct Case {
+struct InsecureCase {
   std::string name;
   std::function<void(Policy&)> mutate;
   std::string field;  // "" = secure
 };
-std::ostream& operator<<(std::ostream& os, const Case& c) { return os << c.name; }
+std::ostream& operator<<(std::ostream& os, const InsecureCase& c) { return os << c.name; }
 
-class InsecurePolicyTest : public ::testing::TestWithParam<Case> {};
+class InsecurePolicyTest : public ::testing::TestWithParam<InsecureCase> {};
 
 TEST_P(InsecurePolicyTest, Classifies) {
-  const Case& c = GetParam();
+  const InsecureCase& c = GetParam();
   Policy p = DefaultPolicy();
   c.mutate(p);
   std::vector<InsecureSetting> found = FindInsecureSettings(p);
@@ -47,52 +47,59 @@ void SetPattern(Policy& p, const std::string& pattern) { ASSERT_OK(SetNodeNamePa
 INSTANTIATE_TEST_SUITE_P(
     Table, InsecurePolicyTest,
     ::testing::Values(
-        Case{"Defaults", [](Policy&) {}, ""},
-        Case{"TokenGroup", [](Policy& p) { p.allowed_bootstrap_groups = {"system:bootstrappers:workers"}; },
-             ""},
-        Case{"Authenticated", [](Policy& p) { p.allowed_bootstrap_groups.push_back("system:authenticated"); },
-             "allowedBootstrapGroups[1]"},
-        Case{"Unauthenticated", [](Policy& p) { p.allowed_bootstrap_groups = {"system:unauthenticated"}; },
-             "allowedBootstrapGroups[0]"},
-        Case{"ServiceAccounts", [](Policy& p) { p.allowed_bootstrap_groups = {"system:serviceaccounts"}; },
-             "allowedBootstrapGroups[0]"},
-        Case{"NamespaceServiceAccounts",
-             [](Policy& p) { p.allowed_bootstrap_groups = {"system:serviceaccounts:kube-system"}; },
-             "allowedBootstrapGroups[0]"},
-        Case{"EveryToken", [](Policy& p) { p.allowed_bootstrap_groups = {"system:bootstrappers"}; },
-             "allowedBootstrapGroups[0]"},
-        Case{"EmptyTokenGroupSuffix",
-             [](Policy& p) { p.allowed_bootstrap_groups = {"system:bootstrappers:"}; },
-             "allowedBootstrapGroups[0]"},
-        Case{"AnyNameWithoutExistingNodeProtection", [](Policy& p) { p.deny_existing_node = false; },
-             "nodeNamePattern"},
-        Case{"AnyNameSpelledDifferently",
-             [](Policy& p) {
-               p.deny_existing_node = false;
-               SetPattern(p, "[a-z0-9.-]+");
-             },
-             "nodeNamePattern"},
-        Case{"AnyNameWithExistingNodeProtectionIsFine", [](Policy& p) { SetPattern(p, "[a-z0-9.-]+"); }, ""},
-        Case{"NarrowPatternWithoutExistingNodeProtectionIsFine",
-             [](Policy& p) {
-               p.deny_existing_node = false;
-               SetPattern(p, "worker-[0-9]+");
-             },
-             ""},
-        Case{"WeakRsa", [](Policy& p) { p.allowed_keys[1].min_bits = 1024; }, "allowedKeys[1].minBits"},
-        Case{"WeakCurve", [](Policy& p) { p.allowed_keys[0].curves.push_back("P-224"); },
-             "allowedKeys[0].curves"},
-        Case{"UnknownKeyAlgorithm", [](Policy& p) { p.allowed_keys.push_back(KeyRule{}); },
-             "allowedKeys[2].algorithm"},
-        Case{"ServerAuthUsage", [](Policy& p) { p.allowed_usages[0].sets[0].push_back("server auth"); },
-             "allowedUsages[0]"},
-        Case{"SanExtension", [](Policy& p) { p.allowed_extensions = {"2.5.29.17"}; }, "allowedExtensions[0]"},
-        Case{"CaExtension",
-             [](Policy& p) {
-               p.allowed_extensions = {"1.2.3.4", "2.5.29.19"};
-             },
-             "allowedExtensions[1]"}),
-    [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
+        InsecureCase{"Defaults", [](Policy&) {}, ""},
+        InsecureCase{"TokenGroup",
+                     [](Policy& p) { p.allowed_bootstrap_groups = {"system:bootstrappers:workers"}; }, ""},
+        InsecureCase{"Authenticated",
+                     [](Policy& p) { p.allowed_bootstrap_groups.push_back("system:authenticated"); },
+                     "allowedBootstrapGroups[1]"},
+        InsecureCase{"Unauthenticated",
+                     [](Policy& p) { p.allowed_bootstrap_groups = {"system:unauthenticated"}; },
+                     "allowedBootstrapGroups[0]"},
+        InsecureCase{"ServiceAccounts",
+                     [](Policy& p) { p.allowed_bootstrap_groups = {"system:serviceaccounts"}; },
+                     "allowedBootstrapGroups[0]"},
+        InsecureCase{"NamespaceServiceAccounts",
+                     [](Policy& p) { p.allowed_bootstrap_groups = {"system:serviceaccounts:kube-system"}; },
+                     "allowedBootstrapGroups[0]"},
+        InsecureCase{"EveryToken", [](Policy& p) { p.allowed_bootstrap_groups = {"system:bootstrappers"}; },
+                     "allowedBootstrapGroups[0]"},
+        InsecureCase{"EmptyTokenGroupSuffix",
+                     [](Policy& p) { p.allowed_bootstrap_groups = {"system:bootstrappers:"}; },
+                     "allowedBootstrapGroups[0]"},
+        InsecureCase{"AnyNameWithoutExistingNodeProtection", [](Policy& p) { p.deny_existing_node = false; },
+                     "nodeNamePattern"},
+        InsecureCase{"AnyNameSpelledDifferently",
+                     [](Policy& p) {
+                       p.deny_existing_node = false;
+                       SetPattern(p, "[a-z0-9.-]+");
+                     },
+                     "nodeNamePattern"},
+        InsecureCase{"AnyNameWithExistingNodeProtectionIsFine",
+                     [](Policy& p) { SetPattern(p, "[a-z0-9.-]+"); }, ""},
+        InsecureCase{"NarrowPatternWithoutExistingNodeProtectionIsFine",
+                     [](Policy& p) {
+                       p.deny_existing_node = false;
+                       SetPattern(p, "worker-[0-9]+");
+                     },
+                     ""},
+        InsecureCase{"WeakRsa", [](Policy& p) { p.allowed_keys[1].min_bits = 1024; },
+                     "allowedKeys[1].minBits"},
+        InsecureCase{"WeakCurve", [](Policy& p) { p.allowed_keys[0].curves.push_back("P-224"); },
+                     "allowedKeys[0].curves"},
+        InsecureCase{"UnknownKeyAlgorithm", [](Policy& p) { p.allowed_keys.push_back(KeyRule{}); },
+                     "allowedKeys[2].algorithm"},
+        InsecureCase{"ServerAuthUsage",
+                     [](Policy& p) { p.allowed_usages[0].sets[0].push_back("server auth"); },
+                     "allowedUsages[0]"},
+        InsecureCase{"SanExtension", [](Policy& p) { p.allowed_extensions = {"2.5.29.17"}; },
+                     "allowedExtensions[0]"},
+        InsecureCase{"CaExtension",
+                     [](Policy& p) {
+                       p.allowed_extensions = {"1.2.3.4", "2.5.29.19"};
+                     },
+                     "allowedExtensions[1]"}),
+    [](const ::testing::TestParamInfo<InsecureCase>& info) { return info.param.name; });
 
 TEST(InsecurePolicyTest, ReachableFromAPolicyFile) {
   auto p = ParsePolicyYaml("apiVersion: joinguard.io/v1alpha1\nkind: CsrPolicy\ndenyExistingNode: false\n");

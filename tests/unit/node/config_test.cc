@@ -10,18 +10,19 @@
 #include "node-helper/config/join_flags.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
+#include "tests/testing/node_test_values.h"
 
 namespace joinguard::node::config {
 namespace {
+
+using ::joinguard::testing::kTestPin;
+using ::joinguard::testing::kTestToken;
 
 using ::joinguard::testing::IsOk;
 using ::joinguard::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-constexpr char kToken[] = "abcdef.0123456789abcdef";
-constexpr char kPin[] = "sha256:98be2e6d4d8a89aa308fb15de0c07e2531ce549c68dec1687cdd5c06f0826658";
 
 TEST(JoinConfigurationTest, ParsesV1beta4) {
   std::vector<std::string> warnings;
@@ -60,7 +61,7 @@ timeouts:
   EXPECT_EQ(cfg->ca_cert_path, "/etc/kubernetes/pki/custom-ca.crt");
   ASSERT_TRUE(cfg->discovery.bootstrap_token.has_value());
   EXPECT_EQ(cfg->discovery.bootstrap_token->api_server_endpoint, "10.0.0.1:6443");
-  EXPECT_THAT(cfg->discovery.bootstrap_token->ca_cert_hashes, ElementsAre(kPin));
+  EXPECT_THAT(cfg->discovery.bootstrap_token->ca_cert_hashes, ElementsAre(kTestPin));
   EXPECT_EQ(cfg->discovery.tls_bootstrap_token, "ghijkl.0123456789abcdef");
   EXPECT_EQ(cfg->node_registration.name, "Worker-1");
   EXPECT_THAT(cfg->node_registration.kubelet_extra_args,
@@ -169,7 +170,7 @@ TEST(JoinConfigurationTest, JoinDefaultsPrintLikeKubeadm) {
 TEST(JoinConfigurationTest, DefaultsRoundTripThroughTheParser) {
   auto cfg = ParseJoinConfiguration(ToYaml(JoinDefaults("n")), nullptr);
   ASSERT_OK(cfg);
-  EXPECT_EQ(cfg->discovery.bootstrap_token->token, kToken);
+  EXPECT_EQ(cfg->discovery.bootstrap_token->token, kTestToken);
   EXPECT_OK(Validate(*cfg));
 }
 
@@ -184,12 +185,12 @@ JoinFlags Flags(std::vector<std::string> args, std::set<std::string> changed) {
 
 TEST(ResolveJoinTest, TokenFillsDiscoveryAndTlsBootstrapTokens) {
   auto f = Flags({"10.0.0.1:6443"}, {"token", "discovery-token-ca-cert-hash"});
-  f.token = kToken;
-  f.ca_cert_hashes = {kPin};
+  f.token = kTestToken;
+  f.ca_cert_hashes = {kTestPin};
   auto s = ResolveJoin(f, "Host-A");
   ASSERT_OK(s);
-  EXPECT_EQ(s->cfg.discovery.bootstrap_token->token, kToken);
-  EXPECT_EQ(s->cfg.discovery.tls_bootstrap_token, kToken);
+  EXPECT_EQ(s->cfg.discovery.bootstrap_token->token, kTestToken);
+  EXPECT_EQ(s->cfg.discovery.tls_bootstrap_token, kTestToken);
   EXPECT_EQ(s->cfg.discovery.bootstrap_token->api_server_endpoint, "10.0.0.1:6443");
   EXPECT_EQ(s->cfg.node_registration.name, "host-a");  // lower-cased like kubeadm's GetHostname
   EXPECT_EQ(s->discovery_retry_interval, std::chrono::seconds(5));
@@ -198,20 +199,20 @@ TEST(ResolveJoinTest, TokenFillsDiscoveryAndTlsBootstrapTokens) {
 TEST(ResolveJoinTest, ExplicitTokensWinOverToken) {
   auto f = Flags({"10.0.0.1:6443"},
                  {"token", "tls-bootstrap-token", "discovery-token-unsafe-skip-ca-verification"});
-  f.token = kToken;
+  f.token = kTestToken;
   f.tls_bootstrap_token = "ghijkl.0123456789abcdef";
   f.unsafe_skip_ca_verification = true;
   auto s = ResolveJoin(f, "h");
   ASSERT_OK(s);
   EXPECT_EQ(s->cfg.discovery.tls_bootstrap_token, "ghijkl.0123456789abcdef");
-  EXPECT_EQ(s->cfg.discovery.bootstrap_token->token, kToken);
+  EXPECT_EQ(s->cfg.discovery.bootstrap_token->token, kTestToken);
 }
 
 // Old joinguard-node warned and used the first endpoint; kubeadm's join takes at most one.
 TEST(ResolveJoinTest, MoreThanOneEndpointIsRefused) {
   auto f =
       Flags({"10.0.0.1:6443", "10.0.0.2:6443"}, {"token", "discovery-token-unsafe-skip-ca-verification"});
-  f.token = kToken;
+  f.token = kTestToken;
   f.unsafe_skip_ca_verification = true;
   EXPECT_THAT(ResolveJoin(f, "h"),
               StatusIs(StatusCode::kInvalidArgument, "accepts at most 1 arg(s), received 2"));
@@ -221,7 +222,7 @@ TEST(ResolveJoinTest, MoreThanOneEndpointIsRefused) {
 // paths (a dangling kubelet-client-current.pem); it is made absolute.
 TEST(ResolveJoinTest, RelativeRootDirBecomesAbsolute) {
   auto f = Flags({"10.0.0.1:6443"}, {"token", "discovery-token-unsafe-skip-ca-verification", "root-dir"});
-  f.token = kToken;
+  f.token = kTestToken;
   f.unsafe_skip_ca_verification = true;
   f.root_dir = "some/./node-root/";
   auto s = ResolveJoin(f, "h");
@@ -238,7 +239,7 @@ TEST(ResolveJoinTest, KubeadmGlobalFlagsMixWithConfig) {
 
 TEST(ResolveJoinTest, NoEndpointMeansNoTokenDiscovery) {
   auto f = Flags({}, {"token"});
-  f.token = kToken;
+  f.token = kTestToken;
   EXPECT_THAT(ResolveJoin(f, "h"),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("bootstrapToken or file must be set")));
 }
@@ -270,7 +271,7 @@ TEST_F(ConfigFileTest, ConfigWithAllowedFlags) {
       Write("join.yaml", std::string("apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n"
                                      "discovery:\n  bootstrapToken:\n    apiServerEndpoint: 10.0.0.1:6443\n"
                                      "    token: ") +
-                             kToken + "\n    caCertHashes: [" + kPin +
+                             kTestToken + "\n    caCertHashes: [" + kTestPin +
                              "]\nnodeRegistration:\n  name: from-file\n  ignorePreflightErrors: [Swap]\n"
                              "skipPhases: [discovery]\n");
   f.node_name = "From-Flag";
@@ -281,7 +282,7 @@ TEST_F(ConfigFileTest, ConfigWithAllowedFlags) {
   ASSERT_OK(s);
   EXPECT_EQ(s->cfg.node_registration.name, "from-flag");
   EXPECT_TRUE(s->cfg.dry_run);
-  EXPECT_EQ(s->cfg.discovery.tls_bootstrap_token, kToken);  // defaulted from bootstrapToken.token
+  EXPECT_EQ(s->cfg.discovery.tls_bootstrap_token, kTestToken);  // defaulted from bootstrapToken.token
   EXPECT_THAT(s->ignore_preflight_errors, ElementsAre("nodename", "swap"));
   EXPECT_THAT(s->skip_phases, ElementsAre("preflight"));  // the flag replaces the file's list
 }
@@ -309,8 +310,8 @@ TEST_F(ConfigFileTest, MissingFileIsAnError) {
 
 TEST(ResolveJoinTest, IgnoreAllMustStandAlone) {
   auto f = Flags({"10.0.0.1:6443"}, {"token", "ignore-preflight-errors"});
-  f.token = kToken;
-  f.ca_cert_hashes = {kPin};
+  f.token = kTestToken;
+  f.ca_cert_hashes = {kTestPin};
   f.ignore_preflight_errors = {"all", "Swap"};
   EXPECT_THAT(ResolveJoin(f, "h"), StatusIs(StatusCode::kInvalidArgument,
                                             HasSubstr("don't specify individual checks if 'all' is used")));
@@ -319,7 +320,7 @@ TEST(ResolveJoinTest, IgnoreAllMustStandAlone) {
 TEST(ResolveJoinTest, ControlPlaneFlagsBuildTheControlPlaneSection) {
   auto f =
       Flags({"10.0.0.1:6443"}, {"token", "control-plane", "apiserver-advertise-address", "certificate-key"});
-  f.token = kToken;
+  f.token = kTestToken;
   f.unsafe_skip_ca_verification = true;
   f.control_plane = true;
   f.apiserver_advertise_address = "10.0.0.7";
@@ -337,7 +338,7 @@ TEST(ResolveJoinTest, ControlPlaneFlagsBuildTheControlPlaneSection) {
 
 TEST(ResolveJoinTest, ControlPlaneFlagsWithoutControlPlaneOnlyWarn) {
   auto f = Flags({"10.0.0.1:6443"}, {"token", "certificate-key"});
-  f.token = kToken;
+  f.token = kTestToken;
   f.unsafe_skip_ca_verification = true;
   f.certificate_key = std::string(64, 'a');
   auto s = ResolveJoin(f, "h");
@@ -360,7 +361,7 @@ class ControlPlaneValidationTest : public ::testing::TestWithParam<ControlPlaneC
 TEST_P(ControlPlaneValidationTest, MatchesKubeadm) {
   const auto& c = GetParam();
   auto f = Flags({"10.0.0.1:6443"}, {"token", "control-plane"});
-  f.token = kToken;
+  f.token = kTestToken;
   f.unsafe_skip_ca_verification = true;
   f.control_plane = true;
   f.apiserver_advertise_address = c.address;
@@ -423,7 +424,7 @@ TEST(ResolveJoinTest, ControlPlaneSectionOfAConfigFile) {
 
 TEST(ResolveJoinTest, TimeoutFlagsOverrideAndClampInterval) {
   auto f = Flags({"10.0.0.1:6443"}, {"token", "discovery-token-unsafe-skip-ca-verification"});
-  f.token = kToken;
+  f.token = kTestToken;
   f.unsafe_skip_ca_verification = true;
   f.discovery_timeout = "2s";
   f.discovery_retry_interval = "5s";

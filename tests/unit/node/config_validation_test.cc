@@ -8,23 +8,25 @@
 
 #include "node-helper/config/join_configuration.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/node_test_values.h"
 
 namespace joinguard::node::config {
 namespace {
+
+using ::joinguard::testing::kTestPin;
+using ::joinguard::testing::kTestToken;
 
 using ::joinguard::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kToken[] = "abcdef.0123456789abcdef";
-constexpr char kPin[] = "sha256:98be2e6d4d8a89aa308fb15de0c07e2531ce549c68dec1687cdd5c06f0826658";
 // The secret half of every token the table uses: it must never reach a message.
 constexpr char kSecret[] = "0123456789";
 
 // A valid worker configuration with pinned token discovery (after SetDefaults).
 JoinConfiguration TokenConfig() {
   JoinConfiguration cfg;
-  cfg.discovery.bootstrap_token = BootstrapTokenDiscovery{kToken, "10.0.0.1:6443", {kPin}, false};
+  cfg.discovery.bootstrap_token = BootstrapTokenDiscovery{kTestToken, "10.0.0.1:6443", {kTestPin}, false};
   cfg.node_registration.name = "n";
   SetDefaults(&cfg);
   return cfg;

@@ -18,9 +18,12 @@
 #include "tests/testing/subprocess.h"
 #include "tests/unit/node/fake_cluster.h"
 #include "tests/testing/vectors.h"
+#include "tests/testing/node_test_values.h"
 
 namespace joinguard::node::discovery {
 namespace {
+
+using ::joinguard::testing::ReadAllFromStart;
 
 using ::joinguard::node::testing::ConfigMapJson;
 using ::joinguard::node::testing::FakeCluster;
@@ -28,16 +31,6 @@ using ::joinguard::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
 namespace vec = ::joinguard::testing::vectors;
-
-std::string ReadAll(std::FILE* f) {
-  std::fflush(f);
-  std::rewind(f);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
-  return out;
-}
 
 class DiscoveryTest : public ::testing::Test {
  protected:
@@ -58,7 +51,7 @@ class DiscoveryTest : public ::testing::Test {
   config::BootstrapTokenDiscovery V4Token(std::vector<std::string> pins) {
     return {vec::kV4Token, "127.0.0.1:6443", std::move(pins), pins.empty()};
   }
-  std::string Output() { return ReadAll(out_file_); }
+  std::string Output() { return ReadAllFromStart(out_file_); }
 
   FakeCluster cluster_;
   runtime::FakeClock clock_;

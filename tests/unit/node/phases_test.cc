@@ -25,16 +25,20 @@
 #include "node-helper/phases/runner.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
+#include "tests/testing/unimplemented_client.h"
+#include "tests/testing/node_test_values.h"
 
 namespace joinguard::node::phases {
 namespace {
+
+using ::joinguard::testing::kTestToken;
+using ::joinguard::testing::ReadAllFromStart;
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
 constexpr char kTokenId[] = "abcdef";
-constexpr char kToken[] = "abcdef.0123456789abcdef";
 
 enum class Decision { kApprove, kDeny, kNone };
 
@@ -91,7 +95,7 @@ struct FakeApi {
   }
 };
 
-class FakeApiClient : public kube::Client {
+class FakeApiClient : public ::joinguard::testing::UnimplementedClient {
  public:
   FakeApiClient(FakeApi* api, kube::RestConfig rest) : api_(api), rest_(std::move(rest)) {}
   StatusOr<kube::Json> GetRaw(const kube::Resource& r, std::string_view ns, std::string_view name,
@@ -141,18 +145,6 @@ class FakeApiClient : public kube::Client {
     api_->csrs[name] = api_->Decide(csr);
     return csr;
   }
-  StatusOr<kube::Json> UpdateRaw(const kube::Resource&, std::string_view, std::string_view, const kube::Json&,
-                                 std::string_view) override {
-    return UnimplementedError("update");
-  }
-  StatusOr<kube::Json> PatchRaw(const kube::Resource&, std::string_view, std::string_view, kube::PatchType,
-                                const kube::Json&, std::string_view) override {
-    return UnimplementedError("patch");
-  }
-  StatusOr<kube::Json> DeleteRaw(const kube::Resource&, std::string_view, std::string_view,
-                                 const kube::DeleteOptions&) override {
-    return UnimplementedError("delete");
-  }
   Status WatchRaw(const kube::Resource&, std::string_view, const kube::ListOptions&,
                   const kube::WatchHandler&, std::stop_token) override {
     return OkStatus();  // nothing changes while we wait: the server just closes the watch
@@ -162,16 +154,6 @@ class FakeApiClient : public kube::Client {
   FakeApi* api_;
   kube::RestConfig rest_;
 };
-
-std::string ReadAll(std::FILE* f) {
-  std::fflush(f);
-  std::rewind(f);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
-  return out;
-}
 
 // Every regular file and symlink under `root`, relative.
 std::vector<std::string> Tree(const std::string& root) {
@@ -206,7 +188,7 @@ class JoinWorkflowTest : public ::testing::Test {
   config::JoinSettings Settings() {
     config::JoinSettings s;
     s.cfg.discovery.bootstrap_token =
-        config::BootstrapTokenDiscovery{kToken, "10.0.0.1:6443", {api_->Pin()}, false};
+        config::BootstrapTokenDiscovery{kTestToken, "10.0.0.1:6443", {api_->Pin()}, false};
     s.cfg.node_registration.name = "node-1";
     config::SetDefaults(&s.cfg);
     s.cfg.timeouts.tls_bootstrap = std::chrono::seconds(3);
@@ -271,8 +253,8 @@ TEST_F(JoinWorkflowTest, JoinsAndWritesTheKubeletFiles) {
   // The CSR: deterministic node-csr- name, created with the bootstrap token.
   ASSERT_EQ(api_->csrs.size(), 1u);
   EXPECT_EQ(api_->csrs.begin()->first.rfind("node-csr-", 0), 0u);
-  EXPECT_EQ(api_->clients.back().bearer_token, kToken);
-  const std::string out = ReadAll(out_file_);
+  EXPECT_EQ(api_->clients.back().bearer_token, kTestToken);
+  const std::string out = ReadAllFromStart(out_file_);
   EXPECT_THAT(out,
               HasSubstr("Waiting for the certificate signing request \"" + api_->csrs.begin()->first + "\""));
   EXPECT_THAT(out, HasSubstr("This node has joined the cluster"));
@@ -282,7 +264,7 @@ TEST_F(JoinWorkflowTest, JoinsAndWritesTheKubeletFiles) {
   auto again = Join(Settings());
   EXPECT_FALSE(again.has_value());
   EXPECT_EQ(api_->csrs.size(), 1u);
-  EXPECT_THAT(ReadAll(out_file_), HasSubstr("this node has already joined, nothing to do"));
+  EXPECT_THAT(ReadAllFromStart(out_file_), HasSubstr("this node has already joined, nothing to do"));
 }
 
 TEST_F(JoinWorkflowTest, DeniedCsrLeavesNoKeyMaterial) {
@@ -342,7 +324,7 @@ TEST_F(JoinWorkflowTest, DryRunWritesIntoTheDryRunDirectoryAndPrintsTheFiles) {
               ::testing::IsSupersetOf({"etc/kubernetes/bootstrap-kubelet.conf", "etc/kubernetes/pki/ca.crt",
                                        "var/lib/kubelet/config.yaml", "var/lib/kubelet/kubeadm-flags.env"}));
   EXPECT_EQ(Mode(dry_run_dir_ + "/etc/kubernetes/bootstrap-kubelet.conf"), 0600u);
-  const std::string out = ReadAll(out_file_);
+  const std::string out = ReadAllFromStart(out_file_);
   EXPECT_THAT(out, HasSubstr("[dryrun] Wrote certificates and kubeconfig files to the \"" + dry_run_dir_ +
                              "\" directory"));
   EXPECT_THAT(
@@ -375,7 +357,7 @@ TEST_F(JoinWorkflowTest, ClusterNameFromKubeadmConfig) {
   EXPECT_EQ(kc->current_context, "tls-bootstrap-token-user@kubernetes");
   EXPECT_EQ(kc->FindContext(kc->current_context)->cluster, "prod");
   EXPECT_THAT(
-      ReadAll(out_file_),
+      ReadAllFromStart(out_file_),
       HasSubstr("[preflight] Reading configuration from the \"kubeadm-config\" ConfigMap in namespace "
                 "\"kube-system\"..."));
 }
@@ -400,7 +382,7 @@ TEST_F(JoinWorkflowTest, KubeletConfigIsAdjustedAndPatched) {
   EXPECT_THAT(*yaml, HasSubstr("healthzPort: 12345"));
   EXPECT_THAT(*yaml, HasSubstr("clusterDNS:\n  - \"10.96.0.10\""));
   EXPECT_THAT(probes_, ::testing::ElementsAre("http://127.0.0.1:12345/healthz"));
-  const std::string out = ReadAll(out_file_);
+  const std::string out = ReadAllFromStart(out_file_);
   EXPECT_THAT(out, HasSubstr("[patches] Applied patch of type \"application/merge-patch+json\" to target "
                              "\"kubeletconfiguration\""));
   EXPECT_THAT(out,
@@ -426,7 +408,7 @@ TEST_F(JoinWorkflowTest, UnhealthyKubeletTimesOutWithKubeadmsTroubleshooting) {
   EXPECT_THAT(failure->status.message(), HasSubstr("--skip-kubelet-health-check"));
   EXPECT_GE(probes_.size(), 6u);  // every 500ms for 3s (fake clock)
   EXPECT_LE(probes_.size(), 8u);
-  EXPECT_THAT(ReadAll(out_file_), HasSubstr("\t- 'journalctl -xeu kubelet'"));
+  EXPECT_THAT(ReadAllFromStart(out_file_), HasSubstr("\t- 'journalctl -xeu kubelet'"));
   EXPECT_THAT(Tree(root_), ::testing::Contains("etc/kubernetes/kubelet.conf"));
 
   // A probe that cannot connect gives kubeadm's "returned error" text.
@@ -447,7 +429,7 @@ TEST_F(JoinWorkflowTest, KubeletHealthCheckCanBeSkipped) {
   options.skip_kubelet_health_check = true;
   EXPECT_FALSE(Join(Settings(), {}, options).has_value());
   EXPECT_THAT(probes_, IsEmpty());
-  EXPECT_THAT(ReadAll(out_file_), HasSubstr("[kubelet-check] Skipping the kubelet health check"));
+  EXPECT_THAT(ReadAllFromStart(out_file_), HasSubstr("[kubelet-check] Skipping the kubelet health check"));
 }
 
 TEST_F(JoinWorkflowTest, PendingKeyFromAnInterruptedRunIsReused) {
@@ -460,7 +442,7 @@ TEST_F(JoinWorkflowTest, PendingKeyFromAnInterruptedRunIsReused) {
   auto stored = files::ReadFile(root_ + "/var/lib/kubelet/pki/kubelet-client-current.pem");
   ASSERT_OK(stored);
   EXPECT_THAT(*stored, HasSubstr(*key->ToPem()));
-  EXPECT_THAT(ReadAll(out_file_), HasSubstr("Reusing the pending private key"));
+  EXPECT_THAT(ReadAllFromStart(out_file_), HasSubstr("Reusing the pending private key"));
 }
 
 TEST_F(JoinWorkflowTest, SinglePhaseAndSkipPhases) {

@@ -12,27 +12,19 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
 #include "tests/unit/node/preflight_fake_host.h"
+#include "tests/testing/node_test_values.h"
 
 namespace joinguard::node::phases {
 namespace {
+
+using ::joinguard::testing::kTestPin;
+using ::joinguard::testing::kTestToken;
+using ::joinguard::testing::ReadAllFromStart;
 
 using ::joinguard::testing::StatusIs;
 using preflight::testing::FakeHost;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-constexpr char kToken[] = "abcdef.0123456789abcdef";
-constexpr char kPin[] = "sha256:98be2e6d4d8a89aa308fb15de0c07e2531ce549c68dec1687cdd5c06f0826658";
-
-std::string ReadAll(std::FILE* f) {
-  std::fflush(f);
-  std::rewind(f);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
-  return out;
-}
 
 // What the phase is given: the settings, the scripted host, files under the (real) root.
 struct Scene {
@@ -66,7 +58,8 @@ class PreflightPhaseTest : public ::testing::TestWithParam<PhaseCase> {
   }
   config::JoinSettings Settings() {
     config::JoinSettings s;
-    s.cfg.discovery.bootstrap_token = config::BootstrapTokenDiscovery{kToken, "10.0.0.1:6443", {kPin}, false};
+    s.cfg.discovery.bootstrap_token =
+        config::BootstrapTokenDiscovery{kTestToken, "10.0.0.1:6443", {kTestPin}, false};
     s.cfg.node_registration.name = "node-1";
     config::SetDefaults(&s.cfg);
     s.root_dir = root_;
@@ -81,7 +74,7 @@ class PreflightPhaseTest : public ::testing::TestWithParam<PhaseCase> {
     JoinContext ctx(s, env);
     return RunPreflightPhase(ctx);
   }
-  std::string Output() { return ReadAll(out_file_); }
+  std::string Output() { return ReadAllFromStart(out_file_); }
 
   std::string root_;
   FakeHost host_;
