@@ -4,7 +4,6 @@
 #include <sys/socket.h>
 
 #include <atomic>
-#include <cctype>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -16,6 +15,8 @@
 #include <boost/beast/http.hpp>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+
+#include "common/text/ascii.h"
 
 namespace joinguard::sandbox {
 
@@ -355,9 +356,9 @@ class HttpsServerImpl final : public HttpsServer {
         }
       }
       for (const auto& f : req) {
-        std::string name(f.name_string());
-        for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        hr.headers.emplace_back(std::move(name), std::string(f.value()));
+        hr.headers.emplace_back(
+            text::AsciiLower(std::string_view(f.name_string().data(), f.name_string().size())),
+            std::string(f.value()));
       }
       hr.body = std::move(req.body());
       hr.peer_cert_der = peer_der;

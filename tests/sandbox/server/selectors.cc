@@ -3,15 +3,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/text/ascii.h"
+
 namespace joinguard::sandbox {
 namespace {
 
-std::string Trim(std::string s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
+// Selector parts and values are compared trimmed (apimachinery's labels parser skips white space).
+std::string Trimmed(std::string_view s) { return std::string(text::TrimAscii(s)); }
 
 // Splits on commas that are not inside parentheses.
 std::vector<std::string> SplitTopLevel(const std::string& s) {
@@ -46,9 +44,9 @@ bool ValidLabelKey(const std::string& k) {
 
 StatusOr<LabelSelector> LabelSelector::Parse(const std::string& text) {
   LabelSelector sel;
-  if (Trim(text).empty()) return sel;
+  if (Trimmed(text).empty()) return sel;
   for (std::string part : SplitTopLevel(text)) {
-    part = Trim(part);
+    part = Trimmed(part);
     if (part.empty()) {
       return InvalidArgumentError("unable to parse requirement: found '', expected: identifier");
     }
@@ -57,27 +55,27 @@ StatusOr<LabelSelector> LabelSelector::Parse(const std::string& text) {
       return InvalidArgumentError("unable to parse requirement: " + why + " in \"" + part + "\"");
     };
     if (part[0] == '!') {
-      r.key = Trim(part.substr(1));
+      r.key = Trimmed(part.substr(1));
       r.op = Requirement::Op::kDoesNotExist;
     } else if (auto p = part.find("!="); p != std::string::npos) {
-      r.key = Trim(part.substr(0, p));
+      r.key = Trimmed(part.substr(0, p));
       r.op = Requirement::Op::kNotEquals;
-      r.values = {Trim(part.substr(p + 2))};
+      r.values = {Trimmed(part.substr(p + 2))};
     } else if (auto p2 = part.find("=="); p2 != std::string::npos) {
-      r.key = Trim(part.substr(0, p2));
+      r.key = Trimmed(part.substr(0, p2));
       r.op = Requirement::Op::kEquals;
-      r.values = {Trim(part.substr(p2 + 2))};
+      r.values = {Trimmed(part.substr(p2 + 2))};
     } else if (auto p3 = part.find('='); p3 != std::string::npos) {
-      r.key = Trim(part.substr(0, p3));
+      r.key = Trimmed(part.substr(0, p3));
       r.op = Requirement::Op::kEquals;
-      r.values = {Trim(part.substr(p3 + 1))};
+      r.values = {Trimmed(part.substr(p3 + 1))};
     } else if (auto paren = part.find('('); paren != std::string::npos) {
       if (part.back() != ')') return invalid("expected ')'");
-      std::string head = Trim(part.substr(0, paren));
+      std::string head = Trimmed(part.substr(0, paren));
       auto sp = head.find_last_of(" \t");
       if (sp == std::string::npos) return invalid("expected 'in' or 'notin'");
-      std::string op = Trim(head.substr(sp + 1));
-      r.key = Trim(head.substr(0, sp));
+      std::string op = Trimmed(head.substr(sp + 1));
+      r.key = Trimmed(head.substr(0, sp));
       if (op == "in") {
         r.op = Requirement::Op::kIn;
       } else if (op == "notin") {
@@ -89,7 +87,7 @@ StatusOr<LabelSelector> LabelSelector::Parse(const std::string& text) {
       size_t start = 0;
       while (true) {
         auto c = inner.find(',', start);
-        std::string v = Trim(inner.substr(start, c == std::string::npos ? std::string::npos : c - start));
+        std::string v = Trimmed(inner.substr(start, c == std::string::npos ? std::string::npos : c - start));
         r.values.push_back(v);
         if (c == std::string::npos) break;
         start = c + 1;
@@ -137,9 +135,9 @@ bool LabelSelector::Matches(const nlohmann::json& object) const {
 StatusOr<FieldSelector> FieldSelector::Parse(const std::string& text,
                                              const std::vector<std::string>& allowed) {
   FieldSelector sel;
-  if (Trim(text).empty()) return sel;
+  if (Trimmed(text).empty()) return sel;
   for (std::string part : SplitTopLevel(text)) {
-    part = Trim(part);
+    part = Trimmed(part);
     if (part.empty()) continue;
     Requirement r;
     if (auto p = part.find("!="); p != std::string::npos) {
@@ -155,8 +153,8 @@ StatusOr<FieldSelector> FieldSelector::Parse(const std::string& text,
     } else {
       return InvalidArgumentError("invalid selector: '" + text + "'; can't understand '" + part + "'");
     }
-    r.field = Trim(r.field);
-    r.value = Trim(r.value);
+    r.field = Trimmed(r.field);
+    r.value = Trimmed(r.value);
     if (r.field != "metadata.name" && r.field != "metadata.namespace" &&
         std::find(allowed.begin(), allowed.end(), r.field) == allowed.end()) {
       return InvalidArgumentError("field label not supported: " + r.field);

@@ -9,6 +9,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "common/text/ascii.h"
+
 namespace joinguard::sandbox::testing {
 
 namespace net = boost::asio;
@@ -98,9 +100,8 @@ StatusOr<Response> HttpsClient::Request(const std::string& method, const std::st
     r.status = static_cast<int>(parser.get().result_int());
     r.body = parser.get().body();
     for (const auto& f : parser.get()) {
-      std::string name(f.name_string());
-      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      r.headers[name] = std::string(f.value());
+      r.headers[text::AsciiLower(std::string_view(f.name_string().data(), f.name_string().size()))] =
+          std::string(f.value());
     }
     boost::system::error_code ec;
     c->stream->lowest_layer().close(ec);

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include "common/files/atomic_file.h"
+#include "common/text/ascii.h"
 #include "tests/sandbox/testing/https_client.h"
 
 namespace joinguard::sandbox::testing {
@@ -15,11 +16,6 @@ constexpr char kAdminHeader[] = "X-Sandbox-Admin-Token";
 constexpr char kServingLine[] = "joinguard-sandbox serving on";
 constexpr std::chrono::milliseconds kStopTimeout{30000};
 constexpr size_t kMaxSmallFile = 1 << 20;
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 }  // namespace
 
@@ -86,7 +82,7 @@ Status SandboxProcess::Launch() {
   admin_kubeconfig_ = ready.value("admin_kubeconfig", "");
   JG_ASSIGN_OR_RETURN(ca_pem_, files::ReadFile(ready.value("ca_file", ""), kMaxSmallFile));
   JG_ASSIGN_OR_RETURN(std::string token, files::ReadFile(dir + "/admin-token", kMaxSmallFile));
-  admin_ = std::make_unique<SandboxAdmin>(url_, ca_pem_, Trim(token));
+  admin_ = std::make_unique<SandboxAdmin>(url_, ca_pem_, std::string(text::TrimAscii(token)));
   return OkStatus();
 }
 
