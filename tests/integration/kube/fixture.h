@@ -90,14 +90,7 @@ class SandboxTest : public ::testing::Test {
     deps.clock = &clock_;
     deps.logger = &logger_;
     if (counter) {
-      TransportConfig tc;
-      tc.server = rc.server;
-      tc.ca_pem = rc.ca_pem;
-      tc.client_cert_pem = rc.client_cert_pem;
-      tc.client_key_pem = rc.client_key_pem;
-      tc.insecure_skip_tls_verify = rc.insecure_skip_tls_verify;
-      tc.timeout = rc.timeout;
-      auto inner = NewCpprestTransport(tc);
+      auto inner = NewCpprestTransport(TransportConfigFor(rc));
       if (!inner.ok()) return inner.status();
       auto c = std::make_unique<CountingTransport>(std::move(*inner));
       *counter = c.get();
