@@ -11,6 +11,7 @@
 #include "common/kube/nodejoin.h"
 #include "common/kube/objects.h"
 #include "common/status/status.h"
+#include "controller/policy/csr_context.h"
 
 namespace joinguard::controller {
 
@@ -28,12 +29,48 @@ using CsrPtr = std::shared_ptr<const kube::CertificateSigningRequest>;
 using NodePtr = std::shared_ptr<const kube::Node>;
 using NodeJoinPtr = std::shared_ptr<const kube::NodeJoin>;
 
-// Read side: the CSR store.
-class CsrLister {
+// What the controller derives from one CSR version, once, when that version enters the store
+// (kube_adapters.h DeriveCsr), so that no decision parses a request again.
+struct CsrDerived {
+  // The node name in the request's CN (system:node:<name>); empty when it has none or does not
+  // parse. Kept for every CSR of the kubelet signers (the duplicate index needs decided ones too).
+  std::string cn_node_name;
+  // A kubelet-client CSR from a bootstrap-token requester (keyed by cn_node_name in the index).
+  bool bootstrap_client = false;
+  // The request of exactly this version, parsed, for undecided CSRs of the kubelet signers;
+  // null otherwise (decided CSRs and other signers are never evaluated, so their parse is not
+  // kept: about 1.2 KiB per P-256 request).
+  policy::ParsedRequest request;
+};
+
+// One CSR version from the store and what was derived from exactly that version.
+struct StoredCsr {
+  CsrPtr object;  // null: not in the store
+  std::shared_ptr<const CsrDerived> derived;
+};
+
+// The policy's view of a CSR object (base64 already decoded by the codec), without the request
+// text: the request is parsed from the object itself.
+policy::CsrObject CsrToPolicyObject(const kube::CertificateSigningRequest& csr);
+// What the controller keeps beside one CSR version (the store's derive function, set by
+// kube_adapters.h AddCsrIndexers). The request is parsed here, once per version; the parse of
+// `previous` (the version this one replaces) is reused only when it is the same object (uid)
+// with byte-identical spec.request.
+std::shared_ptr<const CsrDerived> DeriveCsr(const kube::CertificateSigningRequest& csr,
+                                            const StoredCsr* previous);
+
+// Read side of one informer store: whether its first list arrived, and an object by name.
+template <typename Value>
+class StoreLister {
  public:
-  virtual ~CsrLister() = default;
+  virtual ~StoreLister() = default;
   virtual bool HasSynced() const = 0;
-  virtual CsrPtr Get(const std::string& name) const = 0;
+  virtual Value Get(const std::string& name) const = 0;
+};
+
+// The CSR store.
+class CsrLister : public StoreLister<StoredCsr> {
+ public:
   // Kubelet-client CSRs from bootstrap-token requesters whose CN is system:node:<node_name>
   // (index; the CN is parsed once per object version).
   virtual std::vector<CsrPtr> BootstrapByNodeName(const std::string& node_name) const = 0;
@@ -41,23 +78,15 @@ class CsrLister {
   virtual size_t PendingByRequester(const std::string& requester) const = 0;
 };
 
-// Read side: the Node store.
-class NodeLister {
+// The Node store.
+class NodeLister : public StoreLister<NodePtr> {
  public:
-  virtual ~NodeLister() = default;
-  virtual bool HasSynced() const = 0;
-  virtual NodePtr Get(const std::string& name) const = 0;
   // Nodes whose status.addresses list `address` (an IP or a DNS name / hostname).
   virtual std::vector<NodePtr> ByAddress(const std::string& address) const = 0;
 };
 
-// Read side: the NodeJoin store (durable approval records).
-class NodeJoinLister {
- public:
-  virtual ~NodeJoinLister() = default;
-  virtual bool HasSynced() const = 0;
-  virtual NodeJoinPtr Get(const std::string& node_name) const = 0;
-};
+// The NodeJoin store (durable approval records), by node name.
+using NodeJoinLister = StoreLister<NodeJoinPtr>;
 
 // Write side (and the few live reads that must not trust a cache): the API.
 class CsrApi {

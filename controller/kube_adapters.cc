@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "common/crypto/csr.h"
 #include "controller/policy/csr_context.h"
 #include "controller/policy/serving_checks.h"
 
@@ -10,17 +9,62 @@ namespace joinguard::controller {
 
 std::string NodeAddressKey(std::string_view address) { return policy::CanonicalAddressKey(address); }
 
-Status AddCsrIndexers(CsrInformer& informer) {
-  JG_RETURN_IF_ERROR(informer.AddIndexer(kBootstrapByNodeName, [](const kube::CertificateSigningRequest& c) {
-    std::vector<std::string> out;
-    if (c.spec.signer_name != policy::kKubeletClientSigner) return out;
-    if (policy::ClassifyFlow(c.spec.username, c.spec.groups) != policy::Flow::kBootstrap) return out;
-    StatusOr<crypto::ParsedCsr> parsed = crypto::ParsedCsr::FromPem(c.spec.request);
-    if (!parsed.ok()) return out;
-    std::string node = policy::NodeNameFromCommonName(parsed->CommonName());
-    if (!node.empty()) out.push_back(std::move(node));
+policy::CsrObject CsrToPolicyObject(const kube::CertificateSigningRequest& csr) {
+  policy::CsrObject o;
+  o.name = csr.metadata.name;
+  o.uid = csr.metadata.uid;
+  o.resource_version = csr.metadata.resource_version;
+  if (csr.metadata.creation_timestamp) o.creation_time = *csr.metadata.creation_timestamp;
+  o.signer_name = csr.spec.signer_name;
+  o.usages = csr.spec.usages;
+  if (csr.spec.expiration_seconds) o.expiration_seconds = *csr.spec.expiration_seconds;
+  o.username = csr.spec.username;
+  o.requester_uid = csr.spec.uid;
+  o.groups = csr.spec.groups;
+  for (const auto& c : csr.status.conditions) o.conditions.push_back({c.type, c.status, c.reason, c.message});
+  o.has_certificate = !csr.status.certificate.empty();
+  return o;
+}
+
+std::shared_ptr<const CsrDerived> DeriveCsr(const kube::CertificateSigningRequest& csr,
+                                            const StoredCsr* previous) {
+  const bool client = csr.spec.signer_name == policy::kKubeletClientSigner;
+  if (!client && csr.spec.signer_name != policy::kKubeletServingSigner) return nullptr;
+  auto out = std::make_shared<CsrDerived>();
+  out->bootstrap_client =
+      client && policy::ClassifyFlow(csr.spec.username, csr.spec.groups) == policy::Flow::kBootstrap;
+  // A parse depends only on the request bytes: the previous version's is reused when it is the
+  // same object with the same bytes (the API server never changes a CSR's spec, but that is
+  // checked here, not assumed).
+  const CsrDerived* same = previous != nullptr && previous->object && previous->derived &&
+                                   previous->object->metadata.uid == csr.metadata.uid &&
+                                   previous->object->spec.request == csr.spec.request
+                               ? previous->derived.get()
+                               : nullptr;
+  const bool decided = IsDecided(csr);
+  policy::ParsedRequest request = same != nullptr ? same->request : nullptr;
+  if (same != nullptr && !request && decided) {
+    out->cn_node_name = same->cn_node_name;  // decided before: only the name was kept
     return out;
-  }));
+  }
+  if (!request) request = policy::ParseRequest(csr.spec.request);
+  if (request->ok()) out->cn_node_name = policy::NodeNameFromCommonName((*request)->CommonName());
+  if (!decided) out->request = std::move(request);
+  return out;
+}
+
+Status AddCsrIndexers(CsrInformer& informer) {
+  informer.SetDeriveFunc([](const kube::CertificateSigningRequest& c, const CsrInformer::Item* previous) {
+    if (previous == nullptr) return DeriveCsr(c, nullptr);
+    StoredCsr stored{previous->obj, previous->derived};
+    return DeriveCsr(c, &stored);
+  });
+  JG_RETURN_IF_ERROR(informer.AddIndexer(
+      kBootstrapByNodeName, [](const kube::CertificateSigningRequest&, const CsrDerived* d) {
+        std::vector<std::string> out;
+        if (d != nullptr && d->bootstrap_client && !d->cn_node_name.empty()) out.push_back(d->cn_node_name);
+        return out;
+      }));
   return informer.AddIndexer(kPendingByRequester, [](const kube::CertificateSigningRequest& c) {
     std::vector<std::string> out;
     if (!IsDecided(c) && !c.spec.username.empty()) out.push_back(c.spec.username);

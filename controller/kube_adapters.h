@@ -2,6 +2,7 @@
 // store indexes the reconciler's lookups use.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +15,7 @@
 
 namespace joinguard::controller {
 
-using CsrInformer = kube::Informer<kube::CertificateSigningRequest>;
+using CsrInformer = kube::Informer<kube::CertificateSigningRequest, CsrDerived>;
 using NodeInformer = kube::Informer<kube::Node>;
 using NodeJoinInformer = kube::Informer<kube::NodeJoin>;
 
@@ -23,8 +24,8 @@ inline constexpr char kBootstrapByNodeName[] = "bootstrapByNodeName";
 inline constexpr char kPendingByRequester[] = "pendingByRequester";
 inline constexpr char kNodesByAddress[] = "byAddress";
 
-// Adds the CSR indexes: bootstrap kubelet-client CSRs by the node name in their CN (the request
-// is parsed once per object version, here), and undecided CSRs by requester.
+// Sets DeriveCsr as the CSR store's derive function and adds its indexes: bootstrap
+// kubelet-client CSRs by the node name in their CN, and undecided CSRs by requester.
 Status AddCsrIndexers(CsrInformer& informer);
 // Adds the Node index by address (every status.addresses entry, Hostname included).
 Status AddNodeIndexers(NodeInformer& informer);
@@ -33,7 +34,10 @@ class InformerCsrLister final : public CsrLister {
  public:
   explicit InformerCsrLister(const CsrInformer& informer) : informer_(informer) {}
   bool HasSynced() const override { return informer_.HasSynced(); }
-  CsrPtr Get(const std::string& name) const override { return informer_.Get(name); }
+  StoredCsr Get(const std::string& name) const override {
+    CsrInformer::Item item = informer_.GetItem(name);
+    return {std::move(item.obj), std::move(item.derived)};
+  }
   std::vector<CsrPtr> BootstrapByNodeName(const std::string& node_name) const override {
     return informer_.ByIndex(kBootstrapByNodeName, node_name);
   }
@@ -45,28 +49,27 @@ class InformerCsrLister final : public CsrLister {
   const CsrInformer& informer_;
 };
 
-class InformerNodeLister final : public NodeLister {
+// HasSynced and Get of a lister over an informer store whose reads are plain objects.
+template <typename Lister, typename StoreInformer>
+class InformerLister : public Lister {
  public:
-  explicit InformerNodeLister(const NodeInformer& informer) : informer_(informer) {}
+  explicit InformerLister(const StoreInformer& informer) : informer_(informer) {}
   bool HasSynced() const override { return informer_.HasSynced(); }
-  NodePtr Get(const std::string& name) const override { return informer_.Get(name); }
+  typename StoreInformer::Ptr Get(const std::string& name) const override { return informer_.Get(name); }
+
+ protected:
+  const StoreInformer& informer_;
+};
+
+class InformerNodeLister final : public InformerLister<NodeLister, NodeInformer> {
+ public:
+  using InformerLister::InformerLister;
   std::vector<NodePtr> ByAddress(const std::string& address) const override {
     return informer_.ByIndex(kNodesByAddress, NodeAddressKey(address));
   }
-
- private:
-  const NodeInformer& informer_;
 };
 
-class InformerNodeJoinLister final : public NodeJoinLister {
- public:
-  explicit InformerNodeJoinLister(const NodeJoinInformer& informer) : informer_(informer) {}
-  bool HasSynced() const override { return informer_.HasSynced(); }
-  NodeJoinPtr Get(const std::string& node_name) const override { return informer_.Get(node_name); }
-
- private:
-  const NodeJoinInformer& informer_;
-};
+using InformerNodeJoinLister = InformerLister<NodeJoinLister, NodeJoinInformer>;
 
 class ClientCsrApi final : public CsrApi {
  public:

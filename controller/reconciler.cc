@@ -28,24 +28,6 @@ StatusOr<std::unique_ptr<CsrReconciler>> CsrReconciler::Create(ReconcilerDeps de
   return std::unique_ptr<CsrReconciler>(new CsrReconciler(deps, options));
 }
 
-policy::CsrObject CsrReconciler::ToPolicyObject(const kube::CertificateSigningRequest& csr) {
-  policy::CsrObject o;
-  o.name = csr.metadata.name;
-  o.uid = csr.metadata.uid;
-  o.resource_version = csr.metadata.resource_version;
-  if (csr.metadata.creation_timestamp) o.creation_time = *csr.metadata.creation_timestamp;
-  o.signer_name = csr.spec.signer_name;
-  o.usages = csr.spec.usages;
-  if (csr.spec.expiration_seconds) o.expiration_seconds = *csr.spec.expiration_seconds;
-  o.username = csr.spec.username;
-  o.requester_uid = csr.spec.uid;
-  o.groups = csr.spec.groups;
-  for (const auto& c : csr.status.conditions) o.conditions.push_back({c.type, c.status, c.reason, c.message});
-  o.has_certificate = !csr.status.certificate.empty();
-  o.request_pem = csr.spec.request;
-  return o;
-}
-
 CsrReconciler::Decision CsrReconciler::DecisionFor(const Verdict& v, const policy::Policy& p,
                                                    const std::string& csr_name) {
   switch (v.outcome) {
@@ -78,14 +60,15 @@ CsrReconciler::Decision CsrReconciler::DecisionFor(const Verdict& v, const polic
 ReconcileResult CsrReconciler::Reconcile(const std::string& name) {
   if (!d_.csrs->HasSynced())
     return ReconcileResult::Requeue(UnavailableError("the CSR cache has not synced yet"));
-  CsrPtr csr = d_.csrs->Get(name);
+  StoredCsr stored = d_.csrs->Get(name);
+  const CsrPtr& csr = stored.object;
   if (!csr) return ReconcileResult::Done();  // deleted
   // Triage before policy: other signers and decided CSRs cost nothing.
   const bool client = csr->spec.signer_name == policy::kKubeletClientSigner;
   const bool serving = csr->spec.signer_name == policy::kKubeletServingSigner && d_.serving_checks != nullptr;
   if (!client && !serving) return ReconcileResult::Done();
   if (IsDecided(*csr)) {
-    ObserveDecided(*csr);
+    ObserveDecided(stored);
     return ReconcileResult::Done();
   }
 
@@ -96,9 +79,7 @@ ReconcileResult CsrReconciler::Reconcile(const std::string& name) {
   // Phase 1: every check with no facts. Static checks answer; fact checks answer retry. A deny
   // never rests on a missing fact, so a deny (or leave-pending) here is final, and junk costs
   // no API call.
-  policy::CsrObject obj = ToPolicyObject(*csr);
-  StatusOr<crypto::ParsedCsr> parsed = crypto::ParsedCsr::FromPem(obj.request_pem);
-  policy::CsrContext static_ctx(std::move(obj), std::move(parsed), policy::CsrFacts{});
+  policy::CsrContext static_ctx(SnapshotOf(stored), policy::CsrFacts{});
   Verdict v = policy::Evaluate(static_ctx, *pol, checks);
   switch (v.outcome) {
     case Verdict::Outcome::kIgnore:
@@ -133,7 +114,7 @@ ReconcileResult CsrReconciler::DecideBootstrap(const CsrPtr& csr, const policy::
   // From here to the write, no other worker decides a CSR for this node name.
   NameLocks::Guard guard = locks_.Lock(static_ctx.node_name());
   // While we waited, another worker may have decided this CSR (or it was replaced).
-  CsrPtr current = d_.csrs->Get(name);
+  CsrPtr current = d_.csrs->Get(name).object;
   if (!current) return ReconcileResult::Done();
   if (current->metadata.uid != csr->metadata.uid) {
     return ReconcileResult::Requeue(
@@ -141,8 +122,7 @@ ReconcileResult CsrReconciler::DecideBootstrap(const CsrPtr& csr, const policy::
   }
   if (IsDecided(*current)) return ReconcileResult::Done();
 
-  policy::CsrContext ctx(static_ctx.csr(), StatusOr<crypto::ParsedCsr>(static_ctx.parsed()),
-                         GatherBootstrapFacts(static_ctx, p));
+  policy::CsrContext ctx(static_ctx.snapshot(), GatherBootstrapFacts(static_ctx, p));
   Verdict v = policy::Evaluate(ctx, p, checks);
   if (v.outcome == Verdict::Outcome::kRetry) {
     d_.logger->Debug("policy needs a fact that is not available yet; retrying",
@@ -159,8 +139,7 @@ ReconcileResult CsrReconciler::DecideBootstrap(const CsrPtr& csr, const policy::
 ReconcileResult CsrReconciler::DecideServing(const CsrPtr& csr, const policy::CsrContext& static_ctx,
                                              const std::vector<policy::Check>& checks,
                                              const policy::Policy& p, bool dry_run) {
-  policy::CsrContext ctx(static_ctx.csr(), StatusOr<crypto::ParsedCsr>(static_ctx.parsed()),
-                         GatherServingFacts(static_ctx));
+  policy::CsrContext ctx(static_ctx.snapshot(), GatherServingFacts(static_ctx));
   Verdict v = policy::Evaluate(ctx, p, checks);
   if (v.outcome == Verdict::Outcome::kRetry) return ReconcileResult::Requeue(v.retry_status);
   if (v.outcome == Verdict::Outcome::kIgnore) return ReconcileResult::Done();
@@ -255,6 +234,15 @@ ReconcileResult CsrReconciler::ApproveBootstrap(const CsrPtr& csr, const policy:
     release_gate();
     return ReconcileResult::Requeue(UnavailableError("not allowed to write: leadership is not proven"));
   }
+  // The approval will never be written for this CSR: the grant's use and the claim go back.
+  auto release_claim = [&]() {
+    release_gate();
+    Status r = MayWrite() ? records_.Release(c.record) : UnavailableError("leadership is not proven");
+    if (!r.ok()) {
+      d_.logger->Warning("releasing the NodeJoin claim failed; the next claim of the name releases it",
+                         {{"node", node}, {"error", r.ToString()}});
+    }
+  };
   StatusOr<WriteOutcome> w = WriteDecision(*csr, approve);
   if (!w.ok()) {
     release_gate();
@@ -280,38 +268,37 @@ ReconcileResult CsrReconciler::ApproveBootstrap(const CsrPtr& csr, const policy:
       // and the claim; the record completes on the next reconcile of the decided CSR.
       d_.logger->Info("CSR was found approved already; leaving it", {{"csr", name}});
       return ReconcileResult::Requeue(AbortedError("CSR " + name + " was found approved"));
-    case WriteOutcome::kAlreadyDecided: {
+    case WriteOutcome::kAlreadyDecided:
       // Denied or failed by someone else: it will never use the name.
-      release_gate();
-      Status r = MayWrite() ? records_.Release(c.record) : UnavailableError("leadership is not proven");
-      if (!r.ok()) {
-        d_.logger->Warning("releasing the NodeJoin claim failed; the next claim of the name releases it",
-                           {{"node", node}, {"error", r.ToString()}});
-      }
+      release_claim();
       d_.logger->Info("CSR was decided by someone else first; leaving it", {{"csr", name}});
       return ReconcileResult::Requeue(AbortedError("CSR " + name + " was decided elsewhere"));
-    }
     case WriteOutcome::kGone:
-    case WriteOutcome::kReplaced: {
-      release_gate();
-      Status r = MayWrite() ? records_.Release(c.record) : UnavailableError("leadership is not proven");
-      if (!r.ok()) {
-        d_.logger->Warning("releasing the NodeJoin claim failed; the next claim of the name releases it",
-                           {{"node", node}, {"error", r.ToString()}});
-      }
-      if (*w == WriteOutcome::kGone) return ReconcileResult::Done();
+      release_claim();
+      return ReconcileResult::Done();
+    case WriteOutcome::kReplaced:
+      release_claim();
       return ReconcileResult::Requeue(
           AbortedError("CSR " + name + " was replaced; re-evaluating the new one"));
-    }
   }
   return ReconcileResult::Done();
 }
 
-void CsrReconciler::ObserveDecided(const kube::CertificateSigningRequest& csr) {
+policy::CsrSnapshotPtr CsrReconciler::SnapshotOf(const StoredCsr& stored) {
+  const kube::CertificateSigningRequest& csr = *stored.object;
+  // The store derived `request` from this very version (CsrLister::Get reads both under one
+  // lock), so the request evaluated is the request approved.
+  policy::ParsedRequest request = stored.derived && stored.derived->request
+                                      ? stored.derived->request
+                                      : policy::ParseRequest(csr.spec.request);
+  return std::make_shared<const policy::CsrSnapshot>(CsrToPolicyObject(csr), std::move(request));
+}
+
+void CsrReconciler::ObserveDecided(const StoredCsr& stored) {
+  const kube::CertificateSigningRequest& csr = *stored.object;
   if (!IsBootstrapClient(csr) || !kube::IsApproved(csr)) return;
-  StatusOr<crypto::ParsedCsr> parsed = crypto::ParsedCsr::FromPem(csr.spec.request);
-  if (!parsed.ok()) return;
-  const std::string node = policy::NodeNameFromCommonName(parsed->CommonName());
+  const std::string node =
+      stored.derived ? stored.derived->cn_node_name : DeriveCsr(csr, nullptr)->cn_node_name;
   if (node.empty()) return;
   recent_.Forget(node, csr.metadata.uid);
   NodeJoinPtr record = d_.node_joins->Get(node);

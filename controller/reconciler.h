@@ -93,9 +93,6 @@ class CsrReconciler final : public Reconciler {
   static StatusOr<std::unique_ptr<CsrReconciler>> Create(ReconcilerDeps deps, ReconcilerOptions options);
   ReconcileResult Reconcile(const std::string& name) override;
 
-  // Builds the policy's view of a CSR object (base64 already decoded by the codec).
-  static policy::CsrObject ToPolicyObject(const kube::CertificateSigningRequest& csr);
-
   const NameLocks& name_locks() const { return locks_; }
   const RecentApprovals& recent_approvals() const { return recent_; }
 
@@ -138,7 +135,10 @@ class CsrReconciler final : public Reconciler {
                                   const Decision& d, bool dry_run);
   // Completes the NodeJoin record of an approved bootstrap CSR (after a crash) and forgets the
   // in-process approval once the cache shows it.
-  void ObserveDecided(const kube::CertificateSigningRequest& csr);
+  void ObserveDecided(const StoredCsr& stored);
+  // The policy's view of exactly this version with the request the store parsed for it (parsed
+  // here only when the store kept none).
+  static policy::CsrSnapshotPtr SnapshotOf(const StoredCsr& stored);
 
   policy::CsrFacts GatherBootstrapFacts(const policy::CsrContext& ctx, const policy::Policy& p);
   policy::CsrFacts GatherServingFacts(const policy::CsrContext& ctx);

@@ -9,12 +9,7 @@
 namespace joinguard::controller {
 
 bool CsrReconciler::TrustedRequester(const kube::CertificateSigningRequest& other, const policy::Policy& p) {
-  policy::CsrObject o;
-  o.username = other.spec.username;
-  o.groups = other.spec.groups;
-  policy::CsrContext ctx(std::move(o), StatusOr<crypto::ParsedCsr>(InvalidArgumentError("not parsed")),
-                         policy::CsrFacts{});
-  return policy::CheckRequester(ctx, p).is_approve();
+  return policy::CheckRequesterFields(other.spec.username, other.spec.groups, p).is_approve();
 }
 
 policy::CsrFacts CsrReconciler::GatherBootstrapFacts(const policy::CsrContext& ctx, const policy::Policy& p) {

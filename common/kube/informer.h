@@ -4,9 +4,11 @@
 // The reflector lists (paged), watches from the list's resourceVersion, re-watches from the last
 // seen RV on a normal close, re-lists on 410 / errors with exponential backoff and jitter.
 // Each object is decoded with the codec ONCE per watch event (or list item) and stored as a
-// shared_ptr<const T>: reads hand out that pointer and never copy or decode. Indexers
-// (cache.Indexer semantics: an index function maps an object to zero or more values) are
-// computed once per object version, when the version enters the store.
+// shared_ptr<const T>: reads hand out that pointer and never copy or decode. An optional derive
+// function computes a companion value from each object version (the controller keeps a CSR's
+// parsed request there), and indexers (cache.Indexer semantics: an index function maps an
+// object to zero or more values) may use it; both run once per object version, when the
+// version enters the store, never per read.
 //
 // Handlers see every change exactly once per store transition. A re-list replaces the store
 // and emits OnAdd/OnUpdate for new/changed objects and OnDelete for objects that vanished, so no
@@ -19,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <stop_token>
@@ -121,14 +124,33 @@ class Reflector {
   std::jthread thread_;
 };
 
-// A typed informer: reflector + thread-safe store of decoded objects + indexers.
-template <typename T>
+// The companion type of an informer without a derive function.
+struct NoDerived {};
+
+// A typed informer: reflector + thread-safe store of decoded objects (each with an optional
+// value derived from it) + indexers.
+template <typename T, typename Derived = NoDerived>
 class Informer final : public ReflectorStore {
  public:
   using Ptr = std::shared_ptr<const T>;
+  using DerivedPtr = std::shared_ptr<const Derived>;
+  // One object version and the value derived from exactly that version (null without a derive
+  // function), read together under one lock.
+  struct Item {
+    Ptr obj;
+    DerivedPtr derived;
+  };
   // Maps an object to its index values (client-go cache.IndexFunc). Runs once per object
   // version on the informer thread; must be thread-safe and must not call back into the store.
   using IndexFunc = std::function<std::vector<std::string>(const T&)>;
+  // The same over the object and its derived value (null when the derive function gave none).
+  using DerivedIndexFunc = std::function<std::vector<std::string>(const T&, const Derived*)>;
+  // Computes an object version's companion value, once, when the version enters the store
+  // (before the indexers). `previous` is the version it replaces under the same key (null for
+  // a new key), so that work depending only on fields that did not change can be reused; the
+  // function decides what "did not change" means. Runs on the informer thread; must not call
+  // back into the store.
+  using DeriveFunc = std::function<DerivedPtr(const T& obj, const Item* previous)>;
 
   struct Handlers {
     std::function<void(const T&)> on_add;
@@ -137,16 +159,16 @@ class Informer final : public ReflectorStore {
   };
 
   // `client`, `clock` and `logger` must outlive the informer.
-  static StatusOr<std::unique_ptr<Informer<T>>> Create(Client& client, InformerOptions options,
-                                                       const runtime::Clock& clock,
-                                                       const runtime::Logger& logger,
-                                                       std::function<double()> rand01 = {}) {
+  static StatusOr<std::unique_ptr<Informer>> Create(Client& client, InformerOptions options,
+                                                    const runtime::Clock& clock,
+                                                    const runtime::Logger& logger,
+                                                    std::function<double()> rand01 = {}) {
     if (options.page_size <= 0) return InvalidArgumentError("informer: page_size must be > 0");
     if (options.min_watch_timeout.count() <= 0) {
       return InvalidArgumentError("informer: min_watch_timeout must be > 0");
     }
-    return std::unique_ptr<Informer<T>>(
-        new Informer<T>(client, std::move(options), clock, logger, std::move(rand01)));
+    return std::unique_ptr<Informer>(
+        new Informer(client, std::move(options), clock, logger, std::move(rand01)));
   }
   ~Informer() override { reflector_.Stop(); }
 
@@ -154,12 +176,18 @@ class Informer final : public ReflectorStore {
   void AddHandlers(Handlers h) { handlers_.push_back(std::move(h)); }
   // Add before Start(). kInvalidArgument for a duplicate name.
   Status AddIndexer(std::string name, IndexFunc fn) {
+    return AddIndexer(std::move(name),
+                      DerivedIndexFunc([fn = std::move(fn)](const T& o, const Derived*) { return fn(o); }));
+  }
+  Status AddIndexer(std::string name, DerivedIndexFunc fn) {
     if (indexers_.count(name))
       return InvalidArgumentError("informer: indexer \"" + name + "\" already exists");
     indexers_.emplace(name, std::move(fn));
     indices_[name];
     return OkStatus();
   }
+  // Set before Start (and before the first list).
+  void SetDeriveFunc(DeriveFunc fn) { derive_ = std::move(fn); }
 
   void Start() { reflector_.Start(); }
   void Stop() { reflector_.Stop(); }
@@ -174,10 +202,12 @@ class Informer final : public ReflectorStore {
   InformerStats GetStats() const { return reflector_.GetStats(); }
 
   // ---- Store reads: thread-safe, no copies of objects. ----
-  Ptr Get(const std::string& key) const {
+  Ptr Get(const std::string& key) const { return GetItem(key).obj; }
+  // The object and its derived value; both null when the key is not in the store.
+  Item GetItem(const std::string& key) const {
     std::shared_lock<std::shared_mutex> l(mu_);
     auto it = items_.find(key);
-    return it == items_.end() ? nullptr : it->second.obj;
+    return it == items_.end() ? Item{} : Item{it->second.obj, it->second.derived};
   }
   std::vector<Ptr> List() const {
     std::shared_lock<std::shared_mutex> l(mu_);
@@ -233,8 +263,8 @@ class Informer final : public ReflectorStore {
       return decoded.status().Annotate("decoding the list");
     }
     for (T& item : decoded->items) {
-      Entry e = MakeEntry(std::move(item));
-      std::string key = ObjectKey(*e.obj);
+      std::string key = ObjectKey(item);
+      Entry e = MakeEntry(std::move(item), Previous(key));
       staged_[std::move(key)] = std::move(e);
     }
     return OkStatus();
@@ -291,7 +321,7 @@ class Informer final : public ReflectorStore {
       }
       notes.push_back({NoteKind::kDelete, nullptr, std::move(last)});
     } else {
-      Entry e = MakeEntry(std::move(*decoded));
+      Entry e = MakeEntry(std::move(*decoded), Previous(key));
       Ptr obj = e.obj;
       {
         std::unique_lock<std::shared_mutex> l(mu_);
@@ -330,6 +360,7 @@ class Informer final : public ReflectorStore {
   };
   struct Entry {
     Ptr obj;
+    DerivedPtr derived;                                  // derive_(*obj), or null
     std::vector<std::vector<std::string>> index_values;  // parallel to indexers_ (map order)
   };
 
@@ -340,12 +371,20 @@ class Informer final : public ReflectorStore {
         logger_(logger),
         reflector_(client, T::kResource, std::move(options), clock, logger, std::move(rand01), *this) {}
 
-  Entry MakeEntry(T&& obj) {
+  // The stored version under `key`, for the derive function (informer thread: the only writer).
+  std::optional<Item> Previous(const std::string& key) const {
+    if (!derive_) return std::nullopt;
+    Item item = GetItem(key);
+    if (!item.obj) return std::nullopt;
+    return item;
+  }
+  Entry MakeEntry(T&& obj, const std::optional<Item>& previous) {
     if (!keep_raw_) obj.raw = Json();
     Entry e;
     e.obj = std::make_shared<const T>(std::move(obj));
+    if (derive_) e.derived = derive_(*e.obj, previous ? &*previous : nullptr);
     e.index_values.reserve(indexers_.size());
-    for (const auto& [name, fn] : indexers_) e.index_values.push_back(fn(*e.obj));
+    for (const auto& [name, fn] : indexers_) e.index_values.push_back(fn(*e.obj, e.derived.get()));
     return e;
   }
   void IndexLocked(const std::string& key, const Entry& e) {
@@ -397,9 +436,10 @@ class Informer final : public ReflectorStore {
   const bool keep_raw_;
   const std::string options_name_;
   const runtime::Logger& logger_;
-  std::vector<Handlers> handlers_;             // set before Start, then read-only
-  std::map<std::string, IndexFunc> indexers_;  // set before Start, then read-only
-  std::mutex handler_mu_;                      // serialises handler delivery
+  std::vector<Handlers> handlers_;                    // set before Start, then read-only
+  std::map<std::string, DerivedIndexFunc> indexers_;  // set before Start, then read-only
+  DeriveFunc derive_;                                 // set before Start, then read-only
+  std::mutex handler_mu_;                             // serialises handler delivery
 
   std::map<std::string, Entry> staged_;  // a re-list in progress (informer thread only)
   mutable std::shared_mutex mu_;         // guards items_ and indices_

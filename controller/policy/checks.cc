@@ -118,14 +118,19 @@ CheckResult CheckParsed(const CsrContext& ctx, const Policy&) {
 }
 
 CheckResult CheckRequester(const CsrContext& ctx, const Policy& p) {
-  const CsrObject& csr = ctx.csr();
-  switch (ctx.flow()) {
+  return CheckRequesterFields(ctx.csr().username, ctx.csr().groups, p);
+}
+
+CheckResult CheckRequesterFields(const std::string& username, const std::vector<std::string>& groups,
+                                 const Policy& p) {
+  switch (ClassifyFlow(username, groups)) {
     case Flow::kBootstrap: {
-      if (!crypto::IsValidBootstrapTokenId(ctx.token_id())) {
+      const std::string_view token_id = std::string_view(username).substr(kBootstrapUserPrefix.size());
+      if (!crypto::IsValidBootstrapTokenId(token_id)) {
         return CheckResult::Deny(std::string(reason::kRequesterNotAllowed),
-                                 "requester " + Quote(csr.username) + " is not a valid bootstrap token user");
+                                 "requester " + Quote(username) + " is not a valid bootstrap token user");
       }
-      for (const std::string& g : csr.groups) {
+      for (const std::string& g : groups) {
         if (std::find(p.allowed_bootstrap_groups.begin(), p.allowed_bootstrap_groups.end(), g) !=
             p.allowed_bootstrap_groups.end()) {
           return CheckResult::Approve();
@@ -133,7 +138,7 @@ CheckResult CheckRequester(const CsrContext& ctx, const Policy& p) {
       }
       return CheckResult::Deny(
           std::string(reason::kRequesterNotAllowed),
-          "bootstrap token " + Quote(ctx.token_id()) + " has groups " + JoinList(csr.groups) +
+          "bootstrap token " + Quote(token_id) + " has groups " + JoinList(groups) +
               ", none of which is in the policy's allowedBootstrapGroups " +
               JoinList(p.allowed_bootstrap_groups) +
               "; create the token with an allowed --groups value or add its group to the policy");
@@ -151,7 +156,7 @@ CheckResult CheckRequester(const CsrContext& ctx, const Policy& p) {
   }
   return CheckResult::Deny(
       std::string(reason::kRequesterNotAllowed),
-      "requester " + Quote(csr.username) + " with groups " + JoinList(csr.groups) +
+      "requester " + Quote(username) + " with groups " + JoinList(groups) +
           " is neither a bootstrap token user in an allowed group nor a node (system:node:<name> "
           "in system:nodes) renewing its own certificate");
 }

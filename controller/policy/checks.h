@@ -53,6 +53,9 @@ const std::vector<Check>& DefaultChecks();
 CheckResult CheckSigner(const CsrContext& ctx, const Policy& p);
 CheckResult CheckParsed(const CsrContext& ctx, const Policy& p);
 CheckResult CheckRequester(const CsrContext& ctx, const Policy& p);
+// CheckRequester over spec.username and spec.groups alone (no parsed request needed).
+CheckResult CheckRequesterFields(const std::string& username, const std::vector<std::string>& groups,
+                                 const Policy& p);
 CheckResult CheckSubject(const CsrContext& ctx, const Policy& p);
 CheckResult CheckNodeName(const CsrContext& ctx, const Policy& p);
 CheckResult CheckRenewalIdentity(const CsrContext& ctx, const Policy& p);

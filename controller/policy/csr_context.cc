@@ -54,14 +54,23 @@ bool IsDns1123Subdomain(std::string_view name) {
   return true;
 }
 
-CsrContext::CsrContext(CsrObject csr, StatusOr<crypto::ParsedCsr> parsed, CsrFacts facts)
-    : csr_(std::move(csr)),
-      parsed_(std::move(parsed)),
-      parse_status_(parsed_.status()),
-      facts_(std::move(facts)) {
+ParsedRequest ParseRequest(std::string_view request_pem) {
+  return std::make_shared<const StatusOr<crypto::ParsedCsr>>(crypto::ParsedCsr::FromPem(request_pem));
+}
+
+CsrSnapshot::CsrSnapshot(CsrObject csr, ParsedRequest request)
+    : csr_(std::move(csr)), request_(std::move(request)), parse_status_(request_->status()) {
   flow_ = ClassifyFlow(csr_.username, csr_.groups);
   if (flow_ == Flow::kBootstrap) token_id_ = csr_.username.substr(kBootstrapUserPrefix.size());
-  if (parsed_.ok()) node_name_ = NodeNameFromCommonName(parsed_->CommonName());
+  if (request_->ok()) node_name_ = NodeNameFromCommonName((*request_)->CommonName());
 }
+
+CsrContext::CsrContext(CsrObject csr, StatusOr<crypto::ParsedCsr> parsed, CsrFacts facts)
+    : CsrContext(std::make_shared<const CsrSnapshot>(
+                     std::move(csr), std::make_shared<const StatusOr<crypto::ParsedCsr>>(std::move(parsed))),
+                 std::move(facts)) {}
+
+CsrContext::CsrContext(CsrSnapshotPtr snapshot, CsrFacts facts)
+    : snapshot_(std::move(snapshot)), facts_(std::move(facts)) {}
 
 }  // namespace joinguard::controller::policy

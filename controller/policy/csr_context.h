@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,7 +46,9 @@ struct CsrObject {
   std::vector<std::string> groups;
   std::vector<CsrCondition> conditions;
   bool has_certificate = false;
-  std::string request_pem;  // spec.request, base64-decoded
+  // spec.request, base64-decoded. Only for callers that parse from it: the controller parses
+  // the API object's copy once (CsrSnapshot) and leaves this empty.
+  std::string request_pem;
 
   bool HasCondition(std::string_view type) const;
   bool IsApproved() const { return HasCondition("Approved"); }
@@ -102,19 +105,25 @@ struct CsrFacts {
   std::vector<std::string> api_server_addresses;
 };
 
-class CsrContext {
+// A request parsed once (PEM → DER → subject, extensions, key; self-signature verified), or
+// the reason it could not be: shared by every snapshot of the same request bytes.
+using ParsedRequest = std::shared_ptr<const StatusOr<crypto::ParsedCsr>>;
+ParsedRequest ParseRequest(std::string_view request_pem);
+
+// One CSR version as the checks see it: the object's fields and its request parsed once.
+// Immutable; the controller's store builds one per object version (uid + resourceVersion) and
+// every decision about that version shares it.
+class CsrSnapshot {
  public:
-  // `parsed` is the result of parsing csr.request_pem once; a parse failure is kept so the
-  // checks can report it.
-  CsrContext(CsrObject csr, StatusOr<crypto::ParsedCsr> parsed, CsrFacts facts);
+  // `request` must be the parse of exactly this object's spec.request.
+  CsrSnapshot(CsrObject csr, ParsedRequest request);
 
   const CsrObject& csr() const { return csr_; }
-  bool parsed_ok() const { return parsed_.ok(); }
+  const ParsedRequest& request() const { return request_; }
+  bool parsed_ok() const { return request_->ok(); }
   const Status& parse_status() const { return parse_status_; }
   // Only valid when parsed_ok().
-  const crypto::ParsedCsr& parsed() const { return *parsed_; }
-  const CsrFacts& facts() const { return facts_; }
-
+  const crypto::ParsedCsr& parsed() const { return **request_; }
   Flow flow() const { return flow_; }
   // "abcdef" for system:bootstrap:abcdef; empty otherwise.
   const std::string& token_id() const { return token_id_; }
@@ -123,12 +132,36 @@ class CsrContext {
 
  private:
   CsrObject csr_;
-  StatusOr<crypto::ParsedCsr> parsed_;
+  ParsedRequest request_;
   Status parse_status_;
-  CsrFacts facts_;
   Flow flow_;
   std::string token_id_;
   std::string node_name_;
+};
+using CsrSnapshotPtr = std::shared_ptr<const CsrSnapshot>;
+
+// A snapshot and the facts the controller looked up for one evaluation.
+class CsrContext {
+ public:
+  // `parsed` is the result of parsing csr.request_pem once; a parse failure is kept so the
+  // checks can report it.
+  CsrContext(CsrObject csr, StatusOr<crypto::ParsedCsr> parsed, CsrFacts facts);
+  CsrContext(CsrSnapshotPtr snapshot, CsrFacts facts);
+
+  const CsrSnapshotPtr& snapshot() const { return snapshot_; }
+  const CsrObject& csr() const { return snapshot_->csr(); }
+  bool parsed_ok() const { return snapshot_->parsed_ok(); }
+  const Status& parse_status() const { return snapshot_->parse_status(); }
+  // Only valid when parsed_ok().
+  const crypto::ParsedCsr& parsed() const { return snapshot_->parsed(); }
+  const CsrFacts& facts() const { return facts_; }
+  Flow flow() const { return snapshot_->flow(); }
+  const std::string& token_id() const { return snapshot_->token_id(); }
+  const std::string& node_name() const { return snapshot_->node_name(); }
+
+ private:
+  CsrSnapshotPtr snapshot_;
+  CsrFacts facts_;
 };
 
 // Classifies the requester (spec.username + spec.groups).

@@ -123,20 +123,21 @@ class FakeCluster final : public CsrApi {
    public:
     explicit Csrs(FakeCluster& c) : c_(c) {}
     bool HasSynced() const override { return c_.csrs_synced; }
-    CsrPtr Get(const std::string& name) const override {
+    // Derived afresh on every read (the real store derives once per version; see
+    // csr_store_test.cc), so a test may edit the cache freely.
+    StoredCsr Get(const std::string& name) const override {
       std::lock_guard<std::mutex> l(c_.mu_);
       auto it = c_.cached_csrs_.find(name);
-      if (it == c_.cached_csrs_.end()) return nullptr;
-      return std::make_shared<const kube::CertificateSigningRequest>(it->second);
+      if (it == c_.cached_csrs_.end()) return {};
+      auto obj = std::make_shared<const kube::CertificateSigningRequest>(it->second);
+      return {obj, DeriveCsr(*obj, nullptr)};
     }
     std::vector<CsrPtr> BootstrapByNodeName(const std::string& node) const override {
       std::lock_guard<std::mutex> l(c_.mu_);
       std::vector<CsrPtr> out;
       for (const auto& [n, c] : c_.cached_csrs_) {
-        if (c.spec.signer_name != policy::kKubeletClientSigner) continue;
-        if (policy::ClassifyFlow(c.spec.username, c.spec.groups) != policy::Flow::kBootstrap) continue;
-        auto parsed = crypto::ParsedCsr::FromPem(c.spec.request);
-        if (!parsed.ok() || policy::NodeNameFromCommonName(parsed->CommonName()) != node) continue;
+        auto derived = DeriveCsr(c, nullptr);
+        if (!derived || !derived->bootstrap_client || derived->cn_node_name != node) continue;
         out.push_back(std::make_shared<const kube::CertificateSigningRequest>(c));
       }
       return out;
