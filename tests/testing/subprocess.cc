@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -185,6 +186,18 @@ std::string MakeTempDir(const std::string& prefix) {
 void RemoveTree(const std::string& path) {
   std::error_code ec;
   std::filesystem::remove_all(path, ec);
+}
+
+std::vector<std::string> FilesUnder(const std::string& root) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+       it != std::filesystem::recursive_directory_iterator(); ++it) {
+    if (!it->is_directory(ec) || it->is_symlink(ec))
+      out.push_back(it->path().lexically_relative(root).string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace joinguard::testing

@@ -56,5 +56,8 @@ StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv, std::ch
 // mkdtemp under $TMPDIR (or /tmp); removed by the caller (RemoveTree).
 std::string MakeTempDir(const std::string& prefix = "joinguard-test-");
 void RemoveTree(const std::string& path);
+// Every file, symlink and other non-directory under `root`, relative to it and sorted: what a
+// test checks was (or was not) written.
+std::vector<std::string> FilesUnder(const std::string& root);
 
 }  // namespace joinguard::testing

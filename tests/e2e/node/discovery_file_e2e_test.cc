@@ -22,10 +22,12 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
 
-namespace joinguard::node {
+// A namespace of its own: the three node e2e files are one target (one unity translation unit).
+namespace joinguard::node::discovery_file_e2e {
 namespace {
 
 using ::joinguard::testing::CommandResult;
+using ::joinguard::testing::FilesUnder;
 using ::joinguard::testing::RunCommand;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -36,17 +38,6 @@ constexpr char kTokenId[] = "fdisco";
 constexpr char kTokenSecret[] = "0123456789abcdef";
 constexpr char kToken[] = "fdisco.0123456789abcdef";
 constexpr auto kRunTimeout = std::chrono::seconds(120);
-
-std::vector<std::string> FilesUnder(const std::string& root) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
-       it != std::filesystem::recursive_directory_iterator(); ++it) {
-    if (!it->is_directory(ec) || it->is_symlink(ec))
-      out.push_back(it->path().lexically_relative(root).string());
-  }
-  return out;
-}
 
 class DiscoveryFileE2eTest : public ::testing::Test {
  protected:
@@ -278,4 +269,4 @@ TEST_F(DiscoveryFileE2eTest, TokenFileIsNoBootstrapCredential) {
 }
 
 }  // namespace
-}  // namespace joinguard::node
+}  // namespace joinguard::node::discovery_file_e2e

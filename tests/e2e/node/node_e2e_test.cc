@@ -34,10 +34,12 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
 
-namespace joinguard::node {
+// A namespace of its own: the three node e2e files are one target (one unity translation unit).
+namespace joinguard::node::join_e2e {
 namespace {
 
 using ::joinguard::testing::CommandResult;
+using ::joinguard::testing::FilesUnder;
 using ::joinguard::testing::RunCommand;
 using ::joinguard::testing::Subprocess;
 using ::testing::HasSubstr;
@@ -55,88 +57,14 @@ std::string CaPin(const std::string& ca_pem) {
 }
 
 // Every regular file and symlink below `root` (relative paths).
-std::vector<std::string> FilesUnder(const std::string& root) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
-       it != std::filesystem::recursive_directory_iterator(); ++it) {
-    if (!it->is_directory(ec) || it->is_symlink(ec))
-      out.push_back(it->path().lexically_relative(root).string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 // Serves one document over HTTPS (certificate for 127.0.0.1 from its own CA) for https://
-// discovery files. Connections are handled one at a time on a background thread.
-class HttpsFileServer {
- public:
-  HttpsFileServer(std::string body) : body_(std::move(body)), ssl_(boost::asio::ssl::context::tls_server) {
-    auto ca_key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
-    auto now = std::chrono::system_clock::now();
-    ca_ = *crypto::CreateSelfSignedCa(*ca_key, "discovery-file-ca", std::chrono::hours(1), now);
-    auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
-    crypto::CsrTemplate subject;
-    subject.subject = {{"CN", "127.0.0.1"}};
-    subject.ip_addresses = {"127.0.0.1"};
-    crypto::CertificateProfile profile;
-    profile.usages = {"digital signature", "server auth"};
-    auto cert = crypto::IssueCertificate(*key, subject, ca_, *ca_key, profile, now);
-    ssl_.use_certificate_chain(boost::asio::buffer(cert->ToPem()));
-    std::string key_pem = *key->ToPem();
-    ssl_.use_private_key(boost::asio::buffer(key_pem), boost::asio::ssl::context::pem);
-    acceptor_.open(boost::asio::ip::tcp::v4());
-    acceptor_.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
-    acceptor_.listen();
-    port_ = acceptor_.local_endpoint().port();
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~HttpsFileServer() {
-    stopping_ = true;
-    boost::system::error_code ec;
-    boost::asio::ip::tcp::socket wake(ioc_);
-    wake.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);  // unblocks accept()
-    thread_.join();
-  }
-  std::string url(const std::string& path) const {
-    return "https://127.0.0.1:" + std::to_string(port_) + path;
-  }
-  std::string ca_pem() const { return ca_.ToPem(); }
-
- private:
-  void Serve() {
-    while (!stopping_) {
-      boost::system::error_code ec;
-      boost::asio::ip::tcp::socket socket(ioc_);
-      acceptor_.accept(socket, ec);
-      if (ec || stopping_) continue;
-      boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream(std::move(socket), ssl_);
-      stream.handshake(boost::asio::ssl::stream_base::server, ec);
-      if (ec) continue;
-      boost::beast::flat_buffer buffer;
-      boost::beast::http::request<boost::beast::http::string_body> req;
-      boost::beast::http::read(stream, buffer, req, ec);
-      if (ec) continue;
-      boost::beast::http::response<boost::beast::http::string_body> res{boost::beast::http::status::ok,
-                                                                        req.version()};
-      res.set(boost::beast::http::field::content_type, "application/yaml");
-      res.keep_alive(false);
-      res.body() = body_;
-      res.prepare_payload();
-      boost::beast::http::write(stream, res, ec);
-      stream.shutdown(ec);
-    }
-  }
-
-  std::string body_;
-  crypto::Certificate ca_{crypto::X509Ptr()};
-  boost::asio::io_context ioc_;
-  boost::asio::ssl::context ssl_;
-  boost::asio::ip::tcp::acceptor acceptor_{ioc_};
-  unsigned short port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
-};
+// discovery files.
+std::unique_ptr<::joinguard::testing::LocalHttpServer> ServeFileOverHttps(std::string body) {
+  return std::make_unique<::joinguard::testing::LocalHttpServer>(
+      ::joinguard::testing::LocalHttpServer::Scheme::kHttps, 200, "application/yaml",
+      [body = std::move(body)](int) { return body; });
+}
 
 class NodeJoinE2eTest : public ::testing::Test {
  protected:
@@ -286,10 +214,11 @@ TEST_F(NodeJoinE2eTest, FileDiscoveryJoin) {
 TEST_F(NodeJoinE2eTest, HttpsDiscoveryJoin) {
   StartSandbox();
   CreateToken(kTokenId, kTokenSecret);
-  HttpsFileServer files(
+  auto server = ServeFileOverHttps(
       "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: " +
       crypto::Base64Encode(sandbox_->ca_pem()) + "\n    server: " + sandbox_->url() +
       "\n  name: \"\"\ncontexts: []\ncurrent-context: \"\"\nusers: []\n");
+  const auto& files = *server;
   const std::string ca_file = work_ + "/discovery-file-ca.crt";
   std::ofstream(ca_file) << files.ca_pem();
   auto r = Join({"--discovery-file", files.url("/discovery.conf"), "--https-discovery-ca-file", ca_file,
@@ -764,4 +693,4 @@ TEST_F(NodeJoinE2eTest, KubeadmExitContractFlag) {
 }
 
 }  // namespace
-}  // namespace joinguard::node
+}  // namespace joinguard::node::join_e2e

@@ -22,14 +22,17 @@
 #include "common/crypto/cert.h"
 #include "common/crypto/pin.h"
 #include "common/files/atomic_file.h"
+#include "tests/e2e/node/health_server.h"
 #include "tests/sandbox/sandbox.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
 
-namespace joinguard::node {
+// A namespace of its own: the three node e2e files are one target (one unity translation unit).
+namespace joinguard::node::preflight_e2e {
 namespace {
 
 using ::joinguard::testing::CommandResult;
+using ::joinguard::testing::FilesUnder;
 using ::joinguard::testing::RunCommand;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -41,18 +44,6 @@ constexpr char kToken[] = "pfl0ab.0123456789abcdef";
 constexpr auto kRunTimeout = std::chrono::seconds(120);
 constexpr char kIpForwardCheck[] = "FileContent--proc-sys-net-ipv4-ip_forward";
 constexpr char kCriSocketAnnotation[] = "kubeadm.alpha.kubernetes.io/cri-socket";
-
-std::vector<std::string> FilesUnder(const std::string& root) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
-       it != std::filesystem::recursive_directory_iterator(); ++it) {
-    if (!it->is_directory(ec) || it->is_symlink(ec))
-      out.push_back(it->path().lexically_relative(root).string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 void WriteFile(const std::string& path, const std::string& content, mode_t mode = 0644) {
   ASSERT_OK(files::WriteFileAtomic(path, content, mode));
@@ -96,50 +87,6 @@ class FakeRuntimeSocket {
   int fd_ = -1;
   std::atomic<bool> stop_{false};
   std::atomic<int> accepted_{0};
-  std::thread thread_;
-};
-
-// Answers every HTTP request with 200 "ok": the kubelet's /healthz for the health check that
-// precedes the annotation.
-class FakeKubeletHealthz {
- public:
-  FakeKubeletHealthz() {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    EXPECT_EQ(listen(fd_, SOMAXCONN), 0);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        pollfd p{fd_, POLLIN, 0};
-        if (poll(&p, 1, 50) <= 0) continue;
-        int c = accept(fd_, nullptr, nullptr);
-        if (c < 0) continue;
-        char buf[4096];
-        pollfd r{c, POLLIN, 0};
-        if (poll(&r, 1, 5000) > 0) (void)read(c, buf, sizeof buf);
-        static const char kOk[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
-        (void)write(c, kOk, sizeof kOk - 1);
-        close(c);
-      }
-    });
-  }
-  ~FakeKubeletHealthz() {
-    stop_ = true;
-    thread_.join();
-    close(fd_);
-  }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 
@@ -271,7 +218,8 @@ TEST_F(PreflightE2eTest, IgnoredCheckWarnsAndTheCriSocketBecomesTheNodeAnnotatio
   MakeHost("v1.31.0");
   WriteFile(root_ + "/proc/sys/net/ipv4/ip_forward", "0\n");
   FakeRuntimeSocket runtime(root_ + "/var/run/crio/crio.sock");  // the only runtime: detected
-  FakeKubeletHealthz healthz;
+  // The kubelet's /healthz for the health check that precedes the annotation.
+  testing::HealthServer healthz(testing::HealthServer::Scheme::kHttp);
   // The kubelet configuration the cluster publishes points the health check at our server.
   auto cm = sandbox_->GetObjectForTest("/api/v1/namespaces/kube-system/configmaps/kubelet-config");
   ASSERT_OK(cm);
@@ -353,4 +301,4 @@ TEST_F(PreflightE2eTest, TwoRuntimesAreKubeadmsErrorBeforeAnythingIsWritten) {
 }
 
 }  // namespace
-}  // namespace joinguard::node
+}  // namespace joinguard::node::preflight_e2e
