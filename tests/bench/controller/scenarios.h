@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,14 @@ struct BenchConfig {
   std::string dir;  // scratch root
   int scenario_timeout_seconds = 120;
 };
+
+// `<c.dir>/<name>`, created (with its parents) if missing: one scenario's scratch directory.
+inline std::string ScratchDir(const BenchConfig& c, const std::string& name) {
+  std::string d = c.dir + "/" + name;
+  std::error_code ec;
+  std::filesystem::create_directories(d, ec);  // a failure shows when the rig writes into it
+  return d;
+}
 
 // Storm: `csrs` pending bootstrap CSRs and `nodes` Nodes exist before the controller starts;
 // 1 in 10 CSRs claims an existing Node (denied NodeExists), the rest are approvable.

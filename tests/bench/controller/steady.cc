@@ -18,13 +18,6 @@ constexpr auto kSoakSample = 1s;
 constexpr double kSoakWarmupFraction = 0.25;  // RSS growth is measured after this share of the run
 constexpr auto kDecideSlack = 30s;            // how long to wait for the last steady CSRs
 
-std::string ScratchDir(const BenchConfig& c, const std::string& name) {
-  std::string d = c.dir + "/" + name;
-  std::string cmd = "mkdir -p '" + d + "'";
-  (void)std::system(cmd.c_str());
-  return d;
-}
-
 // Starts a rig with the controller and proves it decides (one CSR end to end).
 Status StartWarm(const BenchConfig& c, const CsrPool& pool, size_t index, const std::string& name,
                  std::unique_ptr<Rig>* rig, std::unique_ptr<kube::Client>* observer,

@@ -46,13 +46,6 @@ Status ParallelFor(size_t n, int threads, const std::function<Status(size_t)>& f
   return first;
 }
 
-std::string ScratchDir(const BenchConfig& c, const std::string& name) {
-  std::string d = c.dir + "/" + name;
-  std::string cmd = "mkdir -p '" + d + "'";
-  (void)std::system(cmd.c_str());
-  return d;
-}
-
 }  // namespace
 
 StatusOr<StormResult> RunStorm(const BenchConfig& c, const CsrPool& pool, size_t csrs, size_t nodes) {
