@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "common/crypto/token.h"
 #include "controller/policy/expiration_check.h"
@@ -63,6 +64,21 @@ std::string DenyAdvice(std::string_view what) {
          "kubectl certificate approve";
 }
 
+// A fact the check needs is missing: retry (never deny), saying why it is missing.
+CheckResult MissingFact(const CsrContext& ctx, const std::string& what) {
+  const std::string& why = ctx.facts().lookup_error;
+  return CheckResult::Retry(UnavailableError(why.empty() ? what : what + ": " + why));
+}
+
+// The name an enum value has in a {value, name} table; "unknown" for a value not listed.
+template <typename Enum, size_t N>
+std::string_view NameFromTable(const std::pair<Enum, std::string_view> (&names)[N], Enum value) {
+  for (const auto& [v, name] : names) {
+    if (v == value) return name;
+  }
+  return "unknown";
+}
+
 }  // namespace
 
 const std::vector<std::string_view>& AllDenyReasons() {
@@ -77,33 +93,22 @@ const std::vector<std::string_view>& AllDenyReasons() {
 }
 
 std::string_view CheckKindName(CheckResult::Kind kind) {
-  switch (kind) {
-    case CheckResult::Kind::kApprove:
-      return "approve";
-    case CheckResult::Kind::kDeny:
-      return "deny";
-    case CheckResult::Kind::kNoOpinion:
-      return "no-opinion";
-    case CheckResult::Kind::kRetry:
-      return "retry";
-  }
-  return "unknown";
+  static constexpr std::pair<CheckResult::Kind, std::string_view> kNames[] = {
+      {CheckResult::Kind::kApprove, "approve"},
+      {CheckResult::Kind::kDeny, "deny"},
+      {CheckResult::Kind::kNoOpinion, "no-opinion"},
+      {CheckResult::Kind::kRetry, "retry"}};
+  return NameFromTable(kNames, kind);
 }
 
 std::string_view OutcomeName(Verdict::Outcome outcome) {
-  switch (outcome) {
-    case Verdict::Outcome::kApprove:
-      return "approve";
-    case Verdict::Outcome::kDeny:
-      return "deny";
-    case Verdict::Outcome::kLeavePending:
-      return "pending";
-    case Verdict::Outcome::kRetry:
-      return "retry";
-    case Verdict::Outcome::kIgnore:
-      return "ignore";
-  }
-  return "unknown";
+  static constexpr std::pair<Verdict::Outcome, std::string_view> kNames[] = {
+      {Verdict::Outcome::kApprove, "approve"},
+      {Verdict::Outcome::kDeny, "deny"},
+      {Verdict::Outcome::kLeavePending, "pending"},
+      {Verdict::Outcome::kRetry, "retry"},
+      {Verdict::Outcome::kIgnore, "ignore"}};
+  return NameFromTable(kNames, outcome);
 }
 
 CheckResult CheckSigner(const CsrContext& ctx, const Policy&) {
@@ -373,9 +378,7 @@ CheckResult CheckNodeDoesNotExist(const CsrContext& ctx, const Policy& p) {
     return CheckResult::Approve();
   const auto& exists = ctx.facts().node_exists;
   if (!exists) {
-    return CheckResult::Retry(
-        UnavailableError("cannot tell whether Node " + Quote(ctx.node_name()) + " exists yet" +
-                         (ctx.facts().lookup_error.empty() ? "" : ": " + ctx.facts().lookup_error)));
+    return MissingFact(ctx, "cannot tell whether Node " + Quote(ctx.node_name()) + " exists yet");
   }
   if (!*exists) return CheckResult::Approve();
   return CheckResult::Deny(
@@ -392,9 +395,7 @@ CheckResult CheckNoDuplicateInFlight(const CsrContext& ctx, const Policy& p) {
   }
   const auto& others = ctx.facts().in_flight_for_node;
   if (!others) {
-    return CheckResult::Retry(
-        UnavailableError("cannot list other CSRs for node " + Quote(ctx.node_name()) + " yet" +
-                         (ctx.facts().lookup_error.empty() ? "" : ": " + ctx.facts().lookup_error)));
+    return MissingFact(ctx, "cannot list other CSRs for node " + Quote(ctx.node_name()) + " yet");
   }
   const CsrObject& me = ctx.csr();
   for (const InFlightCsr& other : *others) {
@@ -416,16 +417,16 @@ CheckResult CheckNoDuplicateInFlight(const CsrContext& ctx, const Policy& p) {
 const std::vector<Check>& DefaultChecks() {
   static const auto* const kChecks = new std::vector<Check>{
       {"signer", &CheckSigner},
-      {"parse", &CheckParsed},
+      kParseCheck,
       {"requester", &CheckRequester},
-      {"subject", &CheckSubject},
-      {"nodeName", &CheckNodeName},
+      kSubjectCheck,
+      kNodeNameCheck,
       {"renewalIdentity", &CheckRenewalIdentity},
       {"noSans", &CheckNoSans},
-      {"extensions", &CheckExtensions},
-      {"key", &CheckKey},
+      kExtensionsCheck,
+      kKeyCheck,
       {"usages", &CheckUsages},
-      {"signature", &CheckSignature},
+      kSignatureCheck,
       {"expiration", &CheckExpiration},
       {"nodeDoesNotExist", &CheckNodeDoesNotExist},
       {"noDuplicateInFlight", &CheckNoDuplicateInFlight},

@@ -68,6 +68,14 @@ CheckResult CheckExpiration(const CsrContext& ctx, const Policy& p);
 CheckResult CheckNodeDoesNotExist(const CsrContext& ctx, const Policy& p);
 CheckResult CheckNoDuplicateInFlight(const CsrContext& ctx, const Policy& p);
 
+// The request checks the client and serving lists share, under one name each.
+inline constexpr Check kParseCheck{"parse", &CheckParsed};
+inline constexpr Check kSubjectCheck{"subject", &CheckSubject};
+inline constexpr Check kNodeNameCheck{"nodeName", &CheckNodeName};
+inline constexpr Check kExtensionsCheck{"extensions", &CheckExtensions};
+inline constexpr Check kKeyCheck{"key", &CheckKey};
+inline constexpr Check kSignatureCheck{"signature", &CheckSignature};
+
 // The outcome of running every check.
 struct Verdict {
   enum class Outcome {

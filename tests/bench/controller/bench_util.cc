@@ -4,10 +4,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -15,8 +11,6 @@
 #include <sstream>
 
 namespace joinguard::bench {
-
-constexpr auto kHttpGetTimeout = std::chrono::seconds(10);
 
 std::optional<int64_t> ProcStatusKb(pid_t pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -76,28 +70,6 @@ double SumMetric(const std::string& exposition, const std::string& metric) {
     sum += std::strtod(line.c_str() + sp + 1, nullptr);
   }
   return sum;
-}
-
-StatusOr<std::string> HttpGet(int port, const std::string& path, int* status) {
-  namespace beast = boost::beast;
-  namespace http = beast::http;
-  try {
-    boost::asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.expires_after(kHttpGetTimeout);
-    stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                                                  static_cast<unsigned short>(port)));
-    http::request<http::empty_body> req{http::verb::get, path, 11};
-    req.set(http::field::host, "127.0.0.1");
-    http::write(stream, req);
-    beast::flat_buffer buf;
-    http::response<http::string_body> res;
-    http::read(stream, buf, res);
-    *status = res.result_int();
-    return res.body();
-  } catch (const std::exception& e) {
-    return UnavailableError("GET 127.0.0.1:" + std::to_string(port) + path + ": " + e.what());
-  }
 }
 
 Status WriteFile(const std::string& path, const std::string& data) {

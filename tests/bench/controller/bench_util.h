@@ -1,5 +1,5 @@
 // Small measurement helpers shared by the controller benchmark's scenarios: /proc readings of
-// another process, percentiles, Prometheus text sums and a plain-HTTP GET.
+// another process, percentiles and Prometheus text sums.
 #pragma once
 
 #include <sys/types.h>
@@ -30,8 +30,6 @@ double Mib(int64_t kb);
 
 // Sum of every sample of `metric` (all label sets) in a Prometheus text exposition.
 double SumMetric(const std::string& exposition, const std::string& metric);
-// Plain-HTTP GET on 127.0.0.1:port (the controller's /metrics); sets *status.
-StatusOr<std::string> HttpGet(int port, const std::string& path, int* status);
 
 Status WriteFile(const std::string& path, const std::string& data);
 
