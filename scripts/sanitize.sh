@@ -20,7 +20,7 @@ BUILD_DIR=${SANITIZE_BUILD_DIR:-build-asan}
 JOBS=${JOBS:-$(nproc)}
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DJOINGUARD_SANITIZE=ON \
-  -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g1" \
+  -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g1" -DJOINGUARD_BUILD_BENCH=ON \
   -DCMAKE_UNITY_BUILD="${UNITY_BUILD:-ON}" ${CMAKE_ARGS:-} >/dev/null
 # SANITIZE_TARGETS="a_test b_test": build only those test binaries and run each directly (for
 # iterating on one suite; CI runs the default, everything).
