@@ -40,6 +40,25 @@ constexpr auto kPollInterval = std::chrono::milliseconds(20);
 
 }  // namespace
 
+StatusOr<pid_t> SpawnToFiles(const std::vector<std::string>& argv, const std::string& stdout_path,
+                             const std::string& stderr_path, char* const* envp) {
+  if (argv.empty()) return InvalidArgumentError("empty argv");
+  std::vector<std::string> args = argv;
+  std::vector<char*> cargv;
+  for (auto& s : args) cargv.push_back(s.data());
+  cargv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), envp != nullptr ? envp : environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return InternalError("posix_spawn " + argv[0] + ": " + std::strerror(rc));
+  return pid;
+}
+
 StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(const std::vector<std::string>& argv,
                                                         const std::string& log_dir,
                                                         const std::map<std::string, std::string>& env) {
@@ -65,21 +84,9 @@ StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(const std::vector<std::s
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
-  std::vector<std::string> args = argv;
-  std::vector<char*> cargv;
-  for (auto& s : args) cargv.push_back(s.data());
-  cargv.push_back(nullptr);
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, p->stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, p->stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid;
-  int rc = posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return InternalError("posix_spawn " + argv[0] + ": " + std::strerror(rc));
-  p->pid_ = pid;
+  StatusOr<pid_t> pid = SpawnToFiles(argv, p->stdout_path_, p->stderr_path_, envp.data());
+  if (!pid.ok()) return pid.status();
+  p->pid_ = *pid;
   return p;
 }
 

@@ -15,6 +15,13 @@
 
 namespace joinguard::testing {
 
+// Starts argv[0] (a path) with stdin from /dev/null and stdout/stderr written to the given files
+// (created or truncated, mode 0600), through posix_spawn: no code runs in the child before exec,
+// which a multi-threaded test process needs (a forked child that allocates can deadlock on a lock
+// another thread held at the fork). `envp` null means this process's environment.
+StatusOr<pid_t> SpawnToFiles(const std::vector<std::string>& argv, const std::string& stdout_path,
+                             const std::string& stderr_path, char* const* envp = nullptr);
+
 class Subprocess {
  public:
   // Starts argv[0] (a path) with argv; env entries are added to (and override) the current

@@ -10,12 +10,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -28,6 +26,7 @@
 #include "common/runtime/logger.h"
 #include "tests/sandbox/sandbox.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/subprocess.h"
 #include "tests/testing/http_get.h"
 #include "tests/testing/yaml_json.h"
 #include "tests/unit/controller/csr_builder.h"
@@ -86,21 +85,10 @@ class ControllerProcess {
                                      "--log-level",
                                      "debug"};
     args.insert(args.end(), extra.begin(), extra.end());
-    // posix_spawn, not fork: this test process runs the sandbox's threads, and a forked child
-    // that allocates before exec can deadlock on a lock another thread held at fork time (seen
-    // under ASan, whose allocator lock a sandbox thread can hold).
-    const std::string out_path = stdout_path(), err_path = stderr_path();
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    ASSERT_EQ(rc, 0) << "posix_spawn " << argv[0] << ": " << std::strerror(rc);
+    // Not fork(): this process runs the sandbox's threads (see SpawnToFiles).
+    StatusOr<pid_t> pid = joinguard::testing::SpawnToFiles(args, stdout_path(), stderr_path());
+    ASSERT_TRUE(pid.ok()) << pid.status();
+    pid_ = *pid;
     ASSERT_GT(pid_, 0);
     std::regex metrics_re("serving metrics address=127\\.0\\.0\\.1:([0-9]+)");
     std::regex health_re("serving health probes address=127\\.0\\.0\\.1:([0-9]+)");
