@@ -10,10 +10,11 @@
 
 #include "common/grants/join_grant.h"
 #include "common/kube/client.h"
+#include "tests/testing/unimplemented_client.h"
 
 namespace joinguard::controller::grants::testing {
 
-class FakeGrantStore final : public kube::Client {
+class FakeGrantStore final : public ::joinguard::testing::UnimplementedClient {
  public:
   // Failure injection (each applies to the next N calls of that kind).
   std::atomic<int> fail_gets{0};
@@ -78,21 +79,6 @@ class FakeGrantStore final : public kube::Client {
     out["status"] = {{"allowed", mode == 1}, {"reason", mode == 1 ? "" : "no RBAC policy matched"}};
     last_sar = object;
     return out;
-  }
-  StatusOr<kube::Json> ListRaw(const kube::Resource&, std::string_view, const kube::ListOptions&) override {
-    return UnimplementedError("fake");
-  }
-  StatusOr<kube::Json> PatchRaw(const kube::Resource&, std::string_view, std::string_view, kube::PatchType,
-                                const kube::Json&, std::string_view) override {
-    return UnimplementedError("fake");
-  }
-  StatusOr<kube::Json> DeleteRaw(const kube::Resource&, std::string_view, std::string_view,
-                                 const kube::DeleteOptions&) override {
-    return UnimplementedError("fake");
-  }
-  Status WatchRaw(const kube::Resource&, std::string_view, const kube::ListOptions&,
-                  const kube::WatchHandler&, std::stop_token) override {
-    return UnimplementedError("fake");
   }
 
   kube::Json last_sar;
