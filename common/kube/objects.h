@@ -280,30 +280,27 @@ using CertificateSigningRequestList = ObjectList<CertificateSigningRequest>;
 // ToJson always sets apiVersion and kind. FromJson fails with kInvalidArgument naming the
 // field when a modelled field has the wrong JSON type or bad base64/time; it does not check
 // apiVersion/kind (the caller asked for the resource). Unknown fields are kept in `raw`.
+//
+// JG_KUBE_DECLARE_CODEC(T) declares one modelled type's pair (defined in common/kube/codec_*.cc,
+// found by ADL like the NodeJoin and JoinGrant pairs):
+//   Json ToJson(const T& o);
+//   Status FromJson(const Json& j, T* out);
+#define JG_KUBE_DECLARE_CODEC(T) \
+  Json ToJson(const T& o);       \
+  Status FromJson(const Json& j, T* out)
 
-Json ToJson(const ObjectMeta& m);
-Status FromJson(const Json& j, ObjectMeta* out);
-Json ToJson(const ObjectReference& r);
-Status FromJson(const Json& j, ObjectReference* out);
-
-Json ToJson(const CertificateSigningRequest& o);
-Status FromJson(const Json& j, CertificateSigningRequest* out);
-Json ToJson(const ConfigMap& o);
-Status FromJson(const Json& j, ConfigMap* out);
-Json ToJson(const Secret& o);
-Status FromJson(const Json& j, Secret* out);
-Json ToJson(const Node& o);
-Status FromJson(const Json& j, Node* out);
-Json ToJson(const Event& o);
-Status FromJson(const Json& j, Event* out);
-Json ToJson(const Lease& o);
-Status FromJson(const Json& j, Lease* out);
-Json ToJson(const SubjectAccessReview& o);
-Status FromJson(const Json& j, SubjectAccessReview* out);
-Json ToJson(const ClusterRoleBinding& o);
-Status FromJson(const Json& j, ClusterRoleBinding* out);
-Json ToJson(const ApiStatus& o);
-Status FromJson(const Json& j, ApiStatus* out);
+JG_KUBE_DECLARE_CODEC(ObjectMeta);
+JG_KUBE_DECLARE_CODEC(ObjectReference);
+JG_KUBE_DECLARE_CODEC(CertificateSigningRequest);
+JG_KUBE_DECLARE_CODEC(ConfigMap);
+JG_KUBE_DECLARE_CODEC(Secret);
+JG_KUBE_DECLARE_CODEC(Node);
+JG_KUBE_DECLARE_CODEC(Event);
+JG_KUBE_DECLARE_CODEC(Lease);
+JG_KUBE_DECLARE_CODEC(SubjectAccessReview);
+JG_KUBE_DECLARE_CODEC(ClusterRoleBinding);
+JG_KUBE_DECLARE_CODEC(ApiStatus);
+#undef JG_KUBE_DECLARE_CODEC
 
 // Generic helpers over the per-type functions above.
 template <typename T>
