@@ -1,17 +1,27 @@
 #include "common/status/status.h"
 
 #include <cstdio>
+#include <iterator>
 
 #include "common/text/enum_names.h"
 namespace joinguard {
 
 std::string_view StatusCodeName(StatusCode code) {
-  // In StatusCode's order (absl's / gRPC's code numbers).
-  static constexpr std::string_view kNames[] = {
-      "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
-      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-      "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
-      "DATA_LOSS", "UNAUTHENTICATED"};
+  // Indexed by code: OK, then JG_STATUS_ERROR_CODES in numeric order (checked below).
+#define JG_STATUS_CODE_NAME(name, number, text) text,
+  static constexpr std::string_view kNames[] = {"OK", JG_STATUS_ERROR_CODES(JG_STATUS_CODE_NAME)};
+#undef JG_STATUS_CODE_NAME
+#define JG_STATUS_CODE_NUMBER(name, number, text) number,
+  static constexpr int kNumbers[] = {0, JG_STATUS_ERROR_CODES(JG_STATUS_CODE_NUMBER)};
+#undef JG_STATUS_CODE_NUMBER
+  static_assert(
+      [] {
+        for (size_t i = 0; i < std::size(kNumbers); ++i) {
+          if (kNumbers[i] != static_cast<int>(i)) return false;
+        }
+        return true;
+      }(),
+      "JG_STATUS_ERROR_CODES must list the codes 1, 2, 3, ... in order");
   return text::EnumName(code, kNames, "UNKNOWN_CODE");
 }
 

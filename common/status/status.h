@@ -16,25 +16,35 @@
 
 namespace joinguard {
 
-// Canonical codes (same numbering as absl::StatusCode / google.rpc.Code).
+// The one table of canonical error codes (same numbering as absl::StatusCode /
+// google.rpc.Code), in numeric order after OK = 0: X(Name, number, "NAME"). It defines the
+// enumerators StatusCode::k<Name>, their StatusCodeName() and the factories <Name>Error(message)
+// below (CancelledError, UnknownError, InvalidArgumentError, ..., UnauthenticatedError).
+// clang-format off
+#define JG_STATUS_ERROR_CODES(X)                         \
+  X(Cancelled,          1,  "CANCELLED")                 \
+  X(Unknown,            2,  "UNKNOWN")                   \
+  X(InvalidArgument,    3,  "INVALID_ARGUMENT")          \
+  X(DeadlineExceeded,   4,  "DEADLINE_EXCEEDED")         \
+  X(NotFound,           5,  "NOT_FOUND")                 \
+  X(AlreadyExists,      6,  "ALREADY_EXISTS")            \
+  X(PermissionDenied,   7,  "PERMISSION_DENIED")         \
+  X(ResourceExhausted,  8,  "RESOURCE_EXHAUSTED")        \
+  X(FailedPrecondition, 9,  "FAILED_PRECONDITION")       \
+  X(Aborted,            10, "ABORTED")                   \
+  X(OutOfRange,         11, "OUT_OF_RANGE")              \
+  X(Unimplemented,      12, "UNIMPLEMENTED")             \
+  X(Internal,           13, "INTERNAL")                  \
+  X(Unavailable,        14, "UNAVAILABLE")               \
+  X(DataLoss,           15, "DATA_LOSS")                 \
+  X(Unauthenticated,    16, "UNAUTHENTICATED")
+// clang-format on
+
 enum class StatusCode : int {
   kOk = 0,
-  kCancelled = 1,
-  kUnknown = 2,
-  kInvalidArgument = 3,
-  kDeadlineExceeded = 4,
-  kNotFound = 5,
-  kAlreadyExists = 6,
-  kPermissionDenied = 7,
-  kResourceExhausted = 8,
-  kFailedPrecondition = 9,
-  kAborted = 10,
-  kOutOfRange = 11,
-  kUnimplemented = 12,
-  kInternal = 13,
-  kUnavailable = 14,
-  kDataLoss = 15,
-  kUnauthenticated = 16,
+#define JG_STATUS_CODE_ENUMERATOR(name, number, text) k##name = number,
+  JG_STATUS_ERROR_CODES(JG_STATUS_CODE_ENUMERATOR)
+#undef JG_STATUS_CODE_ENUMERATOR
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -86,24 +96,12 @@ class [[nodiscard]] Status {
 };
 
 inline Status OkStatus() { return Status(); }
-inline Status CancelledError(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
-inline Status UnknownError(std::string m) { return {StatusCode::kUnknown, std::move(m)}; }
-inline Status InvalidArgumentError(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
-inline Status DeadlineExceededError(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
-inline Status NotFoundError(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-inline Status AlreadyExistsError(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
-inline Status PermissionDeniedError(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
-inline Status ResourceExhaustedError(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
-inline Status FailedPreconditionError(std::string m) {
-  return {StatusCode::kFailedPrecondition, std::move(m)};
-}
-inline Status AbortedError(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
-inline Status OutOfRangeError(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
-inline Status UnimplementedError(std::string m) { return {StatusCode::kUnimplemented, std::move(m)}; }
-inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
-inline Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
-inline Status DataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
-inline Status UnauthenticatedError(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
+// CancelledError(message), ..., UnauthenticatedError(message): one per row of
+// JG_STATUS_ERROR_CODES.
+#define JG_STATUS_CODE_FACTORY(name, number, text) \
+  inline Status name##Error(std::string m) { return {StatusCode::k##name, std::move(m)}; }
+JG_STATUS_ERROR_CODES(JG_STATUS_CODE_FACTORY)
+#undef JG_STATUS_CODE_FACTORY
 
 std::ostream& operator<<(std::ostream& os, const Status& s);
 std::ostream& operator<<(std::ostream& os, StatusCode c);
