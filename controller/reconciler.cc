@@ -245,8 +245,13 @@ ReconcileResult CsrReconciler::ApproveBootstrap(const CsrPtr& csr, const policy:
   };
   StatusOr<WriteOutcome> w = WriteDecision(*csr, approve);
   if (!w.ok()) {
-    release_gate();
-    d_.logger->Warning("writing the approval failed; will retry",
+    // A 4xx changed nothing: the use goes back. A timeout or 5xx may have been applied (its
+    // answer lost): the use stays reserved (keyed by the CSR's uid, so the retry's Admit does
+    // not count it twice) and the claim stays, so a grant is never under-counted.
+    const bool maybe_applied = kube::MayHaveBeenApplied(w.status());
+    if (!maybe_applied) release_gate();
+    d_.logger->Warning(maybe_applied ? "writing the approval failed and may have been applied; will retry"
+                                     : "writing the approval failed; will retry",
                        {{"csr", name}, {"error", w.status().ToString()}});
     return ReconcileResult::Error(w.status());
   }

@@ -114,5 +114,9 @@ bool IsRetryable(const Status& s) {
   return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kDeadlineExceeded ||
          s.code() == StatusCode::kResourceExhausted || s.http_status() >= 500;
 }
+bool MayHaveBeenApplied(const Status& s) {
+  if (s.ok() || s.reason() == kReasonTLSVerifyFailed) return false;
+  return !(s.http_status() >= 400 && s.http_status() < 500);
+}
 
 }  // namespace joinguard::kube

@@ -34,6 +34,10 @@ bool IsServerTimeout(const Status& s);  // 504 Timeout / 500 ServerTimeout / cli
 // Transient: worth retrying an idempotent request (429, 5xx, timeouts, connection failures;
 // not TLS verification failures).
 bool IsRetryable(const Status& s);
+// A failed write that may still have been applied: no HTTP answer (a timeout, a connection reset
+// after the request was sent) or a 5xx (kube-apiserver answers 500/504 when etcd times out on a
+// write that can still commit). A 4xx, or a TLS handshake that failed, means nothing was changed.
+bool MayHaveBeenApplied(const Status& s);
 
 // Maps reason / HTTP code to a StatusCode as documented above.
 StatusCode CodeForApiError(std::string_view reason, int http_status);

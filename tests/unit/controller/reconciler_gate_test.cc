@@ -161,6 +161,57 @@ TEST_F(ReconcilerGateTest, ApprovalThatCannotBeWrittenReleasesTheUse) {
   EXPECT_EQ(gate.released[0], uid);
 }
 
+// The approval write fails with an answer that says nothing was changed (a 4xx): the use goes
+// back. It fails without saying (a 5xx or no answer, possibly applied): the use stays reserved,
+// and the retry re-admits the same CSR uid (which the gate does not count twice).
+TEST_F(ReconcilerGateTest, RefusedApprovalWriteReleasesTheUse) {
+  std::string uid = Put(TestCsr{});
+  cluster_.before_approval = [&](const kube::CertificateSigningRequest&) -> Status {
+    return PermissionDeniedError("forbidden").WithReason("Forbidden", 403);
+  };
+  auto r = Make();
+  EXPECT_EQ(r->Reconcile("csr-1").kind, ReconcileResult::Kind::kError);
+  ASSERT_EQ(gate.released.size(), 1u);
+  EXPECT_EQ(gate.released[0], uid);
+}
+
+TEST_F(ReconcilerGateTest, ApprovalWriteWithALostAnswerKeepsTheUse) {
+  std::string uid = Put(TestCsr{});
+  std::optional<kube::CertificateSigningRequest> applied;
+  cluster_.before_approval = [&](const kube::CertificateSigningRequest& c) -> Status {
+    if (applied) return OkStatus();
+    applied = c;  // the API server applied it; the answer never arrived
+    return DeadlineExceededError("no response within 30s");
+  };
+  auto r = Make();
+  EXPECT_EQ(r->Reconcile("csr-1").kind, ReconcileResult::Kind::kError);
+  EXPECT_TRUE(gate.released.empty()) << "a write that may have been applied must keep the grant's use";
+  ASSERT_TRUE(applied.has_value());
+  ASSERT_TRUE(cluster_.UpdateApproval(*applied).ok());
+  cluster_.SyncCache();  // the cache shows it approved before any retry
+  r->Reconcile("csr-1");
+  EXPECT_TRUE(gate.released.empty());
+  EXPECT_EQ(Type("csr-1"), "Approved");
+  EXPECT_EQ(cluster_.LiveNodeJoin("worker-1")->spec.csr_uid, uid);
+  EXPECT_EQ(cluster_.LiveNodeJoin("worker-1")->status.phase, "Approved");
+}
+
+TEST_F(ReconcilerGateTest, ApprovalWriteThatFailedWithA5xxIsRetriedOnTheSameUse) {
+  std::string uid = Put(TestCsr{});
+  int failures = 1;
+  cluster_.before_approval = [&](const kube::CertificateSigningRequest&) -> Status {
+    if (failures-- > 0) return UnavailableError("etcd timeout").WithReason("InternalError", 500);
+    return OkStatus();
+  };
+  auto r = Make();
+  EXPECT_EQ(r->Reconcile("csr-1").kind, ReconcileResult::Kind::kError);
+  EXPECT_EQ(r->Reconcile("csr-1").kind, ReconcileResult::Kind::kDone);
+  EXPECT_EQ(Type("csr-1"), "Approved");
+  EXPECT_TRUE(gate.released.empty());
+  ASSERT_EQ(gate.admitted.size(), 2u);
+  EXPECT_EQ(gate.admitted[1].csr_uid, uid) << "the retry re-admits the same CSR uid";
+}
+
 // Serving CSRs: the reconciler supplies the facts; the checks are the serving policy's (here a
 // stand-in that records what it saw and approves when the facts are complete).
 policy::CsrFacts g_seen;

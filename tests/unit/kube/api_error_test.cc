@@ -57,6 +57,20 @@ TEST(ApiError, NonStatusBodies) {
   EXPECT_FALSE(IsRetryable(UnavailableError("tls").WithReason(std::string(kReasonTLSVerifyFailed))));
 }
 
+// Which failed writes may still have changed the cluster (the reconciler keeps a grant's use for
+// those): a 4xx answer never; a 5xx, a timeout or a connection failure perhaps.
+TEST(ApiError, MayHaveBeenApplied) {
+  EXPECT_FALSE(MayHaveBeenApplied(OkStatus()));
+  for (int refused : {400, 403, 404, 409, 422, 429})
+    EXPECT_FALSE(MayHaveBeenApplied(StatusFromResponse(refused, "", "PUT /x"))) << refused;
+  for (int server : {500, 503, 504})
+    EXPECT_TRUE(MayHaveBeenApplied(StatusFromResponse(server, "", "PUT /x"))) << server;
+  EXPECT_TRUE(MayHaveBeenApplied(DeadlineExceededError("no response within 30s")));
+  EXPECT_TRUE(MayHaveBeenApplied(
+      UnavailableError("connection reset").WithReason(std::string(kReasonConnectionFailed))));
+  EXPECT_FALSE(MayHaveBeenApplied(UnavailableError("tls").WithReason(std::string(kReasonTLSVerifyFailed))));
+}
+
 TEST(ApiError, ExpiredWatchEvent) {
   ASSERT_OK_AND_ASSIGN(auto st, Decode<ApiStatus>(testutil::ReadGolden("status_expired.json")));
   Status s = StatusFromApiStatus(st);
