@@ -8,36 +8,27 @@ namespace {
 using kube::Json;
 using namespace kube::codec;  // NOLINT: the codec's field readers and writers
 
-constexpr StringField<JoinGrantSpec> kSpecStrings[] = {
-    {"tokenID", &JoinGrantSpec::token_id},
-    {"nodeNamePattern", &JoinGrantSpec::node_name_pattern},
+constexpr FieldSpec<JoinGrantSpec> kSpecFields[] = {
+    {"tokenID", &JoinGrantSpec::token_id},     {"nodeNamePattern", &JoinGrantSpec::node_name_pattern},
+    {"nodeNames", &JoinGrantSpec::node_names}, {"maxJoins", &JoinGrantSpec::max_joins, Encoding::kAlways},
+    {"expires", &JoinGrantSpec::expires},      {"allowRejoin", &JoinGrantSpec::allow_rejoin},
 };
-constexpr TimeField<JoinGrantSpec> kSpecTimes[] = {{"expires", &JoinGrantSpec::expires}};
-constexpr StringField<JoinClaim> kClaimStrings[] = {
-    {"nodeName", &JoinClaim::node_name, /*always=*/true},
+constexpr FieldSpec<JoinClaim> kClaimFields[] = {
+    {"nodeName", &JoinClaim::node_name, Encoding::kAlways},
     {"csrName", &JoinClaim::csr_name},
     {"csrUID", &JoinClaim::csr_uid},
+    {"at", &JoinClaim::at},
 };
-constexpr TimeField<JoinClaim> kClaimTimes[] = {{"at", &JoinClaim::at}};
+constexpr FieldSpec<JoinGrantStatus> kStatusFields[] = {
+    {"joins", &JoinGrantStatus::joins, Encoding::kAlways},
+    {"joinedNodes", &JoinGrantStatus::joined_nodes},
+};
 
-Json CanonicalSpec(const JoinGrantSpec& s) {
-  Json j = Json::object();
-  PutStrings(j, kSpecStrings, s);
-  PutStringList(j, "nodeNames", s.node_names);
-  j["maxJoins"] = s.max_joins;
-  PutTimes(j, kSpecTimes, s);
-  if (s.allow_rejoin) j["allowRejoin"] = true;
-  return j;
-}
+Json CanonicalSpec(const JoinGrantSpec& s) { return FieldsToJson(kSpecFields, s); }
 
 Json CanonicalStatus(const JoinGrantStatus& s) {
-  Json j = Json::object();
-  j["joins"] = s.joins;
-  PutStringList(j, "joinedNodes", s.joined_nodes);
-  PutObjectList(j, "claims", s.claims, [](Json& cj, const JoinClaim& c) {
-    PutStrings(cj, kClaimStrings, c);
-    PutTimes(cj, kClaimTimes, c);
-  });
+  Json j = FieldsToJson(kStatusFields, s);
+  PutObjectList(j, "claims", s.claims, kClaimFields);
   return j;
 }
 
@@ -47,21 +38,12 @@ Status DecodeGrant(const Json& j, JoinGrant* out) {
   if (const Json* m = Field(j, "metadata")) JG_RETURN_IF_ERROR(kube::FromJson(*m, &out->metadata));
   if (const Json* s = Field(j, "spec")) {
     JG_RETURN_IF_ERROR(RequireObject(*s, "field spec"));
-    JG_RETURN_IF_ERROR(GetStrings(*s, kSpecStrings, &out->spec, "spec"));
-    JG_RETURN_IF_ERROR(GetStringList(*s, "nodeNames", &out->spec.node_names, "spec"));
-    JG_RETURN_IF_ERROR(GetInt32(*s, "maxJoins", &out->spec.max_joins, "spec"));
-    JG_RETURN_IF_ERROR(GetTimes(*s, kSpecTimes, &out->spec, "spec"));
-    JG_RETURN_IF_ERROR(GetBool(*s, "allowRejoin", &out->spec.allow_rejoin, "spec"));
+    JG_RETURN_IF_ERROR(GetFields(*s, kSpecFields, &out->spec, "spec"));
   }
   if (const Json* s = Field(j, "status")) {
     JG_RETURN_IF_ERROR(RequireObject(*s, "field status"));
-    JG_RETURN_IF_ERROR(GetInt32(*s, "joins", &out->status.joins, "status"));
-    JG_RETURN_IF_ERROR(GetStringList(*s, "joinedNodes", &out->status.joined_nodes, "status"));
-    JG_RETURN_IF_ERROR(GetObjectList(*s, "claims", &out->status.claims, "status",
-                                     [](const Json& c, const std::string& p, JoinClaim* claim) {
-                                       JG_RETURN_IF_ERROR(GetStrings(c, kClaimStrings, claim, p));
-                                       return GetTimes(c, kClaimTimes, claim, p);
-                                     }));
+    JG_RETURN_IF_ERROR(GetFields(*s, kStatusFields, &out->status, "status"));
+    JG_RETURN_IF_ERROR(GetObjectList(*s, "claims", &out->status.claims, "status", kClaimFields));
   }
   out->raw = j;
   return OkStatus();

@@ -9,7 +9,16 @@ using namespace codec;  // NOLINT: the codec's own field helpers
 
 namespace {
 
-constexpr StringField<ResourceAttributes> kResourceAttributeStrings[] = {
+constexpr FieldSpec<LeaseSpec> kLeaseSpecFields[] = {
+    {"holderIdentity", &LeaseSpec::holder_identity},
+    {"leaseDurationSeconds", &LeaseSpec::lease_duration_seconds},
+    {"acquireTime", &LeaseSpec::acquire_time, Encoding::kMicroTime},
+    {"renewTime", &LeaseSpec::renew_time, Encoding::kMicroTime},
+    {"leaseTransitions", &LeaseSpec::lease_transitions},
+    {"strategy", &LeaseSpec::strategy},
+    {"preferredHolder", &LeaseSpec::preferred_holder},
+};
+constexpr FieldSpec<ResourceAttributes> kResourceAttributesFields[] = {
     {"namespace", &ResourceAttributes::namespace_},
     {"verb", &ResourceAttributes::verb},
     {"group", &ResourceAttributes::group},
@@ -18,41 +27,47 @@ constexpr StringField<ResourceAttributes> kResourceAttributeStrings[] = {
     {"subresource", &ResourceAttributes::subresource},
     {"name", &ResourceAttributes::name},
 };
-constexpr StringField<NonResourceAttributes> kNonResourceAttributeStrings[] = {
+constexpr FieldSpec<NonResourceAttributes> kNonResourceAttributesFields[] = {
     {"path", &NonResourceAttributes::path},
     {"verb", &NonResourceAttributes::verb},
 };
-constexpr StringField<SubjectAccessReview> kReviewSpecStrings[] = {
+constexpr FieldSpec<SubjectAccessReview> kReviewSpecFields[] = {
     {"user", &SubjectAccessReview::user},
     {"uid", &SubjectAccessReview::uid},
+    {"groups", &SubjectAccessReview::groups},
+    {"extra", &SubjectAccessReview::extra},
 };
-constexpr StringField<SubjectAccessReview> kReviewStatusStrings[] = {
+constexpr FieldSpec<SubjectAccessReview> kReviewStatusFields[] = {
+    {"allowed", &SubjectAccessReview::allowed, Encoding::kAlways},
+    {"denied", &SubjectAccessReview::denied},
     {"reason", &SubjectAccessReview::reason},
     {"evaluationError", &SubjectAccessReview::evaluation_error},
 };
-constexpr StringField<RoleRef> kRoleRefStrings[] = {
-    {"apiGroup", &RoleRef::api_group, /*always=*/true},
-    {"kind", &RoleRef::kind, /*always=*/true},
-    {"name", &RoleRef::name, /*always=*/true},
+constexpr FieldSpec<RoleRef> kRoleRefFields[] = {
+    {"apiGroup", &RoleRef::api_group, Encoding::kAlways},
+    {"kind", &RoleRef::kind, Encoding::kAlways},
+    {"name", &RoleRef::name, Encoding::kAlways},
 };
-constexpr StringField<Subject> kSubjectStrings[] = {
-    {"kind", &Subject::kind, /*always=*/true},
+constexpr FieldSpec<Subject> kSubjectFields[] = {
+    {"kind", &Subject::kind, Encoding::kAlways},
     {"apiGroup", &Subject::api_group},
-    {"name", &Subject::name, /*always=*/true},
+    {"name", &Subject::name, Encoding::kAlways},
     {"namespace", &Subject::namespace_},
 };
-constexpr StringField<ApiStatus> kApiStatusStrings[] = {
+constexpr FieldSpec<ApiStatus> kApiStatusFields[] = {
     {"status", &ApiStatus::status},
     {"message", &ApiStatus::message},
     {"reason", &ApiStatus::reason},
+    {"code", &ApiStatus::code},
 };
-constexpr StringField<ApiStatus> kApiStatusDetailStrings[] = {
+constexpr FieldSpec<ApiStatus> kApiStatusDetailsFields[] = {
     {"name", &ApiStatus::name},
     {"group", &ApiStatus::group},
     {"kind", &ApiStatus::kind},
     {"uid", &ApiStatus::uid},
+    {"retryAfterSeconds", &ApiStatus::retry_after_seconds},
 };
-constexpr StringField<StatusCause> kCauseStrings[] = {
+constexpr FieldSpec<StatusCause> kStatusCauseFields[] = {
     {"reason", &StatusCause::reason},
     {"message", &StatusCause::message},
     {"field", &StatusCause::field},
@@ -60,66 +75,39 @@ constexpr StringField<StatusCause> kCauseStrings[] = {
 
 Json Canonical(const Lease& o) {
   Json j = CanonicalHead(o);
-  Json spec = Json::object();
-  if (o.spec.holder_identity) spec["holderIdentity"] = *o.spec.holder_identity;
-  if (o.spec.lease_duration_seconds) spec["leaseDurationSeconds"] = *o.spec.lease_duration_seconds;
-  PutMicroTime(spec, "acquireTime", o.spec.acquire_time);
-  PutMicroTime(spec, "renewTime", o.spec.renew_time);
-  if (o.spec.lease_transitions) spec["leaseTransitions"] = *o.spec.lease_transitions;
-  if (o.spec.strategy) spec["strategy"] = *o.spec.strategy;
-  if (o.spec.preferred_holder) spec["preferredHolder"] = *o.spec.preferred_holder;
-  j["spec"] = std::move(spec);
+  j["spec"] = FieldsToJson(kLeaseSpecFields, o.spec);
   return j;
 }
 
 Json Canonical(const SubjectAccessReview& o) {
   Json j = CanonicalHead(o);
-  Json spec = Json::object();
+  Json spec = FieldsToJson(kReviewSpecFields, o);
   if (o.resource_attributes) {
-    Json ra = Json::object();
-    PutStrings(ra, kResourceAttributeStrings, *o.resource_attributes);
-    spec["resourceAttributes"] = std::move(ra);
+    spec["resourceAttributes"] = FieldsToJson(kResourceAttributesFields, *o.resource_attributes);
   }
   if (o.non_resource_attributes) {
-    Json na = Json::object();
-    PutStrings(na, kNonResourceAttributeStrings, *o.non_resource_attributes);
-    spec["nonResourceAttributes"] = std::move(na);
+    spec["nonResourceAttributes"] = FieldsToJson(kNonResourceAttributesFields, *o.non_resource_attributes);
   }
-  PutStrings(spec, kReviewSpecStrings, o);
-  PutStringList(spec, "groups", o.groups);
-  PutExtra(spec, "extra", o.extra);
   j["spec"] = std::move(spec);
-  Json status = Json::object();
-  status["allowed"] = o.allowed;  // no omitempty upstream
-  if (o.denied) status["denied"] = true;
-  PutStrings(status, kReviewStatusStrings, o);
-  j["status"] = std::move(status);
+  j["status"] = FieldsToJson(kReviewStatusFields, o);
   return j;
 }
 
 Json Canonical(const ClusterRoleBinding& o) {
   Json j = CanonicalHead(o);
-  Json rr = Json::object();
-  PutStrings(rr, kRoleRefStrings, o.role_ref);
-  j["roleRef"] = std::move(rr);
-  PutObjectList(j, "subjects", o.subjects,
-                [](Json& sj, const Subject& s) { PutStrings(sj, kSubjectStrings, s); });
+  j["roleRef"] = FieldsToJson(kRoleRefFields, o.role_ref);
+  PutObjectList(j, "subjects", o.subjects, kSubjectFields);
   return j;
 }
 
 Json Canonical(const ApiStatus& o) {
-  Json j = Json::object();
+  Json j = FieldsToJson(kApiStatusFields, o);
   j["apiVersion"] = "v1";
   j["kind"] = "Status";
   j["metadata"] = Json::object();
-  PutStrings(j, kApiStatusStrings, o);
-  Json d = Json::object();
-  PutStrings(d, kApiStatusDetailStrings, o);
-  PutObjectList(d, "causes", o.causes,
-                [](Json& cj, const StatusCause& c) { PutStrings(cj, kCauseStrings, c); });
-  if (o.retry_after_seconds != 0) d["retryAfterSeconds"] = o.retry_after_seconds;
+  Json d = FieldsToJson(kApiStatusDetailsFields, o);
+  PutObjectList(d, "causes", o.causes, kStatusCauseFields);
   if (!d.empty()) j["details"] = std::move(d);
-  if (o.code != 0) j["code"] = o.code;
   return j;
 }
 
@@ -129,14 +117,7 @@ Json ToJson(const Lease& o) { return MergeWithRaw<Lease>(o, Canonical); }
 
 Status FromJson(const Json& j, Lease* out) {
   JG_RETURN_IF_ERROR(DecodeHead(j, "Lease", out));
-  const Json& spec = Sub(j, "spec");
-  JG_RETURN_IF_ERROR(GetOptString(spec, "holderIdentity", &out->spec.holder_identity, "spec"));
-  JG_RETURN_IF_ERROR(GetOptInt32(spec, "leaseDurationSeconds", &out->spec.lease_duration_seconds, "spec"));
-  JG_RETURN_IF_ERROR(GetTime(spec, "acquireTime", &out->spec.acquire_time, "spec"));
-  JG_RETURN_IF_ERROR(GetTime(spec, "renewTime", &out->spec.renew_time, "spec"));
-  JG_RETURN_IF_ERROR(GetOptInt32(spec, "leaseTransitions", &out->spec.lease_transitions, "spec"));
-  JG_RETURN_IF_ERROR(GetOptString(spec, "strategy", &out->spec.strategy, "spec"));
-  JG_RETURN_IF_ERROR(GetOptString(spec, "preferredHolder", &out->spec.preferred_holder, "spec"));
+  JG_RETURN_IF_ERROR(GetFields(Sub(j, "spec"), kLeaseSpecFields, &out->spec, "spec"));
   out->raw = j;
   return OkStatus();
 }
@@ -148,21 +129,16 @@ Status FromJson(const Json& j, SubjectAccessReview* out) {
   const Json& spec = Sub(j, "spec");
   if (const Json* ra = Field(spec, "resourceAttributes")) {
     ResourceAttributes a;
-    JG_RETURN_IF_ERROR(GetStrings(*ra, kResourceAttributeStrings, &a, "spec.resourceAttributes"));
+    JG_RETURN_IF_ERROR(GetFields(*ra, kResourceAttributesFields, &a, "spec.resourceAttributes"));
     out->resource_attributes = std::move(a);
   }
   if (const Json* na = Field(spec, "nonResourceAttributes")) {
     NonResourceAttributes a;
-    JG_RETURN_IF_ERROR(GetStrings(*na, kNonResourceAttributeStrings, &a, "spec.nonResourceAttributes"));
+    JG_RETURN_IF_ERROR(GetFields(*na, kNonResourceAttributesFields, &a, "spec.nonResourceAttributes"));
     out->non_resource_attributes = std::move(a);
   }
-  JG_RETURN_IF_ERROR(GetStrings(spec, kReviewSpecStrings, out, "spec"));
-  JG_RETURN_IF_ERROR(GetStringList(spec, "groups", &out->groups, "spec"));
-  JG_RETURN_IF_ERROR(GetExtra(spec, "extra", &out->extra, "spec"));
-  const Json& status = Sub(j, "status");
-  JG_RETURN_IF_ERROR(GetBool(status, "allowed", &out->allowed, "status"));
-  JG_RETURN_IF_ERROR(GetBool(status, "denied", &out->denied, "status"));
-  JG_RETURN_IF_ERROR(GetStrings(status, kReviewStatusStrings, out, "status"));
+  JG_RETURN_IF_ERROR(GetFields(spec, kReviewSpecFields, out, "spec"));
+  JG_RETURN_IF_ERROR(GetFields(Sub(j, "status"), kReviewStatusFields, out, "status"));
   out->raw = j;
   return OkStatus();
 }
@@ -171,11 +147,8 @@ Json ToJson(const ClusterRoleBinding& o) { return MergeWithRaw<ClusterRoleBindin
 
 Status FromJson(const Json& j, ClusterRoleBinding* out) {
   JG_RETURN_IF_ERROR(DecodeHead(j, "ClusterRoleBinding", out));
-  JG_RETURN_IF_ERROR(GetStrings(Sub(j, "roleRef"), kRoleRefStrings, &out->role_ref, "roleRef"));
-  JG_RETURN_IF_ERROR(
-      GetObjectList(j, "subjects", &out->subjects, "", [](const Json& sj, const std::string& p, Subject* s) {
-        return GetStrings(sj, kSubjectStrings, s, p);
-      }));
+  JG_RETURN_IF_ERROR(GetFields(Sub(j, "roleRef"), kRoleRefFields, &out->role_ref, "roleRef"));
+  JG_RETURN_IF_ERROR(GetObjectList(j, "subjects", &out->subjects, "", kSubjectFields));
   out->raw = j;
   return OkStatus();
 }
@@ -185,15 +158,10 @@ Json ToJson(const ApiStatus& o) { return MergeWithRaw<ApiStatus>(o, Canonical); 
 Status FromJson(const Json& j, ApiStatus* out) {
   *out = ApiStatus{};
   JG_RETURN_IF_ERROR(RequireObject(j, "Status"));
-  JG_RETURN_IF_ERROR(GetStrings(j, kApiStatusStrings, out, ""));
-  JG_RETURN_IF_ERROR(GetInt32(j, "code", &out->code, ""));
+  JG_RETURN_IF_ERROR(GetFields(j, kApiStatusFields, out, ""));
   const Json& d = Sub(j, "details");
-  JG_RETURN_IF_ERROR(GetStrings(d, kApiStatusDetailStrings, out, "details"));
-  JG_RETURN_IF_ERROR(GetInt32(d, "retryAfterSeconds", &out->retry_after_seconds, "details"));
-  JG_RETURN_IF_ERROR(GetObjectList(d, "causes", &out->causes, "details",
-                                   [](const Json& cj, const std::string& p, StatusCause* c) {
-                                     return GetStrings(cj, kCauseStrings, c, p);
-                                   }));
+  JG_RETURN_IF_ERROR(GetFields(d, kApiStatusDetailsFields, out, "details"));
+  JG_RETURN_IF_ERROR(GetObjectList(d, "causes", &out->causes, "details", kStatusCauseFields));
   out->raw = j;
   return OkStatus();
 }

@@ -7,78 +7,65 @@ using namespace codec;  // NOLINT: the codec's own field helpers
 
 namespace {
 
-constexpr StringField<NodeAddress> kAddressStrings[] = {
-    {"type", &NodeAddress::type, /*always=*/true},
-    {"address", &NodeAddress::address, /*always=*/true},
+constexpr FieldSpec<ConfigMap> kConfigMapFields[] = {
+    {"data", &ConfigMap::data},
+    {"binaryData", &ConfigMap::binary_data, Encoding::kBase64},
 };
-constexpr StringField<NodeCondition> kNodeConditionStrings[] = {
-    {"type", &NodeCondition::type, /*always=*/true},
-    {"status", &NodeCondition::status, /*always=*/true},
+constexpr FieldSpec<Secret> kSecretFields[] = {
+    {"type", &Secret::type},
+    {"data", &Secret::data, Encoding::kBase64},
+    {"stringData", &Secret::string_data},
+};
+constexpr FieldSpec<Node> kNodeSpecFields[] = {
+    {"providerID", &Node::provider_id},
+    {"unschedulable", &Node::unschedulable},
+};
+constexpr FieldSpec<NodeAddress> kNodeAddressFields[] = {
+    {"type", &NodeAddress::type, Encoding::kAlways},
+    {"address", &NodeAddress::address, Encoding::kAlways},
+};
+constexpr FieldSpec<NodeCondition> kNodeConditionFields[] = {
+    {"type", &NodeCondition::type, Encoding::kAlways},
+    {"status", &NodeCondition::status, Encoding::kAlways},
     {"reason", &NodeCondition::reason},
     {"message", &NodeCondition::message},
-};
-constexpr TimeField<NodeCondition> kNodeConditionTimes[] = {
     {"lastHeartbeatTime", &NodeCondition::last_heartbeat_time},
     {"lastTransitionTime", &NodeCondition::last_transition_time},
 };
-constexpr StringField<Event> kEventStrings[] = {
+constexpr FieldSpec<Event> kEventFields[] = {
     {"reason", &Event::reason},
     {"message", &Event::message},
     {"type", &Event::type},
+    {"firstTimestamp", &Event::first_timestamp},
+    {"lastTimestamp", &Event::last_timestamp},
+    {"count", &Event::count},
+    {"eventTime", &Event::event_time, Encoding::kMicroTime},
     {"reportingComponent", &Event::reporting_component},
     {"reportingInstance", &Event::reporting_instance},
 };
-constexpr TimeField<Event> kEventTimes[] = {
-    {"firstTimestamp", &Event::first_timestamp},
-    {"lastTimestamp", &Event::last_timestamp},
-};
-constexpr StringField<EventSource> kSourceStrings[] = {
+constexpr FieldSpec<EventSource> kEventSourceFields[] = {
     {"component", &EventSource::component},
     {"host", &EventSource::host},
 };
 
-Json Canonical(const ConfigMap& o) {
-  Json j = CanonicalHead(o);
-  PutStringMap(j, "data", o.data);
-  PutStringMap(j, "binaryData", o.binary_data, /*base64=*/true);
-  return j;
-}
-
-Json Canonical(const Secret& o) {
-  Json j = CanonicalHead(o);
-  PutString(j, "type", o.type);
-  PutStringMap(j, "data", o.data, /*base64=*/true);
-  PutStringMap(j, "stringData", o.string_data);
-  return j;
-}
+Json Canonical(const ConfigMap& o) { return CanonicalHead(o, kConfigMapFields); }
+Json Canonical(const Secret& o) { return CanonicalHead(o, kSecretFields); }
 
 Json Canonical(const Node& o) {
   Json j = CanonicalHead(o);
-  Json spec = Json::object();
-  PutString(spec, "providerID", o.provider_id);
-  if (o.unschedulable) spec["unschedulable"] = true;
-  j["spec"] = std::move(spec);
+  j["spec"] = FieldsToJson(kNodeSpecFields, o);
   Json status = Json::object();
-  PutObjectList(status, "addresses", o.addresses,
-                [](Json& aj, const NodeAddress& a) { PutStrings(aj, kAddressStrings, a); });
-  PutObjectList(status, "conditions", o.conditions, [](Json& cj, const NodeCondition& c) {
-    PutStrings(cj, kNodeConditionStrings, c);
-    PutTimes(cj, kNodeConditionTimes, c);
-  });
+  PutObjectList(status, "addresses", o.addresses, kNodeAddressFields);
+  PutObjectList(status, "conditions", o.conditions, kNodeConditionFields);
   j["status"] = std::move(status);
   return j;
 }
 
 Json Canonical(const Event& o) {
-  Json j = CanonicalHead(o);
+  Json j = CanonicalHead(o, kEventFields);
   j["involvedObject"] = CanonicalRef(o.involved_object);
-  PutStrings(j, kEventStrings, o);
-  Json src = Json::object();
-  PutStrings(src, kSourceStrings, o.source);
-  if (!src.empty()) j["source"] = std::move(src);
-  PutTimes(j, kEventTimes, o);
-  if (o.count != 0) j["count"] = o.count;
-  PutMicroTime(j, "eventTime", o.event_time);
+  Json source = FieldsToJson(kEventSourceFields, o.source);
+  if (!source.empty()) j["source"] = std::move(source);
   return j;
 }
 
@@ -86,42 +73,20 @@ Json Canonical(const Event& o) {
 
 Json ToJson(const ConfigMap& o) { return MergeWithRaw<ConfigMap>(o, Canonical); }
 
-Status FromJson(const Json& j, ConfigMap* out) {
-  JG_RETURN_IF_ERROR(DecodeHead(j, "ConfigMap", out));
-  JG_RETURN_IF_ERROR(GetStringMap(j, "data", &out->data, ""));
-  JG_RETURN_IF_ERROR(GetStringMap(j, "binaryData", &out->binary_data, "", /*base64=*/true));
-  out->raw = j;
-  return OkStatus();
-}
+Status FromJson(const Json& j, ConfigMap* out) { return DecodeFlatObject(j, kConfigMapFields, out); }
 
 Json ToJson(const Secret& o) { return MergeWithRaw<Secret>(o, Canonical); }
 
-Status FromJson(const Json& j, Secret* out) {
-  JG_RETURN_IF_ERROR(DecodeHead(j, "Secret", out));
-  JG_RETURN_IF_ERROR(GetString(j, "type", &out->type, ""));
-  JG_RETURN_IF_ERROR(GetStringMap(j, "data", &out->data, "", /*base64=*/true));
-  JG_RETURN_IF_ERROR(GetStringMap(j, "stringData", &out->string_data, ""));
-  out->raw = j;
-  return OkStatus();
-}
+Status FromJson(const Json& j, Secret* out) { return DecodeFlatObject(j, kSecretFields, out); }
 
 Json ToJson(const Node& o) { return MergeWithRaw<Node>(o, Canonical); }
 
 Status FromJson(const Json& j, Node* out) {
   JG_RETURN_IF_ERROR(DecodeHead(j, "Node", out));
-  const Json& spec = Sub(j, "spec");
-  JG_RETURN_IF_ERROR(GetString(spec, "providerID", &out->provider_id, "spec"));
-  JG_RETURN_IF_ERROR(GetBool(spec, "unschedulable", &out->unschedulable, "spec"));
+  JG_RETURN_IF_ERROR(GetFields(Sub(j, "spec"), kNodeSpecFields, out, "spec"));
   const Json& status = Sub(j, "status");
-  JG_RETURN_IF_ERROR(GetObjectList(status, "addresses", &out->addresses, "status",
-                                   [](const Json& a, const std::string& p, NodeAddress* address) {
-                                     return GetStrings(a, kAddressStrings, address, p);
-                                   }));
-  JG_RETURN_IF_ERROR(GetObjectList(status, "conditions", &out->conditions, "status",
-                                   [](const Json& c, const std::string& p, NodeCondition* cond) {
-                                     JG_RETURN_IF_ERROR(GetStrings(c, kNodeConditionStrings, cond, p));
-                                     return GetTimes(c, kNodeConditionTimes, cond, p);
-                                   }));
+  JG_RETURN_IF_ERROR(GetObjectList(status, "addresses", &out->addresses, "status", kNodeAddressFields));
+  JG_RETURN_IF_ERROR(GetObjectList(status, "conditions", &out->conditions, "status", kNodeConditionFields));
   out->raw = j;
   return OkStatus();
 }
@@ -131,11 +96,8 @@ Json ToJson(const Event& o) { return MergeWithRaw<Event>(o, Canonical); }
 Status FromJson(const Json& j, Event* out) {
   JG_RETURN_IF_ERROR(DecodeHead(j, "Event", out));
   JG_RETURN_IF_ERROR(FromJson(Sub(j, "involvedObject"), &out->involved_object));
-  JG_RETURN_IF_ERROR(GetStrings(j, kEventStrings, out, ""));
-  JG_RETURN_IF_ERROR(GetStrings(Sub(j, "source"), kSourceStrings, &out->source, "source"));
-  JG_RETURN_IF_ERROR(GetTimes(j, kEventTimes, out, ""));
-  JG_RETURN_IF_ERROR(GetInt32(j, "count", &out->count, ""));
-  JG_RETURN_IF_ERROR(GetTime(j, "eventTime", &out->event_time, ""));
+  JG_RETURN_IF_ERROR(GetFields(j, kEventFields, out, ""));
+  JG_RETURN_IF_ERROR(GetFields(Sub(j, "source"), kEventSourceFields, &out->source, "source"));
   out->raw = j;
   return OkStatus();
 }

@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "common/kube/objects.h"
@@ -54,43 +56,105 @@ void PutTime(Json& j, const char* key, const std::optional<Time>& t);
 void PutMicroTime(Json& j, const char* key, const std::optional<Time>& t);
 void PutBytes(Json& j, const char* key, const std::string& v);
 
-// Field tables: one list of (JSON key, member) per struct serves both its reader and its writer.
-// `always` writes the field even when empty (upstream has no omitempty on it).
-template <typename T>
-struct StringField {
-  const char* key;
-  std::string T::*member;
-  bool always = false;
-};
-template <typename T>
-struct TimeField {
-  const char* key;
-  std::optional<Time> T::*member;
+// Field tables: one list of {JSON key, member, encoding} per JSON object serves both its reader
+// (GetFields) and its writer (PutFields). The member's C++ type picks the JSON type: string,
+// bool, int32, RFC 3339 time, string list, string map, extra (map of string lists);
+// std::optional members may be absent. Writers omit empty values (Go's omitempty: "", false,
+// 0, null, empty list or map) unless the encoding says otherwise.
+enum class Encoding {
+  kOmitEmpty,  // the default
+  kAlways,     // written even when empty (upstream has no omitempty on it)
+  kBase64,     // []byte in Go: a string or a string map's values travel base64-encoded
+  kMicroTime,  // metav1.MicroTime: RFC 3339 with microseconds
 };
 
-template <typename T, size_t N>
-Status GetStrings(const Json& obj, const StringField<T> (&fields)[N], T* out, std::string_view path) {
-  for (const StringField<T>& f : fields) JG_RETURN_IF_ERROR(GetString(obj, f.key, &(out->*f.member), path));
-  return OkStatus();
-}
-template <typename T, size_t N>
-Status GetTimes(const Json& obj, const TimeField<T> (&fields)[N], T* out, std::string_view path) {
-  for (const TimeField<T>& f : fields) JG_RETURN_IF_ERROR(GetTime(obj, f.key, &(out->*f.member), path));
-  return OkStatus();
-}
-template <typename T, size_t N>
-void PutStrings(Json& j, const StringField<T> (&fields)[N], const T& o) {
-  for (const StringField<T>& f : fields) {
-    if (f.always) {
-      j[f.key] = o.*f.member;
-    } else {
-      PutString(j, f.key, o.*f.member);
-    }
+template <typename T>
+struct FieldSpec {
+  using Member = std::variant<std::string T::*, std::optional<std::string> T::*, bool T::*, int32_t T::*,
+                              std::optional<int32_t> T::*, std::optional<Time> T::*,
+                              std::vector<std::string> T::*, StringMap T::*, ExtraMap T::*>;
+  const char* key;
+  Member member;
+  Encoding encoding = Encoding::kOmitEmpty;
+};
+
+// One value of a field table (the reader and writer of each member type).
+template <typename V>
+Status GetValue(const Json& obj, const char* key, Encoding encoding, V* out, std::string_view path) {
+  if constexpr (std::is_same_v<V, std::string>) {
+    return encoding == Encoding::kBase64 ? GetBytes(obj, key, out, path) : GetString(obj, key, out, path);
+  } else if constexpr (std::is_same_v<V, std::optional<std::string>>) {
+    return GetOptString(obj, key, out, path);
+  } else if constexpr (std::is_same_v<V, bool>) {
+    return GetBool(obj, key, out, path);
+  } else if constexpr (std::is_same_v<V, int32_t>) {
+    return GetInt32(obj, key, out, path);
+  } else if constexpr (std::is_same_v<V, std::optional<int32_t>>) {
+    return GetOptInt32(obj, key, out, path);
+  } else if constexpr (std::is_same_v<V, std::optional<Time>>) {
+    return GetTime(obj, key, out, path);
+  } else if constexpr (std::is_same_v<V, std::vector<std::string>>) {
+    return GetStringList(obj, key, out, path);
+  } else if constexpr (std::is_same_v<V, StringMap>) {
+    return GetStringMap(obj, key, out, path, encoding == Encoding::kBase64);
+  } else {
+    static_assert(std::is_same_v<V, ExtraMap>);
+    return GetExtra(obj, key, out, path);
   }
 }
+template <typename V>
+void PutValue(Json& j, const char* key, Encoding encoding, const V& v) {
+  if constexpr (std::is_same_v<V, std::string>) {
+    if (encoding == Encoding::kBase64) {
+      PutBytes(j, key, v);
+    } else if (encoding == Encoding::kAlways) {
+      j[key] = v;
+    } else {
+      PutString(j, key, v);
+    }
+  } else if constexpr (std::is_same_v<V, bool> || std::is_same_v<V, int32_t>) {
+    if (v || encoding == Encoding::kAlways) j[key] = v;
+  } else if constexpr (std::is_same_v<V, std::optional<std::string>> ||
+                       std::is_same_v<V, std::optional<int32_t>>) {
+    if (v) j[key] = *v;
+  } else if constexpr (std::is_same_v<V, std::optional<Time>>) {
+    if (encoding == Encoding::kMicroTime) {
+      PutMicroTime(j, key, v);
+    } else {
+      PutTime(j, key, v);
+    }
+  } else if constexpr (std::is_same_v<V, std::vector<std::string>>) {
+    PutStringList(j, key, v);
+  } else if constexpr (std::is_same_v<V, StringMap>) {
+    PutStringMap(j, key, v, encoding == Encoding::kBase64);
+  } else {
+    static_assert(std::is_same_v<V, ExtraMap>);
+    PutExtra(j, key, v);
+  }
+}
+
+// Reads every field of the table from `obj` into *out (absent or null fields keep their value).
 template <typename T, size_t N>
-void PutTimes(Json& j, const TimeField<T> (&fields)[N], const T& o) {
-  for (const TimeField<T>& f : fields) PutTime(j, f.key, o.*f.member);
+Status GetFields(const Json& obj, const FieldSpec<T> (&fields)[N], T* out, std::string_view path) {
+  for (const FieldSpec<T>& f : fields) {
+    JG_RETURN_IF_ERROR(std::visit(
+        [&](auto member) { return GetValue(obj, f.key, f.encoding, &(out->*member), path); }, f.member));
+  }
+  return OkStatus();
+}
+// Writes every field of the table from `o` into the object `j`.
+template <typename T, size_t N>
+void PutFields(Json& j, const FieldSpec<T> (&fields)[N], const T& o) {
+  for (const FieldSpec<T>& f : fields) {
+    std::visit([&](auto member) { PutValue(j, f.key, f.encoding, o.*member); }, f.member);
+  }
+}
+// A JSON object holding the table's fields of `o`.
+template <typename T, size_t N>
+Json FieldsToJson(const FieldSpec<T> (&fields)[N], const T& o) {
+  Json j = Json::object();
+  PutFields(j, fields, o);
+  return j;
 }
 
 // An array of objects: `read_one(element, element_path, &item)` decodes each element. Absent or
@@ -123,6 +187,19 @@ void PutObjectList(Json& j, const char* key, const std::vector<T>& items, WriteO
   j[key] = std::move(a);
 }
 
+// The same for lists whose elements are described by a field table.
+template <typename T, size_t N>
+Status GetObjectList(const Json& obj, const char* key, std::vector<T>* out, std::string_view path,
+                     const FieldSpec<T> (&fields)[N]) {
+  return GetObjectList(obj, key, out, path, [&](const Json& e, const std::string& p, T* item) {
+    return GetFields(e, fields, item, p);
+  });
+}
+template <typename T, size_t N>
+void PutObjectList(Json& j, const char* key, const std::vector<T>& items, const FieldSpec<T> (&fields)[N]) {
+  PutObjectList(j, key, items, [&](Json& e, const T& item) { PutFields(e, fields, item); });
+}
+
 Json Header(const Resource& r);
 Json CanonicalMeta(const ObjectMeta& m);
 Json CanonicalRef(const ObjectReference& r);
@@ -134,12 +211,27 @@ Json CanonicalHead(const T& o) {
   j["metadata"] = CanonicalMeta(o.metadata);
   return j;
 }
+// The same followed by the object's top-level fields.
+template <typename T, size_t N>
+Json CanonicalHead(const T& o, const FieldSpec<T> (&fields)[N]) {
+  Json j = CanonicalHead(o);
+  PutFields(j, fields, o);
+  return j;
+}
 // The start of a top-level object's FromJson: reset *out, require an object, decode metadata.
 template <typename T>
 Status DecodeHead(const Json& j, std::string_view kind, T* out) {
   *out = T{};
   JG_RETURN_IF_ERROR(RequireObject(j, kind));
   return FromJson(Sub(j, "metadata"), &out->metadata);
+}
+// The whole FromJson of a top-level object whose fields are all in one table (ConfigMap, Secret).
+template <typename T, size_t N>
+Status DecodeFlatObject(const Json& j, const FieldSpec<T> (&fields)[N], T* out) {
+  JG_RETURN_IF_ERROR(DecodeHead(j, T::kResource.kind, out));
+  JG_RETURN_IF_ERROR(GetFields(j, fields, out, ""));
+  out->raw = j;
+  return OkStatus();
 }
 
 // See the file comment. `canonical` is the type's canonical serialiser.

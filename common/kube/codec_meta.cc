@@ -7,18 +7,18 @@ using namespace codec;  // NOLINT: the codec's own field helpers
 
 namespace {
 
-constexpr StringField<ObjectMeta> kMetaStrings[] = {
+constexpr FieldSpec<ObjectMeta> kObjectMetaFields[] = {
     {"name", &ObjectMeta::name},
     {"generateName", &ObjectMeta::generate_name},
     {"namespace", &ObjectMeta::namespace_},
     {"uid", &ObjectMeta::uid},
     {"resourceVersion", &ObjectMeta::resource_version},
-};
-constexpr TimeField<ObjectMeta> kMetaTimes[] = {
     {"creationTimestamp", &ObjectMeta::creation_timestamp},
     {"deletionTimestamp", &ObjectMeta::deletion_timestamp},
+    {"labels", &ObjectMeta::labels},
+    {"annotations", &ObjectMeta::annotations},
 };
-constexpr StringField<ObjectReference> kRefStrings[] = {
+constexpr FieldSpec<ObjectReference> kObjectReferenceFields[] = {
     {"kind", &ObjectReference::kind},
     {"namespace", &ObjectReference::namespace_},
     {"name", &ObjectReference::name},
@@ -33,11 +33,7 @@ constexpr StringField<ObjectReference> kRefStrings[] = {
 namespace codec {
 
 Json CanonicalMeta(const ObjectMeta& m) {
-  Json j = Json::object();
-  PutStrings(j, kMetaStrings, m);
-  PutTimes(j, kMetaTimes, m);
-  PutStringMap(j, "labels", m.labels);
-  PutStringMap(j, "annotations", m.annotations);
+  Json j = FieldsToJson(kObjectMetaFields, m);
   if (m.owner_references.is_array() && !m.owner_references.empty()) {
     j["ownerReferences"] = m.owner_references;
   }
@@ -45,11 +41,7 @@ Json CanonicalMeta(const ObjectMeta& m) {
   return j;
 }
 
-Json CanonicalRef(const ObjectReference& r) {
-  Json j = Json::object();
-  PutStrings(j, kRefStrings, r);
-  return j;
-}
+Json CanonicalRef(const ObjectReference& r) { return FieldsToJson(kObjectReferenceFields, r); }
 
 }  // namespace codec
 
@@ -59,11 +51,7 @@ Status FromJson(const Json& j, ObjectMeta* out) {
   *out = ObjectMeta{};
   if (j.is_null()) return OkStatus();
   JG_RETURN_IF_ERROR(RequireObject(j, "metadata"));
-  const std::string p = "metadata";
-  JG_RETURN_IF_ERROR(GetStrings(j, kMetaStrings, out, p));
-  JG_RETURN_IF_ERROR(GetTimes(j, kMetaTimes, out, p));
-  JG_RETURN_IF_ERROR(GetStringMap(j, "labels", &out->labels, p));
-  JG_RETURN_IF_ERROR(GetStringMap(j, "annotations", &out->annotations, p));
+  JG_RETURN_IF_ERROR(GetFields(j, kObjectMetaFields, out, "metadata"));
   if (const Json* f = Field(j, "ownerReferences")) out->owner_references = *f;
   if (const Json* f = Field(j, "finalizers")) out->finalizers = *f;
   return OkStatus();
@@ -75,7 +63,7 @@ Status FromJson(const Json& j, ObjectReference* out) {
   *out = ObjectReference{};
   if (j.is_null()) return OkStatus();
   JG_RETURN_IF_ERROR(RequireObject(j, "object reference"));
-  return GetStrings(j, kRefStrings, out, "involvedObject");
+  return GetFields(j, kObjectReferenceFields, out, "involvedObject");
 }
 
 StatusOr<ObjectList<Json>> DecodeListMeta(const Json& list) {

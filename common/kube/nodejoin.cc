@@ -7,13 +7,15 @@ namespace {
 
 using namespace codec;  // NOLINT: the codec's own field helpers
 
-constexpr StringField<NodeJoinSpec> kSpecStrings[] = {
+constexpr FieldSpec<NodeJoinSpec> kSpecFields[] = {
     {"nodeName", &NodeJoinSpec::node_name},  {"tokenID", &NodeJoinSpec::token_id},
     {"requester", &NodeJoinSpec::requester}, {"csrName", &NodeJoinSpec::csr_name},
     {"csrUID", &NodeJoinSpec::csr_uid},      {"grant", &NodeJoinSpec::grant},
 };
-constexpr StringField<NodeJoinStatus> kStatusStrings[] = {{"phase", &NodeJoinStatus::phase}};
-constexpr TimeField<NodeJoinStatus> kStatusTimes[] = {{"approvedAt", &NodeJoinStatus::approved_at}};
+constexpr FieldSpec<NodeJoinStatus> kStatusFields[] = {
+    {"phase", &NodeJoinStatus::phase},
+    {"approvedAt", &NodeJoinStatus::approved_at},
+};
 
 }  // namespace
 
@@ -29,12 +31,8 @@ Json ToJson(const NodeJoin& o) {
     }
   }
   j["metadata"] = std::move(meta);
-  Json spec = Json::object();
-  PutStrings(spec, kSpecStrings, o.spec);
-  j["spec"] = std::move(spec);
-  Json status = Json::object();
-  PutStrings(status, kStatusStrings, o.status);
-  PutTimes(status, kStatusTimes, o.status);
+  j["spec"] = FieldsToJson(kSpecFields, o.spec);
+  Json status = FieldsToJson(kStatusFields, o.status);
   if (status.empty()) {
     j.erase("status");
   } else {
@@ -47,11 +45,10 @@ Status FromJson(const Json& j, NodeJoin* out) {
   JG_RETURN_IF_ERROR(DecodeHead(j, "NodeJoin", out));
   const Json& spec = Sub(j, "spec");
   JG_RETURN_IF_ERROR(RequireObject(spec, "field spec"));
-  JG_RETURN_IF_ERROR(GetStrings(spec, kSpecStrings, &out->spec, "spec"));
+  JG_RETURN_IF_ERROR(GetFields(spec, kSpecFields, &out->spec, "spec"));
   const Json& status = Sub(j, "status");
   JG_RETURN_IF_ERROR(RequireObject(status, "field status"));
-  JG_RETURN_IF_ERROR(GetStrings(status, kStatusStrings, &out->status, "status"));
-  JG_RETURN_IF_ERROR(GetTimes(status, kStatusTimes, &out->status, "status"));
+  JG_RETURN_IF_ERROR(GetFields(status, kStatusFields, &out->status, "status"));
   out->raw = j;
   return OkStatus();
 }
