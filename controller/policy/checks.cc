@@ -81,14 +81,19 @@ std::string_view NameFromTable(const std::pair<Enum, std::string_view> (&names)[
 
 }  // namespace
 
+std::vector<std::string_view> DenyReasonsFor(ReasonScope list) {
+  std::vector<std::string_view> out;
+#define JG_POLICY_REASON_IF_IN_LIST(name, scope)                                \
+  if (ReasonScope::scope == list || ReasonScope::scope == ReasonScope::kBoth) { \
+    out.push_back(reason::k##name);                                             \
+  }
+  JG_POLICY_REASONS(JG_POLICY_REASON_IF_IN_LIST)
+#undef JG_POLICY_REASON_IF_IN_LIST
+  return out;
+}
+
 const std::vector<std::string_view>& AllDenyReasons() {
-  static const auto* const kReasons = new std::vector<std::string_view>{
-      reason::kRequesterNotAllowed, reason::kRenewalIdentityMismatch, reason::kSubjectNotExact,
-      reason::kInvalidNodeName,     reason::kNodeNamePattern,         reason::kSanPresent,
-      reason::kExtensionNotAllowed, reason::kKeyNotAllowed,           reason::kKeyTooWeak,
-      reason::kUsagesNotAllowed,    reason::kSignatureInvalid,        reason::kExpirationTooLong,
-      reason::kExpirationRequired,  reason::kExpirationOutOfRange,    reason::kNodeExists,
-      reason::kDuplicateInFlight};
+  static const auto* const kReasons = new std::vector<std::string_view>(DenyReasonsFor(ReasonScope::kClient));
   return *kReasons;
 }
 
@@ -109,21 +114,6 @@ std::string_view OutcomeName(Verdict::Outcome outcome) {
       {Verdict::Outcome::kRetry, "retry"},
       {Verdict::Outcome::kIgnore, "ignore"}};
   return NameFromTable(kNames, outcome);
-}
-
-CheckResult CheckSigner(const CsrContext& ctx, const Policy&) {
-  if (ctx.csr().signer_name == kKubeletClientSigner) return CheckResult::Approve();
-  return CheckResult::NoOpinion(std::string(reason::kSignerNotHandled),
-                                "signer " + Quote(ctx.csr().signer_name) + " is not handled by this policy");
-}
-
-CheckResult CheckParsed(const CsrContext& ctx, const Policy&) {
-  if (!ctx.parsed_ok()) return Unparsed(ctx);
-  return CheckResult::Approve();
-}
-
-CheckResult CheckRequester(const CsrContext& ctx, const Policy& p) {
-  return CheckRequesterFields(ctx.csr().username, ctx.csr().groups, p);
 }
 
 CheckResult CheckRequesterFields(const std::string& username, const std::vector<std::string>& groups,
@@ -164,6 +154,24 @@ CheckResult CheckRequesterFields(const std::string& username, const std::vector<
       "requester " + Quote(username) + " with groups " + JoinList(groups) +
           " is neither a bootstrap token user in an allowed group nor a node (system:node:<name> "
           "in system:nodes) renewing its own certificate");
+}
+
+// The checks, file-local: callers reach them through DefaultChecks() and the shared entries.
+namespace {
+
+CheckResult CheckSigner(const CsrContext& ctx, const Policy&) {
+  if (ctx.csr().signer_name == kKubeletClientSigner) return CheckResult::Approve();
+  return CheckResult::NoOpinion(std::string(reason::kSignerNotHandled),
+                                "signer " + Quote(ctx.csr().signer_name) + " is not handled by this policy");
+}
+
+CheckResult CheckParsed(const CsrContext& ctx, const Policy&) {
+  if (!ctx.parsed_ok()) return Unparsed(ctx);
+  return CheckResult::Approve();
+}
+
+CheckResult CheckRequester(const CsrContext& ctx, const Policy& p) {
+  return CheckRequesterFields(ctx.csr().username, ctx.csr().groups, p);
 }
 
 CheckResult CheckSubject(const CsrContext& ctx, const Policy&) {
@@ -413,6 +421,15 @@ CheckResult CheckNoDuplicateInFlight(const CsrContext& ctx, const Policy& p) {
   }
   return CheckResult::Approve();
 }
+
+}  // namespace
+
+const Check kParseCheck{"parse", &CheckParsed};
+const Check kSubjectCheck{"subject", &CheckSubject};
+const Check kNodeNameCheck{"nodeName", &CheckNodeName};
+const Check kExtensionsCheck{"extensions", &CheckExtensions};
+const Check kKeyCheck{"key", &CheckKey};
+const Check kSignatureCheck{"signature", &CheckSignature};
 
 const std::vector<Check>& DefaultChecks() {
   static const auto* const kChecks = new std::vector<Check>{

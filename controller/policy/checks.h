@@ -13,29 +13,53 @@
 namespace joinguard::controller::policy {
 
 // Stable reason codes: they appear in Denied conditions, Events, metrics and the audit log.
+// The one table of them for both check lists (this file's DefaultChecks() and
+// serving_checks.h's ServingChecks()): X(Name, Scope) defines reason::kName = "Name". Scope
+// says which list may deny with it: kClient, kServing or kBoth; kNoOpinion marks a scope
+// gate's answer, never a deny. AllDenyReasons() and AllServingDenyReasons() read it.
+// clang-format off
+#define JG_POLICY_REASONS(X)                  \
+  X(SignerNotHandled,          kNoOpinion)    \
+  X(RequestUnparseable,        kNoOpinion)    \
+  X(RequesterNotAllowed,       kClient)       \
+  X(RenewalNotHandled,         kNoOpinion)    \
+  X(RenewalIdentityMismatch,   kClient)       \
+  X(SubjectNotExact,           kBoth)         \
+  X(InvalidNodeName,           kBoth)         \
+  X(NodeNamePattern,           kBoth)         \
+  X(SanPresent,                kClient)       \
+  X(ExtensionNotAllowed,       kBoth)         \
+  X(UsagesNotAllowed,          kBoth)         \
+  X(KeyNotAllowed,             kBoth)         \
+  X(KeyTooWeak,                kBoth)         \
+  X(SignatureInvalid,          kBoth)         \
+  X(ExpirationTooLong,         kBoth)         \
+  X(ExpirationRequired,        kBoth)         \
+  X(ExpirationOutOfRange,      kClient)       \
+  X(NodeExists,                kClient)       \
+  X(DuplicateInFlight,         kClient)       \
+  X(ServingRequesterNotNode,   kServing)      \
+  X(ServingIdentityMismatch,   kServing)      \
+  X(ServingSanMissing,         kServing)      \
+  X(ServingSanNotAllowed,      kServing)      \
+  X(ServingAddressDenied,      kServing)      \
+  X(ServingAddressNotAllowed,  kServing)      \
+  X(ServingAddressNotOwned,    kServing)      \
+  X(ServingAddressClaimed,     kServing)
+// clang-format on
+
+enum class ReasonScope { kNoOpinion, kClient, kServing, kBoth };
+
 namespace reason {
-inline constexpr std::string_view kSignerNotHandled = "SignerNotHandled";
-inline constexpr std::string_view kRequestUnparseable = "RequestUnparseable";
-inline constexpr std::string_view kRequesterNotAllowed = "RequesterNotAllowed";
-inline constexpr std::string_view kRenewalNotHandled = "RenewalNotHandled";
-inline constexpr std::string_view kRenewalIdentityMismatch = "RenewalIdentityMismatch";
-inline constexpr std::string_view kSubjectNotExact = "SubjectNotExact";
-inline constexpr std::string_view kInvalidNodeName = "InvalidNodeName";
-inline constexpr std::string_view kNodeNamePattern = "NodeNamePattern";
-inline constexpr std::string_view kSanPresent = "SanPresent";
-inline constexpr std::string_view kExtensionNotAllowed = "ExtensionNotAllowed";
-inline constexpr std::string_view kUsagesNotAllowed = "UsagesNotAllowed";
-inline constexpr std::string_view kKeyNotAllowed = "KeyNotAllowed";
-inline constexpr std::string_view kKeyTooWeak = "KeyTooWeak";
-inline constexpr std::string_view kSignatureInvalid = "SignatureInvalid";
-inline constexpr std::string_view kExpirationTooLong = "ExpirationTooLong";
-inline constexpr std::string_view kExpirationRequired = "ExpirationRequired";
-inline constexpr std::string_view kExpirationOutOfRange = "ExpirationOutOfRange";
-inline constexpr std::string_view kNodeExists = "NodeExists";
-inline constexpr std::string_view kDuplicateInFlight = "DuplicateInFlight";
+#define JG_POLICY_REASON_CONSTANT(name, scope) inline constexpr std::string_view k##name = #name;
+JG_POLICY_REASONS(JG_POLICY_REASON_CONSTANT)
+#undef JG_POLICY_REASON_CONSTANT
 }  // namespace reason
 
-// Every deny reason code a check can return (README and tests iterate over it).
+// The deny reasons of JG_POLICY_REASONS that `list` (kClient or kServing) may answer, in table
+// order.
+std::vector<std::string_view> DenyReasonsFor(ReasonScope list);
+// Every deny reason code a client check can return (README and tests iterate over it).
 const std::vector<std::string_view>& AllDenyReasons();
 
 using CheckFn = CheckResult (*)(const CsrContext&, const Policy&);
@@ -49,32 +73,19 @@ struct Check {
 // cheap shape checks first, fact-based checks last.
 const std::vector<Check>& DefaultChecks();
 
-// Individual checks (exposed for the table-driven tests).
-CheckResult CheckSigner(const CsrContext& ctx, const Policy& p);
-CheckResult CheckParsed(const CsrContext& ctx, const Policy& p);
-CheckResult CheckRequester(const CsrContext& ctx, const Policy& p);
-// CheckRequester over spec.username and spec.groups alone (no parsed request needed).
+// What the "requester" check of DefaultChecks() answers, over spec.username and spec.groups
+// alone (no parsed request needed): the controller also asks it of other CSRs.
 CheckResult CheckRequesterFields(const std::string& username, const std::vector<std::string>& groups,
                                  const Policy& p);
-CheckResult CheckSubject(const CsrContext& ctx, const Policy& p);
-CheckResult CheckNodeName(const CsrContext& ctx, const Policy& p);
-CheckResult CheckRenewalIdentity(const CsrContext& ctx, const Policy& p);
-CheckResult CheckNoSans(const CsrContext& ctx, const Policy& p);
-CheckResult CheckExtensions(const CsrContext& ctx, const Policy& p);
-CheckResult CheckKey(const CsrContext& ctx, const Policy& p);
-CheckResult CheckUsages(const CsrContext& ctx, const Policy& p);
-CheckResult CheckSignature(const CsrContext& ctx, const Policy& p);
-CheckResult CheckExpiration(const CsrContext& ctx, const Policy& p);
-CheckResult CheckNodeDoesNotExist(const CsrContext& ctx, const Policy& p);
-CheckResult CheckNoDuplicateInFlight(const CsrContext& ctx, const Policy& p);
 
-// The request checks the client and serving lists share, under one name each.
-inline constexpr Check kParseCheck{"parse", &CheckParsed};
-inline constexpr Check kSubjectCheck{"subject", &CheckSubject};
-inline constexpr Check kNodeNameCheck{"nodeName", &CheckNodeName};
-inline constexpr Check kExtensionsCheck{"extensions", &CheckExtensions};
-inline constexpr Check kKeyCheck{"key", &CheckKey};
-inline constexpr Check kSignatureCheck{"signature", &CheckSignature};
+// The request checks the client and serving lists share, under one name each. The other checks
+// are file-local to checks.cc and serving_checks.cc: the ordered lists are their interface.
+extern const Check kParseCheck;
+extern const Check kSubjectCheck;
+extern const Check kNodeNameCheck;
+extern const Check kExtensionsCheck;
+extern const Check kKeyCheck;
+extern const Check kSignatureCheck;
 
 // The outcome of running every check.
 struct Verdict {

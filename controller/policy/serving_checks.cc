@@ -124,17 +124,12 @@ std::string CanonicalAddressKey(std::string_view address) {
 
 const std::vector<std::string_view>& AllServingDenyReasons() {
   static const auto* const kReasons =
-      new std::vector<std::string_view>{reason::kServingRequesterNotNode, reason::kServingIdentityMismatch,
-                                        reason::kSubjectNotExact,         reason::kInvalidNodeName,
-                                        reason::kNodeNamePattern,         reason::kExtensionNotAllowed,
-                                        reason::kKeyNotAllowed,           reason::kKeyTooWeak,
-                                        reason::kUsagesNotAllowed,        reason::kSignatureInvalid,
-                                        reason::kServingSanMissing,       reason::kServingSanNotAllowed,
-                                        reason::kExpirationTooLong,       reason::kExpirationRequired,
-                                        reason::kServingAddressDenied,    reason::kServingAddressNotAllowed,
-                                        reason::kServingAddressNotOwned,  reason::kServingAddressClaimed};
+      new std::vector<std::string_view>(DenyReasonsFor(ReasonScope::kServing));
   return *kReasons;
 }
+
+// The serving checks, file-local: callers reach them through ServingChecks().
+namespace {
 
 CheckResult CheckServingSigner(const CsrContext& ctx, const Policy& p) {
   if (ctx.csr().signer_name == kKubeletServingSigner && p.serving.enabled) return CheckResult::Approve();
@@ -336,6 +331,8 @@ CheckResult CheckServingAddresses(const CsrContext& ctx, const Policy& p) {
   }
   return CheckResult::Approve();
 }
+
+}  // namespace
 
 const std::vector<Check>& ServingChecks() {
   static const auto* const kChecks = new std::vector<Check>{

@@ -23,17 +23,6 @@
 
 namespace joinguard::controller::policy {
 
-namespace reason {
-inline constexpr std::string_view kServingRequesterNotNode = "ServingRequesterNotNode";
-inline constexpr std::string_view kServingIdentityMismatch = "ServingIdentityMismatch";
-inline constexpr std::string_view kServingSanMissing = "ServingSanMissing";
-inline constexpr std::string_view kServingSanNotAllowed = "ServingSanNotAllowed";
-inline constexpr std::string_view kServingAddressDenied = "ServingAddressDenied";
-inline constexpr std::string_view kServingAddressNotAllowed = "ServingAddressNotAllowed";
-inline constexpr std::string_view kServingAddressNotOwned = "ServingAddressNotOwned";
-inline constexpr std::string_view kServingAddressClaimed = "ServingAddressClaimed";
-}  // namespace reason
-
 // An IP address in 16-byte form; IPv4 and IPv4-mapped IPv6 (::ffff:a.b.c.d) both become the
 // mapped form, so "10.0.0.1" and "::ffff:10.0.0.1" compare equal (Go's net.IP.Equal does the
 // same, so a certificate for one is valid for the other).
@@ -59,18 +48,11 @@ StatusOr<IpNet> ParseIpNet(std::string_view text);
 // with this (CsrFacts::ServingFacts::claimed_by_other_nodes).
 std::string CanonicalAddressKey(std::string_view address);
 
-// Every deny reason a serving check can return (tests and docs iterate over it).
+// Every deny reason a serving check can return (tests and docs iterate over it). The serving
+// reason codes (reason::kServing*) are rows of checks.h's JG_POLICY_REASONS table.
 const std::vector<std::string_view>& AllServingDenyReasons();
 
 // The ordered list of serving checks (the signer check first: any other signer → ignore).
 const std::vector<Check>& ServingChecks();
-
-CheckResult CheckServingSigner(const CsrContext& ctx, const Policy& p);
-CheckResult CheckServingRequester(const CsrContext& ctx, const Policy& p);
-CheckResult CheckServingIdentity(const CsrContext& ctx, const Policy& p);
-CheckResult CheckServingUsages(const CsrContext& ctx, const Policy& p);
-CheckResult CheckServingSans(const CsrContext& ctx, const Policy& p);
-CheckResult CheckServingExpiration(const CsrContext& ctx, const Policy& p);
-CheckResult CheckServingAddresses(const CsrContext& ctx, const Policy& p);
 
 }  // namespace joinguard::controller::policy

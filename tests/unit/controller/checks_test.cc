@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <future>
@@ -421,6 +422,17 @@ TEST(PolicyTableCoverageTest, EveryDenyReasonHasACase) {
   }
 }
 
+// And the other way round: every reason a case denies with is in AllDenyReasons() (a row of
+// JG_POLICY_REASONS with the wrong scope would drop it from the list).
+TEST(PolicyTableCoverageTest, EveryDenyCaseReasonIsListed) {
+  const std::vector<std::string_view>& listed = AllDenyReasons();
+  for (const Case& c : kCases) {
+    if (c.outcome != Outcome::kDeny) continue;
+    EXPECT_NE(std::find(listed.begin(), listed.end(), c.reason), listed.end())
+        << c.name << " denies with " << c.reason << ", which AllDenyReasons() does not list";
+  }
+}
+
 // std::regex backtracked exponentially on nested quantifiers: this pattern and a 50-character
 // DNS-valid name ending in "-a" pinned a worker for good. RE2 answers in linear time. The
 // bounded wait turns a regression into a failure instead of a hung test binary.
@@ -453,14 +465,23 @@ TEST(NodeNamePatternTest, RejectsWhatRe2CannotDoInLinearTime) {
   EXPECT_EQ(p.node_name_pattern, ".*");  // unchanged on error
 }
 
+// The check of DefaultChecks() named `name` (the name Verdict::check reports), run alone.
+CheckResult RunDefaultCheckNamed(std::string_view name, const CsrContext& ctx, const Policy& p) {
+  for (const Check& c : DefaultChecks()) {
+    if (c.name == name) return c.evaluate(ctx, p);
+  }
+  ADD_FAILURE() << "DefaultChecks() has no check named " << name;
+  return CheckResult::Approve();
+}
+
 TEST(CheckFunctionsTest, EachCheckAnswersOnItsOwn) {
   TestCsr t;
   t.dns_names = {"a.example.com"};
   CsrContext ctx = BuildContext(t);
   Policy p = DefaultPolicy();
-  EXPECT_TRUE(CheckSigner(ctx, p).is_approve());
-  EXPECT_TRUE(CheckSubject(ctx, p).is_approve());
-  CheckResult r = CheckNoSans(ctx, p);
+  EXPECT_TRUE(RunDefaultCheckNamed("signer", ctx, p).is_approve());
+  EXPECT_TRUE(RunDefaultCheckNamed("subject", ctx, p).is_approve());
+  CheckResult r = RunDefaultCheckNamed("noSans", ctx, p);
   ASSERT_TRUE(r.is_deny());
   EXPECT_EQ(r.reason(), "SanPresent");
   EXPECT_THAT(r.message(), ::testing::HasSubstr("DNS:a.example.com"));
@@ -470,7 +491,7 @@ TEST(CheckFunctionsTest, RetryCarriesTheLookupError) {
   TestCsr t;
   t.facts.node_exists.reset();
   t.facts.lookup_error = "node cache not synced";
-  CheckResult r = CheckNodeDoesNotExist(BuildContext(t), DefaultPolicy());
+  CheckResult r = RunDefaultCheckNamed("nodeDoesNotExist", BuildContext(t), DefaultPolicy());
   ASSERT_TRUE(r.is_retry());
   EXPECT_THAT(r.status(),
               joinguard::testing::StatusIs(StatusCode::kUnavailable, ::testing::HasSubstr("not synced")));

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <set>
 
@@ -229,6 +230,15 @@ TEST(ServingChecksTest, EveryServingDenyReasonHasACase) {
   }
   for (std::string_view r : AllServingDenyReasons()) {
     EXPECT_TRUE(covered.count(std::string(r))) << "no table case denies with " << std::string(r);
+  }
+}
+
+TEST(ServingChecksTest, EveryDenyCaseReasonIsListed) {
+  const std::vector<std::string_view>& listed = AllServingDenyReasons();
+  for (const Case& c : kCases) {
+    if (c.outcome != Outcome::kDeny) continue;
+    EXPECT_NE(std::find(listed.begin(), listed.end(), c.reason), listed.end())
+        << c.name << " denies with " << c.reason << ", which AllServingDenyReasons() does not list";
   }
 }
 
