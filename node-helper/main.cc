@@ -23,6 +23,7 @@
 #include "common/crypto/token.h"
 #include "common/files/atomic_file.h"
 #include "common/kube/client.h"
+#include "common/kube/rest_config.h"
 #include "common/runtime/clock.h"
 #include "common/runtime/logger.h"
 #include "node-helper/cli/cli.h"
@@ -33,6 +34,7 @@
 #include "node-helper/phases/hints.h"
 #include "node-helper/phases/kubelet_health.h"
 #include "node-helper/phases/runner.h"
+#include "node-helper/phases/shared_transports.h"
 
 namespace {
 
@@ -114,11 +116,14 @@ int RunJoinCommand(const cli::Command& cmd) {
   env.run_command = &RunShell;
   env.probe = phases::NewHealthProbe(kHealthProbeTimeout);
   env.https_get = discovery::https::NewHttpsGetter(extra_ca, std::chrono::seconds(30));
-  env.new_client = [&clock,
-                    &logger](const kube::RestConfig& rest) -> StatusOr<std::unique_ptr<kube::Client>> {
+  // Every client of this join with the same server and trust shares one connection pool.
+  phases::SharedTransports transports(&kube::NewCpprestTransport);
+  env.new_client = [&clock, &logger,
+                    &transports](const kube::RestConfig& rest) -> StatusOr<std::unique_ptr<kube::Client>> {
     kube::ClientDeps deps;
     deps.clock = &clock;
     deps.logger = &logger;
+    JG_ASSIGN_OR_RETURN(deps.transport, transports.For(kube::TransportConfigFor(rest)));
     return kube::NewClient(rest, std::move(deps));
   };
   phases::JoinOptions options;

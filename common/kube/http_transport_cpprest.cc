@@ -2,6 +2,13 @@
 // http_client.h). Exceptions from cpprest/pplx/boost are caught here and turned into Status.
 // Response bodies are read at most kMaxJsonBytes (+1 to detect more): a hostile or broken
 // server cannot make the client buffer an unbounded body.
+//
+// One http_client per transport, so every request and watch of one transport draws on one
+// keep-alive connection pool. Each new connection is costly here: cpprestsdk builds a fresh
+// SSL context per connection and loads the whole system CA bundle into it before our callback
+// replaces the trust store (asio_connection::upgrade_to_ssl in Release/src/http/client/
+// http_client_asio.cpp calls set_default_verify_paths; about 50 ms with OpenSSL 3.0 for 144
+// CAs). Per-request timeouts are therefore ours (RequestDeadline), not the client's.
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -9,10 +16,11 @@
 #include <boost/asio/ssl.hpp>
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
+#include <pplx/threadpool.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
-#include <map>
 #include <mutex>
 
 #include "common/kube/api_error.h"
@@ -28,6 +36,63 @@ namespace client = web::http::client;
 
 constexpr size_t kReadChunkBytes = size_t{64} << 10;
 
+// cpprest's own inactivity timer is one value per http_client; ours is per request, so the
+// client's is only a backstop beyond any request's (a watch asks for timeoutSeconds + 30 s).
+constexpr std::chrono::hours kClientTimeoutBackstop{24};
+
+// Cancels one request when `timeout` passes without progress: armed before the request is
+// sent and pushed back by Touch() whenever bytes arrive (cpprest's inactivity semantics,
+// http_client_asio.cpp timeout_timer). The handler may outlive the request, so the state is
+// shared; a stale expiry (from before the last Touch) is recognised by its generation.
+class RequestDeadline {
+ public:
+  RequestDeadline(std::chrono::milliseconds timeout, pplx::cancellation_token_source cts)
+      : timeout_(timeout), state_(std::make_shared<State>(std::move(cts))) {
+    Touch();
+  }
+  ~RequestDeadline() {
+    std::lock_guard<std::mutex> l(state_->mu);
+    ++state_->generation;
+    boost::system::error_code ignored;
+    state_->timer.cancel(ignored);
+  }
+  RequestDeadline(const RequestDeadline&) = delete;
+  RequestDeadline& operator=(const RequestDeadline&) = delete;
+
+  void Touch() {
+    std::lock_guard<std::mutex> l(state_->mu);
+    const uint64_t generation = ++state_->generation;
+    state_->timer.expires_after(timeout_);
+    state_->timer.async_wait([state = state_, generation](const boost::system::error_code& ec) {
+      if (ec) return;  // cancelled or re-armed
+      {
+        std::lock_guard<std::mutex> l(state->mu);
+        if (state->generation != generation) return;
+        state->expired = true;
+      }
+      state->cts.cancel();
+    });
+  }
+
+  bool Expired() const {
+    std::lock_guard<std::mutex> l(state_->mu);
+    return state_->expired;
+  }
+
+ private:
+  struct State {
+    explicit State(pplx::cancellation_token_source c)
+        : cts(std::move(c)), timer(crossplat::threadpool::shared_instance().service()) {}
+    pplx::cancellation_token_source cts;
+    mutable std::mutex mu;  // guards timer, generation, expired
+    boost::asio::steady_timer timer;
+    uint64_t generation = 0;
+    bool expired = false;
+  };
+  const std::chrono::milliseconds timeout_;
+  const std::shared_ptr<State> state_;
+};
+
 bool Contains(const std::string& haystack, std::string_view needle) {
   return text::AsciiLower(haystack).find(needle) != std::string::npos;
 }
@@ -37,27 +102,25 @@ class CpprestTransport final : public HttpTransport {
   explicit CpprestTransport(TransportConfig config) : config_(std::move(config)) {}
 
   StatusOr<HttpResponse> Do(const HttpRequest& request, std::stop_token stop) override {
-    const std::chrono::milliseconds timeout = TimeoutFor(request);
-    std::shared_ptr<client::http_client> c;
-    JG_ASSIGN_OR_RETURN(c, PooledClient(timeout));
-    return Send(*c, request, stop, timeout,
+    JG_ASSIGN_OR_RETURN(std::shared_ptr<client::http_client> c, SharedClient());
+    return Send(*c, request, stop, TimeoutFor(request),
                 [this, &request](http::http_response& resp, pplx::cancellation_token_source&,
-                                 HttpResponse* out) { return ReadBoundedBody(resp, request, &out->body); });
+                                 RequestDeadline& deadline, HttpResponse* out) {
+                  return ReadBoundedBody(resp, request, deadline, &out->body);
+                });
   }
 
   StatusOr<HttpResponse> Stream(const HttpRequest& request, const LineCallback& on_line,
                                 std::stop_token stop) override {
-    // A watch gets its own client: cpprest's timeout is an inactivity timer and must exceed
-    // the watch's timeoutSeconds (cpprestsdk Release/src/http/client/http_client_asio.cpp).
-    const std::chrono::milliseconds timeout = TimeoutFor(request);
-    std::shared_ptr<client::http_client> c;
-    JG_ASSIGN_OR_RETURN(c, NewClient(timeout));
-    return Send(*c, request, stop, timeout,
+    // The same client (and connection pool) as Do(): a watch after a GET reuses the idle
+    // connection instead of paying for a new one. `request.timeout` is an inactivity timeout.
+    JG_ASSIGN_OR_RETURN(std::shared_ptr<client::http_client> c, SharedClient());
+    return Send(*c, request, stop, TimeoutFor(request),
                 [&, this](http::http_response& resp, pplx::cancellation_token_source& cts,
-                          HttpResponse* out) -> Status {
+                          RequestDeadline& deadline, HttpResponse* out) -> Status {
                   if (out->status < 200 || out->status >= 300)
-                    return ReadBoundedBody(resp, request, &out->body);
-                  return ReadLines(resp, request, on_line, stop, cts);
+                    return ReadBoundedBody(resp, request, deadline, &out->body);
+                  return ReadLines(resp, request, on_line, stop, cts, deadline);
                 });
   }
 
@@ -101,9 +164,11 @@ class CpprestTransport final : public HttpTransport {
     }
   }
 
-  StatusOr<std::shared_ptr<client::http_client>> NewClient(std::chrono::milliseconds timeout) {
+  StatusOr<std::shared_ptr<client::http_client>> SharedClient() {
+    std::lock_guard<std::mutex> l(mu_);
+    if (client_) return client_;
     client::http_client_config cfg;
-    cfg.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
+    cfg.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(kClientTimeoutBackstop));
     cfg.set_validate_certificates(!config_.insecure_skip_tls_verify);
     cfg.set_ssl_context_callback([this](boost::asio::ssl::context& ctx) {
       try {
@@ -113,20 +178,11 @@ class CpprestTransport final : public HttpTransport {
       }
     });
     try {
-      return std::make_shared<client::http_client>(web::uri(config_.server), cfg);
+      client_ = std::make_shared<client::http_client>(web::uri(config_.server), cfg);
     } catch (const std::exception& e) {
       return InvalidArgumentError("cannot create an HTTP client for " + config_.server + ": " + e.what());
     }
-  }
-
-  StatusOr<std::shared_ptr<client::http_client>> PooledClient(std::chrono::milliseconds timeout) {
-    std::lock_guard<std::mutex> l(mu_);
-    auto it = clients_.find(timeout.count());
-    if (it != clients_.end()) return it->second;
-    std::shared_ptr<client::http_client> c;
-    JG_ASSIGN_OR_RETURN(c, NewClient(timeout));
-    clients_[timeout.count()] = c;
-    return c;
+    return client_;
   }
 
   std::string TooLarge(const HttpRequest& request, size_t bytes) const {
@@ -137,7 +193,8 @@ class CpprestTransport final : public HttpTransport {
 
   // Reads the body, refusing more than kMaxJsonBytes (Content-Length is checked first, so an
   // announced oversized body is not read at all).
-  Status ReadBoundedBody(http::http_response& resp, const HttpRequest& request, std::string* out) {
+  Status ReadBoundedBody(http::http_response& resp, const HttpRequest& request, RequestDeadline& deadline,
+                         std::string* out) {
     const auto announced = resp.headers().content_length();
     if (announced > kMaxJsonBytes) {
       return ResourceExhaustedError(TooLarge(request, static_cast<size_t>(announced)));
@@ -148,6 +205,7 @@ class CpprestTransport final : public HttpTransport {
     for (;;) {
       const size_t n = body.read(buf, kReadChunkBytes).get();
       if (n == 0) break;
+      deadline.Touch();
       total += n;
       if (total > kMaxJsonBytes) return ResourceExhaustedError(TooLarge(request, total));
     }
@@ -179,19 +237,25 @@ class CpprestTransport final : public HttpTransport {
   }
 
   // One request on `c`, cancelled when `stop` fires: the status and headers, then
-  // `read_body(response, cancel_source, &out)` reads (or streams) the body. Every exception
+  // `read_body(response, cancel_source, deadline, &out)` reads (or streams) the body. Every exception
   // cpprest throws is mapped to a Status here.
   template <typename ReadBody>
   StatusOr<HttpResponse> Send(client::http_client& c, const HttpRequest& request, const std::stop_token& stop,
                               std::chrono::milliseconds timeout, ReadBody read_body) {
     pplx::cancellation_token_source cts;
     std::stop_callback on_stop(stop, [&cts] { cts.cancel(); });
+    RequestDeadline deadline(timeout, cts);
     try {
       http::http_response resp = c.request(BuildRequest(request), cts.get_token()).get();
+      deadline.Touch();
       HttpResponse out = ConvertHeaders(resp);
-      JG_RETURN_IF_ERROR(read_body(resp, cts, &out));
+      Status read = read_body(resp, cts, deadline, &out);
+      if (!read.ok() && deadline.Expired()) return TimedOut(request, timeout, read.message());
+      JG_RETURN_IF_ERROR(read);
       return out;
     } catch (...) {
+      if (deadline.Expired() && !stop.stop_requested())
+        return TimedOut(request, timeout, "cancelled at the deadline");
       return MapException(request, stop, timeout);
     }
   }
@@ -199,12 +263,14 @@ class CpprestTransport final : public HttpTransport {
   // A watch body: each non-empty line (CR LF or LF ended) to `on_line` until the body ends.
   // Cancelling `cts` closes the socket when a line is refused.
   Status ReadLines(http::http_response& resp, const HttpRequest& request, const LineCallback& on_line,
-                   const std::stop_token& stop, pplx::cancellation_token_source& cts) const {
+                   const std::stop_token& stop, pplx::cancellation_token_source& cts,
+                   RequestDeadline& deadline) const {
     auto body = resp.body();
     for (;;) {
       if (stop.stop_requested()) return CancelledError("watch cancelled");
       Concurrency::streams::container_buffer<std::string> line_buf;
       body.read_line(line_buf).get();
+      deadline.Touch();
       std::string line = std::move(line_buf.collection());
       if (line.size() > kMaxJsonBytes) {
         cts.cancel();
@@ -227,6 +293,14 @@ class CpprestTransport final : public HttpTransport {
     out.status = resp.status_code();
     for (const auto& [k, v] : resp.headers()) out.headers[text::AsciiLower(k)] = v;
     return out;
+  }
+
+  Status TimedOut(const HttpRequest& request, std::chrono::milliseconds timeout,
+                  const std::string& detail) const {
+    return DeadlineExceededError(request.method + " " + config_.server + request.path_and_query +
+                                 ": no response within " + std::to_string(timeout.count()) + " ms (" +
+                                 detail + ")")
+        .WithReason(std::string(kReasonConnectionFailed), 0);
   }
 
   Status MapException(const HttpRequest& request, const std::stop_token& stop,
@@ -284,8 +358,8 @@ class CpprestTransport final : public HttpTransport {
   }
 
   const TransportConfig config_;
-  std::mutex mu_;  // guards clients_
-  std::map<int64_t, std::shared_ptr<client::http_client>> clients_;
+  std::mutex mu_;  // guards client_
+  std::shared_ptr<client::http_client> client_;
 };
 
 }  // namespace
@@ -294,6 +368,19 @@ StatusOr<std::unique_ptr<HttpTransport>> NewCpprestTransport(const TransportConf
   auto t = std::make_unique<CpprestTransport>(config);
   JG_RETURN_IF_ERROR(t->Init());
   return std::unique_ptr<HttpTransport>(std::move(t));
+}
+
+Status SetHttpClientThreads(int threads) {
+  if (threads < 1 || threads > kMaxHttpClientThreads) {
+    return InvalidArgumentError("HTTP client threads must be between 1 and " +
+                                std::to_string(kMaxHttpClientThreads) + ", got " + std::to_string(threads));
+  }
+  try {
+    crossplat::threadpool::initialize_with_threads(static_cast<size_t>(threads));
+  } catch (const std::exception& e) {
+    return FailedPreconditionError(std::string("the HTTP client thread pool is already running: ") + e.what());
+  }
+  return OkStatus();
 }
 
 }  // namespace joinguard::kube

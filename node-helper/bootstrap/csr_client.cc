@@ -128,11 +128,15 @@ class Watchdog {
 
 }  // namespace
 
-StatusOr<std::string> WaitForCertificate(kube::Client& client, const std::string& name,
-                                         const std::string& uid, const runtime::Clock& clock,
-                                         const WaitOptions& options) {
+StatusOr<std::string> WaitForCertificate(kube::Client& client, const kube::CertificateSigningRequest& created,
+                                         const runtime::Clock& clock, const WaitOptions& options) {
+  const std::string& name = created.metadata.name;
+  const std::string& uid = created.metadata.uid;
   const auto deadline = clock.MonotonicNow() + options.timeout;
   auto wait = options.wait ? options.wait : [](runtime::Duration d) { std::this_thread::sleep_for(d); };
+  auto remaining = [&] {
+    return std::chrono::duration_cast<runtime::Duration>(deadline - clock.MonotonicNow());
+  };
   kube::ListOptions list_options;
   list_options.field_selector = "metadata.name=" + name;
   Status last = OkStatus();
@@ -152,29 +156,38 @@ StatusOr<std::string> WaitForCertificate(kube::Client& client, const std::string
     return OkStatus();
   };
 
-  while (clock.MonotonicNow() < deadline) {
-    auto list = client.List<kube::CertificateSigningRequest>("", list_options);
-    if (!list.ok()) {
-      last = list.status();
-      wait(std::min(options.retry_interval,
-                    std::chrono::duration_cast<runtime::Duration>(deadline - clock.MonotonicNow())));
-      continue;
-    }
-    if (list->items.empty()) {
-      return NotFoundError("csr \"" + name + "\" was deleted");
-    }
-    Status s = handle(list->items.front());
-    if (issued) return *issued;
-    if (!terminal.ok()) return terminal;
+  (void)handle(created);
+  if (issued) return *issued;
+  if (!terminal.ok()) return terminal;
 
-    auto remaining = std::chrono::duration_cast<std::chrono::seconds>(deadline - clock.MonotonicNow());
+  // The version to watch from: the created object's first, then each LIST's.
+  std::string resource_version = created.metadata.resource_version;
+  while (clock.MonotonicNow() < deadline) {
+    const bool from_list = resource_version.empty();
+    if (from_list) {
+      auto list = client.List<kube::CertificateSigningRequest>("", list_options);
+      if (!list.ok()) {
+        last = list.status();
+        wait(std::min(options.retry_interval, remaining()));
+        continue;
+      }
+      if (list->items.empty()) {
+        return NotFoundError("csr \"" + name + "\" was deleted");
+      }
+      (void)handle(list->items.front());
+      if (issued) return *issued;
+      if (!terminal.ok()) return terminal;
+      resource_version = list->resource_version;
+    }
+
+    const auto seconds_left = std::chrono::duration_cast<std::chrono::seconds>(remaining());
     kube::ListOptions watch_options = list_options;
-    watch_options.resource_version = list->resource_version;
-    watch_options.timeout_seconds = static_cast<int>(std::clamp<int64_t>(remaining.count() + 1, 1, 300));
+    watch_options.resource_version = resource_version;
+    watch_options.timeout_seconds = static_cast<int>(std::clamp<int64_t>(seconds_left.count() + 1, 1, 300));
+    resource_version.clear();  // whatever ends this watch, the next round re-lists
     std::stop_source stop;
     Watchdog watchdog(stop, std::chrono::steady_clock::now() +
-                                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                    deadline - clock.MonotonicNow()));
+                                std::chrono::duration_cast<std::chrono::steady_clock::duration>(remaining()));
     bool deleted = false;
     const auto watch_start = clock.MonotonicNow();
     Status w = client.Watch<kube::CertificateSigningRequest>(
@@ -192,13 +205,13 @@ StatusOr<std::string> WaitForCertificate(kube::Client& client, const std::string
     if (!terminal.ok()) return terminal;
     if (deleted) return NotFoundError("csr \"" + name + "\" was deleted");
     if (!w.ok() && w.code() != StatusCode::kCancelled && !kube::IsGone(w)) last = w;
-    // A watch that ended at once (error, or a server closing streams early) must not turn this
-    // into a busy loop: pause like client-go's list retry before listing again.
-    if (clock.MonotonicNow() - watch_start < options.retry_interval && clock.MonotonicNow() < deadline) {
-      wait(std::min(options.retry_interval,
-                    std::chrono::duration_cast<runtime::Duration>(deadline - clock.MonotonicNow())));
+    // A watch from a LIST's version that ended at once (error, or a server closing streams
+    // early) must not turn this into a busy loop: pause like client-go's list retry before
+    // listing again. The watch from the created version falls back to the LIST at once.
+    if (from_list && clock.MonotonicNow() - watch_start < options.retry_interval &&
+        clock.MonotonicNow() < deadline) {
+      wait(std::min(options.retry_interval, remaining()));
     }
-    (void)s;
   }
   std::string msg = "timed out waiting for the certificate signing request \"" + name + "\" to be approved";
   if (!last.ok()) msg += " (last error: " + last.message() + ")";

@@ -49,10 +49,14 @@ struct WaitOptions {
   std::function<void(runtime::Duration)> wait;                 // between retries
 };
 
-// LIST+WATCH with fieldSelector metadata.name=<name> until the certificate is issued, the
-// CSR is denied/failed/deleted, or the timeout passes (kDeadlineExceeded).
-StatusOr<std::string> WaitForCertificate(kube::Client& client, const std::string& name,
-                                         const std::string& uid, const runtime::Clock& clock,
-                                         const WaitOptions& options);
+// Waits until the certificate is issued, the CSR is denied/failed/deleted or changes UID, or
+// the timeout passes (kDeadlineExceeded). `created` is the object CreateCsr returned: it is
+// judged first (a reused CSR may already be decided), then watched (fieldSelector
+// metadata.name=<name>) from its resourceVersion, so a decision made between the create and
+// the watch is replayed by the server rather than missed, and the common path costs no LIST.
+// When that watch cannot go on (410 Gone, an error, the stream ends) or `created` has no
+// resourceVersion, it falls back to client-go's LIST+WATCH loop.
+StatusOr<std::string> WaitForCertificate(kube::Client& client, const kube::CertificateSigningRequest& created,
+                                         const runtime::Clock& clock, const WaitOptions& options);
 
 }  // namespace joinguard::node::bootstrap

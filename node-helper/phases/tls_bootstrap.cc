@@ -89,7 +89,7 @@ Status RunTlsBootstrapPhase(JoinContext& ctx) {
   bootstrap::WaitOptions wait;
   wait.timeout = ctx.cfg().timeouts.tls_bootstrap;
   wait.wait = ctx.env().wait;
-  auto chain = bootstrap::WaitForCertificate(*client, request.name, csr.metadata.uid, *ctx.env().clock, wait);
+  auto chain = bootstrap::WaitForCertificate(*client, csr, *ctx.env().clock, wait);
   if (!chain.ok()) {
     Status s = chain.status();
     if (s.code() == StatusCode::kDeadlineExceeded) {

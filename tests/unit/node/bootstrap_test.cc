@@ -200,7 +200,7 @@ TEST(WaitForCertificateTest, ApprovedThroughTheWatch) {
       }));
   WaitOptions options;
   options.timeout = std::chrono::seconds(30);
-  EXPECT_THAT(WaitForCertificate(client, "node-csr-x", "u1", clock, options),
+  EXPECT_THAT(WaitForCertificate(client, pending, clock, options),
               ::testing::Property(&StatusOr<std::string>::ok, true));
 }
 
@@ -214,7 +214,7 @@ TEST(WaitForCertificateTest, DeletedWhileWaiting) {
                            const kube::WatchHandler& h, std::stop_token) -> Status {
         return h({kube::WatchEventType::kDeleted, kube::ToJson(pending)});
       }));
-  EXPECT_THAT(WaitForCertificate(client, "node-csr-x", "u1", clock, {}),
+  EXPECT_THAT(WaitForCertificate(client, pending, clock, {}),
               StatusIs(StatusCode::kNotFound, "csr \"node-csr-x\" was deleted"));
 }
 
@@ -225,7 +225,7 @@ TEST(WaitForCertificateTest, DeniedInTheInitialList) {
   denied.status.conditions.push_back({"Denied", "True", "Policy", "no", {}, {}});
   EXPECT_CALL(client, ListRaw(_, _, _)).WillOnce(Return(StatusOr<kube::Json>(ListOf(denied))));
   EXPECT_CALL(client, WatchRaw(_, _, _, _, _)).Times(0);
-  EXPECT_THAT(WaitForCertificate(client, "node-csr-x", "u1", clock, {}),
+  EXPECT_THAT(WaitForCertificate(client, Csr("node-csr-x", "u1"), clock, {}),
               StatusIs(StatusCode::kPermissionDenied, HasSubstr("reason: Policy, message: no")));
 }
 
@@ -243,9 +243,113 @@ TEST(WaitForCertificateTest, TimesOutOnTheInjectedClock) {
       }));
   WaitOptions options;
   options.timeout = std::chrono::seconds(90);
-  EXPECT_THAT(WaitForCertificate(client, "node-csr-x", "u1", clock, options),
+  EXPECT_THAT(WaitForCertificate(client, pending, clock, options),
               StatusIs(StatusCode::kDeadlineExceeded,
                        HasSubstr("timed out waiting for the certificate signing request \"node-csr-x\"")));
+}
+
+// The created object's resourceVersion: the decision is watched from there, with no LIST.
+kube::CertificateSigningRequest CreatedAt(const std::string& resource_version) {
+  auto csr = Csr("node-csr-x", "u1");
+  csr.metadata.resource_version = resource_version;
+  return csr;
+}
+
+kube::CertificateSigningRequest Issued(kube::CertificateSigningRequest csr) {
+  csr.status.conditions.push_back({"Approved", "True", "AutoApproved", "ok", {}, {}});
+  csr.status.certificate = "-----BEGIN CERTIFICATE-----\n";
+  return csr;
+}
+
+TEST(WaitForCertificateTest, WatchesFromTheCreatedVersionWithoutAList) {
+  kube::MockClient client;
+  runtime::FakeClock clock;
+  const auto created = CreatedAt("7");
+  EXPECT_CALL(client, ListRaw(_, _, _)).Times(0);
+  EXPECT_CALL(client, WatchRaw(_, _, _, _, _))
+      .WillOnce(Invoke([&](const kube::Resource&, std::string_view, const kube::ListOptions& o,
+                           const kube::WatchHandler& h, std::stop_token) -> Status {
+        EXPECT_EQ(o.resource_version, "7");
+        EXPECT_EQ(o.field_selector, "metadata.name=node-csr-x");
+        return h({kube::WatchEventType::kModified, kube::ToJson(Issued(created))});
+      }));
+  auto chain = WaitForCertificate(client, created, clock, {});
+  ASSERT_TRUE(chain.ok()) << chain.status();
+  EXPECT_EQ(*chain, "-----BEGIN CERTIFICATE-----\n");
+}
+
+TEST(WaitForCertificateTest, AnAlreadyIssuedReusedCsrNeedsNoRequest) {
+  kube::MockClient client;
+  runtime::FakeClock clock;
+  EXPECT_CALL(client, ListRaw(_, _, _)).Times(0);
+  EXPECT_CALL(client, WatchRaw(_, _, _, _, _)).Times(0);
+  EXPECT_TRUE(WaitForCertificate(client, Issued(CreatedAt("7")), clock, {}).ok());
+}
+
+TEST(WaitForCertificateTest, DenialOnTheWatchIsReportedAtOnce) {
+  kube::MockClient client;
+  runtime::FakeClock clock;
+  auto denied = CreatedAt("8");
+  denied.status.conditions.push_back({"Denied", "True", "NodeExists", "a Node named x exists", {}, {}});
+  EXPECT_CALL(client, ListRaw(_, _, _)).Times(0);
+  EXPECT_CALL(client, WatchRaw(_, _, _, _, _))
+      .WillOnce(Invoke([&](const kube::Resource&, std::string_view, const kube::ListOptions&,
+                           const kube::WatchHandler& h, std::stop_token) -> Status {
+        return h({kube::WatchEventType::kModified, kube::ToJson(denied)});
+      }));
+  EXPECT_THAT(WaitForCertificate(client, CreatedAt("7"), clock, {}),
+              StatusIs(StatusCode::kPermissionDenied, HasSubstr("reason: NodeExists")));
+}
+
+TEST(WaitForCertificateTest, AnotherUidOnTheWatchIsAnError) {
+  kube::MockClient client;
+  runtime::FakeClock clock;
+  auto recreated = Issued(Csr("node-csr-x", "u2"));
+  EXPECT_CALL(client, WatchRaw(_, _, _, _, _))
+      .WillOnce(Invoke([&](const kube::Resource&, std::string_view, const kube::ListOptions&,
+                           const kube::WatchHandler& h, std::stop_token) -> Status {
+        return h({kube::WatchEventType::kModified, kube::ToJson(recreated)});
+      }));
+  EXPECT_THAT(WaitForCertificate(client, CreatedAt("7"), clock, {}),
+              StatusIs(StatusCode::kAborted, HasSubstr("changed UIDs")));
+}
+
+// 410 Gone (the version is compacted) or a cut stream: LIST at once, then watch from the
+// LIST's version; no pause before that LIST (the pause is for LIST-based watches only).
+TEST(WaitForCertificateTest, CutWatchFromTheCreatedVersionFallsBackToListAndWatch) {
+  for (const Status& cut : {Status(StatusCode::kUnavailable, "stream reset"), OkStatus()}) {
+    SCOPED_TRACE(cut.ToString());
+    kube::MockClient client;
+    runtime::FakeClock clock;
+    const auto created = CreatedAt("7");
+    int waits = 0;
+    WaitOptions options;
+    options.wait = [&](runtime::Duration) { ++waits; };
+    std::vector<std::string> watched_from;
+    EXPECT_CALL(client, ListRaw(_, _, _)).WillOnce(Return(StatusOr<kube::Json>(ListOf(created))));
+    EXPECT_CALL(client, WatchRaw(_, _, _, _, _))
+        .Times(2)
+        .WillRepeatedly(Invoke([&](const kube::Resource&, std::string_view, const kube::ListOptions& o,
+                                   const kube::WatchHandler& h, std::stop_token) -> Status {
+          watched_from.push_back(o.resource_version);
+          if (watched_from.size() == 1) return cut;
+          return h({kube::WatchEventType::kModified, kube::ToJson(Issued(created))});
+        }));
+    EXPECT_TRUE(WaitForCertificate(client, created, clock, options).ok());
+    EXPECT_THAT(watched_from, ::testing::ElementsAre("7", "10"));
+    EXPECT_EQ(waits, 0);
+  }
+}
+
+TEST(WaitForCertificateTest, GoneOnTheCreatedVersionRelists) {
+  kube::MockClient client;
+  runtime::FakeClock clock;
+  const auto created = CreatedAt("7");
+  EXPECT_CALL(client, ListRaw(_, _, _)).WillOnce(Return(StatusOr<kube::Json>(ListOf(Issued(created)))));
+  EXPECT_CALL(client, WatchRaw(_, _, _, _, _))
+      .WillOnce(Return(
+          Status(StatusCode::kFailedPrecondition, "too old resource version").WithReason("Expired", 410)));
+  EXPECT_TRUE(WaitForCertificate(client, created, clock, {}).ok());
 }
 
 TEST(CreateCsrTest, ReusesACompatibleExistingCsr) {
