@@ -71,4 +71,11 @@ class HttpTransport {
 // PEM material.
 StatusOr<std::unique_ptr<HttpTransport>> NewCpprestTransport(const TransportConfig& config);
 
+// Sizes the I/O thread pool every cpprest client of the process shares (cpprestsdk's
+// crossplat::threadpool, pplx/threadpool.h: 40 threads on Linux unless set). A pool far larger
+// than the cores turns each request into wake-ups of idle threads. Call once, before the
+// first transport is used; kFailedPrecondition if the pool already exists.
+inline constexpr int kMaxHttpClientThreads = 64;
+Status SetHttpClientThreads(int threads);
+
 }  // namespace joinguard::kube
