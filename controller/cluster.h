@@ -3,6 +3,7 @@
 // Fakes live in tests/unit/controller/fake_cluster.h.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,6 +38,9 @@ struct CsrDerived {
   std::string cn_node_name;
   // A kubelet-client CSR from a bootstrap-token requester (keyed by cn_node_name in the index).
   bool bootstrap_client = false;
+  // SHA-256 of this version's spec.request: what the next version's bytes are compared with
+  // before this parse is reused (the store drops a decided CSR's request bytes).
+  std::array<unsigned char, 32> request_sha256{};
   // The request of exactly this version, parsed, for undecided CSRs of the kubelet signers;
   // null otherwise (decided CSRs and other signers are never evaluated, so their parse is not
   // kept: about 1.2 KiB per P-256 request).
@@ -55,7 +59,7 @@ policy::CsrObject CsrToPolicyObject(const kube::CertificateSigningRequest& csr);
 // What the controller keeps beside one CSR version (the store's derive function, set by
 // kube_adapters.h AddCsrIndexers). The request is parsed here, once per version; the parse of
 // `previous` (the version this one replaces) is reused only when it is the same object (uid)
-// with byte-identical spec.request.
+// with byte-identical spec.request (equal SHA-256).
 std::shared_ptr<const CsrDerived> DeriveCsr(const kube::CertificateSigningRequest& csr,
                                             const StoredCsr* previous);
 

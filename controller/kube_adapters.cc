@@ -1,7 +1,9 @@
 #include "controller/kube_adapters.h"
 
 #include <algorithm>
+#include <cstring>
 
+#include "common/crypto/encoding.h"
 #include "controller/policy/csr_context.h"
 #include "controller/policy/serving_checks.h"
 
@@ -33,12 +35,15 @@ std::shared_ptr<const CsrDerived> DeriveCsr(const kube::CertificateSigningReques
   auto out = std::make_shared<CsrDerived>();
   out->bootstrap_client =
       client && policy::ClassifyFlow(csr.spec.username, csr.spec.groups) == policy::Flow::kBootstrap;
+  const std::string digest = crypto::Sha256(csr.spec.request);
+  std::memcpy(out->request_sha256.data(), digest.data(), out->request_sha256.size());
   // A parse depends only on the request bytes: the previous version's is reused when it is the
   // same object with the same bytes (the API server never changes a CSR's spec, but that is
-  // checked here, not assumed).
+  // checked here, not assumed). The bytes are compared by SHA-256: the stored previous
+  // version may no longer hold them (TrimDecidedCsr).
   const CsrDerived* same = previous != nullptr && previous->object && previous->derived &&
                                    previous->object->metadata.uid == csr.metadata.uid &&
-                                   previous->object->spec.request == csr.spec.request
+                                   previous->derived->request_sha256 == out->request_sha256
                                ? previous->derived.get()
                                : nullptr;
   const bool decided = IsDecided(csr);
@@ -53,12 +58,32 @@ std::shared_ptr<const CsrDerived> DeriveCsr(const kube::CertificateSigningReques
   return out;
 }
 
+void TrimDecidedCsr(kube::CertificateSigningRequest& csr, const CsrDerived* derived) {
+  // Only CSRs DeriveCsr looked at: their digest stands in for the request bytes.
+  if (derived == nullptr || !IsDecided(csr)) return;
+  std::string().swap(csr.spec.request);
+  std::vector<std::string>().swap(csr.spec.usages);
+  std::string().swap(csr.spec.uid);
+  kube::ExtraMap().swap(csr.spec.extra);
+  for (kube::CertificateSigningRequestCondition& c : csr.status.conditions) std::string().swap(c.message);
+}
+
+void TrimCachedNode(kube::Node& node, const kube::NoDerived*) {
+  kube::StringMap().swap(node.metadata.labels);
+  kube::StringMap().swap(node.metadata.annotations);
+  node.metadata.owner_references = kube::Json();
+  node.metadata.finalizers = kube::Json();
+  std::string().swap(node.provider_id);
+  std::vector<kube::NodeCondition>().swap(node.conditions);
+}
+
 Status AddCsrIndexers(CsrInformer& informer) {
   informer.SetDeriveFunc([](const kube::CertificateSigningRequest& c, const CsrInformer::Item* previous) {
     if (previous == nullptr) return DeriveCsr(c, nullptr);
     StoredCsr stored{previous->obj, previous->derived};
     return DeriveCsr(c, &stored);
   });
+  informer.SetTransformFunc(TrimDecidedCsr);
   JG_RETURN_IF_ERROR(informer.AddIndexer(
       kBootstrapByNodeName, [](const kube::CertificateSigningRequest&, const CsrDerived* d) {
         std::vector<std::string> out;
@@ -73,6 +98,7 @@ Status AddCsrIndexers(CsrInformer& informer) {
 }
 
 Status AddNodeIndexers(NodeInformer& informer) {
+  informer.SetTransformFunc(TrimCachedNode);
   return informer.AddIndexer(kNodesByAddress, [](const kube::Node& n) {
     std::vector<std::string> out;
     for (const kube::NodeAddress& a : n.addresses) {

@@ -24,10 +24,24 @@ inline constexpr char kBootstrapByNodeName[] = "bootstrapByNodeName";
 inline constexpr char kPendingByRequester[] = "pendingByRequester";
 inline constexpr char kNodesByAddress[] = "byAddress";
 
-// Sets DeriveCsr as the CSR store's derive function and adds its indexes: bootstrap
-// kubelet-client CSRs by the node name in their CN, and undecided CSRs by requester.
+// The CSR store's transform: a decided CSR of the kubelet signers is stored without its
+// spec.request bytes, usages, requester uid and extra, and without its conditions' messages
+// (about 0.7 KiB of a kubelet CSR). Nothing reads them: a decided CSR is never evaluated or
+// written again (the approval write carries the undecided version it evaluated), the duplicate
+// check reads its name, uid, creationTimestamp, requester name and groups and its conditions'
+// types and statuses, and the next version's request is compared with
+// CsrDerived::request_sha256.
+void TrimDecidedCsr(kube::CertificateSigningRequest& csr, const CsrDerived* derived);
+// The Node store's transform: the controller reads a cached Node's name and status.addresses
+// only (the serving facts; a Node's existence is always read live), so labels, annotations,
+// conditions and spec.providerID are not kept (kubelet-registered Nodes carry KiBs of them).
+void TrimCachedNode(kube::Node& node, const kube::NoDerived*);
+// Sets DeriveCsr as the CSR store's derive function and TrimDecidedCsr as its transform, and
+// adds its indexes: bootstrap kubelet-client CSRs by the node name in their CN, and undecided
+// CSRs by requester.
 Status AddCsrIndexers(CsrInformer& informer);
-// Adds the Node index by address (every status.addresses entry, Hostname included).
+// Sets TrimCachedNode as the Node store's transform and adds the Node index by address (every
+// status.addresses entry, Hostname included).
 Status AddNodeIndexers(NodeInformer& informer);
 
 class InformerCsrLister final : public CsrLister {

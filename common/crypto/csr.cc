@@ -346,7 +346,7 @@ Status CollectSans(const GENERAL_NAMES* names, std::vector<std::string>* dns, st
 // Builds ParsedCsr values; the only writer of ParsedCsr's fields.
 class CsrParser {
  public:
-  static StatusOr<ParsedCsr> Parse(std::string_view der);
+  static StatusOr<ParsedCsr> Parse(std::string_view der, CsrParseOptions options);
 
  private:
   static Status AddExtensions(const STACK_OF(X509_EXTENSION) * exts, ParsedCsr* out);
@@ -374,7 +374,7 @@ Status CsrParser::AddExtensions(const STACK_OF(X509_EXTENSION) * exts, ParsedCsr
   return OkStatus();
 }
 
-StatusOr<ParsedCsr> CsrParser::Parse(std::string_view der) {
+StatusOr<ParsedCsr> CsrParser::Parse(std::string_view der, CsrParseOptions options) {
   const auto* begin = reinterpret_cast<const unsigned char*>(der.data());
   const auto* p = begin;
   X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
@@ -385,7 +385,7 @@ StatusOr<ParsedCsr> CsrParser::Parse(std::string_view der) {
     return InvalidArgumentError("x509: trailing data after the certificate request");
   }
   ParsedCsr out;
-  out.der_ = std::string(der);
+  if (options.keep_der) out.der_ = std::string(der);
 
   auto rdns = internal::NameToRdns(X509_REQ_get_subject_name(req.get()));
   if (!rdns.ok()) return rdns.status().Annotate("parsing CSR subject");
@@ -450,9 +450,11 @@ StatusOr<ParsedCsr> CsrParser::Parse(std::string_view der) {
   return out;
 }
 
-StatusOr<ParsedCsr> ParsedCsr::FromDer(std::string_view der) { return CsrParser::Parse(der); }
+StatusOr<ParsedCsr> ParsedCsr::FromDer(std::string_view der, CsrParseOptions options) {
+  return CsrParser::Parse(der, options);
+}
 
-StatusOr<ParsedCsr> ParsedCsr::FromPem(std::string_view pem) {
+StatusOr<ParsedCsr> ParsedCsr::FromPem(std::string_view pem, CsrParseOptions options) {
   // Exactly one block and nothing else but whitespace. Go's pem.Decode (and so the API server)
   // would skip leading text and malformed blocks; a policy engine should not.
   std::string_view trimmed = pem;
@@ -474,7 +476,7 @@ StatusOr<ParsedCsr> ParsedCsr::FromPem(std::string_view pem) {
     return InvalidArgumentError(
         "unexpected data after the CERTIFICATE REQUEST PEM block; exactly one block is allowed");
   }
-  return CsrParser::Parse(block->bytes);
+  return CsrParser::Parse(block->bytes, options);
 }
 
 std::vector<std::string> ParsedCsr::SubjectValues(std::string_view type) const {

@@ -140,8 +140,11 @@ class Informer final : public ReflectorStore {
     Ptr obj;
     DerivedPtr derived;
   };
-  // Maps an object to its index values (client-go cache.IndexFunc). Runs once per object
-  // version on the informer thread; must be thread-safe and must not call back into the store.
+  // Maps an object to its index values (client-go cache.IndexFunc). Runs on the informer thread
+  // when a version enters the store and again when it leaves (the values are not kept: a
+  // per-entry copy of every key was about 0.2 KiB per cached CSR), so it must be deterministic
+  // (the same values for the same object and derived value), thread-safe, and must not call
+  // back into the store.
   using IndexFunc = std::function<std::vector<std::string>(const T&)>;
   // The same over the object and its derived value (null when the derive function gave none).
   using DerivedIndexFunc = std::function<std::vector<std::string>(const T&, const Derived*)>;
@@ -151,6 +154,12 @@ class Informer final : public ReflectorStore {
   // function decides what "did not change" means. Runs on the informer thread; must not call
   // back into the store.
   using DeriveFunc = std::function<DerivedPtr(const T& obj, const Item* previous)>;
+  // Trims an object version before it is stored (client-go SharedIndexInformer.SetTransform,
+  // k8s.io/client-go/tools/cache/shared_informer.go, there used to drop managedFields): runs
+  // after the derive function, which sees the whole decoded object, and before the indexers
+  // and handlers, which see the trimmed one. It may only drop what no reader of the store
+  // needs. Runs on the informer thread; must not call back into the store.
+  using TransformFunc = std::function<void(T& obj, const Derived* derived)>;
 
   struct Handlers {
     std::function<void(const T&)> on_add;
@@ -188,6 +197,8 @@ class Informer final : public ReflectorStore {
   }
   // Set before Start (and before the first list).
   void SetDeriveFunc(DeriveFunc fn) { derive_ = std::move(fn); }
+  // Set before Start (and before the first list).
+  void SetTransformFunc(TransformFunc fn) { transform_ = std::move(fn); }
 
   void Start() { reflector_.Start(); }
   void Stop() { reflector_.Stop(); }
@@ -289,7 +300,7 @@ class Informer final : public ReflectorStore {
       }
       items_ = std::move(fresh);
       for (auto& [name, idx] : indices_) idx.clear();
-      for (const auto& [key, e] : items_) IndexLocked(key, e);
+      for (const auto& [key, e] : items_) IndexLocked(key, IndexValues(e));
     }
     Deliver(notes);
   }
@@ -323,17 +334,18 @@ class Informer final : public ReflectorStore {
     } else {
       Entry e = MakeEntry(std::move(*decoded), Previous(key));
       Ptr obj = e.obj;
+      const std::vector<std::vector<std::string>> values = IndexValues(e);
       {
         std::unique_lock<std::shared_mutex> l(mu_);
         auto it = items_.find(key);
         if (it == items_.end()) {
           notes.push_back({NoteKind::kAdd, nullptr, obj});
-          IndexLocked(key, e);
+          IndexLocked(key, values);
           items_.emplace(key, std::move(e));
         } else {
           notes.push_back({NoteKind::kUpdate, it->second.obj, obj});
           UnindexLocked(key, it->second);
-          IndexLocked(key, e);
+          IndexLocked(key, values);
           it->second = std::move(e);
         }
       }
@@ -360,8 +372,7 @@ class Informer final : public ReflectorStore {
   };
   struct Entry {
     Ptr obj;
-    DerivedPtr derived;                                  // derive_(*obj), or null
-    std::vector<std::vector<std::string>> index_values;  // parallel to indexers_ (map order)
+    DerivedPtr derived;  // derive_(*obj), or null
   };
 
   Informer(Client& client, InformerOptions options, const runtime::Clock& clock,
@@ -381,23 +392,31 @@ class Informer final : public ReflectorStore {
   Entry MakeEntry(T&& obj, const std::optional<Item>& previous) {
     if (!keep_raw_) obj.raw = Json();
     Entry e;
+    if (derive_) e.derived = derive_(obj, previous ? &*previous : nullptr);
+    if (transform_) transform_(obj, e.derived.get());
     e.obj = std::make_shared<const T>(std::move(obj));
-    if (derive_) e.derived = derive_(*e.obj, previous ? &*previous : nullptr);
-    e.index_values.reserve(indexers_.size());
-    for (const auto& [name, fn] : indexers_) e.index_values.push_back(fn(*e.obj, e.derived.get()));
     return e;
   }
-  void IndexLocked(const std::string& key, const Entry& e) {
+  // The entry's values for every index, parallel to indexers_ (and indices_: same map order).
+  std::vector<std::vector<std::string>> IndexValues(const Entry& e) const {
+    std::vector<std::vector<std::string>> out;
+    out.reserve(indexers_.size());
+    for (const auto& [name, fn] : indexers_) out.push_back(fn(*e.obj, e.derived.get()));
+    return out;
+  }
+  void IndexLocked(const std::string& key, const std::vector<std::vector<std::string>>& values) {
     size_t i = 0;
     for (auto& [name, idx] : indices_) {
-      for (const std::string& v : e.index_values[i]) idx[v].insert(key);
+      for (const std::string& v : values[i]) idx[v].insert(key);
       ++i;
     }
   }
+  // Recomputes what `e` was indexed under (index functions are deterministic).
   void UnindexLocked(const std::string& key, const Entry& e) {
+    const std::vector<std::vector<std::string>> values = IndexValues(e);
     size_t i = 0;
     for (auto& [name, idx] : indices_) {
-      for (const std::string& v : e.index_values[i]) {
+      for (const std::string& v : values[i]) {
         auto it = idx.find(v);
         if (it == idx.end()) continue;
         it->second.erase(key);
@@ -439,6 +458,7 @@ class Informer final : public ReflectorStore {
   std::vector<Handlers> handlers_;                    // set before Start, then read-only
   std::map<std::string, DerivedIndexFunc> indexers_;  // set before Start, then read-only
   DeriveFunc derive_;                                 // set before Start, then read-only
+  TransformFunc transform_;                           // set before Start, then read-only
   std::mutex handler_mu_;                             // serialises handler delivery
 
   std::map<std::string, Entry> staged_;  // a re-list in progress (informer thread only)

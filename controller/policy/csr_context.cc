@@ -55,7 +55,9 @@ bool IsDns1123Subdomain(std::string_view name) {
 }
 
 ParsedRequest ParseRequest(std::string_view request_pem) {
-  return std::make_shared<const StatusOr<crypto::ParsedCsr>>(crypto::ParsedCsr::FromPem(request_pem));
+  // Evaluated, never re-read: no DER copy (the store keeps one parse per pending CSR).
+  return std::make_shared<const StatusOr<crypto::ParsedCsr>>(
+      crypto::ParsedCsr::FromPem(request_pem, {.keep_der = false}));
 }
 
 CsrSnapshot::CsrSnapshot(CsrObject csr, ParsedRequest request)

@@ -190,6 +190,92 @@ TEST_F(CsrStoreTest, DecidedVersionKeepsTheNodeNameButNotTheParse) {
   EXPECT_EQ(lister_->BootstrapByNodeName(kNode).size(), 1u);
 }
 
+// The store keeps of a decided CSR what the duplicate check and triage read, and drops the rest
+// (TrimDecidedCsr); a pending CSR is kept whole (its approval write carries it).
+TEST_F(CsrStoreTest, DecidedVersionIsStoredWithoutItsRequestBytes) {
+  PutAndWatch(TestCsr{});
+  StoredCsr pending = lister_->Get("csr-1");
+  const kube::CertificateSigningRequest live_pending = *cluster_.LiveCsr("csr-1");
+  EXPECT_EQ(pending.object->spec.request, live_pending.spec.request);
+  EXPECT_EQ(pending.object->spec.usages, live_pending.spec.usages);
+  EXPECT_EQ(pending.object->spec.uid, live_pending.spec.uid);
+
+  auto r = MakeOnStore();
+  EXPECT_EQ(r->Reconcile("csr-1").kind, ReconcileResult::Kind::kDone);
+  Watch(kube::WatchEventType::kModified, "csr-1");
+  const kube::CertificateSigningRequest live = *cluster_.LiveCsr("csr-1");
+  const CsrPtr stored = lister_->Get("csr-1").object;
+  ASSERT_FALSE(live.spec.request.empty());
+  EXPECT_TRUE(stored->spec.request.empty());
+  EXPECT_TRUE(stored->spec.usages.empty());
+  EXPECT_TRUE(stored->spec.uid.empty());
+  ASSERT_EQ(stored->status.conditions.size(), live.status.conditions.size());
+  EXPECT_TRUE(stored->status.conditions[0].message.empty());
+  // What the reconciler reads of a decided CSR is intact.
+  EXPECT_TRUE(kube::IsApproved(*stored));
+  EXPECT_EQ(stored->status.conditions[0].reason, live.status.conditions[0].reason);
+  EXPECT_EQ(stored->metadata.name, live.metadata.name);
+  EXPECT_EQ(stored->metadata.uid, live.metadata.uid);
+  EXPECT_EQ(stored->metadata.creation_timestamp, live.metadata.creation_timestamp);
+  EXPECT_EQ(stored->spec.username, live.spec.username);
+  EXPECT_EQ(stored->spec.groups, live.spec.groups);
+  EXPECT_EQ(stored->spec.signer_name, live.spec.signer_name);
+  EXPECT_EQ(lister_->BootstrapByNodeName(kNode).size(), 1u);
+
+  // The decided name still denies a second join for it, from the trimmed store.
+  TestCsr second;
+  second.name = "csr-2";
+  PutAndWatch(second);
+  EXPECT_EQ(r->Reconcile("csr-2").kind, ReconcileResult::Kind::kDone);
+  EXPECT_NE(Reason("csr-2"), kApprovedReason);
+
+  // The same bytes again without the conditions (a broken API server): the digest matches the
+  // decided version's, which kept no parse, so the request is parsed from the new object.
+  kube::CertificateSigningRequest undecided = live_pending;
+  undecided.metadata.resource_version = "999999";
+  informer_->Apply(kube::WatchEventType::kModified, kube::ToJson(undecided));
+  StoredCsr again = lister_->Get("csr-1");
+  ASSERT_NE(again.derived->request, nullptr);
+  ASSERT_TRUE(again.derived->request->ok());
+  EXPECT_EQ(again.derived->cn_node_name, kNode);
+  EXPECT_EQ(again.object->spec.request, live_pending.spec.request);
+  // Decided again with other request bytes under the same uid: compared by digest (the stored
+  // decided version no longer holds its bytes) and derived from the new bytes.
+  kube::CertificateSigningRequest changed = live;
+  TestCsr other;
+  other.subject = Subject("changed-node");
+  changed.spec.request = BuildPem(other);
+  changed.metadata.resource_version = "1000000";
+  Watch(kube::WatchEventType::kModified, "csr-1");
+  EXPECT_EQ(lister_->Get("csr-1").derived->cn_node_name, kNode);
+  EXPECT_TRUE(lister_->Get("csr-1").object->spec.request.empty());
+  informer_->Apply(kube::WatchEventType::kModified, kube::ToJson(changed));
+  EXPECT_EQ(lister_->Get("csr-1").derived->cn_node_name, "changed-node");
+}
+
+// The Node store keeps what the serving facts read (name, addresses) and the index by address.
+TEST(NodeStoreTrimTest, KeepsNameAndAddressesOnly) {
+  kube::Node n;
+  n.metadata.name = "worker-1";
+  n.metadata.uid = "u1";
+  n.metadata.resource_version = "7";
+  n.metadata.labels = {{"kubernetes.io/hostname", "worker-1"}};
+  n.metadata.annotations = {{"node.alpha.kubernetes.io/ttl", "0"}};
+  n.provider_id = "aws:///i-1";
+  n.addresses = {{"InternalIP", "10.0.0.7"}, {"Hostname", "worker-1"}};
+  n.conditions.resize(3);
+  TrimCachedNode(n, nullptr);
+  EXPECT_EQ(n.metadata.name, "worker-1");
+  EXPECT_EQ(n.metadata.uid, "u1");
+  EXPECT_EQ(n.metadata.resource_version, "7");
+  ASSERT_EQ(n.addresses.size(), 2u);
+  EXPECT_EQ(n.addresses[0].address, "10.0.0.7");
+  EXPECT_TRUE(n.metadata.labels.empty());
+  EXPECT_TRUE(n.metadata.annotations.empty());
+  EXPECT_TRUE(n.provider_id.empty());
+  EXPECT_TRUE(n.conditions.empty());
+}
+
 TEST_F(CsrStoreTest, OtherSignersAreNeitherParsedNorIndexed) {
   TestCsr t;
   t.signer = "example.com/other";

@@ -72,6 +72,36 @@ TEST(CsrBuildTest, KubeletClientCsrMatchesGo) {
   EXPECT_NE(der.find(spki + std::string("\xa0\x00", 2)), std::string::npos);
 }
 
+// keep_der = false (the controller's long-lived parse) drops only the DER copy: every value a
+// check reads is the same, and re-reading the request (SignCsr) is refused, not mis-signed.
+TEST(CsrParseTest, WithoutDerKeepsEveryCheckedValue) {
+  ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::Generate(KeyType::kEcdsaP256));
+  CsrTemplate t = CsrTemplate::ForKubeletClient("n1");
+  t.dns_names = {"n1.example"};
+  t.ip_addresses = {"10.0.0.7"};
+  ASSERT_OK_AND_ASSIGN(std::string pem, BuildCsrPem(key, t));
+  ASSERT_OK_AND_ASSIGN(ParsedCsr full, ParsedCsr::FromPem(pem));
+  ASSERT_OK_AND_ASSIGN(ParsedCsr lean, ParsedCsr::FromPem(pem, {.keep_der = false}));
+  EXPECT_FALSE(full.der().empty());
+  EXPECT_TRUE(lean.der().empty());
+  EXPECT_EQ(lean.subject_rdns(), full.subject_rdns());
+  EXPECT_EQ(lean.dns_names(), full.dns_names());
+  EXPECT_EQ(lean.ip_addresses(), full.ip_addresses());
+  EXPECT_EQ(lean.spki_der(), full.spki_der());
+  EXPECT_EQ(lean.key_info().ToString(), full.key_info().ToString());
+  EXPECT_EQ(lean.attribute_oids(), full.attribute_oids());
+  ASSERT_EQ(lean.extensions().size(), full.extensions().size());
+  EXPECT_EQ(lean.signature_algorithm(), full.signature_algorithm());
+  EXPECT_TRUE(lean.signature_valid());
+  EXPECT_OK(lean.VerifySignature());
+  // The checks still run on bad bytes: a flipped signature byte is not valid either way.
+  ASSERT_OK_AND_ASSIGN(std::string der, Der(pem));
+  der[der.size() - 2] ^= 0x01;
+  ASSERT_OK_AND_ASSIGN(ParsedCsr flipped, ParsedCsr::FromDer(der, {.keep_der = false}));
+  EXPECT_FALSE(flipped.signature_valid());
+  EXPECT_FALSE(ParsedCsr::FromPem("junk", {.keep_der = false}).ok());
+}
+
 TEST(CsrBuildTest, UsesUtf8StringWhenNotPrintableAsGoDoes) {
   ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::Generate(KeyType::kEcdsaP256));
   CsrTemplate t;
