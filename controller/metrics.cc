@@ -62,7 +62,13 @@ ControllerMetrics::ControllerMetrics()
           OneGauge(*registry_, "joinguard_autoapprove_binding_present",
                    "1 when ClusterRoleBinding kubeadm:node-autoapprove-bootstrap exists: "
                    "kube-controller-manager then approves bootstrap CSRs before joinguard decides.")),
-      queue_depth_(OneGauge(*registry_, "joinguard_workqueue_depth", "Items ready in the work queue.")) {
+      queue_depth_(OneGauge(*registry_, "joinguard_workqueue_depth", "Items ready in the work queue.")),
+      brake_trips_(CounterFamily(
+          *registry_, "joinguard_rate_brake_trips_total",
+          "CSRs left pending by a rate brake, by brake (token-window, pending-per-requester).")),
+      join_admissions_(CounterFamily(*registry_, "joinguard_join_grant_admissions_total",
+                                     "Join-grant gate answers for bootstrap CSRs, by result (allow, deny, "
+                                     "pending, retry) and reason.")) {
   // Pre-create the label sets operators alert on, so they exist at zero.
   for (const char* r : {"success", "error"}) policy_reloads_.Add({{"result", r}});
   policy_last_reload_ok_.Set(1);

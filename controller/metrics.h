@@ -61,19 +61,8 @@ class ControllerMetrics {
   prometheus::Family<prometheus::Counter>& reconcile_total_;
   prometheus::Gauge& autoapprove_binding_;
   prometheus::Gauge& queue_depth_;
-  // Declared after registry_, so these default initialisers may use it.
-  prometheus::Family<prometheus::Counter>& brake_trips_ =
-      prometheus::BuildCounter()
-          .Name("joinguard_rate_brake_trips_total")
-          .Help("CSRs left pending by a rate brake, by brake (token-window, pending-per-requester).")
-          .Register(*registry_);
-  prometheus::Family<prometheus::Counter>& join_admissions_ =
-      prometheus::BuildCounter()
-          .Name("joinguard_join_grant_admissions_total")
-          .Help(
-              "Join-grant gate answers for bootstrap CSRs, by result (allow, deny, pending, retry) and "
-              "reason.")
-          .Register(*registry_);
+  prometheus::Family<prometheus::Counter>& brake_trips_;
+  prometheus::Family<prometheus::Counter>& join_admissions_;
 };
 
 // The pull endpoint: GET /metrics in the Prometheus text format. `address` is "host:port"
