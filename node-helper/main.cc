@@ -66,6 +66,23 @@ StatusOr<int> RunShell(const std::string& command) {
   return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
+// cpprestsdk builds a new SSL context for every connection and loads OpenSSL's default CA file
+// into it before our callback replaces the trust store (asio_connection::upgrade_to_ssl in
+// microsoft/cpprestsdk Release/src/http/client/http_client_asio.cpp calls
+// set_default_verify_paths): 144 PEM certificates, about 50 ms with OpenSSL 3.0, twice per join.
+// A join with token or file discovery never uses that file: the cluster-info fetch skips
+// verification (its content is checked by JWS and CA pin) and every later connection trusts
+// only the CA bundle from discovery (http_transport_cpprest.cc ConfigureSsl). So, unless the
+// discovery file is an https:// URL (verified against the system roots), OpenSSL's default file
+// is pointed at nothing for this process. The lookup in the hashed certificate directory stays
+// (it is lazy and costs nothing). Must run before any thread exists (setenv).
+void SkipUnusedSystemCaFileLoad(const config::JoinConfiguration& cfg) {
+  constexpr const char* kOpenSslCaFileEnv = "SSL_CERT_FILE";  // X509_get_default_cert_file_env()
+  constexpr const char* kNoCaFile = "/dev/null";
+  if (cfg.discovery.file && cfg.discovery.file->kubeconfig_path.rfind("https://", 0) == 0) return;
+  setenv(kOpenSslCaFileEnv, kNoCaFile, /*overwrite=*/1);
+}
+
 // The exit code for a failure of `reason`.
 int ExitCodeFor(JoinReason reason, bool kubeadm_contract) {
   if (kubeadm_contract) return kExitFailure;
@@ -107,6 +124,7 @@ int RunJoinCommand(const cli::Command& cmd) {
     }
     extra_ca = *pem;
   }
+  SkipUnusedSystemCaFileLoad(settings->cfg);
   runtime::RealClock clock;
   runtime::Logger logger(runtime::LogLevel::kError);
   phases::JoinEnv env;
