@@ -4,6 +4,9 @@
 // again, and re-decided on the new bytes, never on a parse of what the name held before.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <malloc.h>
+
+#include <cstdio>
 
 #include "common/kube/mock_client.h"
 #include "controller/kube_adapters.h"
@@ -274,6 +277,48 @@ TEST(NodeStoreTrimTest, KeepsNameAndAddressesOnly) {
   EXPECT_TRUE(n.metadata.annotations.empty());
   EXPECT_TRUE(n.provider_id.empty());
   EXPECT_TRUE(n.conditions.empty());
+}
+
+// What the controller's CSR store keeps per kubelet CSR, with its derive function, transform and
+// indexes (docs/controller-core.md#memory quotes these figures): a pending P-256 bootstrap CSR
+// (object + parse + index entries) and the same CSR once decided (trimmed, no parse). mallinfo2
+// counts the main arena, which this thread allocates from.
+TEST_F(CsrStoreTest, MemoryPerCachedKubeletCsr) {
+  constexpr int kCsrs = 2000;
+  std::vector<kube::Json> pending, decided;
+  for (int i = 0; i < kCsrs; ++i) {
+    TestCsr t;
+    t.name = "node-csr-" + std::to_string(i) + std::string(40, 'x');
+    t.subject = Subject("bench-node-" + std::to_string(100000 + i));
+    kube::CertificateSigningRequest c = MakeCsr(t);
+    c.metadata.uid = "0b5c9b7e-2f0d-4c1e-9a53-" + std::to_string(100000000000 + i);
+    c.metadata.resource_version = std::to_string(1000 + i);
+    c.spec.uid = "3f1c7a1e-6c2b-4f7e-8b8a-1d2e3f4a5b6c";
+    pending.push_back(kube::ToJson(c));
+    c.metadata.resource_version = std::to_string(100000 + i);
+    kube::CertificateSigningRequestCondition approved;
+    approved.type = "Approved";
+    approved.status = "True";
+    approved.reason = "JoinguardApproved";
+    approved.message = "approved by joinguard: bootstrap token abcdef, node bench-node-" + std::to_string(i);
+    c.status.conditions.push_back(approved);
+    decided.push_back(kube::ToJson(c));
+  }
+  const size_t empty = mallinfo2().uordblks;
+  for (const kube::Json& j : pending) informer_->Apply(kube::WatchEventType::kAdded, j);
+  const size_t with_pending = mallinfo2().uordblks;
+  for (const kube::Json& j : decided) informer_->Apply(kube::WatchEventType::kModified, j);
+  const size_t with_decided = mallinfo2().uordblks;
+  ASSERT_EQ(informer_->Size(), static_cast<size_t>(kCsrs));
+  ASSERT_EQ(lister_->PendingByRequester(TestCsr{}.username), 0u);
+  const double per_pending = static_cast<double>(with_pending - empty) / kCsrs;
+  const double per_decided = static_cast<double>(with_decided - empty) / kCsrs;
+  std::printf("CSR store per kubelet CSR: pending %.0f bytes, decided %.0f bytes (%d CSRs)\n", per_pending,
+              per_decided, kCsrs);
+  // Figures on x86-64 glibc: about 3.3 KiB pending and 2.0 KiB decided. A decided CSR that kept
+  // its request bytes, usages and condition message (about 2.7 KiB) fails the second bound.
+  EXPECT_LT(per_pending, 4096.0);
+  EXPECT_LT(per_decided, 2304.0);
 }
 
 TEST_F(CsrStoreTest, OtherSignersAreNeitherParsedNorIndexed) {
