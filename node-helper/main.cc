@@ -23,6 +23,7 @@
 #include "common/crypto/token.h"
 #include "common/files/atomic_file.h"
 #include "common/kube/client.h"
+#include "common/kube/http_transport.h"
 #include "common/kube/rest_config.h"
 #include "common/runtime/clock.h"
 #include "common/runtime/logger.h"
@@ -82,6 +83,8 @@ void SkipUnusedSystemCaFileLoad(const config::JoinConfiguration& cfg) {
   if (cfg.discovery.file && cfg.discovery.file->kubeconfig_path.rfind("https://", 0) == 0) return;
   setenv(kOpenSslCaFileEnv, kNoCaFile, /*overwrite=*/1);
 }
+
+constexpr int kHttpClientThreads = 2;
 
 // The exit code for a failure of `reason`.
 int ExitCodeFor(JoinReason reason, bool kubeadm_contract) {
@@ -176,6 +179,9 @@ int main(int argc, char** argv) {
   // Before any thread exists, so every thread (cpprest's too) inherits the mask.
   sigset_t termination = TerminationSignals();
   pthread_sigmask(SIG_BLOCK, &termination, nullptr);
+  // A join makes one request at a time: cpprestsdk's default pool of 40 I/O threads only adds
+  // thread start-ups and wake-ups. Nothing has used the pool yet, so this cannot fail.
+  kube::SetHttpClientThreads(kHttpClientThreads).IgnoreError();
   std::vector<std::string> args(argv, argv + argc);
   cli::ParseResult parsed = cli::Parse(args);
   if (!parsed.command) {
