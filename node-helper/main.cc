@@ -67,21 +67,14 @@ StatusOr<int> RunShell(const std::string& command) {
   return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
-// cpprestsdk builds a new SSL context for every connection and loads OpenSSL's default CA file
-// into it before our callback replaces the trust store (asio_connection::upgrade_to_ssl in
-// microsoft/cpprestsdk Release/src/http/client/http_client_asio.cpp calls
-// set_default_verify_paths): 144 PEM certificates, about 50 ms with OpenSSL 3.0, twice per join.
-// A join with token or file discovery never uses that file: the cluster-info fetch skips
+// A join with token or file discovery never uses OpenSSL's default CA file, which cpprestsdk
+// loads into every new connection (kube::SkipSystemCaFileLoad): the cluster-info fetch skips
 // verification (its content is checked by JWS and CA pin) and every later connection trusts
-// only the CA bundle from discovery (http_transport_cpprest.cc ConfigureSsl). So, unless the
-// discovery file is an https:// URL (verified against the system roots), OpenSSL's default file
-// is pointed at nothing for this process. The lookup in the hashed certificate directory stays
-// (it is lazy and costs nothing). Must run before any thread exists (setenv).
+// only the CA bundle from discovery. An https:// discovery file is verified against the system
+// roots, so then the file stays. Must run before any thread exists (setenv).
 void SkipUnusedSystemCaFileLoad(const config::JoinConfiguration& cfg) {
-  constexpr const char* kOpenSslCaFileEnv = "SSL_CERT_FILE";  // X509_get_default_cert_file_env()
-  constexpr const char* kNoCaFile = "/dev/null";
   if (cfg.discovery.file && cfg.discovery.file->kubeconfig_path.rfind("https://", 0) == 0) return;
-  setenv(kOpenSslCaFileEnv, kNoCaFile, /*overwrite=*/1);
+  kube::SkipSystemCaFileLoad();
 }
 
 constexpr int kHttpClientThreads = 2;
@@ -128,6 +121,10 @@ int RunJoinCommand(const cli::Command& cmd) {
     extra_ca = *pem;
   }
   SkipUnusedSystemCaFileLoad(settings->cfg);
+  // After the setenv above: this starts the pool's threads. A join makes one request at a
+  // time, so cpprestsdk's default pool of 40 I/O threads would only add start-ups and
+  // wake-ups. Nothing has used the pool yet, so this cannot fail.
+  kube::SetHttpClientThreads(kHttpClientThreads).IgnoreError();
   runtime::RealClock clock;
   runtime::Logger logger(runtime::LogLevel::kError);
   phases::JoinEnv env;
@@ -179,9 +176,6 @@ int main(int argc, char** argv) {
   // Before any thread exists, so every thread (cpprest's too) inherits the mask.
   sigset_t termination = TerminationSignals();
   pthread_sigmask(SIG_BLOCK, &termination, nullptr);
-  // A join makes one request at a time: cpprestsdk's default pool of 40 I/O threads only adds
-  // thread start-ups and wake-ups. Nothing has used the pool yet, so this cannot fail.
-  kube::SetHttpClientThreads(kHttpClientThreads).IgnoreError();
   std::vector<std::string> args(argv, argv + argc);
   cli::ParseResult parsed = cli::Parse(args);
   if (!parsed.command) {

@@ -78,4 +78,14 @@ StatusOr<std::unique_ptr<HttpTransport>> NewCpprestTransport(const TransportConf
 inline constexpr int kMaxHttpClientThreads = 64;
 Status SetHttpClientThreads(int threads);
 
+// cpprestsdk loads OpenSSL's default CA file (a distribution bundle of ~150 certificates, about
+// 50 ms with OpenSSL 3.0) into every new connection's SSL context before our callback replaces
+// the trust store (asio_connection::upgrade_to_ssl in microsoft/cpprestsdk
+// Release/src/http/client/http_client_asio.cpp calls set_default_verify_paths). A process whose
+// every TLS connection trusts an explicit CA bundle (TransportConfig::ca_pem), or does not
+// verify, never consults that file: this points it at nothing (SSL_CERT_FILE, read by
+// X509_get_default_cert_file_env()). The hashed certificate directory is untouched (OpenSSL
+// reads it lazily, per lookup). Call before any thread exists: it uses setenv.
+void SkipSystemCaFileLoad();
+
 }  // namespace joinguard::kube

@@ -19,6 +19,7 @@
 #include <pplx/threadpool.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <cctype>
 #include <mutex>
@@ -378,9 +379,16 @@ Status SetHttpClientThreads(int threads) {
   try {
     crossplat::threadpool::initialize_with_threads(static_cast<size_t>(threads));
   } catch (const std::exception& e) {
-    return FailedPreconditionError(std::string("the HTTP client thread pool is already running: ") + e.what());
+    return FailedPreconditionError(std::string("the HTTP client thread pool is already running: ") +
+                                   e.what());
   }
   return OkStatus();
+}
+
+void SkipSystemCaFileLoad() {
+  constexpr const char* kOpenSslCaFileEnv = "SSL_CERT_FILE";  // X509_get_default_cert_file_env()
+  constexpr const char* kNoCaFile = "/dev/null";
+  setenv(kOpenSslCaFileEnv, kNoCaFile, /*overwrite=*/1);
 }
 
 }  // namespace joinguard::kube

@@ -1,5 +1,11 @@
-// The HTTP client's thread pool is sized once per process, before it is first used.
+// Process-wide settings of the HTTP client: the thread pool is sized once, before it is first
+// used; the system CA file can be skipped when every connection trusts an explicit CA.
 #include <gtest/gtest.h>
+#include <openssl/x509.h>
+
+#include <cstdlib>
+#include <optional>
+#include <string>
 
 #include "common/kube/http_transport.h"
 
@@ -22,6 +28,22 @@ TEST(HttpClientThreads, TheSecondSizingIsRefused) {
   Status second = SetHttpClientThreads(4);
   EXPECT_EQ(second.code(), StatusCode::kFailedPrecondition) << second.ToString();
   EXPECT_NE(second.message().find("already running"), std::string::npos) << second.message();
+}
+
+// The variable set is the one OpenSSL reads for its default CA file, and it names no file.
+TEST(SystemCaFile, SkipPointsOpenSslsDefaultFileAtNothing) {
+  const char* name = X509_get_default_cert_file_env();
+  const char* before = std::getenv(name);
+  std::optional<std::string> saved = before ? std::optional<std::string>(before) : std::nullopt;
+  SkipSystemCaFileLoad();
+  const char* now = std::getenv(name);
+  ASSERT_NE(now, nullptr) << name << " is not set";
+  EXPECT_STREQ(now, "/dev/null");
+  if (saved) {
+    setenv(name, saved->c_str(), 1);
+  } else {
+    unsetenv(name);
+  }
 }
 
 }  // namespace
