@@ -178,6 +178,15 @@ kube::Json ListOf(const kube::CertificateSigningRequest& csr) {
                     {"items", kube::Json::array({kube::ToJson(csr)})}};
 }
 
+// A WatchRaw action: the watch delivers `csr` as one MODIFIED event and ends with the handler's
+// answer.
+auto DeliversModified(kube::CertificateSigningRequest csr) {
+  return Invoke([csr = std::move(csr)](const kube::Resource&, std::string_view, const kube::ListOptions&,
+                                       const kube::WatchHandler& h, std::stop_token) -> Status {
+    return h({kube::WatchEventType::kModified, kube::ToJson(csr)});
+  });
+}
+
 TEST(WaitForCertificateTest, ApprovedThroughTheWatch) {
   kube::MockClient client;
   runtime::FakeClock clock;
@@ -292,11 +301,7 @@ TEST(WaitForCertificateTest, DenialOnTheWatchIsReportedAtOnce) {
   auto denied = CreatedAt("8");
   denied.status.conditions.push_back({"Denied", "True", "NodeExists", "a Node named x exists", {}, {}});
   EXPECT_CALL(client, ListRaw(_, _, _)).Times(0);
-  EXPECT_CALL(client, WatchRaw(_, _, _, _, _))
-      .WillOnce(Invoke([&](const kube::Resource&, std::string_view, const kube::ListOptions&,
-                           const kube::WatchHandler& h, std::stop_token) -> Status {
-        return h({kube::WatchEventType::kModified, kube::ToJson(denied)});
-      }));
+  EXPECT_CALL(client, WatchRaw(_, _, _, _, _)).WillOnce(DeliversModified(denied));
   EXPECT_THAT(WaitForCertificate(client, CreatedAt("7"), clock, {}),
               StatusIs(StatusCode::kPermissionDenied, HasSubstr("reason: NodeExists")));
 }
@@ -305,11 +310,7 @@ TEST(WaitForCertificateTest, AnotherUidOnTheWatchIsAnError) {
   kube::MockClient client;
   runtime::FakeClock clock;
   auto recreated = Issued(Csr("node-csr-x", "u2"));
-  EXPECT_CALL(client, WatchRaw(_, _, _, _, _))
-      .WillOnce(Invoke([&](const kube::Resource&, std::string_view, const kube::ListOptions&,
-                           const kube::WatchHandler& h, std::stop_token) -> Status {
-        return h({kube::WatchEventType::kModified, kube::ToJson(recreated)});
-      }));
+  EXPECT_CALL(client, WatchRaw(_, _, _, _, _)).WillOnce(DeliversModified(recreated));
   EXPECT_THAT(WaitForCertificate(client, CreatedAt("7"), clock, {}),
               StatusIs(StatusCode::kAborted, HasSubstr("changed UIDs")));
 }
