@@ -376,6 +376,11 @@ Status SetHttpClientThreads(int threads) {
     return InvalidArgumentError("HTTP client threads must be between 1 and " +
                                 std::to_string(kMaxHttpClientThreads) + ", got " + std::to_string(threads));
   }
+  // OpenSSL first: both free their state from atexit handlers, which run in reverse order of
+  // registration. The pool's threads must be joined (freeing each thread's OpenSSL error and
+  // random-generator state) before OPENSSL_cleanup runs, or that state is lost at exit
+  // (LeakSanitizer reports it; lazily, the pool is created after OpenSSL anyway).
+  if (OPENSSL_init_ssl(0, nullptr) != 1) return InternalError("OpenSSL could not be initialised");
   try {
     crossplat::threadpool::initialize_with_threads(static_cast<size_t>(threads));
   } catch (const std::exception& e) {

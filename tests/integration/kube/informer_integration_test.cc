@@ -81,9 +81,11 @@ void ExpectConverged(Client& client, const std::string& ns, Tally& t, Informer<C
 TEST_F(InformerIntegrationTest, SurvivesServerClosingWatches) {
   auto client = Admin();
   Tally t;
+  // Before the informer starts: the sandbox reads the setting when a watch begins, and the
+  // informer's first watch can begin as soon as its list returns.
+  sandbox_->CloseWatchesAfterEvents(3);
   auto inf = Start(*client, "close", t, clock_, logger_);
   ASSERT_TRUE(inf->WaitForSync(std::chrono::steady_clock::now() + 20s));
-  sandbox_->CloseWatchesAfterEvents(3);
   for (int i = 0; i < 20; ++i) ASSERT_OK(client->Create(Cm("close", "c" + std::to_string(i), "0")));
   for (int i = 0; i < 20; i += 2) {
     ASSERT_OK(client->Patch<ConfigMap>("close", "c" + std::to_string(i), PatchType::kMerge,
