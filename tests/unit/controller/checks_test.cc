@@ -13,6 +13,7 @@
 #include "controller/policy/checks.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/unit/controller/csr_builder.h"
+#include "tests/unit/controller/deny_reason_coverage.h"
 
 namespace joinguard::controller::policy {
 namespace {
@@ -425,12 +426,7 @@ TEST(PolicyTableCoverageTest, EveryDenyReasonHasACase) {
 // And the other way round: every reason a case denies with is in AllDenyReasons() (a row of
 // JG_POLICY_REASONS with the wrong scope would drop it from the list).
 TEST(PolicyTableCoverageTest, EveryDenyCaseReasonIsListed) {
-  const std::vector<std::string_view>& listed = AllDenyReasons();
-  for (const Case& c : kCases) {
-    if (c.outcome != Outcome::kDeny) continue;
-    EXPECT_NE(std::find(listed.begin(), listed.end(), c.reason), listed.end())
-        << c.name << " denies with " << c.reason << ", which AllDenyReasons() does not list";
-  }
+  testing::ExpectEveryDenyCaseReasonListed(kCases, AllDenyReasons(), "AllDenyReasons()");
 }
 
 // std::regex backtracked exponentially on nested quantifiers: this pattern and a 50-character

@@ -11,6 +11,7 @@
 #include "controller/policy/serving_checks.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/unit/controller/csr_builder.h"
+#include "tests/unit/controller/deny_reason_coverage.h"
 
 namespace joinguard::controller::policy {
 namespace {
@@ -234,12 +235,7 @@ TEST(ServingChecksTest, EveryServingDenyReasonHasACase) {
 }
 
 TEST(ServingChecksTest, EveryDenyCaseReasonIsListed) {
-  const std::vector<std::string_view>& listed = AllServingDenyReasons();
-  for (const Case& c : kCases) {
-    if (c.outcome != Outcome::kDeny) continue;
-    EXPECT_NE(std::find(listed.begin(), listed.end(), c.reason), listed.end())
-        << c.name << " denies with " << c.reason << ", which AllServingDenyReasons() does not list";
-  }
+  testing::ExpectEveryDenyCaseReasonListed(kCases, AllServingDenyReasons(), "AllServingDenyReasons()");
 }
 
 TEST(IpNetTest, ParsesAndContains) {
