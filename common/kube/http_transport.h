@@ -62,7 +62,7 @@ class HttpTransport {
   // without the trailing newline. Returns the response (headers, status) once the body ends
   // normally; for a non-2xx status the body is returned in HttpResponse::body and no line is
   // delivered. `request.timeout` is the inactivity timeout and must exceed the watch's
-  // timeoutSeconds; the cpprest adapter uses a separate client for it.
+  // timeoutSeconds; the cpprest adapter shares Do()'s connection pool and times it itself.
   virtual StatusOr<HttpResponse> Stream(const HttpRequest& request, const LineCallback& on_line,
                                         std::stop_token stop) = 0;
 };
