@@ -41,39 +41,30 @@ constexpr size_t kReadChunkBytes = size_t{64} << 10;
 // client's is only a backstop beyond any request's (a watch asks for timeoutSeconds + 30 s).
 constexpr std::chrono::hours kClientTimeoutBackstop{24};
 
-// Cancels one request when `timeout` passes without progress: armed before the request is
-// sent and pushed back by Touch() whenever bytes arrive (cpprest's inactivity semantics,
-// http_client_asio.cpp timeout_timer). The handler may outlive the request, so the state is
-// shared; a stale expiry (from before the last Touch) is recognised by its generation.
+// Cancels one request when `timeout` passes without progress (cpprest's inactivity semantics,
+// http_client_asio.cpp timeout_timer). Touch() only records the time of the last progress: the
+// timer is armed once and, when it fires early, re-armed for the rest of the window. Re-arming
+// on every Touch() would cancel a pending wait each time, and asio delivers every cancelled wait
+// as a handler on the pool: one thread hand-off per watch line. The handler may outlive the
+// request, so the state is shared and `done` says the request has ended.
 class RequestDeadline {
  public:
   RequestDeadline(std::chrono::milliseconds timeout, pplx::cancellation_token_source cts)
-      : timeout_(timeout), state_(std::make_shared<State>(std::move(cts))) {
+      : state_(std::make_shared<State>(std::move(cts), timeout)) {
     Touch();
+    std::lock_guard<std::mutex> l(state_->mu);
+    Arm(state_, timeout);
   }
   ~RequestDeadline() {
     std::lock_guard<std::mutex> l(state_->mu);
-    ++state_->generation;
+    state_->done = true;
     boost::system::error_code ignored;
     state_->timer.cancel(ignored);
   }
   RequestDeadline(const RequestDeadline&) = delete;
   RequestDeadline& operator=(const RequestDeadline&) = delete;
 
-  void Touch() {
-    std::lock_guard<std::mutex> l(state_->mu);
-    const uint64_t generation = ++state_->generation;
-    state_->timer.expires_after(timeout_);
-    state_->timer.async_wait([state = state_, generation](const boost::system::error_code& ec) {
-      if (ec) return;  // cancelled or re-armed
-      {
-        std::lock_guard<std::mutex> l(state->mu);
-        if (state->generation != generation) return;
-        state->expired = true;
-      }
-      state->cts.cancel();
-    });
-  }
+  void Touch() { state_->last_progress.store(Now(), std::memory_order_relaxed); }
 
   bool Expired() const {
     std::lock_guard<std::mutex> l(state_->mu);
@@ -81,16 +72,39 @@ class RequestDeadline {
   }
 
  private:
+  using Clock = std::chrono::steady_clock;
   struct State {
-    explicit State(pplx::cancellation_token_source c)
-        : cts(std::move(c)), timer(crossplat::threadpool::shared_instance().service()) {}
+    State(pplx::cancellation_token_source c, std::chrono::milliseconds t)
+        : cts(std::move(c)), timeout(t), timer(crossplat::threadpool::shared_instance().service()) {}
     pplx::cancellation_token_source cts;
-    mutable std::mutex mu;  // guards timer, generation, expired
+    const std::chrono::milliseconds timeout;
+    std::atomic<Clock::rep> last_progress{0};
+    mutable std::mutex mu;  // guards timer, done, expired
     boost::asio::steady_timer timer;
-    uint64_t generation = 0;
+    bool done = false;
     bool expired = false;
   };
-  const std::chrono::milliseconds timeout_;
+
+  static Clock::rep Now() { return Clock::now().time_since_epoch().count(); }
+
+  // Requires state->mu.
+  static void Arm(const std::shared_ptr<State>& state, Clock::duration after) {
+    state->timer.expires_after(after);
+    state->timer.async_wait([state](const boost::system::error_code& ec) {
+      if (ec) return;  // cancelled: the request ended
+      std::unique_lock<std::mutex> l(state->mu);
+      if (state->done) return;
+      const Clock::duration idle(Now() - state->last_progress.load(std::memory_order_relaxed));
+      if (idle < state->timeout) {
+        Arm(state, state->timeout - idle);  // progress since the wait began
+        return;
+      }
+      state->expired = true;
+      l.unlock();
+      state->cts.cancel();
+    });
+  }
+
   const std::shared_ptr<State> state_;
 };
 
@@ -261,32 +275,58 @@ class CpprestTransport final : public HttpTransport {
     }
   }
 
-  // A watch body: each non-empty line (CR LF or LF ended) to `on_line` until the body ends.
-  // Cancelling `cts` closes the socket when a line is refused.
+  // A watch body: each non-empty line (CR LF or LF ended; a last line may lack the LF) to
+  // `on_line` until the body ends. Bytes are taken as they arrive: one wait for the first byte,
+  // then everything already buffered in one copy (cpprest's read_line takes the buffer's lock
+  // once per byte). Cancelling `cts` closes the socket when a line is refused.
   Status ReadLines(http::http_response& resp, const HttpRequest& request, const LineCallback& on_line,
                    const std::stop_token& stop, pplx::cancellation_token_source& cts,
                    RequestDeadline& deadline) const {
-    auto body = resp.body();
+    using Traits = Concurrency::streams::streambuf<uint8_t>::traits;
+    Concurrency::streams::streambuf<uint8_t> in = resp.body().streambuf();
+    std::string pending;  // bytes after the last line end
+    size_t scanned = 0;   // how much of `pending` holds no line end
     for (;;) {
       if (stop.stop_requested()) return CancelledError("watch cancelled");
-      Concurrency::streams::container_buffer<std::string> line_buf;
-      body.read_line(line_buf).get();
+      const auto first = in.bumpc().get();
+      if (first == Traits::eof()) {
+        return DeliverLine(pending, request, on_line, cts);
+      }
       deadline.Touch();
-      std::string line = std::move(line_buf.collection());
-      if (line.size() > kMaxJsonBytes) {
+      pending.push_back(static_cast<char>(first));
+      if (const size_t avail = in.in_avail(); avail > 0) {
+        const size_t old = pending.size();
+        pending.resize(old + avail);
+        const size_t got = in.getn(reinterpret_cast<uint8_t*>(pending.data() + old), avail).get();
+        pending.resize(old + got);
+      }
+      size_t begin = 0;
+      for (size_t end; (end = pending.find('\n', scanned)) != std::string::npos; scanned = begin) {
+        JG_RETURN_IF_ERROR(
+            DeliverLine(std::string_view(pending).substr(begin, end - begin), request, on_line, cts));
+        begin = end + 1;
+      }
+      pending.erase(0, begin);
+      scanned = pending.size();
+      if (pending.size() > kMaxJsonBytes) {
         cts.cancel();
-        return ResourceExhaustedError(TooLarge(request, line.size()) + " (one watch event)");
+        return ResourceExhaustedError(TooLarge(request, pending.size()) + " (one watch event)");
       }
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!line.empty()) {
-        Status s = on_line(line);
-        if (!s.ok()) {
-          cts.cancel();  // closes the socket
-          return s;
-        }
-      }
-      if (body.is_eof()) return OkStatus();
     }
+  }
+
+  // One watch line without its line end; empty lines are skipped.
+  Status DeliverLine(std::string_view line, const HttpRequest& request, const LineCallback& on_line,
+                     pplx::cancellation_token_source& cts) const {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > kMaxJsonBytes) {
+      cts.cancel();
+      return ResourceExhaustedError(TooLarge(request, line.size()) + " (one watch event)");
+    }
+    if (line.empty()) return OkStatus();
+    Status s = on_line(line);
+    if (!s.ok()) cts.cancel();  // closes the socket
+    return s;
   }
 
   static HttpResponse ConvertHeaders(const http::http_response& resp) {
