@@ -5,8 +5,12 @@
 #include <openssl/objects.h>
 
 #include <cstring>
+#include <functional>
+#include <memory>
 
+#include "common/crypto/csr_der.h"
 #include "common/crypto/encoding.h"
+#include "common/crypto/named_curve.h"
 #include "common/crypto/pem.h"
 #include "common/crypto/utf8.h"
 #include "common/crypto/x509_internal.h"
@@ -146,16 +150,12 @@ Status ConvertRdnValue(const ASN1_STRING* data, std::string* out) {
 
 }  // namespace
 
-Status RequireNamedCurve(const X509_PUBKEY* pubkey) {
-  if (pubkey == nullptr) return OkStatus();
-  ASN1_OBJECT* alg = nullptr;
-  X509_ALGOR* algor = nullptr;
-  if (X509_PUBKEY_get0_param(&alg, nullptr, nullptr, &algor, pubkey) != 1 || algor == nullptr) {
-    return OkStatus();
-  }
-  if (OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey) return OkStatus();
+Status RequireNamedCurve(const X509_ALGOR* algor) {
+  if (algor == nullptr) return OkStatus();
+  const ASN1_OBJECT* alg = nullptr;
   int ptype = V_ASN1_UNDEF;
-  X509_ALGOR_get0(nullptr, &ptype, nullptr, algor);
+  X509_ALGOR_get0(&alg, &ptype, nullptr, algor);
+  if (OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey) return OkStatus();
   if (ptype == V_ASN1_OBJECT) return OkStatus();
   // RFC 5480 §2.1.1: specifiedCurve and implicitCurve "MUST NOT" be used; Go refuses them.
   return InvalidArgumentError(
@@ -343,12 +343,26 @@ Status CollectSans(const GENERAL_NAMES* names, std::vector<std::string>* dns, st
 
 }  // namespace internal
 
+// What CsrParser reads from a decoded request, whichever decoder produced it.
+struct DecodedCsrFields {
+  const X509_NAME* subject = nullptr;
+  const X509_ALGOR* key_algorithm = nullptr;
+  std::string spki_der;     // empty when it could not be encoded
+  EVP_PKEY* key = nullptr;  // nullptr when OpenSSL cannot decode the public key
+  int attribute_count = 0;  // -1 when the (OPTIONAL in OpenSSL) attribute set is absent
+  std::vector<X509_ATTRIBUTE*> attributes;
+  const X509_ALGOR* signature_algorithm = nullptr;
+  std::function<int(EVP_PKEY*)> verify;  // X509_REQ_verify
+};
+
 // Builds ParsedCsr values; the only writer of ParsedCsr's fields.
 class CsrParser {
  public:
   static StatusOr<ParsedCsr> Parse(std::string_view der, CsrParseOptions options);
 
  private:
+  static StatusOr<ParsedCsr> FromFields(std::string_view der, CsrParseOptions options,
+                                        const DecodedCsrFields& fields);
   static Status AddExtensions(const STACK_OF(X509_EXTENSION) * exts, ParsedCsr* out);
 };
 
@@ -375,6 +389,27 @@ Status CsrParser::AddExtensions(const STACK_OF(X509_EXTENSION) * exts, ParsedCsr
 }
 
 StatusOr<ParsedCsr> CsrParser::Parse(std::string_view der, CsrParseOptions options) {
+  // Fast path (csr_der.h, named_curve.h): a request with a named-curve P-256/P-384/P-521 key,
+  // decoded without OpenSSL 3.0's per-call decoder chain. Anything else, including every
+  // request that does not decode, takes d2i_X509_REQ below, so errors read as they always did.
+  if (std::unique_ptr<internal::CsrDer> view = internal::CsrDer::Decode(der)) {
+    EvpPkeyPtr key = internal::NamedCurvePublicKey(view->key_algorithm(), view->key_bits());
+    StatusOr<std::string> spki = view->SpkiDer();
+    if (key && spki.ok()) {
+      DecodedCsrFields fields;
+      fields.subject = view->subject();
+      fields.key_algorithm = view->key_algorithm();
+      fields.spki_der = std::move(spki).value();
+      fields.key = key.get();
+      fields.attribute_count = X509at_get_attr_count(view->attributes());
+      for (int i = 0; i < fields.attribute_count; ++i) {
+        fields.attributes.push_back(X509at_get_attr(view->attributes(), i));
+      }
+      fields.signature_algorithm = view->signature_algorithm();
+      fields.verify = [&view](EVP_PKEY* k) { return view->Verify(k); };
+      return FromFields(der, options, fields);
+    }
+  }
   const auto* begin = reinterpret_cast<const unsigned char*>(der.data());
   const auto* p = begin;
   X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
@@ -384,39 +419,52 @@ StatusOr<ParsedCsr> CsrParser::Parse(std::string_view der, CsrParseOptions optio
   if (p != begin + der.size()) {
     return InvalidArgumentError("x509: trailing data after the certificate request");
   }
+  DecodedCsrFields fields;
+  fields.subject = X509_REQ_get_subject_name(req.get());
+  if (X509_PUBKEY* xpk = X509_REQ_get_X509_PUBKEY(req.get()); xpk != nullptr) {
+    X509_ALGOR* algor = nullptr;
+    X509_PUBKEY_get0_param(nullptr, nullptr, nullptr, &algor, xpk);
+    fields.key_algorithm = algor;
+    unsigned char* spki = nullptr;
+    int len = i2d_X509_PUBKEY(xpk, &spki);
+    if (len > 0) {
+      fields.spki_der.assign(reinterpret_cast<char*>(spki), static_cast<size_t>(len));
+      OPENSSL_free(spki);
+    }
+  }
+  fields.key = X509_REQ_get0_pubkey(req.get());
+  ClearOpenSslErrors();
+  fields.attribute_count = X509_REQ_get_attr_count(req.get());
+  for (int i = 0; i < fields.attribute_count; ++i)
+    fields.attributes.push_back(X509_REQ_get_attr(req.get(), i));
+  const ASN1_BIT_STRING* sig = nullptr;
+  X509_REQ_get0_signature(req.get(), &sig, &fields.signature_algorithm);
+  fields.verify = [&req](EVP_PKEY* k) { return X509_REQ_verify(req.get(), k); };
+  return FromFields(der, options, fields);
+}
+
+StatusOr<ParsedCsr> CsrParser::FromFields(std::string_view der, CsrParseOptions options,
+                                          const DecodedCsrFields& fields) {
   ParsedCsr out;
   if (options.keep_der) out.der_ = std::string(der);
 
-  auto rdns = internal::NameToRdns(X509_REQ_get_subject_name(req.get()));
+  auto rdns = internal::NameToRdns(fields.subject);
   if (!rdns.ok()) return rdns.status().Annotate("parsing CSR subject");
   out.subject_rdns_ = std::move(rdns).value();
 
   // Public key: keep the exact SPKI bytes; an algorithm OpenSSL cannot decode is kOther.
-  if (X509_PUBKEY* xpk = X509_REQ_get_X509_PUBKEY(req.get()); xpk != nullptr) {
-    unsigned char* spki = nullptr;
-    int len = i2d_X509_PUBKEY(xpk, &spki);
-    if (len > 0) {
-      out.spki_der_.assign(reinterpret_cast<char*>(spki), static_cast<size_t>(len));
-      OPENSSL_free(spki);
-    }
-  }
-  JG_RETURN_IF_ERROR(internal::RequireNamedCurve(X509_REQ_get_X509_PUBKEY(req.get())));
-  EVP_PKEY* pkey = X509_REQ_get0_pubkey(req.get());
-  ClearOpenSslErrors();
-  out.key_info_ = DescribeKey(pkey);
-  if (pkey == nullptr && out.key_info_.type_name.empty()) {
-    if (X509_PUBKEY* xpk = X509_REQ_get_X509_PUBKEY(req.get()); xpk != nullptr) {
-      ASN1_OBJECT* alg = nullptr;
-      if (X509_PUBKEY_get0_param(&alg, nullptr, nullptr, nullptr, xpk) == 1 && alg != nullptr) {
-        out.key_info_.type_name = internal::ObjectName(alg);
-      }
-    }
+  out.spki_der_ = fields.spki_der;
+  JG_RETURN_IF_ERROR(internal::RequireNamedCurve(fields.key_algorithm));
+  out.key_info_ = DescribeKey(fields.key);
+  if (fields.key == nullptr && out.key_info_.type_name.empty() && fields.key_algorithm != nullptr) {
+    const ASN1_OBJECT* alg = nullptr;
+    X509_ALGOR_get0(&alg, nullptr, nullptr, fields.key_algorithm);
+    if (alg != nullptr) out.key_info_.type_name = internal::ObjectName(alg);
   }
 
   // Attributes: every extensionRequest (PKCS#9 and the Microsoft variant), every value.
-  out.attribute_count_ = X509_REQ_get_attr_count(req.get());
-  for (int i = 0; i < out.attribute_count_; ++i) {
-    X509_ATTRIBUTE* attr = X509_REQ_get_attr(req.get(), i);
+  out.attribute_count_ = fields.attribute_count;
+  for (X509_ATTRIBUTE* attr : fields.attributes) {
     out.attribute_oids_.push_back(internal::ObjectOid(X509_ATTRIBUTE_get0_object(attr)));
     const int nid = OBJ_obj2nid(X509_ATTRIBUTE_get0_object(attr));
     if (nid != NID_ext_req && nid != NID_ms_ext_req) continue;
@@ -436,16 +484,13 @@ StatusOr<ParsedCsr> CsrParser::Parse(std::string_view der, CsrParseOptions optio
     }
   }
 
-  const ASN1_BIT_STRING* sig = nullptr;
-  const X509_ALGOR* alg = nullptr;
-  X509_REQ_get0_signature(req.get(), &sig, &alg);
-  if (alg != nullptr) {
+  if (const X509_ALGOR* alg = fields.signature_algorithm; alg != nullptr) {
     const ASN1_OBJECT* obj = nullptr;
     X509_ALGOR_get0(&obj, nullptr, nullptr, alg);
     int nid = OBJ_obj2nid(obj);
     out.signature_algorithm_ = nid != NID_undef ? OBJ_nid2ln(nid) : internal::ObjectOid(obj);
   }
-  out.signature_valid_ = pkey != nullptr && X509_REQ_verify(req.get(), pkey) == 1;
+  out.signature_valid_ = fields.key != nullptr && fields.verify(fields.key) == 1;
   ClearOpenSslErrors();
   return out;
 }
@@ -513,61 +558,6 @@ Status ParsedCsr::VerifySignature() const {
   }
   return InvalidArgumentError("x509: the CSR signature does not verify with the CSR's own public key (" +
                               key_info_.ToString() + ", " + signature_algorithm_ + ")");
-}
-
-CsrTemplate CsrTemplate::ForKubeletClient(std::string_view node_name) {
-  CsrTemplate t;
-  t.subject = {{"O", "system:nodes"}, {"CN", "system:node:" + std::string(node_name)}};
-  return t;
-}
-
-StatusOr<std::string> BuildCsrPem(const PrivateKey& key, const CsrTemplate& tmpl) {
-  if (key.get() == nullptr) return InvalidArgumentError("BuildCsrPem: empty private key");
-  X509ReqPtr req(X509_REQ_new());
-  if (!req) return OpenSslError("allocating X509_REQ");
-  if (X509_REQ_set_version(req.get(), 0) != 1) return OpenSslError("setting CSR version");
-  JG_ASSIGN_OR_RETURN(X509NamePtr name, internal::BuildName(tmpl.subject));
-  if (X509_REQ_set_subject_name(req.get(), name.get()) != 1) return OpenSslError("setting CSR subject");
-  if (X509_REQ_set_pubkey(req.get(), key.get()) != 1) return OpenSslError("setting CSR public key");
-  JG_ASSIGN_OR_RETURN(GeneralNamesPtr sans,
-                      internal::BuildSans(tmpl.dns_names, tmpl.emails, tmpl.ip_addresses, tmpl.uris));
-  // Only with SANs: the kubelet's CSR has an empty attribute set.
-  if (sans) {
-    STACK_OF(X509_EXTENSION)* raw = nullptr;
-    if (X509V3_add1_i2d(&raw, NID_subject_alt_name, sans.get(), 0, X509V3_ADD_DEFAULT) != 1) {
-      X509ExtensionsPtr cleanup(raw);
-      return OpenSslError("encoding subjectAltName");
-    }
-    X509ExtensionsPtr exts(raw);
-    if (X509_REQ_add_extensions(req.get(), exts.get()) != 1) {
-      return OpenSslError("adding extensionRequest");
-    }
-  }
-  JG_ASSIGN_OR_RETURN(EvpMdCtxPtr ctx,
-                      internal::NewSignContext(key.get(), internal::CsrDigestFor(key.get())));
-  if (X509_REQ_sign_ctx(req.get(), ctx.get()) <= 0) return OpenSslError("signing CSR");
-  unsigned char* der = nullptr;
-  int len = i2d_X509_REQ(req.get(), &der);
-  if (len <= 0) return OpenSslError("encoding CSR");
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return PemEncode("CERTIFICATE REQUEST", out);
-}
-
-std::string DigestedCsrName(std::string_view spki_der, std::string_view common_name,
-                            const std::vector<std::string>& organizations,
-                            const std::vector<std::string>& usages) {
-  // kubelet bootstrap.go digestedName: b64url(item) + "|" for each item, SHA-512/256.
-  std::string input;
-  auto add = [&input](std::string_view item) {
-    input += Base64UrlEncode(item);
-    input += '|';
-  };
-  add(spki_der);
-  add(common_name);
-  for (const auto& o : organizations) add(o);
-  for (const auto& u : usages) add(u);
-  return "node-csr-" + Base64UrlEncode(Sha512_256(input));
 }
 
 }  // namespace joinguard::crypto

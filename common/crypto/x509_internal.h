@@ -40,8 +40,9 @@ Status CollectSans(const GENERAL_NAMES* names, std::vector<std::string>* dns, st
                    std::vector<std::string>* emails, std::vector<std::string>* uris,
                    std::vector<std::string>* others);
 
-// kInvalidArgument when `pubkey` is an EC key without a named curve (RFC 5480 §2.1.1).
-Status RequireNamedCurve(const X509_PUBKEY* pubkey);
+// kInvalidArgument when `algor` (an SPKI algorithm) is id-ecPublicKey without a named curve
+// (RFC 5480 §2.1.1).
+Status RequireNamedCurve(const X509_ALGOR* algor);
 
 std::string ObjectName(const ASN1_OBJECT* obj);  // short name, else dotted OID
 std::string ObjectOid(const ASN1_OBJECT* obj);   // dotted OID
