@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <ctime>
 
+#include "common/crypto/csr_der.h"
 #include "common/crypto/encoding.h"
 #include "common/crypto/key_usage.h"
+#include "common/crypto/named_curve.h"
 #include "common/crypto/pem.h"
 #include "common/crypto/x509_internal.h"
 #include "common/text/ascii.h"
@@ -174,12 +176,27 @@ Status SignCert(X509* x, const PrivateKey& key) {
   return OkStatus();
 }
 
-// The shared part of SignCsr and IssueCertificate.
-StatusOr<Certificate> IssueFrom(const X509_NAME* subject, EVP_PKEY* public_key,
-                                const std::vector<std::string>& dns, const std::vector<std::string>& emails,
-                                const std::vector<std::string>& ips, const std::vector<std::string>& uris,
-                                const Certificate& ca_cert, const PrivateKey& ca_key,
-                                const CertificateProfile& profile, SystemTime now) {
+// A freshly signed certificate. Its X509_PUBKEY holds the encoded key but, when
+// `has_decoded_key` is false, not the decoded EVP_PKEY that X509_get0_pubkey returns.
+struct IssuedCert {
+  X509Ptr x509;
+  bool has_decoded_key = true;
+};
+
+// The Certificate callers get: one with its public key decoded (chain verification and
+// PublicKeyInfo() read it), read back from the DER when signing left it out.
+StatusOr<Certificate> ToCertificate(IssuedCert issued) {
+  if (issued.has_decoded_key) return Certificate(std::move(issued.x509));
+  JG_ASSIGN_OR_RETURN(std::string der, DerEncode<X509>(i2d_X509, issued.x509.get(), "certificate"));
+  return Certificate::FromDer(der);
+}
+
+// The shared part of SignCsr, SignCsrDer and IssueCertificate.
+StatusOr<IssuedCert> IssueFrom(const X509_NAME* subject, EVP_PKEY* public_key,
+                               const std::vector<std::string>& dns, const std::vector<std::string>& emails,
+                               const std::vector<std::string>& ips, const std::vector<std::string>& uris,
+                               const Certificate& ca_cert, const PrivateKey& ca_key,
+                               const CertificateProfile& profile, SystemTime now) {
   if (ca_cert.get() == nullptr || ca_key.get() == nullptr) {
     return InvalidArgumentError("signing needs a CA certificate and its private key");
   }
@@ -207,7 +224,10 @@ StatusOr<Certificate> IssueFrom(const X509_NAME* subject, EVP_PKEY* public_key,
       X509_set_subject_name(x.get(), subject) != 1) {
     return OpenSslError("setting names");
   }
-  if (X509_set_pubkey(x.get(), public_key) != 1) return OpenSslError("setting public key");
+  // A named-curve ECDSA key is written straight into the SPKI (named_curve.h) instead of through
+  // X509_set_pubkey, whose OpenSSL 3.0 encoder and decoder chains cost several signatures.
+  const bool spki_only = internal::SetNamedCurveSpki(X509_get_X509_PUBKEY(x.get()), public_key);
+  if (!spki_only && X509_set_pubkey(x.get(), public_key) != 1) return OpenSslError("setting public key");
   const SystemTime not_before = now - profile.backdate;
   SystemTime not_after = now + profile.validity;
   if (not_after > ca_not_after) not_after = ca_not_after;  // capped at the CA's NotAfter
@@ -223,7 +243,29 @@ StatusOr<Certificate> IssueFrom(const X509_NAME* subject, EVP_PKEY* public_key,
     JG_RETURN_IF_ERROR(AddExt(x.get(), NID_subject_alt_name, sans.get(), critical, "subjectAltName"));
   }
   JG_RETURN_IF_ERROR(SignCert(x.get(), ca_key));
-  return Certificate(std::move(x));
+  return IssuedCert{std::move(x), !spki_only};
+}
+
+// SignCsr's work up to the signed (not yet re-read) certificate.
+StatusOr<IssuedCert> IssueForCsr(const ParsedCsr& csr, const Certificate& ca_cert, const PrivateKey& ca_key,
+                                 const CertificateProfile& profile, SystemTime now) {
+  // The signer checks the self-signature first (kube-controller-manager signer.go).
+  JG_RETURN_IF_ERROR(csr.VerifySignature());
+  // Re-read the subject as encoded and the key; the named-curve fast path of ParsedCsr first.
+  if (std::unique_ptr<internal::CsrDer> view = internal::CsrDer::Decode(csr.der())) {
+    if (EvpPkeyPtr pub = internal::NamedCurvePublicKey(view->key_algorithm(), view->key_bits())) {
+      return IssueFrom(view->subject(), pub.get(), csr.dns_names(), csr.emails(), csr.ip_addresses(),
+                       csr.uris(), ca_cert, ca_key, profile, now);
+    }
+  }
+  const auto* p = reinterpret_cast<const unsigned char*>(csr.der().data());
+  X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(csr.der().size())));
+  if (!req) return OpenSslError("re-reading the CSR", StatusCode::kInvalidArgument);
+  EVP_PKEY* pub = X509_REQ_get0_pubkey(req.get());
+  if (pub == nullptr) return OpenSslError("reading the CSR public key", StatusCode::kInvalidArgument);
+  // The subject is copied as encoded in the CSR (string types, multi-valued RDNs preserved).
+  return IssueFrom(X509_REQ_get_subject_name(req.get()), pub, csr.dns_names(), csr.emails(),
+                   csr.ip_addresses(), csr.uris(), ca_cert, ca_key, profile, now);
 }
 
 }  // namespace
@@ -439,16 +481,14 @@ StatusOr<Certificate> CreateSelfSignedCa(const PrivateKey& key, std::string_view
 
 StatusOr<Certificate> SignCsr(const ParsedCsr& csr, const Certificate& ca_cert, const PrivateKey& ca_key,
                               const CertificateProfile& profile, SystemTime now) {
-  // The signer checks the self-signature first (kube-controller-manager signer.go).
-  JG_RETURN_IF_ERROR(csr.VerifySignature());
-  const auto* p = reinterpret_cast<const unsigned char*>(csr.der().data());
-  X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(csr.der().size())));
-  if (!req) return OpenSslError("re-reading the CSR", StatusCode::kInvalidArgument);
-  EVP_PKEY* pub = X509_REQ_get0_pubkey(req.get());
-  if (pub == nullptr) return OpenSslError("reading the CSR public key", StatusCode::kInvalidArgument);
-  // The subject is copied as encoded in the CSR (string types, multi-valued RDNs preserved).
-  return IssueFrom(X509_REQ_get_subject_name(req.get()), pub, csr.dns_names(), csr.emails(),
-                   csr.ip_addresses(), csr.uris(), ca_cert, ca_key, profile, now);
+  JG_ASSIGN_OR_RETURN(IssuedCert issued, IssueForCsr(csr, ca_cert, ca_key, profile, now));
+  return ToCertificate(std::move(issued));
+}
+
+StatusOr<std::string> SignCsrDer(const ParsedCsr& csr, const Certificate& ca_cert, const PrivateKey& ca_key,
+                                 const CertificateProfile& profile, SystemTime now) {
+  JG_ASSIGN_OR_RETURN(IssuedCert issued, IssueForCsr(csr, ca_cert, ca_key, profile, now));
+  return DerEncode<X509>(i2d_X509, issued.x509.get(), "certificate");
 }
 
 StatusOr<Certificate> IssueCertificate(const PrivateKey& subject_key, const CsrTemplate& subject,
@@ -456,8 +496,10 @@ StatusOr<Certificate> IssueCertificate(const PrivateKey& subject_key, const CsrT
                                        const CertificateProfile& profile, SystemTime now) {
   if (subject_key.get() == nullptr) return InvalidArgumentError("IssueCertificate: empty key");
   JG_ASSIGN_OR_RETURN(X509NamePtr name, internal::BuildName(subject.subject));
-  return IssueFrom(name.get(), subject_key.get(), subject.dns_names, subject.emails, subject.ip_addresses,
-                   subject.uris, ca_cert, ca_key, profile, now);
+  JG_ASSIGN_OR_RETURN(IssuedCert issued,
+                      IssueFrom(name.get(), subject_key.get(), subject.dns_names, subject.emails,
+                                subject.ip_addresses, subject.uris, ca_cert, ca_key, profile, now));
+  return ToCertificate(std::move(issued));
 }
 
 }  // namespace joinguard::crypto

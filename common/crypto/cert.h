@@ -75,6 +75,13 @@ StatusOr<Certificate> CreateSelfSignedCa(const PrivateKey& key, std::string_view
 StatusOr<Certificate> SignCsr(const ParsedCsr& csr, const Certificate& ca_cert, const PrivateKey& ca_key,
                               const CertificateProfile& profile, SystemTime now);
 
+// SignCsr's certificate as DER, for a signer that only hands the certificate on (the sandbox's
+// status.certificate). Same checks and bytes as SignCsr(...)->Der(), without reading the result
+// back into a Certificate: with OpenSSL 3.0 that read-back decodes the public key through the
+// provider decoder chain, several times the cost of the signature itself.
+StatusOr<std::string> SignCsrDer(const ParsedCsr& csr, const Certificate& ca_cert, const PrivateKey& ca_key,
+                                 const CertificateProfile& profile, SystemTime now);
+
 // Issues a certificate for an arbitrary subject/SANs (e.g. the sandbox's serving cert).
 StatusOr<Certificate> IssueCertificate(const PrivateKey& subject_key, const CsrTemplate& subject,
                                        const Certificate& ca_cert, const PrivateKey& ca_key,

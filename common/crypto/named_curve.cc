@@ -25,6 +25,7 @@ constexpr std::array<NamedCurveSpec, 3> kNamedCurves = {{
 }};
 
 constexpr unsigned char kUncompressedPointTag = 0x04;
+constexpr size_t kMaxFieldBytes = 66;  // P-521
 
 // The index of `nid` in kNamedCurves, or kNamedCurves.size().
 size_t CurveIndexByNid(int nid) {
@@ -61,13 +62,6 @@ const EVP_PKEY* CurveTemplate(size_t index) {
   return templates[index];
 }
 
-bool HasUtf8Param(const EVP_PKEY* key, const char* name, std::string_view want) {
-  char value[64] = {0};
-  size_t len = 0;
-  if (EVP_PKEY_get_utf8_string_param(key, name, value, sizeof(value), &len) != 1) return false;
-  return std::string_view(value, len) == want;
-}
-
 }  // namespace
 
 EvpPkeyPtr NamedCurvePublicKey(const X509_ALGOR* algorithm, const ASN1_BIT_STRING* public_key) {
@@ -99,36 +93,41 @@ bool SetNamedCurveSpki(X509_PUBKEY* spki, const EVP_PKEY* key) {
   if (spki == nullptr || key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return false;
   // What the provider's encoder (key2any.c prepare_ec_params / ec_spki_pub_to_der) writes for
   // exactly these keys: the curve's OID as the parameters and the point as i2o_ECPublicKey.
-  const bool named = HasUtf8Param(key, OSSL_PKEY_PARAM_EC_ENCODING, OSSL_PKEY_EC_ENCODING_GROUP) &&
-                     HasUtf8Param(key, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
-                                  OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED);
-  int from_explicit = 0;
-  if (!named ||
-      EVP_PKEY_get_int_param(key, OSSL_PKEY_PARAM_EC_DECODED_FROM_EXPLICIT_PARAMS, &from_explicit) != 1 ||
-      from_explicit != 0) {
+  // One provider call for everything this needs.
+  char encoding[32] = {0};
+  char format[32] = {0};
+  char group[64] = {0};
+  int from_explicit = 1;
+  unsigned char point[1 + 2 * kMaxFieldBytes];
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_EC_ENCODING, encoding, sizeof(encoding) - 1),
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, format,
+                                       sizeof(format) - 1),
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group) - 1),
+      OSSL_PARAM_construct_int(OSSL_PKEY_PARAM_EC_DECODED_FROM_EXPLICIT_PARAMS, &from_explicit),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, sizeof(point)),
+      OSSL_PARAM_construct_end()};
+  if (EVP_PKEY_get_params(key, params) != 1) {
     ERR_clear_error();
     return false;
   }
-  char group[64] = {0};
-  size_t group_len = 0;
-  if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &group_len) !=
-      1) {
-    ERR_clear_error();
+  for (const OSSL_PARAM* p = params; p->key != nullptr; ++p) {
+    if (OSSL_PARAM_modified(p) != 1) return false;
+  }
+  if (std::string_view(encoding) != OSSL_PKEY_EC_ENCODING_GROUP ||
+      std::string_view(format) != OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED || from_explicit != 0) {
     return false;
   }
   const size_t index = CurveIndexByNid(OBJ_sn2nid(group));
   if (index == kNamedCurves.size()) return false;
-  unsigned char* point = nullptr;
-  const size_t len = EVP_PKEY_get1_encoded_public_key(const_cast<EVP_PKEY*>(key), &point);
-  if (len != 1 + 2 * kNamedCurves[index].field_bytes || point[0] != kUncompressedPointTag) {
-    OPENSSL_free(point);
-    ERR_clear_error();
-    return false;
-  }
-  // OBJ_nid2obj returns OpenSSL's static objects; set0 takes `point` (OPENSSL_malloc'd).
-  if (X509_PUBKEY_set0_param(spki, OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
-                             OBJ_nid2obj(kNamedCurves[index].nid), point, static_cast<int>(len)) != 1) {
-    OPENSSL_free(point);
+  const size_t len = params[4].return_size;
+  if (len != 1 + 2 * kNamedCurves[index].field_bytes || point[0] != kUncompressedPointTag) return false;
+  // OBJ_nid2obj returns OpenSSL's static objects; set0 takes the OPENSSL_malloc'd copy.
+  auto* encoded = static_cast<unsigned char*>(OPENSSL_memdup(point, len));
+  if (encoded == nullptr ||
+      X509_PUBKEY_set0_param(spki, OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
+                             OBJ_nid2obj(kNamedCurves[index].nid), encoded, static_cast<int>(len)) != 1) {
+    OPENSSL_free(encoded);
     ERR_clear_error();
     return false;
   }

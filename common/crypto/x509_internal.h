@@ -44,6 +44,10 @@ Status CollectSans(const GENERAL_NAMES* names, std::vector<std::string>* dns, st
 // (RFC 5480 §2.1.1).
 Status RequireNamedCurve(const X509_ALGOR* algor);
 
+// ParsedCsr::FromDer through d2i_X509_REQ alone, without the named-curve fast path (csr_der.h):
+// what the fast path must agree with, byte for byte and error for error (tests use it).
+StatusOr<ParsedCsr> ParseCsrWithX509Req(std::string_view der, CsrParseOptions options);
+
 std::string ObjectName(const ASN1_OBJECT* obj);  // short name, else dotted OID
 std::string ObjectOid(const ASN1_OBJECT* obj);   // dotted OID
 
