@@ -186,6 +186,11 @@ std::string ObjectName(const ASN1_OBJECT* obj) {
 StatusOr<X509NamePtr> BuildName(const std::vector<NameAttribute>& attrs) {
   X509NamePtr name(X509_NAME_new());
   if (!name) return OpenSslError("allocating X509_NAME");
+  JG_RETURN_IF_ERROR(AppendNameAttributes(attrs, name.get()));
+  return name;
+}
+
+Status AppendNameAttributes(const std::vector<NameAttribute>& attrs, X509_NAME* name) {
   for (const NameAttribute& attr : attrs) {
     Asn1ObjectPtr obj(OBJ_txt2obj(attr.type.c_str(), 0));
     if (!obj) {
@@ -204,13 +209,13 @@ StatusOr<X509NamePtr> BuildName(const std::vector<NameAttribute>& attrs) {
       return InvalidArgumentError("asn1: string not valid UTF-8 in subject attribute " + attr.type);
     }
     // set = 0 (with loc = -1): a new RDN SET for every attribute, as Go's pkix.Name.
-    if (X509_NAME_add_entry_by_OBJ(name.get(), obj.get(), type,
+    if (X509_NAME_add_entry_by_OBJ(name, obj.get(), type,
                                    reinterpret_cast<const unsigned char*>(attr.value.data()),
                                    static_cast<int>(attr.value.size()), -1, 0) != 1) {
       return OpenSslError("adding subject attribute " + attr.type, StatusCode::kInvalidArgument);
     }
   }
-  return name;
+  return OkStatus();
 }
 
 StatusOr<GeneralNamesPtr> BuildSans(const std::vector<std::string>& dns,

@@ -20,8 +20,8 @@ StatusOr<std::string> BuildCsrPem(const PrivateKey& key, const CsrTemplate& tmpl
   X509ReqPtr req(X509_REQ_new());
   if (!req) return OpenSslError("allocating X509_REQ");
   if (X509_REQ_set_version(req.get(), 0) != 1) return OpenSslError("setting CSR version");
-  JG_ASSIGN_OR_RETURN(X509NamePtr name, internal::BuildName(tmpl.subject));
-  if (X509_REQ_set_subject_name(req.get(), name.get()) != 1) return OpenSslError("setting CSR subject");
+  // Written into the request's own subject (X509_REQ_set_subject_name would copy it through DER).
+  JG_RETURN_IF_ERROR(internal::AppendNameAttributes(tmpl.subject, X509_REQ_get_subject_name(req.get())));
   // The named-curve ECDSA keys every kubelet uses skip OpenSSL 3.0's encode-then-decode round trip
   // in X509_REQ_set_pubkey (named_curve.h); the bytes written are the same.
   if (!internal::SetNamedCurveSpki(X509_REQ_get_X509_PUBKEY(req.get()), key.get()) &&

@@ -17,6 +17,8 @@ namespace joinguard::crypto::internal {
 // Subject encoded as Go's pkix.Name/asn1 does: one attribute per RDN, in order, PrintableString
 // when every byte is in the PrintableString alphabet (without '*' and '&'), else UTF8String.
 StatusOr<X509NamePtr> BuildName(const std::vector<NameAttribute>& attrs);
+// BuildName's encoding, appended to an existing name (a request's own subject: no copy).
+Status AppendNameAttributes(const std::vector<NameAttribute>& attrs, X509_NAME* name);
 
 // SubjectAltName in Go's order (DNS, email, IP, URI); nullptr when there are no names.
 StatusOr<GeneralNamesPtr> BuildSans(const std::vector<std::string>& dns,
