@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -21,6 +23,7 @@
 #include "common/crypto/pem.h"
 #include "common/crypto/x509_internal.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/unit/crypto/test_util.h"
 
 namespace joinguard::crypto {
 namespace {
@@ -158,6 +161,21 @@ TEST(NamedCurveFastPathTest, ParseAgreesWithX509ReqOnEveryTruncationAndFlippedBy
   // Many flips land in fields the fast path still decodes (names, SANs, signature): the
   // comparison above covered the fast path, not only the fallback.
   EXPECT_GT(fast_taken, static_cast<int>(inputs.size()) / 3);
+}
+
+// The CSR fuzz target's seed corpus (PEM and DER requests of every shape it starts from).
+TEST(NamedCurveFastPathTest, ParseAgreesWithX509ReqOnTheFuzzCorpus) {
+  const std::vector<std::string> files = testing::TempDir::List(JOINGUARD_CSR_FUZZ_CORPUS);
+  ASSERT_FALSE(files.empty()) << JOINGUARD_CSR_FUZZ_CORPUS;
+  for (const std::string& name : files) {
+    SCOPED_TRACE(name);
+    std::ifstream in(std::string(JOINGUARD_CSR_FUZZ_CORPUS) + "/" + name, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto block = PemDecode(bytes);
+    const std::string der = block ? block->bytes : bytes;
+    EXPECT_EQ(FastPathDescribeParse(ParsedCsr::FromDer(der)),
+              FastPathDescribeParse(internal::ParseCsrWithX509Req(der, {})));
+  }
 }
 
 TEST(NamedCurveFastPathTest, BuildCsrWritesTheEncodersSpki) {
