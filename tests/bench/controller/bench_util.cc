@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -26,18 +27,54 @@ std::optional<int64_t> ProcStatusKb(pid_t pid, const std::string& field) {
   return std::nullopt;
 }
 
-std::optional<double> ProcCpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+namespace {
+
+struct StatLine {
+  std::string comm;
+  double cpu_seconds = 0;
+};
+
+// /proc/.../stat: "pid (comm) state ...", utime and stime are fields 14 and 15.
+std::optional<StatLine> ReadStat(const std::string& path) {
+  std::ifstream in(path);
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto close = stat.rfind(')');  // comm may contain spaces
-  if (close == std::string::npos || close + 2 > stat.size()) return std::nullopt;
+  const auto open = stat.find('(');
+  const auto close = stat.rfind(')');  // comm may contain spaces and parentheses
+  if (open == std::string::npos || close == std::string::npos || close + 2 > stat.size()) return std::nullopt;
+  StatLine out;
+  out.comm = stat.substr(open + 1, close - open - 1);
   std::istringstream ss(stat.substr(close + 2));
   std::string field;
   double ticks = 0;
   for (int i = 3; i <= 15 && ss >> field; ++i) {
     if (i >= 14) ticks += std::strtod(field.c_str(), nullptr);
   }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  out.cpu_seconds = ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  return out;
+}
+
+}  // namespace
+
+std::optional<double> ProcCpuSeconds(pid_t pid) {
+  auto stat = ReadStat("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return std::nullopt;
+  return stat->cpu_seconds;
+}
+
+double NamedThreadsCpuSeconds(const std::string& comm) {
+  double sum = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    auto stat = ReadStat(task.path().string() + "/stat");
+    if (stat && stat->comm == comm) sum += stat->cpu_seconds;
+  }
+  return sum;
+}
+
+std::string ProcessThreadName() {
+  std::ifstream in("/proc/self/comm");
+  std::string name;
+  std::getline(in, name);
+  return name;
 }
 
 double ThreadCpuSeconds() {

@@ -22,6 +22,10 @@ std::optional<int64_t> ProcStatusKb(pid_t pid, const std::string& field);
 std::optional<double> ProcCpuSeconds(pid_t pid);
 // CPU time of the calling thread, in seconds.
 double ThreadCpuSeconds();
+// utime + stime, in seconds, of this process's live threads named `comm` (/proc/self/task).
+double NamedThreadsCpuSeconds(const std::string& comm);
+// The name threads inherit from this process (/proc/self/comm).
+std::string ProcessThreadName();
 
 // Nearest-rank percentile (p in [0, 100]) of `v`; 0 when empty.
 double Percentile(std::vector<double> v, double p);

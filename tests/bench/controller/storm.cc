@@ -1,5 +1,6 @@
 // Storm (pending CSRs and Nodes created before the controller starts), the sandbox's
-// approval-write floor and the in-process ECDSA P-256 verify floor.
+// approval-write floor, the API client's CPU per request and the in-process ECDSA P-256 verify
+// floor.
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
@@ -9,6 +10,8 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+
+#include <pthread.h>
 
 #include "tests/bench/controller/decision_watcher.h"
 #include "tests/bench/controller/scenarios.h"
@@ -20,6 +23,9 @@ using namespace std::chrono_literals;
 
 constexpr int kSetupThreads = 2;
 constexpr int kFloorWriters = 4;
+constexpr int kClientFloorThreads = 4;  // the controller's default --workers
+constexpr size_t kClientFloorRequestsPerThread = 1000;
+constexpr const char* kClientFloorThreadName = "bench-client";
 constexpr size_t kNodeClaimEvery = 10;  // 1 in 10 storm CSRs names an existing Node
 constexpr double kVerifyMeasureSeconds = 1.0;
 constexpr size_t kVerifyMessageBytes = 300;  // about a kubelet CSR's TBS part
@@ -139,6 +145,44 @@ StatusOr<double> MeasureApprovalWritesPerSecond(const BenchConfig& c, const CsrP
   if (failed.load() > 0)
     return InternalError(std::to_string(failed.load()) + " floor approval writes failed");
   return static_cast<double>(count) / secs;
+}
+
+StatusOr<double> MeasureClientCpuPerRequest(const BenchConfig& c, const CsrPool& pool) {
+  RigOptions ro;
+  ro.controller_binary = c.controller_binary;
+  ro.dir = ScratchDir(c, "client-floor");
+  JG_ASSIGN_OR_RETURN(auto rig, Rig::Start(ro));  // no controller: the bench is the client
+  const std::string name = "client-floor-" + CsrPool::NodeName(0);
+  JG_RETURN_IF_ERROR(rig->PlantCsr(name, pool.Pem(0)));
+  std::vector<std::unique_ptr<kube::Client>> clients;
+  for (int i = 0; i < kClientFloorThreads; ++i) {
+    JG_ASSIGN_OR_RETURN(auto client, rig->AdminClient());
+    // Warm: the connection (and its TLS handshake) is made before the measured window.
+    JG_RETURN_IF_ERROR(client->Get<kube::CertificateSigningRequest>("", name).status());
+    clients.push_back(std::move(client));
+  }
+  // The client's CPU is the requesting threads' own plus the HTTP client's pool threads', which
+  // carry the process's name; the in-process sandbox's threads are all named otherwise.
+  const double pool_before = NamedThreadsCpuSeconds(ProcessThreadName());
+  std::atomic<int> failed{0};
+  std::vector<double> own(kClientFloorThreads, 0);
+  std::vector<std::thread> ts;
+  for (int t = 0; t < kClientFloorThreads; ++t) {
+    ts.emplace_back([&, t] {
+      pthread_setname_np(pthread_self(), kClientFloorThreadName);
+      const double start = ThreadCpuSeconds();
+      for (size_t i = 0; i < kClientFloorRequestsPerThread; ++i) {
+        if (!clients[t]->Get<kube::CertificateSigningRequest>("", name).ok()) ++failed;
+      }
+      own[t] = ThreadCpuSeconds() - start;
+    });
+  }
+  for (auto& t : ts) t.join();
+  const double pool_cpu = NamedThreadsCpuSeconds(ProcessThreadName()) - pool_before;
+  if (failed.load() > 0) return InternalError(std::to_string(failed.load()) + " client-floor GETs failed");
+  double total = pool_cpu;
+  for (double o : own) total += o;
+  return total / static_cast<double>(kClientFloorThreads * kClientFloorRequestsPerThread);
 }
 
 double MeasureP256VerifySeconds() {
