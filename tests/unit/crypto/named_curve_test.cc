@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -161,6 +162,44 @@ TEST(NamedCurveFastPathTest, ParseAgreesWithX509ReqOnEveryTruncationAndFlippedBy
   // Many flips land in fields the fast path still decodes (names, SANs, signature): the
   // comparison above covered the fast path, not only the fallback.
   EXPECT_GT(fast_taken, static_cast<int>(inputs.size()) / 3);
+}
+
+// Seeded random edits of a P-384 request with SANs: several bytes at once, inserted and removed
+// bytes (length fields that no longer match), the same comparison as above.
+TEST(NamedCurveFastPathTest, ParseAgreesWithX509ReqOnRandomEdits) {
+  const std::string der = FastPathCsrDer(FastPathKey("EC", "P-384"), FastPathTemplateWithSans());
+  ASSERT_TRUE(FastPathTakes(der));
+  std::mt19937 rng(20261130);  // fixed: a failure replays
+  constexpr int kEdits = 2000;
+  int fast_taken = 0;
+  int mismatches = 0;
+  for (int n = 0; n < kEdits; ++n) {
+    std::string in = der;
+    const int changes = 1 + static_cast<int>(rng() % 4);
+    for (int c = 0; c < changes && !in.empty(); ++c) {
+      const size_t at = rng() % in.size();
+      switch (rng() % 6) {  // mostly in place: those keep the structure (and the fast path) longer
+        case 0:
+          in.insert(at, 1, static_cast<char>(rng()));
+          break;
+        case 1:
+          in.erase(at, 1);
+          break;
+        default:
+          in[at] = static_cast<char>(rng());
+          break;
+      }
+    }
+    if (FastPathTakes(in)) ++fast_taken;
+    const std::string want = FastPathDescribeParse(internal::ParseCsrWithX509Req(in, {}));
+    const std::string got = FastPathDescribeParse(ParsedCsr::FromDer(in));
+    if (got != want && ++mismatches <= 3) {
+      ADD_FAILURE() << "input " << Base64Encode(in) << "\nfast path: " << got << "\nd2i_X509_REQ: " << want;
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+  RecordProperty("edits_through_the_fast_path", fast_taken);
+  EXPECT_GT(fast_taken, kEdits / 20);
 }
 
 // The CSR fuzz target's seed corpus (PEM and DER requests of every shape it starts from).
