@@ -56,6 +56,15 @@ struct FaultRule {
 StatusOr<FaultRule> FaultRuleFromJson(const nlohmann::json& j);
 nlohmann::json FaultRuleToJson(const FaultRule& rule);
 
+// Connections the API server accepted since it started (Sandbox::Connections, GET
+// /sandbox-admin/connections): every accepted TCP connection, and those whose TLS handshake
+// completed. A client that keeps its connections alive adds one per connection, not per request,
+// so tests can check how many connections a client opened.
+struct ConnectionStats {
+  int64_t tcp_accepted = 0;
+  int64_t tls_handshakes = 0;
+};
+
 struct SandboxOptions {
   std::string bind_address = "127.0.0.1";
   uint16_t port = 0;                       // 0 = OS-assigned
@@ -134,6 +143,9 @@ class Sandbox {
 
   // Addition: the cluster-wide resourceVersion counter.
   int64_t CurrentResourceVersionForTest() const;
+
+  // Addition: connections accepted since this Sandbox started (a restart starts from zero).
+  ConnectionStats Connections() const;
 
  private:
   explicit Sandbox(std::unique_ptr<SandboxImpl> impl);

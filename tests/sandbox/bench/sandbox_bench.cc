@@ -9,6 +9,9 @@
 //   approvals        PUT .../approval of pending CSRs (the controller's write; the sandbox signer
 //                    then issues the certificate), with 0, 1 and 2 CSR watchers
 //   CSR GETs         GET of one CSR by name
+//   NodeJoins        POST and PUT (phase Claimed -> Approved) of NodeJoin custom resources, the
+//                    record joinguard-controller writes around each bootstrap approval
+//   Node GETs        GET of one of 5,000 Nodes by name
 //   list             LIST of every CSR (unpaged, and paged by 500 as client-go's informers do)
 //   memory           VmRSS with 1k/10k/50k CSRs in a fresh sandbox, against the serialized size
 // Each row prints figure, floor (measured in the same run) and ratio. Watcher rows also check that
@@ -37,6 +40,7 @@
 #include "tests/sandbox/sandbox.h"
 #include "tests/sandbox/testing/https_client.h"
 #include "tests/testing/subprocess.h"
+#include "tests/testing/yaml_json.h"
 
 namespace {
 
@@ -50,6 +54,11 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 constexpr char kCsrs[] = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
+constexpr char kNodeJoins[] = "/apis/joinguard.io/v1alpha1/nodejoins";
+constexpr char kNodeJoinCrd[] = JOINGUARD_SOURCE_DIR "/deploy/base/crds/nodejoins.yaml";
+// Objects planted (untimed) for the NodeJoin update and Node GET rows.
+constexpr int kNodeJoinPool = 20000;
+constexpr int kNodes = 5000;
 // Distinct CSR PEMs generated up front (key generation is not what is measured).
 constexpr int kDistinctCsrs = 64;
 // client-go informers list in pages of 500 (tools/pager/pager.go defaultPageSize).
@@ -62,7 +71,8 @@ struct Rate {
   double per_second = 0;
   int64_t done = 0;
   int64_t errors = 0;
-  double cpu_us_per_op = 0;  // process CPU (bench clients + sandbox) per completed op
+  double cpu_us_per_op = 0;      // process CPU (bench clients + sandbox) per completed op
+  double signed_per_second = 0;  // approvals only: PUTs over the time until all were signed
 };
 
 // CPU time of the whole process (all threads), microseconds: steadier than wall-clock rates on
@@ -90,6 +100,20 @@ json Csr(const std::string& name, const std::string& request_b64) {
            {{"request", request_b64},
             {"signerName", "kubernetes.io/kube-apiserver-client-kubelet"},
             {"usages", {"digital signature", "client auth"}}}}};
+}
+
+// A NodeJoin in phase Claimed, as joinguard-controller creates it (common/kube/nodejoin).
+json NodeJoin(const std::string& name) {
+  return {{"apiVersion", "joinguard.io/v1alpha1"},
+          {"kind", "NodeJoin"},
+          {"metadata", {{"name", name}, {"labels", {{"joinguard.io/token-id", "abcdef"}}}}},
+          {"spec",
+           {{"nodeName", name},
+            {"tokenID", "abcdef"},
+            {"requester", "system:bootstrap:abcdef"},
+            {"csrName", "csr-" + name},
+            {"csrUID", "5e0c2f1a-8d3b-4c6e-9f21-0a7b3c4d5e6f"}}},
+          {"status", {{"phase", "Claimed"}}}};
 }
 
 // The controller's approval write: the object as read, plus an Approved condition.
@@ -214,17 +238,21 @@ struct Bench {
   int clients;
   double seconds;
   std::vector<std::string> pems;
-  int64_t next_name = 0;  // CSR names are unique across rows
+  std::vector<std::string> pool_pems;  // one distinct request per pending pool CSR
+  int64_t next_name = 0;               // CSR names are unique across rows
   std::vector<std::string> problems;
   std::vector<std::string> pool_names;  // the last pool's CSRs (the GET row reads them)
 
-  // Creates `n` pending CSRs in process (not timed); returns the approval bodies.
+  // Creates `n` pending CSRs in process (not timed); returns the approval bodies. Each pending
+  // CSR of a pool has its own key and request, as in a real join storm.
   std::vector<std::string> PendingPool(int n) {
+    while (static_cast<int>(pool_pems.size()) < n) {
+      pool_pems.push_back(Base64Csr("bench-pool-node-" + std::to_string(pool_pems.size())));
+    }
     std::vector<std::string> bodies;
     bodies.reserve(n);
     for (int i = 0; i < n; ++i) {
-      auto c =
-          sb.CreateObjectForTest(kCsrs, Csr("pool-" + std::to_string(next_name++), pems[i % kDistinctCsrs]));
+      auto c = sb.CreateObjectForTest(kCsrs, Csr("pool-" + std::to_string(next_name++), pool_pems[i]));
       if (!c.ok()) {
         std::fprintf(stderr, "create: %s\n", c.status().message().c_str());
         std::exit(1);
@@ -255,6 +283,57 @@ struct Bench {
     return r;
   }
 
+  // NodeJoin records as joinguard-controller writes one per bootstrap approval (create with phase
+  // Claimed, then a resourceVersion-conditioned update to Approved), on the CRD from deploy/.
+  Rate NodeJoinCreates() {
+    const int64_t base = next_name;
+    next_name += 10'000'000;
+    return Drive(url, o, clients, seconds, [&](KeepAliveClient& c, int t, int64_t i) {
+      auto r =
+          c.Request("POST", kNodeJoins, NodeJoin("nj-" + std::to_string(base + t * 1'000'000 + i)).dump());
+      return r.ok() && r->status == 201 ? Outcome::kDone : Outcome::kError;
+    });
+  }
+
+  Rate NodeJoinUpdates(int pool) {
+    std::vector<std::string> paths, bodies;
+    for (int i = 0; i < pool; ++i) {
+      auto c = sb.CreateObjectForTest(kNodeJoins, NodeJoin("njpool-" + std::to_string(next_name++)));
+      if (!c.ok()) {
+        std::fprintf(stderr, "create NodeJoin: %s\n", c.status().message().c_str());
+        std::exit(1);
+      }
+      json approved = *std::move(c);
+      approved["status"] = {{"phase", "Approved"}, {"approvedAt", "2026-11-30T12:00:00Z"}};
+      paths.push_back(std::string(kNodeJoins) + "/" + approved["metadata"]["name"].get<std::string>());
+      bodies.push_back(approved.dump());
+    }
+    return Drive(url, o, clients, seconds, [&](KeepAliveClient& c, int t, int64_t i) {
+      const int64_t k = t + i * clients;
+      if (k >= static_cast<int64_t>(bodies.size())) return Outcome::kExhausted;
+      auto r = c.Request("PUT", paths[k], bodies[k]);
+      return r.ok() && r->status == 200 ? Outcome::kDone : Outcome::kError;
+    });
+  }
+
+  // GET of a Node by name (what the controller asks before a NodeExists denial).
+  Rate NodeGets(int nodes) {
+    std::vector<std::string> paths;
+    for (int i = 0; i < nodes; ++i) {
+      const std::string name = "bench-node-get-" + std::to_string(i);
+      json node = {{"apiVersion", "v1"},
+                   {"kind", "Node"},
+                   {"metadata", {{"name", name}, {"labels", {{"kubernetes.io/hostname", name}}}}},
+                   {"status", {{"addresses", json::array({{{"type", "Hostname"}, {"address", name}}})}}}};
+      if (!sb.CreateObjectForTest("/api/v1/nodes", node).ok()) std::exit(1);
+      paths.push_back("/api/v1/nodes/" + name);
+    }
+    return Drive(url, o, clients, seconds, [&](KeepAliveClient& c, int, int64_t i) {
+      auto r = c.Request("GET", paths[i % paths.size()]);
+      return r.ok() && r->status == 200 ? Outcome::kDone : Outcome::kError;
+    });
+  }
+
   Rate Creates(int watchers) {
     const int64_t base = next_name;
     next_name += 10'000'000;
@@ -268,6 +347,10 @@ struct Bench {
         [](const Rate& r) { return r.done; });  // one ADDED each (pending: the signer waits)
   }
 
+  // Approval PUTs of a pending pool. The rate is PUTs over the window the clients wrote in (the
+  // sandbox signer signs concurrently on the same cores, as in the controller benchmarks); CPU
+  // per op and `signed_per_second` run until the signer has issued every approved CSR's
+  // certificate, so a signer that falls behind is not free.
   Rate Approvals(int watchers, int pool) {
     pool_names.clear();
     std::vector<std::string> bodies = PendingPool(pool);
@@ -277,6 +360,8 @@ struct Bench {
                       "/approval");
     }
     const int64_t from = sb.CurrentResourceVersionForTest();
+    const double cpu_start = ProcessCpuMicros();
+    const auto start = Clock::now();
     Rate r = WithWatchers(
         watchers, "approvals, " + std::to_string(watchers) + " watchers",
         [&](KeepAliveClient& c, int t, int64_t i) {
@@ -285,19 +370,27 @@ struct Bench {
           auto r = c.Request("PUT", paths[k], bodies[k]);
           return r.ok() && r->status == 200 ? Outcome::kDone : Outcome::kError;
         },
-        // Approval (MODIFIED) and the signer's certificate (MODIFIED): every change since `from`.
-        [&](const Rate&) { return WaitSigned(from); });
+        // Approval (MODIFIED) and the signer's certificate (MODIFIED) for each PUT.
+        [&](const Rate& done) { return WaitSigned(from, 2 * done.done); });
+    const int64_t changes = WaitSigned(from, 2 * r.done);
+    if (changes != 2 * r.done) {
+      problems.push_back("approvals, " + std::to_string(watchers) + " watchers: " + std::to_string(changes) +
+                         " changes after " + std::to_string(r.done) +
+                         " approvals (want one approval and one " + "certificate each)");
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    r.cpu_us_per_op = r.done > 0 ? (ProcessCpuMicros() - cpu_start) / static_cast<double>(r.done) : 0;
+    r.signed_per_second = static_cast<double>(r.done) / seconds;
     return r;
   }
 
-  // Waits until the signer has caught up (two changes per approval); the number of changes.
-  int64_t WaitSigned(int64_t from) {
-    int64_t last = -1;
+  // Waits (bounded) until `want` changes happened since `from`; the number of changes.
+  int64_t WaitSigned(int64_t from, int64_t want) {
+    const auto deadline = Clock::now() + kWatchDrainDeadline;
     while (true) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      int64_t now = sb.CurrentResourceVersionForTest();
-      if (now == last) return now - from;
-      last = now;
+      const int64_t changes = sb.CurrentResourceVersionForTest() - from;
+      if (changes >= want || Clock::now() >= deadline) return changes;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   }
 };
@@ -360,6 +453,7 @@ std::pair<double, double> ListMillis(const std::string& url, const ClientOptions
 int main(int argc, char** argv) {
   int clients = 4, memory_csrs = 0, approval_pool = 6000;
   double seconds = 3;
+  std::string only;
   CLI::App app{"joinguard-bench-sandbox: sandbox API server throughput and memory (figure, floor, ratio)"};
   app.add_option("--clients", clients, "Keep-alive client connections")->check(CLI::Range(1, 64));
   app.add_option("--seconds", seconds, "Measured window per row")->check(CLI::Range(0.2, 600.0));
@@ -367,7 +461,28 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(100, 1000000));
   app.add_option("--memory-csrs", memory_csrs, "Also measure RSS and LIST with this many CSRs (e.g. 50000)")
       ->check(CLI::Range(0, 1000000));
+  app.add_option(
+         "--only", only,
+         "Run only these throughput rows (comma list of creates, approvals, gets, nodejoins, nodes), e.g. to "
+         "profile one; "
+         "the floor rows always run")
+      ->check([](const std::string& v) {
+        std::string rest = v + ",";
+        for (size_t at = 0; at < rest.size();) {
+          const size_t comma = rest.find(',', at);
+          const std::string row = rest.substr(at, comma - at);
+          if (row != "creates" && row != "approvals" && row != "gets" && row != "nodejoins" &&
+              row != "nodes") {
+            return "unknown row '" + row + "' (creates, approvals, gets, nodejoins, nodes)";
+          }
+          at = comma + 1;
+        }
+        return std::string();
+      });
   CLI11_PARSE(app, argc, argv);
+  auto wanted = [&](const std::string& row) {
+    return only.empty() || ("," + only + ",").find("," + row + ",") != std::string::npos;
+  };
 
   const std::string dir = joinguard::testing::MakeTempDir("jg-bench-sandbox-");
   auto sandbox = StartSandbox(dir + "/state");
@@ -375,7 +490,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "joinguard-bench-sandbox: %s\n", sandbox.status().message().c_str());
     return 1;
   }
-  Bench b{**sandbox, (*sandbox)->url(), AdminClient(**sandbox), clients, seconds, {}, 0, {}};
+  Bench b{**sandbox, (*sandbox)->url(), AdminClient(**sandbox), clients, seconds, {}, {}, 0, {}};
+  try {
+    auto crd = b.sb.CreateObjectForTest("/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                                        joinguard::testing::YamlToJson(YAML::LoadFile(kNodeJoinCrd)));
+    if (!crd.ok()) {
+      std::fprintf(stderr, "joinguard-bench-sandbox: NodeJoin CRD: %s\n", crd.status().message().c_str());
+      return 1;
+    }
+  } catch (const YAML::Exception& e) {
+    std::fprintf(stderr, "joinguard-bench-sandbox: reading %s: %s\n", kNodeJoinCrd, e.what());
+    return 1;
+  }
   for (int i = 0; i < kDistinctCsrs; ++i) b.pems.push_back(Base64Csr("bench-node-" + std::to_string(i)));
 
   Rate floor = Drive(b.url, b.o, clients, seconds, [](KeepAliveClient& c, int, int64_t) {
@@ -385,12 +511,26 @@ int main(int argc, char** argv) {
   auto sample = b.sb.CreateObjectForTest(kCsrs, Csr("json-floor", b.pems[0]));
   const double json_floor = JsonFloorPerSecond(*sample);
   Rate creates[3], approvals[3];
-  for (int w = 0; w <= 2; ++w) creates[w] = b.Creates(w);
-  for (int w = 0; w <= 2; ++w) approvals[w] = b.Approvals(w, approval_pool);
-  Rate gets = Drive(b.url, b.o, clients, seconds, [&](KeepAliveClient& c, int, int64_t i) {
-    auto r = c.Request("GET", std::string(kCsrs) + "/" + b.pool_names[i % b.pool_names.size()]);
-    return r.ok() && r->status == 200 ? Outcome::kDone : Outcome::kError;
-  });
+  if (wanted("creates")) {
+    for (int w = 0; w <= 2; ++w) creates[w] = b.Creates(w);
+  }
+  if (wanted("approvals")) {
+    for (int w = 0; w <= 2; ++w) approvals[w] = b.Approvals(w, approval_pool);
+  }
+  if (b.pool_names.empty() && wanted("gets")) b.PendingPool(approval_pool);
+  Rate gets;
+  if (wanted("gets"))
+    gets = Drive(b.url, b.o, clients, seconds, [&](KeepAliveClient& c, int, int64_t i) {
+      auto r = c.Request("GET", std::string(kCsrs) + "/" + b.pool_names[i % b.pool_names.size()]);
+      return r.ok() && r->status == 200 ? Outcome::kDone : Outcome::kError;
+    });
+
+  Rate nodejoin_creates, nodejoin_updates, node_gets;
+  if (wanted("nodejoins")) {
+    nodejoin_creates = b.NodeJoinCreates();
+    nodejoin_updates = b.NodeJoinUpdates(kNodeJoinPool);
+  }
+  if (wanted("nodes")) node_gets = b.NodeGets(kNodes);
 
   std::printf(
       "joinguard-bench-sandbox: %d keep-alive clients, %.1f s per row, loopback HTTPS, controllers and "
@@ -407,7 +547,15 @@ int main(int argc, char** argv) {
     Row("approvals (PUT), " + std::to_string(w) + " watchers", approvals[w].per_second, "PUTs/s",
         floor.per_second, "req/s");
   }
+  for (int w = 0; w <= 2; ++w) {
+    Row("approved+signed, " + std::to_string(w) + " watchers", approvals[w].signed_per_second, "CSRs/s",
+        floor.per_second, "req/s");
+  }
   Row("CSR GETs", gets.per_second, "GETs/s", floor.per_second, "req/s");
+  Row("NodeJoin creates (custom resource)", nodejoin_creates.per_second, "creates/s", floor.per_second,
+      "req/s");
+  Row("NodeJoin updates (to Approved)", nodejoin_updates.per_second, "PUTs/s", floor.per_second, "req/s");
+  Row("Node GETs", node_gets.per_second, "GETs/s", floor.per_second, "req/s");
   std::printf(
       "(the create and approval rows also cost one PKCS#10 verification / one certificate signature each; "
       "JSON floor row: one CSR of %zu bytes)\n",
@@ -425,9 +573,17 @@ int main(int argc, char** argv) {
   };
   cpu_row("GET /version", floor);
   for (int w = 0; w <= 2; ++w) cpu_row("CSR create, " + std::to_string(w) + " watchers", creates[w]);
-  for (int w = 0; w <= 2; ++w) cpu_row("approval (PUT), " + std::to_string(w) + " watchers", approvals[w]);
+  for (int w = 0; w <= 2; ++w) {
+    cpu_row("approval + signing, " + std::to_string(w) + " watchers", approvals[w]);
+  }
   cpu_row("CSR GET", gets);
+  cpu_row("NodeJoin create", nodejoin_creates);
+  cpu_row("NodeJoin update", nodejoin_updates);
+  cpu_row("Node GET", node_gets);
   std::printf("(JSON floor: %.0f us per parse+dump of one CSR)\n", 1e6 / json_floor);
+  const joinguard::sandbox::ConnectionStats conns = b.sb.Connections();
+  std::printf("connections accepted by the sandbox over all rows: %lld TCP, %lld TLS handshakes\n",
+              static_cast<long long>(conns.tcp_accepted), static_cast<long long>(conns.tls_handshakes));
   sandbox->reset();
 
   if (memory_csrs > 0) {

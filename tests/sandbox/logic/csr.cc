@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <set>
 
 #include "common/crypto/cert.h"
@@ -80,13 +82,19 @@ std::vector<json> FindConditions(const json& csr, std::string_view type) {
 }
 
 // validateCSR: first PEM block must be CERTIFICATE REQUEST, parse, and its signature verify.
-std::optional<std::string> RequestError(const std::string& pem) {
+// `parsed_out` (optional) receives the parse of a request that passes.
+std::optional<std::string> RequestError(const std::string& pem,
+                                        std::shared_ptr<const crypto::ParsedCsr>* parsed_out = nullptr) {
   auto block = PemDecode(pem, nullptr);
   if (!block || block->type != "CERTIFICATE REQUEST") {
     return "PEM block type must be CERTIFICATE REQUEST";
   }
   auto parsed = crypto::ParsedCsr::FromDer(block->bytes);
   if (!parsed.ok()) return "x509: " + parsed.status().message();
+  if (parsed_out != nullptr && parsed->signature_valid()) {
+    *parsed_out = std::make_shared<const crypto::ParsedCsr>(*std::move(parsed));
+    return std::nullopt;
+  }
   if (!parsed->signature_valid()) {
     switch (parsed->key_info().algorithm) {
       case crypto::KeyAlgorithm::kEcdsa:
@@ -227,17 +235,41 @@ void ValidateConditions(const json& csr, std::vector<FieldError>& errs) {
   }
 }
 
-// validateCertificateSigningRequest: everything checked on create and on every update.
-Status ValidateCsrObject(const json& csr, std::vector<FieldError>& errs) {
+// spec.request when it is a non-empty string, else "".
+const std::string& RequestB64(const json& csr) {
+  static const std::string kNone;
+  if (!csr.is_object() || !csr.contains("spec") || !csr["spec"].is_object()) return kNone;
+  const json& spec = csr["spec"];
+  if (!spec.contains("request") || !spec["request"].is_string()) return kNone;
+  return spec["request"].get_ref<const std::string&>();
+}
+
+// validateCertificateSigningRequest: everything checked on create and on every update. On an
+// update (`old_csr` set):
+// - a spec.request equal to the stored one is not parsed and verified again. The request is
+//   immutable (every update strategy copies spec from the stored object) and the stored one
+//   passed this same check when it was created, so the result cannot differ; the PKCS#10 parse
+//   and signature check are most of an approval's cost. Upstream re-runs validateCSR here, and
+//   skips re-parsing unchanged PEM elsewhere for the same reason (ClusterTrustBundle:
+//   k8s pkg/apis/certificates/validation/validation.go ValidateClusterTrustBundleUpdate).
+// - an unchanged status.certificate is not parsed again (allowArbitraryCertificate: "tolerate
+//   updates that don't touch status.certificate", same file); nor one in `issued_certificate`,
+//   which the caller (the sandbox's own signer) has just issued itself.
+Status ValidateCsrObject(const json& csr, std::vector<FieldError>& errs, const json* old_csr = nullptr,
+                         std::string_view issued_certificate = {},
+                         std::shared_ptr<const crypto::ParsedCsr>* parsed_request = nullptr) {
   if (!csr.is_object())
     return InvalidArgumentError("CertificateSigningRequest must be a JSON object")
         .WithReason("BadRequest", 400);
   const json spec = csr.contains("spec") && csr["spec"].is_object() ? csr["spec"] : json::object();
   // spec.request
-  auto pem = CsrRequestPem(csr);
-  if (!pem.ok()) return pem.status();
-  if (auto err = RequestError(*pem)) {
-    errs.push_back({"spec.request", "Invalid value", "[]byte{...}", *err});
+  const std::string& request = RequestB64(csr);
+  if (old_csr == nullptr || request.empty() || request != RequestB64(*old_csr)) {
+    auto pem = CsrRequestPem(csr);
+    if (!pem.ok()) return pem.status();
+    if (auto err = RequestError(*pem, parsed_request)) {
+      errs.push_back({"spec.request", "Invalid value", "[]byte{...}", *err});
+    }
   }
   // spec.usages
   std::vector<std::string> usages;
@@ -294,7 +326,9 @@ Status ValidateCsrObject(const json& csr, std::vector<FieldError>& errs) {
   ValidateConditions(csr, errs);
   // status.certificate
   const std::string cert_b64 = CertificateB64(csr);
-  if (!cert_b64.empty()) {
+  const bool cert_known_good = (old_csr != nullptr && cert_b64 == CertificateB64(*old_csr)) ||
+                               (!issued_certificate.empty() && cert_b64 == issued_certificate);
+  if (!cert_b64.empty() && !cert_known_good) {
     auto cert_pem = crypto::Base64Decode(cert_b64);
     if (!cert_pem.ok()) {
       return InvalidArgumentError(
@@ -350,9 +384,10 @@ void PopulateConditionTimestamps(json& new_csr, const json& old_csr, const std::
 }
 
 // validateCertificateSigningRequestUpdate with the given options.
-Status ValidateUpdate(const json& old_csr, json& new_csr, bool allow_approval, bool allow_certificate) {
+Status ValidateUpdate(const json& old_csr, json& new_csr, bool allow_approval, bool allow_certificate,
+                      std::string_view issued_certificate = {}) {
   std::vector<FieldError> errs;
-  JG_RETURN_IF_ERROR(ValidateCsrObject(new_csr, errs));
+  JG_RETURN_IF_ERROR(ValidateCsrObject(new_csr, errs, &old_csr, issued_certificate));
   std::vector<FieldError> meta_errs;
   ValidateMetaUpdate(old_csr, new_csr, meta_errs);
   for (const char* t : {"Approved", "Denied", "Failed"}) {
@@ -468,15 +503,21 @@ void SetCsrCondition(json& csr, const std::string& type, const std::string& reas
   status["conditions"].push_back(cond);
 }
 
-Status AdmitCsrSubjectRestriction(const json& csr) {
+namespace {
+Status SubjectRestriction(const json& csr, const crypto::ParsedCsr* already_parsed) {
   if (SignerOf(csr) != kKubeApiserverClientSigner) return OkStatus();
-  auto pem = CsrRequestPem(csr);
-  if (!pem.ok()) return OkStatus();  // validation reports it
-  auto block = PemDecode(*pem, nullptr);
-  if (!block) return OkStatus();
-  auto parsed = crypto::ParsedCsr::FromDer(block->bytes);
-  if (!parsed.ok()) return OkStatus();
-  for (const auto& o : parsed->Organizations()) {
+  std::optional<crypto::ParsedCsr> own;
+  if (already_parsed == nullptr) {
+    auto pem = CsrRequestPem(csr);
+    if (!pem.ok()) return OkStatus();  // validation reports it
+    auto block = PemDecode(*pem, nullptr);
+    if (!block) return OkStatus();
+    auto parsed = crypto::ParsedCsr::FromDer(block->bytes);
+    if (!parsed.ok()) return OkStatus();
+    own.emplace(*std::move(parsed));
+    already_parsed = &*own;
+  }
+  for (const auto& o : already_parsed->Organizations()) {
     if (o == kSystemMasters) {
       return ForbiddenCsr(
           csr, "use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed");
@@ -484,8 +525,12 @@ Status AdmitCsrSubjectRestriction(const json& csr) {
   }
   return OkStatus();
 }
+}  // namespace
 
-static Status PrepareCsrForCreateImpl(json& csr, const UserInfo& user) {
+Status AdmitCsrSubjectRestriction(const json& csr) { return SubjectRestriction(csr, nullptr); }
+
+static Status PrepareCsrForCreateImpl(json& csr, const UserInfo& user,
+                                      std::shared_ptr<const crypto::ParsedCsr>* parsed_request) {
   if (!csr.is_object()) {
     return InvalidArgumentError("CertificateSigningRequest must be a JSON object")
         .WithReason("BadRequest", 400);
@@ -506,9 +551,14 @@ static Status PrepareCsrForCreateImpl(json& csr, const UserInfo& user) {
   if (meta.value("name", "").empty() && meta.value("generateName", "").empty()) {
     errs.push_back({"metadata.name", "Required value", "", "name or generateName is required"});
   }
-  JG_RETURN_IF_ERROR(ValidateCsrObject(csr, errs));
+  // The parse that validation makes is kept: the subject restriction and (through the caller)
+  // the signer read it instead of parsing the same request again.
+  std::shared_ptr<const crypto::ParsedCsr> parsed;
+  JG_RETURN_IF_ERROR(ValidateCsrObject(csr, errs, nullptr, {}, &parsed));
   if (!errs.empty()) return InvalidError(kKindGroup, Name(csr), errs);
-  return AdmitCsrSubjectRestriction(csr);
+  JG_RETURN_IF_ERROR(SubjectRestriction(csr, parsed.get()));
+  if (parsed_request != nullptr) *parsed_request = std::move(parsed);
+  return OkStatus();
 }
 
 static Status ValidateCsrApprovalUpdateImpl(const json& old_csr, json& new_csr,
@@ -531,7 +581,8 @@ static Status ValidateCsrApprovalUpdateImpl(const json& old_csr, json& new_csr,
 }
 
 static Status ValidateCsrStatusUpdateImpl(const json& old_csr, json& new_csr,
-                                          std::chrono::system_clock::time_point now) {
+                                          std::chrono::system_clock::time_point now,
+                                          std::string_view issued_certificate) {
   if (!new_csr.is_object())
     return InvalidArgumentError("CertificateSigningRequest must be a JSON object")
         .WithReason("BadRequest", 400);
@@ -563,7 +614,8 @@ static Status ValidateCsrStatusUpdateImpl(const json& old_csr, json& new_csr,
   }
   new_csr["status"] = status;
   PopulateConditionTimestamps(new_csr, old_csr, FormatRfc3339(now));
-  return ValidateUpdate(old_csr, new_csr, /*allow_approval=*/false, /*allow_certificate=*/true);
+  return ValidateUpdate(old_csr, new_csr, /*allow_approval=*/false, /*allow_certificate=*/true,
+                        issued_certificate);
 }
 
 static Status ValidateCsrMainUpdateImpl(const json& old_csr, json& new_csr);
@@ -578,9 +630,10 @@ Status MalformedObject(const nlohmann::json::exception& e) {
 }
 }  // namespace
 
-Status PrepareCsrForCreate(json& csr, const UserInfo& user) {
+Status PrepareCsrForCreate(json& csr, const UserInfo& user,
+                           std::shared_ptr<const crypto::ParsedCsr>* parsed_request) {
   try {
-    return PrepareCsrForCreateImpl(csr, user);
+    return PrepareCsrForCreateImpl(csr, user, parsed_request);
   } catch (const nlohmann::json::exception& e) {
     return MalformedObject(e);
   }
@@ -595,10 +648,10 @@ Status ValidateCsrApprovalUpdate(const json& old_csr, json& new_csr,
   }
 }
 
-Status ValidateCsrStatusUpdate(const json& old_csr, json& new_csr,
-                               std::chrono::system_clock::time_point now) {
+Status ValidateCsrStatusUpdate(const json& old_csr, json& new_csr, std::chrono::system_clock::time_point now,
+                               std::string_view issued_certificate) {
   try {
-    return ValidateCsrStatusUpdateImpl(old_csr, new_csr, now);
+    return ValidateCsrStatusUpdateImpl(old_csr, new_csr, now, issued_certificate);
   } catch (const nlohmann::json::exception& e) {
     return MalformedObject(e);
   }

@@ -4,12 +4,14 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "common/crypto/csr.h"
 #include "common/status/status.h"
 #include "tests/sandbox/logic/authn.h"
 #include "tests/sandbox/logic/rbac.h"
@@ -24,7 +26,10 @@ inline constexpr const char* kLegacyUnknownSigner = "kubernetes.io/legacy-unknow
 // Create strategy: sets spec.username/uid/groups/extra from `user`, drops status, then
 // validates. kInvalidArgument (reason "Invalid", http 422) with the upstream-like message
 //   CertificateSigningRequest.certificates.k8s.io "<name>" is invalid: spec.request: Invalid value: ...
-Status PrepareCsrForCreate(nlohmann::json& csr, const UserInfo& user);
+// `parsed_request` (optional) receives the parse of spec.request when the CSR passes, for a
+// signer that would otherwise parse and verify the same request again.
+Status PrepareCsrForCreate(nlohmann::json& csr, const UserInfo& user,
+                           std::shared_ptr<const crypto::ParsedCsr>* parsed_request = nullptr);
 
 // PUT .../approval: everything but status.conditions is reset from old_csr; Approved/Denied are
 // mutually exclusive; an Approved/Denied condition can't be removed or flipped (kInvalidArgument).
@@ -42,8 +47,11 @@ Status ValidateCsrMainUpdate(const nlohmann::json& old_csr, nlohmann::json& new_
 // Same, with the clock used for condition timestamps (populateConditionTimestamps).
 Status ValidateCsrApprovalUpdate(const nlohmann::json& old_csr, nlohmann::json& new_csr,
                                  std::chrono::system_clock::time_point now);
+// `issued_certificate`: a status.certificate (base64, as in the object) that the caller issued
+// itself (the sandbox's signer); it is known to parse and is not parsed again.
 Status ValidateCsrStatusUpdate(const nlohmann::json& old_csr, nlohmann::json& new_csr,
-                               std::chrono::system_clock::time_point now);
+                               std::chrono::system_clock::time_point now,
+                               std::string_view issued_certificate = {});
 
 // Admission plugins (run after validation). `authorize` answers an RBAC question.
 using AuthorizeFn = std::function<bool(const RequestAttributes&)>;

@@ -5,6 +5,7 @@
 
 #include "common/crypto/csr.h"
 #include "common/crypto/encoding.h"
+#include "common/crypto/pem.h"
 #include "tests/sandbox/logic/csr.h"
 #include "tests/sandbox/logic/pem.h"
 #include "tests/sandbox/logic/util.h"
@@ -79,7 +80,8 @@ std::chrono::seconds SignerDuration(const nlohmann::json& csr) {
 }
 
 static std::optional<nlohmann::json> SignCsrImpl(const nlohmann::json& csr, const CaMaterial& ca,
-                                                 std::chrono::system_clock::time_point now) {
+                                                 std::chrono::system_clock::time_point now,
+                                                 const crypto::ParsedCsr* parsed) {
   if (!csr.is_object() || !csr.contains("spec") || !csr["spec"].is_object()) return std::nullopt;
   const std::string signer = csr["spec"].value("signerName", "");
   if (signer != kKubeletClientSigner && signer != kKubeletServingSigner) return std::nullopt;
@@ -101,12 +103,18 @@ static std::optional<nlohmann::json> SignCsrImpl(const nlohmann::json& csr, cons
   }
   if (!approved || denied || CsrHasCondition(csr, "Failed")) return std::nullopt;
 
-  auto pem = CsrRequestPem(csr);
-  if (!pem.ok()) return std::nullopt;
-  auto block = PemDecode(*pem, nullptr);
-  if (!block || block->type != "CERTIFICATE REQUEST") return std::nullopt;
-  auto req = crypto::ParsedCsr::FromDer(block->bytes);
-  if (!req.ok()) return std::nullopt;  // upstream: retryable error, never signed
+  std::optional<crypto::ParsedCsr> own;
+  if (parsed == nullptr) {
+    auto pem = CsrRequestPem(csr);
+    if (!pem.ok()) return std::nullopt;
+    auto block = PemDecode(*pem, nullptr);
+    if (!block || block->type != "CERTIFICATE REQUEST") return std::nullopt;
+    auto fresh = crypto::ParsedCsr::FromDer(block->bytes);
+    if (!fresh.ok()) return std::nullopt;  // upstream: retryable error, never signed
+    own.emplace(*std::move(fresh));
+    parsed = &*own;
+  }
+  const crypto::ParsedCsr* req = parsed;
 
   const std::set<std::string> usages = UsageSet(csr);
   std::optional<std::string> invalid = signer == kKubeletClientSigner
@@ -133,16 +141,18 @@ static std::optional<nlohmann::json> SignCsrImpl(const nlohmann::json& csr, cons
   profile.usages.assign(usages.begin(), usages.end());
   profile.is_ca = false;
   profile.backdate = backdate;
-  auto cert = crypto::SignCsr(*req, ca.cert, ca.key, profile, now);
-  if (!cert.ok()) return std::nullopt;
-  out["status"]["certificate"] = crypto::Base64Encode(cert->ToPem());
+  // The DER goes straight into status.certificate: no read-back into a Certificate.
+  auto der = crypto::SignCsrDer(*req, ca.cert, ca.key, profile, now);
+  if (!der.ok()) return std::nullopt;
+  out["status"]["certificate"] = crypto::Base64Encode(crypto::PemEncode("CERTIFICATE", *der));
   return out;
 }
 
 std::optional<nlohmann::json> SignCsr(const nlohmann::json& csr, const CaMaterial& ca,
-                                      std::chrono::system_clock::time_point now) {
+                                      std::chrono::system_clock::time_point now,
+                                      const crypto::ParsedCsr* parsed) {
   try {
-    return SignCsrImpl(csr, ca, now);
+    return SignCsrImpl(csr, ca, now, parsed);
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;  // malformed object: nothing the signer can do
   }

@@ -23,8 +23,11 @@ struct CaMaterial {
 // or kubelet-serving: returns the updated CSR JSON (status.certificate set, or a Failed condition
 // when the request violates the signer's rules). nullopt = nothing to do.
 // Validity = min(expirationSeconds (if set), 1 year), capped at the CA's NotAfter; backdated 5 min.
+// `parsed` (optional): the parse of exactly this CSR's spec.request, made earlier (the create
+// strategy's); without it the request is parsed here.
 std::optional<nlohmann::json> SignCsr(const nlohmann::json& csr, const CaMaterial& ca,
-                                      std::chrono::system_clock::time_point now);
+                                      std::chrono::system_clock::time_point now,
+                                      const crypto::ParsedCsr* parsed = nullptr);
 
 // capihelper.ValidateKubeletClientCSR / ValidateKubeletServingCSR: the upstream error text, or
 // nullopt when the request fits the signer.

@@ -65,6 +65,7 @@ StatusOr<ObjectRef> ApiServer::Create(const ResourceType& type, const std::strin
   meta["uid"] = RandomUid();
   meta["creationTimestamp"] = NowRfc3339(clock_);
   // Type strategies (PrepareForCreate).
+  std::shared_ptr<const crypto::ParsedCsr> csr_parse;  // a CSR's request, as validation parsed it
   if (type.resource == "namespaces") {
     obj["spec"]["finalizers"] = {"kubernetes"};
     obj["status"] = {{"phase", "Active"}};
@@ -76,6 +77,7 @@ StatusOr<ObjectRef> ApiServer::Create(const ResourceType& type, const std::strin
     obj["status"] = json::object();
   } else if (type.resource == "certificatesigningrequests") {
     UserInfo requester = user;
+
     if (keep_csr_requester && obj.contains("spec") && obj["spec"].is_object() &&
         obj["spec"].contains("username")) {
       const json& spec = obj["spec"];
@@ -87,8 +89,7 @@ StatusOr<ObjectRef> ApiServer::Create(const ResourceType& type, const std::strin
         requester.extra = spec["extra"].get<std::map<std::string, std::vector<std::string>>>();
       }
     }
-    std::string shown = name.empty() ? generate : name;
-    Status s = logic::PrepareCsrForCreate(obj, requester);
+    Status s = logic::PrepareCsrForCreate(obj, requester, &csr_parse);
     if (!s.ok()) {
       if (s.http_status() == 0) s.WithReason("Invalid", 422);
       return s;
@@ -113,6 +114,10 @@ StatusOr<ObjectRef> ApiServer::Create(const ResourceType& type, const std::strin
     }
     auto created = store_.Create(type.Gvr(), obj);
     if (created.ok()) {
+      const std::string signer = csr_parse ? obj["spec"].value("signerName", "") : "";
+      if (signer == logic::kKubeletClientSigner || signer == logic::kKubeletServingSigner) {
+        csr_parses_.Put(obj["spec"]["request"].get_ref<const std::string&>(), std::move(csr_parse));
+      }
       if (type.Gvr() == kCrdGvr) {
         json crd = (*created)->Parse();
         registry_.SetCustomTypes(crd["metadata"].value("name", ""), TypesForCrd(crd));

@@ -107,7 +107,7 @@ bool ApiServer::ApplyFaults(const HttpRequest& req, ResponseWriter& w) {
 
 void ApiServer::Handle(const HttpRequest& req, ResponseWriter& w) {
   try {
-    if (HandleAdminRequest(config_.admin_token, faults_, req, w)) return;
+    if (HandleAdminRequest(config_.admin_token, faults_, config_.connection_stats, req, w)) return;
     if (ApplyFaults(req, w)) return;
     auto user = Authenticate(req);
     if (!user.ok()) {

@@ -21,6 +21,7 @@
 #include "tests/sandbox/logic/authn.h"
 #include "tests/sandbox/logic/rbac.h"
 #include "tests/sandbox/sandbox.h"
+#include "tests/sandbox/server/csr_parse_cache.h"
 #include "tests/sandbox/server/faults.h"
 #include "tests/sandbox/server/https_server.h"
 #include "tests/sandbox/server/request_info.h"
@@ -36,8 +37,9 @@ struct ApiServerConfig {
   const crypto::Certificate* ca_cert = nullptr;  // client certificates must chain to it
   std::string version_minor = "31";
   std::chrono::milliseconds bookmark_interval{60000};
-  std::function<std::string()> server_address;  // "127.0.0.1:port" for /api
-  std::string admin_token;                      // "" = no /sandbox-admin/ endpoint
+  std::function<std::string()> server_address;        // "127.0.0.1:port" for /api
+  std::string admin_token;                            // "" = no /sandbox-admin/ endpoint
+  std::function<ConnectionStats()> connection_stats;  // for GET /sandbox-admin/connections
 };
 
 class ApiServer {
@@ -51,6 +53,8 @@ class ApiServer {
   void AddServiceAccountToken(const std::string& ns, const std::string& name, const std::string& token);
 
   FaultInjector& faults() { return faults_; }
+  // Parses of created kubelet CSRs, for the sandbox's signer (server/controllers.cc).
+  CsrParseCache& csr_parses() { return csr_parses_; }
 
   // REST operations used by the HTTP handlers, the *ForTest hooks and the controllers.
   // Errors carry the Kubernetes reason and HTTP code (Status::reason(), http_status()). Objects
@@ -130,6 +134,7 @@ class ApiServer {
   std::map<std::string, logic::UserInfo> tokens_;
   std::mt19937_64 rng_{std::random_device{}()};
   FaultInjector faults_;
+  CsrParseCache csr_parses_;
 };
 
 // Kubernetes Status JSON for an error (details from the resource/name when relevant).

@@ -130,10 +130,19 @@ std::vector<json> Controllers::CsrsToSync(Changed changed, std::string_view must
 std::optional<SteadyTime> Controllers::SyncSigner(Changed changed) {
   // Only approved CSRs are signed (a create storm of pending CSRs costs the signer no decoding).
   for (const auto& csr : CsrsToSync(changed, "\"Approved\"")) {
-    auto signed_csr = logic::SignCsr(csr, ca_, clock_.Now());
+    // The create strategy's parse of this request when it is still cached (not after a restart,
+    // nor once the cache evicted it): the signer does not parse and verify it a second time.
+    std::shared_ptr<const crypto::ParsedCsr> parsed;
+    if (logic::CsrHasCondition(csr, "Approved") && csr["spec"].is_object() &&
+        csr["spec"].contains("request") && csr["spec"]["request"].is_string()) {
+      parsed = api_.csr_parses().Take(csr["spec"]["request"].get_ref<const std::string&>());
+    }
+    auto signed_csr = logic::SignCsr(csr, ca_, clock_.Now(), parsed.get());
     if (!signed_csr) continue;
-    // Through the /status strategy, as the real signer's UpdateStatus call (timestamps, rules).
-    if (!logic::ValidateCsrStatusUpdate(csr, *signed_csr, clock_.Now()).ok()) continue;
+    // Through the /status strategy, as the real signer's UpdateStatus call (timestamps, rules);
+    // the certificate was just issued here, so the strategy need not parse it again.
+    const std::string issued = (*signed_csr)["status"].value("certificate", "");
+    if (!logic::ValidateCsrStatusUpdate(csr, *signed_csr, clock_.Now(), issued).ok()) continue;
     if (WriteIfUnchanged(store_, kCsrGvr, csr, *signed_csr).ok()) {
       Log("csrsigning: signed (or failed) certificate", csr["metadata"].value("name", ""));
     }

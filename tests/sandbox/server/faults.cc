@@ -164,7 +164,8 @@ json FaultInjector::ToJson() const {
           {"forceGoneOnNextWatch", force_gone_.load()}};
 }
 
-bool HandleAdminRequest(const std::string& token, FaultInjector& faults, const HttpRequest& req,
+bool HandleAdminRequest(const std::string& token, FaultInjector& faults,
+                        const std::function<ConnectionStats()>& connections, const HttpRequest& req,
                         ResponseWriter& w) {
   if (token.empty() || req.path.rfind(kAdminPathPrefix, 0) != 0) return false;
   if (!crypto::ConstantTimeEquals(req.Header(kAdminTokenHeader), token)) return false;
@@ -193,6 +194,10 @@ bool HandleAdminRequest(const std::string& token, FaultInjector& faults, const H
       w.Send(Json(201, {{"index", state["rules"].size() - 1}, {"rule", FaultRuleToJson(*rule)}}));
       return true;
     }
+  } else if (what == "connections" && req.method == "GET" && connections) {
+    const ConnectionStats c = connections();
+    w.Send(Json(200, {{"tcpAccepted", c.tcp_accepted}, {"tlsHandshakes", c.tls_handshakes}}));
+    return true;
   } else if (what == "watch" && req.method == "POST") {
     json body = json::parse(req.body, nullptr, false);
     if (!body.is_object()) return bad("body must be a JSON object");

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -60,12 +61,15 @@ class FaultInjector {
 //   POST   /sandbox-admin/faults         → add a rule (FaultRule JSON), 201 with its index
 //   DELETE /sandbox-admin/faults         → clear every fault (rules and watch faults)
 //   POST   /sandbox-admin/watch          → {"closeAfterEvents":N} and/or {"forceGone":true}
+//   GET    /sandbox-admin/connections    → {"tcpAccepted":N,"tlsHandshakes":M} from `connections`
+//                                          (the admin request's own connection is counted)
 // Returns false (request not handled) unless the path is under the prefix AND the token header
 // matches `token` (constant-time compare); a non-matching request is left to the API server,
 // which answers 404 like for any unknown path.
 inline constexpr char kAdminPathPrefix[] = "/sandbox-admin/";
 inline constexpr char kAdminTokenHeader[] = "x-sandbox-admin-token";
-bool HandleAdminRequest(const std::string& token, FaultInjector& faults, const HttpRequest& req,
+bool HandleAdminRequest(const std::string& token, FaultInjector& faults,
+                        const std::function<ConnectionStats()>& connections, const HttpRequest& req,
                         ResponseWriter& w);
 
 }  // namespace joinguard::sandbox

@@ -217,6 +217,8 @@ class HttpsServerImpl final : public HttpsServer {
   }
 
   uint16_t port() const override { return port_; }
+  int64_t tcp_connections_accepted() const override { return tcp_accepted_.load(); }
+  int64_t tls_handshakes_completed() const override { return tls_handshakes_.load(); }
 
   void Stop() override {
     if (stopping_.exchange(true)) return;
@@ -260,6 +262,7 @@ class HttpsServerImpl final : public HttpsServer {
         }
         continue;
       }
+      tcp_accepted_.fetch_add(1);
       Reap();
       std::lock_guard<std::mutex> lock(mu_);
       if (static_cast<int>(conns_.size()) >= max_connections_) {
@@ -303,7 +306,10 @@ class HttpsServerImpl final : public HttpsServer {
     {
       SslStream stream(std::move(*sock), ctx_);
       stream.handshake(ssl::stream_base::server, ec);
-      if (!ec) ServeStream(stream, remote);
+      if (!ec) {
+        tls_handshakes_.fetch_add(1);
+        ServeStream(stream, remote);
+      }
       boost::system::error_code ignored;
       stream.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
       std::lock_guard<std::mutex> lock(mu_);
@@ -384,6 +390,8 @@ class HttpsServerImpl final : public HttpsServer {
   const int max_connections_;
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> tcp_accepted_{0};
+  std::atomic<int64_t> tls_handshakes_{0};
   std::thread accept_thread_;
   std::mutex mu_;  // guards conns_, done_, next_id_
   std::map<int, Conn> conns_;

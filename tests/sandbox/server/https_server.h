@@ -69,6 +69,11 @@ class HttpsServer {
   virtual ~HttpsServer() = default;
   virtual uint16_t port() const = 0;
   virtual void Stop() = 0;  // idempotent; closes every connection and joins the threads
+  // Connections since Start: accepted from the listening socket (TCP), and of those, the ones
+  // whose TLS handshake completed. A client that reuses its connections adds one per connection,
+  // not one per request.
+  virtual int64_t tcp_connections_accepted() const = 0;
+  virtual int64_t tls_handshakes_completed() const = 0;
 };
 
 std::string PercentDecode(std::string_view s, bool plus_is_space);

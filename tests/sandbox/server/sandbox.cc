@@ -293,6 +293,10 @@ StatusOr<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options)
     std::string url = raw->Url();
     return url.substr(8);
   };
+  // Requests are served only once the server exists, so `server` is set whenever this runs.
+  cfg.connection_stats = [raw] {
+    return ConnectionStats{raw->server->tcp_connections_accepted(), raw->server->tls_handshakes_completed()};
+  };
   impl->api = std::make_unique<ApiServer>(std::move(cfg));
   if (impl->restored) impl->api->RegisterStoredCustomResources();
   TlsMaterial tls{serving.cert_pem + impl->ca->cert_pem, serving.key_pem, impl->ca->cert_pem};
@@ -410,6 +414,11 @@ StatusOr<int> Sandbox::RemainingFaultCount(size_t rule_index) const {
 }
 
 int64_t Sandbox::CurrentResourceVersionForTest() const { return impl_->store->rv(); }
+
+ConnectionStats Sandbox::Connections() const {
+  return ConnectionStats{impl_->server->tcp_connections_accepted(),
+                         impl_->server->tls_handshakes_completed()};
+}
 
 StatusOr<json> Sandbox::WaitForObjectForTest(const std::string& path, std::function<bool(const json&)> pred,
                                              std::chrono::milliseconds timeout) {

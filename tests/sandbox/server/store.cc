@@ -166,30 +166,39 @@ StatusOr<ObjectRef> Store::Create(const std::string& gvr, json obj) {
 
 StatusOr<ObjectRef> Store::Update(const std::string& gvr, const std::string& ns, const std::string& name,
                                   const Mutator& fn) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto g = objects_.find(gvr);
-  if (g == objects_.end()) return NotFoundError(name);
-  auto it = g->second.find({ns, name});
-  if (it == g->second.end()) return NotFoundError(name);
-  const ObjectRef old = it->second;
-  const json current = old->Parse();
-  JG_ASSIGN_OR_RETURN(json updated, fn(current));
-  // Identical content (ignoring resourceVersion) is not written: compared with the stored
-  // resourceVersion copied over.
-  if (updated.is_object() && updated.contains("metadata") && updated["metadata"].is_object()) {
-    const json& stored_meta = current["metadata"];
-    if (stored_meta.contains("resourceVersion")) {
-      updated["metadata"]["resourceVersion"] = stored_meta["resourceVersion"];
-    } else {
-      updated["metadata"].erase("resourceVersion");
+  // Optimistic concurrency, as the apiserver's GuaranteedUpdate over etcd (apiserver
+  // pkg/storage/etcd3/store.go): decode and mutate outside the lock, then commit only if the
+  // object is still the version that was read; otherwise run `fn` again on the newer version.
+  // The lock is held for the compare, the encode and the swap only, so a write's validation
+  // (a CSR's checks) no longer blocks every other request.
+  while (true) {
+    const ObjectRef old = GetRef(gvr, ns, name);
+    if (!old) return NotFoundError(name);
+    const json current = old->Parse();
+    JG_ASSIGN_OR_RETURN(json updated, fn(current));
+    // Identical content (ignoring resourceVersion) is not written: compared with the stored
+    // resourceVersion copied over.
+    if (updated.is_object() && updated.contains("metadata") && updated["metadata"].is_object()) {
+      const json& stored_meta = current["metadata"];
+      if (stored_meta.contains("resourceVersion")) {
+        updated["metadata"]["resourceVersion"] = stored_meta["resourceVersion"];
+      } else {
+        updated["metadata"].erase("resourceVersion");
+      }
+      if (updated == current) return old;
     }
-    if (updated == current) return old;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto g = objects_.find(gvr);
+    if (g == objects_.end()) return NotFoundError(name);
+    auto it = g->second.find({ns, name});
+    if (it == g->second.end()) return NotFoundError(name);
+    if (it->second != old) continue;  // written meanwhile: decide again on the newer version
+    ObjectRef stored = Encode(updated, rv_ + 1);
+    int64_t rv = NextRvLocked();
+    it->second = stored;
+    AppendLocked(StoreEvent{"MODIFIED", gvr, ns, name, rv, std::move(stored), old, {}});
+    return it->second;
   }
-  ObjectRef stored = Encode(updated, rv_ + 1);
-  int64_t rv = NextRvLocked();
-  it->second = stored;
-  AppendLocked(StoreEvent{"MODIFIED", gvr, ns, name, rv, std::move(stored), old, {}});
-  return it->second;
 }
 
 StatusOr<ObjectRef> Store::Delete(const std::string& gvr, const std::string& ns, const std::string& name,

@@ -109,9 +109,11 @@ class Store {
   // Stores a new object (metadata.name set; uid/creationTimestamp filled by the caller) and
   // stamps it with the next resourceVersion. kAlreadyExists when the key is taken.
   StatusOr<ObjectRef> Create(const std::string& gvr, nlohmann::json obj);
-  // Read-modify-write under the store lock: `fn(current)` returns the new object or an error.
-  // kNotFound when absent. A result equal to the current object (ignoring resourceVersion) is not
-  // stored: no RV bump and no event, as etcd3's identical-bytes short-circuit.
+  // Read-modify-write: `fn(current)` returns the new object or an error. `fn` runs outside the
+  // store lock and runs again when another write changed the object in between (optimistic
+  // concurrency, as GuaranteedUpdate), so it must not have side effects. kNotFound when absent.
+  // A result equal to the current object (ignoring resourceVersion) is not stored: no RV bump
+  // and no event, as etcd3's identical-bytes short-circuit.
   using Mutator = std::function<StatusOr<nlohmann::json>(const nlohmann::json& current)>;
   StatusOr<ObjectRef> Update(const std::string& gvr, const std::string& ns, const std::string& name,
                              const Mutator& fn);

@@ -54,6 +54,15 @@ Status SandboxAdmin::ForceGoneOnNextWatch() {
 
 StatusOr<json> SandboxAdmin::State() { return Call("GET", "faults", nullptr, 200); }
 
+StatusOr<ConnectionStats> SandboxAdmin::Connections() {
+  JG_ASSIGN_OR_RETURN(json r, Call("GET", "connections", nullptr, 200));
+  if (!r.is_object() || !r.contains("tcpAccepted") || !r["tcpAccepted"].is_number_integer() ||
+      !r.contains("tlsHandshakes") || !r["tlsHandshakes"].is_number_integer()) {
+    return InternalError("sandbox admin GET connections: unexpected answer " + r.dump());
+  }
+  return ConnectionStats{r["tcpAccepted"].get<int64_t>(), r["tlsHandshakes"].get<int64_t>()};
+}
+
 StatusOr<std::unique_ptr<SandboxProcess>> SandboxProcess::Start(Options options) {
   if (options.binary.empty() || options.dir.empty()) {
     return InvalidArgumentError("SandboxProcess: binary and dir are required");

@@ -31,6 +31,8 @@ class SandboxAdmin {
   Status ForceGoneOnNextWatch();
   // {"rules":[{...,"remaining":N}],"closeWatchesAfterEvents":N,"forceGoneOnNextWatch":bool}
   StatusOr<nlohmann::json> State();
+  // Connections the sandbox process accepted, including the one this call opens.
+  StatusOr<ConnectionStats> Connections();
 
  private:
   StatusOr<nlohmann::json> Call(const std::string& method, const std::string& what,
