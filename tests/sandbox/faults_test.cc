@@ -4,6 +4,11 @@
 // events, forced 410 on watch, and restarts from the state dir on the same URL.
 #include <signal.h>
 
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include "common/files/atomic_file.h"
 #include "tests/sandbox/testing/fixture.h"
 #include "tests/sandbox/testing/sandbox_process.h"
@@ -213,6 +218,63 @@ TEST_F(FaultsTest, AdminEndpointNeedsItsTokenAndValidatesRules) {
   EXPECT_TRUE(cleared.Json()["rules"].empty());
 }
 
+// Connections, not requests, are counted: a keep-alive client adds one however many requests it
+// sends, each one-shot client one, and a TCP connection that never completes a handshake counts
+// as accepted only.
+TEST_F(FaultsTest, ConnectionCountsAreOnePerConnectionNotPerRequest) {
+  const ConnectionStats before = sandbox_->Connections();
+  auto pair = sandbox_->IssueClientCert("kubernetes-admin", {"system:masters"});
+  ASSERT_OK(pair);
+  ClientOptions o;
+  o.ca_pem = sandbox_->ca_pem();
+  o.cert_pem = pair->first;
+  o.key_pem = pair->second;
+  {
+    KeepAliveClient keep(sandbox_->url(), o);
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_OK_AND_ASSIGN(auto v, keep.Request("GET", "/version"));
+      EXPECT_EQ(v.status, 200);
+    }
+    const ConnectionStats one = sandbox_->Connections();
+    EXPECT_EQ(one.tcp_accepted - before.tcp_accepted, 1);
+    EXPECT_EQ(one.tls_handshakes - before.tls_handshakes, 1);
+  }
+  auto admin = Admin();  // a new connection per request
+  ASSERT_OK(admin.Get("/version"));
+  ASSERT_OK(admin.Get("/version"));
+  const ConnectionStats three = sandbox_->Connections();
+  EXPECT_EQ(three.tcp_accepted - before.tcp_accepted, 3);
+  EXPECT_EQ(three.tls_handshakes - before.tls_handshakes, 3);
+
+  // Plain TCP, no handshake: accepted, never a TLS connection. The accept runs on the server's
+  // own thread: wait for it.
+  {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket raw(io);
+    raw.connect({boost::asio::ip::make_address("127.0.0.1"), sandbox_->port()});
+    const auto deadline = std::chrono::steady_clock::now() + kEventWait;
+    while (sandbox_->Connections().tcp_accepted - before.tcp_accepted < 4 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+  }
+  EXPECT_EQ(sandbox_->Connections().tcp_accepted - before.tcp_accepted, 4);
+  EXPECT_EQ(sandbox_->Connections().tls_handshakes - before.tls_handshakes, 3);
+
+  // The admin endpoint reports the same counters (its own connection included) to the token
+  // holder only.
+  ASSERT_OK_AND_ASSIGN(auto hidden, admin.Get("/sandbox-admin/connections"));
+  EXPECT_EQ(hidden.status, 404);
+  ASSERT_OK_AND_ASSIGN(auto shown,
+                       Anonymous().Request("GET", "/sandbox-admin/connections", "", "application/json",
+                                           {{"X-Sandbox-Admin-Token", kAdminToken}}));
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  const ConnectionStats now = sandbox_->Connections();
+  EXPECT_EQ(shown.Json()["tcpAccepted"], now.tcp_accepted);
+  EXPECT_EQ(shown.Json()["tlsHandshakes"], now.tls_handshakes);
+  EXPECT_EQ(now.tls_handshakes - before.tls_handshakes, 5);
+}
+
 // ---- out of process ----
 
 class FaultsProcessTest : public ::testing::Test {
@@ -249,6 +311,12 @@ TEST_F(FaultsProcessTest, AdminFaultsAndRestartFromTheStateDir) {
   ASSERT_OK(sb_->admin().CloseWatchesAfterEvents(5));
   ASSERT_OK_AND_ASSIGN(json state, sb_->admin().State());
   EXPECT_EQ(state["closeWatchesAfterEvents"], 5);
+  // Each admin call and each one-shot client request opened one connection so far.
+  ASSERT_OK_AND_ASSIGN(ConnectionStats conns, sb_->admin().Connections());
+  EXPECT_GE(conns.tls_handshakes, 4);
+  EXPECT_LE(conns.tls_handshakes, conns.tcp_accepted);
+  ASSERT_OK_AND_ASSIGN(ConnectionStats next, sb_->admin().Connections());
+  EXPECT_EQ(next.tls_handshakes - conns.tls_handshakes, 1) << "the admin call's own connection";
   EXPECT_EQ(state["rules"][0]["pathSuffix"], "/approval");
 
   // The service account token is not an admin credential.

@@ -3,7 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "common/crypto/csr.h"
+#include "common/crypto/encoding.h"
+#include "common/crypto/key.h"
 #include "common/runtime/clock.h"
+#include "tests/sandbox/server/csr_parse_cache.h"
 #include "tests/sandbox/server/patch.h"
 #include "tests/sandbox/server/request_info.h"
 #include "tests/sandbox/server/selectors.h"
@@ -134,6 +142,99 @@ TEST(StoreTest, ResourceVersionsConflictsAndExpiredWatches) {
   EXPECT_EQ(e->name, "b");
   EXPECT_EQ(e->rv, 2);
   store.Unsubscribe(sub);
+}
+
+// Store::Update computes outside the store lock and commits only onto the version it read: a
+// write that lands in between makes the mutator run again on the newer version, so neither
+// write is lost (GuaranteedUpdate's retry).
+TEST(StoreTest, UpdateRunsAgainOnTheNewerVersionWhenAnotherWriteLandsFirst) {
+  runtime::FakeClock clock;
+  Store store(clock, std::chrono::seconds(10), 1000);
+  ASSERT_OK(store
+                .Create("/v1/configmaps",
+                        json{{"metadata", {{"name", "a"}, {"namespace", "n"}}}, {"data", {{"x", "0"}}}})
+                .status());
+  int calls = 0;
+  ASSERT_OK_AND_ASSIGN(ObjectRef result,
+                       store.Update("/v1/configmaps", "n", "a", [&](const json& cur) -> StatusOr<json> {
+                         if (++calls == 1) {
+                           // Another writer commits while this mutation is being computed.
+                           EXPECT_OK(store
+                                         .Update("/v1/configmaps", "n", "a",
+                                                 [](const json& c) -> StatusOr<json> {
+                                                   json next = c;
+                                                   next["data"]["y"] = "other";
+                                                   return next;
+                                                 })
+                                         .status());
+                         }
+                         json next = cur;
+                         next["data"]["x"] = "mine";
+                         return next;
+                       }));
+  EXPECT_EQ(calls, 2);
+  const json stored = result->Parse();
+  EXPECT_EQ(stored["data"]["x"], "mine");
+  EXPECT_EQ(stored["data"]["y"], "other");
+  EXPECT_EQ(stored["metadata"]["resourceVersion"], "3");
+  EXPECT_EQ(store.rv(), 3);
+}
+
+// Concurrent read-modify-writes of one object: every increment lands, each its own version.
+TEST(StoreTest, ConcurrentUpdatesLoseNothing) {
+  runtime::RealClock clock;
+  Store store(clock, std::chrono::seconds(10), 100000);
+  ASSERT_OK(store
+                .Create("/v1/configmaps",
+                        json{{"metadata", {{"name", "c"}, {"namespace", "n"}}}, {"data", {{"n", 0}}}})
+                .status());
+  constexpr int kThreads = 4, kEach = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        EXPECT_OK(store
+                      .Update("/v1/configmaps", "n", "c",
+                              [](const json& c) -> StatusOr<json> {
+                                json next = c;
+                                next["data"]["n"] = c["data"]["n"].get<int>() + 1;
+                                return next;
+                              })
+                      .status());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(store.GetRef("/v1/configmaps", "n", "c")->Parse()["data"]["n"], kThreads * kEach);
+  EXPECT_EQ(store.rv(), 1 + kThreads * kEach);
+}
+
+// The create strategy's parse of a request is handed to the signer once, and the cache is bounded.
+TEST(CsrParseCacheTest, TakeOnceByExactRequestAndEvictOldest) {
+  auto parse = [](const std::string& node) {
+    auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcdsaP256);
+    auto pem = crypto::BuildCsrPem(*key, crypto::CsrTemplate::ForKubeletClient(node));
+    auto parsed = crypto::ParsedCsr::FromPem(*pem);
+    EXPECT_TRUE(parsed.ok());
+    return std::make_pair(crypto::Base64Encode(*pem),
+                          std::make_shared<const crypto::ParsedCsr>(*std::move(parsed)));
+  };
+  CsrParseCache cache(2);
+  auto [a_text, a] = parse("a");
+  auto [b_text, b] = parse("b");
+  auto [c_text, c] = parse("c");
+  cache.Put(a_text, a);
+  cache.Put(b_text, b);
+  EXPECT_EQ(cache.Take(a_text + "x"), nullptr) << "other bytes are another request";
+  EXPECT_EQ(cache.Take(a_text), a);
+  EXPECT_EQ(cache.Take(a_text), nullptr) << "taken once";
+  cache.Put(a_text, a);
+  cache.Put(c_text, c);  // full: the oldest (b) goes
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.Take(b_text), nullptr);
+  EXPECT_EQ(cache.Take(c_text), c);
+  EXPECT_EQ(cache.Take(a_text)->CommonName(), "system:node:a");
+  EXPECT_EQ(cache.size(), 0u);
 }
 
 // Continue keys are (namespace, name) positions: namespace "a-x" sorts after "a" as a key but

@@ -302,6 +302,14 @@ TEST_F(CsrStatusUpdateTest, CertificateOnlyViaStatusAndOnlyOnce) {
   EXPECT_THAT(ValidateCsrStatusUpdate(approved, garbage, FixedNow()).message(),
               HasSubstr("must contain at least one CERTIFICATE PEM block"));
 
+  // A stored certificate that does not parse is tolerated by updates that leave it alone, as
+  // upstream's allowArbitraryCertificate; changing it is still validated (above).
+  json stored_garbage = approved;
+  stored_garbage["status"]["certificate"] = crypto::Base64Encode("hello");
+  json conditions_only = stored_garbage;
+  conditions_only["status"]["conditions"].push_back(Cond("Failed"));
+  EXPECT_OK(ValidateCsrStatusUpdate(stored_garbage, conditions_only, FixedNow()));
+
   // Approval changes do not go through /status; Failed may be added there.
   json add_denied = stored_;
   add_denied["status"]["conditions"] = {Cond("Denied")};

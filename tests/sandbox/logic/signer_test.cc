@@ -57,6 +57,30 @@ TEST_F(SignerTest, SignsApprovedKubeletClientCsrForOneYear) {
   EXPECT_FALSE(SignCsr(*out, *ca_, FixedNow()).has_value());
 }
 
+// The create strategy's parse handed in: the same certificate as parsing the request here; a
+// refused request hands out no parse.
+TEST_F(SignerTest, AParseFromTheCreateStrategyGivesTheSameResult) {
+  json pending = testing::KubeletClientCsr("csr-1", "node-7");
+  std::shared_ptr<const crypto::ParsedCsr> parsed;
+  ASSERT_OK(PrepareCsrForCreate(pending, UserInfo{}, &parsed));
+  ASSERT_NE(parsed, nullptr);
+  EXPECT_EQ(parsed->CommonName(), "system:node:node-7");
+  json csr = Approve(pending);
+  auto out = SignCsr(csr, *ca_, FixedNow(), parsed.get());
+  ASSERT_TRUE(out.has_value());
+  crypto::Certificate cert = Issued(*out);
+  EXPECT_EQ(cert.CommonName(), "system:node:node-7");
+  EXPECT_THAT(cert.Organizations(), ::testing::ElementsAre("system:nodes"));
+  ASSERT_OK(crypto::VerifyCertificate(cert, {ca_->cert}, {}, FixedNow()));
+  EXPECT_EQ(cert.NotAfter(), Issued(*SignCsr(csr, *ca_, FixedNow())).NotAfter());
+
+  json bad = testing::KubeletClientCsr("csr-3", "node-9");
+  bad["spec"]["request"] = "bm90IGEgQ1NS";  // "not a CSR"
+  std::shared_ptr<const crypto::ParsedCsr> none;
+  EXPECT_FALSE(PrepareCsrForCreate(bad, UserInfo{}, &none).ok());
+  EXPECT_EQ(none, nullptr) << "no parse is handed out for a refused request";
+}
+
 TEST_F(SignerTest, HonoursExpirationSeconds) {
   json csr = testing::KubeletClientCsr("csr-1");
   csr["spec"]["expirationSeconds"] = 3600;  // < 8h: no extra backdate

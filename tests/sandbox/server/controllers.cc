@@ -61,8 +61,11 @@ Controllers::Controllers(Store& store, ApiServer& api, const runtime::Clock& clo
       [this](Changed) { return SyncTokenCleaner(); });
   Run(
       "csrapproving",
-      [](const StoreEvent& e) {
-        return e.gvr == kCsrGvr || e.gvr.rfind("rbac.authorization.k8s.io/", 0) == 0;
+      [this](const StoreEvent& e) {
+        // CSR changes matter only while the auto-approve binding exists; the binding's own
+        // (RBAC) change wakes the approver, which then looks at every CSR.
+        return (e.gvr == kCsrGvr && approver_active_.load()) ||
+               e.gvr.rfind("rbac.authorization.k8s.io/", 0) == 0;
       },
       [this](Changed changed) { return SyncApprover(changed); });
 }
@@ -104,17 +107,18 @@ void Controllers::Run(const char* name, Subscription::Filter filter, SyncFn sync
   });
 }
 
-std::vector<json> Controllers::CsrsToSync(Changed changed, std::string_view must_contain) const {
+std::vector<Controllers::CsrToSync> Controllers::CsrsToSync(Changed changed,
+                                                            std::string_view must_contain) const {
   // `must_contain` skips, without decoding, CSRs whose stored text cannot be relevant: the text
   // is nlohmann's canonical dump, which writes ASCII letters unescaped, so a condition type
   // "Approved" always appears literally (other fields may contain it too: those are decoded).
   auto relevant = [&](const ObjectRef& ref) {
     return must_contain.empty() || ref->text.find(must_contain) != std::string::npos;
   };
-  std::vector<json> out;
+  std::vector<CsrToSync> out;
   if (!changed) {
     for (const auto& ref : store_.ListRefs(kCsrGvr, "").items) {
-      if (relevant(ref)) out.push_back(ref->Parse());
+      if (relevant(ref)) out.push_back({ref, ref->Parse()});
     }
     return out;
   }
@@ -122,14 +126,14 @@ std::vector<json> Controllers::CsrsToSync(Changed changed, std::string_view must
   for (const auto& e : *changed) {
     if (e->gvr != kCsrGvr || e->type == "DELETED" || !seen.insert(e->name).second) continue;
     ObjectRef cur = store_.GetRef(kCsrGvr, "", e->name);
-    if (cur && relevant(cur)) out.push_back(cur->Parse());
+    if (cur && relevant(cur)) out.push_back({cur, cur->Parse()});
   }
   return out;
 }
 
 std::optional<SteadyTime> Controllers::SyncSigner(Changed changed) {
   // Only approved CSRs are signed (a create storm of pending CSRs costs the signer no decoding).
-  for (const auto& csr : CsrsToSync(changed, "\"Approved\"")) {
+  for (const auto& [version, csr] : CsrsToSync(changed, "\"Approved\"")) {
     // The create strategy's parse of this request when it is still cached (not after a restart,
     // nor once the cache evicted it): the signer does not parse and verify it a second time.
     std::shared_ptr<const crypto::ParsedCsr> parsed;
@@ -143,8 +147,10 @@ std::optional<SteadyTime> Controllers::SyncSigner(Changed changed) {
     // the certificate was just issued here, so the strategy need not parse it again.
     const std::string issued = (*signed_csr)["status"].value("certificate", "");
     if (!logic::ValidateCsrStatusUpdate(csr, *signed_csr, clock_.Now(), issued).ok()) continue;
-    if (WriteIfUnchanged(store_, kCsrGvr, csr, *signed_csr).ok()) {
-      Log("csrsigning: signed (or failed) certificate", csr["metadata"].value("name", ""));
+    // Onto the version it was decided on only; a newer version woke the signer again.
+    const std::string name = csr["metadata"].value("name", "");
+    if (store_.Replace(kCsrGvr, "", name, version, *std::move(signed_csr)).ok()) {
+      Log("csrsigning: signed (or failed) certificate", name);
     }
   }
   return std::nullopt;
@@ -195,10 +201,11 @@ std::optional<SteadyTime> Controllers::SyncTokenCleaner() {
 std::optional<SteadyTime> Controllers::SyncApprover(Changed changed) {
   // Upstream's csrapproving runs always; the kubeadm binding is what grants the SAR. The sandbox
   // runs it only while that binding exists, so removing it visibly stops auto-approval.
-  if (!store_.Contains("rbac.authorization.k8s.io/v1/clusterrolebindings", "",
-                       "kubeadm:node-autoapprove-bootstrap")) {
-    return std::nullopt;
-  }
+  // Set before the CSRs are read: a CSR stored after this point is queued as an event, one
+  // stored before is in the list below.
+  approver_active_ = store_.Contains("rbac.authorization.k8s.io/v1/clusterrolebindings", "",
+                                     "kubeadm:node-autoapprove-bootstrap");
+  if (!approver_active_) return std::nullopt;
   // An RBAC change can make any pending CSR approvable: look at all of them then.
   if (changed) {
     for (const auto& e : *changed) {
@@ -218,14 +225,15 @@ std::optional<SteadyTime> Controllers::SyncApprover(Changed changed) {
     a.subresource = subresource;
     return logic::Authorize(a, *rbac).allowed;
   };
-  for (const auto& csr : CsrsToSync(changed)) {
+  for (const auto& [version, csr] : CsrsToSync(changed)) {
     if (logic::CsrHasCondition(csr, "Approved") || logic::CsrHasCondition(csr, "Denied")) continue;
     auto approved = logic::AutoApprove(csr, allowed);
     if (!approved) continue;
     // Through the /approval strategy, as the real approver's UpdateApproval call.
     if (!logic::ValidateCsrApprovalUpdate(csr, *approved, clock_.Now()).ok()) continue;
-    if (WriteIfUnchanged(store_, kCsrGvr, csr, *approved).ok()) {
-      Log("csrapproving: auto-approved", csr["metadata"].value("name", ""));
+    const std::string name = csr["metadata"].value("name", "");
+    if (store_.Replace(kCsrGvr, "", name, version, *std::move(approved)).ok()) {
+      Log("csrapproving: auto-approved", name);
     }
   }
   return std::nullopt;

@@ -34,8 +34,13 @@ class Controllers {
   using SyncFn = std::function<std::optional<std::chrono::steady_clock::time_point>(Changed)>;
   void Run(const char* name, Subscription::Filter filter, SyncFn sync);
   // The CSRs to look at: every stored one (full resync) or the changed, still existing ones;
-  // only those whose stored text contains `must_contain` ("" = all) are decoded and returned.
-  std::vector<nlohmann::json> CsrsToSync(Changed changed, std::string_view must_contain = "") const;
+  // only those whose stored text contains `must_contain` ("" = all) are decoded and returned,
+  // each with the stored version it was decoded from (the write goes onto that version only).
+  struct CsrToSync {
+    ObjectRef version;
+    nlohmann::json csr;
+  };
+  std::vector<CsrToSync> CsrsToSync(Changed changed, std::string_view must_contain = "") const;
   std::optional<std::chrono::steady_clock::time_point> SyncSigner(Changed changed);
   std::optional<std::chrono::steady_clock::time_point> SyncBootstrapSigner();
   std::optional<std::chrono::steady_clock::time_point> SyncTokenCleaner();
@@ -48,6 +53,9 @@ class Controllers {
   logic::CaMaterial ca_;
   const runtime::Logger* logger_;
   std::atomic<bool> stopping_{false};
+  // Whether the auto-approve binding existed at the approver's last sync; while it does not,
+  // CSR changes do not wake the approver (set by SyncApprover, read by its subscription filter).
+  std::atomic<bool> approver_active_{true};
   std::vector<std::shared_ptr<Subscription>> subs_;  // written only before threads start
   std::vector<std::thread> threads_;
 };

@@ -78,11 +78,15 @@ class Persister {
  public:
   Persister(Store& store, std::string path) : store_(store), path_(std::move(path)) {
     store_.SetOnChange([this] {
+      bool was_dirty;
       {
         std::lock_guard<std::mutex> lock(mu_);
+        was_dirty = dirty_;
         dirty_ = true;
       }
-      cv_.notify_all();
+      // Only the first change after a snapshot wakes the thread: later ones are in the same
+      // debounced snapshot, and waking it for each would cost every write a context switch.
+      if (!was_dirty) cv_.notify_all();
     });
     thread_ = std::thread([this] { Loop(); });
   }

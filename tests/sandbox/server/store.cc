@@ -201,6 +201,21 @@ StatusOr<ObjectRef> Store::Update(const std::string& gvr, const std::string& ns,
   }
 }
 
+StatusOr<ObjectRef> Store::Replace(const std::string& gvr, const std::string& ns, const std::string& name,
+                                   const ObjectRef& expected, json updated) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto g = objects_.find(gvr);
+  if (g == objects_.end()) return AbortedError(name + " is gone");
+  auto it = g->second.find({ns, name});
+  if (it == g->second.end()) return AbortedError(name + " is gone");
+  if (it->second != expected) return AbortedError(name + " changed since it was read");
+  ObjectRef stored = Encode(updated, rv_ + 1);
+  int64_t rv = NextRvLocked();
+  it->second = stored;
+  AppendLocked(StoreEvent{"MODIFIED", gvr, ns, name, rv, std::move(stored), expected, {}});
+  return it->second;
+}
+
 StatusOr<ObjectRef> Store::Delete(const std::string& gvr, const std::string& ns, const std::string& name,
                                   const std::function<Status(const json&)>& precondition) {
   std::lock_guard<std::mutex> lock(mu_);

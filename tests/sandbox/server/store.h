@@ -117,6 +117,12 @@ class Store {
   using Mutator = std::function<StatusOr<nlohmann::json>(const nlohmann::json& current)>;
   StatusOr<ObjectRef> Update(const std::string& gvr, const std::string& ns, const std::string& name,
                              const Mutator& fn);
+  // Compare-and-swap for writers that read the object through GetRef/ListRefs and only ever
+  // write a real change (the sandbox's controllers): stores `updated` as the next version if
+  // `expected` is still the stored version, without decoding it again; kAborted (nothing
+  // written) when another write came first or the object is gone.
+  StatusOr<ObjectRef> Replace(const std::string& gvr, const std::string& ns, const std::string& name,
+                              const ObjectRef& expected, nlohmann::json updated);
   // Deletes after `precondition(current)` passes. Returns the last state stamped with the
   // deletion RV. kNotFound when absent.
   StatusOr<ObjectRef> Delete(const std::string& gvr, const std::string& ns, const std::string& name,
