@@ -548,6 +548,50 @@ TEST_F(NodeJoinE2eTest, WaitsForTheKubeletHealthzFromThePatchedConfiguration) {
   EXPECT_THAT(KubectlAsNode(), HasSubstr("system:node:e2e-healthy"));
 }
 
+// joinguard-node keeps one connection pool per TLS trust for the whole join
+// (node-helper/phases/shared_transports.h), and each pool reuses its connection: the insecure
+// first cluster-info read; the CA-verified cluster-info re-read and every bootstrap-token request
+// (kubeadm-config, kubelet-config, the Node check, the CSR create and its watch); the
+// client-certificate requests at the end (the CRI socket annotation on the Node, kubeadm 1.31).
+// Three pools. A pool may open a second connection when its connection is not back in the pool
+// yet or was dropped (the CSR watch is abandoned mid-stream): 3 to 5 connections measured with
+// common/kube's cpprest adapter. A join with a transport per client makes at least six (one per
+// client), one with a connection per request nine (both measured by breaking SharedTransports).
+TEST_F(NodeJoinE2eTest, TokenDiscoveryJoinOpensOneConnectionPoolPerTrust) {
+  constexpr int64_t kTrusts = 3;    // insecure discovery, CA + bootstrap token, CA + client certificate
+  constexpr int64_t kReopened = 2;  // connections a pool may replace during the join
+  StartSandbox();  // kubeadm 1.31: the CRI socket goes on the Node, with the node's certificate
+  CreateToken(kTokenId, kTokenSecret);
+  WaitForSignature(kTokenId);
+  // The Node as the kubelet registers it (not Ready yet), for the annotation.
+  ASSERT_OK(sandbox_->CreateObjectForTest(
+      "/api/v1/nodes", {{"apiVersion", "v1"}, {"kind", "Node"}, {"metadata", {{"name", "e2e-conns"}}}}));
+  testing::HealthServer kubelet(testing::HealthServer::Scheme::kHttp);
+  const std::string patches = work_ + "/patches";
+  ASSERT_OK(files::WriteFileAtomic(patches + "/kubeletconfiguration.yaml",
+                                   "healthzPort: " + std::to_string(kubelet.port()) + "\n", 0644));
+  auto args = TokenJoin(kToken, CaPin(sandbox_->ca_pem()), "e2e-conns");
+  args.insert(args.end(), {"--patches", patches});
+
+  const sandbox::ConnectionStats before = sandbox_->Connections();
+  auto r = Join(args, /*with_kubelet=*/true);
+  const sandbox::ConnectionStats after = sandbox_->Connections();
+  ASSERT_EQ(r.exit_code, 0);
+  // Every trust was used: the certificate-authenticated annotation is the join's last request.
+  EXPECT_THAT(r.out, HasSubstr("[patchnode] Uploading the CRI socket"));
+  ASSERT_OK_AND_ASSIGN(nlohmann::json node, sandbox_->GetObjectForTest("/api/v1/nodes/e2e-conns"));
+  EXPECT_TRUE(node["metadata"].contains("annotations")) << node.dump();
+  EXPECT_THAT(r.out + r.err, Not(HasSubstr("Warning")));
+
+  const int64_t opened = after.tcp_accepted - before.tcp_accepted;
+  const int64_t handshakes = after.tls_handshakes - before.tls_handshakes;
+  std::cerr << "joinguard-node join opened " << opened << " connections (" << handshakes
+            << " TLS handshakes)\n";
+  EXPECT_LE(opened, kTrusts + kReopened)
+      << "one connection pool per trust, reused for every request of that trust";
+  EXPECT_GE(handshakes, kTrusts) << "each trust needs its own connection: the count missed some";
+}
+
 // Bounded wait with kubeadm's troubleshooting text; the credentials stay (the CSR was approved).
 TEST_F(NodeJoinE2eTest, UnhealthyKubeletFailsAfterTheConfiguredTimeout) {
   sandbox::SandboxOptions options;
