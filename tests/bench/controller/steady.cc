@@ -1,5 +1,6 @@
 // Steady load (paced CSR creation, latency to Approved) and the churn soak (memory over time).
 #include <atomic>
+#include <barrier>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -57,11 +58,17 @@ StatusOr<SteadyResult> RunSteady(const BenchConfig& c, const CsrPool& pool, size
   std::vector<Clock::time_point> created(n), posted(n);
   std::vector<char> ok(n, 0);
   std::atomic<size_t> next{0};
-  const auto start = Clock::now();
+  // The paced clock starts once every submitter has its connection: opening it (TLS handshake)
+  // is not the controller's latency, and a late first POST would send the first CSRs as a burst.
+  Clock::time_point start;
+  std::barrier ready(kSubmitters, [&]() noexcept { start = Clock::now(); });
   std::vector<std::thread> ts;
   for (int t = 0; t < kSubmitters; ++t) {
     ts.emplace_back([&] {
       auto client = rig->TokenClient();
+      // Any answer will do (a 404 for a CSR that is never created): it proves the connection.
+      if (client.ok()) (void)(*client)->Get<kube::CertificateSigningRequest>("", "steady-warm-connection");
+      ready.arrive_and_wait();
       if (!client.ok()) return;
       for (size_t i = next++; i < n; i = next++) {
         // Open loop: CSR i is due at start + i / rate, whatever happened to earlier ones.
