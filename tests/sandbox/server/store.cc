@@ -188,32 +188,33 @@ StatusOr<ObjectRef> Store::Update(const std::string& gvr, const std::string& ns,
       if (updated == current) return old;
     }
     std::lock_guard<std::mutex> lock(mu_);
-    auto g = objects_.find(gvr);
-    if (g == objects_.end()) return NotFoundError(name);
-    auto it = g->second.find({ns, name});
-    if (it == g->second.end()) return NotFoundError(name);
-    if (it->second != old) continue;  // written meanwhile: decide again on the newer version
-    ObjectRef stored = Encode(updated, rv_ + 1);
-    int64_t rv = NextRvLocked();
-    it->second = stored;
-    AppendLocked(StoreEvent{"MODIFIED", gvr, ns, name, rv, std::move(stored), old, {}});
-    return it->second;
+    Swap swap = SwapLocked(gvr, ns, name, old, updated);
+    if (swap.stored) return swap.stored;
+    if (swap.gone) return NotFoundError(name);
+    // Written meanwhile: decide again on the newer version.
   }
 }
 
 StatusOr<ObjectRef> Store::Replace(const std::string& gvr, const std::string& ns, const std::string& name,
                                    const ObjectRef& expected, json updated) {
   std::lock_guard<std::mutex> lock(mu_);
+  Swap swap = SwapLocked(gvr, ns, name, expected, updated);
+  if (swap.stored) return swap.stored;
+  return AbortedError(name + (swap.gone ? " is gone" : " changed since it was read"));
+}
+
+Store::Swap Store::SwapLocked(const std::string& gvr, const std::string& ns, const std::string& name,
+                              const ObjectRef& expected, json& updated) {
   auto g = objects_.find(gvr);
-  if (g == objects_.end()) return AbortedError(name + " is gone");
+  if (g == objects_.end()) return {nullptr, true};
   auto it = g->second.find({ns, name});
-  if (it == g->second.end()) return AbortedError(name + " is gone");
-  if (it->second != expected) return AbortedError(name + " changed since it was read");
+  if (it == g->second.end()) return {nullptr, true};
+  if (it->second != expected) return {};
   ObjectRef stored = Encode(updated, rv_ + 1);
   int64_t rv = NextRvLocked();
   it->second = stored;
   AppendLocked(StoreEvent{"MODIFIED", gvr, ns, name, rv, std::move(stored), expected, {}});
-  return it->second;
+  return {it->second};
 }
 
 StatusOr<ObjectRef> Store::Delete(const std::string& gvr, const std::string& ns, const std::string& name,

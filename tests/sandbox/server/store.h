@@ -150,6 +150,15 @@ class Store {
   using Key = std::pair<std::string, std::string>;  // (ns, name)
   using Bucket = std::map<Key, ObjectRef>;
   void AppendLocked(StoreEvent e);
+  // The commit step of Update and Replace, under mu_: stores `updated` as the next version of the
+  // object if `expected` is still its stored version. `stored` is empty when nothing was
+  // written: the object is gone (`gone`) or another write came first.
+  struct Swap {
+    ObjectRef stored;
+    bool gone = false;
+  };
+  Swap SwapLocked(const std::string& gvr, const std::string& ns, const std::string& name,
+                  const ObjectRef& expected, nlohmann::json& updated);
   void PruneLocked();
   int64_t NextRvLocked() { return ++rv_; }
 
