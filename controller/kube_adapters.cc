@@ -77,8 +77,6 @@ void TrimCachedNode(kube::Node& node, const kube::NoDerived*) {
   std::vector<kube::NodeCondition>().swap(node.conditions);
 }
 
-void TrimCachedNodeJoin(kube::NodeJoin& record, const kube::NoDerived*) { kube::DropRebuiltRaw(record); }
-
 Status AddCsrIndexers(CsrInformer& informer) {
   informer.SetDeriveFunc([](const kube::CertificateSigningRequest& c, const CsrInformer::Item* previous) {
     if (previous == nullptr) return DeriveCsr(c, nullptr);

@@ -36,10 +36,6 @@ void TrimDecidedCsr(kube::CertificateSigningRequest& csr, const CsrDerived* deri
 // only (the serving facts; a Node's existence is always read live), so labels, annotations,
 // conditions and spec.providerID are not kept (kubelet-registered Nodes carry KiBs of them).
 void TrimCachedNode(kube::Node& node, const kube::NoDerived*);
-// The NodeJoin store's transform: every decoded field is kept (the reconciler reads spec, status
-// and metadata, and MarkApproved writes from a cached record), the JSON copy of them is not
-// (kube::DropRebuiltRaw: the write's body is the same).
-void TrimCachedNodeJoin(kube::NodeJoin& record, const kube::NoDerived*);
 // Sets DeriveCsr as the CSR store's derive function and TrimDecidedCsr as its transform, and
 // adds its indexes: bootstrap kubelet-client CSRs by the node name in their CN, and undecided
 // CSRs by requester.

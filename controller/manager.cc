@@ -240,7 +240,6 @@ StatusOr<std::unique_ptr<Manager>> Manager::Create(kube::Client& client, Manager
   kube::InformerOptions node_join_opts;
   node_join_opts.name = "nodejoin-informer";
   JG_ASSIGN_OR_RETURN(m.node_join_informer, NodeJoinInformer::Create(client, node_join_opts, clock, logger));
-  m.node_join_informer->SetTransformFunc(TrimCachedNodeJoin);
   m.csr_informer->AddHandlers({
       [self](const kube::CertificateSigningRequest& c) { self->queue->Add(c.metadata.name); },
       [self](const kube::CertificateSigningRequest&, const kube::CertificateSigningRequest& c) {

@@ -1,8 +1,5 @@
 #include "common/kube/nodejoin.h"
 
-#include <algorithm>
-#include <iterator>
-
 #include "common/kube/codec_internal.h"
 
 namespace joinguard::kube {
@@ -20,11 +17,6 @@ constexpr FieldSpec<NodeJoinStatus> kStatusFields[] = {
     {"approvedAt", &NodeJoinStatus::approved_at},
 };
 
-// Metadata fields the codec does not decode but a write must send back as read.
-constexpr const char* kRawMetadataKept[] = {"managedFields", "generation"};
-// Top-level fields ToJson rebuilds from the decoded object.
-constexpr std::string_view kRebuiltTopLevel[] = {"apiVersion", "kind", "metadata", "spec", "status"};
-
 }  // namespace
 
 Json ToJson(const NodeJoin& o) {
@@ -34,7 +26,7 @@ Json ToJson(const NodeJoin& o) {
   // Metadata through the core codec (keeps its field handling in one place).
   Json meta = ToJson(o.metadata);
   if (j.contains("metadata") && j["metadata"].is_object()) {
-    for (const char* k : kRawMetadataKept) {
+    for (const char* k : {"managedFields", "generation"}) {
       if (j["metadata"].contains(k)) meta[k] = j["metadata"][k];
     }
   }
@@ -47,23 +39,6 @@ Json ToJson(const NodeJoin& o) {
     j["status"] = std::move(status);
   }
   return j;
-}
-
-void DropRebuiltRaw(NodeJoin& o) {
-  if (!o.raw.is_object()) return;
-  Json kept = Json::object();
-  for (auto& [key, value] : o.raw.items()) {
-    if (std::find(std::begin(kRebuiltTopLevel), std::end(kRebuiltTopLevel), key) ==
-        std::end(kRebuiltTopLevel)) {
-      kept[key] = std::move(value);
-    }
-  }
-  if (const Json& meta = Sub(o.raw, "metadata"); meta.is_object()) {
-    for (const char* k : kRawMetadataKept) {
-      if (meta.contains(k)) kept["metadata"][k] = meta[k];
-    }
-  }
-  o.raw = std::move(kept);
 }
 
 Status FromJson(const Json& j, NodeJoin* out) {

@@ -49,9 +49,4 @@ struct NodeJoin {
 Json ToJson(const NodeJoin& o);
 Status FromJson(const Json& j, NodeJoin* out);
 
-// Reduces `o.raw` to what ToJson(o) takes from it rather than from the decoded fields: unknown
-// top-level fields and metadata.managedFields / metadata.generation. ToJson(o) is the same
-// before and after; a cache keeps each record's decoded fields once instead of also as JSON.
-void DropRebuiltRaw(NodeJoin& o);
-
 }  // namespace joinguard::kube

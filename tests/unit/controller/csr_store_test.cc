@@ -279,41 +279,6 @@ TEST(NodeStoreTrimTest, KeepsNameAndAddressesOnly) {
   EXPECT_TRUE(n.conditions.empty());
 }
 
-// The NodeJoin store keeps the decoded record and, of its JSON, only what a write from the cached
-// record sends back unchanged: the body of that write is the same with and without the trim.
-TEST(NodeJoinStoreTrimTest, KeepsWhatAWriteSendsBack) {
-  const kube::Json read = kube::Json::parse(R"({
-    "apiVersion": "joinguard.io/v1alpha1", "kind": "NodeJoin",
-    "metadata": {"name": "worker-1", "uid": "u1", "resourceVersion": "7", "generation": 2,
-                 "labels": {"joinguard.io/token-id": "abcdef"},
-                 "managedFields": [{"manager": "joinguard-controller", "operation": "Update"}]},
-    "spec": {"nodeName": "worker-1", "tokenID": "abcdef", "csrName": "csr-1", "csrUID": "c1"},
-    "status": {"phase": "Claimed"},
-    "addedByANewerVersion": {"x": 1}})");
-  kube::NodeJoin record;
-  ASSERT_TRUE(kube::FromJson(read, &record).ok());
-  const kube::Json before = kube::ToJson(record);
-  TrimCachedNodeJoin(record, nullptr);
-  EXPECT_EQ(kube::ToJson(record), before);
-  EXPECT_EQ(record.spec.csr_uid, "c1");
-  EXPECT_EQ(record.status.phase, "Claimed");
-  EXPECT_EQ(record.metadata.labels.at("joinguard.io/token-id"), "abcdef");
-  EXPECT_EQ(record.raw, kube::Json::parse(R"({
-    "metadata": {"generation": 2,
-                 "managedFields": [{"manager": "joinguard-controller", "operation": "Update"}]},
-    "addedByANewerVersion": {"x": 1}})"));
-
-  kube::NodeJoin plain;
-  ASSERT_TRUE(kube::FromJson(kube::Json::parse(R"({"apiVersion": "joinguard.io/v1alpha1", "kind": "NodeJoin",
-    "metadata": {"name": "worker-2"}, "spec": {"nodeName": "worker-2"}})"),
-                             &plain)
-                  .ok());
-  const kube::Json plain_before = kube::ToJson(plain);
-  TrimCachedNodeJoin(plain, nullptr);
-  EXPECT_EQ(plain.raw, kube::Json::object());
-  EXPECT_EQ(kube::ToJson(plain), plain_before);
-}
-
 // What the controller's CSR store keeps per kubelet CSR, with its derive function, transform and
 // indexes (docs/controller-core.md#memory quotes these figures): a pending P-256 bootstrap CSR
 // (object + parse + index entries) and the same CSR once decided (trimmed, no parse). mallinfo2
