@@ -38,7 +38,7 @@ constexpr int kDefaultHttpClientThreads = 4;
 // core (mallopt(3) M_ARENA_MAX); the HTTP client's thread pool (cpprestsdk/asio) and the workers
 // then keep a partly used arena each. Two arenas took the storm's VmHWM from 87.5 to 73.5 MiB;
 // with two, some storms still grew to 67-72 MiB (RSS rising through the decisions); with one,
-// every storm peaked at 60.2-60.3 MiB (9 of 9), CPU within the runs' noise
+// every storm peaked at 60.1-60.3 MiB (9 of 9), CPU within the runs' noise
 // (docs/controller-core.md#memory). MALLOC_ARENA_MAX in the environment still wins (glibc reads
 // it before main).
 constexpr int kMallocArenaMax = 1;
