@@ -46,6 +46,9 @@ struct TransportConfig {
   std::string client_key_pem;
   bool insecure_skip_tls_verify = false;
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // default per-request timeout
+  // Follow up to 10 redirects (never https to http), as Go's http.Client does: for kubeadm's
+  // HTTPS file discovery only. An API client gets a 3xx as its answer.
+  bool follow_redirects = false;
 };
 
 class HttpTransport {

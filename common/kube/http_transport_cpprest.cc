@@ -37,6 +37,9 @@ namespace client = web::http::client;
 
 constexpr size_t kReadChunkBytes = size_t{64} << 10;
 
+// Go's http.Client stops after 10 redirects (net/http/client.go defaultCheckRedirect).
+constexpr size_t kMaxRedirects = 10;
+
 // cpprest's own inactivity timer is one value per http_client; ours is per request, so the
 // client's is only a backstop beyond any request's (a watch asks for timeoutSeconds + 30 s).
 constexpr std::chrono::hours kClientTimeoutBackstop{24};
@@ -64,7 +67,15 @@ class RequestDeadline {
   RequestDeadline(const RequestDeadline&) = delete;
   RequestDeadline& operator=(const RequestDeadline&) = delete;
 
-  void Touch() { state_->last_progress.store(Now(), std::memory_order_relaxed); }
+  void Touch() { state_->Touch(); }
+
+  // For http_request::set_progress_handler: cpprest calls it on its own thread for each part of
+  // the request written and of the response body read (http_client_asio.cpp handle_write_body,
+  // handle_read_content, handle_chunk): progress seen without a hand-off to the reader. It can
+  // run after the request has ended, so it holds the shared state.
+  std::function<void(http::message_direction::direction, utility::size64_t)> ProgressHandler() const {
+    return [state = state_](http::message_direction::direction, utility::size64_t) { state->Touch(); };
+  }
 
   bool Expired() const {
     std::lock_guard<std::mutex> l(state_->mu);
@@ -76,6 +87,8 @@ class RequestDeadline {
   struct State {
     State(pplx::cancellation_token_source c, std::chrono::milliseconds t)
         : cts(std::move(c)), timeout(t), timer(crossplat::threadpool::shared_instance().service()) {}
+    void Touch() { last_progress.store(Now(), std::memory_order_relaxed); }
+
     pplx::cancellation_token_source cts;
     const std::chrono::milliseconds timeout;
     std::atomic<Clock::rep> last_progress{0};
@@ -119,9 +132,8 @@ class CpprestTransport final : public HttpTransport {
   StatusOr<HttpResponse> Do(const HttpRequest& request, std::stop_token stop) override {
     JG_ASSIGN_OR_RETURN(std::shared_ptr<client::http_client> c, SharedClient());
     return Send(*c, request, stop, TimeoutFor(request),
-                [this, &request](http::http_response& resp, pplx::cancellation_token_source&,
-                                 RequestDeadline& deadline, HttpResponse* out) {
-                  return ReadBoundedBody(resp, request, deadline, &out->body);
+                [this, &request](http::http_response& resp, HttpResponse* out) {
+                  return ReadBoundedBody(resp, request, &out->body);
                 });
   }
 
@@ -131,11 +143,10 @@ class CpprestTransport final : public HttpTransport {
     // connection instead of paying for a new one. `request.timeout` is an inactivity timeout.
     JG_ASSIGN_OR_RETURN(std::shared_ptr<client::http_client> c, SharedClient());
     return Send(*c, request, stop, TimeoutFor(request),
-                [&, this](http::http_response& resp, pplx::cancellation_token_source& cts,
-                          RequestDeadline& deadline, HttpResponse* out) -> Status {
+                [&, this](http::http_response& resp, HttpResponse* out) -> Status {
                   if (out->status < 200 || out->status >= 300)
-                    return ReadBoundedBody(resp, request, deadline, &out->body);
-                  return ReadLines(resp, request, on_line, stop, cts, deadline);
+                    return ReadBoundedBody(resp, request, &out->body);
+                  return ReadLines(resp, request, on_line, stop);
                 });
   }
 
@@ -185,6 +196,10 @@ class CpprestTransport final : public HttpTransport {
     client::http_client_config cfg;
     cfg.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(kClientTimeoutBackstop));
     cfg.set_validate_certificates(!config_.insecure_skip_tls_verify);
+    // cpprest follows redirects by default, copying every header (the bearer token too) to the
+    // new URL, and puts one more continuation on every request to do it. The API client never
+    // follows one.
+    cfg.set_max_redirects(config_.follow_redirects ? kMaxRedirects : 0);
     cfg.set_ssl_context_callback([this](boost::asio::ssl::context& ctx) {
       try {
         ConfigureSsl(ctx);
@@ -208,25 +223,43 @@ class CpprestTransport final : public HttpTransport {
 
   // Reads the body, refusing more than kMaxJsonBytes (Content-Length is checked first, so an
   // announced oversized body is not read at all).
-  Status ReadBoundedBody(http::http_response& resp, const HttpRequest& request, RequestDeadline& deadline,
-                         std::string* out) {
+  Status ReadBoundedBody(http::http_response& resp, const HttpRequest& request, std::string* out) {
     const auto announced = resp.headers().content_length();
     if (announced > kMaxJsonBytes) {
       return ResourceExhaustedError(TooLarge(request, static_cast<size_t>(announced)));
     }
+    if (resp.headers().has(http::header_names::content_length)) return ReadAnnouncedBody(resp, out);
     Concurrency::streams::container_buffer<std::string> buf;
     auto body = resp.body();
     size_t total = 0;
     for (;;) {
       const size_t n = body.read(buf, kReadChunkBytes).get();
       if (n == 0) break;
-      deadline.Touch();
       total += n;
       if (total > kMaxJsonBytes) return ResourceExhaustedError(TooLarge(request, total));
     }
     // container_buffer grows its string by whole read chunks: keep only the bytes read.
     *out = std::move(buf.collection());
     out->resize(total);
+    return OkStatus();
+  }
+
+  // A body of a known length within the limit (every API server answer but a large list): cpprest
+  // reads exactly Content-Length bytes into the response's buffer, then sets the response's
+  // data-available event (asio_context::complete_request in Release/src/http/client/
+  // http_client_asio.cpp). Waiting on that event and taking the buffered bytes in one copy costs
+  // one thread hand-off; the chunked loop below costs a scheduled continuation per read plus one
+  // for the end of the body. The event is reached through `_get_impl()` because the public
+  // `content_ready()` puts one more continuation (one more hand-off) on the same event
+  // (cpprest/http_msg.h). Timeouts still work: the progress handler records each part read, and a
+  // cancelled request completes the event with its exception.
+  static Status ReadAnnouncedBody(http::http_response& resp, std::string* out) {
+    pplx::create_task(resp._get_impl()->_get_data_available()).wait();
+    Concurrency::streams::streambuf<uint8_t> in = resp.body().streambuf();
+    const size_t avail = in.in_avail();
+    out->resize(avail);
+    const size_t got = avail == 0 ? 0 : in.getn(reinterpret_cast<uint8_t*>(out->data()), avail).get();
+    out->resize(got);
     return OkStatus();
   }
 
@@ -252,8 +285,9 @@ class CpprestTransport final : public HttpTransport {
   }
 
   // One request on `c`, cancelled when `stop` fires: the status and headers, then
-  // `read_body(response, cancel_source, deadline, &out)` reads (or streams) the body. Every exception
-  // cpprest throws is mapped to a Status here.
+  // `read_body(response, &out)` reads (or streams) the body; the deadline sees its
+  // progress through the request's progress handler. Every exception cpprest throws is mapped to a
+  // Status here.
   template <typename ReadBody>
   StatusOr<HttpResponse> Send(client::http_client& c, const HttpRequest& request, const std::stop_token& stop,
                               std::chrono::milliseconds timeout, ReadBody read_body) {
@@ -261,12 +295,19 @@ class CpprestTransport final : public HttpTransport {
     std::stop_callback on_stop(stop, [&cts] { cts.cancel(); });
     RequestDeadline deadline(timeout, cts);
     try {
-      http::http_response resp = c.request(BuildRequest(request), cts.get_token()).get();
+      http::http_request req = BuildRequest(request);
+      req.set_progress_handler(deadline.ProgressHandler());
+      http::http_response resp = c.request(std::move(req), cts.get_token()).get();
       deadline.Touch();
       HttpResponse out = ConvertHeaders(resp);
-      Status read = read_body(resp, cts, deadline, &out);
-      if (!read.ok() && deadline.Expired()) return TimedOut(request, timeout, read.message());
-      JG_RETURN_IF_ERROR(read);
+      Status read = read_body(resp, &out);
+      if (!read.ok()) {
+        // Close the connection: cpprest would otherwise go on reading the refused body into
+        // memory (up to its announced length, or without end) after we have returned.
+        cts.cancel();
+        if (deadline.Expired()) return TimedOut(request, timeout, read.message());
+        return read;
+      }
       return out;
     } catch (...) {
       if (deadline.Expired() && !stop.stop_requested())
@@ -278,10 +319,9 @@ class CpprestTransport final : public HttpTransport {
   // A watch body: each non-empty line (CR LF or LF ended; a last line may lack the LF) to
   // `on_line` until the body ends. Bytes are taken as they arrive: one wait for the first byte,
   // then everything already buffered in one copy (cpprest's read_line takes the buffer's lock
-  // once per byte). Cancelling `cts` closes the socket when a line is refused.
+  // once per byte). A refused line ends the stream; Send() then closes the connection.
   Status ReadLines(http::http_response& resp, const HttpRequest& request, const LineCallback& on_line,
-                   const std::stop_token& stop, pplx::cancellation_token_source& cts,
-                   RequestDeadline& deadline) const {
+                   const std::stop_token& stop) const {
     using Traits = Concurrency::streams::streambuf<uint8_t>::traits;
     Concurrency::streams::streambuf<uint8_t> in = resp.body().streambuf();
     std::string pending;  // bytes after the last line end
@@ -290,9 +330,8 @@ class CpprestTransport final : public HttpTransport {
       if (stop.stop_requested()) return CancelledError("watch cancelled");
       const auto first = in.bumpc().get();
       if (first == Traits::eof()) {
-        return DeliverLine(pending, request, on_line, cts);
+        return DeliverLine(pending, request, on_line);
       }
-      deadline.Touch();
       pending.push_back(static_cast<char>(first));
       if (const size_t avail = in.in_avail(); avail > 0) {
         const size_t old = pending.size();
@@ -303,30 +342,25 @@ class CpprestTransport final : public HttpTransport {
       size_t begin = 0;
       for (size_t end; (end = pending.find('\n', scanned)) != std::string::npos; scanned = begin) {
         JG_RETURN_IF_ERROR(
-            DeliverLine(std::string_view(pending).substr(begin, end - begin), request, on_line, cts));
+            DeliverLine(std::string_view(pending).substr(begin, end - begin), request, on_line));
         begin = end + 1;
       }
       pending.erase(0, begin);
       scanned = pending.size();
       if (pending.size() > kMaxJsonBytes) {
-        cts.cancel();
         return ResourceExhaustedError(TooLarge(request, pending.size()) + " (one watch event)");
       }
     }
   }
 
   // One watch line without its line end; empty lines are skipped.
-  Status DeliverLine(std::string_view line, const HttpRequest& request, const LineCallback& on_line,
-                     pplx::cancellation_token_source& cts) const {
+  Status DeliverLine(std::string_view line, const HttpRequest& request, const LineCallback& on_line) const {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.size() > kMaxJsonBytes) {
-      cts.cancel();
       return ResourceExhaustedError(TooLarge(request, line.size()) + " (one watch event)");
     }
     if (line.empty()) return OkStatus();
-    Status s = on_line(line);
-    if (!s.ok()) cts.cancel();  // closes the socket
-    return s;
+    return on_line(line);
   }
 
   static HttpResponse ConvertHeaders(const http::http_response& resp) {

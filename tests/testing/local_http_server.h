@@ -4,6 +4,8 @@
 // status, a fixed content type and body_for(status), one connection at a time on a background
 // thread; counts the requests. HTTPS uses a certificate for 127.0.0.1 issued by its own CA
 // (ca_pem()), so a client can verify it or (as kubeadm's health checks do) not.
+// A scripted server (plain HTTP) instead hands each connection and its request head to a script
+// that writes whatever bytes the test needs: a stalled or trickled body, chunks, a redirect.
 #pragma once
 
 #include <atomic>
@@ -14,6 +16,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -49,6 +52,14 @@ class LocalHttpServer {
     wake.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);  // unblocks accept()
     thread_.join();
   }
+  // Plain HTTP; `script(socket, request_head)` answers each connection (the head is read up to
+  // and including its blank line; the socket is closed after the script returns).
+  using Script = std::function<void(boost::asio::ip::tcp::socket&, const std::string& request_head)>;
+  explicit LocalHttpServer(Script script) : LocalHttpServer(Scheme::kHttp, 200, "", nullptr) {
+    std::lock_guard<std::mutex> l(script_mu_);
+    script_ = std::move(script);
+  }
+
   LocalHttpServer(const LocalHttpServer&) = delete;
   LocalHttpServer& operator=(const LocalHttpServer&) = delete;
 
@@ -103,6 +114,16 @@ class LocalHttpServer {
       boost::asio::ip::tcp::socket socket(ioc_);
       acceptor_.accept(socket, ec);
       if (ec || stopping_) continue;
+      if (Script script = CurrentScript()) {
+        boost::asio::streambuf head;
+        boost::asio::read_until(socket, head, "\r\n\r\n", ec);
+        if (ec) continue;
+        ++requests_;
+        script(socket,
+               std::string(boost::asio::buffers_begin(head.data()), boost::asio::buffers_end(head.data())));
+        socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+        continue;
+      }
       if (scheme_ == Scheme::kHttp) {
         Answer(socket);
         socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
@@ -116,7 +137,14 @@ class LocalHttpServer {
     }
   }
 
+  Script CurrentScript() {
+    std::lock_guard<std::mutex> l(script_mu_);
+    return script_;
+  }
+
   const Scheme scheme_;
+  std::mutex script_mu_;  // guards script_ (set after the serving thread has started)
+  Script script_;
   std::atomic<int> status_;
   const std::string content_type_;
   const std::function<std::string(int)> body_for_;

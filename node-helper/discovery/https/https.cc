@@ -37,6 +37,7 @@ HttpsGetter NewHttpsGetter(std::string extra_ca_pem, Duration timeout) {
     tc.server = path_start == std::string::npos ? url : url.substr(0, path_start);
     std::string path = path_start == std::string::npos ? "/" : url.substr(path_start);
     tc.timeout = timeout;
+    tc.follow_redirects = true;  // kubeadm's discovery/https/https.go fetches with Go's http.Client
     if (!extra_ca_pem.empty()) {
       // The transport trusts only ca_pem when it is set: give it the system bundle plus ours.
       std::string bundle;
