@@ -32,8 +32,11 @@ constexpr char kDefaultShutdownTimeout[] = "25s";
 constexpr int kEventFlushShareDivisor = 5;
 constexpr std::chrono::milliseconds kMaxEventFlush{5000};
 // cpprestsdk's default pool is 40 threads; on 2 cores each request then wakes idle threads in
-// turn. 4 took controller CPU per storm decision from 4.31 to 2.83 ms (docs/performance.md).
-constexpr int kDefaultHttpClientThreads = 4;
+// turn. 4 took controller CPU per storm decision from 4.31 to 2.83 ms; 1 then took it from
+// 2.18-2.23 to 1.74-1.84 ms (interleaved storms; docs/performance.md): completions posted by the
+// pool's own thread run on it without waking another. No handler blocks (the workers and
+// informers wait on their own threads), so one thread carries every request and watch.
+constexpr int kDefaultHttpClientThreads = 1;
 // glibc gives each thread that allocates under contention its own malloc arena, up to 8 per
 // core (mallopt(3) M_ARENA_MAX); the HTTP client's thread pool (cpprestsdk/asio) and the workers
 // then keep a partly used arena each. Two arenas took the storm's VmHWM from 87.5 to 73.5 MiB;

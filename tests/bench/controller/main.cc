@@ -162,9 +162,9 @@ int Run(Options o) {
     auto client = MeasureClientCpuPerRequest(o.config, *pool);
     if (client.ok()) {
       std::printf(
-          "API client CPU per request (kube::Client over cpprestsdk, keep-alive TLS GET, 4 threads): "
+          "API client CPU per request (kube::Client over cpprestsdk, keep-alive TLS GET, %d threads): "
           "%.1f us = %.2fx one P-256 verify\n",
-          *client * 1e6, *client / verify_s);
+          kClientFloorThreads, *client * 1e6, *client / verify_s);
     } else {
       std::printf("API client CPU per request: %s\n", client.status().ToString().c_str());
     }
@@ -345,7 +345,7 @@ int main(int argc, char** argv) {
   o.config.dir = joinguard::testing::MakeTempDir("joinguard-bench-");
   // The bench's own clients (floors, planting) use the pool size the controller defaults to,
   // not cpprestsdk's 40 threads, so the floors measure the sandbox, not idle-thread wake-ups.
-  constexpr int kBenchHttpThreads = 4;  // joinguard-controller --http-threads default
+  constexpr int kBenchHttpThreads = 1;  // joinguard-controller --http-threads default
   if (auto s = joinguard::kube::SetHttpClientThreads(kBenchHttpThreads); !s.ok()) {
     std::fprintf(stderr, "%s\n", s.ToString().c_str());
     return 2;

@@ -44,8 +44,10 @@ StatusOr<StormResult> RunStorm(const BenchConfig& c, const CsrPool& pool, size_t
 StatusOr<double> MeasureApprovalWritesPerSecond(const BenchConfig& c, const CsrPool& pool, size_t count);
 
 // CPU per API request of the HTTP client the controller uses (kube::Client over cpprestsdk, TLS
-// with a client certificate, keep-alive): 4 threads GET one CSR from the in-process sandbox.
+// with a client certificate, keep-alive): kClientFloorThreads threads GET one CSR from the
+// in-process sandbox.
 // Counts the requesting threads and the HTTP client's pool, not the sandbox.
+inline constexpr int kClientFloorThreads = 2;  // the controller's default --workers
 StatusOr<double> MeasureClientCpuPerRequest(const BenchConfig& c, const CsrPool& pool);
 
 // One ECDSA P-256 signature verification (OpenSSL, in-process), CPU seconds.

@@ -23,7 +23,6 @@ using namespace std::chrono_literals;
 
 constexpr int kSetupThreads = 2;
 constexpr int kFloorWriters = 4;
-constexpr int kClientFloorThreads = 4;  // the controller's default --workers
 constexpr size_t kClientFloorRequestsPerThread = 1000;
 constexpr const char* kClientFloorThreadName = "bench-client";
 constexpr size_t kNodeClaimEvery = 10;  // 1 in 10 storm CSRs names an existing Node
