@@ -65,7 +65,8 @@ StatusOr<SteadyResult> RunSteady(const BenchConfig& c, const CsrPool& pool, size
                                  int seconds);
 
 // Soak: churn (create CSRs at `rate`/s, delete them and their NodeJoin records once decided)
-// for `seconds`; VmRSS sampled every second.
+// for `seconds`; VmRSS sampled every second; growth is the least-squares slope of the samples
+// after the first quarter (warm-up).
 struct SoakResult {
   int seconds = 0;
   size_t decided = 0;

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "tests/bench/controller/decision_watcher.h"
 #include "tests/bench/controller/scenarios.h"
@@ -17,7 +19,20 @@ constexpr int kSubmitters = 4;
 constexpr auto kWarmupTimeout = 60s;
 constexpr auto kSoakSample = 1s;
 constexpr double kSoakWarmupFraction = 0.25;  // RSS growth is measured after this share of the run
-constexpr auto kDecideSlack = 30s;            // how long to wait for the last steady CSRs
+
+// The slope of the least-squares line through (x, y): growth over all samples, so one high or
+// low sample at either end (an allocation burst, a trim) does not decide it.
+double LeastSquaresSlope(const std::vector<std::pair<double, double>>& xy) {
+  if (xy.size() < 2) return 0;
+  double mx = 0, my = 0;
+  for (const auto& [x, y] : xy) mx += x, my += y;
+  mx /= static_cast<double>(xy.size());
+  my /= static_cast<double>(xy.size());
+  double sxy = 0, sxx = 0;
+  for (const auto& [x, y] : xy) sxy += (x - mx) * (y - my), sxx += (x - mx) * (x - mx);
+  return sxx > 0 ? sxy / sxx : 0;
+}
+constexpr auto kDecideSlack = 30s;  // how long to wait for the last steady CSRs
 
 // Starts a rig with the controller and proves it decides (one CSR end to end).
 Status StartWarm(const BenchConfig& c, const CsrPool& pool, size_t index, const std::string& name,
@@ -130,6 +145,7 @@ StatusOr<SoakResult> RunSoak(const BenchConfig& c, const CsrPool& pool, size_t f
   std::vector<std::string> outstanding;  // CSR names not yet decided and deleted
   auto next_sample = start;
   bool warm_sampled = false;
+  std::vector<std::pair<double, double>> warm_samples;  // (minutes since start, VmRSS MiB)
   while (Clock::now() < end) {
     // Create what is due by now (pool indices wrap: names then repeat, which still churns).
     const size_t due = static_cast<size_t>(Seconds(Clock::now() - start) * rate);
@@ -161,13 +177,13 @@ StatusOr<SoakResult> RunSoak(const BenchConfig& c, const CsrPool& pool, size_t f
         warm_sampled = true;
       }
       r.rss_end_mib = rss;
+      if (warm_sampled) warm_samples.emplace_back(Seconds(Clock::now() - start) / 60.0, rss);
       next_sample += kSoakSample;
     }
     std::this_thread::sleep_for(10ms);  // pacing of the churn loop, not synchronisation
   }
   r.vmhwm_mib = Mib(ProcStatusKb(rig->controller_pid(), "VmHWM").value_or(-1));
-  const double minutes = seconds * (1 - kSoakWarmupFraction) / 60.0;
-  r.growth_mib_per_minute = minutes > 0 ? (r.rss_end_mib - r.rss_after_warmup_mib) / minutes : 0;
+  r.growth_mib_per_minute = LeastSquaresSlope(warm_samples);
   if (r.decided == 0) r.failure = "no CSR was decided during the soak";
   return r;
 }
