@@ -39,6 +39,8 @@ constexpr size_t kReadChunkBytes = size_t{64} << 10;
 
 // Go's http.Client stops after 10 redirects (net/http/client.go defaultCheckRedirect).
 constexpr size_t kMaxRedirects = 10;
+// Enough for any length within uint64_t; more digits are refused, not parsed.
+constexpr size_t kMaxContentLengthDigits = 19;
 
 // cpprest's own inactivity timer is one value per http_client; ours is per request, so the
 // client's is only a backstop beyond any request's (a watch asks for timeoutSeconds + 30 s).
@@ -224,11 +226,20 @@ class CpprestTransport final : public HttpTransport {
   // Reads the body, refusing more than kMaxJsonBytes (Content-Length is checked first, so an
   // announced oversized body is not read at all).
   Status ReadBoundedBody(http::http_response& resp, const HttpRequest& request, std::string* out) {
-    const auto announced = resp.headers().content_length();
-    if (announced > kMaxJsonBytes) {
-      return ResourceExhaustedError(TooLarge(request, static_cast<size_t>(announced)));
+    if (auto it = resp.headers().find(http::header_names::content_length); it != resp.headers().end()) {
+      const std::string& length = it->second;
+      // cpprest reads a body whose length it cannot parse until the connection closes, however
+      // long that is: refuse it, as Go's net/http does (RFC 9110 section 8.6: 1*DIGIT).
+      if (length.empty() || length.size() > kMaxContentLengthDigits ||
+          !std::all_of(length.begin(), length.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return UnavailableError(request.method + " " + config_.server + request.path_and_query +
+                                ": malformed Content-Length \"" + length.substr(0, kMaxContentLengthDigits) +
+                                "\"; check the server URL points at a Kubernetes API server");
+      }
+      const uint64_t announced = std::stoull(length);
+      if (announced > kMaxJsonBytes) return ResourceExhaustedError(TooLarge(request, announced));
+      return ReadAnnouncedBody(resp, out);
     }
-    if (resp.headers().has(http::header_names::content_length)) return ReadAnnouncedBody(resp, out);
     Concurrency::streams::container_buffer<std::string> buf;
     auto body = resp.body();
     size_t total = 0;

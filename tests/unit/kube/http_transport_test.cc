@@ -170,6 +170,19 @@ TEST_F(DoTest, AnAnnouncedBodyOverTheLimitIsRefusedUnread) {
   EXPECT_THAT(response.status().message(), HasSubstr("-byte limit"));
 }
 
+TEST_F(DoTest, AMalformedContentLengthIsRefusedNotReadToTheEnd) {
+  // cpprest would read such a body until the connection closes; this one never closes.
+  for (const std::string length : {"abc", "10, 10", "-1", "99999999999999999999999"}) {
+    testing::LocalHttpServer server([&](Socket& socket, const std::string&) {
+      Write(socket, Head("Content-Length: " + length + "\r\n") + "{}");
+      WaitForClientToClose(socket);
+    });
+    auto response = Get(server);
+    EXPECT_EQ(response.status().code(), StatusCode::kUnavailable) << length << ": " << response.status();
+    EXPECT_THAT(response.status().message(), HasSubstr("malformed Content-Length")) << length;
+  }
+}
+
 TEST_F(DoTest, AChunkedBodyArrivesWhole) {
   const std::string body = Patterned(size_t{1} << 20);
   testing::LocalHttpServer server([&](Socket& socket, const std::string&) {
