@@ -173,8 +173,8 @@ Manifest ApiServer(const ManifestInputs& in) {
   probes["readinessProbe"] = Probe(host, in.bind_port, "/readyz", "HTTPS", 0, 3, 1);
   Json annotations = {{"kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint",
                        net::JoinHostPort(in.advertise_address, in.bind_port)}};
-  return {"kube-apiserver", config::JsonToYaml(Pod("kube-apiserver", Image(c, "kube-apiserver"), command,
-                                                   volumes, probes, "250m", annotations))};
+  return {"kube-apiserver",
+          Pod("kube-apiserver", Image(c, "kube-apiserver"), command, volumes, probes, "250m", annotations)};
 }
 
 Manifest ControllerManager(const ManifestInputs& in) {
@@ -211,9 +211,8 @@ Manifest ControllerManager(const ManifestInputs& in) {
   const std::string host = ProbeHost(c.controller_manager.extra_args);
   Json probes = LivenessAndStartupProbes(host, kControllerManagerPort, "/healthz", "/healthz", "HTTPS",
                                          in.health_check_timeout);
-  return {"kube-controller-manager",
-          config::JsonToYaml(Pod("kube-controller-manager", Image(c, "kube-controller-manager"), command,
-                                 volumes, probes, "200m", nullptr))};
+  return {"kube-controller-manager", Pod("kube-controller-manager", Image(c, "kube-controller-manager"),
+                                         command, volumes, probes, "200m", nullptr)};
 }
 
 Manifest Scheduler(const ManifestInputs& in) {
@@ -229,9 +228,8 @@ Manifest Scheduler(const ManifestInputs& in) {
   const std::string host = ProbeHost(c.scheduler.extra_args);
   Json probes =
       LivenessAndStartupProbes(host, kSchedulerPort, "/livez", "/livez", "HTTPS", in.health_check_timeout);
-  return {"kube-scheduler",
-          config::JsonToYaml(Pod("kube-scheduler", Image(c, "kube-scheduler"), command,
-                                 {{"kubeconfig", kubeconfig, "FileOrCreate"}}, probes, "100m", nullptr))};
+  return {"kube-scheduler", Pod("kube-scheduler", Image(c, "kube-scheduler"), command,
+                                {{"kubeconfig", kubeconfig, "FileOrCreate"}}, probes, "100m", nullptr)};
 }
 
 int Minor(const std::string& version) {
@@ -326,8 +324,7 @@ Manifest EtcdManifest(const ManifestInputs& in, const std::string& initial_clust
   std::vector<Volume> volumes = {{"etcd-data", c.local_etcd.data_dir, "DirectoryOrCreate", false},
                                  {"etcd-certs", etcd_pki, "DirectoryOrCreate", false}};
   Json annotations = {{"kubeadm.kubernetes.io/etcd.advertise-client-urls", client_url}};
-  return {"etcd", config::JsonToYaml(Pod("etcd", repo + "/etcd:" + tag, command, volumes, probes, "100m",
-                                         annotations, "100Mi"))};
+  return {"etcd", Pod("etcd", repo + "/etcd:" + tag, command, volumes, probes, "100m", annotations, "100Mi")};
 }
 
 }  // namespace joinguard::node::controlplane

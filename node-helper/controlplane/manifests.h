@@ -40,9 +40,11 @@ struct ManifestInputs {
   std::function<bool(const std::string&)> host_dir_exists;
 };
 
+// A static Pod as a v1 Pod object; the phases apply the component's --patches to it and write
+// it as YAML (JsonToYaml).
 struct Manifest {
   std::string component;  // "kube-apiserver"
-  std::string yaml;
+  nlohmann::json pod;
 };
 
 // kube-apiserver, kube-controller-manager, kube-scheduler.

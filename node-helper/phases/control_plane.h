@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "node-helper/controlplane/manifests.h"
 #include "node-helper/phases/join_context.h"
 
 namespace joinguard::node::phases {
@@ -32,6 +33,12 @@ struct HealthEndpoint {
   std::string url;   // "https://10.0.0.2:6443/livez"
 };
 StatusOr<std::vector<HealthEndpoint>> ControlPlaneHealthEndpoints(JoinContext& ctx);
+
+// A static Pod manifest as kubeadm writes it: the --patches for its component applied in
+// file-name order (strategic merge by the Pod's merge keys), "[patches] Applied patch of type
+// ... to target ..." printed for each (cmd/kubeadm/app/util/staticpod/utils.go PatchStaticPod),
+// then YAML. Error: a patch that cannot be applied or leaves no Pod (reason PatchInvalid).
+StatusOr<std::string> RenderStaticPod(JoinContext& ctx, controlplane::Manifest m);
 
 // "One or more conditions for hosting a new control plane instance is not satisfied. ..."
 std::string ControlPlaneConditionsMessage(const std::string& error);

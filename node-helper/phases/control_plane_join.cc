@@ -260,10 +260,12 @@ Status RunEtcdJoinPhase(JoinContext& ctx) {
   in.bind_port = jcp.bind_port;
   in.health_check_timeout = ctx.cfg().timeouts.control_plane_component_health_check;
   const std::string path = ctx.paths().manifests_dir + "/etcd.yaml";
-  s = ctx.created().MakeDirs(ctx.paths().manifests_dir, cp::kManifestsDirMode);
+  auto yaml = RenderStaticPod(ctx, cp::EtcdManifest(in, initial_cluster));
+  s = yaml.status();
+  if (s.ok()) s = ctx.created().MakeDirs(ctx.paths().manifests_dir, cp::kManifestsDirMode);
   if (s.ok()) {
     ctx.created().Track(path);
-    s = files::WriteFileAtomic(path, cp::EtcdManifest(in, initial_cluster).yaml, cp::kManifestMode);
+    s = files::WriteFileAtomic(path, *yaml, cp::kManifestMode);
   }
   if (!s.ok()) return wrap(s);
   // The kubelet now runs the manifest; restart it if this run configured it.

@@ -11,7 +11,9 @@
 #include "node-helper/controlplane/download_certs.h"
 #include "node-helper/controlplane/kubeconfigs.h"
 #include "node-helper/controlplane/manifests.h"
+#include "node-helper/output/reason.h"
 #include "node-helper/phases/control_plane.h"
+#include "node-helper/phases/patches.h"
 #include "node-helper/phases/preflight.h"
 
 namespace joinguard::node::phases {
@@ -202,6 +204,22 @@ Status RunKubeconfigPhase(JoinContext& ctx) {
   return OkStatus();
 }
 
+StatusOr<std::string> RenderStaticPod(JoinContext& ctx, cp::Manifest m) {
+  JG_ASSIGN_OR_RETURN(const std::vector<PatchFile>* patches, ctx.Patches());
+  for (const auto& p : *patches) {
+    if (p.target != m.component) continue;
+    JG_RETURN_IF_ERROR(ApplyPatch(p, &m.pod, PodMergeKeys()));
+    ctx.out().Line("patches", "Applied patch of type \"" + std::string(kube::PatchContentType(p.type)) +
+                                  "\" to target \"" + p.target + "\"");
+  }
+  if (m.pod.value("kind", "") != "Pod" || !m.pod.contains("spec")) {
+    return WithJoinReason(InvalidArgumentError("the --patches for \"" + m.component +
+                                               "\" leave no Pod (kind Pod with a spec); fix the patch files"),
+                          JoinReason::kPatchInvalid);
+  }
+  return cp::JsonToYaml(m.pod);
+}
+
 Status RunControlPlaneManifestsPhase(JoinContext& ctx) {
   if (!ctx.control_plane()) return OkStatus();
   JG_ASSIGN_OR_RETURN(const cp::ClusterConfiguration* cluster, ctx.ClusterConfig());
@@ -219,16 +237,18 @@ Status RunControlPlaneManifestsPhase(JoinContext& ctx) {
   };
   if (!ctx.dry_run())
     JG_RETURN_IF_ERROR(ctx.created().MakeDirs(ctx.paths().manifests_dir, cp::kManifestsDirMode));
-  for (const auto& m : cp::ControlPlaneManifests(in)) {
+  for (auto& m : cp::ControlPlaneManifests(in)) {
     const std::string path = ctx.paths().manifests_dir + "/" + m.component + ".yaml";
     ctx.out().Line("control-plane", "Creating static Pod manifest for \"" + m.component + "\"");
+    const std::string component = m.component;
+    JG_ASSIGN_OR_RETURN(std::string yaml, RenderStaticPod(ctx, std::move(m)));
     if (ctx.dry_run()) {
       ctx.out().Line("dryrun", "Would write file \"" + path + "\"");
       continue;
     }
     ctx.created().Track(path);
-    Status s = files::WriteFileAtomic(path, m.yaml, cp::kManifestMode);
-    if (!s.ok()) return s.Annotate("failed to create static pod manifest file for \"" + m.component + "\"");
+    Status s = files::WriteFileAtomic(path, yaml, cp::kManifestMode);
+    if (!s.ok()) return s.Annotate("failed to create static pod manifest file for \"" + component + "\"");
   }
   return OkStatus();
 }

@@ -169,6 +169,26 @@ StatusOr<const controlplane::ClusterConfiguration*> JoinContext::ClusterConfig()
   return &*cluster_config_;
 }
 
+StatusOr<const std::vector<PatchFile>*> JoinContext::Patches() {
+  if (patches_) return &*patches_;
+  const std::string& dir = settings_.cfg.patches_directory;
+  std::vector<PatchFile> read;
+  if (!dir.empty()) {
+    out().Line("patches", "Reading patches from path \"" + dir + "\"");
+    std::vector<std::string> ignored;
+    JG_ASSIGN_OR_RETURN(read, ReadPatchDirectory(dir, KnownPatchTargets(), &ignored));
+    for (const auto& f : ignored) {
+      out().Line("patches",
+                 "Ignored file \"" + f +
+                     "\": not a \"target[suffix][+patchtype].{json,yaml}\" patch for a known target "
+                     "(etcd, kube-apiserver, kube-controller-manager, kube-scheduler, "
+                     "kubeletconfiguration, corednsdeployment)");
+    }
+  }
+  patches_ = std::move(read);
+  return &*patches_;
+}
+
 StatusOr<std::unique_ptr<kube::Client>> JoinContext::AdminClient() {
   auto rest = kube::RestConfigFromKubeconfigFile(paths_.admin_conf);
   if (!rest.ok()) return rest.status().Annotate("cannot use " + paths_.admin_conf);

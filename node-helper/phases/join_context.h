@@ -20,6 +20,7 @@
 #include "node-helper/controlplane/cluster_config.h"
 #include "node-helper/discovery/discovery.h"
 #include "node-helper/output/printer.h"
+#include "node-helper/phases/patches.h"
 #include "node-helper/preflight/host.h"
 
 namespace joinguard::node::phases {
@@ -133,6 +134,10 @@ class JoinContext {
   // A client authenticated by /etc/kubernetes/admin.conf (written by control-plane-prepare).
   StatusOr<std::unique_ptr<kube::Client>> AdminClient();
   bool control_plane() const { return settings_.cfg.control_plane.has_value(); }
+  // The --patches directory (patches.directory), read once for every target kubeadm knows:
+  // "[patches] Reading patches from path" and each ignored file are printed the first time.
+  // Empty without a directory. Error: an unreadable directory or file (reason PatchInvalid).
+  StatusOr<const std::vector<PatchFile>*> Patches();
   // certificatesDir on this host (with --root-dir).
   std::string PkiDir();
 
@@ -159,6 +164,7 @@ class JoinContext {
   CreatedFiles created_;
   std::optional<discovery::Result> discovered_;
   std::optional<controlplane::ClusterConfiguration> cluster_config_;
+  std::optional<std::vector<PatchFile>> patches_;
 };
 
 }  // namespace joinguard::node::phases

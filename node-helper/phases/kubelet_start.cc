@@ -134,18 +134,8 @@ Status RunKubeletStartPhase(JoinContext& ctx) {
     return Status(kubelet_cm.status().code(),
                   "unable to fetch the kubelet-config ConfigMap: " + kubelet_cm.status().message());
   }
-  std::vector<PatchFile> patches;
-  const std::string& patches_dir = ctx.cfg().patches_directory;
-  if (!patches_dir.empty()) {
-    std::vector<std::string> ignored;
-    out.Line("patches", "Reading patches from path \"" + patches_dir + "\"");
-    JG_ASSIGN_OR_RETURN(
-        patches, ReadPatchDirectory(patches_dir, {std::string(kKubeletConfigurationTarget)}, &ignored));
-    for (const auto& f : ignored) {
-      out.Line("patches", "Ignored file \"" + f + "\": not a \"" + std::string(kKubeletConfigurationTarget) +
-                              "[suffix][+patchtype].{json,yaml}\" patch");
-    }
-  }
+  JG_ASSIGN_OR_RETURN(const std::vector<PatchFile>* read_patches, ctx.Patches());
+  std::vector<PatchFile> patches = *read_patches;  // plus instance-config.yaml's, below
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   const std::string hostname = text::AsciiLower(host);

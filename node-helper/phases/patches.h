@@ -1,14 +1,16 @@
 // kubeadm's --patches / patches.directory (cmd/kubeadm/app/util/patches/patches.go): files named
 // "target[suffix][+patchtype].extension" in one directory, applied in file-name order to the
 // object of their target. patchtype is "strategic" (default), "merge" (RFC 7386) or "json"
-// (RFC 6902); extension is "json" or "yaml". Strategic merge patches are applied with JSON
-// merge semantics plus the `$patch: replace|delete` directives, which is what
-// k8s.io/apimachinery/pkg/util/strategicpatch does for an object without patchMergeKey lists
-// (KubeletConfiguration: every list is replaced). Patch files are read through the strict YAML
+// (RFC 6902); extension is "json" or "yaml". Strategic merge patches follow
+// k8s.io/apimachinery/pkg/util/strategicpatch: maps merge, null deletes, `$patch: replace|delete`;
+// a list with a patchMergeKey in the target's schema (a Pod's containers by name, their env by
+// name, volumeMounts by mountPath, ...; PodMergeKeys) merges element by element, every other
+// list is replaced (KubeletConfiguration has none). Patch files are read through the strict YAML
 // loader (JSON is YAML).
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +21,18 @@
 namespace joinguard::node::phases {
 
 inline constexpr std::string_view kKubeletConfigurationTarget = "kubeletconfiguration";
+
+// Every target kubeadm knows (cmd/kubeadm/app/util/patches/patches.go knownTargets): files for
+// these are read; a join applies the kubelet configuration's and, on a control-plane node, the
+// static Pods' (kube-apiserver, kube-controller-manager, kube-scheduler, etcd).
+const std::vector<std::string>& KnownPatchTargets();
+
+// Strategic-merge keys by list path: "spec.containers" -> "name" (dots join the map keys from
+// the document's root; a list's elements add no step).
+using MergeKeys = std::map<std::string, std::string, std::less<>>;
+
+// The patchMergeKey tags of k8s.io/api/core/v1 types.go that a static Pod can hold.
+const MergeKeys& PodMergeKeys();
 
 using kube::PatchType;
 
@@ -36,8 +50,9 @@ StatusOr<std::vector<PatchFile>> ReadPatchDirectory(const std::string& dir,
                                                     const std::vector<std::string>& known_targets,
                                                     std::vector<std::string>* ignored);
 
-// Applies one patch to `doc`. kInvalidArgument (reason PatchInvalid) when a JSON patch
-// operation cannot be applied (missing path, failed test).
-Status ApplyPatch(const PatchFile& patch, nlohmann::json* doc);
+// Applies one patch to `doc`, with `merge_keys` for a strategic merge. kInvalidArgument (reason
+// PatchInvalid) when a JSON patch operation cannot be applied (missing path, failed test), a
+// keyed list's element lacks its key, or a strategic directive other than `$patch` is used.
+Status ApplyPatch(const PatchFile& patch, nlohmann::json* doc, const MergeKeys& merge_keys = {});
 
 }  // namespace joinguard::node::phases

@@ -181,7 +181,20 @@ class ControlPlaneJoinE2eTest : public ::testing::Test {
 TEST_F(ControlPlaneJoinE2eTest, JoinsAControlPlaneWithARealEtcd) {
   StartCluster();
   CreateNode("cp-2");  // as the kubelet registers it after the TLS bootstrap
-  auto r = JoinWithKubelet(JoinArgs(cluster_->certificate_key(), {"--skip-phases", "wait-control-plane"}));
+  // --patches reach the static Pods: strategic (merged by the container's name), merge and json.
+  const std::string patches = work_ + "/patches";
+  ASSERT_OK(
+      files::WriteFileAtomic(patches + "/kube-apiserver+strategic.yaml",
+                             "spec:\n  containers:\n  - name: kube-apiserver\n    resources:\n      limits:\n"
+                             "        memory: 1Gi\n    env:\n    - name: GOGC\n      value: \"50\"\n",
+                             0600));
+  ASSERT_OK(files::WriteFileAtomic(patches + "/etcd0+merge.yaml",
+                                   "metadata:\n  annotations:\n    joinguard.test/patched: merge\n", 0600));
+  ASSERT_OK(files::WriteFileAtomic(patches + "/kube-scheduler+json.json",
+                                   R"([{"op": "add", "path": "/metadata/labels/patched", "value": "json"}])",
+                                   0600));
+  auto r = JoinWithKubelet(
+      JoinArgs(cluster_->certificate_key(), {"--skip-phases", "wait-control-plane", "--patches", patches}));
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out + r.err, Not(HasSubstr(cluster_->certificate_key())));
   EXPECT_THAT(r.out + r.err, Not(HasSubstr(kTokenSecret)));
@@ -193,9 +206,14 @@ TEST_F(ControlPlaneJoinE2eTest, JoinsAControlPlaneWithARealEtcd) {
       "[certs] Generating \"apiserver\" certificate and key",
       "[kubeconfig] Writing \"admin.conf\" kubeconfig file",
       "[control-plane] Creating static Pod manifest for \"kube-apiserver\"",
+      "[patches] Applied patch of type \"application/strategic-merge-patch+json\" to target "
+      "\"kube-apiserver\"",
+      "[control-plane] Creating static Pod manifest for \"kube-scheduler\"",
+      "[patches] Applied patch of type \"application/json-patch+json\" to target \"kube-scheduler\"",
       "[check-etcd] Checking that the etcd cluster is healthy",
       "[kubelet-start] Writing kubelet environment file",
       "[etcd] Announced new etcd member joining to the existing etcd cluster",
+      "[patches] Applied patch of type \"application/merge-patch+json\" to target \"etcd\"",
       "[etcd] Waiting for the new etcd member to join the cluster",
       "[mark-control-plane] Marking the node cp-2 as control-plane by adding the taints "
       "[node-role.kubernetes.io/control-plane:NoSchedule]",
@@ -280,6 +298,16 @@ TEST_F(ControlPlaneJoinE2eTest, JoinsAControlPlaneWithARealEtcd) {
   EXPECT_THAT(flags, Contains("--advertise-address=" + advertise_));
   EXPECT_THAT(flags, Contains("--etcd-servers=https://127.0.0.1:2379"));
   EXPECT_THAT(flags, Contains("--service-cluster-ip-range=10.96.0.0/12"));
+  // The strategic patch merged into the container (its command and requests kept).
+  YAML::Node container = apiserver["spec"]["containers"][0];
+  EXPECT_EQ(container["resources"]["limits"]["memory"].as<std::string>(), "1Gi");
+  EXPECT_EQ(container["resources"]["requests"]["cpu"].as<std::string>(), "250m");
+  EXPECT_EQ(container["env"][0]["name"].as<std::string>(), "GOGC");
+  EXPECT_EQ(apiserver["spec"]["containers"].size(), 1u);
+  EXPECT_EQ(
+      YAML::LoadFile(root_ + "/etc/kubernetes/manifests/kube-scheduler.yaml")["metadata"]["labels"]["patched"]
+          .as<std::string>(),
+      "json");
   YAML::Node kcm = YAML::LoadFile(root_ + "/etc/kubernetes/manifests/kube-controller-manager.yaml");
   EXPECT_THAT(kcm["spec"]["containers"][0]["command"].as<std::vector<std::string>>(),
               Contains("--cluster-cidr=10.244.0.0/16"));
@@ -287,6 +315,9 @@ TEST_F(ControlPlaneJoinE2eTest, JoinsAControlPlaneWithARealEtcd) {
   YAML::Node etcd = YAML::LoadFile(root_ + "/etc/kubernetes/manifests/etcd.yaml");
   EXPECT_THAT(etcd["spec"]["containers"][0]["command"].as<std::vector<std::string>>(),
               Contains("--initial-cluster-state=existing"));
+  EXPECT_EQ(etcd["metadata"]["annotations"]["joinguard.test/patched"].as<std::string>(), "merge");
+  EXPECT_TRUE(
+      etcd["metadata"]["annotations"]["kubeadm.kubernetes.io/etcd.advertise-client-urls"].IsDefined());
 
   // mark-control-plane, through admin.conf.
   ASSERT_OK_AND_ASSIGN(auto node, cluster_->sandbox().GetObjectForTest("/api/v1/nodes/cp-2"));

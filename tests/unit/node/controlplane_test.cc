@@ -196,9 +196,11 @@ TEST(ManifestsTest, EtcdManifestFlags) {
   in.node_name = "cp-2";
   in.advertise_address = "fd00::2";
   auto m = EtcdManifest(in, "cp-1=https://[fd00::1]:2380,cp-2=https://[fd00::2]:2380");
-  EXPECT_THAT(m.yaml, HasSubstr("--listen-client-urls=https://[::1]:2379,https://[fd00::2]:2379"));
-  EXPECT_THAT(m.yaml, HasSubstr("--feature-gates=InitialCorruptCheck=true")) << "etcd 3.6 for 1.34";
-  EXPECT_THAT(m.yaml, HasSubstr("kubeadm.kubernetes.io/etcd.advertise-client-urls: https://[fd00::2]:2379"));
+  EXPECT_THAT(JsonToYaml(m.pod), HasSubstr("--listen-client-urls=https://[::1]:2379,https://[fd00::2]:2379"));
+  EXPECT_THAT(JsonToYaml(m.pod), HasSubstr("--feature-gates=InitialCorruptCheck=true"))
+      << "etcd 3.6 for 1.34";
+  EXPECT_THAT(JsonToYaml(m.pod),
+              HasSubstr("kubeadm.kubernetes.io/etcd.advertise-client-urls: https://[fd00::2]:2379"));
 }
 
 // A scripted transport: answers each POST path with a fixed response.
