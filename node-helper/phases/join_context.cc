@@ -182,7 +182,7 @@ StatusOr<const std::vector<PatchFile>*> JoinContext::Patches() {
                  "Ignored file \"" + f +
                      "\": not a \"target[suffix][+patchtype].{json,yaml}\" patch for a known target "
                      "(etcd, kube-apiserver, kube-controller-manager, kube-scheduler, "
-                     "kubeletconfiguration, corednsdeployment)");
+                     "kubeletconfiguration)");
     }
   }
   patches_ = std::move(read);

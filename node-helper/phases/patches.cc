@@ -117,12 +117,9 @@ void StrategicMerge(Json* doc, const Json& patch, const std::string& path, const
 }  // namespace
 
 const std::vector<std::string>& KnownPatchTargets() {
-  static const auto* const kTargets = new std::vector<std::string>{"etcd",
-                                                                   "kube-apiserver",
-                                                                   "kube-controller-manager",
-                                                                   "kube-scheduler",
-                                                                   std::string(kKubeletConfigurationTarget),
-                                                                   "corednsdeployment"};
+  static const auto* const kTargets =
+      new std::vector<std::string>{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
+                                   std::string(kKubeletConfigurationTarget)};
   return *kTargets;
 }
 

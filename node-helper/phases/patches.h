@@ -22,7 +22,7 @@ namespace joinguard::node::phases {
 
 inline constexpr std::string_view kKubeletConfigurationTarget = "kubeletconfiguration";
 
-// Every target kubeadm knows (cmd/kubeadm/app/util/patches/patches.go knownTargets): files for
+// The targets of kubeadm join's --patches help (cmd/kubeadm/app/util/patches/patches.go): files for
 // these are read; a join applies the kubelet configuration's and, on a control-plane node, the
 // static Pods' (kube-apiserver, kube-controller-manager, kube-scheduler, etcd).
 const std::vector<std::string>& KnownPatchTargets();
