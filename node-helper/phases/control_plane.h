@@ -38,7 +38,7 @@ StatusOr<std::vector<HealthEndpoint>> ControlPlaneHealthEndpoints(JoinContext& c
 // file-name order (strategic merge by the Pod's merge keys), "[patches] Applied patch of type
 // ... to target ..." printed for each (cmd/kubeadm/app/util/staticpod/utils.go PatchStaticPod),
 // then YAML. Error: a patch that cannot be applied or leaves no Pod (reason PatchInvalid).
-StatusOr<std::string> RenderStaticPod(JoinContext& ctx, controlplane::Manifest m);
+StatusOr<std::string> RenderStaticPod(JoinContext& ctx, const controlplane::Manifest& m);
 
 // "One or more conditions for hosting a new control plane instance is not satisfied. ..."
 std::string ControlPlaneConditionsMessage(const std::string& error);

@@ -204,20 +204,20 @@ Status RunKubeconfigPhase(JoinContext& ctx) {
   return OkStatus();
 }
 
-StatusOr<std::string> RenderStaticPod(JoinContext& ctx, cp::Manifest m) {
+StatusOr<std::string> RenderStaticPod(JoinContext& ctx, const cp::Manifest& m) {
   JG_ASSIGN_OR_RETURN(const std::vector<PatchFile>* patches, ctx.Patches());
+  nlohmann::json pod = m.pod;
   for (const auto& p : *patches) {
     if (p.target != m.component) continue;
-    JG_RETURN_IF_ERROR(ApplyPatch(p, &m.pod, PodMergeKeys()));
-    ctx.out().Line("patches", "Applied patch of type \"" + std::string(kube::PatchContentType(p.type)) +
-                                  "\" to target \"" + p.target + "\"");
+    JG_RETURN_IF_ERROR(ApplyPatch(p, &pod, PodMergeKeys()));
+    ctx.out().Line("patches", AppliedPatchLine(p));
   }
-  if (m.pod.value("kind", "") != "Pod" || !m.pod.contains("spec")) {
+  if (pod.value("kind", "") != "Pod" || !pod.contains("spec")) {
     return WithJoinReason(InvalidArgumentError("the --patches for \"" + m.component +
                                                "\" leave no Pod (kind Pod with a spec); fix the patch files"),
                           JoinReason::kPatchInvalid);
   }
-  return cp::JsonToYaml(m.pod);
+  return cp::JsonToYaml(pod);
 }
 
 Status RunControlPlaneManifestsPhase(JoinContext& ctx) {
@@ -237,18 +237,17 @@ Status RunControlPlaneManifestsPhase(JoinContext& ctx) {
   };
   if (!ctx.dry_run())
     JG_RETURN_IF_ERROR(ctx.created().MakeDirs(ctx.paths().manifests_dir, cp::kManifestsDirMode));
-  for (auto& m : cp::ControlPlaneManifests(in)) {
+  for (const auto& m : cp::ControlPlaneManifests(in)) {
     const std::string path = ctx.paths().manifests_dir + "/" + m.component + ".yaml";
     ctx.out().Line("control-plane", "Creating static Pod manifest for \"" + m.component + "\"");
-    const std::string component = m.component;
-    JG_ASSIGN_OR_RETURN(std::string yaml, RenderStaticPod(ctx, std::move(m)));
+    JG_ASSIGN_OR_RETURN(std::string yaml, RenderStaticPod(ctx, m));
     if (ctx.dry_run()) {
       ctx.out().Line("dryrun", "Would write file \"" + path + "\"");
       continue;
     }
     ctx.created().Track(path);
     Status s = files::WriteFileAtomic(path, yaml, cp::kManifestMode);
-    if (!s.ok()) return s.Annotate("failed to create static pod manifest file for \"" + component + "\"");
+    if (!s.ok()) return s.Annotate("failed to create static pod manifest file for \"" + m.component + "\"");
   }
   return OkStatus();
 }

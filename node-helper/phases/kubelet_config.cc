@@ -81,8 +81,7 @@ StatusOr<KubeletConfig> BuildKubeletConfig(const std::string& configmap_yaml,
   for (const auto& p : patches) {
     if (p.target != kKubeletConfigurationTarget) continue;
     JG_RETURN_IF_ERROR(ApplyPatch(p, &kc));
-    out.applied.push_back("Applied patch of type \"" + std::string(kube::PatchContentType(p.type)) +
-                          "\" to target \"" + p.target + "\"");
+    out.applied.push_back(AppliedPatchLine(p));
   }
   std::string address = kc.value("healthzBindAddress", std::string(kDefaultKubeletHealthzAddress));
   if (address.empty() || address == "0.0.0.0") address = std::string(kDefaultKubeletHealthzAddress);

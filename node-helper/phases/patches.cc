@@ -208,6 +208,11 @@ StatusOr<std::vector<PatchFile>> ReadPatchDirectory(const std::string& dir,
   return out;
 }
 
+std::string AppliedPatchLine(const PatchFile& patch) {
+  return "Applied patch of type \"" + std::string(kube::PatchContentType(patch.type)) + "\" to target \"" +
+         patch.target + "\"";
+}
+
 Status ApplyPatch(const PatchFile& patch, nlohmann::json* doc, const MergeKeys& merge_keys) {
   try {
     switch (patch.type) {

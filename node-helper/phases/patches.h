@@ -55,4 +55,8 @@ StatusOr<std::vector<PatchFile>> ReadPatchDirectory(const std::string& dir,
 // keyed list's element lacks its key, or a strategic directive other than `$patch` is used.
 Status ApplyPatch(const PatchFile& patch, nlohmann::json* doc, const MergeKeys& merge_keys = {});
 
+// kubeadm's line for an applied patch (without the "[patches] " prefix): Applied patch of type
+// "application/merge-patch+json" to target "kube-apiserver".
+std::string AppliedPatchLine(const PatchFile& patch);
+
 }  // namespace joinguard::node::phases
